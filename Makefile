@@ -1,0 +1,46 @@
+# edgetier: the README's commands. `make demo` and `make test` set everything up themselves.
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+ifneq ($(EDGETIER_ORT_ROOT),)
+CMAKE_FLAGS += -DEDGETIER_ORT_ROOT=$(EDGETIER_ORT_ROOT)
+endif
+
+.PHONY: all deps test-deps build test test-asan demo bench format clean
+
+all: build
+
+deps:
+	bash scripts/setup-deps.sh
+
+test-deps:
+	EDGETIER_WITH_TEST_DEPS=1 bash scripts/setup-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: test-deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
+
+test-asan: test-deps
+	cmake -S . -B $(ASAN_BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGETIER_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j 1
+
+demo: build
+	./$(BUILD_DIR)/edgetier run
+
+bench: build
+	@for b in $(BUILD_DIR)/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+## Installs edgetier's build/run dependencies idempotently: Debian packages and ONNX Runtime
+## (headers from Debian trixie's libonnxruntime-dev, library from npm's onnxruntime-node),
+## pinned and sha256-verified, into the git-ignored folder third_party/ort.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+ort_dir="${EDGETIER_DEPS_DIR:-$root/third_party}/ort"
+
+# Debian packages the build, the tests and the testbed need.
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libonnx-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libsqlite3-dev libboost-math-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  iproute2 iptables procps ccache
+)
+# Extra packages only the tests need (headless browser for the report test).
+if [[ "${EDGETIER_WITH_TEST_DEPS:-0}" == 1 ]]; then
+  packages+=(chromium)
+fi
+
+ORT_HDR_DEB_VERSION="1.21.0+dfsg-1"
+ORT_HDR_DEB_SHA256="14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08"
+ORT_NPM_VERSION="1.30.0"
+ORT_SO_SHA256="ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23"
+
+log() { printf 'setup-deps: %s\n' "$*"; }
+die() { printf 'setup-deps: error: %s\n' "$*" >&2; exit 1; }
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || die "not root and no sudo; install: ${packages[*]}"
+  sudo_cmd=(sudo)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  log "all ${#packages[@]} Debian packages already installed; nothing to install"
+else
+  log "installing ${#missing[@]} missing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm may come from Debian or from a Node.js distribution; only install Debian's when absent.
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends npm
+fi
+
+sha_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]; }
+
+if [[ -n "${EDGETIER_ORT_ROOT:-}" ]]; then
+  log "using ONNX Runtime from EDGETIER_ORT_ROOT=$EDGETIER_ORT_ROOT; not fetching"
+  exit 0
+fi
+
+hdr="$ort_dir/include/onnxruntime_cxx_api.h"
+lib="$ort_dir/lib/libonnxruntime.so.1"
+if [[ -f "$hdr" ]] && sha_ok "$lib" "$ORT_SO_SHA256"; then
+  log "ONNX Runtime already in $ort_dir (headers ${ORT_HDR_DEB_VERSION}, library ${ORT_NPM_VERSION}); nothing to fetch"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$ort_dir/include" "$ort_dir/lib"
+
+# Headers: download the trixie .deb without adding trixie to the system's sources.
+log "fetching libonnxruntime-dev ${ORT_HDR_DEB_VERSION} headers from Debian trixie"
+mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial"
+echo "deb http://deb.debian.org/debian trixie main" > "$work/trixie.list"
+apt_opts=(-o "Dir::Etc::SourceList=$work/trixie.list" -o "Dir::Etc::SourceParts=/nonexistent"
+          -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache"
+          -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+apt-get "${apt_opts[@]}" update -qq
+(cd "$work" && apt-get "${apt_opts[@]}" download "libonnxruntime-dev=${ORT_HDR_DEB_VERSION}" >/dev/null)
+deb="$(ls "$work"/libonnxruntime-dev_*.deb)"
+sha_ok "$deb" "$ORT_HDR_DEB_SHA256" || die "sha256 mismatch for $deb (expected $ORT_HDR_DEB_SHA256)"
+dpkg -x "$deb" "$work/deb"
+hdr_src="$(dirname "$(find "$work/deb" -name onnxruntime_cxx_api.h | head -n1)")"
+[[ -d "$hdr_src" ]] || die "onnxruntime_cxx_api.h not found in $deb"
+cp -r "$hdr_src"/. "$ort_dir/include/"
+
+# Library: the official build shipped inside npm's onnxruntime-node (no install scripts run).
+log "fetching onnxruntime-node@${ORT_NPM_VERSION} from npm"
+(cd "$work" && npm pack --silent "onnxruntime-node@${ORT_NPM_VERSION}" >/dev/null)
+tar -xzf "$work/onnxruntime-node-${ORT_NPM_VERSION}.tgz" -C "$work" package/bin/napi-v6/linux/x64
+so="$work/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+sha_ok "$so" "$ORT_SO_SHA256" || die "sha256 mismatch for $so (expected $ORT_SO_SHA256)"
+cp "$so" "$lib"
+ln -sf libonnxruntime.so.1 "$ort_dir/lib/libonnxruntime.so"
+log "ONNX Runtime ready in $ort_dir"

@@ -1,0 +1,41 @@
+/// `edgetier inspect MODEL`: what a model is made of and where it can be cut or skipped.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "graph/model_io.h"
+#include "graph/summary.h"
+
+namespace edgetier::cli {
+
+std::function<int()> setup_inspect(CLI::App* app) {
+  struct Args {
+    std::string model;
+    std::vector<std::string> input_shapes;
+    bool json = false;
+    bool verbose = false;
+  };
+  auto args = std::make_shared<Args>();
+  app->add_option("model", args->model, "ONNX model file")->required();
+  app->add_option("--input-shape", args->input_shapes, "Concrete input shape NAME=1x3x224x224 (repeatable)");
+  app->add_flag("--json", args->json, "Print JSON");
+  app->add_flag("--verbose,-v", args->verbose, "List every cut and skip candidate");
+  return [args]() {
+    InputShapes shapes;
+    for (const auto& arg : args->input_shapes) {
+      Status st = parse_input_shape_arg(arg, &shapes);
+      if (!st.ok()) return report_error(st);
+    }
+    auto model = load_model(args->model);
+    if (!model.ok()) return report_error(model.status());
+    auto summary = summarize_model(*model, shapes);
+    if (!summary.ok()) return report_error(summary.status().with_context(args->model));
+    if (args->json) {
+      print_json(summary_to_json(*summary));
+    } else {
+      std::cout << args->model << ": " << summary_to_text(*summary, args->verbose);
+    }
+    return 0;
+  };
+}
+
+}  // namespace edgetier::cli

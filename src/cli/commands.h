@@ -1,0 +1,10 @@
+/// Declarations of every subcommand's setup function (one file per subcommand in src/cli/).
+#pragma once
+
+#include "cli/command.h"
+
+namespace edgetier::cli {
+
+std::function<int()> setup_inspect(CLI::App* app);
+
+}  // namespace edgetier::cli

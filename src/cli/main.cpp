@@ -1,0 +1,74 @@
+/// edgetier's entry point: the subcommand table, global flags and typo suggestions.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "graph/graph_view.h"
+
+namespace {
+
+using edgetier::cli::CommandSpec;
+
+// The table of subcommands, in the order `--help` lists them.
+const std::vector<CommandSpec>& command_table() {
+  static const std::vector<CommandSpec> table = {
+      {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
+       edgetier::cli::setup_inspect},
+  };
+  return table;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgetier: find the best Mobile/Edge/Cloud deployment strategy for an ONNX model"};
+  app.set_version_flag("--version", std::string("edgetier ") + EDGETIER_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug|info|warn|error|off")->capture_default_str();
+
+  // Suggest the nearest command on a typo before CLI11 prints its generic message.
+  std::vector<std::string> names;
+  for (const auto& spec : command_table()) names.emplace_back(spec.name);
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '-') {
+      if (std::strcmp(argv[i], "--log-level") == 0) ++i;
+      continue;
+    }
+    bool known = false;
+    for (const auto& n : names) known = known || n == argv[i];
+    if (!known) {
+      std::fprintf(stderr, "edgetier: error: unknown command '%s'; did you mean '%s'? (see edgetier --help)\n",
+                   argv[i], edgetier::nearest_name(argv[i], names).c_str());
+      return 2;
+    }
+    break;
+  }
+
+  std::function<int()> action;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
+  for (const auto& spec : command_table()) {
+    CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
+    actions.emplace_back(sub, spec.setup(sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  edgetier::LogLevel level;
+  if (!edgetier::parse_log_level(log_level, &level)) {
+    std::fprintf(stderr, "edgetier: error: bad --log-level '%s'; expected debug|info|warn|error|off\n",
+                 log_level.c_str());
+    return 2;
+  }
+  edgetier::set_log_level(level);
+  for (auto& [sub, run] : actions) {
+    if (sub->parsed()) return run();
+  }
+  return 2;
+}

@@ -1,0 +1,189 @@
+/// ONNX model I/O implementation: coded streams with raised limits, external data in and out.
+#include "graph/model_io.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace edgetier {
+namespace fs = std::filesystem;
+namespace {
+
+Status read_external(onnx::TensorProto* tensor, const fs::path& base_dir, const std::string& model_path) {
+  std::string location;
+  int64_t offset = 0;
+  int64_t length = -1;
+  for (const auto& entry : tensor->external_data()) {
+    if (entry.key() == "location") location = entry.value();
+    else if (entry.key() == "offset") offset = std::stoll(entry.value());
+    else if (entry.key() == "length") length = std::stoll(entry.value());
+  }
+  if (location.empty()) {
+    return data_loss(model_path + ": initializer '" + tensor->name() + "' is external but has no location");
+  }
+  const fs::path file = base_dir / location;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return not_found(model_path + ": external data file '" + file.string() + "' for initializer '" +
+                     tensor->name() + "' cannot be opened; keep it beside the model");
+  }
+  in.seekg(0, std::ios::end);
+  const int64_t file_size = in.tellg();
+  if (length < 0) length = file_size - offset;
+  if (offset < 0 || offset + length > file_size) {
+    return data_loss(model_path + ": external data for '" + tensor->name() + "' wants bytes [" +
+                     std::to_string(offset) + ", " + std::to_string(offset + length) + ") but '" +
+                     file.string() + "' has " + std::to_string(file_size));
+  }
+  std::string data(static_cast<size_t>(length), '\0');
+  in.seekg(offset);
+  in.read(data.data(), length);
+  tensor->set_raw_data(std::move(data));
+  tensor->clear_external_data();
+  tensor->set_data_location(onnx::TensorProto::DEFAULT);
+  return ok_status();
+}
+
+template <typename Fn>
+Status for_each_initializer(onnx::GraphProto* graph, Fn&& fn) {
+  for (auto& t : *graph->mutable_initializer()) RETURN_IF_ERROR(fn(&t));
+  for (auto& node : *graph->mutable_node()) {
+    for (auto& attr : *node.mutable_attribute()) {
+      if (attr.has_t()) RETURN_IF_ERROR(fn(attr.mutable_t()));
+      if (attr.has_g()) RETURN_IF_ERROR(for_each_initializer(attr.mutable_g(), fn));
+      for (auto& g : *attr.mutable_graphs()) RETURN_IF_ERROR(for_each_initializer(&g, fn));
+    }
+  }
+  return ok_status();
+}
+
+Status parse_stream(google::protobuf::io::ZeroCopyInputStream* raw, onnx::ModelProto* model,
+                    const std::string& label) {
+  google::protobuf::io::CodedInputStream coded(raw);
+  coded.SetTotalBytesLimit(INT_MAX);  // the default 64 MB cap would reject large models
+  if (!model->ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
+    return data_loss(label + " is not a valid ONNX model (truncated or corrupt protobuf); "
+                     "re-export it or check the download");
+  }
+  if (model->graph().node_size() == 0) {
+    return data_loss(label + " parsed but has an empty graph (no nodes); is it really an ONNX model?");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<onnx::ModelProto> load_model(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return not_found("model file '" + path + "' does not exist");
+  if (fs::is_directory(path, ec)) return invalid_argument("'" + path + "' is a directory, expected an .onnx file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return permission_denied("cannot open model file '" + path + "': " + std::strerror(errno));
+  google::protobuf::io::IstreamInputStream stream(&in);
+  onnx::ModelProto model;
+  RETURN_IF_ERROR(parse_stream(&stream, &model, "'" + path + "'"));
+  if (options.load_external_data) {
+    const fs::path base = fs::path(path).parent_path();
+    RETURN_IF_ERROR(for_each_initializer(model.mutable_graph(), [&](onnx::TensorProto* t) {
+      if (t->data_location() != onnx::TensorProto::EXTERNAL) return ok_status();
+      return read_external(t, base, path);
+    }));
+  }
+  return model;
+}
+
+Result<onnx::ModelProto> parse_model(const std::string& bytes, const std::string& label) {
+  google::protobuf::io::ArrayInputStream stream(bytes.data(), static_cast<int>(bytes.size()));
+  onnx::ModelProto model;
+  RETURN_IF_ERROR(parse_stream(&stream, &model, label));
+  return model;
+}
+
+Result<std::string> serialize_model(const onnx::ModelProto& model) {
+  const size_t bytes = model.ByteSizeLong();
+  if (bytes > static_cast<size_t>(INT_MAX)) {
+    return out_of_range("model is " + std::to_string(bytes) + " bytes, over protobuf's 2 GB limit; "
+                        "save it to a file (weights go to external data)");
+  }
+  std::string out;
+  if (!model.SerializeToString(&out)) return internal_error("serializing the model failed");
+  return out;
+}
+
+Status save_model(const onnx::ModelProto& model, const std::string& path, const SaveOptions& options) {
+  const fs::path target(path);
+  std::error_code ec;
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  const onnx::ModelProto* to_write = &model;
+  onnx::ModelProto external_copy;
+  const std::string data_name = target.filename().string() + ".data";
+  const bool external = static_cast<int64_t>(model.ByteSizeLong()) > options.external_data_threshold_bytes;
+  if (external) {
+    // Move large initializers to a side file so the protobuf itself stays under 2 GB.
+    external_copy = model;
+    std::ofstream data_out(path + ".data.tmp", std::ios::binary | std::ios::trunc);
+    if (!data_out) return permission_denied("cannot write '" + path + ".data': " + std::strerror(errno));
+    int64_t offset = 0;
+    Status status = for_each_initializer(external_copy.mutable_graph(), [&](onnx::TensorProto* t) {
+      if (!t->has_raw_data() || static_cast<int64_t>(t->raw_data().size()) < options.external_min_tensor_bytes) {
+        return ok_status();
+      }
+      const std::string& raw = t->raw_data();
+      data_out.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+      t->set_data_location(onnx::TensorProto::EXTERNAL);
+      auto add = [&](const char* key, const std::string& value) {
+        auto* entry = t->add_external_data();
+        entry->set_key(key);
+        entry->set_value(value);
+      };
+      add("location", data_name);
+      add("offset", std::to_string(offset));
+      add("length", std::to_string(raw.size()));
+      offset += static_cast<int64_t>(raw.size());
+      t->clear_raw_data();
+      return ok_status();
+    });
+    RETURN_IF_ERROR(status);
+    data_out.close();
+    if (!data_out) return resource_exhausted("writing '" + path + ".data' failed (disk full?)");
+    to_write = &external_copy;
+  }
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return permission_denied("cannot write '" + tmp + "': " + std::strerror(errno));
+    if (!to_write->SerializeToOstream(&out)) {
+      out.close();
+      fs::remove(tmp, ec);
+      return resource_exhausted("writing model '" + path + "' failed (disk full, or over 2 GB?)");
+    }
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return resource_exhausted("writing model '" + path + "' failed (disk full?)");
+    }
+  }
+  if (external) {
+    fs::rename(path + ".data.tmp", path + ".data", ec);
+    if (ec) return internal_error("renaming '" + path + ".data.tmp': " + ec.message());
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return internal_error("renaming '" + tmp + "' to '" + path + "': " + ec.message());
+  return ok_status();
+}
+
+int64_t model_opset(const onnx::ModelProto& model) {
+  for (const auto& op : model.opset_import()) {
+    if (op.domain().empty() || op.domain() == "ai.onnx") return op.version();
+  }
+  return 0;
+}
+
+}  // namespace edgetier

@@ -1,0 +1,236 @@
+/// Image preprocessing with OpenCV, plus .npy tensor files.
+#include "runtime/preprocess.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace edgetier {
+
+PreprocessSpec PreprocessSpec::for_input(const std::string& name, int64_t height, int64_t width) {
+  PreprocessSpec spec;
+  spec.input_name = name;
+  spec.height = height;
+  spec.width = width;
+  spec.resize_shorter = static_cast<int64_t>(std::lround(static_cast<double>(std::min(height, width)) * 256.0 / 224.0));
+  return spec;
+}
+
+Status PreprocessSpec::validate() const {
+  if (height <= 0 || width <= 0) {
+    return invalid_argument("preprocess: height and width must be positive, got " + std::to_string(height) + "x" +
+                            std::to_string(width));
+  }
+  if (resize_shorter < 0) return invalid_argument("preprocess: resize_shorter must be >= 0");
+  if (layout != "NCHW" && layout != "NHWC") {
+    return invalid_argument("preprocess: layout '" + layout + "' is not NCHW or NHWC");
+  }
+  for (float s : std) {
+    if (s <= 0.0f) return invalid_argument("preprocess: every std value must be positive");
+  }
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8) {
+    return invalid_argument("preprocess: dtype must be float32 or uint8");
+  }
+  return ok_status();
+}
+
+nlohmann::json preprocess_to_json(const PreprocessSpec& s) {
+  return {{"input_name", s.input_name}, {"height", s.height}, {"width", s.width},
+          {"resize_shorter", s.resize_shorter}, {"center_crop", s.center_crop}, {"mean", s.mean},
+          {"std", s.std}, {"layout", s.layout}, {"bgr", s.bgr}, {"dtype", std::string(dtype_name(s.dtype))}};
+}
+
+Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
+  static const std::set<std::string> kKeys = {"input_name", "height", "width", "resize_shorter", "center_crop",
+                                              "mean", "std", "layout", "bgr", "dtype"};
+  if (!j.is_object()) return invalid_argument("preprocess: expected an object");
+  PreprocessSpec s;
+  try {
+    for (const auto& [key, value] : j.items()) {
+      if (!kKeys.count(key)) return invalid_argument("preprocess: unknown key '" + key + "'");
+    }
+    if (j.contains("input_name")) s.input_name = j.at("input_name").get<std::string>();
+    if (j.contains("height")) s.height = j.at("height").get<int64_t>();
+    if (j.contains("width")) s.width = j.at("width").get<int64_t>();
+    if (j.contains("resize_shorter")) s.resize_shorter = j.at("resize_shorter").get<int64_t>();
+    if (j.contains("center_crop")) s.center_crop = j.at("center_crop").get<bool>();
+    if (j.contains("mean")) s.mean = j.at("mean").get<std::array<float, 3>>();
+    if (j.contains("std")) s.std = j.at("std").get<std::array<float, 3>>();
+    if (j.contains("layout")) s.layout = j.at("layout").get<std::string>();
+    if (j.contains("bgr")) s.bgr = j.at("bgr").get<bool>();
+    if (j.contains("dtype")) {
+      ASSIGN_OR_RETURN(s.dtype, dtype_from_name(j.at("dtype").get<std::string>()));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_argument(std::string("preprocess: ") + e.what());
+  }
+  RETURN_IF_ERROR(s.validate());
+  return s;
+}
+
+Result<Tensor> decode_and_preprocess(const std::string& encoded, const PreprocessSpec& spec) {
+  RETURN_IF_ERROR(spec.validate());
+  if (encoded.empty()) return invalid_argument("image is empty (0 bytes)");
+  cv::Mat image;
+  try {
+    cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1, const_cast<char*>(encoded.data()));
+    image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    return invalid_argument(std::string("image could not be decoded: ") + e.what());
+  }
+  if (image.empty()) {
+    return invalid_argument("image could not be decoded (" + std::to_string(encoded.size()) +
+                            " bytes; expected JPEG or PNG)");
+  }
+  try {
+    const int h = image.rows, w = image.cols;
+    cv::Mat resized;
+    if (spec.resize_shorter > 0) {
+      const double scale = static_cast<double>(spec.resize_shorter) / std::min(h, w);
+      const int nh = std::max(1, static_cast<int>(std::lround(h * scale)));
+      const int nw = std::max(1, static_cast<int>(std::lround(w * scale)));
+      cv::resize(image, resized, cv::Size(nw, nh), 0, 0, cv::INTER_LINEAR);
+    } else {
+      cv::resize(image, resized, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
+                 cv::INTER_LINEAR);
+    }
+    cv::Mat cropped = resized;
+    if (resized.rows != spec.height || resized.cols != spec.width) {
+      if (!spec.center_crop || resized.rows < spec.height || resized.cols < spec.width) {
+        cv::resize(resized, cropped, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
+                   cv::INTER_LINEAR);
+      } else {
+        const int top = static_cast<int>((resized.rows - spec.height) / 2);
+        const int left = static_cast<int>((resized.cols - spec.width) / 2);
+        cropped = resized(cv::Rect(left, top, static_cast<int>(spec.width), static_cast<int>(spec.height)));
+      }
+    }
+    if (!spec.bgr) cv::cvtColor(cropped, cropped, cv::COLOR_BGR2RGB);
+
+    const int64_t H = spec.height, W = spec.width;
+    Tensor t;
+    t.name = spec.input_name;
+    t.dtype = spec.dtype;
+    t.shape = spec.layout == "NCHW" ? std::vector<int64_t>{1, 3, H, W} : std::vector<int64_t>{1, H, W, 3};
+    t.data.resize(static_cast<size_t>(3 * H * W) * dtype_size_bytes(spec.dtype));
+    const bool nchw = spec.layout == "NCHW";
+    for (int64_t y = 0; y < H; ++y) {
+      const uint8_t* row = cropped.ptr<uint8_t>(static_cast<int>(y));
+      for (int64_t x = 0; x < W; ++x) {
+        for (int64_t c = 0; c < 3; ++c) {
+          const uint8_t v = row[x * 3 + c];
+          const size_t index = nchw ? static_cast<size_t>(c * H * W + y * W + x) : static_cast<size_t>((y * W + x) * 3 + c);
+          if (spec.dtype == DType::kUInt8) {
+            t.data[index] = v;
+          } else {
+            const int channel = spec.bgr ? static_cast<int>(2 - c) : static_cast<int>(c);  // mean/std are RGB
+            t.data_as<float>()[index] = (static_cast<float>(v) / 255.0f - spec.mean[channel]) / spec.std[channel];
+          }
+        }
+      }
+    }
+    return t;
+  } catch (const cv::Exception& e) {
+    return invalid_argument(std::string("preprocessing failed: ") + e.what());
+  }
+}
+
+Result<std::string> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot open '" + path + "': " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Result<Tensor> load_image_tensor(const std::string& path, const PreprocessSpec& spec) {
+  ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(path));
+  auto tensor = decode_and_preprocess(bytes, spec);
+  if (!tensor.ok()) return tensor.status().with_context(path);
+  return tensor;
+}
+
+Result<Tensor> load_npy(const std::string& path, const std::string& tensor_name) {
+  ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(path));
+  auto bad = [&](const std::string& why) { return data_loss(path + ": not a supported .npy file: " + why); };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) return bad("missing magic");
+  const int major = static_cast<uint8_t>(bytes[6]);
+  size_t header_len = 0, offset = 0;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) return bad("truncated header");
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
+    offset = 12;
+  } else {
+    return bad("version " + std::to_string(major));
+  }
+  if (offset + header_len > bytes.size()) return bad("truncated header");
+  const std::string header = bytes.substr(offset, header_len);
+  Tensor t;
+  t.name = tensor_name;
+  auto descr_pos = header.find("'descr':");
+  if (descr_pos == std::string::npos) return bad("no descr");
+  const auto q1 = header.find('\'', descr_pos + 8);
+  const auto q2 = header.find('\'', q1 + 1);
+  const std::string descr = header.substr(q1 + 1, q2 - q1 - 1);
+  if (descr == "<f4") t.dtype = DType::kFloat32;
+  else if (descr == "|u1") t.dtype = DType::kUInt8;
+  else if (descr == "|i1") t.dtype = DType::kInt8;
+  else if (descr == "<i8") t.dtype = DType::kInt64;
+  else if (descr == "<i4") t.dtype = DType::kInt32;
+  else return bad("dtype '" + descr + "' (use float32, uint8, int8, int32 or int64)");
+  if (header.find("'fortran_order': True") != std::string::npos) return bad("Fortran order");
+  const auto lp = header.find('(', header.find("'shape':"));
+  const auto rp = header.find(')', lp);
+  std::stringstream dims(header.substr(lp + 1, rp - lp - 1));
+  std::string dim;
+  while (std::getline(dims, dim, ',')) {
+    if (dim.find_first_not_of(' ') == std::string::npos) continue;
+    t.shape.push_back(std::stoll(dim));
+  }
+  const size_t data_offset = offset + header_len;
+  t.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
+  Status st = t.validate();
+  if (!st.ok()) return st.with_context(path);
+  return t;
+}
+
+Status save_npy(const Tensor& tensor, const std::string& path) {
+  std::string descr;
+  switch (tensor.dtype) {
+    case DType::kFloat32: descr = "<f4"; break;
+    case DType::kUInt8: descr = "|u1"; break;
+    case DType::kInt8: descr = "|i1"; break;
+    case DType::kInt64: descr = "<i8"; break;
+    case DType::kInt32: descr = "<i4"; break;
+    default: return invalid_argument("save_npy: unsupported dtype " + std::string(dtype_name(tensor.dtype)));
+  }
+  std::string shape = "(";
+  for (size_t i = 0; i < tensor.shape.size(); ++i) shape += std::to_string(tensor.shape[i]) + ",";
+  shape += ")";
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return permission_denied("cannot write '" + path + "': " + std::strerror(errno));
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  out.put(static_cast<char>(len & 0xff));
+  out.put(static_cast<char>(len >> 8));
+  out << header;
+  out.write(reinterpret_cast<const char*>(tensor.data.data()), static_cast<std::streamsize>(tensor.data.size()));
+  out.close();
+  if (!out) return resource_exhausted("writing '" + path + "' failed (disk full?)");
+  return ok_status();
+}
+
+}  // namespace edgetier

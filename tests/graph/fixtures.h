@@ -1,0 +1,20 @@
+/// Builder-made fixture models shared by the graph, runtime and ops tests.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include "graph/builder.h"
+
+namespace edgetier::fixtures {
+
+/// input 1x3x16x16 -> conv -> relu -> conv -> relu -> gap -> flatten -> gemm(10).
+onnx::ModelProto chain_model();
+/// input -> stem conv -> 2 residual blocks -> gap -> flatten -> gemm(10): multi-tensor cuts inside blocks.
+onnx::ModelProto residual_model();
+/// A segmentation-style model whose Shape(input) int64 branch rides to a final Resize-like
+/// Concat: every middle cut carries the int64 tensor too.
+onnx::ModelProto side_branch_model();
+/// A ResNet-style classifier with 4 stages x 2 blocks (like a tiny torchvision ResNet).
+onnx::ModelProto tiny_resnet(int64_t image_size = 32, int64_t width = 8);
+
+}  // namespace edgetier::fixtures
