@@ -23,7 +23,8 @@ int placement_rank(const std::string& placement) {
 int ops_rank(const std::string& ops) {
   static const std::vector<std::string> kOrder = {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"};
   auto it = std::find(kOrder.begin(), kOrder.end(), ops);
-  return it == kOrder.end() ? static_cast<int>(kOrder.size()) : static_cast<int>(it - kOrder.begin());
+  return it == kOrder.end() ? static_cast<int>(kOrder.size())
+                            : static_cast<int>(it - kOrder.begin());
 }
 
 /// Per-strategy working data kept alongside the report while analysing one scenario.
@@ -183,8 +184,8 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     e.reference = ref;
     e.speedup = rr.latency.at_percentile_ms / r.latency.at_percentile_ms;
     e.speedup_p50 = rr.latency.p50_ms / r.latency.p50_ms;
-    e.latency_change_pct =
-        (r.latency.at_percentile_ms - rr.latency.at_percentile_ms) / rr.latency.at_percentile_ms * 100;
+    e.latency_change_pct = (r.latency.at_percentile_ms - rr.latency.at_percentile_ms) /
+                           rr.latency.at_percentile_ms * 100;
     e.cliffs = stats::cliffs_delta_sorted(work[i].sorted_ms, work[j].sorted_ms);
     r.vs_reference = e;
   }
@@ -227,15 +228,15 @@ std::vector<AccuracyTestReport> accuracy_tests(const ResultSet& results,
                                                const std::vector<std::string>& models) {
   std::vector<std::string> chains;
   auto add_chain = [&](const std::string& ops) {
-    if (ops != options.reference_ops && std::find(chains.begin(), chains.end(), ops) == chains.end()) {
+    if (ops != options.reference_ops &&
+        std::find(chains.begin(), chains.end(), ops) == chains.end()) {
       chains.push_back(ops);
     }
   };
   for (const auto& row : results.accuracy_rows()) add_chain(row.ops);
-  std::sort(chains.begin(), chains.end(),
-            [](const std::string& a, const std::string& b) {
-              return std::make_pair(ops_rank(a), a) < std::make_pair(ops_rank(b), b);
-            });
+  std::sort(chains.begin(), chains.end(), [](const std::string& a, const std::string& b) {
+    return std::make_pair(ops_rank(a), a) < std::make_pair(ops_rank(b), b);
+  });
   std::vector<AccuracyTestReport> out;
   for (const auto& ops : chains) {
     AccuracyTestReport t;
@@ -257,7 +258,8 @@ std::vector<AccuracyTestReport> accuracy_tests(const ResultSet& results,
     if (w.ok()) {
       t.wilcoxon = *w;
       if (w->exact) {
-        const double floor_p = std::min(1.0, 2.0 / std::ldexp(1.0, static_cast<int>(t.models.size())));
+        const double floor_p =
+            std::min(1.0, 2.0 / std::ldexp(1.0, static_cast<int>(t.models.size())));
         if (floor_p >= options.alpha) {
           t.note = "with " + std::to_string(t.models.size()) +
                    " paired models the smallest possible two-sided p is " + format_compact(floor_p);
@@ -338,7 +340,8 @@ Status validate_analysis_options(const ResultSet& results, const AnalysisOptions
     for (const auto& m : models) {
       if (!options.model.empty() && m != options.model) continue;
       for (const auto& s : results.scenarios(m)) {
-        if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end()) scenarios.push_back(s);
+        if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end())
+          scenarios.push_back(s);
       }
     }
     if (std::find(scenarios.begin(), scenarios.end(), options.scenario) == scenarios.end()) {

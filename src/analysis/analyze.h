@@ -3,11 +3,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "analysis/result_set.h"
 #include "analysis/stats.h"
@@ -40,11 +39,11 @@ struct LatencyStats {
 /// A strategy against the reference chain (I) on the same tier: I@E for QE@E; for a multi-tier
 /// placement the reference runs on the tier the request enters (I@M for P@ME, I@E for P@EC).
 struct EffectVsReference {
-  std::string reference;           // "I@E"
-  double speedup = 1;              // reference latency / this latency at the percentile; > 1 = faster
+  std::string reference;  // "I@E"
+  double speedup = 1;     // reference latency / this latency at the percentile; > 1 = faster
   double speedup_p50 = 1;
-  double latency_change_pct = 0;   // (this - reference) / reference * 100 at the percentile
-  stats::CliffsDelta cliffs;       // this vs reference: negative = this tends to be faster
+  double latency_change_pct = 0;  // (this - reference) / reference * 100 at the percentile
+  stats::CliffsDelta cliffs;      // this vs reference: negative = this tends to be faster
 };
 
 struct StrategyReport {

@@ -10,7 +10,9 @@ nlohmann::json optional_number(const std::optional<double>& v) {
 }
 
 nlohmann::json key_json(const StrategyKey& key) {
-  return {{"model", key.model}, {"ops", key.ops}, {"placement", key.placement},
+  return {{"model", key.model},
+          {"ops", key.ops},
+          {"placement", key.placement},
           {"scenario", key.scenario}};
 }
 
@@ -111,10 +113,10 @@ nlohmann::json to_json(const AnalysisReport& report) {
                        {"strategies", t.strategies},
                        {"kruskal_wallis", kruskal_json(t.kruskal)},
                        {"significant", t.significant},
-                       {"post_hoc", {{"test", "conover_iman"},
-                                     {"p_adjust", std::string(stats::p_adjust_name(
-                                                      report.options.p_adjust))},
-                                     {"pairs", pairs}}}});
+                       {"post_hoc",
+                        {{"test", "conover_iman"},
+                         {"p_adjust", std::string(stats::p_adjust_name(report.options.p_adjust))},
+                         {"pairs", pairs}}}});
     }
     scenarios.push_back({{"model", sc.model},
                          {"scenario", sc.scenario},

@@ -58,7 +58,8 @@ Status validate_limits(const RecommendOptions& options) {
 
 std::string constraint_phrase(const RecommendOptions& options, const std::string& pname) {
   std::vector<std::string> parts;
-  if (options.max_latency_ms) parts.push_back(pname + " <= " + format_latency(*options.max_latency_ms));
+  if (options.max_latency_ms)
+    parts.push_back(pname + " <= " + format_latency(*options.max_latency_ms));
   if (options.max_accuracy_loss_pts) {
     parts.push_back("accuracy loss <= " + format_points(*options.max_accuracy_loss_pts));
   }
@@ -120,8 +121,9 @@ std::string feasible_reason(const Recommendation& r, const Candidate& fastest,
   std::string s = c.label + ": " + pname + " " + format_latency(c.latency_ms);
   if (c.vs_reference && c.vs_reference->reference != c.label) {
     const auto& e = *c.vs_reference;
-    s += e.speedup >= 1 ? printf_string(", %.2fx faster than %s", e.speedup, e.reference.c_str())
-                        : printf_string(", %.2fx slower than %s", 1 / e.speedup, e.reference.c_str());
+    s += e.speedup >= 1
+             ? printf_string(", %.2fx faster than %s", e.speedup, e.reference.c_str())
+             : printf_string(", %.2fx slower than %s", 1 / e.speedup, e.reference.c_str());
     s += " (" + effect_phrase(e.cliffs) + ")";
   } else if (c.vs_reference) {
     s += ", the unmodified model";
@@ -160,10 +162,11 @@ Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptio
     Candidate c = make_candidate(s, options, pname);
     (c.feasible ? feasible : r.infeasible).push_back(std::move(c));
   }
-  std::stable_sort(r.infeasible.begin(), r.infeasible.end(), [](const Candidate& a, const Candidate& b) {
-    return a.violation_score < b.violation_score;
-  });
-  const std::string where = sc.model + (sc.scenario == kDefaultScenario ? "" : " (" + sc.scenario + ")");
+  std::stable_sort(
+      r.infeasible.begin(), r.infeasible.end(),
+      [](const Candidate& a, const Candidate& b) { return a.violation_score < b.violation_score; });
+  const std::string where =
+      sc.model + (sc.scenario == kDefaultScenario ? "" : " (" + sc.scenario + ")");
   if (feasible.empty()) {
     r.feasible = false;
     std::string limits = constraint_phrase(options, pname);
@@ -273,16 +276,17 @@ Result<RecommendReport> recommend(const ResultSet& results, const AnalysisReport
 }
 
 nlohmann::json to_json(const Candidate& c) {
-  nlohmann::json j = {{"label", c.label},
-                      {"ops", c.key.ops},
-                      {"placement", c.key.placement},
-                      {"latency_ms", c.latency_ms},
-                      {"latency_ci_ms", to_json(c.latency_ci_ms)},
-                      {"accuracy", c.accuracy ? nlohmann::json(*c.accuracy) : nlohmann::json()},
-                      {"accuracy_loss_pts", c.accuracy_loss_pts ? nlohmann::json(*c.accuracy_loss_pts)
-                                                                : nlohmann::json()},
-                      {"feasible", c.feasible},
-                      {"violations", c.violations}};
+  nlohmann::json j = {
+      {"label", c.label},
+      {"ops", c.key.ops},
+      {"placement", c.key.placement},
+      {"latency_ms", c.latency_ms},
+      {"latency_ci_ms", to_json(c.latency_ci_ms)},
+      {"accuracy", c.accuracy ? nlohmann::json(*c.accuracy) : nlohmann::json()},
+      {"accuracy_loss_pts",
+       c.accuracy_loss_pts ? nlohmann::json(*c.accuracy_loss_pts) : nlohmann::json()},
+      {"feasible", c.feasible},
+      {"violations", c.violations}};
   j["violation_score"] =
       std::isfinite(c.violation_score) ? nlohmann::json(c.violation_score) : nlohmann::json();
   j["vs_reference"] = c.vs_reference ? to_json(*c.vs_reference) : nlohmann::json();
@@ -295,19 +299,18 @@ nlohmann::json to_json(const RecommendReport& report) {
     nlohmann::json ranked = nlohmann::json::array(), infeasible = nlohmann::json::array();
     for (const auto& c : r.ranked) ranked.push_back(to_json(c));
     for (const auto& c : r.infeasible) infeasible.push_back(to_json(c));
-    recs.push_back(
-        {{"model", r.model},
-         {"scenario", r.scenario},
-         {"metric", r.metric},
-         {"percentile", r.percentile},
-         {"feasible", r.feasible},
-         {"recommended", r.recommended ? to_json(*r.recommended) : nlohmann::json()},
-         {"runner_up", r.runner_up ? to_json(*r.runner_up) : nlohmann::json()},
-         {"vs_runner_up", r.vs_runner_up ? to_json(*r.vs_runner_up) : nlohmann::json()},
-         {"closest", r.closest ? to_json(*r.closest) : nlohmann::json()},
-         {"ranked", ranked},
-         {"infeasible", infeasible},
-         {"reason", r.reason}});
+    recs.push_back({{"model", r.model},
+                    {"scenario", r.scenario},
+                    {"metric", r.metric},
+                    {"percentile", r.percentile},
+                    {"feasible", r.feasible},
+                    {"recommended", r.recommended ? to_json(*r.recommended) : nlohmann::json()},
+                    {"runner_up", r.runner_up ? to_json(*r.runner_up) : nlohmann::json()},
+                    {"vs_runner_up", r.vs_runner_up ? to_json(*r.vs_runner_up) : nlohmann::json()},
+                    {"closest", r.closest ? to_json(*r.closest) : nlohmann::json()},
+                    {"ranked", ranked},
+                    {"infeasible", infeasible},
+                    {"reason", r.reason}});
   }
   const auto& o = report.options;
   nlohmann::json constraints = {
@@ -317,8 +320,9 @@ nlohmann::json to_json(const RecommendReport& report) {
        o.max_accuracy_loss_pts ? nlohmann::json(*o.max_accuracy_loss_pts) : nlohmann::json()},
       {"model", o.analysis.model},
       {"scenario", o.analysis.scenario}};
-  const bool all_feasible = std::all_of(report.recommendations.begin(), report.recommendations.end(),
-                                        [](const Recommendation& r) { return r.feasible; });
+  const bool all_feasible =
+      std::all_of(report.recommendations.begin(), report.recommendations.end(),
+                  [](const Recommendation& r) { return r.feasible; });
   return {{"schema_version", 1},
           {"source", report.source},
           {"constraints", constraints},

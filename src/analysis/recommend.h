@@ -1,11 +1,10 @@
 /// Picks the strategy to ship per model and scenario under latency and accuracy-loss limits.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "analysis/analyze.h"
 #include "analysis/result_set.h"

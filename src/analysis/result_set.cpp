@@ -134,8 +134,12 @@ std::string trim(std::string_view s) {
 
 Result<std::string> normalize_placement(std::string_view name) {
   static const std::vector<std::pair<std::string, std::string>> kLong = {
-      {"mobile", "M"},      {"edge", "E"},         {"cloud", "C"},
-      {"mobile-edge", "ME"}, {"edge-cloud", "EC"}, {"mobile-cloud", "MC"},
+      {"mobile", "M"},
+      {"edge", "E"},
+      {"cloud", "C"},
+      {"mobile-edge", "ME"},
+      {"edge-cloud", "EC"},
+      {"mobile-cloud", "MC"},
       {"mobile-edge-cloud", "MEC"}};
   std::string t = trim(name);
   for (const auto& p : known_placements()) {
@@ -375,7 +379,8 @@ Status read_samples_csv(std::istream& in, std::string_view source_name, ResultSe
     ++rows;
   }
   RETURN_IF_ERROR(st);
-  if (rows == 0) return invalid_argument(std::string(source_name) + ": no sample rows after the header");
+  if (rows == 0)
+    return invalid_argument(std::string(source_name) + ": no sample rows after the header");
   return ok_status();
 }
 

@@ -1,4 +1,5 @@
-/// Statistics for latency and accuracy: descriptive summaries, bootstrap CIs, rank tests, effect sizes.
+/// Statistics for latency and accuracy: descriptive summaries, bootstrap CIs, rank tests, effect
+/// sizes.
 #pragma once
 
 #include <cstdint>
@@ -63,11 +64,11 @@ std::vector<double> average_ranks(std::span<const double> values,
                                   std::vector<int64_t>* tie_sizes = nullptr);
 
 struct KruskalWallisResult {
-  double h = 0;               // tie-corrected statistic
+  double h = 0;  // tie-corrected statistic
   double h_uncorrected = 0;
   double tie_correction = 1;  // 1 - sum(t^3 - t) / (N^3 - N)
   int df = 0;
-  double p_value = 1;         // chi-square survival function, accurate down to ~1e-300
+  double p_value = 1;  // chi-square survival function, accurate down to ~1e-300
   size_t n_total = 0;
   std::vector<size_t> group_sizes;
   std::vector<double> mean_ranks;
@@ -86,7 +87,7 @@ struct PairwiseComparison {
   size_t group_b = 0;
   double mean_rank_difference = 0;  // mean rank of a minus mean rank of b
   double t = 0;
-  double p_value = 1;     // two-sided, unadjusted
+  double p_value = 1;  // two-sided, unadjusted
   double p_adjusted = 1;
 };
 struct ConoverResult {
@@ -136,14 +137,14 @@ struct WilcoxonOptions {
   size_t exact_max_n = 50;
 };
 struct WilcoxonResult {
-  double w_plus = 0;   // rank sum of positive differences (x - y > 0)
-  double w_minus = 0;  // rank sum of negative differences
+  double w_plus = 0;     // rank sum of positive differences (x - y > 0)
+  double w_minus = 0;    // rank sum of negative differences
   double statistic = 0;  // min(w_plus, w_minus)
   size_t n = 0;          // pairs
   size_t n_zero = 0;     // zero differences
   bool exact = false;
-  double z = 0;          // normal approximation only
-  double p_value = 1;    // two-sided
+  double z = 0;        // normal approximation only
+  double p_value = 1;  // two-sided
 };
 /// Wilcoxon signed-rank test of paired samples x and y (same length).
 Result<WilcoxonResult> wilcoxon_signed_rank(std::span<const double> x, std::span<const double> y,

@@ -1,11 +1,11 @@
-/// Rank-based hypothesis tests (Kruskal-Wallis, Conover-Iman, Wilcoxon), Shapiro-Wilk, Cliff's delta.
+/// Rank-based hypothesis tests (Kruskal-Wallis, Conover-Iman, Wilcoxon), Shapiro-Wilk, Cliff's
+/// delta.
 #include <algorithm>
-#include <cmath>
-#include <numeric>
-
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <numeric>
 
 #include "analysis/stats.h"
 
@@ -23,7 +23,8 @@ using BoostPolicy = boost::math::policies::policy<
 
 double chi_squared_sf(double x, double df) {
   if (x <= 0) return 1.0;
-  return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double, BoostPolicy>(df), x));
+  return boost::math::cdf(
+      boost::math::complement(boost::math::chi_squared_distribution<double, BoostPolicy>(df), x));
 }
 
 double student_t_two_sided(double t, double df) {
@@ -178,9 +179,9 @@ Result<ConoverResult> conover_iman(const std::vector<std::span<const double>>& g
   const double k = static_cast<double>(groups.size());
   out.df = n - k;
   if (out.df < 1) {
-    return invalid_argument("Conover-Iman needs more values than groups (N = " +
-                            std::to_string(pooled.n) + ", k = " + std::to_string(groups.size()) +
-                            ")");
+    return invalid_argument(
+        "Conover-Iman needs more values than groups (N = " + std::to_string(pooled.n) +
+        ", k = " + std::to_string(groups.size()) + ")");
   }
   double sum_sq = 0;
   for (double r : pooled.ranks) sum_sq += r * r;
@@ -201,8 +202,7 @@ Result<ConoverResult> conover_iman(const std::vector<std::span<const double>>& g
       c.group_a = a;
       c.group_b = b;
       c.mean_rank_difference = out.kruskal.mean_ranks[a] - out.kruskal.mean_ranks[b];
-      const double se =
-          std::sqrt(s2 * d * (1.0 / groups[a].size() + 1.0 / groups[b].size()));
+      const double se = std::sqrt(s2 * d * (1.0 / groups[a].size() + 1.0 / groups[b].size()));
       const double diff = std::fabs(c.mean_rank_difference);
       // All within-group ranks tied while groups differ: the difference is certain.
       c.t = se > 0 ? diff / se : (diff > 0 ? INFINITY : 0.0);
@@ -321,8 +321,8 @@ Result<ShapiroWilkResult> shapiro_wilk(std::span<const double> values) {
       first_scaled = 2;
       const double a2 =
           -m[1] / ssumm2 + poly({0.0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582633}, rsn);
-      fac = std::sqrt((summ2 - 2 * m[0] * m[0] - 2 * m[1] * m[1]) /
-                      (1 - 2 * a1 * a1 - 2 * a2 * a2));
+      fac =
+          std::sqrt((summ2 - 2 * m[0] * m[0] - 2 * m[1] * m[1]) / (1 - 2 * a1 * a1 - 2 * a2 * a2));
       a[1] = a2;
     } else {
       first_scaled = 1;
@@ -399,7 +399,8 @@ Result<WilcoxonResult> wilcoxon_signed_rank(std::span<const double> x, std::span
   std::vector<double> d;
   for (size_t i = 0; i < x.size(); ++i) {
     const double diff = x[i] - y[i];
-    if (std::isnan(diff)) return invalid_argument("Wilcoxon signed-rank: NaN in pair " + std::to_string(i));
+    if (std::isnan(diff))
+      return invalid_argument("Wilcoxon signed-rank: NaN in pair " + std::to_string(i));
     if (diff == 0) ++out.n_zero;
     if (diff != 0 || options.zero_method == ZeroMethod::kPratt) d.push_back(diff);
   }
@@ -463,7 +464,8 @@ Result<WilcoxonResult> wilcoxon_signed_rank(std::span<const double> x, std::span
   if (!(var > 0)) return invalid_argument("Wilcoxon signed-rank: zero variance under the null");
   const double se = std::sqrt(var);
   double correction = 0;
-  if (options.continuity_correction) correction = out.statistic > mean ? 0.5 : (out.statistic < mean ? -0.5 : 0);
+  if (options.continuity_correction)
+    correction = out.statistic > mean ? 0.5 : (out.statistic < mean ? -0.5 : 0);
   out.z = (out.statistic - mean - correction) / se;
   out.p_value = std::min(1.0, 2.0 * normal_sf(std::fabs(out.z)));
   return out;

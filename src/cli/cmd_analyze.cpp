@@ -1,4 +1,5 @@
-/// `edgetier analyze RESULTS`: latency statistics, accuracy loss, effects, rank tests, Pareto front.
+/// `edgetier analyze RESULTS`: latency statistics, accuracy loss, effects, rank tests, Pareto
+/// front.
 #include <iostream>
 
 #include "cli/commands.h"

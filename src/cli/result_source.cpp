@@ -25,7 +25,8 @@ void add_result_source_options(CLI::App* app, ResultSourceArgs* args) {
   app->add_option("--bootstrap", args->analysis.bootstrap.resamples,
                   "Bootstrap resamples for confidence intervals")
       ->capture_default_str();
-  app->add_option("--confidence", args->analysis.bootstrap.confidence, "Confidence level of the intervals")
+  app->add_option("--confidence", args->analysis.bootstrap.confidence,
+                  "Confidence level of the intervals")
       ->capture_default_str();
   app->add_option("--seed", args->analysis.bootstrap.seed, "Bootstrap seed")->capture_default_str();
 }
@@ -34,7 +35,8 @@ namespace {
 
 Status check_results_database(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return not_found("results database '" + path + "' does not exist");
+  if (!std::filesystem::exists(path, ec))
+    return not_found("results database '" + path + "' does not exist");
   std::ifstream in(path, std::ios::binary);
   std::string head(16, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));

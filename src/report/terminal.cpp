@@ -89,9 +89,10 @@ std::string test_line(const GroupTestReport& t) {
   std::vector<std::string> members;
   for (const auto& s : t.strategies) members.push_back(group_member_name(t, s));
   const std::string names = join(members, ",");
-  std::string line = fmt("%-16s %-4s %-10s H = %8.2f  p = %-9s", t.kind == "across_tiers" ? "across tiers" : "across operators",
-                         t.held_fixed.c_str(), names.c_str(), t.kruskal.h,
-                         format_p_value(t.kruskal.p_value).c_str());
+  std::string line =
+      fmt("%-16s %-4s %-10s H = %8.2f  p = %-9s",
+          t.kind == "across_tiers" ? "across tiers" : "across operators", t.held_fixed.c_str(),
+          names.c_str(), t.kruskal.h, format_p_value(t.kruskal.p_value).c_str());
   std::string pairs;
   for (const auto& p : t.post_hoc) {
     if (!pairs.empty()) pairs += ", ";
@@ -128,8 +129,8 @@ std::string format_analysis(const AnalysisReport& report) {
     out << sc.model;
     if (sc.scenario != kDefaultScenario) out << "  [scenario " << sc.scenario << "]";
     out << "  (speedup and Pareto front on " << pname << "; * = Pareto front)\n";
-    std::vector<std::string> header = {"", "strategy", "n", "p50" + unit, "95% CI", "p95" + unit,
-                                       "95% CI"};
+    std::vector<std::string> header = {"",       "strategy",   "n",     "p50" + unit,
+                                       "95% CI", "p95" + unit, "95% CI"};
     if (extra_percentile) {
       header.push_back(pname + unit);
       header.push_back("95% CI");
@@ -140,12 +141,9 @@ std::string format_analysis(const AnalysisReport& report) {
     Table table(header);
     for (const auto& s : sc.strategies) {
       const LatencyStats& l = s.latency;
-      std::vector<std::string> row = {s.pareto ? "*" : "",
-                                      s.label,
-                                      std::to_string(l.n),
-                                      number(l.p50_ms * scale),
-                                      ci_text(l.p50_ci_ms, scale),
-                                      number(l.p95_ms * scale),
+      std::vector<std::string> row = {s.pareto ? "*" : "",         s.label,
+                                      std::to_string(l.n),         number(l.p50_ms * scale),
+                                      ci_text(l.p50_ci_ms, scale), number(l.p95_ms * scale),
                                       ci_text(l.p95_ci_ms, scale)};
       if (extra_percentile) {
         row.push_back(number(l.at_percentile_ms * scale));
@@ -167,7 +165,8 @@ std::string format_analysis(const AnalysisReport& report) {
     }
     out << table.render({0, 1, header.size() - 1}, "  ");
     if (!sc.tests.empty()) {
-      out << "  Kruskal-Wallis, then Conover-Iman (" << stats::p_adjust_name(report.options.p_adjust)
+      out << "  Kruskal-Wallis, then Conover-Iman ("
+          << stats::p_adjust_name(report.options.p_adjust)
           << "-adjusted, ns = not significant at alpha " << report.options.alpha
           << ") with Cliff's delta:\n";
       for (const auto& t : sc.tests) out << "    " << test_line(t);
@@ -222,7 +221,8 @@ std::string format_recommendations(const RecommendReport& report) {
       ci += format_latency(c.latency_ci_ms.high);
       ci += "]";
       table.add({r.feasible ? std::to_string(i + 1) : "", c.label, format_latency(c.latency_ms), ci,
-                 c.accuracy_loss_pts ? fmt("%.2f", *c.accuracy_loss_pts) : "-", vs, join(c.violations, "; ")});
+                 c.accuracy_loss_pts ? fmt("%.2f", *c.accuracy_loss_pts) : "-", vs,
+                 join(c.violations, "; ")});
     }
     out << table.render({1, 5, 6}, "  ");
     if (list.size() > kShown) {

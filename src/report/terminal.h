@@ -1,4 +1,5 @@
-/// Terminal printers of the analysis and recommendation reports (compact tables, one sentence each).
+/// Terminal printers of the analysis and recommendation reports (compact tables, one sentence
+/// each).
 #pragma once
 
 #include <string>

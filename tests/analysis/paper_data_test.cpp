@@ -62,7 +62,8 @@ TEST_F(PaperData, HasTheStudysShape) {
   EXPECT_EQ(results_->total_samples(), 36000u);
   EXPECT_EQ(results_->strategies().size(), 72u);
   EXPECT_EQ(report_->scenarios.size(), 4u);
-  for (const auto& s : results_->strategies()) EXPECT_EQ(s.latency_ns.size(), 500u) << s.key.label();
+  for (const auto& s : results_->strategies())
+    EXPECT_EQ(s.latency_ns.size(), 500u) << s.key.label();
 }
 
 TEST_F(PaperData, KruskalWallisAcrossTiersForIdentityMatchesThePaper) {
@@ -125,8 +126,8 @@ TEST_F(PaperData, MediansMatchThePapersHeadlineTable) {
     const ScenarioReport* sc = report_->find(row.model, "default");
     ASSERT_NE(sc, nullptr);
     const std::pair<const char*, double> cells[] = {
-        {"I@E", row.edge_i},   {"Q@E", row.edge_q},          {"EE@E", row.edge_ee},
-        {"QE@E", row.edge_qe}, {"I@M", row.mobile_i},        {"P@ME", row.mobile_edge_p},
+        {"I@E", row.edge_i},   {"Q@E", row.edge_q},   {"EE@E", row.edge_ee},
+        {"QE@E", row.edge_qe}, {"I@M", row.mobile_i}, {"P@ME", row.mobile_edge_p},
         {"I@C", row.cloud_i}};
     for (const auto& [label, seconds] : cells) {
       const StrategyReport* s = sc->find(label);
@@ -142,7 +143,8 @@ TEST_F(PaperData, AccuracyLossesMatchThePapersRanges) {
       {"Q", {0.16, 0.37}}, {"EE", {5.9, 11.6}}, {"QE", {6.6, 12.4}}, {"P", {0, 0}}};
   for (const auto& sc : report_->scenarios) {
     for (const auto& [ops, range] : ranges) {
-      const StrategyReport* s = sc.find(std::string(ops) + "@" + (std::string(ops) == "P" ? "ME" : "E"));
+      const StrategyReport* s =
+          sc.find(std::string(ops) + "@" + (std::string(ops) == "P" ? "ME" : "E"));
       ASSERT_NE(s, nullptr);
       ASSERT_TRUE(s->accuracy_loss_pts.has_value());
       EXPECT_GE(*s->accuracy_loss_pts, range.first - 0.01) << sc.model << " " << ops;
@@ -174,7 +176,8 @@ TEST_F(PaperData, RecommendsQuantizationForOnePointAndQuantizedEarlyExitOnEdgeFo
   const Recommendation& resnet_tight = strict->recommendations[0];
   EXPECT_EQ(resnet_tight.model, "ResNet");
   EXPECT_EQ(resnet_tight.recommended->label, "Q@E") << resnet_tight.reason;
-  EXPECT_EQ(resnet_tight.reason.rfind("Q@E: p50 3.48 s, 1.62x faster than I@E (large effect", 0), 0u)
+  EXPECT_EQ(resnet_tight.reason.rfind("Q@E: p50 3.48 s, 1.62x faster than I@E (large effect", 0),
+            0u)
       << resnet_tight.reason;
 
   RecommendOptions loose;

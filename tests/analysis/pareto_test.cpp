@@ -17,7 +17,8 @@ TEST(Pareto, HandPickedFront) {
 
 TEST(Pareto, TiesDuplicatesAndNan) {
   // Equal latency: only the smaller loss survives; identical points both survive; NaN never.
-  const std::vector<ParetoPoint> pts = {{1, 5}, {1, 3}, {2, 1}, {2, 1}, {3, 1}, {NAN, 0}, {0.5, NAN}};
+  const std::vector<ParetoPoint> pts = {{1, 5}, {1, 3},   {2, 1},    {2, 1},
+                                        {3, 1}, {NAN, 0}, {0.5, NAN}};
   EXPECT_EQ(pareto_front(pts), (std::vector<size_t>{1, 2, 3}));
   EXPECT_TRUE(pareto_front(std::vector<ParetoPoint>{}).empty());
 }

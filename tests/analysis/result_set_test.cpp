@@ -1,4 +1,5 @@
-/// Tests for ResultSet, strategy-name helpers and the CSV readers (good data and line-numbered errors).
+/// Tests for ResultSet, strategy-name helpers and the CSV readers (good data and line-numbered
+/// errors).
 #include "analysis/result_set.h"
 
 #include <gtest/gtest.h>
@@ -105,7 +106,8 @@ TEST(ResultSet, RejectsConflictingAndMalformedAccuracy) {
   ResultSet rs;
   Status st = read_accuracy("model,strategy,metric,value\ncls,I,top1,82\ncls,I,top1,83\n", &rs);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.message().rfind("a.csv:3: accuracy of cls I top1 given twice", 0), 0u) << st.message();
+  EXPECT_EQ(st.message().rfind("a.csv:3: accuracy of cls I top1 given twice", 0), 0u)
+      << st.message();
   ResultSet rs2;
   st = read_accuracy("model,strategy,metric,value\ncls,I,top1,high\n", &rs2);
   EXPECT_EQ(st.message(), "a.csv:2: value 'high' is not a number");

@@ -63,7 +63,8 @@ std::vector<double> naive_bootstrap(const std::vector<double>& sorted, double pc
   std::vector<double> resample(sorted.size());
   for (int r = 0; r < options.resamples; ++r) {
     for (auto& x : resample) {
-      x = sorted[static_cast<size_t>((static_cast<unsigned __int128>(rng()) * sorted.size()) >> 64)];
+      x = sorted[static_cast<size_t>((static_cast<unsigned __int128>(rng()) * sorted.size()) >>
+                                     64)];
     }
     std::sort(resample.begin(), resample.end());
     stats.push_back(percentile_sorted(resample, pct));
