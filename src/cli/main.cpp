@@ -17,6 +17,9 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
+       edgetier::cli::setup_run},
+      {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
   };
   return table;
 }

@@ -2,6 +2,8 @@
 #include "experiment/plan.h"
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 #include <set>
 #include <sstream>
 
@@ -42,13 +44,31 @@ Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
                             "' is not a skippable region (single entry and exit, same shape); candidates: " + list +
                             (skips.size() > 5 ? " ..." : ""));
   }
-  size_t best = 0;
-  for (size_t i = 1; i < skips.size(); ++i) {
-    const SkipSpan& a = facts.skip_spans[i];
-    const SkipSpan& b = facts.skip_spans[best];
-    if (a.last > b.last || (a.last == b.last && skips[i].flops > skips[best].flops)) best = i;
+  auto eligible = [&](size_t i) {
+    const DType t = facts.skip_spans[i].dtype;
+    const double share = static_cast<double>(skips[i].flops) / static_cast<double>(std::max<int64_t>(1, facts.analysis.total_flops));
+    return (t == DType::kFloat32 || t == DType::kFloat16) && skips[i].flops > 0 && share <= spec.max_flops_share;
+  };
+  auto whole_block = [&](size_t i) { return facts.skip_spans[i].from_op == facts.skip_spans[i].to_op; };
+  std::optional<size_t> best;
+  for (size_t i = 0; i < skips.size(); ++i) {
+    if (!eligible(i)) continue;
+    if (!best) {
+      best = i;
+      continue;
+    }
+    const size_t b = *best;
+    const auto key = [&](size_t k) {
+      return std::make_tuple(whole_block(k) ? 1 : 0, facts.skip_spans[k].last, skips[k].flops);
+    };
+    if (key(i) > key(b)) best = i;
   }
-  return best;
+  if (!best) {
+    return failed_precondition("model '" + facts.name + "' has no early-exit skip candidate that skips float "
+                               "computation worth at most " + percent(spec.max_flops_share) +
+                               " of its FLOPs (exit.max_flops_share)");
+  }
+  return *best;
 }
 
 Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int num_boundaries,
@@ -181,21 +201,24 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
     for (const auto& ops : spec.operators) {
       for (const auto& placement : spec.placements) {
         std::string reason;
+        bool arity_mismatch = false;
         PlannedStrategy s;
         s.model = facts.name;
         s.ops = ops;
         s.placement = placement;
+        if (ops.partition && placement.num_tiers() == 1) {
+          reason = ops.name() + " splits the model; it needs a 2- or 3-tier placement (ME, EC, MC, MEC)";
+          arity_mismatch = true;
+        }
+        if (!ops.partition && placement.num_tiers() > 1) {
+          reason = ops.name() + " runs the model as one part; it needs a 1-tier placement (M, E, C)";
+          arity_mismatch = true;
+        }
         for (TierRole role : placement.tiers) {
           const TierSpec* tier = spec.testbed.tier(tier_role_name(role));
-          if (reason.empty() && (!tier || !tier->enabled)) {
+          if (reason.empty() && !arity_mismatch && (!tier || !tier->enabled)) {
             reason = "the testbed has no " + std::string(tier_role_name(role)) + " tier";
           }
-        }
-        if (reason.empty() && ops.partition && placement.num_tiers() == 1) {
-          reason = ops.name() + " splits the model; it needs a 2- or 3-tier placement (ME, EC, MC, MEC)";
-        }
-        if (reason.empty() && !ops.partition && placement.num_tiers() > 1) {
-          reason = ops.name() + " runs the model as one part; it needs a 1-tier placement (M, E, C)";
         }
         if (reason.empty() && ops.exit == ExitMode::kDynamic && facts.task != Task::kClassify) {
           reason = "a dynamic exit needs a classifier's confidence; '" + facts.name + "' is a segmentation model";
@@ -232,7 +255,7 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
             s.scenario = scenario.name;
             plan.strategies.push_back(s);
           } else {
-            plan.dropped.push_back({facts.name, ops.name(), placement.name(), scenario.name, reason});
+            plan.dropped.push_back({facts.name, ops.name(), placement.name(), scenario.name, reason, !arity_mismatch});
           }
         }
       }
@@ -255,7 +278,7 @@ nlohmann::json plan_to_json(const PreparedExperiment& e) {
   }
   for (const auto& d : e.plan.dropped) {
     dropped.push_back({{"model", d.model}, {"ops", d.ops}, {"placement", d.placement}, {"scenario", d.scenario},
-                       {"reason", d.reason}});
+                       {"reason", d.reason}, {"infeasible", d.infeasible}});
   }
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : e.models) {

@@ -16,10 +16,14 @@
 
 namespace edgetier {
 
-/// Topological positions of a skip candidate's first and last node.
+/// Where a skip candidate sits: topological positions of its first and last node, the op types
+/// producing its entry and exit, and the dtype flowing through.
 struct SkipSpan {
   int first = 0;
   int last = 0;
+  std::string from_op;
+  std::string to_op;
+  DType dtype = DType::kUndefined;
 };
 
 /// What planning needs to know about one model: loaded, shapes inferred at the preprocessed
@@ -62,9 +66,10 @@ struct CutChoice {
 Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int num_boundaries,
                               const SkipCandidate* skip = nullptr, const SkipSpan* span = nullptr);
 
-/// The early exit's skipped region. Auto (the study's rule): the candidate whose exit `to` is
-/// closest to the output, and of those the one skipping the most FLOPs (for a ResNet: every
-/// block of the last stage but the first). Explicit: the candidate with that from/to.
+/// The early exit's skipped region. Auto (the study's rule): among float regions that skip some
+/// but at most spec.max_flops_share of the FLOPs, prefer whole blocks (entry and exit made by the same op type, e.g. Add -> Add), then
+/// the exit closest to the output, then the most FLOPs skipped: for a ResNet, every block of
+/// the last stage but the first. Explicit: the candidate with that from/to.
 /// FAILED_PRECONDITION when the model has no candidate; returns the index into analysis.skips.
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec);
 
@@ -87,6 +92,10 @@ struct DroppedStrategy {
   std::string placement;
   std::string scenario;
   std::string reason;
+  /// True for a real strategy this model or testbed cannot run (no cut, no exit, missing tier):
+  /// the store records it as infeasible. False when the chain does not fit the placement's
+  /// number of tiers (P on one tier): not a strategy at all.
+  bool infeasible = false;
 };
 
 struct Plan {

@@ -169,11 +169,17 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   if (!analysis.ok()) return analysis.status().with_context(ctx);
   f.analysis = std::move(*analysis);
   for (const auto& s : f.analysis.skips) {
-    SkipSpan span{view.num_nodes(), -1};
+    SkipSpan span;
+    span.first = view.num_nodes();
+    span.last = -1;
     for (int node : s.node_indices) {
       span.first = std::min(span.first, view.topo_position(node));
       span.last = std::max(span.last, view.topo_position(node));
     }
+    const int from_node = view.producer(s.from), to_node = view.producer(s.to);
+    span.from_op = from_node >= 0 ? view.node(from_node).op_type() : "";
+    span.to_op = to_node >= 0 ? view.node(to_node).op_type() : "";
+    if (auto it = shapes.find(s.from); it != shapes.end()) span.dtype = it->second.dtype;
     f.skip_spans.push_back(span);
   }
 

@@ -63,7 +63,7 @@ nlohmann::json cut_to_json(const CutSpec& c) {
 }
 
 nlohmann::json exit_to_json(const ExitSpec& e) {
-  nlohmann::json j = {{"confidence", e.confidence}};
+  nlohmann::json j = {{"confidence", e.confidence}, {"max_flops_share", e.max_flops_share}};
   if (e.automatic) {
     j["skip"] = "auto";
   } else {

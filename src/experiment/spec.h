@@ -120,6 +120,9 @@ struct ExitSpec {
   std::string from;       // explicit: keep the graph up to `from` ...
   std::string to;         // ... and feed it to the consumers of `to` (the region between is skipped)
   std::string confidence = "max_prob";  // dynamic exit score: max_prob | margin
+  /// Auto: skip at most this share of the model's FLOPs (an exit that drops most of the network
+  /// is not an early exit).
+  double max_flops_share = 0.5;
 };
 
 struct ModelSpec {
