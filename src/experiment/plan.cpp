@@ -138,6 +138,10 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
     return choice;
   }
 
+  if (a.cuts.empty()) {
+    return failed_precondition("model '" + facts.name + "' has no cut at all (no point where the graph "
+                               "narrows to a set of tensors every path crosses); it cannot be partitioned");
+  }
   std::vector<const Cut*> candidates;
   for (const auto& c : a.cuts) {
     if (c.single() && c.bytes > 0 && usable(c, nullptr)) candidates.push_back(&c);

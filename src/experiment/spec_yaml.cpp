@@ -485,6 +485,12 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
   try {
     YamlCursor top(root, "", label);
     ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(top));
+    // A misspelt top-level key is reported first, before the errors its absence causes.
+    for (const char* key : {"name", "models", "data", "calibration", "quantize", "cut", "exit", "operators",
+                            "placements", "testbed", "scenarios", "measurement", "seed", "output"}) {
+      m.allow(key);
+    }
+    RETURN_IF_ERROR(m.finish());
     RETURN_IF_ERROR(m.get("name", &spec.name));
     int64_t seed = static_cast<int64_t>(spec.seed);
     RETURN_IF_ERROR(m.get("seed", &seed));
