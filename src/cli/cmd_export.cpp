@@ -16,9 +16,12 @@ std::function<int()> setup_export(CLI::App* app) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  app->add_option("results", args->results, "Results database, or the output folder holding results.db")->required();
-  app->add_option("--csv", args->csv_dir,
-                  "Write runs, tiers, links, strategies, requests and accuracy as CSV files into DIR");
+  app->add_option("results", args->results,
+                  "Results database, or the output folder holding results.db")
+      ->required();
+  app->add_option(
+      "--csv", args->csv_dir,
+      "Write runs, tiers, links, strategies, requests and accuracy as CSV files into DIR");
   app->add_option("--run", args->run_id, "Only this run (default: every run)");
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() {
@@ -34,7 +37,8 @@ std::function<int()> setup_export(CLI::App* app) {
       auto files = export_csv(**store, args->csv_dir, run);
       if (!files.ok()) return report_error(files.status());
       (*summary)["files"] = nlohmann::json::array();
-      for (const auto& f : *files) (*summary)["files"].push_back({{"path", f.path}, {"rows", f.rows}});
+      for (const auto& f : *files)
+        (*summary)["files"].push_back({{"path", f.path}, {"rows", f.rows}});
     }
     if (args->json) {
       print_json(*summary);
@@ -43,9 +47,11 @@ std::function<int()> setup_export(CLI::App* app) {
     std::cout << (*summary)["database"].get<std::string>() << ":\n";
     for (const auto& r : (*summary)["runs"]) {
       std::cout << "  run " << r["run_id"] << " '" << r["name"].get<std::string>() << "' ("
-                << r["status"].get<std::string>() << ", started " << r["started_at"].get<std::string>()
-                << "): " << r["requests"] << " requests, " << r["accuracy_rows"] << " accuracy rows, strategies";
-      for (const auto& [status, count] : r["strategies"].items()) std::cout << " " << status << "=" << count;
+                << r["status"].get<std::string>() << ", started "
+                << r["started_at"].get<std::string>() << "): " << r["requests"] << " requests, "
+                << r["accuracy_rows"] << " accuracy rows, strategies";
+      for (const auto& [status, count] : r["strategies"].items())
+        std::cout << " " << status << "=" << count;
       std::cout << "\n";
     }
     if (summary->contains("files")) {

@@ -8,10 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "core/log.h"
 #include "graph/graph_view.h"
@@ -51,12 +50,14 @@ std::string name_some(const std::vector<std::string>& names, const std::string& 
 Status check_folder(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return not_found(what + " '" + path + "' does not exist");
-  if (!fs::is_directory(path, ec)) return invalid_argument(what + " '" + path + "' is not a folder");
+  if (!fs::is_directory(path, ec))
+    return invalid_argument(what + " '" + path + "' is not a folder");
   return ok_status();
 }
 
 /// Image files under `dir` (recursively unless `flat`), sorted, skipping `exclude` subtrees.
-std::vector<std::string> list_images(const std::string& dir, bool flat, const std::set<std::string>& exclude = {}) {
+std::vector<std::string> list_images(const std::string& dir, bool flat,
+                                     const std::set<std::string>& exclude = {}) {
   std::vector<std::string> out;
   std::error_code ec;
   if (flat) {
@@ -64,12 +65,14 @@ std::vector<std::string> list_images(const std::string& dir, bool flat, const st
       if (e.is_regular_file() && is_image_file(e.path().string())) out.push_back(normal(e.path()));
     }
   } else {
-    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); ++it) {
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         it != fs::recursive_directory_iterator(); ++it) {
       if (it->is_directory() && exclude.count(normal(it->path()))) {
         it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file() && is_image_file(it->path().string())) out.push_back(normal(it->path()));
+      if (it->is_regular_file() && is_image_file(it->path().string()))
+        out.push_back(normal(it->path()));
     }
   }
   std::sort(out.begin(), out.end());
@@ -108,7 +111,8 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 /// The class list for a folder: its classes file when present, else the model's.
-Result<std::vector<std::string>> folder_classes(const DataSpec& spec, const DatasetOptions& options) {
+Result<std::vector<std::string>> folder_classes(const DataSpec& spec,
+                                                const DatasetOptions& options) {
   if (!spec.classes.empty()) {
     const std::string path = normal(fs::path(spec.path) / spec.classes);
     std::error_code ec;
@@ -125,7 +129,9 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
   d.num_classes = static_cast<int64_t>(d.classes.size());
   const std::string labels_path = normal(fs::path(spec.path) / spec.labels);
   std::ifstream in(labels_path);
-  if (!in) return not_found("label file '" + labels_path + "' does not exist (expected a CSV with header 'file,label')");
+  if (!in)
+    return not_found("label file '" + labels_path +
+                     "' does not exist (expected a CSV with header 'file,label')");
   std::string line;
   int line_no = 0;
   int file_col = -1, label_col = -1;
@@ -151,7 +157,8 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
       continue;
     }
     if (static_cast<int>(fields.size()) <= std::max(file_col, label_col)) {
-      return invalid_argument(where + ": expected " + std::to_string(std::max(file_col, label_col) + 1) +
+      return invalid_argument(where + ": expected " +
+                              std::to_string(std::max(file_col, label_col) + 1) +
                               " columns, got '" + line + "'");
     }
     const std::string& file = fields[file_col];
@@ -159,7 +166,8 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     if (file.empty()) return invalid_argument(where + ": empty file name");
     const std::string image = normal(fs::path(spec.path) / file);
     if (auto [it, fresh] = seen.emplace(image, line_no); !fresh) {
-      return invalid_argument(where + ": '" + file + "' is already labelled on line " + std::to_string(it->second));
+      return invalid_argument(where + ": '" + file + "' is already labelled on line " +
+                              std::to_string(it->second));
     }
     Sample s;
     s.image_path = image;
@@ -194,7 +202,9 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     if (!fs::is_regular_file(image, ec)) missing.push_back(image);
     d.samples.push_back(std::move(s));
   }
-  if (file_col < 0) return invalid_argument("label file '" + labels_path + "' is empty (expected the header 'file,label')");
+  if (file_col < 0)
+    return invalid_argument("label file '" + labels_path +
+                            "' is empty (expected the header 'file,label')");
   const std::set<std::string> exclude = {normal(fs::path(spec.path) / spec.masks)};
   const auto images = list_images(spec.path, false, exclude);
   std::vector<std::string> unlabeled;
@@ -202,9 +212,11 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     if (!seen.count(img)) unlabeled.push_back(img);
   }
   if (!missing.empty() || !unlabeled.empty()) {
-    std::string msg = "label file '" + labels_path + "' does not match the images in '" + spec.path + "':";
+    std::string msg =
+        "label file '" + labels_path + "' does not match the images in '" + spec.path + "':";
     if (!missing.empty()) {
-      msg += " " + std::to_string(missing.size()) + " listed file(s) do not exist (" + name_some(missing, spec.path) + ")";
+      msg += " " + std::to_string(missing.size()) + " listed file(s) do not exist (" +
+             name_some(missing, spec.path) + ")";
     }
     if (!unlabeled.empty()) {
       msg += std::string(missing.empty() ? "" : ";") + " " + std::to_string(unlabeled.size()) +
@@ -212,7 +224,8 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     }
     return invalid_argument(msg + "; fix the label file or remove the extra images");
   }
-  if (d.samples.empty()) return invalid_argument("label file '" + labels_path + "' lists no images");
+  if (d.samples.empty())
+    return invalid_argument("label file '" + labels_path + "' lists no images");
   return d;
 }
 
@@ -226,15 +239,16 @@ Result<Dataset> load_imagenet_folder(const DataSpec& spec, const DatasetOptions&
     if (e.is_directory()) dirs.push_back(e.path().filename().string());
   }
   std::sort(dirs.begin(), dirs.end());
-  if (dirs.empty()) return invalid_argument("data folder '" + spec.path + "' has no class subfolders");
+  if (dirs.empty())
+    return invalid_argument("data folder '" + spec.path + "' has no class subfolders");
   // torchvision's ImageFolder order (sorted folder names) unless classes.txt fixes the order.
   const std::string classes_path = normal(fs::path(spec.path) / spec.classes);
   if (!spec.classes.empty() && fs::is_regular_file(classes_path, ec)) {
     ASSIGN_OR_RETURN(d.classes, read_class_names(classes_path));
     for (const auto& dir : dirs) {
       if (std::find(d.classes.begin(), d.classes.end(), dir) == d.classes.end()) {
-        return invalid_argument("class folder '" + dir + "' is not listed in '" + classes_path + "'; did you mean '" +
-                                nearest_name(dir, d.classes) + "'?");
+        return invalid_argument("class folder '" + dir + "' is not listed in '" + classes_path +
+                                "'; did you mean '" + nearest_name(dir, d.classes) + "'?");
       }
     }
   } else {
@@ -271,8 +285,9 @@ Result<Dataset> load_segmentation(const DataSpec& spec) {
   d.num_classes = static_cast<int64_t>(d.classes.size());
   if (spec.num_classes > 0) {
     if (d.num_classes > 0 && d.num_classes != spec.num_classes) {
-      return invalid_argument("num_classes is " + std::to_string(spec.num_classes) + " but '" + classes_path +
-                              "' lists " + std::to_string(d.num_classes) + " classes");
+      return invalid_argument("num_classes is " + std::to_string(spec.num_classes) + " but '" +
+                              classes_path + "' lists " + std::to_string(d.num_classes) +
+                              " classes");
     }
     d.num_classes = spec.num_classes;
   }
@@ -290,14 +305,16 @@ Result<Dataset> load_segmentation(const DataSpec& spec) {
     ASSIGN_OR_RETURN(ImageSize isz, read_image_size(img));
     ASSIGN_OR_RETURN(ImageSize msz, read_image_size(mask.string()));
     if (isz.width != msz.width || isz.height != msz.height) {
-      bad_size.push_back(rel.string() + " (image " + std::to_string(isz.width) + "x" + std::to_string(isz.height) +
-                         ", mask " + std::to_string(msz.width) + "x" + std::to_string(msz.height) + ")");
+      bad_size.push_back(rel.string() + " (image " + std::to_string(isz.width) + "x" +
+                         std::to_string(isz.height) + ", mask " + std::to_string(msz.width) + "x" +
+                         std::to_string(msz.height) + ")");
     }
     d.samples.push_back({img, -1, normal(mask)});
   }
   if (!no_mask.empty()) {
-    return invalid_argument(std::to_string(no_mask.size()) + " image(s) in '" + images_dir + "' have no mask in '" +
-                            masks_dir + "' (expected <name>.png): " + name_some(no_mask, images_dir));
+    return invalid_argument(std::to_string(no_mask.size()) + " image(s) in '" + images_dir +
+                            "' have no mask in '" + masks_dir +
+                            "' (expected <name>.png): " + name_some(no_mask, images_dir));
   }
   if (!bad_size.empty()) {
     return invalid_argument(std::to_string(bad_size.size()) + " mask(s) in '" + masks_dir +
@@ -326,10 +343,13 @@ void apply_limit(Dataset* d, int64_t limit, uint64_t seed) {
             [](const Sample& a, const Sample& b) { return a.image_path < b.image_path; });
 }
 
-uint32_t be32(const unsigned char* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+uint32_t be32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
 uint16_t be16(const unsigned char* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 int32_t le32(const unsigned char* p) {
-  return static_cast<int32_t>(uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24));
+  return static_cast<int32_t>(uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) |
+                              (uint32_t{p[3]} << 24));
 }
 
 }  // namespace
@@ -373,7 +393,8 @@ Result<DataKind> resolve_data_kind(const DataSpec& spec) {
 
 Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options) {
   if (spec.kind == DataKind::kSynth) {
-    return failed_precondition("synth data must be generated before it is loaded (see synth_data_dir)");
+    return failed_precondition(
+        "synth data must be generated before it is loaded (see synth_data_dir)");
   }
   RETURN_IF_ERROR(check_folder(spec.path, "data folder"));
   ASSIGN_OR_RETURN(DataKind kind, resolve_data_kind(spec));
@@ -399,8 +420,10 @@ Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options
 }
 
 std::string synth_data_dir(const DataSpec& spec, Task task, const std::string& cache_dir) {
-  return normal(fs::path(cache_dir) / ("synth-" + std::string(task_name(task)) + "-n" + std::to_string(spec.synth_count) +
-                                       "-s" + std::to_string(spec.synth_size) + "-seed" + std::to_string(spec.synth_seed)));
+  return normal(fs::path(cache_dir) /
+                ("synth-" + std::string(task_name(task)) + "-n" + std::to_string(spec.synth_count) +
+                 "-s" + std::to_string(spec.synth_size) + "-seed" +
+                 std::to_string(spec.synth_seed)));
 }
 
 DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string& dir) {
@@ -418,7 +441,8 @@ std::vector<Sample> latency_inputs(const Dataset& data, int64_t count) {
   std::vector<Sample> out;
   if (data.samples.empty() || count <= 0) return out;
   out.reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) out.push_back(data.samples[static_cast<size_t>(i) % data.samples.size()]);
+  for (int64_t i = 0; i < count; ++i)
+    out.push_back(data.samples[static_cast<size_t>(i) % data.samples.size()]);
   return out;
 }
 
@@ -460,8 +484,8 @@ Result<ImageSize> read_image_size(const std::string& path) {
   return invalid_argument("'" + path + "' is not a PNG, JPEG or BMP image");
 }
 
-Result<std::vector<uint8_t>> load_mask(const std::string& path, const PreprocessSpec& spec, int64_t out_height,
-                                       int64_t out_width) {
+Result<std::vector<uint8_t>> load_mask(const std::string& path, const PreprocessSpec& spec,
+                                       int64_t out_height, int64_t out_width) {
   cv::Mat mask;
   try {
     mask = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -470,8 +494,10 @@ Result<std::vector<uint8_t>> load_mask(const std::string& path, const Preprocess
   }
   if (mask.empty()) return invalid_argument("mask '" + path + "' could not be decoded");
   if (mask.type() != CV_8UC1) {
-    return invalid_argument("mask '" + path + "' must be a single-channel 8-bit image of class ids (got " +
-                            std::to_string(mask.channels()) + " channel(s)); convert palette or RGB masks to grayscale ids");
+    return invalid_argument("mask '" + path +
+                            "' must be a single-channel 8-bit image of class ids (got " +
+                            std::to_string(mask.channels()) +
+                            " channel(s)); convert palette or RGB masks to grayscale ids");
   }
   try {
     // The same geometry as decode_and_preprocess, with nearest neighbour.
@@ -483,24 +509,28 @@ Result<std::vector<uint8_t>> load_mask(const std::string& path, const Preprocess
       const int nw = std::max(1, static_cast<int>(std::lround(w * scale)));
       cv::resize(mask, resized, cv::Size(nw, nh), 0, 0, cv::INTER_NEAREST);
     } else {
-      cv::resize(mask, resized, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
+      cv::resize(mask, resized,
+                 cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
                  cv::INTER_NEAREST);
     }
     cv::Mat cropped = resized;
     if (resized.rows != spec.height || resized.cols != spec.width) {
       if (!spec.center_crop || resized.rows < spec.height || resized.cols < spec.width) {
-        cv::resize(resized, cropped, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
+        cv::resize(resized, cropped,
+                   cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
                    cv::INTER_NEAREST);
       } else {
         const int top = static_cast<int>((resized.rows - spec.height) / 2);
         const int left = static_cast<int>((resized.cols - spec.width) / 2);
-        cropped = resized(cv::Rect(left, top, static_cast<int>(spec.width), static_cast<int>(spec.height)));
+        cropped = resized(
+            cv::Rect(left, top, static_cast<int>(spec.width), static_cast<int>(spec.height)));
       }
     }
     const int oh = out_height > 0 ? static_cast<int>(out_height) : static_cast<int>(spec.height);
     const int ow = out_width > 0 ? static_cast<int>(out_width) : static_cast<int>(spec.width);
     cv::Mat final_mask = cropped;
-    if (cropped.rows != oh || cropped.cols != ow) cv::resize(cropped, final_mask, cv::Size(ow, oh), 0, 0, cv::INTER_NEAREST);
+    if (cropped.rows != oh || cropped.cols != ow)
+      cv::resize(cropped, final_mask, cv::Size(ow, oh), 0, 0, cv::INTER_NEAREST);
     std::vector<uint8_t> out(static_cast<size_t>(oh) * static_cast<size_t>(ow));
     for (int y = 0; y < oh; ++y) {
       const uint8_t* row = final_mask.ptr<uint8_t>(y);

@@ -1,14 +1,13 @@
 /// Environment facts recorded with each run.
 #include "experiment/environment.h"
 
+#include <sqlite3.h>
 #include <sys/utsname.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
-
-#include <sqlite3.h>
 
 #include "runtime/ort_session.h"
 
@@ -29,7 +28,8 @@ std::string cpu_model() {
 
 /// The commit of the source tree the binary was built from, when it is still a git checkout.
 std::string git_commit() {
-  const std::string cmd = std::string("git -C '") + EDGETIER_SOURCE_DIR + "' rev-parse HEAD 2>/dev/null";
+  const std::string cmd =
+      std::string("git -C '") + EDGETIER_SOURCE_DIR + "' rev-parse HEAD 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return "unknown";
   char buf[128] = {};

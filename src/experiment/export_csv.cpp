@@ -19,7 +19,9 @@ struct TableExport {
 
 // spec_yaml stays in the database (multi-line text); env_json is one JSON line.
 const TableExport kTables[] = {
-    {"runs.csv", "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs", "run_id"},
+    {"runs.csv",
+     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs",
+     "run_id"},
     {"tiers.csv", "SELECT * FROM tiers", "run_id, name"},
     {"links.csv", "SELECT * FROM links", "run_id, scenario, link"},
     {"strategies.csv", "SELECT * FROM strategies", "strategy_id"},
@@ -43,7 +45,8 @@ Result<int64_t> write_table(SqliteDb& db, const TableExport& table, const fs::pa
   const fs::path tmp = path.string() + ".tmp";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return permission_denied("cannot write '" + tmp.string() + "'");
-  for (int i = 0; i < stmt.column_count(); ++i) out << (i ? "," : "") << csv_field(stmt.column_name(i));
+  for (int i = 0; i < stmt.column_count(); ++i)
+    out << (i ? "," : "") << csv_field(stmt.column_name(i));
   out << "\n";
   int64_t rows = 0;
   while (true) {
@@ -69,7 +72,9 @@ Result<int64_t> write_table(SqliteDb& db, const TableExport& table, const fs::pa
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) return permission_denied("cannot rename '" + tmp.string() + "' to '" + path.string() + "': " + ec.message());
+  if (ec)
+    return permission_denied("cannot rename '" + tmp.string() + "' to '" + path.string() +
+                             "': " + ec.message());
   return rows;
 }
 
@@ -158,7 +163,8 @@ Result<nlohmann::json> store_summary(ResultStore& store, std::optional<int64_t> 
     std::map<std::string, int64_t> by_status;
     for (const auto& s : strategies) ++by_status[std::string(strategy_status_name(s.status))];
     ASSIGN_OR_RETURN(int64_t requests, store.count_requests(r.run_id));
-    ASSIGN_OR_RETURN(SqliteStatement acc, store.db().prepare("SELECT COUNT(*) FROM accuracy WHERE run_id = ?"));
+    ASSIGN_OR_RETURN(SqliteStatement acc,
+                     store.db().prepare("SELECT COUNT(*) FROM accuracy WHERE run_id = ?"));
     acc.bind(1, r.run_id);
     ASSIGN_OR_RETURN(bool row, acc.step());
     out["runs"].push_back({{"run_id", r.run_id},
@@ -171,7 +177,8 @@ Result<nlohmann::json> store_summary(ResultStore& store, std::optional<int64_t> 
                            {"requests", requests},
                            {"accuracy_rows", row ? acc.column_int64(0) : 0}});
   }
-  if (run_id && out["runs"].empty()) return not_found("run " + std::to_string(*run_id) + " is not in '" + store.path() + "'");
+  if (run_id && out["runs"].empty())
+    return not_found("run " + std::to_string(*run_id) + " is not in '" + store.path() + "'");
   return out;
 }
 

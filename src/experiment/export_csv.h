@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "experiment/store.h"
@@ -28,7 +27,8 @@ Result<std::vector<ExportedFile>> export_csv(ResultStore& store, const std::stri
 
 /// {"database", "runs": [{run_id, name, spec_hash, status, started_at, finished_at,
 /// "strategies": {status: count}, "requests", "accuracy_rows"}]}.
-Result<nlohmann::json> store_summary(ResultStore& store, std::optional<int64_t> run_id = std::nullopt);
+Result<nlohmann::json> store_summary(ResultStore& store,
+                                     std::optional<int64_t> run_id = std::nullopt);
 
 /// RESULTS may name the database or the output folder holding results.db.
 std::string resolve_results_path(const std::string& results);

@@ -41,13 +41,15 @@ Result<std::vector<int32_t>> argmax_channels(const Tensor& logits) {
   const auto& s = logits.shape;
   const bool ok_rank = s.size() == 4 ? s[0] == 1 : s.size() == 3;
   if (logits.dtype != DType::kFloat32 || !ok_rank) {
-    return invalid_argument("segmentation output '" + logits.name + "' must be float32 [1, classes, H, W], got " +
+    return invalid_argument("segmentation output '" + logits.name +
+                            "' must be float32 [1, classes, H, W], got " +
                             std::string(dtype_name(logits.dtype)) + " " + shape_to_string(s));
   }
   const size_t off = s.size() - 3;
   const int64_t k = s[off], hw = s[off + 1] * s[off + 2];
   if (k <= 0 || hw <= 0 || static_cast<size_t>(k * hw) * sizeof(float) != logits.data.size()) {
-    return invalid_argument("segmentation output '" + logits.name + "' has a bad shape " + shape_to_string(s));
+    return invalid_argument("segmentation output '" + logits.name + "' has a bad shape " +
+                            shape_to_string(s));
   }
   const float* v = logits.data_as<float>();
   std::vector<int32_t> out(static_cast<size_t>(hw), 0);
@@ -92,19 +94,21 @@ ConfusionMatrix::ConfusionMatrix(int64_t num_classes, int64_t ignore_index)
 
 Status ConfusionMatrix::add(const std::vector<uint8_t>& truth, const std::vector<int32_t>& pred) {
   if (truth.size() != pred.size()) {
-    return invalid_argument("mask has " + std::to_string(truth.size()) + " pixels but the prediction has " +
-                            std::to_string(pred.size()));
+    return invalid_argument("mask has " + std::to_string(truth.size()) +
+                            " pixels but the prediction has " + std::to_string(pred.size()));
   }
   for (size_t i = 0; i < truth.size(); ++i) {
     const int64_t t = truth[i];
     if (t == ignore_) continue;
     if (t >= k_) {
       return invalid_argument("mask value " + std::to_string(t) + " is not a class id (there are " +
-                              std::to_string(k_) + " classes; ignore index " + std::to_string(ignore_) + ")");
+                              std::to_string(k_) + " classes; ignore index " +
+                              std::to_string(ignore_) + ")");
     }
     const int64_t p = pred[i];
     if (p < 0 || p >= k_) {
-      return invalid_argument("predicted class " + std::to_string(p) + " is outside [0, " + std::to_string(k_) + ")");
+      return invalid_argument("predicted class " + std::to_string(p) + " is outside [0, " +
+                              std::to_string(k_) + ")");
     }
     ++m_[static_cast<size_t>(t * k_ + p)];
   }
@@ -177,8 +181,8 @@ void Agreement::add(int64_t pred, int64_t reference) {
 
 Status Agreement::add(const std::vector<int32_t>& pred, const std::vector<int32_t>& reference) {
   if (pred.size() != reference.size()) {
-    return invalid_argument("prediction has " + std::to_string(pred.size()) + " pixels, the reference " +
-                            std::to_string(reference.size()));
+    return invalid_argument("prediction has " + std::to_string(pred.size()) +
+                            " pixels, the reference " + std::to_string(reference.size()));
   }
   for (size_t i = 0; i < pred.size(); ++i) agree_ += pred[i] == reference[i] ? 1 : 0;
   count_ += static_cast<int64_t>(pred.size());

@@ -15,7 +15,7 @@ namespace edgetier {
 struct MetricValue {
   std::string metric;  // top1 | top5 | miou | pixel_acc | agree_top1 | agree_pixel
   double value = 0;
-  int64_t n = 0;       // images (classification) or images (segmentation) behind the value
+  int64_t n = 0;  // images (classification) or images (segmentation) behind the value
 };
 
 /// Index of the largest value, the first one on ties; NaN never wins (0 if all are NaN); -1 when
@@ -56,7 +56,9 @@ class ConfusionMatrix {
   int64_t num_classes() const { return k_; }
   int64_t images() const { return images_; }
   int64_t pixels() const;  // counted (not ignored) pixels
-  int64_t at(int64_t truth, int64_t pred) const { return m_[static_cast<size_t>(truth * k_ + pred)]; }
+  int64_t at(int64_t truth, int64_t pred) const {
+    return m_[static_cast<size_t>(truth * k_ + pred)];
+  }
   /// IoU per class = TP / (TP + FP + FN); -1 for classes absent from both truth and prediction.
   std::vector<double> iou_per_class() const;
   /// Mean IoU over classes present in truth or prediction (absent classes are left out).

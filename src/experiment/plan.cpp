@@ -3,14 +3,16 @@
 
 #include <algorithm>
 #include <optional>
-#include <tuple>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace edgetier {
 namespace {
 
-std::string percent(double share) { return std::to_string(static_cast<int>(share * 100.0 + 0.5)) + "%"; }
+std::string percent(double share) {
+  return std::to_string(static_cast<int>(share * 100.0 + 0.5)) + "%";
+}
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -30,26 +32,33 @@ std::string PlannedStrategy::variant_key() const {
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
   const auto& skips = facts.analysis.skips;
   if (skips.empty()) {
-    return failed_precondition("model '" + facts.name +
-                               "' has no early-exit skip candidate (no single-entry, single-exit region whose "
-                               "output has its input's shape)");
+    return failed_precondition(
+        "model '" + facts.name +
+        "' has no early-exit skip candidate (no single-entry, single-exit region whose "
+        "output has its input's shape)");
   }
   if (!spec.automatic) {
     for (size_t i = 0; i < skips.size(); ++i) {
       if (skips[i].from == spec.from && skips[i].to == spec.to) return i;
     }
     std::string list;
-    for (size_t i = 0; i < skips.size() && i < 5; ++i) list += (i ? ", " : "") + skips[i].from + " -> " + skips[i].to;
-    return invalid_argument("model '" + facts.name + "': exit from '" + spec.from + "' to '" + spec.to +
-                            "' is not a skippable region (single entry and exit, same shape); candidates: " + list +
-                            (skips.size() > 5 ? " ..." : ""));
+    for (size_t i = 0; i < skips.size() && i < 5; ++i)
+      list += (i ? ", " : "") + skips[i].from + " -> " + skips[i].to;
+    return invalid_argument(
+        "model '" + facts.name + "': exit from '" + spec.from + "' to '" + spec.to +
+        "' is not a skippable region (single entry and exit, same shape); candidates: " + list +
+        (skips.size() > 5 ? " ..." : ""));
   }
   auto eligible = [&](size_t i) {
     const DType t = facts.skip_spans[i].dtype;
-    const double share = static_cast<double>(skips[i].flops) / static_cast<double>(std::max<int64_t>(1, facts.analysis.total_flops));
-    return (t == DType::kFloat32 || t == DType::kFloat16) && skips[i].flops > 0 && share <= spec.max_flops_share;
+    const double share = static_cast<double>(skips[i].flops) /
+                         static_cast<double>(std::max<int64_t>(1, facts.analysis.total_flops));
+    return (t == DType::kFloat32 || t == DType::kFloat16) && skips[i].flops > 0 &&
+           share <= spec.max_flops_share;
   };
-  auto whole_block = [&](size_t i) { return facts.skip_spans[i].from_op == facts.skip_spans[i].to_op; };
+  auto whole_block = [&](size_t i) {
+    return facts.skip_spans[i].from_op == facts.skip_spans[i].to_op;
+  };
   std::optional<size_t> best;
   for (size_t i = 0; i < skips.size(); ++i) {
     if (!eligible(i)) continue;
@@ -64,8 +73,10 @@ Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
     if (key(i) > key(b)) best = i;
   }
   if (!best) {
-    return failed_precondition("model '" + facts.name + "' has no early-exit skip candidate that skips float "
-                               "computation worth at most " + percent(spec.max_flops_share) +
+    return failed_precondition("model '" + facts.name +
+                               "' has no early-exit skip candidate that skips float "
+                               "computation worth at most " +
+                               percent(spec.max_flops_share) +
                                " of its FLOPs (exit.max_flops_share)");
   }
   return *best;
@@ -77,7 +88,8 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
   const int64_t skipped = skip ? skip->flops : 0;
   const double total = static_cast<double>(std::max<int64_t>(1, a.total_flops - skipped));
   // The region's exit tensor is gone once the exit is applied (its consumers read `from`).
-  const std::set<std::string> gone = skip ? std::set<std::string>{skip->to} : std::set<std::string>();
+  const std::set<std::string> gone =
+      skip ? std::set<std::string>{skip->to} : std::set<std::string>();
   // Usable cuts and their FLOPs share below, counted on the model after the exit.
   auto usable = [&](const Cut& c, std::string* why) {
     if (skip && span) {
@@ -109,8 +121,8 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
 
   if (!spec.automatic) {
     if (static_cast<int>(spec.tensors.size()) != num_boundaries) {
-      return failed_precondition("the cut lists " + std::to_string(spec.tensors.size()) + " boundar" +
-                                 (spec.tensors.size() == 1 ? "y" : "ies") + " but a " +
+      return failed_precondition("the cut lists " + std::to_string(spec.tensors.size()) +
+                                 " boundar" + (spec.tensors.size() == 1 ? "y" : "ies") + " but a " +
                                  std::to_string(num_boundaries + 1) + "-tier placement needs " +
                                  std::to_string(num_boundaries));
     }
@@ -123,14 +135,17 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
         if (c.names() == sorted) found = &c;
       }
       if (!found) {
-        return invalid_argument("model '" + facts.name + "': {" + join(names, ", ") +
-                                "} is not a cut of the model (list every tensor that crosses the boundary; "
-                                "`edgetier inspect -v` lists the cuts)");
+        return invalid_argument(
+            "model '" + facts.name + "': {" + join(names, ", ") +
+            "} is not a cut of the model (list every tensor that crosses the boundary; "
+            "`edgetier inspect -v` lists the cuts)");
       }
       std::string why;
-      if (!usable(*found, &why)) return failed_precondition("cut {" + join(names, ", ") + "} " + why);
+      if (!usable(*found, &why))
+        return failed_precondition("cut {" + join(names, ", ") + "} " + why);
       if (found->position <= last_position) {
-        return invalid_argument("model '" + facts.name + "': the cut boundaries must be listed lowest first");
+        return invalid_argument("model '" + facts.name +
+                                "': the cut boundaries must be listed lowest first");
       }
       last_position = found->position;
       add(*found);
@@ -139,8 +154,10 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
   }
 
   if (a.cuts.empty()) {
-    return failed_precondition("model '" + facts.name + "' has no cut at all (no point where the graph "
-                               "narrows to a set of tensors every path crosses); it cannot be partitioned");
+    return failed_precondition(
+        "model '" + facts.name +
+        "' has no cut at all (no point where the graph "
+        "narrows to a set of tensors every path crosses); it cannot be partitioned");
   }
   std::vector<const Cut*> candidates;
   for (const auto& c : a.cuts) {
@@ -155,9 +172,10 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
       if (!best || c->bytes < best->bytes) best = c;
     }
     if (!best) {
-      return failed_precondition("model '" + facts.name + "' has no single-tensor cut with between " + range +
-                                 " of its FLOPs below it (" + std::to_string(candidates.size()) +
-                                 " single-tensor cuts in all); set cut.tensors or widen min/max_flops_share");
+      return failed_precondition(
+          "model '" + facts.name + "' has no single-tensor cut with between " + range +
+          " of its FLOPs below it (" + std::to_string(candidates.size()) +
+          " single-tensor cuts in all); set cut.tensors or widen min/max_flops_share");
     }
     add(*best);
     return choice;
@@ -179,8 +197,10 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
     }
   }
   if (!best_a) {
-    return failed_precondition("model '" + facts.name + "' has no two single-tensor cuts that give the Mobile and Edge "
-                               "parts at least " + percent(spec.min_flops_share) + " of the FLOPs each with at most " +
+    return failed_precondition("model '" + facts.name +
+                               "' has no two single-tensor cuts that give the Mobile and Edge "
+                               "parts at least " +
+                               percent(spec.min_flops_share) + " of the FLOPs each with at most " +
                                percent(spec.max_flops_share) + " below the upper cut");
   }
   add(*best_a);
@@ -211,11 +231,13 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
         s.ops = ops;
         s.placement = placement;
         if (ops.partition && placement.num_tiers() == 1) {
-          reason = ops.name() + " splits the model; it needs a 2- or 3-tier placement (ME, EC, MC, MEC)";
+          reason =
+              ops.name() + " splits the model; it needs a 2- or 3-tier placement (ME, EC, MC, MEC)";
           arity_mismatch = true;
         }
         if (!ops.partition && placement.num_tiers() > 1) {
-          reason = ops.name() + " runs the model as one part; it needs a 1-tier placement (M, E, C)";
+          reason =
+              ops.name() + " runs the model as one part; it needs a 1-tier placement (M, E, C)";
           arity_mismatch = true;
         }
         for (TierRole role : placement.tiers) {
@@ -225,7 +247,8 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
           }
         }
         if (reason.empty() && ops.exit == ExitMode::kDynamic && facts.task != Task::kClassify) {
-          reason = "a dynamic exit needs a classifier's confidence; '" + facts.name + "' is a segmentation model";
+          reason = "a dynamic exit needs a classifier's confidence; '" + facts.name +
+                   "' is a segmentation model";
         }
         const SkipCandidate* skip_used = nullptr;
         const SkipSpan* span_used = nullptr;
@@ -242,9 +265,11 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
         if (reason.empty() && ops.partition) {
           // Static exits change the graph before the cut; dynamic exits keep the full graph.
           const bool static_exit = ops.exit == ExitMode::kStatic;
-          auto cuts = choose_cuts(facts, spec.cut_for(*model), placement.num_tiers() - 1,
-                                  static_exit ? skip_used : nullptr, static_exit ? span_used : nullptr);
-          if (!cuts.ok() && cuts.status().code() != StatusCode::kFailedPrecondition) return cuts.status();
+          auto cuts =
+              choose_cuts(facts, spec.cut_for(*model), placement.num_tiers() - 1,
+                          static_exit ? skip_used : nullptr, static_exit ? span_used : nullptr);
+          if (!cuts.ok() && cuts.status().code() != StatusCode::kFailedPrecondition)
+            return cuts.status();
           if (cuts.ok()) {
             s.cuts = cuts->boundaries;
           } else {
@@ -259,13 +284,15 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
             s.scenario = scenario.name;
             plan.strategies.push_back(s);
           } else {
-            plan.dropped.push_back({facts.name, ops.name(), placement.name(), scenario.name, reason, !arity_mismatch});
+            plan.dropped.push_back(
+                {facts.name, ops.name(), placement.name(), scenario.name, reason, !arity_mismatch});
           }
         }
       }
     }
     if (plan.strategies.size() == planned_before) {
-      return invalid_argument("model '" + facts.name + "' has no strategy that can run: " + join(reasons, "; "));
+      return invalid_argument("model '" + facts.name +
+                              "' has no strategy that can run: " + join(reasons, "; "));
     }
   }
   return plan;
@@ -274,15 +301,22 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
 nlohmann::json plan_to_json(const PreparedExperiment& e) {
   nlohmann::json strategies = nlohmann::json::array(), dropped = nlohmann::json::array();
   for (const auto& s : e.plan.strategies) {
-    nlohmann::json j = {{"model", s.model}, {"ops", s.ops.name()}, {"placement", s.placement.name()},
-                        {"scenario", s.scenario}, {"name", s.name()}};
+    nlohmann::json j = {{"model", s.model},
+                        {"ops", s.ops.name()},
+                        {"placement", s.placement.name()},
+                        {"scenario", s.scenario},
+                        {"name", s.name()}};
     if (!s.cuts.empty()) j["cuts"] = s.cuts;
     if (!s.exit_from.empty()) j["exit"] = {{"from", s.exit_from}, {"to", s.exit_to}};
     strategies.push_back(std::move(j));
   }
   for (const auto& d : e.plan.dropped) {
-    dropped.push_back({{"model", d.model}, {"ops", d.ops}, {"placement", d.placement}, {"scenario", d.scenario},
-                       {"reason", d.reason}, {"infeasible", d.infeasible}});
+    dropped.push_back({{"model", d.model},
+                       {"ops", d.ops},
+                       {"placement", d.placement},
+                       {"scenario", d.scenario},
+                       {"reason", d.reason},
+                       {"infeasible", d.infeasible}});
   }
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : e.models) {
@@ -298,7 +332,8 @@ nlohmann::json plan_to_json(const PreparedExperiment& e) {
                         {"skip_candidates", m.analysis.skips.size()}};
     auto it = e.data.find(m.name);
     if (it != e.data.end()) {
-      j["data"] = {{"kind", std::string(data_kind_name(it->second.kind))}, {"path", it->second.root},
+      j["data"] = {{"kind", std::string(data_kind_name(it->second.kind))},
+                   {"path", it->second.root},
                    {"images", it->second.samples.size()}};
     } else {
       j["data"] = {{"kind", "synth"}};
@@ -307,24 +342,25 @@ nlohmann::json plan_to_json(const PreparedExperiment& e) {
   }
   std::vector<std::string> scenario_names;
   for (const auto& s : e.spec.scenarios) scenario_names.push_back(s.name);
-  return {{"name", e.spec.name}, {"spec_hash", e.hash},       {"models", models},
+  return {{"name", e.spec.name},         {"spec_hash", e.hash},      {"models", models},
           {"scenarios", scenario_names}, {"strategies", strategies}, {"dropped", dropped}};
 }
 
 std::string plan_to_text(const PreparedExperiment& e) {
   std::ostringstream out;
   const auto& p = e.plan;
-  out << "plan '" << e.spec.name << "' (spec " << e.hash << "): " << e.spec.models.size() << " model(s) x "
-      << e.spec.operators.size() << " operator chain(s) x " << e.spec.placements.size() << " placement(s) x "
-      << e.spec.scenarios.size() << " scenario(s)\n";
+  out << "plan '" << e.spec.name << "' (spec " << e.hash << "): " << e.spec.models.size()
+      << " model(s) x " << e.spec.operators.size() << " operator chain(s) x "
+      << e.spec.placements.size() << " placement(s) x " << e.spec.scenarios.size()
+      << " scenario(s)\n";
   out << "  " << p.strategies.size() << " strategy runs, " << p.dropped.size() << " dropped\n";
   for (const auto& m : e.models) {
     out << "\nmodel " << m.name << " (" << task_name(m.task) << ", input " << m.input.name << " "
         << shape_to_string(m.input.shape) << ")";
     auto it = e.data.find(m.name);
     if (it != e.data.end()) {
-      out << ", data " << data_kind_name(it->second.kind) << " " << it->second.root << " (" << it->second.samples.size()
-          << " images)\n";
+      out << ", data " << data_kind_name(it->second.kind) << " " << it->second.root << " ("
+          << it->second.samples.size() << " images)\n";
     } else {
       out << ", synth data (generated at run time)\n";
     }
@@ -357,7 +393,8 @@ std::string plan_to_text(const PreparedExperiment& e) {
       by_reason[d.reason].insert(d.ops + "@" + d.placement);
     }
     for (const auto& r : reasons) {
-      out << "  dropped " << join(std::vector<std::string>(by_reason[r].begin(), by_reason[r].end()), " ") << ": "
+      out << "  dropped "
+          << join(std::vector<std::string>(by_reason[r].begin(), by_reason[r].end()), " ") << ": "
           << r << "\n";
     }
   }

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "experiment/datasets.h"
@@ -67,10 +66,11 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
                               const SkipCandidate* skip = nullptr, const SkipSpan* span = nullptr);
 
 /// The early exit's skipped region. Auto (the study's rule): among float regions that skip some
-/// but at most spec.max_flops_share of the FLOPs, prefer whole blocks (entry and exit made by the same op type, e.g. Add -> Add), then
-/// the exit closest to the output, then the most FLOPs skipped: for a ResNet, every block of
-/// the last stage but the first. Explicit: the candidate with that from/to.
-/// FAILED_PRECONDITION when the model has no candidate; returns the index into analysis.skips.
+/// but at most spec.max_flops_share of the FLOPs, prefer whole blocks (entry and exit made by the
+/// same op type, e.g. Add -> Add), then the exit closest to the output, then the most FLOPs
+/// skipped: for a ResNet, every block of the last stage but the first. Explicit: the candidate with
+/// that from/to. FAILED_PRECONDITION when the model has no candidate; returns the index into
+/// analysis.skips.
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec);
 
 struct PlannedStrategy {
@@ -111,9 +111,9 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
 /// Everything `edgetier run` checks before it measures anything.
 struct PreparedExperiment {
   ExperimentSpec spec;
-  std::string hash;                          // spec_hash(spec)
-  std::vector<ModelFacts> models;            // spec order
-  std::map<std::string, Dataset> data;       // model name -> evaluation data (absent: synth)
+  std::string hash;                            // spec_hash(spec)
+  std::vector<ModelFacts> models;              // spec order
+  std::map<std::string, Dataset> data;         // model name -> evaluation data (absent: synth)
   std::map<std::string, Dataset> calibration;  // model name -> calibration data (absent: synth)
   Plan plan;
 };

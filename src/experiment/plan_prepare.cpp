@@ -10,8 +10,8 @@
 namespace edgetier {
 namespace {
 
-Status check_tensor_names(const GraphView& view, const std::vector<std::string>& names, const std::string& ctx,
-                          const std::string& what) {
+Status check_tensor_names(const GraphView& view, const std::vector<std::string>& names,
+                          const std::string& ctx, const std::string& what) {
   for (const auto& n : names) {
     if (!view.has_tensor(n)) {
       return invalid_argument(ctx + ": " + what + " tensor '" + n + "' not found; nearest: '" +
@@ -26,30 +26,38 @@ Status check_tensor_names(const GraphView& view, const std::vector<std::string>&
 Status check_data_fits_model(const ModelFacts& facts, Dataset* data) {
   const std::string ctx = "model '" + facts.name + "' with data '" + data->root + "'";
   if (facts.task == Task::kClassify && data->kind == DataKind::kSegmentation) {
-    return invalid_argument(ctx + ": the model is a classifier but the data holds segmentation masks; use a "
-                            "labelled folder, class folders or an unlabeled folder (or set task: segment)");
+    return invalid_argument(
+        ctx +
+        ": the model is a classifier but the data holds segmentation masks; use a "
+        "labelled folder, class folders or an unlabeled folder (or set task: segment)");
   }
-  if (facts.task == Task::kSegment && (data->kind == DataKind::kFolder || data->kind == DataKind::kImagenet)) {
-    return invalid_argument(ctx + ": the model segments but the data has image-level labels; use images/ + "
-                            "masks/ pairs (kind: segmentation) or an unlabeled folder (or set task: classify)");
+  if (facts.task == Task::kSegment &&
+      (data->kind == DataKind::kFolder || data->kind == DataKind::kImagenet)) {
+    return invalid_argument(
+        ctx +
+        ": the model segments but the data has image-level labels; use images/ + "
+        "masks/ pairs (kind: segmentation) or an unlabeled folder (or set task: classify)");
   }
   if (facts.task == Task::kClassify && data->labeled() && facts.num_classes > 0) {
     for (const auto& s : data->samples) {
       if (s.label >= facts.num_classes) {
-        return invalid_argument(ctx + ": '" + s.image_path + "' has label " + std::to_string(s.label) +
-                                " but the model has " + std::to_string(facts.num_classes) + " classes");
+        return invalid_argument(ctx + ": '" + s.image_path + "' has label " +
+                                std::to_string(s.label) + " but the model has " +
+                                std::to_string(facts.num_classes) + " classes");
       }
     }
     if (data->num_classes > facts.num_classes) {
       return invalid_argument(ctx + ": the data names " + std::to_string(data->num_classes) +
-                              " classes but the model outputs " + std::to_string(facts.num_classes));
+                              " classes but the model outputs " +
+                              std::to_string(facts.num_classes));
     }
   }
   if (data->segmentation()) {
     if (data->num_classes == 0) data->num_classes = facts.num_classes;
     if (facts.num_classes > 0 && data->num_classes != facts.num_classes) {
       return invalid_argument(ctx + ": the data has " + std::to_string(data->num_classes) +
-                              " classes but the model outputs " + std::to_string(facts.num_classes));
+                              " classes but the model outputs " +
+                              std::to_string(facts.num_classes));
     }
   }
   return ok_status();
@@ -99,30 +107,35 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
     if (vi.name() == input_name) declared = tensor_info_from_type(vi.type());
   }
   if (declared.shape.size() != 4) {
-    return invalid_argument(ctx + ": input '" + input_name + "' has shape " + shape_to_string(declared.shape) +
+    return invalid_argument(ctx + ": input '" + input_name + "' has shape " +
+                            shape_to_string(declared.shape) +
                             "; expected an image batch [N, C, H, W] or [N, H, W, C]");
   }
   std::string layout = "NCHW";
-  if (sidecar && sidecar->preprocess.contains("layout")) layout = sidecar->preprocess["layout"].get<std::string>();
+  if (sidecar && sidecar->preprocess.contains("layout"))
+    layout = sidecar->preprocess["layout"].get<std::string>();
   if (model.preprocess.layout) layout = *model.preprocess.layout;
   const bool nchw = layout != "NHWC";
   const int64_t in_h = declared.shape[nchw ? 2 : 1], in_w = declared.shape[nchw ? 3 : 2];
   const int64_t in_c = declared.shape[nchw ? 1 : 3];
-  ASSIGN_OR_RETURN(f.preprocess, resolve_preprocess(model, sidecar ? &*sidecar : nullptr, input_name,
-                                                    in_h > 0 ? in_h : -1, in_w > 0 ? in_w : -1));
+  ASSIGN_OR_RETURN(f.preprocess,
+                   resolve_preprocess(model, sidecar ? &*sidecar : nullptr, input_name,
+                                      in_h > 0 ? in_h : -1, in_w > 0 ? in_w : -1));
   if ((in_h > 0 && in_h != f.preprocess.height) || (in_w > 0 && in_w != f.preprocess.width)) {
-    return invalid_argument(ctx + ": preprocessing makes " + std::to_string(f.preprocess.height) + "x" +
-                            std::to_string(f.preprocess.width) + " images but input '" + input_name + "' is " +
-                            shape_to_string(declared.shape) + " (" + f.preprocess.layout +
-                            "); fix preprocess crop/size or layout");
+    return invalid_argument(ctx + ": preprocessing makes " + std::to_string(f.preprocess.height) +
+                            "x" + std::to_string(f.preprocess.width) + " images but input '" +
+                            input_name + "' is " + shape_to_string(declared.shape) + " (" +
+                            f.preprocess.layout + "); fix preprocess crop/size or layout");
   }
   if (in_c > 0 && in_c != 3) {
     return invalid_argument(ctx + ": input '" + input_name + "' has " + std::to_string(in_c) +
-                            " channels in layout " + f.preprocess.layout + "; edgetier feeds 3-channel images");
+                            " channels in layout " + f.preprocess.layout +
+                            "; edgetier feeds 3-channel images");
   }
   if (declared.dtype != f.preprocess.dtype) {
-    return invalid_argument(ctx + ": input '" + input_name + "' is " + std::string(dtype_name(declared.dtype)) +
-                            " but preprocessing makes " + std::string(dtype_name(f.preprocess.dtype)) +
+    return invalid_argument(ctx + ": input '" + input_name + "' is " +
+                            std::string(dtype_name(declared.dtype)) + " but preprocessing makes " +
+                            std::string(dtype_name(f.preprocess.dtype)) +
                             " (set preprocess dtype)");
   }
   f.input.name = input_name;
@@ -144,13 +157,14 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
     if (out0.size() == 2 && out0[0] == 1) f.num_classes = out0[1];
     if (out0.size() == 1) f.num_classes = out0[0];
     if (out0.size() == 4) {
-      return invalid_argument(ctx + ": output '" + f.outputs[0].name + "' is " + shape_to_string(out0) +
-                              ", a per-pixel map; set task: segment");
+      return invalid_argument(ctx + ": output '" + f.outputs[0].name + "' is " +
+                              shape_to_string(out0) + ", a per-pixel map; set task: segment");
     }
   } else {
     if (out0.size() != 4) {
-      return invalid_argument(ctx + ": a segmentation model must output [1, classes, H, W]; output '" +
-                              f.outputs[0].name + "' is " + shape_to_string(out0) + " (set task: classify?)");
+      return invalid_argument(
+          ctx + ": a segmentation model must output [1, classes, H, W]; output '" +
+          f.outputs[0].name + "' is " + shape_to_string(out0) + " (set task: classify?)");
     }
     f.num_classes = out0[1];
   }
@@ -160,7 +174,8 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   } else if (sidecar) {
     f.classes = sidecar->classes;
   }
-  if (!f.classes.empty() && f.num_classes > 0 && static_cast<int64_t>(f.classes.size()) != f.num_classes) {
+  if (!f.classes.empty() && f.num_classes > 0 &&
+      static_cast<int64_t>(f.classes.size()) != f.num_classes) {
     return invalid_argument(ctx + ": " + std::to_string(f.classes.size()) + " class names for " +
                             std::to_string(f.num_classes) + " model outputs");
   }
@@ -191,7 +206,8 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
       if (!separates(view, boundary, &bypass)) {
         std::string path;
         for (size_t i = 0; i < bypass.size(); ++i) path += (i ? " -> " : "") + bypass[i];
-        return invalid_argument(ctx + ": the cut does not split the model; this path avoids it: " + path);
+        return invalid_argument(ctx +
+                                ": the cut does not split the model; this path avoids it: " + path);
       }
     }
   }
@@ -218,7 +234,8 @@ Result<PreparedExperiment> prepare_experiment(const ExperimentSpec& spec) {
     }
     if (spec.calibration.data && spec.calibration.data->kind != DataKind::kSynth) {
       auto loaded = load_dataset(*spec.calibration.data, options);
-      if (!loaded.ok()) return loaded.status().with_context("model '" + model.name + "' calibration data");
+      if (!loaded.ok())
+        return loaded.status().with_context("model '" + model.name + "' calibration data");
       e.calibration.emplace(model.name, std::move(*loaded));
     } else if (!spec.calibration.data && e.data.count(model.name)) {
       e.calibration.emplace(model.name, e.data.at(model.name));

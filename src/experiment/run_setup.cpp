@@ -19,26 +19,30 @@ Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment
   if (resume) {
     if (same) {
       RETURN_IF_ERROR(store.reopen_run(same->run_id, env));
-      LOG_INFO << "resuming run " << same->run_id << " of '" << e.spec.name << "' in " << store.path();
+      LOG_INFO << "resuming run " << same->run_id << " of '" << e.spec.name << "' in "
+               << store.path();
       return same->run_id;
     }
     ASSIGN_OR_RETURN(auto all, store.runs());
     for (auto it = all.rbegin(); it != all.rend(); ++it) {
       if (it->status != "done" && it->name == e.spec.name) {
-        return failed_precondition("--resume: run " + std::to_string(it->run_id) + " of '" + it->name +
-                                   "' in " + store.path() + " was made from a different spec (hash " +
-                                   it->spec_hash + ", now " + e.hash +
-                                   "); undo the spec change, or run without --resume to start a new run");
+        return failed_precondition(
+            "--resume: run " + std::to_string(it->run_id) + " of '" + it->name + "' in " +
+            store.path() + " was made from a different spec (hash " + it->spec_hash + ", now " +
+            e.hash + "); undo the spec change, or run without --resume to start a new run");
       }
     }
-    LOG_WARN << "--resume: no unfinished run of this spec in " << store.path() << "; starting a new run";
+    LOG_WARN << "--resume: no unfinished run of this spec in " << store.path()
+             << "; starting a new run";
   } else if (same) {
-    LOG_INFO << "run " << same->run_id << " of this spec did not finish; pass --resume to continue it";
+    LOG_INFO << "run " << same->run_id
+             << " of this spec did not finish; pass --resume to continue it";
   }
   return store.begin_run(e.spec.name, e.hash, e.spec.yaml_text, env);
 }
 
-Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id, const PreparedExperiment& e) {
+Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
+                                         const PreparedExperiment& e) {
   std::vector<int64_t> ids;
   ids.reserve(e.plan.strategies.size());
   for (const auto& s : e.plan.strategies) {

@@ -34,26 +34,32 @@ nlohmann::json data_to_json(const DataSpec& d) {
     case DataKind::kFolder:
       j.update({{"path", d.path}, {"labels", d.labels}, {"classes", d.classes}});
       break;
-    case DataKind::kImagenet:
-      j.update({{"path", d.path}, {"classes", d.classes}});
-      break;
+    case DataKind::kImagenet: j.update({{"path", d.path}, {"classes", d.classes}}); break;
     case DataKind::kSegmentation:
-      j.update({{"path", d.path}, {"images", d.images}, {"masks", d.masks}, {"classes", d.classes},
-                {"num_classes", d.num_classes}, {"ignore_index", d.ignore_index}});
+      j.update({{"path", d.path},
+                {"images", d.images},
+                {"masks", d.masks},
+                {"classes", d.classes},
+                {"num_classes", d.num_classes},
+                {"ignore_index", d.ignore_index}});
       break;
     case DataKind::kAuto:
-      j.update({{"path", d.path}, {"labels", d.labels}, {"classes", d.classes}, {"images", d.images},
-                {"masks", d.masks}, {"num_classes", d.num_classes}, {"ignore_index", d.ignore_index}});
+      j.update({{"path", d.path},
+                {"labels", d.labels},
+                {"classes", d.classes},
+                {"images", d.images},
+                {"masks", d.masks},
+                {"num_classes", d.num_classes},
+                {"ignore_index", d.ignore_index}});
       break;
-    case DataKind::kUnlabeled:
-      j.update({{"path", d.path}});
-      break;
+    case DataKind::kUnlabeled: j.update({{"path", d.path}}); break;
   }
   return j;
 }
 
 nlohmann::json cut_to_json(const CutSpec& c) {
-  nlohmann::json j = {{"min_flops_share", c.min_flops_share}, {"max_flops_share", c.max_flops_share}};
+  nlohmann::json j = {{"min_flops_share", c.min_flops_share},
+                      {"max_flops_share", c.max_flops_share}};
   if (c.automatic) {
     j["tensors"] = "auto";
   } else {
@@ -74,7 +80,9 @@ nlohmann::json exit_to_json(const ExitSpec& e) {
 }
 
 nlohmann::json link_to_json(const LinkSpec& l) {
-  return {{"rate_mbit", l.rate_mbit}, {"rtt_ms", l.rtt_ms}, {"jitter_ms", l.jitter_ms},
+  return {{"rate_mbit", l.rate_mbit},
+          {"rtt_ms", l.rtt_ms},
+          {"jitter_ms", l.jitter_ms},
           {"loss_pct", l.loss_pct}};
 }
 
@@ -127,7 +135,8 @@ std::vector<std::string> OpChain::steps() const {
 
 std::vector<OpChain> standard_op_chains() {
   std::vector<OpChain> out;
-  for (const char* n : {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"}) out.push_back(*parse_op_chain(n));
+  for (const char* n : {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"})
+    out.push_back(*parse_op_chain(n));
   return out;
 }
 
@@ -139,12 +148,13 @@ Result<OpChain> parse_op_chain(std::string_view text) {
     threshold = all.substr(at + 1);
   }
   auto bad = [&](const std::string& why) -> Status {
-    static const std::vector<std::string> kNames = {"I",     "Q",       "EE",       "QE",
-                                                    "P",     "QP",      "EEP",      "QEP",
+    static const std::vector<std::string> kNames = {"I",       "Q",        "EE",       "QE",
+                                                    "P",       "QP",       "EEP",      "QEP",
                                                     "DEE@0.8", "QDEE@0.8", "DEEP@0.8", "QDEEP@0.8"};
-    return invalid_argument("operator chain '" + std::string(text) + "': " + why + "; did you mean '" +
-                            nearest_name(all, kNames) +
-                            "'? (chains: I, Q, EE, QE, P, QP, EEP, QEP, DEE@p, QDEE@p, DEEP@p, QDEEP@p)");
+    return invalid_argument(
+        "operator chain '" + std::string(text) + "': " + why + "; did you mean '" +
+        nearest_name(all, kNames) +
+        "'? (chains: I, Q, EE, QE, P, QP, EEP, QEP, DEE@p, QDEE@p, DEEP@p, QDEEP@p)");
   };
   OpChain chain;
   if (head == "I") {
@@ -215,23 +225,26 @@ Result<Placement> parse_placement(std::string_view text) {
   for (char c : name) {
     const size_t role = std::string_view("MEC").find(c);
     if (role == std::string_view::npos) {
-      return invalid_argument("placement '" + std::string(text) + "': unknown tier '" + std::string(1, c) +
-                              "'; did you mean '" + nearest_name(name, kNames) +
-                              "'? (M = Mobile, E = Edge, C = Cloud; placements: M, E, C, ME, EC, MC, MEC)");
+      return invalid_argument(
+          "placement '" + std::string(text) + "': unknown tier '" + std::string(1, c) +
+          "'; did you mean '" + nearest_name(name, kNames) +
+          "'? (M = Mobile, E = Edge, C = Cloud; placements: M, E, C, ME, EC, MC, MEC)");
     }
     p.tiers.push_back(static_cast<TierRole>(role));
   }
   const bool ascending = !p.tiers.empty() && std::adjacent_find(p.tiers.begin(), p.tiers.end(),
-                                                                [](TierRole a, TierRole b) { return a >= b; }) ==
-                                                 p.tiers.end();
+                                                                [](TierRole a, TierRole b) {
+                                                                  return a >= b;
+                                                                }) == p.tiers.end();
   if (!ascending) {
     std::string guess = name;
     std::sort(guess.begin(), guess.end(), [](char a, char b) {
       return std::string_view("MEC").find(a) < std::string_view("MEC").find(b);
     });
-    return invalid_argument("placement '" + std::string(text) +
-                            "': parts run up the chain Mobile -> Edge -> Cloud, each tier once; did you mean '" +
-                            nearest_name(guess, kNames) + "'? (placements: M, E, C, ME, EC, MC, MEC)");
+    return invalid_argument(
+        "placement '" + std::string(text) +
+        "': parts run up the chain Mobile -> Edge -> Cloud, each tier once; did you mean '" +
+        nearest_name(guess, kNames) + "'? (placements: M, E, C, ME, EC, MC, MEC)");
   }
   return p;
 }
@@ -272,11 +285,15 @@ Result<TestbedSpec> testbed_preset(std::string_view name) {
   t.preset = std::string(name);
   if (name == "default") {
     // Scaled to fit a 2-core machine: requests are sequential, so one tier computes at a time.
-    t.tiers = {{"mobile", true, 0.5, 1 * kGiB, 0}, {"edge", true, 1.0, 2 * kGiB, 0}, {"cloud", true, 2.0, 4 * kGiB, 0}};
+    t.tiers = {{"mobile", true, 0.5, 1 * kGiB, 0},
+               {"edge", true, 1.0, 2 * kGiB, 0},
+               {"cloud", true, 2.0, 4 * kGiB, 0}};
     t.links = {{"mobile-edge", 200, 0, 0, 0}, {"edge-cloud", 10, 0, 0, 0}};
   } else if (name == "study") {
     // The study's containers (--cpus/--memory) and its network-constrained cloud.
-    t.tiers = {{"mobile", true, 4, 4 * kGiB, 0}, {"edge", true, 8, 16 * kGiB, 0}, {"cloud", true, 16, 64 * kGiB, 0}};
+    t.tiers = {{"mobile", true, 4, 4 * kGiB, 0},
+               {"edge", true, 8, 16 * kGiB, 0},
+               {"cloud", true, 16, 64 * kGiB, 0}};
     t.links = {{"mobile-edge", 200, 0, 0, 0}, {"edge-cloud", 1, 0, 0, 0}};
   } else if (name == "unlimited") {
     t.tiers = {{"mobile", true, 0, 0, 0}, {"edge", true, 0, 0, 0}, {"cloud", true, 0, 0, 0}};
@@ -305,8 +322,9 @@ Status apply_measurement_preset(std::string_view name, MeasurementSpec* m) {
     m->passes = 1;
     m->discard_passes = 0;
   } else {
-    return invalid_argument("unknown measurement preset '" + std::string(name) + "'; did you mean '" +
-                            nearest_name(std::string(name), {"study", "quick"}) + "'? (presets: study, quick)");
+    return invalid_argument(
+        "unknown measurement preset '" + std::string(name) + "'; did you mean '" +
+        nearest_name(std::string(name), {"study", "quick"}) + "'? (presets: study, quick)");
   }
   m->preset = std::string(name);
   return ok_status();
@@ -336,7 +354,8 @@ Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_
         ASSIGN_OR_RETURN(Task task, parse_task(value.get<std::string>()));
         sidecar.task = task;
       } else if (key == "preprocess") {
-        if (!value.is_object()) return invalid_argument(p.string() + ": 'preprocess' must be an object");
+        if (!value.is_object())
+          return invalid_argument(p.string() + ": 'preprocess' must be an object");
         sidecar.preprocess = value;
       } else if (key == "classes") {
         sidecar.classes = value.get<std::vector<std::string>>();
@@ -355,7 +374,8 @@ Result<PreprocessSpec> resolve_preprocess(const ModelSpec& model, const ModelSid
                                           const std::string& input_name, int64_t input_height,
                                           int64_t input_width) {
   PreprocessSpec base;
-  if (input_height > 0 && input_width > 0) base = PreprocessSpec::for_input(input_name, input_height, input_width);
+  if (input_height > 0 && input_width > 0)
+    base = PreprocessSpec::for_input(input_name, input_height, input_width);
   base.input_name = input_name;
   nlohmann::json merged = preprocess_to_json(base);
   if (sidecar) {
@@ -390,7 +410,9 @@ Result<PreprocessSpec> resolve_preprocess(const ModelSpec& model, const ModelSid
 nlohmann::json spec_to_json(const ExperimentSpec& s) {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : s.models) {
-    nlohmann::json j = {{"name", m.name}, {"path", m.path}, {"preprocess", preprocess_overrides_to_json(m.preprocess)}};
+    nlohmann::json j = {{"name", m.name},
+                        {"path", m.path},
+                        {"preprocess", preprocess_overrides_to_json(m.preprocess)}};
     if (m.task) j["task"] = std::string(task_name(*m.task));
     if (m.input) j["input"] = *m.input;
     if (m.data) j["data"] = data_to_json(*m.data);
@@ -404,7 +426,10 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
   for (const auto& p : s.placements) placements.push_back(p.name());
   nlohmann::json tiers = nlohmann::json::object(), links = nlohmann::json::object();
   for (const auto& t : s.testbed.tiers) {
-    tiers[t.name] = {{"enabled", t.enabled}, {"cpus", t.cpus}, {"memory_bytes", t.memory_bytes}, {"threads", t.threads}};
+    tiers[t.name] = {{"enabled", t.enabled},
+                     {"cpus", t.cpus},
+                     {"memory_bytes", t.memory_bytes},
+                     {"threads", t.threads}};
   }
   for (const auto& l : s.testbed.links) links[l.name] = link_to_json(l);
   nlohmann::json scenarios = nlohmann::json::array();
@@ -414,7 +439,8 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
     scenarios.push_back({{"name", sc.name}, {"links", sl}});
   }
   const MeasurementSpec& m = s.measurement;
-  nlohmann::json calibration = {{"method", s.calibration.method}, {"samples", s.calibration.samples},
+  nlohmann::json calibration = {{"method", s.calibration.method},
+                                {"samples", s.calibration.samples},
                                 {"percentile", s.calibration.percentile}};
   if (s.calibration.data) calibration["data"] = data_to_json(*s.calibration.data);
   return {
@@ -422,17 +448,29 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
       {"models", models},
       {"data", data_to_json(s.data)},
       {"calibration", calibration},
-      {"quantize", {{"format", s.quantize.format}, {"activations", s.quantize.activations},
-                    {"per_channel", s.quantize.per_channel}}},
+      {"quantize",
+       {{"format", s.quantize.format},
+        {"activations", s.quantize.activations},
+        {"per_channel", s.quantize.per_channel}}},
       {"cut", cut_to_json(s.cut)},
       {"exit", exit_to_json(s.exit)},
       {"operators", ops},
       {"placements", placements},
-      {"testbed", {{"preset", s.testbed.preset}, {"network", s.testbed.network}, {"tiers", tiers}, {"links", links}}},
+      {"testbed",
+       {{"preset", s.testbed.preset},
+        {"network", s.testbed.network},
+        {"tiers", tiers},
+        {"links", links}}},
       {"scenarios", scenarios},
-      {"measurement", {{"preset", m.preset}, {"warmup", m.warmup}, {"requests", m.requests}, {"passes", m.passes},
-                       {"discard_passes", m.discard_passes}, {"concurrency", m.concurrency},
-                       {"rate_rps", m.rate_rps}, {"timeout_ms", m.timeout_ms}}},
+      {"measurement",
+       {{"preset", m.preset},
+        {"warmup", m.warmup},
+        {"requests", m.requests},
+        {"passes", m.passes},
+        {"discard_passes", m.discard_passes},
+        {"concurrency", m.concurrency},
+        {"rate_rps", m.rate_rps},
+        {"timeout_ms", m.timeout_ms}}},
       {"seed", s.seed},
   };
 }
@@ -453,7 +491,8 @@ std::string spec_hash(const ExperimentSpec& spec) { return fnv1a_hex(spec_to_jso
 Result<ExperimentSpec> load_spec_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return not_found("experiment file '" + path + "' does not exist (run `edgetier run` with no file for the demo)");
+    return not_found("experiment file '" + path +
+                     "' does not exist (run `edgetier run` with no file for the demo)");
   }
   ASSIGN_OR_RETURN(std::string text, read_file_bytes(path));
   const auto abs = std::filesystem::absolute(path).lexically_normal();

@@ -4,13 +4,12 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "runtime/preprocess.h"
@@ -72,14 +71,14 @@ std::string_view data_kind_name(DataKind kind);
 
 struct DataSpec {
   DataKind kind = DataKind::kSynth;
-  std::string path;                   // absolute after loading (empty for synth)
-  std::string labels = "labels.csv";  // folder: "file,label" relative to `path`
+  std::string path;                     // absolute after loading (empty for synth)
+  std::string labels = "labels.csv";    // folder: "file,label" relative to `path`
   std::string classes = "classes.txt";  // optional class names, one per line
-  std::string images = "images";      // segmentation: image subfolder
-  std::string masks = "masks";        // segmentation: mask subfolder (same file stems, .png)
-  int64_t num_classes = 0;            // segmentation: 0 = from classes.txt or the model's output
-  int64_t ignore_index = 255;         // segmentation: mask value excluded from the metrics
-  int64_t limit = 0;                  // accuracy images (a seeded sample); 0 = all
+  std::string images = "images";        // segmentation: image subfolder
+  std::string masks = "masks";          // segmentation: mask subfolder (same file stems, .png)
+  int64_t num_classes = 0;              // segmentation: 0 = from classes.txt or the model's output
+  int64_t ignore_index = 255;           // segmentation: mask value excluded from the metrics
+  int64_t limit = 0;                    // accuracy images (a seeded sample); 0 = all
   // synth: parameters for the built-in generator (images of shapes; the task follows the model)
   int64_t synth_count = 200;
   int64_t synth_size = 96;
@@ -118,7 +117,7 @@ struct CutSpec {
 struct ExitSpec {
   bool automatic = true;  // pick the skip candidate (see plan.h choose_skip)
   std::string from;       // explicit: keep the graph up to `from` ...
-  std::string to;         // ... and feed it to the consumers of `to` (the region between is skipped)
+  std::string to;  // ... and feed it to the consumers of `to` (the region between is skipped)
   std::string confidence = "max_prob";  // dynamic exit score: max_prob | margin
   /// Auto: skip at most this share of the model's FLOPs (an exit that drops most of the network
   /// is not an early exit).
@@ -126,15 +125,15 @@ struct ExitSpec {
 };
 
 struct ModelSpec {
-  std::string name;  // default: the file stem
-  std::string path;  // absolute
-  std::optional<Task> task;           // default: sidecar, else classify
-  std::optional<std::string> input;   // input tensor name; default: sidecar, else the first input
+  std::string name;                  // default: the file stem
+  std::string path;                  // absolute
+  std::optional<Task> task;          // default: sidecar, else classify
+  std::optional<std::string> input;  // input tensor name; default: sidecar, else the first input
   PreprocessOverrides preprocess;
-  std::optional<DataSpec> data;       // default: the experiment's `data`
-  std::optional<CutSpec> cut;         // default: the experiment's `cut`
-  std::optional<ExitSpec> exit;       // default: the experiment's `exit`
-  std::string classes_file;           // optional class names (one per line), absolute
+  std::optional<DataSpec> data;  // default: the experiment's `data`
+  std::optional<CutSpec> cut;    // default: the experiment's `cut`
+  std::optional<ExitSpec> exit;  // default: the experiment's `exit`
+  std::string classes_file;      // optional class names (one per line), absolute
 };
 
 /// Defaults a model ships beside its .onnx as "<model>.json":
@@ -172,8 +171,8 @@ struct TierSpec {
 };
 
 struct LinkSpec {
-  std::string name;       // mobile-edge | edge-cloud
-  double rate_mbit = 0;   // 0 = unshaped
+  std::string name;      // mobile-edge | edge-cloud
+  double rate_mbit = 0;  // 0 = unshaped
   double rtt_ms = 0;
   double jitter_ms = 0;
   double loss_pct = 0;
@@ -199,13 +198,13 @@ struct ScenarioSpec {
 };
 
 struct MeasurementSpec {
-  std::string preset;       // "" | study | quick (fields set explicitly win over the preset)
-  int warmup = 3;           // requests per strategy x scenario before measuring (not stored)
-  int requests = 50;        // requests per pass (the inputs: the first N of the data)
+  std::string preset;  // "" | study | quick (fields set explicitly win over the preset)
+  int warmup = 3;      // requests per strategy x scenario before measuring (not stored)
+  int requests = 50;   // requests per pass (the inputs: the first N of the data)
   int passes = 1;
-  int discard_passes = 0;   // leading passes stored but excluded from statistics
-  int concurrency = 1;      // closed loop: requests in flight
-  double rate_rps = 0;      // > 0: open loop at this request rate instead
+  int discard_passes = 0;  // leading passes stored but excluded from statistics
+  int concurrency = 1;     // closed loop: requests in flight
+  double rate_rps = 0;     // > 0: open loop at this request rate instead
   int64_t timeout_ms = 60000;
 };
 Status apply_measurement_preset(std::string_view name, MeasurementSpec* spec);
@@ -214,8 +213,8 @@ Status apply_measurement_preset(std::string_view name, MeasurementSpec* spec);
 
 struct ExperimentSpec {
   std::string name = "experiment";
-  std::string source;    // the file it came from, or "<embedded demo.yaml>"
-  std::string base_dir;  // relative paths in the spec are resolved against this folder
+  std::string source;     // the file it came from, or "<embedded demo.yaml>"
+  std::string base_dir;   // relative paths in the spec are resolved against this folder
   std::string yaml_text;  // the original text, stored with the run
   std::vector<ModelSpec> models;
   DataSpec data;
@@ -225,7 +224,7 @@ struct ExperimentSpec {
   ExitSpec exit;
   std::vector<OpChain> operators = standard_op_chains();
   std::vector<Placement> placements = all_placements();
-  TestbedSpec testbed;  // the "default" preset unless set
+  TestbedSpec testbed;                  // the "default" preset unless set
   std::vector<ScenarioSpec> scenarios;  // default: one scenario "default" = the testbed's links
   MeasurementSpec measurement;
   uint64_t seed = 1;

@@ -7,36 +7,25 @@
 #include <set>
 
 #include "experiment/spec.h"
+#include "experiment/spec_yaml_internal.h"
 #include "experiment/yaml_reader.h"
 #include "graph/graph_view.h"
 
 namespace edgetier {
 namespace {
 
-std::string resolve_path(const std::string& base_dir, const std::string& p) {
-  if (p.empty()) return p;
-  std::filesystem::path path(p);
-  if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
-  return path.lexically_normal().string();
-}
-
-Status check_choice(const YamlCursor& at, const std::string& value, const std::vector<std::string>& choices) {
-  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return ok_status();
-  std::string list;
-  for (size_t i = 0; i < choices.size(); ++i) list += (i ? ", " : "") + choices[i];
-  return at.error("'" + value + "' is not one of " + list + "; did you mean '" + nearest_name(value, choices) + "'?");
-}
-
-Status check_range(const YamlCursor& at, double v, double lo, double hi, const std::string& what) {
-  if (v < lo || v > hi) {
-    return at.error("value must be " + what + ", got " + std::to_string(v));
-  }
-  return ok_status();
-}
+using spec_yaml::check_choice;
+using spec_yaml::check_range;
+using spec_yaml::parse_measurement;
+using spec_yaml::parse_scenarios;
+using spec_yaml::parse_testbed;
+using spec_yaml::resolve_path;
 
 Result<std::pair<int64_t, int64_t>> parse_hw(const YamlCursor& at) {
   if (at.node && at.node.IsSequence()) {
-    if (at.node.size() != 2) return at.error("expected [height, width] or one integer, got a list of " + std::to_string(at.node.size()));
+    if (at.node.size() != 2)
+      return at.error("expected [height, width] or one integer, got a list of " +
+                      std::to_string(at.node.size()));
     ASSIGN_OR_RETURN(int64_t h, yaml_int(at.element(0)));
     ASSIGN_OR_RETURN(int64_t w, yaml_int(at.element(1)));
     if (h <= 0 || w <= 0) return at.error("height and width must be positive");
@@ -49,8 +38,10 @@ Result<std::pair<int64_t, int64_t>> parse_hw(const YamlCursor& at) {
 
 Result<std::array<float, 3>> parse_rgb(const YamlCursor& at) {
   ASSIGN_OR_RETURN(std::vector<double> v, yaml_double_list(at));
-  if (v.size() != 3) return at.error("expected three values (R, G, B), got " + std::to_string(v.size()));
-  return std::array<float, 3>{static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])};
+  if (v.size() != 3)
+    return at.error("expected three values (R, G, B), got " + std::to_string(v.size()));
+  return std::array<float, 3>{static_cast<float>(v[0]), static_cast<float>(v[1]),
+                              static_cast<float>(v[2])};
 }
 
 Result<PreprocessOverrides> parse_preprocess(const YamlCursor& at) {
@@ -68,7 +59,9 @@ Result<PreprocessOverrides> parse_preprocess(const YamlCursor& at) {
   if (m.has("size")) {
     ASSIGN_OR_RETURN(auto hw, parse_hw(m.at("size")));
     p.size = hw;
-    if (p.crop) return m.at("size").error("give either size (fixed resize) or crop (resize then centre crop), not both");
+    if (p.crop)
+      return m.at("size").error(
+          "give either size (fixed resize) or crop (resize then centre crop), not both");
   }
   if (m.has("mean")) {
     ASSIGN_OR_RETURN(auto v, parse_rgb(m.at("mean")));
@@ -116,14 +109,19 @@ Result<DataSpec> parse_data(const YamlCursor& at, const std::string& base_dir) {
   std::string path;
   RETURN_IF_ERROR(m.get("path", &path));
   if (kind.empty()) kind = path.empty() ? "synth" : "auto";
-  static const std::map<std::string, DataKind> kKinds = {
-      {"auto", DataKind::kAuto},         {"synth", DataKind::kSynth},
-      {"folder", DataKind::kFolder},     {"imagenet", DataKind::kImagenet},
-      {"segmentation", DataKind::kSegmentation}, {"unlabeled", DataKind::kUnlabeled}};
-  RETURN_IF_ERROR(check_choice(m.at("kind"), kind, {"auto", "synth", "folder", "imagenet", "segmentation", "unlabeled"}));
+  static const std::map<std::string, DataKind> kKinds = {{"auto", DataKind::kAuto},
+                                                         {"synth", DataKind::kSynth},
+                                                         {"folder", DataKind::kFolder},
+                                                         {"imagenet", DataKind::kImagenet},
+                                                         {"segmentation", DataKind::kSegmentation},
+                                                         {"unlabeled", DataKind::kUnlabeled}};
+  RETURN_IF_ERROR(check_choice(
+      m.at("kind"), kind, {"auto", "synth", "folder", "imagenet", "segmentation", "unlabeled"}));
   d.kind = kKinds.at(kind);
   if (d.kind == DataKind::kSynth) {
-    if (!path.empty()) return m.at("path").error("synth data is generated; remove 'path' or set kind to a folder kind");
+    if (!path.empty())
+      return m.at("path").error(
+          "synth data is generated; remove 'path' or set kind to a folder kind");
     RETURN_IF_ERROR(m.get("count", &d.synth_count));
     RETURN_IF_ERROR(m.get("size", &d.synth_size));
     int64_t seed = static_cast<int64_t>(d.synth_seed);
@@ -131,9 +129,11 @@ Result<DataSpec> parse_data(const YamlCursor& at, const std::string& base_dir) {
     if (seed < 0) return m.at("seed").error("must be >= 0");
     d.synth_seed = static_cast<uint64_t>(seed);
     if (d.synth_count <= 0) return m.at("count").error("must be positive");
-    if (d.synth_size < 16 || d.synth_size > 4096) return m.at("size").error("must be in [16, 4096]");
+    if (d.synth_size < 16 || d.synth_size > 4096)
+      return m.at("size").error("must be in [16, 4096]");
   } else {
-    if (path.empty()) return m.cursor().error("data of kind '" + kind + "' needs a 'path' (a folder)");
+    if (path.empty())
+      return m.cursor().error("data of kind '" + kind + "' needs a 'path' (a folder)");
     d.path = resolve_path(base_dir, path);
   }
   RETURN_IF_ERROR(m.get("labels", &d.labels));
@@ -143,8 +143,10 @@ Result<DataSpec> parse_data(const YamlCursor& at, const std::string& base_dir) {
   RETURN_IF_ERROR(m.get("num_classes", &d.num_classes));
   RETURN_IF_ERROR(m.get("ignore_index", &d.ignore_index));
   RETURN_IF_ERROR(m.get("limit", &d.limit));
-  if (d.num_classes < 0) return m.at("num_classes").error("must be >= 0 (0 = from classes.txt or the model)");
-  if (d.ignore_index < -1 || d.ignore_index > 255) return m.at("ignore_index").error("must be a mask value 0..255 or -1 (none)");
+  if (d.num_classes < 0)
+    return m.at("num_classes").error("must be >= 0 (0 = from classes.txt or the model)");
+  if (d.ignore_index < -1 || d.ignore_index > 255)
+    return m.at("ignore_index").error("must be a mask value 0..255 or -1 (none)");
   if (d.limit < 0) return m.at("limit").error("must be >= 0 (0 = all images)");
   RETURN_IF_ERROR(m.finish());
   return d;
@@ -160,7 +162,9 @@ Status parse_cut_tensors(const YamlCursor& at, CutSpec* c) {
   c->automatic = false;
   c->tensors.clear();
   if (at.node && at.node.IsSequence() && at.node.size() > 0 && at.node[0].IsSequence()) {
-    if (at.node.size() > 2) return at.error("at most two boundaries (three tiers), got " + std::to_string(at.node.size()));
+    if (at.node.size() > 2)
+      return at.error("at most two boundaries (three tiers), got " +
+                      std::to_string(at.node.size()));
     for (size_t i = 0; i < at.node.size(); ++i) {
       ASSIGN_OR_RETURN(auto names, yaml_string_list(at.element(i)));
       if (names.empty()) return at.element(i).error("a boundary needs at least one tensor name");
@@ -186,7 +190,8 @@ Result<CutSpec> parse_cut(const YamlCursor& at, CutSpec c) {
   RETURN_IF_ERROR(check_range(m.at("min_flops_share"), c.min_flops_share, 0, 1, "in [0, 1]"));
   RETURN_IF_ERROR(check_range(m.at("max_flops_share"), c.max_flops_share, 0, 1, "in [0, 1]"));
   if (c.min_flops_share > c.max_flops_share) {
-    return m.at("max_flops_share").error("must be >= min_flops_share (" + std::to_string(c.min_flops_share) + ")");
+    return m.at("max_flops_share")
+        .error("must be >= min_flops_share (" + std::to_string(c.min_flops_share) + ")");
   }
   RETURN_IF_ERROR(m.finish());
   return c;
@@ -200,11 +205,13 @@ Result<ExitSpec> parse_exit(const YamlCursor& at, ExitSpec e) {
   ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
   if (m.has("skip")) {
     ASSIGN_OR_RETURN(std::string v, yaml_string(m.at("skip")));
-    if (v != "auto") return m.at("skip").error("expected 'auto' (or give 'from' and 'to' tensor names)");
+    if (v != "auto")
+      return m.at("skip").error("expected 'auto' (or give 'from' and 'to' tensor names)");
     e.automatic = true;
   }
   const bool has_from = m.has("from"), has_to = m.has("to");
-  if (has_from != has_to) return m.cursor().error("give both 'from' and 'to' (the skipped region's entry and exit)");
+  if (has_from != has_to)
+    return m.cursor().error("give both 'from' and 'to' (the skipped region's entry and exit)");
   if (has_from) {
     e.automatic = false;
     RETURN_IF_ERROR(m.get("from", &e.from));
@@ -216,200 +223,6 @@ Result<ExitSpec> parse_exit(const YamlCursor& at, ExitSpec e) {
   RETURN_IF_ERROR(check_choice(m.at("confidence"), e.confidence, {"max_prob", "margin"}));
   RETURN_IF_ERROR(m.finish());
   return e;
-}
-
-Status parse_link_values(const YamlCursor& at, LinkSpec* link) {
-  if (at.node && at.node.IsScalar()) {  // shorthand: a number is the rate in Mbit/s
-    ASSIGN_OR_RETURN(link->rate_mbit, yaml_double(at));
-    return check_range(at, link->rate_mbit, 0, 1e6, ">= 0 (0 = unshaped)");
-  }
-  ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
-  RETURN_IF_ERROR(m.get("rate_mbit", &link->rate_mbit));
-  RETURN_IF_ERROR(m.get("rtt_ms", &link->rtt_ms));
-  RETURN_IF_ERROR(m.get("jitter_ms", &link->jitter_ms));
-  RETURN_IF_ERROR(m.get("loss_pct", &link->loss_pct));
-  RETURN_IF_ERROR(check_range(m.at("rate_mbit"), link->rate_mbit, 0, 1e6, ">= 0 (0 = unshaped)"));
-  RETURN_IF_ERROR(check_range(m.at("rtt_ms"), link->rtt_ms, 0, 1e6, ">= 0"));
-  RETURN_IF_ERROR(check_range(m.at("jitter_ms"), link->jitter_ms, 0, 1e6, ">= 0"));
-  RETURN_IF_ERROR(check_range(m.at("loss_pct"), link->loss_pct, 0, 100, "in [0, 100]"));
-  return m.finish();
-}
-
-Result<TestbedSpec> parse_testbed(const YamlCursor& at) {
-  if (at.node && at.node.IsScalar()) {
-    auto t = testbed_preset(at.node.Scalar());
-    if (!t.ok()) return at.error(t.status().message());
-    return t;
-  }
-  ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
-  std::string preset = "default";
-  RETURN_IF_ERROR(m.get("preset", &preset));
-  auto base = testbed_preset(preset);
-  if (!base.ok()) return m.at("preset").error(base.status().message());
-  TestbedSpec t = *base;
-  RETURN_IF_ERROR(m.get("network", &t.network));
-  RETURN_IF_ERROR(check_choice(m.at("network"), t.network, {"auto", "namespaces", "loopback"}));
-  if (m.has("tiers")) {
-    ASSIGN_OR_RETURN(YamlMap tiers, YamlMap::open(m.at("tiers")));
-    for (auto& tier : t.tiers) {
-      if (!tiers.has(tier.name)) continue;
-      ASSIGN_OR_RETURN(YamlMap tm, YamlMap::open(tiers.at(tier.name)));
-      RETURN_IF_ERROR(tm.get("enabled", &tier.enabled));
-      RETURN_IF_ERROR(tm.get("cpus", &tier.cpus));
-      RETURN_IF_ERROR(tm.get_bytes("memory", &tier.memory_bytes));
-      RETURN_IF_ERROR(tm.get("threads", &tier.threads));
-      RETURN_IF_ERROR(check_range(tm.at("cpus"), tier.cpus, 0, 4096, ">= 0 (0 = unlimited)"));
-      RETURN_IF_ERROR(check_range(tm.at("threads"), tier.threads, 0, 4096, ">= 0 (0 = ceil(cpus))"));
-      RETURN_IF_ERROR(tm.finish());
-    }
-    RETURN_IF_ERROR(tiers.finish());
-  }
-  if (m.has("links")) {
-    ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(m.at("links")));
-    for (auto& link : t.links) {
-      if (links.has(link.name)) RETURN_IF_ERROR(parse_link_values(links.at(link.name), &link));
-    }
-    RETURN_IF_ERROR(links.finish());
-  }
-  RETURN_IF_ERROR(m.finish());
-  return t;
-}
-
-std::string format_value(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
-}
-
-/// A sweep: every combination of the listed values becomes one scenario, named
-/// "<sweep>-me10M-ec1M" (rates in Mbit/s; rtt "me20ms", jitter "mej5ms", loss "mel1pct").
-Status expand_sweep(const YamlCursor& links_at, const std::string& prefix, const TestbedSpec& testbed,
-                    std::vector<ScenarioSpec>* out) {
-  struct Axis {
-    std::string link, field;
-    std::vector<double> values;
-  };
-  std::vector<Axis> axes;
-  ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(links_at));
-  for (const auto& link : testbed.links) {
-    if (!links.has(link.name)) continue;
-    YamlCursor lat = links.at(link.name);
-    if (lat.node && (lat.node.IsScalar() || lat.node.IsSequence())) {  // shorthand: rates
-      ASSIGN_OR_RETURN(auto v, yaml_double_list(lat));
-      axes.push_back({link.name, "rate_mbit", v});
-      continue;
-    }
-    ASSIGN_OR_RETURN(YamlMap lm, YamlMap::open(lat));
-    for (const char* field : {"rate_mbit", "rtt_ms", "jitter_ms", "loss_pct"}) {
-      if (!lm.has(field)) continue;
-      ASSIGN_OR_RETURN(auto v, yaml_double_list(lm.at(field)));
-      if (v.empty()) return lm.at(field).error("a sweep needs at least one value");
-      axes.push_back({link.name, field, v});
-    }
-    RETURN_IF_ERROR(lm.finish());
-  }
-  RETURN_IF_ERROR(links.finish());
-  if (axes.empty()) return links_at.error("a sweep needs at least one link value list");
-  std::vector<size_t> index(axes.size(), 0);
-  while (true) {
-    ScenarioSpec sc;
-    sc.name = prefix;
-    sc.links = testbed.links;
-    for (size_t a = 0; a < axes.size(); ++a) {
-      const double v = axes[a].values[index[a]];
-      for (auto& l : sc.links) {
-        if (l.name != axes[a].link) continue;
-        const std::string abbr = l.name == "mobile-edge" ? "me" : "ec";
-        const std::string& field = axes[a].field;
-        if (field == "rate_mbit") {
-          l.rate_mbit = v;
-          sc.name += "-" + abbr + format_value(v) + "M";
-        } else if (field == "rtt_ms") {
-          l.rtt_ms = v;
-          sc.name += "-" + abbr + format_value(v) + "ms";
-        } else if (field == "jitter_ms") {
-          l.jitter_ms = v;
-          sc.name += "-" + abbr + "j" + format_value(v) + "ms";
-        } else {
-          l.loss_pct = v;
-          sc.name += "-" + abbr + "l" + format_value(v) + "pct";
-        }
-        if (v < 0 || (axes[a].field == "loss_pct" && v > 100)) {
-          return links_at.error(axes[a].link + "." + axes[a].field + ": value " + format_value(v) + " is out of range");
-        }
-      }
-    }
-    out->push_back(std::move(sc));
-    size_t a = 0;
-    for (; a < axes.size(); ++a) {
-      if (++index[a] < axes[a].values.size()) break;
-      index[a] = 0;
-    }
-    if (a == axes.size()) break;
-  }
-  return ok_status();
-}
-
-Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed, std::vector<ScenarioSpec>* out) {
-  if (!at.node || !at.node.IsSequence()) {
-    return at.error("expected a list of scenarios ({name, links} or {sweep, links}), got " + describe_yaml(at.node));
-  }
-  for (size_t i = 0; i < at.node.size(); ++i) {
-    ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at.element(i)));
-    std::string name, sweep;
-    RETURN_IF_ERROR(m.get("name", &name));
-    RETURN_IF_ERROR(m.get("sweep", &sweep));
-    if (name.empty() == sweep.empty()) {
-      return m.cursor().error("give a scenario either a 'name' (one setting) or a 'sweep' (a grid of settings)");
-    }
-    if (!sweep.empty()) {
-      RETURN_IF_ERROR(expand_sweep(m.at("links"), sweep, testbed, out));
-    } else {
-      ScenarioSpec sc;
-      sc.name = name;
-      sc.links = testbed.links;
-      if (m.has("links")) {
-        ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(m.at("links")));
-        for (auto& link : sc.links) {
-          if (links.has(link.name)) RETURN_IF_ERROR(parse_link_values(links.at(link.name), &link));
-        }
-        RETURN_IF_ERROR(links.finish());
-      }
-      out->push_back(std::move(sc));
-    }
-    RETURN_IF_ERROR(m.finish());
-  }
-  std::set<std::string> names;
-  for (const auto& sc : *out) {
-    if (!names.insert(sc.name).second) return at.error("scenario '" + sc.name + "' is defined twice");
-  }
-  if (out->empty()) return at.error("the scenario list is empty");
-  return ok_status();
-}
-
-Result<MeasurementSpec> parse_measurement(const YamlCursor& at) {
-  MeasurementSpec s;
-  ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
-  std::string preset;
-  RETURN_IF_ERROR(m.get("preset", &preset));
-  if (Status st = apply_measurement_preset(preset, &s); !st.ok()) return m.at("preset").error(st.message());
-  RETURN_IF_ERROR(m.get("warmup", &s.warmup));
-  RETURN_IF_ERROR(m.get("requests", &s.requests));
-  RETURN_IF_ERROR(m.get("passes", &s.passes));
-  RETURN_IF_ERROR(m.get("discard_passes", &s.discard_passes));
-  RETURN_IF_ERROR(m.get("concurrency", &s.concurrency));
-  RETURN_IF_ERROR(m.get("rate_rps", &s.rate_rps));
-  RETURN_IF_ERROR(m.get("timeout_ms", &s.timeout_ms));
-  RETURN_IF_ERROR(check_range(m.at("warmup"), s.warmup, 0, 1e6, ">= 0"));
-  RETURN_IF_ERROR(check_range(m.at("requests"), s.requests, 1, 1e7, ">= 1"));
-  RETURN_IF_ERROR(check_range(m.at("passes"), s.passes, 1, 1e4, ">= 1"));
-  RETURN_IF_ERROR(check_range(m.at("discard_passes"), s.discard_passes, 0, s.passes - 1,
-                              "less than passes (" + std::to_string(s.passes) + ")"));
-  RETURN_IF_ERROR(check_range(m.at("concurrency"), s.concurrency, 1, 1024, "in [1, 1024]"));
-  RETURN_IF_ERROR(check_range(m.at("rate_rps"), s.rate_rps, 0, 1e6, ">= 0 (0 = closed loop)"));
-  RETURN_IF_ERROR(check_range(m.at("timeout_ms"), static_cast<double>(s.timeout_ms), 1, 1e9, ">= 1"));
-  RETURN_IF_ERROR(m.finish());
-  return s;
 }
 
 Result<ModelSpec> parse_model(const YamlCursor& at, const ExperimentSpec& spec) {
@@ -456,7 +269,8 @@ Result<ModelSpec> parse_model(const YamlCursor& at, const ExperimentSpec& spec) 
   if (model.name.empty()) model.name = std::filesystem::path(model.path).stem().string();
   for (char c : model.name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-      return at.error("model name '" + model.name + "' may only use letters, digits, '_', '-' and '.' (set 'name')");
+      return at.error("model name '" + model.name +
+                      "' may only use letters, digits, '_', '-' and '.' (set 'name')");
     }
   }
   return model;
@@ -477,8 +291,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::ParserException& e) {
-    return invalid_argument(label + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                            ": YAML syntax error: " + e.msg);
+    return invalid_argument(label + ":" + std::to_string(e.mark.line + 1) + ":" +
+                            std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {
     return invalid_argument(label + ": YAML error: " + e.what());
   }
@@ -486,8 +300,9 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     YamlCursor top(root, "", label);
     ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(top));
     // A misspelt top-level key is reported first, before the errors its absence causes.
-    for (const char* key : {"name", "models", "data", "calibration", "quantize", "cut", "exit", "operators",
-                            "placements", "testbed", "scenarios", "measurement", "seed", "output"}) {
+    for (const char* key :
+         {"name", "models", "data", "calibration", "quantize", "cut", "exit", "operators",
+          "placements", "testbed", "scenarios", "measurement", "seed", "output"}) {
       m.allow(key);
     }
     RETURN_IF_ERROR(m.finish());
@@ -512,11 +327,13 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     if (m.has("calibration")) {
       ASSIGN_OR_RETURN(YamlMap c, YamlMap::open(m.at("calibration")));
       RETURN_IF_ERROR(c.get("method", &spec.calibration.method));
-      RETURN_IF_ERROR(check_choice(c.at("method"), spec.calibration.method, {"minmax", "entropy", "percentile"}));
+      RETURN_IF_ERROR(check_choice(c.at("method"), spec.calibration.method,
+                                   {"minmax", "entropy", "percentile"}));
       RETURN_IF_ERROR(c.get("samples", &spec.calibration.samples));
       if (spec.calibration.samples < 1) return c.at("samples").error("must be >= 1");
       RETURN_IF_ERROR(c.get("percentile", &spec.calibration.percentile));
-      RETURN_IF_ERROR(check_range(c.at("percentile"), spec.calibration.percentile, 50, 100, "in [50, 100]"));
+      RETURN_IF_ERROR(
+          check_range(c.at("percentile"), spec.calibration.percentile, 50, 100, "in [50, 100]"));
       if (c.has("data")) {
         ASSIGN_OR_RETURN(DataSpec d, parse_data(c.at("data"), spec.base_dir));
         spec.calibration.data = d;
@@ -528,7 +345,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
       RETURN_IF_ERROR(q.get("format", &spec.quantize.format));
       RETURN_IF_ERROR(check_choice(q.at("format"), spec.quantize.format, {"qdq", "qoperator"}));
       RETURN_IF_ERROR(q.get("activations", &spec.quantize.activations));
-      RETURN_IF_ERROR(check_choice(q.at("activations"), spec.quantize.activations, {"uint8", "int8"}));
+      RETURN_IF_ERROR(
+          check_choice(q.at("activations"), spec.quantize.activations, {"uint8", "int8"}));
       RETURN_IF_ERROR(q.get("per_channel", &spec.quantize.per_channel));
       RETURN_IF_ERROR(q.finish());
     }
@@ -540,7 +358,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
         if (el.node.IsSequence()) el = el.element(i);
         auto chain = parse_op_chain(names[i]);
         if (!chain.ok()) return el.error(chain.status().message());
-        if (std::find(spec.operators.begin(), spec.operators.end(), *chain) != spec.operators.end()) {
+        if (std::find(spec.operators.begin(), spec.operators.end(), *chain) !=
+            spec.operators.end()) {
           return el.error("operator chain '" + chain->name() + "' is listed twice");
         }
         spec.operators.push_back(*chain);
@@ -555,7 +374,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
         if (el.node.IsSequence()) el = el.element(i);
         auto p = parse_placement(names[i]);
         if (!p.ok()) return el.error(p.status().message());
-        if (std::find(spec.placements.begin(), spec.placements.end(), *p) != spec.placements.end()) {
+        if (std::find(spec.placements.begin(), spec.placements.end(), *p) !=
+            spec.placements.end()) {
           return el.error("placement '" + p->name() + "' is listed twice");
         }
         spec.placements.push_back(*p);
@@ -575,7 +395,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     }
     // Models last: their cut/exit/data settings start from the experiment-wide ones above.
     YamlCursor models_at = m.at("models");
-    if (models_at.is_null()) return top.error("'models' is missing: list at least one model (path to an .onnx file)");
+    if (models_at.is_null())
+      return top.error("'models' is missing: list at least one model (path to an .onnx file)");
     if (models_at.node.IsScalar()) {
       ASSIGN_OR_RETURN(ModelSpec model, parse_model(models_at, spec));
       spec.models.push_back(std::move(model));
@@ -584,8 +405,9 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
         ASSIGN_OR_RETURN(ModelSpec model, parse_model(models_at.element(i), spec));
         for (size_t j = 0; j < spec.models.size(); ++j) {
           if (spec.models[j].name == model.name) {
-            return models_at.element(i).error("model name '" + model.name + "' is already used by models[" +
-                                              std::to_string(j) + "]; set a distinct 'name'");
+            return models_at.element(i).error("model name '" + model.name +
+                                              "' is already used by models[" + std::to_string(j) +
+                                              "]; set a distinct 'name'");
           }
         }
         spec.models.push_back(std::move(model));

@@ -12,12 +12,15 @@ Status sqlite_status(int rc, sqlite3* db, const std::string& context) {
   const std::string message = context + ": " + detail;
   switch (primary) {
     case SQLITE_FULL:
-      return resource_exhausted(message + " (the disk or the database size limit is full; rows committed so far "
-                                          "are kept, free space and rerun with --resume)");
+      return resource_exhausted(
+          message +
+          " (the disk or the database size limit is full; rows committed so far "
+          "are kept, free space and rerun with --resume)");
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT: return data_loss(message);
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return unavailable(message + " (another edgetier process is writing this database?)");
+    case SQLITE_LOCKED:
+      return unavailable(message + " (another edgetier process is writing this database?)");
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH: return permission_denied(message);
@@ -74,7 +77,8 @@ void SqliteStatement::reset() {
 std::string SqliteStatement::column_text(int i) const {
   const unsigned char* text = sqlite3_column_text(stmt_, i);
   if (!text) return "";
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
 }
 
 SqliteDb::SqliteDb(SqliteDb&& other) noexcept

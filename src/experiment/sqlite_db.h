@@ -2,12 +2,12 @@
 /// codes turned into Status (SQLITE_FULL -> RESOURCE_EXHAUSTED, corrupt -> DATA_LOSS, ...).
 #pragma once
 
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <sqlite3.h>
 
 #include "core/status.h"
 
@@ -36,10 +36,16 @@ class SqliteStatement {
   void bind(int index, const char* value) { bind(index, std::string_view(value)); }
   void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
   void bind(int index, const std::optional<int64_t>& value) {
-    if (value) bind(index, *value); else bind_null(index);
+    if (value)
+      bind(index, *value);
+    else
+      bind_null(index);
   }
   void bind(int index, const std::optional<double>& value) {
-    if (value) bind(index, *value); else bind_null(index);
+    if (value)
+      bind(index, *value);
+    else
+      bind_null(index);
   }
   void bind_null(int index) { sqlite3_bind_null(stmt_, index); }
 

@@ -1,4 +1,4 @@
-/// The results store: schema, open checks, idempotent writes, batched request rows.
+/// The results store's writes and queries: idempotent rows, batched request inserts.
 #include "experiment/store.h"
 
 #include <algorithm>
@@ -10,10 +10,6 @@
 namespace edgetier {
 namespace {
 
-constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
-constexpr const char* kTierFields[] = {"queue_ns", "preprocess_ns", "compute_ns", "serialize_ns", "forward_ns"};
-constexpr const char* kLinkFields[] = {"transfer_ns", "bytes_up", "bytes_down"};
-
 std::string now_iso8601() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -23,207 +19,7 @@ std::string now_iso8601() {
   return buf;
 }
 
-std::string schema_sql() {
-  std::string requests =
-      "CREATE TABLE requests (\n"
-      "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-      "  strategy_id INTEGER NOT NULL REFERENCES strategies(strategy_id),\n"
-      "  scenario TEXT NOT NULL,\n"
-      "  pass INTEGER NOT NULL,\n"
-      "  request_index INTEGER NOT NULL,\n";
-  for (const auto& col : request_breakdown_columns()) {
-    const bool text = col == "input_file" || col == "outcome";
-    requests += "  " + col + (text ? " TEXT" : " INTEGER") + (col == "outcome" ? " NOT NULL" : "") + ",\n";
-  }
-  requests += "  PRIMARY KEY (run_id, strategy_id, pass, request_index)\n) WITHOUT ROWID;\n";
-  return std::string(
-             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-             "CREATE TABLE runs (\n"
-             "  run_id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-             "  name TEXT NOT NULL,\n"
-             "  spec_hash TEXT NOT NULL,\n"
-             "  spec_yaml TEXT NOT NULL,\n"
-             "  started_at TEXT NOT NULL,\n"
-             "  finished_at TEXT,\n"
-             "  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),\n"
-             "  env_json TEXT NOT NULL DEFAULT '{}'\n"
-             ");\n"
-             "CREATE INDEX runs_by_spec ON runs (spec_hash, run_id);\n"
-             "CREATE TABLE tiers (\n"
-             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-             "  name TEXT NOT NULL,\n"
-             "  cpus REAL, memory_bytes INTEGER, threads INTEGER,\n"
-             "  PRIMARY KEY (run_id, name)\n"
-             ");\n"
-             "CREATE TABLE links (\n"
-             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-             "  scenario TEXT NOT NULL,\n"
-             "  link TEXT NOT NULL,\n"
-             "  configured_rate_mbit REAL, achieved_rate_mbit REAL, configured_rtt_ms REAL, rtt_ms REAL,\n"
-             "  PRIMARY KEY (run_id, scenario, link)\n"
-             ");\n"
-             "CREATE TABLE strategies (\n"
-             "  strategy_id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-             "  model TEXT NOT NULL, ops TEXT NOT NULL, placement TEXT NOT NULL, scenario TEXT NOT NULL,\n"
-             "  name TEXT NOT NULL,\n"
-             "  variant_hash TEXT NOT NULL DEFAULT '',\n"
-             "  status TEXT NOT NULL DEFAULT 'pending'\n"
-             "    CHECK (status IN ('pending', 'running', 'done', 'infeasible', 'failed')),\n"
-             "  reason TEXT NOT NULL DEFAULT '',\n"
-             "  plan_json TEXT NOT NULL DEFAULT '{}',\n"
-             "  UNIQUE (run_id, model, ops, placement, scenario)\n"
-             ");\n") +
-         requests +
-         "CREATE TABLE accuracy (\n"
-         "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-         "  model TEXT NOT NULL, ops TEXT NOT NULL, metric TEXT NOT NULL,\n"
-         "  value REAL NOT NULL, n INTEGER NOT NULL,\n"
-         "  variant_hash TEXT NOT NULL DEFAULT '',\n"
-         "  PRIMARY KEY (run_id, model, ops, metric)\n"
-         ");\n";
-}
-
 }  // namespace
-
-std::string_view link_column_prefix(LinkId link) {
-  switch (link) {
-    case LinkId::kClientMobile: return "client_mobile";
-    case LinkId::kMobileEdge: return "mobile_edge";
-    case LinkId::kEdgeCloud: return "edge_cloud";
-  }
-  return "?";
-}
-
-const std::vector<std::string>& request_breakdown_columns() {
-  static const std::vector<std::string> columns = [] {
-    std::vector<std::string> c = {"input_file", "sent_ns", "end_to_end_ns", "client_ns"};
-    for (const char* tier : kTierNames) {
-      for (const char* field : kTierFields) c.push_back(std::string(tier) + "_" + field);
-    }
-    for (int l = 0; l < kNumLinks; ++l) {
-      for (const char* field : kLinkFields) {
-        c.push_back(std::string(link_column_prefix(static_cast<LinkId>(l))) + "_" + field);
-      }
-    }
-    c.push_back("exit_taken");
-    c.push_back("outcome");
-    return c;
-  }();
-  return columns;
-}
-
-std::string_view strategy_status_name(StrategyStatus status) {
-  switch (status) {
-    case StrategyStatus::kPending: return "pending";
-    case StrategyStatus::kRunning: return "running";
-    case StrategyStatus::kDone: return "done";
-    case StrategyStatus::kInfeasible: return "infeasible";
-    case StrategyStatus::kFailed: return "failed";
-  }
-  return "?";
-}
-
-Result<StrategyStatus> parse_strategy_status(std::string_view name) {
-  for (auto s : {StrategyStatus::kPending, StrategyStatus::kRunning, StrategyStatus::kDone,
-                 StrategyStatus::kInfeasible, StrategyStatus::kFailed}) {
-    if (strategy_status_name(s) == name) return s;
-  }
-  return data_loss("unknown strategy status '" + std::string(name) + "' in the store");
-}
-
-Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path, const StoreOptions& options) {
-  std::error_code ec;
-  const bool existed = std::filesystem::exists(path, ec);
-  if (options.read_only && !existed) return not_found("results database '" + path + "' does not exist");
-  if (existed && std::filesystem::is_directory(path, ec)) {
-    return invalid_argument("'" + path + "' is a folder; expected a results database file");
-  }
-  if (!existed) {
-    const auto parent = std::filesystem::absolute(path).parent_path();
-    std::filesystem::create_directories(parent, ec);
-    if (ec) return permission_denied("cannot create folder '" + parent.string() + "': " + ec.message());
-  }
-  const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::open(path, flags));
-  std::unique_ptr<ResultStore> store(new ResultStore(std::move(db), options));
-  RETURN_IF_ERROR(store->db_.exec("PRAGMA busy_timeout = 5000"));
-  // The first read of the header: a non-SQLite file fails here with SQLITE_NOTADB.
-  auto tables = store->db_.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-  std::vector<std::string> names;
-  Status st = tables.status();
-  if (tables.ok()) {
-    while (st.ok()) {
-      auto row = tables->step();
-      if (!row.ok()) st = row.status();
-      if (!row.ok() || !*row) break;
-      names.push_back(tables->column_text(0));
-    }
-  }
-  if (!st.ok()) {
-    if (st.code() == StatusCode::kDataLoss) {
-      return data_loss("'" + path + "' is not an edgetier results database (not SQLite, or corrupt): " +
-                       st.message() + "; choose another --out or remove the file");
-    }
-    return st;
-  }
-  ASSIGN_OR_RETURN(int64_t app_id, store->db_.query_int("PRAGMA application_id"));
-  if (names.empty()) {
-    if (options.read_only) return failed_precondition("'" + path + "' is an empty database, not an edgetier store");
-    RETURN_IF_ERROR(store->init_schema());
-  } else {
-    const bool has_meta = std::find(names.begin(), names.end(), "meta") != names.end();
-    if (app_id != kStoreApplicationId || !has_meta) {
-      std::string list;
-      for (size_t i = 0; i < names.size() && i < 8; ++i) list += (i ? ", " : "") + names[i];
-      return failed_precondition("'" + path + "' is an SQLite database but not an edgetier results store (tables: " +
-                                 list + "); choose another --out");
-    }
-    auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
-    if (!version.ok()) return data_loss("'" + path + "' has no schema version: " + version.status().message());
-    if (*version != std::to_string(kStoreSchemaVersion)) {
-      return failed_precondition("'" + path + "' has store schema version " + *version + "; this edgetier reads " +
-                                 std::to_string(kStoreSchemaVersion) + " (use the matching edgetier or a new --out)");
-    }
-  }
-  if (!options.read_only) {
-    ASSIGN_OR_RETURN(std::string mode, store->db_.query_text("PRAGMA journal_mode = WAL"));
-    if (mode != "wal") return failed_precondition("'" + path + "': cannot switch to WAL mode (got '" + mode + "')");
-    RETURN_IF_ERROR(store->db_.exec("PRAGMA synchronous = NORMAL"));
-  }
-  RETURN_IF_ERROR(store->db_.exec("PRAGMA foreign_keys = ON"));
-  if (!options.read_only) RETURN_IF_ERROR(store->prepare_statements());
-  return store;
-}
-
-Status ResultStore::init_schema() {
-  Status st = db_.exec("BEGIN IMMEDIATE");
-  if (st.ok()) st = db_.exec(schema_sql());
-  if (st.ok()) {
-    st = db_.exec("INSERT INTO meta (key, value) VALUES ('application', 'edgetier'), ('schema_version', '" +
-                  std::to_string(kStoreSchemaVersion) + "'), ('created_by', 'edgetier " EDGETIER_VERSION "')");
-  }
-  if (st.ok()) st = db_.exec("PRAGMA application_id = " + std::to_string(kStoreApplicationId));
-  if (st.ok()) st = db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
-  if (st.ok()) st = db_.exec("COMMIT");
-  if (!st.ok()) {
-    (void)db_.exec("ROLLBACK");
-    return st.with_context("creating the results schema");
-  }
-  return ok_status();
-}
-
-Status ResultStore::prepare_statements() {
-  std::string sql = "INSERT OR IGNORE INTO requests (run_id, strategy_id, scenario, pass, request_index";
-  std::string values = "?, ?, ?, ?, ?";
-  for (const auto& c : request_breakdown_columns()) {
-    sql += ", " + c;
-    values += ", ?";
-  }
-  sql += ") VALUES (" + values + ")";
-  ASSIGN_OR_RETURN(insert_request_, db_.prepare(sql));
-  return ok_status();
-}
 
 ResultStore::~ResultStore() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -272,9 +68,10 @@ Result<int64_t> ResultStore::begin_run(const std::string& name, const std::strin
   std::lock_guard<std::mutex> lock(mu_);
   int64_t run_id = 0;
   RETURN_IF_ERROR(write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db_.prepare("INSERT INTO runs (name, spec_hash, spec_yaml, started_at, status, env_json) "
-                                 "VALUES (?, ?, ?, ?, 'running', ?)"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.prepare("INSERT INTO runs (name, spec_hash, spec_yaml, started_at, status, env_json) "
+                    "VALUES (?, ?, ?, ?, 'running', ?)"));
     stmt.bind(1, name);
     stmt.bind(2, spec_hash);
     stmt.bind(3, spec_yaml);
@@ -289,9 +86,11 @@ Result<int64_t> ResultStore::begin_run(const std::string& name, const std::strin
 
 Result<std::vector<RunInfo>> ResultStore::runs() {
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db_.prepare("SELECT run_id, name, spec_hash, spec_yaml, started_at, finished_at, status, env_json "
-                               "FROM runs ORDER BY run_id"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_.prepare(
+          "SELECT run_id, name, spec_hash, spec_yaml, started_at, finished_at, status, env_json "
+          "FROM runs ORDER BY run_id"));
   std::vector<RunInfo> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -305,7 +104,8 @@ Result<std::vector<RunInfo>> ResultStore::runs() {
     r.finished_at = stmt.column_text(5);
     r.status = stmt.column_text(6);
     r.env = nlohmann::json::parse(stmt.column_text(7), nullptr, false);
-    if (r.env.is_discarded()) return data_loss("run " + std::to_string(r.run_id) + " has a corrupt env_json");
+    if (r.env.is_discarded())
+      return data_loss("run " + std::to_string(r.run_id) + " has a corrupt env_json");
     out.push_back(std::move(r));
   }
   return out;
@@ -323,11 +123,13 @@ Status ResultStore::reopen_run(int64_t run_id, const nlohmann::json& env) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
     ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db_.prepare("UPDATE runs SET status = 'running', finished_at = NULL, env_json = ? WHERE run_id = ?"));
+                     db_.prepare("UPDATE runs SET status = 'running', finished_at = NULL, env_json "
+                                 "= ? WHERE run_id = ?"));
     stmt.bind(1, env.dump());
     stmt.bind(2, run_id);
     RETURN_IF_ERROR(stmt.run());
-    if (sqlite3_changes(db_.handle()) != 1) return not_found("run " + std::to_string(run_id) + " is not in the store");
+    if (sqlite3_changes(db_.handle()) != 1)
+      return not_found("run " + std::to_string(run_id) + " is not in the store");
     return ok_status();
   });
 }
@@ -335,7 +137,8 @@ Status ResultStore::reopen_run(int64_t run_id, const nlohmann::json& env) {
 Status ResultStore::finish_run(int64_t run_id, std::string_view status) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement stmt, db_.prepare("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?"));
+    ASSIGN_OR_RETURN(SqliteStatement stmt,
+                     db_.prepare("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?"));
     stmt.bind(1, status);
     stmt.bind(2, now_iso8601());
     stmt.bind(3, run_id);
@@ -346,9 +149,10 @@ Status ResultStore::finish_run(int64_t run_id, std::string_view status) {
 Status ResultStore::record_tier(int64_t run_id, const TierRecord& tier) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db_.prepare("INSERT OR REPLACE INTO tiers (run_id, name, cpus, memory_bytes, threads) "
-                                 "VALUES (?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.prepare("INSERT OR REPLACE INTO tiers (run_id, name, cpus, memory_bytes, threads) "
+                    "VALUES (?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, tier.name);
     stmt.bind(3, tier.cpus);
@@ -361,9 +165,10 @@ Status ResultStore::record_tier(int64_t run_id, const TierRecord& tier) {
 Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db_.prepare("INSERT OR REPLACE INTO links (run_id, scenario, link, configured_rate_mbit, "
-                                 "achieved_rate_mbit, configured_rtt_ms, rtt_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.prepare("INSERT OR REPLACE INTO links (run_id, scenario, link, configured_rate_mbit, "
+                    "achieved_rate_mbit, configured_rtt_ms, rtt_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, link.scenario);
     stmt.bind(3, link.link);
@@ -379,11 +184,13 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
   std::lock_guard<std::mutex> lock(mu_);
   int64_t id = 0;
   RETURN_IF_ERROR(write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement insert,
-                     db_.prepare("INSERT INTO strategies (run_id, model, ops, placement, scenario, name, "
-                                 "variant_hash, status, reason, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                 "ON CONFLICT (run_id, model, ops, placement, scenario) "
-                                 "DO UPDATE SET plan_json = excluded.plan_json"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement insert,
+        db_.prepare(
+            "INSERT INTO strategies (run_id, model, ops, placement, scenario, name, "
+            "variant_hash, status, reason, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_id, model, ops, placement, scenario) "
+            "DO UPDATE SET plan_json = excluded.plan_json"));
     insert.bind(1, run_id);
     insert.bind(2, row.model);
     insert.bind(3, row.ops);
@@ -395,9 +202,10 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
     insert.bind(9, row.reason);
     insert.bind(10, row.plan_json);
     RETURN_IF_ERROR(insert.run());
-    ASSIGN_OR_RETURN(SqliteStatement find,
-                     db_.prepare("SELECT strategy_id FROM strategies WHERE run_id = ? AND model = ? AND ops = ? "
-                                 "AND placement = ? AND scenario = ?"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement find,
+        db_.prepare("SELECT strategy_id FROM strategies WHERE run_id = ? AND model = ? AND ops = ? "
+                    "AND placement = ? AND scenario = ?"));
     find.bind(1, run_id);
     find.bind(2, row.model);
     find.bind(3, row.ops);
@@ -412,7 +220,8 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
   return id;
 }
 
-Status ResultStore::set_strategy_status(int64_t strategy_id, StrategyStatus status, const std::string& reason,
+Status ResultStore::set_strategy_status(int64_t strategy_id, StrategyStatus status,
+                                        const std::string& reason,
                                         const std::string& variant_hash) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
@@ -436,9 +245,11 @@ Status ResultStore::set_strategy_status(int64_t strategy_id, StrategyStatus stat
 Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(commit_locked());
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db_.prepare("SELECT strategy_id, run_id, model, ops, placement, scenario, name, variant_hash, "
-                               "status, reason, plan_json FROM strategies WHERE run_id = ? ORDER BY strategy_id"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_.prepare(
+          "SELECT strategy_id, run_id, model, ops, placement, scenario, name, variant_hash, "
+          "status, reason, plan_json FROM strategies WHERE run_id = ? ORDER BY strategy_id"));
   stmt.bind(1, run_id);
   std::vector<StrategyRow> out;
   while (true) {
@@ -473,13 +284,15 @@ Status ResultStore::add_request(int64_t run_id, const RequestRecord& r) {
   }
   if (scenario.empty()) {
     RETURN_IF_ERROR(commit_locked());
-    ASSIGN_OR_RETURN(SqliteStatement find,
-                     db_.prepare("SELECT scenario FROM strategies WHERE strategy_id = ? AND run_id = ?"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement find,
+        db_.prepare("SELECT scenario FROM strategies WHERE strategy_id = ? AND run_id = ?"));
     find.bind(1, r.strategy_id);
     find.bind(2, run_id);
     ASSIGN_OR_RETURN(bool found, find.step());
     if (!found) {
-      return not_found("strategy " + std::to_string(r.strategy_id) + " of run " + std::to_string(run_id) +
+      return not_found("strategy " + std::to_string(r.strategy_id) + " of run " +
+                       std::to_string(run_id) +
                        " is not in the store (call upsert_strategy first)");
     }
     scenario = find.column_text(0);
@@ -498,7 +311,9 @@ Status ResultStore::add_request(int64_t run_id, const RequestRecord& r) {
   s.bind(i++, r.end_to_end_ns);
   s.bind(i++, r.client_ns);
   for (const TierTiming& t : r.tiers) {
-    for (const auto* v : {&t.queue_ns, &t.preprocess_ns, &t.compute_ns, &t.serialize_ns, &t.forward_ns}) s.bind(i++, *v);
+    for (const auto* v :
+         {&t.queue_ns, &t.preprocess_ns, &t.compute_ns, &t.serialize_ns, &t.forward_ns})
+      s.bind(i++, *v);
   }
   for (const LinkTraffic& l : r.links) {
     for (const auto* v : {&l.transfer_ns, &l.bytes_up, &l.bytes_down}) s.bind(i++, *v);
@@ -529,15 +344,17 @@ Status ResultStore::flush() {
 Result<CompletedRequests> ResultStore::completed_requests(int64_t run_id, int64_t strategy_id) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(commit_locked());
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db_.prepare("SELECT pass, request_index FROM requests WHERE run_id = ? AND strategy_id = ?"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_.prepare("SELECT pass, request_index FROM requests WHERE run_id = ? AND strategy_id = ?"));
   stmt.bind(1, run_id);
   stmt.bind(2, strategy_id);
   CompletedRequests out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.step());
     if (!row) break;
-    out.done.emplace(static_cast<int>(stmt.column_int64(0)), static_cast<int>(stmt.column_int64(1)));
+    out.done.emplace(static_cast<int>(stmt.column_int64(0)),
+                     static_cast<int>(stmt.column_int64(1)));
   }
   return out;
 }
@@ -545,21 +362,24 @@ Result<CompletedRequests> ResultStore::completed_requests(int64_t run_id, int64_
 Result<int64_t> ResultStore::count_requests(int64_t run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(commit_locked());
-  ASSIGN_OR_RETURN(SqliteStatement stmt, db_.prepare("SELECT COUNT(*) FROM requests WHERE run_id = ?"));
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db_.prepare("SELECT COUNT(*) FROM requests WHERE run_id = ?"));
   stmt.bind(1, run_id);
   ASSIGN_OR_RETURN(bool row, stmt.step());
   return row ? stmt.column_int64(0) : 0;
 }
 
-Status ResultStore::record_accuracy(int64_t run_id, const std::string& model, const std::string& ops,
-                                    const MetricValue& value, const std::string& variant_hash) {
+Status ResultStore::record_accuracy(int64_t run_id, const std::string& model,
+                                    const std::string& ops, const MetricValue& value,
+                                    const std::string& variant_hash) {
   std::lock_guard<std::mutex> lock(mu_);
   return write_locked([&]() -> Status {
-    ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db_.prepare("INSERT INTO accuracy (run_id, model, ops, metric, value, n, variant_hash) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, model, ops, metric) "
-                                 "DO UPDATE SET value = excluded.value, n = excluded.n, "
-                                 "variant_hash = excluded.variant_hash"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.prepare("INSERT INTO accuracy (run_id, model, ops, metric, value, n, variant_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, model, ops, metric) "
+                    "DO UPDATE SET value = excluded.value, n = excluded.n, "
+                    "variant_hash = excluded.variant_hash"));
     stmt.bind(1, run_id);
     stmt.bind(2, model);
     stmt.bind(3, ops);
@@ -575,9 +395,11 @@ Result<std::vector<MetricValue>> ResultStore::accuracy(int64_t run_id, const std
                                                        const std::string& ops) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(commit_locked());
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db_.prepare("SELECT metric, value, n FROM accuracy WHERE run_id = ? AND model = ? AND ops = ? "
-                               "ORDER BY metric"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_.prepare(
+          "SELECT metric, value, n FROM accuracy WHERE run_id = ? AND model = ? AND ops = ? "
+          "ORDER BY metric"));
   stmt.bind(1, run_id);
   stmt.bind(2, model);
   stmt.bind(3, ops);

@@ -7,14 +7,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "experiment/metrics.h"
@@ -56,11 +55,11 @@ struct RequestRecord {
   std::string input_file;
   int64_t sent_ns = 0;        // when it was sent, since the strategy's first measured request
   int64_t end_to_end_ns = 0;  // client wall clock: send to reply
-  std::optional<int64_t> client_ns;  // client-side encode/decode
-  std::array<TierTiming, 3> tiers;   // indexed by TierRole (mobile, edge, cloud)
+  std::optional<int64_t> client_ns;          // client-side encode/decode
+  std::array<TierTiming, 3> tiers;           // indexed by TierRole (mobile, edge, cloud)
   std::array<LinkTraffic, kNumLinks> links;  // indexed by LinkId
-  std::optional<int64_t> exit_taken;  // dynamic exit: 1 if the request left at the exit
-  std::string outcome = "ok";         // "ok" or "error:<message>"
+  std::optional<int64_t> exit_taken;         // dynamic exit: 1 if the request left at the exit
+  std::string outcome = "ok";                // "ok" or "error:<message>"
 };
 
 /// Every per-request column after the key, in table order (the export's requests.csv header).
@@ -77,7 +76,7 @@ struct StrategyRow {
   std::string name;  // OPS@PLACEMENT
   std::string variant_hash;
   StrategyStatus status = StrategyStatus::kPending;
-  std::string reason;  // why infeasible or failed
+  std::string reason;            // why infeasible or failed
   std::string plan_json = "{}";  // cuts, exit: what the plan chose
 };
 
@@ -130,7 +129,8 @@ class ResultStore {
  public:
   /// Creates the file and schema when missing. A file that is not SQLite, a corrupt one, or an
   /// SQLite file of another application is refused with a clear error.
-  static Result<std::unique_ptr<ResultStore>> open(const std::string& path, const StoreOptions& options = {});
+  static Result<std::unique_ptr<ResultStore>> open(const std::string& path,
+                                                   const StoreOptions& options = {});
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
@@ -139,8 +139,8 @@ class ResultStore {
   SqliteDb& db() { return db_; }  // for readers such as the CSV export
 
   // --- runs
-  Result<int64_t> begin_run(const std::string& name, const std::string& spec_hash, const std::string& spec_yaml,
-                            const nlohmann::json& env);
+  Result<int64_t> begin_run(const std::string& name, const std::string& spec_hash,
+                            const std::string& spec_yaml, const nlohmann::json& env);
   /// The newest run of this spec that did not finish ('running', 'failed' or 'interrupted').
   Result<std::optional<RunInfo>> resumable_run(const std::string& spec_hash);
   /// Marks a run running again (after resumable_run) and updates its environment.
@@ -156,8 +156,8 @@ class ResultStore {
   /// Inserts the strategy or returns the id it already has in this run (same model, ops,
   /// placement, scenario); plan_json is updated, status kept.
   Result<int64_t> upsert_strategy(int64_t run_id, const StrategyRow& row);
-  Status set_strategy_status(int64_t strategy_id, StrategyStatus status, const std::string& reason = "",
-                             const std::string& variant_hash = "");
+  Status set_strategy_status(int64_t strategy_id, StrategyStatus status,
+                             const std::string& reason = "", const std::string& variant_hash = "");
   Result<std::vector<StrategyRow>> strategies(int64_t run_id);
 
   // --- requests
@@ -170,9 +170,10 @@ class ResultStore {
   Result<int64_t> count_requests(int64_t run_id);
 
   // --- accuracy (one value per run, model, ops and metric; a new value replaces the old)
-  Status record_accuracy(int64_t run_id, const std::string& model, const std::string& ops, const MetricValue& value,
-                         const std::string& variant_hash = "");
-  Result<std::vector<MetricValue>> accuracy(int64_t run_id, const std::string& model, const std::string& ops);
+  Status record_accuracy(int64_t run_id, const std::string& model, const std::string& ops,
+                         const MetricValue& value, const std::string& variant_hash = "");
+  Result<std::vector<MetricValue>> accuracy(int64_t run_id, const std::string& model,
+                                            const std::string& ops);
 
  private:
   explicit ResultStore(SqliteDb db, StoreOptions options) : db_(std::move(db)), options_(options) {}

@@ -46,7 +46,8 @@ std::string YamlCursor::where() const {
   std::string out = label.empty() ? std::string("<yaml>") : label;
   if (node && node.IsDefined()) {
     const YAML::Mark mark = node.Mark();
-    if (mark.line >= 0) out += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    if (mark.line >= 0)
+      out += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   }
   if (!path.empty()) out += ": " + path;
   return out;
@@ -148,11 +149,20 @@ Result<int64_t> yaml_bytes(const YamlCursor& at) {
   }
   std::string unit = lower(text.substr(end));
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
-  static const std::map<std::string, double> kUnits = {
-      {"", 1.0},          {"b", 1.0},          {"k", 1024.0},     {"kib", 1024.0},
-      {"m", 1048576.0},   {"mib", 1048576.0},  {"g", 1073741824.0}, {"gib", 1073741824.0},
-      {"t", 1099511627776.0}, {"tib", 1099511627776.0}, {"kb", 1e3},  {"mb", 1e6},
-      {"gb", 1e9},        {"tb", 1e12}};
+  static const std::map<std::string, double> kUnits = {{"", 1.0},
+                                                       {"b", 1.0},
+                                                       {"k", 1024.0},
+                                                       {"kib", 1024.0},
+                                                       {"m", 1048576.0},
+                                                       {"mib", 1048576.0},
+                                                       {"g", 1073741824.0},
+                                                       {"gib", 1073741824.0},
+                                                       {"t", 1099511627776.0},
+                                                       {"tib", 1099511627776.0},
+                                                       {"kb", 1e3},
+                                                       {"mb", 1e6},
+                                                       {"gb", 1e9},
+                                                       {"tb", 1e12}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end() || !std::isfinite(number) || number < 0) {
     return at.error("expected a size such as 512MiB or 4g, got '" + text + "'");
@@ -187,7 +197,8 @@ Status YamlMap::get(const std::string& key, int64_t* out) {
 Status YamlMap::get(const std::string& key, int* out) {
   if (!has(key)) return ok_status();
   ASSIGN_OR_RETURN(int64_t v, yaml_int(at(key)));
-  if (v < INT32_MIN || v > INT32_MAX) return at(key).error("value " + std::to_string(v) + " is out of range");
+  if (v < INT32_MIN || v > INT32_MAX)
+    return at(key).error("value " + std::to_string(v) + " is out of range");
   *out = static_cast<int>(v);
   return ok_status();
 }
@@ -228,7 +239,8 @@ Status YamlMap::finish() const {
   const std::vector<std::string> valid(known_.begin(), known_.end());
   for (const auto& kv : cursor_.node) {
     YamlCursor key_at{kv.first, cursor_.path, cursor_.label};
-    if (!kv.first.IsScalar()) return key_at.error("keys must be plain strings, got " + describe_yaml(kv.first));
+    if (!kv.first.IsScalar())
+      return key_at.error("keys must be plain strings, got " + describe_yaml(kv.first));
     const std::string key = kv.first.Scalar();
     key_at.path = cursor_.path.empty() ? key : cursor_.path + "." + key;
     if (!seen.insert(key).second) return key_at.error("duplicate key");

@@ -2,12 +2,12 @@
 /// and unknown-key errors that suggest the nearest valid key.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/status.h"
 
@@ -52,7 +52,8 @@ Result<std::string> yaml_string(const YamlCursor& at);
 /// A list of strings; a single scalar is accepted as a one-element list.
 Result<std::vector<std::string>> yaml_string_list(const YamlCursor& at);
 Result<std::vector<double>> yaml_double_list(const YamlCursor& at);
-/// Byte sizes: an integer, or "512MiB", "4GiB", "4g", "100MB", "1.5G" (k/m/g are binary like Docker).
+/// Byte sizes: an integer, or "512MiB", "4GiB", "4g", "100MB", "1.5G" (k/m/g are binary like
+/// Docker).
 Result<int64_t> yaml_bytes(const YamlCursor& at);
 
 /// Reads one YAML map. Every key read through it is "known"; finish() rejects the rest, naming

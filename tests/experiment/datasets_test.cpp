@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "experiment/test_util.h"
@@ -35,7 +34,8 @@ TEST(Datasets, LabelledFolderWithIndicesAndNames) {
   testing::write_image(dir / "images/a.jpg", 8, 8, 2);
   testing::write_image(dir / "c.bmp", 8, 8, 3);
   testing::write_text(dir / "classes.txt", "# shapes\ncircle\nsquare\n\ntriangle\n");
-  testing::write_text(dir / "labels.csv", "file,label\r\nimages/b.png,2\r\n\"images/a.jpg\",square\r\nc.bmp,0\r\n");
+  testing::write_text(dir / "labels.csv",
+                      "file,label\r\nimages/b.png,2\r\n\"images/a.jpg\",square\r\nc.bmp,0\r\n");
   auto d = load_dataset(folder_spec(dir.path()));
   ASSERT_TRUE(d.ok()) << d.status().to_string();
   EXPECT_EQ(d->kind, DataKind::kFolder);
@@ -49,21 +49,27 @@ TEST(Datasets, LabelledFolderWithIndicesAndNames) {
 
 TEST(Datasets, MissingAndEmptyFolders) {
   TempDir dir;
-  EXPECT_THAT(error_of(folder_spec(dir / "nope")), HasSubstr("data folder '" + dir / "nope" + "' does not exist"));
+  EXPECT_THAT(error_of(folder_spec(dir / "nope")),
+              HasSubstr("data folder '" + dir / "nope" + "' does not exist"));
   std::filesystem::create_directories(dir / "empty");
-  EXPECT_THAT(error_of(folder_spec(dir / "empty", DataKind::kUnlabeled)), HasSubstr("has no images"));
+  EXPECT_THAT(error_of(folder_spec(dir / "empty", DataKind::kUnlabeled)),
+              HasSubstr("has no images"));
   EXPECT_THAT(error_of(folder_spec(dir / "empty", DataKind::kFolder)), HasSubstr("label file"));
-  EXPECT_THAT(error_of(folder_spec(dir / "empty", DataKind::kImagenet)), HasSubstr("has no class subfolders"));
+  EXPECT_THAT(error_of(folder_spec(dir / "empty", DataKind::kImagenet)),
+              HasSubstr("has no class subfolders"));
   std::filesystem::create_directories(dir / "classes/cat");
-  EXPECT_THAT(error_of(folder_spec(dir / "classes", DataKind::kImagenet)), HasSubstr("has no images"));
+  EXPECT_THAT(error_of(folder_spec(dir / "classes", DataKind::kImagenet)),
+              HasSubstr("has no images"));
   DataSpec synth;
   EXPECT_EQ(load_dataset(synth).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(Datasets, LabelFileThatDoesNotMatchTheImagesNamesBothSides) {
   TempDir dir;
-  for (int i = 0; i < 4; ++i) testing::write_image(dir / ("img" + std::to_string(i) + ".png"), 8, 8, i);
-  testing::write_text(dir / "labels.csv", "file,label\nimg0.png,0\nimg1.png,1\ngone1.png,0\ngone2.png,1\n");
+  for (int i = 0; i < 4; ++i)
+    testing::write_image(dir / ("img" + std::to_string(i) + ".png"), 8, 8, i);
+  testing::write_text(dir / "labels.csv",
+                      "file,label\nimg0.png,0\nimg1.png,1\ngone1.png,0\ngone2.png,1\n");
   const std::string msg = error_of(folder_spec(dir.path()));
   EXPECT_THAT(msg, HasSubstr("2 listed file(s) do not exist (gone1.png, gone2.png)"));
   EXPECT_THAT(msg, HasSubstr("2 image(s) have no label (img2.png, img3.png)"));
@@ -74,17 +80,22 @@ TEST(Datasets, BadLabelLinesAreNamed) {
   testing::write_image(dir / "a.png", 8, 8);
   testing::write_image(dir / "b.png", 8, 8);
   testing::write_text(dir / "labels.csv", "name,class\na.png,0\n");
-  EXPECT_THAT(error_of(folder_spec(dir.path())), HasSubstr("labels.csv:1: expected the header 'file,label'"));
+  EXPECT_THAT(error_of(folder_spec(dir.path())),
+              HasSubstr("labels.csv:1: expected the header 'file,label'"));
   testing::write_text(dir / "labels.csv", "file,label\na.png,cat\nb.png,0\n");
-  EXPECT_THAT(error_of(folder_spec(dir.path())), HasSubstr("labels.csv:2: label 'cat' is a class name but there is no"));
+  EXPECT_THAT(error_of(folder_spec(dir.path())),
+              HasSubstr("labels.csv:2: label 'cat' is a class name but there is no"));
   DatasetOptions options;
   options.model_classes = {"dog", "cot"};
-  EXPECT_THAT(error_of(folder_spec(dir.path()), options), HasSubstr("unknown class 'cat'; did you mean 'cot'?"));
+  EXPECT_THAT(error_of(folder_spec(dir.path()), options),
+              HasSubstr("unknown class 'cat'; did you mean 'cot'?"));
   testing::write_text(dir / "labels.csv", "file,label\na.png,0\na.png,1\n");
-  EXPECT_THAT(error_of(folder_spec(dir.path())), HasSubstr("labels.csv:3: 'a.png' is already labelled on line 2"));
+  EXPECT_THAT(error_of(folder_spec(dir.path())),
+              HasSubstr("labels.csv:3: 'a.png' is already labelled on line 2"));
   testing::write_text(dir / "classes.txt", "x\ny\n");
   testing::write_text(dir / "labels.csv", "file,label\na.png,0\nb.png,5\n");
-  EXPECT_THAT(error_of(folder_spec(dir.path())), HasSubstr("label 5 is out of range: there are 2 classes"));
+  EXPECT_THAT(error_of(folder_spec(dir.path())),
+              HasSubstr("label 5 is out of range: there are 2 classes"));
 }
 
 TEST(Datasets, ImagenetStyleClassFolders) {
@@ -128,8 +139,9 @@ TEST(Datasets, SegmentationPairsAndTheirChecks) {
   spec.num_classes = 0;
 
   testing::write_mask(dir / "masks/b.png", 11, 10, 3);
-  EXPECT_THAT(error_of(spec), HasSubstr("1 mask(s) in '" + dir / "masks" +
-                                        "' differ in size from their image: b.png (image 10x10, mask 11x10)"));
+  EXPECT_THAT(error_of(spec),
+              HasSubstr("1 mask(s) in '" + dir / "masks" +
+                        "' differ in size from their image: b.png (image 10x10, mask 11x10)"));
   std::filesystem::remove(dir / "masks/b.png");
   EXPECT_THAT(error_of(spec), HasSubstr("1 image(s) in '" + dir / "images" + "' have no mask"));
   std::filesystem::remove_all(dir / "masks");
@@ -144,7 +156,9 @@ TEST(Datasets, AutoKindDetection) {
   testing::write_mask(dir / "seg/masks/a.png", 8, 8, 2);
   testing::write_image(dir / "cls/dog/a.png", 8, 8);
   testing::write_image(dir / "flat/a.png", 8, 8);
-  auto kind = [&](const std::string& sub) { return *resolve_data_kind(folder_spec(dir / sub, DataKind::kAuto)); };
+  auto kind = [&](const std::string& sub) {
+    return *resolve_data_kind(folder_spec(dir / sub, DataKind::kAuto));
+  };
   EXPECT_EQ(kind("lab"), DataKind::kFolder);
   EXPECT_EQ(kind("seg"), DataKind::kSegmentation);
   EXPECT_EQ(kind("cls"), DataKind::kImagenet);
@@ -156,7 +170,8 @@ TEST(Datasets, AutoKindDetection) {
 
 TEST(Datasets, LimitTakesASeededSampleThenLatencyInputsCycle) {
   TempDir dir;
-  for (int i = 0; i < 20; ++i) testing::write_image(dir / ("i" + std::to_string(100 + i) + ".png"), 4, 4, i);
+  for (int i = 0; i < 20; ++i)
+    testing::write_image(dir / ("i" + std::to_string(100 + i) + ".png"), 4, 4, i);
   DataSpec spec = folder_spec(dir.path(), DataKind::kUnlabeled);
   spec.limit = 5;
   DatasetOptions options;
@@ -192,7 +207,8 @@ TEST(Datasets, ImageSizeFromHeaders) {
     EXPECT_EQ(size->height, 21) << name;
   }
   testing::write_text(dir / "x.png", "not an image at all, definitely not");
-  EXPECT_THAT(read_image_size(dir / "x.png").status().message(), HasSubstr("is not a PNG, JPEG or BMP"));
+  EXPECT_THAT(read_image_size(dir / "x.png").status().message(),
+              HasSubstr("is not a PNG, JPEG or BMP"));
   testing::write_text(dir / "t.jpg", std::string("\xFF\xD8\xFF\xE0\x00\x10", 6));
   EXPECT_EQ(read_image_size(dir / "t.jpg").status().code(), StatusCode::kDataLoss);
 }
@@ -214,8 +230,8 @@ TEST(Datasets, MaskFollowsTheImageGeometryWithNearestNeighbour) {
   auto m = load_mask(dir / "m.png", spec);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   ASSERT_EQ(m->size(), 64u);
-  EXPECT_EQ((*m)[0], 1);   // column 4 of the resized mask: still the left half
-  EXPECT_EQ((*m)[7], 2);   // column 11: the right half
+  EXPECT_EQ((*m)[0], 1);  // column 4 of the resized mask: still the left half
+  EXPECT_EQ((*m)[7], 2);  // column 11: the right half
   for (uint8_t v : *m) EXPECT_TRUE(v == 1 || v == 2);  // no blended ids
   auto small = load_mask(dir / "m.png", spec, 4, 4);
   ASSERT_TRUE(small.ok());

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "experiment/test_util.h"
@@ -73,7 +72,8 @@ TEST(ExportCsv, EveryTableRoundTripsAgainstTheDatabase) {
     return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
   // Compare every cell with what SQLite holds.
-  auto stmt = (*store)->db().prepare("SELECT * FROM requests ORDER BY run_id, strategy_id, pass, request_index");
+  auto stmt = (*store)->db().prepare(
+      "SELECT * FROM requests ORDER BY run_id, strategy_id, pass, request_index");
   ASSERT_TRUE(stmt.ok());
   for (size_t row = 1; row < requests.size(); ++row) {
     ASSERT_TRUE(*stmt->step());
@@ -145,14 +145,16 @@ class RunCommand : public ::testing::Test {
     std::vector<std::string> args = {"run", dir_ / "exp.yaml"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = testing::run_edgetier(args);
-    EXPECT_FALSE(std::filesystem::exists(dir_ / "out")) << "a run that failed its checks wrote output";
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "out"))
+        << "a run that failed its checks wrote output";
     return r;
   }
   TempDir dir_;
 };
 
 TEST_F(RunCommand, PlanOnlyJson) {
-  auto r = run("models: [models/cls.onnx]\noperators: [I, P]\nplacements: [E, ME]\n", {"--plan-only", "--json"});
+  auto r = run("models: [models/cls.onnx]\noperators: [I, P]\nplacements: [E, ME]\n",
+               {"--plan-only", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto json = nlohmann::json::parse(r.out);
   ASSERT_EQ(json["strategies"].size(), 2u);
@@ -172,12 +174,17 @@ TEST_F(RunCommand, BadInputFailsBeforeMeasuringAndWritesNothing) {
     std::string yaml;
     std::string error;
   } cases[] = {
-      {"models: [models/cls.onnx]\nmeasurement: {pases: 6}\n", "measurement.pases: unknown key; did you mean 'passes'?"},
-      {"models: [models/cls.onnx]\nmeasurement: {passes: many}\n", "measurement.passes: expected an integer"},
-      {"models: [models/missing.onnx]\n", "file '" + dir_ / "models/missing.onnx" + "' does not exist"},
-      {"models: [models/cls.onnx]\ndata: nowhere\n", "data folder '" + dir_ / "nowhere" + "' does not exist"},
+      {"models: [models/cls.onnx]\nmeasurement: {pases: 6}\n",
+       "measurement.pases: unknown key; did you mean 'passes'?"},
+      {"models: [models/cls.onnx]\nmeasurement: {passes: many}\n",
+       "measurement.passes: expected an integer"},
+      {"models: [models/missing.onnx]\n",
+       "file '" + dir_ / "models/missing.onnx" + "' does not exist"},
+      {"models: [models/cls.onnx]\ndata: nowhere\n",
+       "data folder '" + dir_ / "nowhere" + "' does not exist"},
       {"models: [models/cls.onnx]\ndata: {kind: unlabeled, path: models/empty}\n", "has no images"},
-      {"models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: [QP]\nplacements: [EC]\n",
+      {"models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: "
+       "[QP]\nplacements: [EC]\n",
        "no valid cut"},
       {"models: [models/cls.onnx]\ndata: lab\n", "1 image(s) have no label (b.png)"},
   };

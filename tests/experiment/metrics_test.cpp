@@ -43,7 +43,8 @@ TEST(Metrics, TopOneAndTopFiveHandComputed) {
   Tensor logits = Tensor::from_vector<float>("logits", DType::kFloat32, {1, 7}, a);
   ASSERT_TRUE(acc.add(logits, 2).ok());
   EXPECT_EQ(acc.count(), 4);
-  Tensor bad = Tensor::from_vector<float>("logits", DType::kFloat32, {2, 7}, std::vector<float>(14, 0));
+  Tensor bad =
+      Tensor::from_vector<float>("logits", DType::kFloat32, {2, 7}, std::vector<float>(14, 0));
   EXPECT_THAT(acc.add(bad, 0).message(), ::testing::HasSubstr("must be [1, classes]"));
 }
 
@@ -90,7 +91,8 @@ TEST(Metrics, ConfusionMatrixRejectsBadIdsAndMerges) {
 
 TEST(Metrics, ArgmaxOverChannelsFeedsTheConfusionMatrix) {
   // [1, 2, 2, 2]: channel 0 = {1, 0, 0, 5}, channel 1 = {0, 2, 3, 4}.
-  Tensor logits = Tensor::from_vector<float>("out", DType::kFloat32, {1, 2, 2, 2}, {1, 0, 0, 5, 0, 2, 3, 4});
+  Tensor logits =
+      Tensor::from_vector<float>("out", DType::kFloat32, {1, 2, 2, 2}, {1, 0, 0, 5, 0, 2, 3, 4});
   auto pred = argmax_channels(logits);
   ASSERT_TRUE(pred.ok());
   EXPECT_EQ(*pred, (std::vector<int32_t>{0, 1, 1, 0}));

@@ -44,7 +44,8 @@ class PlanTest : public ::testing::Test {
   TempDir dir_;
 };
 
-const DroppedStrategy* find_dropped(const Plan& plan, const std::string& ops, const std::string& placement) {
+const DroppedStrategy* find_dropped(const Plan& plan, const std::string& ops,
+                                    const std::string& placement) {
   for (const auto& d : plan.dropped) {
     if (d.ops == ops && d.placement == placement) return &d;
   }
@@ -129,12 +130,14 @@ TEST_F(PlanTest, EveryCombinationIsPlannedOrDroppedWithAReason) {
 
 TEST_F(PlanTest, PlacementNeedingACutOnAModelWithoutOneIsAnError) {
   const std::string msg = error_of(
-      "models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: [P]\nplacements: [ME]\n");
+      "models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: [P]\nplacements: "
+      "[ME]\n");
   EXPECT_THAT(msg, HasSubstr("model 'flat' has no strategy that can run"));
   EXPECT_THAT(msg, HasSubstr("no valid cut"));
   // With a one-tier chain next to it, the partitioned ones are dropped and the plan stands.
-  auto e = prepare("models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: [I, P]\n"
-                   "placements: [E, ME]\n");
+  auto e = prepare(
+      "models:\n  - path: models/flat.onnx\n    preprocess: {size: 8}\noperators: [I, P]\n"
+      "placements: [E, ME]\n");
   ASSERT_TRUE(e.ok()) << e.status().to_string();
   ASSERT_EQ(e->plan.strategies.size(), 1u);
   const DroppedStrategy* p = find_dropped(e->plan, "P", "ME");
@@ -144,8 +147,9 @@ TEST_F(PlanTest, PlacementNeedingACutOnAModelWithoutOneIsAnError) {
 }
 
 TEST_F(PlanTest, MissingTierDropsItsPlacements) {
-  auto e = prepare("models: [models/cls.onnx]\noperators: [I, P]\nplacements: [M, C, MC, ME]\n"
-                   "testbed: {tiers: {cloud: {enabled: false}}}\n");
+  auto e = prepare(
+      "models: [models/cls.onnx]\noperators: [I, P]\nplacements: [M, C, MC, ME]\n"
+      "testbed: {tiers: {cloud: {enabled: false}}}\n");
   ASSERT_TRUE(e.ok()) << e.status().to_string();
   const DroppedStrategy* c = find_dropped(e->plan, "I", "C");
   ASSERT_NE(c, nullptr);
@@ -154,32 +158,37 @@ TEST_F(PlanTest, MissingTierDropsItsPlacements) {
 }
 
 TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
-  EXPECT_THAT(error_of("models: [models/nope.onnx]\n"), HasSubstr("model 'nope': file '" + dir_ / "models/nope.onnx" +
-                                                                  "' does not exist"));
+  EXPECT_THAT(error_of("models: [models/nope.onnx]\n"),
+              HasSubstr("model 'nope': file '" + dir_ / "models/nope.onnx" + "' does not exist"));
   EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: missing-folder\n"),
               HasSubstr("data folder '" + dir_ / "missing-folder" + "' does not exist"));
   std::filesystem::create_directories(dir_ / "empty");
-  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: {kind: unlabeled, path: empty}\n"), HasSubstr("has no images"));
+  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: {kind: unlabeled, path: empty}\n"),
+              HasSubstr("has no images"));
   EXPECT_THAT(error_of("models:\n  - path: models/cls.onnx\n    cut: /layer9/Add_output_0\n"),
               HasSubstr("cut tensor '/layer9/Add_output_0' not found; nearest:"));
   EXPECT_THAT(error_of("models:\n  - path: models/cls.onnx\n    input: imput\n"),
               HasSubstr("input 'imput' not found; nearest: 'input'"));
   EXPECT_THAT(error_of("models:\n  - path: models/cls.onnx\n    preprocess: {crop: 64}\n"),
               HasSubstr("preprocessing makes 64x64 images but input 'input' is 1x3x32x32"));
-  EXPECT_THAT(error_of("models:\n  - path: models/seg.onnx\n    task: classify\n"), HasSubstr("set task: segment"));
+  EXPECT_THAT(error_of("models:\n  - path: models/seg.onnx\n    task: classify\n"),
+              HasSubstr("set task: segment"));
   EXPECT_THAT(error_of("models:\n  - path: models/cls.onnx\n    task: segment\n"),
               HasSubstr("a segmentation model must output [1, classes, H, W]"));
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);
   testing::write_text(dir_ / "lab/labels.csv", "file,label\na.png,12\n");
-  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: lab\n"), HasSubstr("has label 12 but the model has 10 classes"));
+  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: lab\n"),
+              HasSubstr("has label 12 but the model has 10 classes"));
   // A label file that does not match the images.
   testing::write_text(dir_ / "lab/labels.csv", "file,label\nb.png,1\n");
-  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: lab\n"), HasSubstr("1 listed file(s) do not exist (b.png)"));
+  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: lab\n"),
+              HasSubstr("1 listed file(s) do not exist (b.png)"));
   // A classifier on segmentation pairs.
   testing::write_image(dir_ / "seg/images/a.png", 32, 32);
   testing::write_mask(dir_ / "seg/masks/a.png", 32, 32, 5);
-  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: seg\n"), HasSubstr("the model is a classifier but"));
+  EXPECT_THAT(error_of("models: [models/cls.onnx]\ndata: seg\n"),
+              HasSubstr("the model is a classifier but"));
   auto ok = prepare("models: [models/seg.onnx]\ndata: seg\n");
   ASSERT_TRUE(ok.ok()) << ok.status().to_string();
   EXPECT_EQ(ok->data.at("seg").num_classes, 5);  // from the model's output
@@ -198,8 +207,10 @@ TEST_F(PlanTest, ChooseCutsIsAPureFunctionOfTheAnalysis) {
   EXPECT_LE(one->flops_share_below[0], 0.9);
   // No single-tensor cut in range is smaller.
   for (const auto& c : f.analysis.cuts) {
-    const double share = static_cast<double>(c.flops_before) / static_cast<double>(f.analysis.total_flops);
-    if (c.single() && share >= 0.3 && share <= 0.9) EXPECT_GE(c.bytes, one->bytes[0]) << c.names()[0];
+    const double share =
+        static_cast<double>(c.flops_before) / static_cast<double>(f.analysis.total_flops);
+    if (c.single() && share >= 0.3 && share <= 0.9)
+      EXPECT_GE(c.bytes, one->bytes[0]) << c.names()[0];
   }
   EXPECT_EQ(choose_cuts(f, spec, 1)->boundaries, one->boundaries);  // deterministic
 
@@ -243,8 +254,10 @@ TEST_F(PlanTest, AutoExitSkipsWholeBlocksNearTheHead) {
   EXPECT_EQ(span.from_op, span.to_op);
   // No other whole-block candidate within the FLOPs cap ends later.
   for (size_t i = 0; i < f.skip_spans.size(); ++i) {
-    const double share = static_cast<double>(f.analysis.skips[i].flops) / static_cast<double>(f.analysis.total_flops);
-    if (f.skip_spans[i].from_op == f.skip_spans[i].to_op && share <= 0.5 && f.analysis.skips[i].flops > 0) {
+    const double share = static_cast<double>(f.analysis.skips[i].flops) /
+                         static_cast<double>(f.analysis.total_flops);
+    if (f.skip_spans[i].from_op == f.skip_spans[i].to_op && share <= 0.5 &&
+        f.analysis.skips[i].flops > 0) {
       EXPECT_LE(f.skip_spans[i].last, span.last);
     }
   }
@@ -282,7 +295,8 @@ TEST_F(PlanTest, DemoPlanRunsAllEightChainsOnEveryApplicablePlacement) {
   ASSERT_TRUE(e.ok()) << e.status().to_string();
   // 2 models x (4 one-part chains x 3 tiers + 4 partitioned chains x 3 tier pairs) x 2 scenarios.
   EXPECT_EQ(e->plan.strategies.size(), 96u) << plan_to_text(*e);
-  for (const auto& d : e->plan.dropped) EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
+  for (const auto& d : e->plan.dropped)
+    EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
   EXPECT_EQ(spec->output_dir, dir_ / "results/demo");
 }
 

@@ -14,7 +14,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Result<ExperimentSpec> parse(const std::string& yaml) { return parse_spec(yaml, "/exp", "test.yaml"); }
+Result<ExperimentSpec> parse(const std::string& yaml) {
+  return parse_spec(yaml, "/exp", "test.yaml");
+}
 
 std::string error_of(const std::string& yaml) {
   auto spec = parse(yaml);
@@ -48,13 +50,17 @@ TEST(Spec, UnknownKeyNamesPathAndNearestValidKey) {
   const std::string msg = error_of("models: [m.onnx]\nmeasurement:\n  pases: 6\n");
   EXPECT_THAT(msg, HasSubstr("test.yaml:3:3: measurement.pases: unknown key"));
   EXPECT_THAT(msg, HasSubstr("did you mean 'passes'?"));
-  EXPECT_THAT(error_of("modles: [m.onnx]\n"), HasSubstr("modles: unknown key; did you mean 'models'?"));
+  EXPECT_THAT(error_of("modles: [m.onnx]\n"),
+              HasSubstr("modles: unknown key; did you mean 'models'?"));
   EXPECT_THAT(error_of("models:\n  - path: m.onnx\n    preprocess: {crop: 224, mena: [0, 0, 0]}\n"),
               HasSubstr("models[0].preprocess.mena: unknown key; did you mean 'mean'?"));
   EXPECT_THAT(error_of("models: [m.onnx]\ntestbed:\n  tiers:\n    moblie: {cpus: 1}\n"),
               HasSubstr("testbed.tiers.moblie: unknown key; did you mean 'mobile'?"));
-  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n    links: {mobile-edge: {rate_mbps: 5}}\n"),
-              HasSubstr("scenarios[0].links.mobile-edge.rate_mbps: unknown key; did you mean 'rate_mbit'?"));
+  EXPECT_THAT(
+      error_of(
+          "models: [m.onnx]\nscenarios:\n  - name: a\n    links: {mobile-edge: {rate_mbps: 5}}\n"),
+      HasSubstr(
+          "scenarios[0].links.mobile-edge.rate_mbps: unknown key; did you mean 'rate_mbit'?"));
 }
 
 TEST(Spec, WrongTypeNamesPathAndExpectedType) {
@@ -62,14 +68,16 @@ TEST(Spec, WrongTypeNamesPathAndExpectedType) {
               HasSubstr("measurement.passes: expected an integer, got 'six'"));
   EXPECT_THAT(error_of("models: [m.onnx]\nmeasurement: {passes: \"6\"}\n"),
               HasSubstr("measurement.passes: expected an integer, got the string \"6\""));
-  EXPECT_THAT(error_of("models: [m.onnx]\nmeasurement: [1, 2]\n"), HasSubstr("measurement: expected a map"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nmeasurement: [1, 2]\n"),
+              HasSubstr("measurement: expected a map"));
   EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {tiers: {edge: {cpus: lots}}}\n"),
               HasSubstr("testbed.tiers.edge.cpus: expected a number, got 'lots'"));
   EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {tiers: {edge: {memory: 2 lightyears}}}\n"),
               HasSubstr("testbed.tiers.edge.memory: expected a size such as 512MiB or 4g"));
   EXPECT_THAT(error_of("models:\n  - path: m.onnx\n    preprocess: {mean: [1, 2]}\n"),
               HasSubstr("models[0].preprocess.mean: expected three values"));
-  EXPECT_THAT(error_of("models: {path: m.onnx}\n"), HasSubstr("models: expected a list of models, got a map"));
+  EXPECT_THAT(error_of("models: {path: m.onnx}\n"),
+              HasSubstr("models: expected a list of models, got a map"));
 }
 
 TEST(Spec, BadValuesAreErrors) {
@@ -83,7 +91,8 @@ TEST(Spec, BadValuesAreErrors) {
   EXPECT_THAT(error_of("models: [m.onnx]\ndata: {kind: folder}\n"), HasSubstr("needs a 'path'"));
   EXPECT_THAT(error_of("models: [m.onnx]\ndata: {kind: imagenett, path: x}\n"),
               HasSubstr("did you mean 'imagenet'?"));
-  EXPECT_THAT(error_of("models: [a/m.onnx, b/m.onnx]\n"), HasSubstr("model name 'm' is already used by models[0]"));
+  EXPECT_THAT(error_of("models: [a/m.onnx, b/m.onnx]\n"),
+              HasSubstr("model name 'm' is already used by models[0]"));
   EXPECT_THAT(error_of("name: x\n"), HasSubstr("'models' is missing"));
   EXPECT_THAT(error_of("models: [m.onnx]\nseed: 1\nseed: 2\n"), HasSubstr("seed: duplicate key"));
   EXPECT_THAT(error_of("models: [m.onnx\n"), HasSubstr("YAML syntax error"));
@@ -92,7 +101,8 @@ TEST(Spec, BadValuesAreErrors) {
 }
 
 TEST(Spec, OperatorChainNames) {
-  for (const char* name : {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@0.8", "QDEE@0.5", "DEEP@0.9"}) {
+  for (const char* name :
+       {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@0.8", "QDEE@0.5", "DEEP@0.9"}) {
     auto chain = parse_op_chain(name);
     ASSERT_TRUE(chain.ok()) << name << ": " << chain.status().to_string();
     EXPECT_EQ(chain->name(), name);
@@ -103,7 +113,8 @@ TEST(Spec, OperatorChainNames) {
   EXPECT_TRUE(parse_op_chain("I")->steps().empty());
   EXPECT_DOUBLE_EQ(parse_op_chain("DEE@0.75")->exit_threshold, 0.75);
   EXPECT_THAT(parse_op_chain("DEE").status().message(), HasSubstr("needs a confidence threshold"));
-  EXPECT_THAT(parse_op_chain("DEE@1.5").status().message(), HasSubstr("must be a number in (0, 1]"));
+  EXPECT_THAT(parse_op_chain("DEE@1.5").status().message(),
+              HasSubstr("must be a number in (0, 1]"));
   EXPECT_THAT(parse_op_chain("QE@0.5").status().message(), HasSubstr("only dynamic exits"));
   EXPECT_THAT(parse_op_chain("E").status().message(), HasSubstr("unknown operator chain"));
   EXPECT_THAT(parse_op_chain("QEPX").status().message(), HasSubstr("did you mean 'QEP'?"));
@@ -131,13 +142,15 @@ TEST(Spec, MeasurementPresetAndExplicitFieldsWin) {
   ASSERT_TRUE(custom.ok());
   EXPECT_EQ(custom->measurement.requests, 7);
   EXPECT_EQ(custom->measurement.passes, 6);
-  EXPECT_THAT(error_of("models: [m.onnx]\nmeasurement: {preset: studdy}\n"), HasSubstr("did you mean 'study'?"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nmeasurement: {preset: studdy}\n"),
+              HasSubstr("did you mean 'study'?"));
 }
 
 TEST(Spec, TestbedPresetWithInlineOverrides) {
   auto spec = parse(
       "models: [m.onnx]\n"
-      "testbed:\n  preset: study\n  tiers:\n    cloud: {enabled: false}\n    edge: {cpus: 2, memory: 512MiB}\n"
+      "testbed:\n  preset: study\n  tiers:\n    cloud: {enabled: false}\n    edge: {cpus: 2, "
+      "memory: 512MiB}\n"
       "  links:\n    edge-cloud: {rate_mbit: 5, rtt_ms: 40}\n");
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   EXPECT_FALSE(spec->testbed.tier("cloud")->enabled);
@@ -156,7 +169,8 @@ TEST(Spec, ScenarioSweepsExpandToAGrid) {
       "  - name: base\n"
       "    links: {edge-cloud: 1}\n"
       "  - sweep: bw\n"
-      "    links:\n      mobile-edge: {rate_mbit: [10, 50]}\n      edge-cloud: {rate_mbit: [1, 2.5], rtt_ms: [0, 20]}\n");
+      "    links:\n      mobile-edge: {rate_mbit: [10, 50]}\n      edge-cloud: {rate_mbit: [1, "
+      "2.5], rtt_ms: [0, 20]}\n");
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   ASSERT_EQ(spec->scenarios.size(), 1u + 2 * 2 * 2);
   EXPECT_DOUBLE_EQ(spec->scenarios[0].links[1].rate_mbit, 1);
@@ -166,7 +180,8 @@ TEST(Spec, ScenarioSweepsExpandToAGrid) {
   EXPECT_DOUBLE_EQ(s->links[0].rate_mbit, 50);
   EXPECT_DOUBLE_EQ(s->links[1].rate_mbit, 2.5);
   EXPECT_DOUBLE_EQ(s->links[1].rtt_ms, 20);
-  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n  - name: a\n"), HasSubstr("defined twice"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n  - name: a\n"),
+              HasSubstr("defined twice"));
   EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - {name: a, sweep: b}\n"),
               HasSubstr("either a 'name'"));
 }
@@ -186,27 +201,30 @@ TEST(Spec, CutAndExitForms) {
   EXPECT_DOUBLE_EQ(m[2].cut->min_flops_share, 0.2);  // inherits the experiment's options
   EXPECT_FALSE(m[2].exit->automatic);
   EXPECT_EQ(m[2].exit->to, "y");
-  EXPECT_THAT(error_of("models:\n  - path: a.onnx\n    exit: {from: x}\n"), HasSubstr("give both 'from' and 'to'"));
+  EXPECT_THAT(error_of("models:\n  - path: a.onnx\n    exit: {from: x}\n"),
+              HasSubstr("give both 'from' and 'to'"));
 }
 
 TEST(Spec, HashIsStableIgnoresOutputAndTracksContent) {
   const std::string base = "models: [m.onnx]\nmeasurement: {requests: 5}\n";
   auto a = parse(base);
-  auto b = parse("# a comment\nmeasurement:\n  requests: 5\nmodels:\n  - m.onnx\noutput: elsewhere\n");
+  auto b =
+      parse("# a comment\nmeasurement:\n  requests: 5\nmodels:\n  - m.onnx\noutput: elsewhere\n");
   auto c = parse("models: [m.onnx]\nmeasurement: {requests: 6}\n");
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(spec_hash(*a), spec_hash(*b));
   EXPECT_NE(spec_hash(*a), spec_hash(*c));
   EXPECT_EQ(spec_hash(*a).size(), 16u);
-  EXPECT_EQ(fnv1a_hex(""), "cbf29ce484222325");  // the FNV-1a 64 offset basis
+  EXPECT_EQ(fnv1a_hex(""), "cbf29ce484222325");   // the FNV-1a 64 offset basis
   EXPECT_EQ(fnv1a_hex("a"), "af63dc4c8601ec8c");  // published FNV-1a 64 test vector
 }
 
 TEST(Spec, SidecarDefaultsAndYamlOverrides) {
   testing::TempDir dir;
   testing::write_text(dir / "m.json",
-                      R"({"task": "segment", "preprocess": {"height": 96, "width": 96, "resize_shorter": 0,
-                          "center_crop": false, "mean": [0.5, 0.5, 0.5]}, "classes": ["bg", "a"]})");
+                      R"({"task": "segment", "classes": ["bg", "a"], "preprocess": {"height": 96,
+                          "width": 96, "resize_shorter": 0, "center_crop": false,
+                          "mean": [0.5, 0.5, 0.5]}})");
   auto sidecar = load_model_sidecar(dir / "m.onnx");
   ASSERT_TRUE(sidecar.ok()) << sidecar.status().to_string();
   ASSERT_TRUE(sidecar->has_value());
@@ -265,7 +283,8 @@ TEST(Spec, EveryExampleParsesAndIsEmbedded) {
   ASSERT_TRUE(demo.ok()) << demo.status().to_string();
   EXPECT_EQ(demo->name, "demo");
   EXPECT_EQ(demo->models.size(), 2u);
-  EXPECT_EQ(demo->models[0].path, std::string(EDGETIER_SOURCE_DIR) + "/models/demo_classifier.onnx");
+  EXPECT_EQ(demo->models[0].path,
+            std::string(EDGETIER_SOURCE_DIR) + "/models/demo_classifier.onnx");
   EXPECT_EQ(demo->scenarios.size(), 2u);
   EXPECT_EQ(demo->operators.size(), 8u);
 }

@@ -31,7 +31,8 @@ RequestRecord request(int64_t strategy, int pass, int index) {
   return r;
 }
 
-StrategyRow strategy(const std::string& ops, const std::string& placement, const std::string& scenario = "default") {
+StrategyRow strategy(const std::string& ops, const std::string& placement,
+                     const std::string& scenario = "default") {
   StrategyRow row;
   row.model = "m";
   row.ops = ops;
@@ -51,7 +52,9 @@ TEST(Store, CreatesSchemaInWalModeWithForeignKeys) {
   EXPECT_EQ(*db.query_int("PRAGMA application_id"), kStoreApplicationId);
   EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
   for (const char* table : {"runs", "strategies", "requests", "accuracy", "links", "tiers"}) {
-    EXPECT_EQ(*db.query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") + table + "'"), 1)
+    EXPECT_EQ(*db.query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") +
+                            table + "'"),
+              1)
         << table;
   }
   // One column per breakdown field.
@@ -101,11 +104,16 @@ TEST(Store, ResumeNeitherDuplicatesNorLosesRows) {
   }
   EXPECT_EQ((*store)->completed_requests(run, s1)->size(), 10u);
   EXPECT_EQ(*(*store)->count_requests(run), 11);
-  EXPECT_EQ(*(*store)->db().query_int("SELECT end_to_end_ns FROM requests WHERE request_index = 3 AND pass = 0"),
+  EXPECT_EQ(*(*store)->db().query_int(
+                "SELECT end_to_end_ns FROM requests WHERE request_index = 3 AND pass = 0"),
             1000003);
-  EXPECT_EQ(*(*store)->db().query_text("SELECT scenario FROM requests WHERE strategy_id = " + std::to_string(s2)),
+  EXPECT_EQ(*(*store)->db().query_text("SELECT scenario FROM requests WHERE strategy_id = " +
+                                       std::to_string(s2)),
             "default");
-  EXPECT_TRUE((*store)->db().query_int("SELECT mobile_queue_ns IS NULL FROM requests LIMIT 1").value_or(0) == 1);
+  EXPECT_TRUE((*store)
+                  ->db()
+                  .query_int("SELECT mobile_queue_ns IS NULL FROM requests LIMIT 1")
+                  .value_or(0) == 1);
   ASSERT_TRUE((*store)->finish_run(run, "done").ok());
   EXPECT_FALSE((*store)->resumable_run("abc")->has_value());
 }
@@ -141,7 +149,8 @@ TEST(Store, StrategyStatusAccuracyAndEnvironment) {
   ResultStore& st = **store;
   const int64_t run = *st.begin_run("x", "h", "yaml", {});
   const int64_t s = *st.upsert_strategy(run, strategy("QEP", "MC"));
-  ASSERT_TRUE(st.set_strategy_status(s, StrategyStatus::kInfeasible, "does not fit on Mobile", "v1").ok());
+  ASSERT_TRUE(
+      st.set_strategy_status(s, StrategyStatus::kInfeasible, "does not fit on Mobile", "v1").ok());
   auto rows = st.strategies(run);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
@@ -161,7 +170,8 @@ TEST(Store, StrategyStatusAccuracyAndEnvironment) {
 
   ASSERT_TRUE(st.record_tier(run, {"mobile", 0.5, 1 << 30, 1}).ok());
   ASSERT_TRUE(st.record_link(run, {"default", "mobile-edge", 200, 187.5, 0, 0.4}).ok());
-  ASSERT_TRUE(st.record_link(run, {"default", "mobile-edge", 200, 190.0, 0, 0.3}).ok());  // re-probed
+  ASSERT_TRUE(
+      st.record_link(run, {"default", "mobile-edge", 200, 190.0, 0, 0.3}).ok());  // re-probed
   EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links"), 1);
   EXPECT_EQ(*st.db().query_text("SELECT achieved_rate_mbit FROM links"), "190.0");
   // A request for a strategy that does not exist is refused.
@@ -182,7 +192,8 @@ TEST(Store, RefusesFilesThatAreNotAnEdgetierStore) {
   }
   auto foreign = ResultStore::open(dir / "other.db");
   ASSERT_FALSE(foreign.ok());
-  EXPECT_THAT(foreign.status().message(), HasSubstr("not an edgetier results store (tables: invoices)"));
+  EXPECT_THAT(foreign.status().message(),
+              HasSubstr("not an edgetier results store (tables: invoices)"));
   StoreOptions read;
   read.read_only = true;
   EXPECT_EQ(ResultStore::open(dir / "missing.db", read).status().code(), StatusCode::kNotFound);
@@ -192,7 +203,8 @@ TEST(Store, RefusesFilesThatAreNotAnEdgetierStore) {
   {
     auto store = ResultStore::open(dir / "new.db");
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->db().exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'").ok());
+    ASSERT_TRUE(
+        (*store)->db().exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'").ok());
   }
   EXPECT_THAT(ResultStore::open(dir / "new.db").status().message(), HasSubstr("schema version 99"));
 }
@@ -241,7 +253,7 @@ TEST(Store, StartOrResumeRunFollowsTheSpecHash) {
   e.spec.name = "demo";
   e.hash = "hash-a";
   const int64_t first = *start_or_resume_run(**store, e, false, {});
-  EXPECT_EQ(*start_or_resume_run(**store, e, true, {}), first);       // resumed
+  EXPECT_EQ(*start_or_resume_run(**store, e, true, {}), first);        // resumed
   const int64_t second = *start_or_resume_run(**store, e, false, {});  // a new run on request
   EXPECT_NE(second, first);
   EXPECT_EQ(*start_or_resume_run(**store, e, true, {}), second);  // the newest unfinished one
@@ -277,7 +289,7 @@ TEST(Store, RecordPlanStoresPendingAndInfeasibleStrategiesOnce) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *ids);
   auto rows = (*store)->strategies(run);
-  ASSERT_EQ(rows->size(), 2u);  // P@M is not a strategy
+  ASSERT_EQ(rows->size(), 2u);                          // P@M is not a strategy
   EXPECT_EQ((*rows)[0].status, StrategyStatus::kDone);  // kept, not reset to pending
   EXPECT_THAT((*rows)[0].plan_json, HasSubstr("\"cuts\":[[\"t\"]]"));
   EXPECT_EQ((*rows)[1].status, StrategyStatus::kInfeasible);

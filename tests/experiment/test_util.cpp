@@ -8,10 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "graph/builder.h"
 #include "graph/model_io.h"
@@ -61,7 +60,8 @@ void write_mask(const std::string& path, int width, int height, int classes) {
   fs::create_directories(fs::path(path).parent_path());
   cv::Mat mask(height, width, CV_8UC1);
   for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) mask.at<uint8_t>(y, x) = static_cast<uint8_t>((x + y) % classes);
+    for (int x = 0; x < width; ++x)
+      mask.at<uint8_t>(y, x) = static_cast<uint8_t>((x + y) % classes);
   }
   if (!cv::imwrite(path, mask)) throw std::runtime_error("cannot write " + path);
 }

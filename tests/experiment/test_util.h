@@ -2,11 +2,11 @@
 /// running the edgetier binary.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 namespace edgetier::testing {
 
