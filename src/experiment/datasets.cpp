@@ -55,24 +55,30 @@ Status check_folder(const std::string& path, const std::string& what) {
   return ok_status();
 }
 
-/// Image files under `dir` (recursively unless `flat`), sorted, skipping `exclude` subtrees.
-std::vector<std::string> list_images(const std::string& dir, bool flat,
+/// Entries directly in `dir` (no exceptions: unreadable entries are skipped).
+std::vector<fs::directory_entry> entries_of(const std::string& dir) {
+  std::vector<fs::directory_entry> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    out.push_back(*it);
+  return out;
+}
+
+/// Image files under `dir`, recursively, sorted, skipping the `exclude` subtrees.
+std::vector<std::string> list_images(const std::string& dir,
                                      const std::set<std::string>& exclude = {}) {
   std::vector<std::string> out;
   std::error_code ec;
-  if (flat) {
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.is_regular_file() && is_image_file(e.path().string())) out.push_back(normal(e.path()));
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec) && exclude.count(normal(it->path()))) {
+      it.disable_recursion_pending();
+      continue;
     }
-  } else {
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         it != fs::recursive_directory_iterator(); ++it) {
-      if (it->is_directory() && exclude.count(normal(it->path()))) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file() && is_image_file(it->path().string()))
-        out.push_back(normal(it->path()));
+    if (it->is_regular_file(type_ec) && is_image_file(it->path().string())) {
+      out.push_back(normal(it->path()));
     }
   }
   std::sort(out.begin(), out.end());
@@ -206,7 +212,7 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     return invalid_argument("label file '" + labels_path +
                             "' is empty (expected the header 'file,label')");
   const std::set<std::string> exclude = {normal(fs::path(spec.path) / spec.masks)};
-  const auto images = list_images(spec.path, false, exclude);
+  const auto images = list_images(spec.path, exclude);
   std::vector<std::string> unlabeled;
   for (const auto& img : images) {
     if (!seen.count(img)) unlabeled.push_back(img);
@@ -235,8 +241,8 @@ Result<Dataset> load_imagenet_folder(const DataSpec& spec, const DatasetOptions&
   d.root = spec.path;
   std::vector<std::string> dirs;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(spec.path, ec)) {
-    if (e.is_directory()) dirs.push_back(e.path().filename().string());
+  for (const auto& e : entries_of(spec.path)) {
+    if (e.is_directory(ec)) dirs.push_back(e.path().filename().string());
   }
   std::sort(dirs.begin(), dirs.end());
   if (dirs.empty())
@@ -257,7 +263,7 @@ Result<Dataset> load_imagenet_folder(const DataSpec& spec, const DatasetOptions&
   d.num_classes = static_cast<int64_t>(d.classes.size());
   for (const auto& dir : dirs) {
     const int64_t label = std::find(d.classes.begin(), d.classes.end(), dir) - d.classes.begin();
-    const auto images = list_images(normal(fs::path(spec.path) / dir), false);
+    const auto images = list_images(normal(fs::path(spec.path) / dir));
     if (images.empty()) {
       LOG_WARN << "class folder '" << dir << "' in '" << spec.path << "' has no images";
     }
@@ -291,7 +297,7 @@ Result<Dataset> load_segmentation(const DataSpec& spec) {
     }
     d.num_classes = spec.num_classes;
   }
-  const auto images = list_images(images_dir, false);
+  const auto images = list_images(images_dir);
   if (images.empty()) return no_images_error(images_dir);
   std::vector<std::string> no_mask, bad_size;
   for (const auto& img : images) {
@@ -383,9 +389,9 @@ Result<DataKind> resolve_data_kind(const DataSpec& spec) {
     return DataKind::kSegmentation;
   }
   bool has_dirs = false, has_loose_images = false;
-  for (const auto& e : fs::directory_iterator(root, ec)) {
-    if (e.is_directory()) has_dirs = true;
-    if (e.is_regular_file() && is_image_file(e.path().string())) has_loose_images = true;
+  for (const auto& e : entries_of(root.string())) {
+    if (e.is_directory(ec)) has_dirs = true;
+    if (e.is_regular_file(ec) && is_image_file(e.path().string())) has_loose_images = true;
   }
   if (has_dirs && !has_loose_images) return DataKind::kImagenet;
   return DataKind::kUnlabeled;
@@ -407,7 +413,7 @@ Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options
       Dataset u;
       u.kind = DataKind::kUnlabeled;
       u.root = spec.path;
-      for (auto& img : list_images(spec.path, false)) u.samples.push_back({img, -1, ""});
+      for (auto& img : list_images(spec.path)) u.samples.push_back({img, -1, ""});
       if (u.samples.empty()) return no_images_error(spec.path);
       d = std::move(u);
       break;

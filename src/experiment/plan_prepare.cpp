@@ -85,7 +85,8 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   std::string input_name;
   if (model.input) {
     input_name = *model.input;
-  } else if (sidecar && sidecar->preprocess.contains("input_name")) {
+  } else if (sidecar && sidecar->preprocess.contains("input_name") &&
+             sidecar->preprocess["input_name"].is_string()) {
     input_name = sidecar->preprocess["input_name"].get<std::string>();
   } else {
     if (inputs.size() > 1) {
@@ -112,7 +113,8 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
                             "; expected an image batch [N, C, H, W] or [N, H, W, C]");
   }
   std::string layout = "NCHW";
-  if (sidecar && sidecar->preprocess.contains("layout"))
+  if (sidecar && sidecar->preprocess.contains("layout") &&
+      sidecar->preprocess["layout"].is_string())
     layout = sidecar->preprocess["layout"].get<std::string>();
   if (model.preprocess.layout) layout = *model.preprocess.layout;
   const bool nchw = layout != "NHWC";

@@ -175,6 +175,10 @@ TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
               HasSubstr("set task: segment"));
   EXPECT_THAT(error_of("models:\n  - path: models/cls.onnx\n    task: segment\n"),
               HasSubstr("a segmentation model must output [1, classes, H, W]"));
+  // A sidecar with a value of the wrong type.
+  testing::save(fixtures::tiny_resnet(32, 8), dir_ / "models/odd.onnx");
+  testing::write_text(dir_ / "models/odd.json", R"({"preprocess": {"height": "big", "layout": 4}})");
+  EXPECT_THAT(error_of("models: [models/odd.onnx]\n"), HasSubstr("model 'odd': preprocess: "));
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);
   testing::write_text(dir_ / "lab/labels.csv", "file,label\na.png,12\n");
