@@ -17,6 +17,8 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
+       edgetier::cli::setup_data},
   };
   return table;
 }
