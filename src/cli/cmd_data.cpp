@@ -29,9 +29,10 @@ int run_synth(const SynthArgs& args) {
     return 0;
   }
   std::printf("wrote %lld %s images (%dx%d, seed %llu) to %s in %.0f ms (%.1f MB)\n",
-              static_cast<long long>(summary->count), std::string(synth_task_name(summary->task)).c_str(),
-              summary->size, summary->size, static_cast<unsigned long long>(summary->seed),
-              summary->dir.c_str(), summary->elapsed_ms, summary->bytes_written / 1e6);
+              static_cast<long long>(summary->count),
+              std::string(synth_task_name(summary->task)).c_str(), summary->size, summary->size,
+              static_cast<unsigned long long>(summary->seed), summary->dir.c_str(),
+              summary->elapsed_ms, summary->bytes_written / 1e6);
   std::printf("images per label:");
   for (int c = 0; c < kSynthNumClasses; ++c) {
     std::printf(" %s=%lld", std::string(synth_class_names()[c]).c_str(),
@@ -47,7 +48,8 @@ std::function<int()> setup_data(CLI::App* app) {
   app->require_subcommand(1);
   auto args = std::make_shared<SynthArgs>();
   CLI::App* synth = app->add_subcommand(
-      "synth", "Generate a procedural shapes dataset (textured backgrounds, 1-3 of 10 shape classes)");
+      "synth",
+      "Generate a procedural shapes dataset (textured backgrounds, 1-3 of 10 shape classes)");
   synth->add_option("--task", args->task, "classify (labels.csv) or segment (masks/)")
       ->check(CLI::IsMember({"classify", "segment"}))
       ->capture_default_str();
@@ -63,8 +65,9 @@ std::function<int()> setup_data(CLI::App* app) {
       ->capture_default_str();
   synth->add_option("--noise", args->options.noise_std, "Largest pixel-noise std (grey levels)")
       ->capture_default_str();
-  synth->add_option("--min-area-ratio", args->options.min_area_ratio,
-                    "Largest object's visible area over the runner-up's, at least")
+  synth
+      ->add_option("--min-area-ratio", args->options.min_area_ratio,
+                   "Largest object's visible area over the runner-up's, at least")
       ->capture_default_str();
   synth->add_flag("--force", args->force, "Replace an existing dataset folder");
   synth->add_flag("--json", args->json, "Print the summary as JSON");

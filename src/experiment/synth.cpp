@@ -8,11 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <numbers>
-#include <random>
-#include <sstream>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
+#include <sstream>
 
 #include "core/clock.h"
 
@@ -22,9 +21,20 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::array<std::string_view, kSynthNumClasses> kClassNames = {
-    "circle", "square", "triangle", "star", "cross",
-    "ring",   "hexagon", "ellipse", "diamond", "arrow"};
-enum ShapeClass { kCircle, kSquare, kTriangle, kStar, kCross, kRing, kHexagon, kEllipse, kDiamond, kArrow };
+    "circle", "square",  "triangle", "star",    "cross",
+    "ring",   "hexagon", "ellipse",  "diamond", "arrow"};
+enum ShapeClass {
+  kCircle,
+  kSquare,
+  kTriangle,
+  kStar,
+  kCross,
+  kRing,
+  kHexagon,
+  kEllipse,
+  kDiamond,
+  kArrow
+};
 
 // Radii as fractions of the image size: one main object and smaller distractors, so the largest
 // object is usually clear; the label is still computed from the pixels actually visible.
@@ -71,7 +81,9 @@ class Rng {
 
 using Rgb = std::array<double, 3>;
 
-Rgb random_colour(Rng& rng) { return {rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)}; }
+Rgb random_colour(Rng& rng) {
+  return {rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)};
+}
 
 double distance(const Rgb& a, const Rgb& b) {
   return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
@@ -157,7 +169,8 @@ struct ShapeOutline {
   std::vector<cv::Point2d> hole;  // empty unless the shape has one (ring)
 };
 
-std::vector<cv::Point2d> regular_polygon(int n, double radius, double start_rad, double aspect = 1.0) {
+std::vector<cv::Point2d> regular_polygon(int n, double radius, double start_rad,
+                                         double aspect = 1.0) {
   std::vector<cv::Point2d> pts;
   for (int i = 0; i < n; ++i) {
     const double a = start_rad + 2 * std::numbers::pi * i / n;
@@ -186,16 +199,31 @@ ShapeOutline shape_outline(int cls) {
     }
     case kCross: {
       const double w = 0.32, l = 1.0;
-      return solid({{w, l}, {w, w}, {l, w}, {l, -w}, {w, -w}, {w, -l},
-                    {-w, -l}, {-w, -w}, {-l, -w}, {-l, w}, {-w, w}, {-w, l}});
+      return solid({{w, l},
+                    {w, w},
+                    {l, w},
+                    {l, -w},
+                    {w, -w},
+                    {w, -l},
+                    {-w, -l},
+                    {-w, -w},
+                    {-l, -w},
+                    {-l, w},
+                    {-w, w},
+                    {-w, l}});
     }
     case kRing: return {regular_polygon(64, 1.0, 0), regular_polygon(64, 0.55, 0)};
     case kHexagon: return solid(regular_polygon(6, 1.0, 0));
     case kEllipse: return solid(regular_polygon(64, 1.15, 0, 0.5));
     case kDiamond: return solid({{0, -1.15}, {0.62, 0}, {0, 1.15}, {-0.62, 0}});
     default:  // kArrow
-      return solid({{-1.0, -0.22}, {0.15, -0.22}, {0.15, -0.62}, {1.05, 0},
-                    {0.15, 0.62}, {0.15, 0.22}, {-1.0, 0.22}});
+      return solid({{-1.0, -0.22},
+                    {0.15, -0.22},
+                    {0.15, -0.62},
+                    {1.05, 0},
+                    {0.15, 0.62},
+                    {0.15, 0.22},
+                    {-1.0, 0.22}});
   }
 }
 
@@ -207,7 +235,8 @@ std::vector<cv::Point> place(const std::vector<cv::Point2d>& pts, const SynthObj
   for (const auto& p : pts) {
     const double x = o.center_x + o.radius * (p.x * c - p.y * s);
     const double y = o.center_y + o.radius * (p.x * s + p.y * c);
-    out.emplace_back(static_cast<int>(std::lround(x * scale)), static_cast<int>(std::lround(y * scale)));
+    out.emplace_back(static_cast<int>(std::lround(x * scale)),
+                     static_cast<int>(std::lround(y * scale)));
   }
   return out;
 }
@@ -281,7 +310,8 @@ Status SynthOptions::validate() const {
 
 Result<SynthSample> synth_sample(const SynthOptions& options, int64_t index) {
   RETURN_IF_ERROR(options.validate());
-  if (index < 0) return invalid_argument("data synth: negative sample index " + std::to_string(index));
+  if (index < 0)
+    return invalid_argument("data synth: negative sample index " + std::to_string(index));
   const int size = options.size;
   const uint64_t stream = splitmix64(options.seed ^ splitmix64(static_cast<uint64_t>(index)));
   Rng rng(static_cast<uint32_t>(stream ^ (stream >> 32)));
@@ -379,7 +409,8 @@ Result<SynthSample> synth_sample(const SynthOptions& options, int64_t index) {
       } else {
         const SynthObject& o = objects[who];
         const Paint& p = paints[who];
-        const double proj = ((x - o.center_x) * p.shade_cos + (y - o.center_y) * p.shade_sin) / o.radius;
+        const double proj =
+            ((x - o.center_x) * p.shade_cos + (y - o.center_y) * p.shade_sin) / o.radius;
         const double f = 1.0 + 0.5 * p.shade * proj;
         for (int k = 0; k < 3; ++k) c[k] = p.colour[k] * f;
         mask_row[x] = static_cast<uint8_t>(o.class_id + 1);
@@ -401,7 +432,8 @@ namespace {
 
 Status write_bytes(const fs::path& path, const std::vector<uchar>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return internal_error("data synth: cannot write '" + path.string() + "' (disk full?)");
   return ok_status();
@@ -444,8 +476,8 @@ Status fs_error(const std::string& what, const fs::path& path, const std::error_
 
 }  // namespace
 
-Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options,
-                                                const std::string& dir, bool force) {
+Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, const std::string& dir,
+                                                bool force) {
   RETURN_IF_ERROR(options.validate());
   if (dir.empty()) return invalid_argument("data synth: no output folder; pass -o DIR");
   Stopwatch watch;
@@ -455,7 +487,8 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options,
   if (target.filename().empty()) target = target.parent_path();
   if (fs::exists(target, ec)) {
     if (!fs::is_directory(target, ec)) {
-      return already_exists("data synth: '" + dir + "' exists and is not a folder; choose another -o");
+      return already_exists("data synth: '" + dir +
+                            "' exists and is not a folder; choose another -o");
     }
     if (!fs::is_empty(target, ec)) {
       if (!force) {
@@ -463,9 +496,10 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options,
                               "' is not empty; pass --force to replace it or choose another -o");
       }
       if (!fs::exists(target / "classes.txt", ec)) {
-        return failed_precondition("data synth: refusing to replace '" + dir +
-                                   "': it has no classes.txt, so it is not a dataset written by "
-                                   "`edgetier data synth`; remove it yourself or choose another -o");
+        return failed_precondition(
+            "data synth: refusing to replace '" + dir +
+            "': it has no classes.txt, so it is not a dataset written by "
+            "`edgetier data synth`; remove it yourself or choose another -o");
       }
     }
   }

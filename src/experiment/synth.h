@@ -3,12 +3,11 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
 
 #include "core/status.h"
 
@@ -29,7 +28,7 @@ Result<SynthTask> parse_synth_task(std::string_view name);
 struct SynthOptions {
   SynthTask task = SynthTask::kClassify;
   int64_t count = 1000;
-  int size = 96;       // images are size x size pixels
+  int size = 96;  // images are size x size pixels
   uint64_t seed = 0;
   int min_objects = 1;
   int max_objects = 3;
@@ -78,8 +77,8 @@ struct SynthDatasetSummary {
 ///             (background first).
 /// A non-empty DIR is refused unless `force`, and even then only if it holds a classes.txt
 /// (i.e. it looks like an earlier dataset), so a typo cannot wipe an unrelated folder.
-Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options,
-                                                const std::string& dir, bool force);
+Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, const std::string& dir,
+                                                bool force);
 
 nlohmann::json synth_summary_to_json(const SynthDatasetSummary& summary);
 

@@ -1,17 +1,16 @@
 /// Tests for the procedural shapes dataset: determinism, labels, masks, balance, folder format.
 #include "experiment/synth.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 
 namespace edgetier {
 namespace {
