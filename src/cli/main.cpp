@@ -22,6 +22,8 @@ const std::vector<CommandSpec>& command_table() {
       {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
+      {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
+       edgetier::cli::setup_data},
   };
   return table;
 }
