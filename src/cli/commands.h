@@ -8,5 +8,6 @@ namespace edgetier::cli {
 std::function<int()> setup_inspect(CLI::App* app);
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_report(CLI::App* app);
 
 }  // namespace edgetier::cli

@@ -4,10 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
 #include <map>
 #include <set>
 
+#include "analysis/analyze.h"
+#include "analysis/recommend.h"
 #include "report/format.h"
+#include "report/terminal.h"
 
 namespace edgetier::charts {
 
@@ -62,12 +67,48 @@ double number_or(const json& j, const char* key, double fallback) {
   return it != j.end() && it->is_number() ? it->get<double>() : fallback;
 }
 
+/// The smallest and largest of the `fields` over `rows` (fields may be missing on some rows).
+std::pair<double, double> extent(const json& rows, const std::vector<const char*>& fields) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& r : rows) {
+    for (const char* f : fields) {
+      auto it = r.find(f);
+      if (it == r.end() || !it->is_number()) continue;
+      lo = std::min(lo, it->get<double>());
+      hi = std::max(hi, it->get<double>());
+    }
+  }
+  return {lo, hi};
+}
+
 /// Seconds read better than ms once latencies pass a second; the data stays in ms either way.
 bool use_seconds(double typical_ms) { return typical_ms >= 1000; }
 
-json latency_axis(bool seconds, const std::string& what) {
+/// Tick values for a log axis over [lo_ms, hi_ms]: 1-2-5 steps, finer when the range is narrow,
+/// so labels neither crowd (Vega labels every minor tick) nor vanish.
+json log_ticks(double lo_ms, double hi_ms) {
+  const std::vector<std::vector<double>> steps = {
+      {1, 2, 5}, {1, 2, 3, 5}, {1, 1.5, 2, 3, 4, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}};
+  std::vector<double> values;
+  if (!(lo_ms > 0) || !(hi_ms >= lo_ms)) return values;
+  for (const auto& mantissas : steps) {
+    values.clear();
+    for (int e = static_cast<int>(std::floor(std::log10(lo_ms))) - 1;
+         e <= static_cast<int>(std::ceil(std::log10(hi_ms))); ++e) {
+      for (double m : mantissas) {
+        const double v = m * std::pow(10.0, e);
+        if (v >= lo_ms * 0.999 && v <= hi_ms * 1.001) values.push_back(v);
+      }
+    }
+    if (values.size() >= 5) break;
+  }
+  return values;
+}
+
+json latency_axis(bool seconds, const std::string& what, double lo_ms, double hi_ms) {
   json axis = {{"title", what + (seconds ? " (s, log scale)" : " (ms, log scale)")},
-               {"grid", true}};
+               {"grid", true},
+               {"values", log_ticks(lo_ms, hi_ms)}};
   if (seconds) axis["labelExpr"] = "format(datum.value / 1000, '~g')";
   return axis;
 }
@@ -128,10 +169,10 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                   {"q3_ms", b.at("q3_ms")},
                   {"low_ms", b.at("whisker_low_ms")},
                   {"high_ms", b.at("whisker_high_ms")},
-                  {"median", format_ms(b.at("median_ms"))},
-                  {"iqr", format_ms(b.at("q1_ms")) + " - " + format_ms(b.at("q3_ms"))},
-                  {"whiskers", format_ms(b.at("whisker_low_ms")) + " - " +
-                                   format_ms(b.at("whisker_high_ms"))}};
+                  {"median", format_latency(b.at("median_ms"))},
+                  {"iqr", format_latency(b.at("q1_ms")) + " - " + format_latency(b.at("q3_ms"))},
+                  {"whiskers", format_latency(b.at("whisker_low_ms")) + " - " +
+                                   format_latency(b.at("whisker_high_ms"))}};
       medians.push_back(b.at("median_ms"));
       rows.push_back(row);
       for (const auto& v : b.at("outliers_ms")) {
@@ -140,7 +181,7 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                         {"ops", b.at("ops")},
                         {"placement", placement},
                         {"latency_ms", v},
-                        {"latency", format_ms(v)}});
+                        {"latency", format_latency(v)}});
         ++n_outliers;
       }
     }
@@ -159,15 +200,16 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
            {"q3_ms", l.at("p95_ms")},
            {"low_ms", l.at("min_ms")},
            {"high_ms", l.at("max_ms")},
-           {"median", format_ms(l.at("p50_ms"))},
-           {"iqr", "p50 - p95: " + format_ms(l.at("p50_ms")) + " - " + format_ms(l.at("p95_ms"))},
-           {"whiskers", "min - max: " + format_ms(l.at("min_ms")) + " - " +
-                            format_ms(l.at("max_ms"))}});
+           {"median", format_latency(l.at("p50_ms"))},
+           {"iqr", "p50 - p95: " + format_latency(l.at("p50_ms")) + " - " + format_latency(l.at("p95_ms"))},
+           {"whiskers", "min - max: " + format_latency(l.at("min_ms")) + " - " +
+                            format_latency(l.at("max_ms"))}});
       medians.push_back(l.at("p50_ms"));
     }
   }
   std::sort(medians.begin(), medians.end());
   const bool seconds = !medians.empty() && use_seconds(medians[medians.size() / 2]);
+  const auto [lo_ms, hi_ms] = extent(rows, {"low_ms", "high_ms", "latency_ms"});
 
   std::vector<std::string> subtitle;
   if (from_samples) {
@@ -179,7 +221,7 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
   }
   subtitle.push_back("One box per operator chain, grouped by the tiers the model runs on.");
 
-  const json y_scale = {{"type", "log"}, {"nice", false}};
+  const json y_scale = {{"type", "log"}, {"nice", false}, {"padding", 8}};
   json box_tooltip = json::array({{{"field", "label"}, {"title", "Strategy"}},
                                   {{"field", "n"}, {"title", "Requests"}},
                                   {{"field", "median"}, {"title", "Median"}},
@@ -195,7 +237,7 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                        {{"field", "low_ms"},
                         {"type", "quantitative"},
                         {"scale", y_scale},
-                        {"axis", latency_axis(seconds, "Latency per request")}}},
+                        {"axis", latency_axis(seconds, "Latency per request", lo_ms, hi_ms)}}},
                       {"y2", {{"field", "high_ms"}}}}}});
   layers.push_back({{"mark",
                      {{"type", "bar"},
@@ -206,9 +248,15 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                      {{"y", {{"field", "q1_ms"}, {"type", "quantitative"}}},
                       {"y2", {{"field", "q3_ms"}}},
                       {"tooltip", box_tooltip}}}});
+  // A zero-height bar as wide as the box: its white outline is the median line.
   layers.push_back({{"mark",
-                     {{"type", "tick"}, {"color", "white"}, {"thickness", 2}, {"bandSize", 20}}},
-                    {"encoding", {{"y", {{"field", "median_ms"}, {"type", "quantitative"}}}}}});
+                     {{"type", "bar"},
+                      {"width", {{"band", 0.7}}},
+                      {"stroke", "white"},
+                      {"strokeWidth", 2}}},
+                    {"encoding",
+                     {{"y", {{"field", "median_ms"}, {"type", "quantitative"}}},
+                      {"y2", {{"field", "median_ms"}}}}}});
   if (n_outliers > 0) {
     layers.push_back(
         {{"mark", {{"type", "point"}, {"size", 9}, {"opacity", 0.45}, {"filled", true}}},
@@ -218,7 +266,7 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                                     {{"field", "latency"}, {"title", "Outlier"}}})}}}});
   }
   json inner = {
-      {"width", {{"step", 30}}},
+      {"width", {{"step", 44}}},
       {"height", 300},
       {"encoding",
        {{"x",
@@ -271,8 +319,8 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
          {"ci_high_ms", number_or(ci, "high", ms)},
          {"accuracy", s.at("accuracy")},
          {"pareto", s.at("pareto")},
-         {"latency", format_ms(ms) + " [" + format_ms(number_or(ci, "low", ms)) + ", " +
-                         format_ms(number_or(ci, "high", ms)) + "]"},
+         {"latency", format_latency(ms) + " [" + format_latency(number_or(ci, "low", ms)) + ", " +
+                         format_latency(number_or(ci, "high", ms)) + "]"},
          {"accuracy_text", format_number(s.at("accuracy")) + " %"},
          {"loss", s.at("accuracy_loss_pts").is_number()
                       ? format_number(s.at("accuracy_loss_pts")) + " pt"
@@ -282,14 +330,15 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
   if (points.empty()) return nullptr;
   std::sort(latencies.begin(), latencies.end());
   const bool seconds = use_seconds(latencies[latencies.size() / 2]);
-  const std::string pname = percentile_label(percentile);
+  const auto [lo_ms, hi_ms] = extent(points, {"ci_low_ms", "ci_high_ms", "latency_ms"});
+  const std::string pname = percentile_name(percentile);
   const std::string metric = scenario.value("metric", std::string());
 
   const json x_scale = {{"type", "log"}, {"nice", false}, {"padding", 12}};
   const json x = {{"field", "latency_ms"},
                   {"type", "quantitative"},
                   {"scale", x_scale},
-                  {"axis", latency_axis(seconds, pname + " latency")}};
+                  {"axis", latency_axis(seconds, pname + " latency", lo_ms, hi_ms)}};
   const json y = {{"field", "accuracy"},
                   {"type", "quantitative"},
                   {"scale", {{"zero", false}, {"padding", 12}}},
@@ -299,7 +348,7 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
   layers.push_back({{"mark", {{"type", "rule"}, {"strokeWidth", 1.5}, {"opacity", 0.55}}},
                     {"encoding",
                      {{"x", {{"field", "ci_low_ms"}, {"type", "quantitative"}, {"scale", x_scale},
-                             {"axis", latency_axis(seconds, pname + " latency")}}},
+                             {"axis", latency_axis(seconds, pname + " latency", lo_ms, hi_ms)}}},
                       {"x2", {{"field", "ci_high_ms"}}},
                       {"y", y},
                       {"color", color_encoding(palette)}}}});
@@ -372,7 +421,7 @@ json breakdown_spec(const json& scenario) {
                       {"component", components[i]},
                       {"order", i},
                       {"ms", *v},
-                      {"time", format_ms(*v)}});
+                      {"time", format_latency(*v)}});
     }
   }
   return {{"title", title(scenario_heading(scenario) + ": where the time goes",
@@ -406,13 +455,13 @@ json planner_heatmap_spec(const json& heatmap) {
     rows.push_back({{"me", c.at("mobile_edge_rate_mbit")},
                     {"ec", c.at("edge_cloud_rate_mbit")},
                     {"strategy", strategy},
-                    {"latency", format_ms(ms)},
-                    {"text", strategy + "\n" + format_ms(ms)}});
+                    {"latency", format_latency(ms)},
+                    {"text", strategy + "\n" + format_latency(ms)}});
   }
   std::string heading = heatmap.value("model", std::string("model"));
   const std::string scenario = heatmap.value("scenario", std::string());
   if (!scenario.empty() && scenario != "default") heading += " (" + scenario + ")";
-  const std::string pname = percentile_label(number_or(heatmap, "percentile", 50));
+  const std::string pname = percentile_name(number_or(heatmap, "percentile", 50));
   return {{"title", title(heading + ": best strategy per bandwidth",
                           {"What-if planner: the strategy with the lowest predicted " + pname +
                            " latency for each pair of link bandwidths (cell: strategy, latency)."})},

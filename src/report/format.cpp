@@ -22,23 +22,7 @@ std::string trim_zeros(std::string text) {
   return text;
 }
 
-/// Three significant digits without exponent: 2.89, 45.1, 312.
-std::string three_digits(double v) {
-  const double a = std::fabs(v);
-  if (a >= 100) return printf_string("%.0f", v);
-  if (a >= 10) return printf_string("%.1f", v);
-  if (a >= 1) return printf_string("%.2f", v);
-  return printf_string("%.3g", v);
-}
-
 }  // namespace
-
-std::string format_ms(double ms) {
-  if (!std::isfinite(ms)) return "-";
-  if (std::fabs(ms) >= 1000) return three_digits(ms / 1000) + " s";
-  if (std::fabs(ms) >= 1 || ms == 0) return three_digits(ms) + " ms";
-  return three_digits(ms * 1000) + " us";
-}
 
 std::string format_number(double value) {
   if (!std::isfinite(value)) return "-";
@@ -52,19 +36,6 @@ std::string format_percent(double percent) { return trim_zeros(printf_string("%.
 std::string format_ratio(double ratio) {
   if (!std::isfinite(ratio)) return "-";
   return printf_string("%.2f", ratio) + "x";
-}
-
-std::string format_p(double p) {
-  if (!std::isfinite(p)) return "-";
-  if (p < 1e-300) return "< 1e-300";
-  if (p < 0.001) return printf_string("%.1e", p);
-  return printf_string("%.3f", p);
-}
-
-std::string percentile_label(double percentile) {
-  std::string label = "p";
-  label += trim_zeros(printf_string("%.3f", percentile));
-  return label;
 }
 
 std::string scenario_heading(const nlohmann::json& scenario) {

@@ -5,7 +5,10 @@
 #include <cctype>
 
 #include "report/charts.h"
+#include "analysis/analyze.h"
+#include "analysis/recommend.h"
 #include "report/format.h"
+#include "report/terminal.h"
 #include "report/html_tables.h"
 #include "report/vega_bundle.h"
 
@@ -60,22 +63,40 @@ ul.notes { margin:4px 0 0; padding-left:20px; color:var(--muted); }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:0 0 30px; }
 )css";
 
-// Runs before the Vega bundles so errors while they load are recorded too.
+// Runs before the Vega bundles so errors while they load are recorded too. Messages that arrive
+// after the charts settled (a late resource violation) update the status again.
 constexpr std::string_view kErrorHook = R"js(
 (function () {
-  var log = { errors: [], warnings: [] };
+  var log = { errors: [], warnings: [], settled: false, rendered: 0 };
   window.edgetierLog = log;
+  log.show = function () {
+    if (!log.settled) return;
+    var messages = log.errors.concat(log.warnings);
+    var box = document.getElementById('edgetier-errors');
+    var status = document.getElementById('edgetier-status');
+    if (messages.length) {
+      box.textContent = 'The page reported problems:\n' + messages.join('\n');
+      box.style.display = 'block';
+    }
+    status.setAttribute('data-rendered', String(log.rendered));
+    status.setAttribute('data-state', messages.length ? 'error' : 'done');
+  };
+  function add(list, message) { list.push(message); log.show(); }
   function text(args) {
     return Array.prototype.map.call(args, function (a) {
       return a && a.stack ? String(a.stack) : String(a);
     }).join(' ');
   }
   var error = console.error, warn = console.warn;
-  console.error = function () { log.errors.push(text(arguments)); error.apply(console, arguments); };
-  console.warn = function () { log.warnings.push(text(arguments)); warn.apply(console, arguments); };
-  window.addEventListener('error', function (e) { log.errors.push('error: ' + e.message); });
+  console.error = function () { add(log.errors, text(arguments)); error.apply(console, arguments); };
+  console.warn = function () { add(log.warnings, text(arguments)); warn.apply(console, arguments); };
+  window.addEventListener('error', function (e) { add(log.errors, 'error: ' + e.message); });
   window.addEventListener('unhandledrejection', function (e) {
-    log.errors.push('unhandled rejection: ' + e.reason);
+    add(log.errors, 'unhandled rejection: ' + e.reason);
+  });
+  document.addEventListener('securitypolicyviolation', function (e) {
+    add(log.errors, 'blocked by the content security policy: ' + e.violatedDirective + ' ' +
+                    e.blockedURI);
   });
 })();
 )js";
@@ -84,20 +105,9 @@ constexpr std::string_view kErrorHook = R"js(
 constexpr std::string_view kRenderCharts = R"js(
 (function () {
   var log = window.edgetierLog;
-  var status = document.getElementById('edgetier-status');
   var charts = JSON.parse(document.getElementById('edgetier-charts').textContent);
   var config = JSON.parse(document.getElementById('edgetier-chart-config').textContent);
-  var rendered = 0;
-  function finish() {
-    var messages = log.errors.concat(log.warnings);
-    var box = document.getElementById('edgetier-errors');
-    if (messages.length) {
-      box.textContent = 'The page reported problems:\n' + messages.join('\n');
-      box.style.display = 'block';
-    }
-    status.setAttribute('data-rendered', String(rendered));
-    status.setAttribute('data-state', messages.length ? 'error' : 'done');
-  }
+  function finish() { log.settled = true; log.show(); }
   if (typeof vegaEmbed !== 'function') {
     log.errors.push('the Vega libraries did not load');
     finish();
@@ -125,12 +135,13 @@ constexpr std::string_view kRenderCharts = R"js(
     var el = document.getElementById(c.id);
     return Promise.resolve().then(function () {
       var compiled = vegaLite.compile(c.spec, { config: config, logger: logger }).spec;
-      return vegaEmbed(el, compiled, { mode: 'vega', renderer: 'svg', actions: false });
+      // ast: expressions run in vega's interpreter, so the page needs no eval (see the CSP).
+      return vegaEmbed(el, compiled, { mode: 'vega', renderer: 'svg', actions: false, ast: true });
     }).then(function () {
-          var n = el.querySelectorAll('svg').length;
-          el.setAttribute('data-svg', String(n));
-          if (n > 0) rendered += 1; else log.errors.push(c.id + ': no SVG was drawn');
-        }, function (e) { log.errors.push(c.id + ': ' + (e && e.message ? e.message : e)); });
+      var n = el.querySelectorAll('svg').length;
+      el.setAttribute('data-svg', String(n));
+      if (n > 0) log.rendered += 1; else log.errors.push(c.id + ': no SVG was drawn');
+    }, function (e) { log.errors.push(c.id + ': ' + (e && e.message ? e.message : e)); });
   })).then(finish, function (e) { log.errors.push(String(e)); finish(); });
 })();
 )js";
@@ -149,7 +160,8 @@ json chart_config() {
             {"titleColor", "#2b3445"},
             {"labelColor", "#3a4252"},
             {"gridColor", "#e8ebf0"}}},
-          {"legend", {{"labelFontSize", 12}, {"titleFontSize", 12.5}, {"titleFontWeight", 600}}},
+          {"legend", {{"labelFontSize", 12}, {"titleFontSize", 12.5}, {"titleFontWeight", 600},
+                      {"symbolOpacity", 1}}},
           {"header", {{"labelColor", "#2b3445"}}}};
 }
 
@@ -236,7 +248,7 @@ std::string planner_section(const json* planner, ChartList* charts, std::string*
 
 std::string options_text(const json& analysis) {
   const json& o = analysis.at("options");
-  return "Strategies ranked at " + percentile_label(o.value("percentile", 50.0)) + "; " +
+  return "Strategies ranked at " + percentile_name(o.value("percentile", 50.0)) + "; " +
          format_percent(o.value("confidence", 0.95) * 100) + " percentile-bootstrap CIs (" +
          std::to_string(o.value("bootstrap_resamples", 0)) + " resamples, seed " +
          std::to_string(o.value("seed", 0ULL)) + "); alpha " + format_number(o.value("alpha", 0.05)) +
@@ -291,6 +303,9 @@ Result<std::string> render(const json& input, const json* planner_override) {
   html.reserve(1 << 21);
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          // Nothing may load from anywhere: the report must never reach the network.
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
           "<meta name=\"generator\" content=\"" + html_escape(generated_by) + "\">\n<title>" +
           html_escape(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n<script>" +
           std::string(kErrorHook) + "</script>\n";

@@ -4,7 +4,10 @@
 #include <algorithm>
 
 #include "report/charts.h"
+#include "analysis/analyze.h"
+#include "analysis/recommend.h"
 #include "report/format.h"
+#include "report/terminal.h"
 #include "report/html.h"
 
 namespace edgetier::html {
@@ -23,7 +26,7 @@ std::string field(const json& j, const char* key, Format format) {
   return format(it->get<double>());
 }
 
-std::string ms_text(double v) { return format_ms(v); }
+std::string ms_text(double v) { return format_latency(v); }
 std::string number_text(double v) { return format_number(v); }
 
 std::string td(const std::string& html, const char* cls = "num") {
@@ -44,13 +47,13 @@ std::string cliffs_text(const json& cliffs) {
 
 std::string ci_text(const json& ci) {
   if (!ci.is_object() || !ci.contains("low") || !ci.contains("high")) return "";
-  return " <span class=\"ci\">[" + format_ms(ci.at("low")) + ", " + format_ms(ci.at("high")) +
+  return " <span class=\"ci\">[" + format_latency(ci.at("low")) + ", " + format_latency(ci.at("high")) +
          "]</span>";
 }
 
 std::string percentile_of(const json& scenario) {
   for (const auto& s : scenario.at("strategies")) {
-    return percentile_label(s.at("latency").value("percentile", 50.0));
+    return percentile_name(s.at("latency").value("percentile", 50.0));
   }
   return "p50";
 }
@@ -112,7 +115,7 @@ std::string summary_table(const json& analysis, const json* recommendation) {
     if (chosen != nullptr) {
       const json& l = chosen->at("latency");
       const json& vs = chosen->at("vs_reference");
-      out += td(format_ms(l.at("at_percentile_ms")) + ci_text(l.at("at_percentile_ci_ms")));
+      out += td(format_latency(l.at("at_percentile_ms")) + ci_text(l.at("at_percentile_ci_ms")));
       out += td(vs.is_object() ? format_ratio(vs.at("speedup")) + " <span class=\"muted\">vs " +
                                      esc(vs.at("reference").get<std::string>()) + "</span>"
                                : "-");
@@ -209,7 +212,7 @@ std::string rank_tests(const json& scenario, const json& options) {
     const bool significant = t.value("significant", false);
     out += "<tr>" + td(esc(what), "text") + td(join(t.at("strategies"), ", "), "text") +
            td(field(kw, "h", number_text)) + td(std::to_string(kw.value("df", 0))) +
-           td(field(kw, "p_value", format_p)) +
+           td(field(kw, "p_value", format_p_value)) +
            td(significant ? "<span class=\"good\">differ</span>"
                           : "<span class=\"muted\">no evidence of a difference</span>",
               "text") +
@@ -224,7 +227,7 @@ std::string rank_tests(const json& scenario, const json& options) {
     for (const auto& p : post.at("pairs")) {
       details += "<tr>" + td(esc(p.at("a").get<std::string>()), "text") +
                  td(esc(p.at("b").get<std::string>()), "text") + td(field(p, "t", number_text)) +
-                 td(field(p, "p_value", format_p)) + td(field(p, "p_adjusted", format_p)) +
+                 td(field(p, "p_value", format_p_value)) + td(field(p, "p_adjusted", format_p_value)) +
                  td(p.value("significant", false) ? "yes" : "<span class=\"muted\">no</span>",
                     "text") +
                  td(cliffs_text(p.value("cliffs_delta", json()))) + "</tr>";
@@ -261,7 +264,7 @@ std::string accuracy_tests(const json& analysis) {
            td(join(t.at("models"), ", "), "text") +
            td(n ? format_number(loss / static_cast<double>(n)) : "-") +
            td(w.is_object() ? field(w, "statistic", number_text) : "-") +
-           td(w.is_object() ? field(w, "p_value", format_p) : "-") +
+           td(w.is_object() ? field(w, "p_value", format_p_value) : "-") +
            td(esc(t.value("note", std::string())), "text") + "</tr>";
   }
   return out + "</tbody></table>";
