@@ -15,7 +15,8 @@ Result<nlohmann::json> load_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return not_found("planner file '" + path + "' cannot be opened");
   nlohmann::json value = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return invalid_argument("planner file '" + path + "' is not valid JSON");
+  if (value.is_discarded())
+    return invalid_argument("planner file '" + path + "' is not valid JSON");
   if (!value.is_object() || !value.contains("heatmaps")) {
     return invalid_argument("planner file '" + path + "' has no 'heatmaps' array");
   }
@@ -37,8 +38,9 @@ std::function<int()> setup_report(CLI::App* app) {
   };
   auto args = std::make_shared<Args>();
   add_result_source_options(app, &args->source);
-  app->add_option("--max-latency-ms", args->max_latency_ms,
-                  "Recommendation: feasible strategies have the --percentile latency at or below this");
+  app->add_option(
+      "--max-latency-ms", args->max_latency_ms,
+      "Recommendation: feasible strategies have the --percentile latency at or below this");
   app->add_option("--max-accuracy-loss", args->max_accuracy_loss_pts,
                   "Recommendation: feasible strategies lose at most this many accuracy points");
   app->add_option("-o,--output", args->output,

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <utility>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "analysis/analyze.h"
 #include "analysis/recommend.h"
@@ -25,13 +25,13 @@ const std::vector<std::string> kOpsOrder = {"I", "Q", "EE", "QE", "P", "QP", "EE
 // Colour-blind-friendly categorical colours (Vega's tableau10), one per chain in kOpsOrder.
 const std::vector<std::string> kOpsColors = {"#4c78a8", "#f58518", "#54a24b", "#e45756",
                                              "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6"};
-const std::vector<std::string> kExtraColors = {"#9d755d", "#bab0ac", "#1f77b4", "#8c564b",
-                                               "#17becf", "#bcbd22"};
+const std::vector<std::string> kExtraColors = {"#9d755d", "#bab0ac", "#1f77b4",
+                                               "#8c564b", "#17becf", "#bcbd22"};
 // Placements lowest tier first, then the multi-tier ones (as analysis/result_set.h orders them).
 const std::vector<std::string> kPlacements = {"M", "E", "C", "ME", "EC", "MC", "MEC"};
 // Breakdown components in the order a request meets them; others follow alphabetically.
-const std::vector<std::string> kComponentOrder = {"queue", "preprocess", "serialize", "transfer",
-                                                  "compute", "deserialize", "postprocess"};
+const std::vector<std::string> kComponentOrder = {
+    "queue", "preprocess", "serialize", "transfer", "compute", "deserialize", "postprocess"};
 
 json title(const std::string& text, const std::vector<std::string>& subtitle) {
   json t = {{"text", text}, {"anchor", "start"}, {"fontSize", 15}, {"offset", 12}};
@@ -43,10 +43,19 @@ json title(const std::string& text, const std::vector<std::string>& subtitle) {
   return t;
 }
 
-json color_encoding(const Palette& palette) {
+/// Colour by operator chain with the report-wide colours, listing only the chains in `rows`.
+json color_encoding(const Palette& palette, const json& rows) {
+  std::set<std::string> present;
+  for (const auto& r : rows) present.insert(r.at("ops").get<std::string>());
+  json domain = json::array(), range = json::array();
+  for (size_t i = 0; i < palette.ops.size(); ++i) {
+    if (!present.count(palette.ops[i])) continue;
+    domain.push_back(palette.ops[i]);
+    range.push_back(palette.colors[i]);
+  }
   return {{"field", "ops"},
           {"type", "nominal"},
-          {"scale", {{"domain", palette.ops}, {"range", palette.colors}}},
+          {"scale", {{"domain", domain}, {"range", range}}},
           {"legend", {{"title", "Operators"}, {"orient", "right"}}}};
 }
 
@@ -137,8 +146,12 @@ Palette make_palette(const nlohmann::json& analysis) {
 
 std::string placement_display_name(std::string_view placement) {
   static const std::map<std::string, std::string, std::less<>> kNames = {
-      {"M", "Mobile"},       {"E", "Edge"},         {"C", "Cloud"},
-      {"ME", "Mobile-Edge"}, {"EC", "Edge-Cloud"},  {"MC", "Mobile-Cloud"},
+      {"M", "Mobile"},
+      {"E", "Edge"},
+      {"C", "Cloud"},
+      {"ME", "Mobile-Edge"},
+      {"EC", "Edge-Cloud"},
+      {"MC", "Mobile-Cloud"},
       {"MEC", "Mobile-Edge-Cloud"}};
   auto it = kNames.find(placement);
   return it == kNames.end() ? std::string(placement) : it->second;
@@ -201,7 +214,8 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
            {"low_ms", l.at("min_ms")},
            {"high_ms", l.at("max_ms")},
            {"median", format_latency(l.at("p50_ms"))},
-           {"iqr", "p50 - p95: " + format_latency(l.at("p50_ms")) + " - " + format_latency(l.at("p95_ms"))},
+           {"iqr", "p50 - p95: " + format_latency(l.at("p50_ms")) + " - " +
+                       format_latency(l.at("p95_ms"))},
            {"whiskers", "min - max: " + format_latency(l.at("min_ms")) + " - " +
                             format_latency(l.at("max_ms"))}});
       medians.push_back(l.at("p50_ms"));
@@ -213,9 +227,10 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
 
   std::vector<std::string> subtitle;
   if (from_samples) {
-    subtitle.push_back("Boxes: quartiles, white line: median, whiskers: furthest request within "
-                       "1.5 IQR, dots: outliers" +
-                       std::string(n_outliers ? "" : " (none)") + ".");
+    subtitle.push_back(
+        "Boxes: quartiles, white line: median, whiskers: furthest request within "
+        "1.5 IQR, dots: outliers" +
+        std::string(n_outliers ? "" : " (none)") + ".");
   } else {
     subtitle.push_back("Bars: median to p95, white line: median, whiskers: min to max.");
   }
@@ -227,36 +242,35 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
                                   {{"field", "median"}, {"title", "Median"}},
                                   {{"field", "iqr"}, {"title", from_samples ? "IQR" : "Bar"}},
                                   {{"field", "whiskers"}, {"title", "Whiskers"}}});
-  json layers = json::array();
   // One data source for every layer (a filter per layer would give the facets' independent x
   // scales several sources): box fields are null on outlier rows and the other way round, and
-  // Vega-Lite leaves out marks whose position is null.
-  layers.push_back({{"mark", {{"type", "rule"}, {"strokeWidth", 1.2}}},
-                    {"encoding",
-                     {{"y",
-                       {{"field", "low_ms"},
-                        {"type", "quantitative"},
-                        {"scale", y_scale},
-                        {"axis", latency_axis(seconds, "Latency per request", lo_ms, hi_ms)}}},
-                      {"y2", {{"field", "high_ms"}}}}}});
-  layers.push_back({{"mark",
-                     {{"type", "bar"},
-                      {"width", {{"band", 0.7}}},
-                      {"stroke", "#333"},
-                      {"strokeWidth", 0.6}}},
-                    {"encoding",
-                     {{"y", {{"field", "q1_ms"}, {"type", "quantitative"}}},
-                      {"y2", {{"field", "q3_ms"}}},
-                      {"tooltip", box_tooltip}}}});
+  // Vega-Lite leaves out marks whose position is null. The box comes first so the legend shows
+  // filled squares; the whiskers stop at the box so drawing order does not matter.
+  json layers = json::array();
+  layers.push_back(
+      {{"mark",
+        {{"type", "bar"}, {"width", {{"band", 0.7}}}, {"stroke", "#333"}, {"strokeWidth", 0.6}}},
+       {"encoding",
+        {{"y",
+          {{"field", "q1_ms"},
+           {"type", "quantitative"},
+           {"scale", y_scale},
+           {"axis", latency_axis(seconds, "Latency per request", lo_ms, hi_ms)}}},
+         {"y2", {{"field", "q3_ms"}}},
+         {"tooltip", box_tooltip}}}});
+  for (const auto& [from, to] : {std::pair{"low_ms", "q1_ms"}, std::pair{"q3_ms", "high_ms"}}) {
+    layers.push_back(
+        {{"mark", {{"type", "rule"}, {"strokeWidth", 1.2}}},
+         {"encoding",
+          {{"y", {{"field", from}, {"type", "quantitative"}}}, {"y2", {{"field", to}}}}}});
+  }
   // A zero-height bar as wide as the box: its white outline is the median line.
-  layers.push_back({{"mark",
-                     {{"type", "bar"},
-                      {"width", {{"band", 0.7}}},
-                      {"stroke", "white"},
-                      {"strokeWidth", 2}}},
-                    {"encoding",
-                     {{"y", {{"field", "median_ms"}, {"type", "quantitative"}}},
-                      {"y2", {{"field", "median_ms"}}}}}});
+  layers.push_back(
+      {{"mark",
+        {{"type", "bar"}, {"width", {{"band", 0.7}}}, {"stroke", "white"}, {"strokeWidth", 2}}},
+       {"encoding",
+        {{"y", {{"field", "median_ms"}, {"type", "quantitative"}}},
+         {"y2", {{"field", "median_ms"}}}}}});
   if (n_outliers > 0) {
     layers.push_back(
         {{"mark", {{"type", "point"}, {"size", 9}, {"opacity", 0.45}, {"filled", true}}},
@@ -274,7 +288,7 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
           {"type", "nominal"},
           {"sort", palette.ops},
           {"axis", {{"title", nullptr}, {"labelAngle", 0}, {"labelFontWeight", "bold"}}}}},
-        {"color", color_encoding(palette)}}},
+        {"color", color_encoding(palette, rows)}}},
       {"layer", layers}};
   return {{"title", title(scenario_heading(scenario) + ": latency per strategy", subtitle)},
           {"data", {{"values", rows}}},
@@ -285,7 +299,9 @@ json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette
               {"sort", placements_in(scenario)},
               {"title", "Placement (tiers running the model)"},
               {"header",
-               {{"labelFontSize", 12.5}, {"labelFontWeight", "bold"}, {"titleFontSize", 12.5},
+               {{"labelFontSize", 12.5},
+                {"labelFontWeight", "bold"},
+                {"titleFontSize", 12.5},
                 {"titleFontWeight", "normal"}}}}}}},
           {"spacing", 8},
           {"resolve", {{"scale", {{"x", "independent"}}}}},
@@ -347,11 +363,14 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
   json layers = json::array();
   layers.push_back({{"mark", {{"type", "rule"}, {"strokeWidth", 1.5}, {"opacity", 0.55}}},
                     {"encoding",
-                     {{"x", {{"field", "ci_low_ms"}, {"type", "quantitative"}, {"scale", x_scale},
-                             {"axis", latency_axis(seconds, pname + " latency", lo_ms, hi_ms)}}},
+                     {{"x",
+                       {{"field", "ci_low_ms"},
+                        {"type", "quantitative"},
+                        {"scale", x_scale},
+                        {"axis", latency_axis(seconds, pname + " latency", lo_ms, hi_ms)}}},
                       {"x2", {{"field", "ci_high_ms"}}},
                       {"y", y},
-                      {"color", color_encoding(palette)}}}});
+                      {"color", color_encoding(palette, points)}}}});
   layers.push_back({{"transform", pareto_only},
                     {"mark",
                      {{"type", "line"},
@@ -365,9 +384,12 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
        {"encoding",
         {{"x", x},
          {"y", y},
-         {"color", color_encoding(palette)},
-         {"shape", {{"field", "placement"}, {"type", "nominal"}, {"sort", placements_in(scenario)},
-                    {"legend", {{"title", "Placement"}}}}},
+         {"color", color_encoding(palette, points)},
+         {"shape",
+          {{"field", "placement"},
+           {"type", "nominal"},
+           {"sort", placements_in(scenario)},
+           {"legend", {{"title", "Placement"}}}}},
          {"tooltip", json::array({{{"field", "label"}, {"title", "Strategy"}},
                                   {{"field", "latency"}, {"title", pname + " [CI]"}},
                                   {{"field", "accuracy_text"}, {"title", metric}},
@@ -383,14 +405,15 @@ json accuracy_latency_spec(const json& scenario, const Palette& palette) {
                       {"fontWeight", "bold"},
                       {"color", "#222"}}},
                     {"encoding", {{"x", x}, {"y", y}, {"text", {{"field", "label"}}}}}});
-  return {{"title", title(scenario_heading(scenario) + ": accuracy vs " + pname + " latency",
-                          {"Dashed staircase: Pareto front (best accuracy within each latency; "
-                           "labelled). Horizontal bars: " +
-                           format_percent(confidence * 100) + " bootstrap CI of the " + pname + "."})},
-          {"width", 640},
-          {"height", 320},
-          {"data", {{"values", points}}},
-          {"layer", layers}};
+  return {
+      {"title", title(scenario_heading(scenario) + ": accuracy vs " + pname + " latency",
+                      {"Dashed staircase: Pareto front (best accuracy within each latency; "
+                       "labelled). Horizontal bars: " +
+                       format_percent(confidence * 100) + " bootstrap CI of the " + pname + "."})},
+      {"width", 640},
+      {"height", 320},
+      {"data", {{"values", points}}},
+      {"layer", layers}};
 }
 
 json breakdown_spec(const json& scenario) {
@@ -432,13 +455,21 @@ json breakdown_spec(const json& scenario) {
           {"data", {{"values", rows}}},
           {"mark", {{"type", "bar"}}},
           {"encoding",
-           {{"y", {{"field", "label"}, {"type", "nominal"}, {"sort", labels},
-                   {"axis", {{"title", "Strategy"}}}}},
-            {"x", {{"field", "ms"}, {"type", "quantitative"}, {"stack", "zero"},
-                   {"axis", {{"title", "Median time per component (ms)"}}}}},
-            {"color", {{"field", "component"}, {"type", "nominal"},
-                       {"scale", {{"domain", components}, {"scheme", "tableau10"}}},
-                       {"legend", {{"title", "Component"}}}}},
+           {{"y",
+             {{"field", "label"},
+              {"type", "nominal"},
+              {"sort", labels},
+              {"axis", {{"title", "Strategy"}}}}},
+            {"x",
+             {{"field", "ms"},
+              {"type", "quantitative"},
+              {"stack", "zero"},
+              {"axis", {{"title", "Median time per component (ms)"}}}}},
+            {"color",
+             {{"field", "component"},
+              {"type", "nominal"},
+              {"scale", {{"domain", components}, {"scheme", "tableau10"}}},
+              {"legend", {{"title", "Component"}}}}},
             {"order", {{"field", "order"}}},
             {"tooltip", json::array({{{"field", "label"}, {"title", "Strategy"}},
                                      {{"field", "component"}, {"title", "Component"}},
@@ -462,31 +493,39 @@ json planner_heatmap_spec(const json& heatmap) {
   const std::string scenario = heatmap.value("scenario", std::string());
   if (!scenario.empty() && scenario != "default") heading += " (" + scenario + ")";
   const std::string pname = percentile_name(number_or(heatmap, "percentile", 50));
-  return {{"title", title(heading + ": best strategy per bandwidth",
-                          {"What-if planner: the strategy with the lowest predicted " + pname +
-                           " latency for each pair of link bandwidths (cell: strategy, latency)."})},
-          {"width", {{"step", 92}}},
-          {"height", {{"step", 46}}},
-          {"data", {{"values", rows}}},
-          {"encoding",
-           {{"x", {{"field", "me"}, {"type", "ordinal"}, {"sort", "ascending"},
-                   {"axis", {{"title", "Mobile-Edge bandwidth (Mbit/s)"}, {"labelAngle", 0}}}}},
-            {"y", {{"field", "ec"}, {"type", "ordinal"}, {"sort", "descending"},
-                   {"axis", {{"title", "Edge-Cloud bandwidth (Mbit/s)"}}}}}}},
-          {"layer",
-           json::array(
-               {{{"mark", {{"type", "rect"}, {"stroke", "white"}, {"strokeWidth", 2}}},
-                 {"encoding",
-                  {{"color", {{"field", "strategy"}, {"type", "nominal"},
-                              {"scale", {{"scheme", "tableau20"}}},
-                              {"legend", {{"title", "Best strategy"}}}}},
-                   {"tooltip", json::array({{{"field", "me"}, {"title", "Mobile-Edge Mbit/s"}},
-                                            {{"field", "ec"}, {"title", "Edge-Cloud Mbit/s"}},
-                                            {{"field", "strategy"}, {"title", "Best"}},
-                                            {{"field", "latency"}, {"title", pname}}})}}}},
-                {{"mark", {{"type", "text"}, {"fontSize", 11}, {"lineBreak", "\n"},
-                           {"color", "#111"}}},
-                 {"encoding", {{"text", {{"field", "text"}}}}}}})}};
+  return {
+      {"title", title(heading + ": best strategy per bandwidth",
+                      {"What-if planner: the strategy with the lowest predicted " + pname +
+                       " latency for each pair of link bandwidths (cell: strategy, latency)."})},
+      {"width", {{"step", 92}}},
+      {"height", {{"step", 46}}},
+      {"data", {{"values", rows}}},
+      {"encoding",
+       {{"x",
+         {{"field", "me"},
+          {"type", "ordinal"},
+          {"sort", "ascending"},
+          {"axis", {{"title", "Mobile-Edge bandwidth (Mbit/s)"}, {"labelAngle", 0}}}}},
+        {"y",
+         {{"field", "ec"},
+          {"type", "ordinal"},
+          {"sort", "descending"},
+          {"axis", {{"title", "Edge-Cloud bandwidth (Mbit/s)"}}}}}}},
+      {"layer",
+       json::array(
+           {{{"mark", {{"type", "rect"}, {"stroke", "white"}, {"strokeWidth", 2}}},
+             {"encoding",
+              {{"color",
+                {{"field", "strategy"},
+                 {"type", "nominal"},
+                 {"scale", {{"scheme", "set3"}}},
+                 {"legend", {{"title", "Best strategy"}}}}},
+               {"tooltip", json::array({{{"field", "me"}, {"title", "Mobile-Edge Mbit/s"}},
+                                        {{"field", "ec"}, {"title", "Edge-Cloud Mbit/s"}},
+                                        {{"field", "strategy"}, {"title", "Best"}},
+                                        {{"field", "latency"}, {"title", pname}}})}}}},
+            {{"mark", {{"type", "text"}, {"fontSize", 11}, {"lineBreak", "\n"}, {"color", "#111"}}},
+             {"encoding", {{"text", {{"field", "text"}}}}}}})}};
 }
 
 }  // namespace edgetier::charts

@@ -1,11 +1,10 @@
 /// Vega-Lite specifications of the report's charts, built from the report JSON (see html.h).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace edgetier::charts {
 

@@ -26,7 +26,10 @@ std::string at(const json& j, const char* key) {
 
 std::string joined(const json& list) {
   std::string out;
-  for (const auto& v : list) out += (out.empty() ? "" : ";") + cell(v);
+  for (const auto& v : list) {
+    if (!out.empty()) out += ';';
+    out += cell(v);
+  }
   return out;
 }
 
@@ -43,13 +46,42 @@ CsvTable strategies_table(const json& analysis) {
     }
   }
   CsvTable t{"strategies",
-             {"model", "scenario", "label", "ops", "ops_name", "placement", "n",
-              "failed_requests", "mean_ms", "stdev_ms", "min_ms", "p50_ms", "p50_ci_low_ms",
-              "p50_ci_high_ms", "p90_ms", "p95_ms", "p95_ci_low_ms", "p95_ci_high_ms", "p99_ms",
-              "max_ms", "percentile", "at_percentile_ms", "at_percentile_ci_low_ms",
-              "at_percentile_ci_high_ms", "metric", "accuracy", "accuracy_loss_pts", "reference",
-              "speedup", "speedup_p50", "latency_change_pct", "cliffs_delta", "cliffs_magnitude",
-              "shapiro_w", "shapiro_p", "pareto"},
+             {"model",
+              "scenario",
+              "label",
+              "ops",
+              "ops_name",
+              "placement",
+              "n",
+              "failed_requests",
+              "mean_ms",
+              "stdev_ms",
+              "min_ms",
+              "p50_ms",
+              "p50_ci_low_ms",
+              "p50_ci_high_ms",
+              "p90_ms",
+              "p95_ms",
+              "p95_ci_low_ms",
+              "p95_ci_high_ms",
+              "p99_ms",
+              "max_ms",
+              "percentile",
+              "at_percentile_ms",
+              "at_percentile_ci_low_ms",
+              "at_percentile_ci_high_ms",
+              "metric",
+              "accuracy",
+              "accuracy_loss_pts",
+              "reference",
+              "speedup",
+              "speedup_p50",
+              "latency_change_pct",
+              "cliffs_delta",
+              "cliffs_magnitude",
+              "shapiro_w",
+              "shapiro_p",
+              "pareto"},
              {}};
   for (const auto& c : components) t.columns.push_back("breakdown_" + c + "_p50_ms");
   for (const auto& sc : analysis.at("scenarios")) {
@@ -59,19 +91,42 @@ CsvTable strategies_table(const json& analysis) {
       const json vs = s.value("vs_reference", json());
       const json cliffs = vs.is_object() ? vs.value("cliffs_delta", json()) : json();
       const json normality = s.value("normality", json());
-      std::vector<std::string> row = {
-          at(sc, "model"), at(sc, "scenario"), at(s, "label"), at(k, "ops"), at(s, "ops_name"),
-          at(k, "placement"), at(l, "n"), at(s, "failed_requests"), at(l, "mean_ms"),
-          at(l, "stdev_ms"), at(l, "min_ms"), at(l, "p50_ms"),
-          at(l.value("p50_ci_ms", json()), "low"), at(l.value("p50_ci_ms", json()), "high"),
-          at(l, "p90_ms"), at(l, "p95_ms"), at(l.value("p95_ci_ms", json()), "low"),
-          at(l.value("p95_ci_ms", json()), "high"), at(l, "p99_ms"), at(l, "max_ms"),
-          at(l, "percentile"), at(l, "at_percentile_ms"),
-          at(l.value("at_percentile_ci_ms", json()), "low"),
-          at(l.value("at_percentile_ci_ms", json()), "high"), at(sc, "metric"), at(s, "accuracy"),
-          at(s, "accuracy_loss_pts"), at(vs, "reference"), at(vs, "speedup"),
-          at(vs, "speedup_p50"), at(vs, "latency_change_pct"), at(cliffs, "delta"),
-          at(cliffs, "magnitude"), at(normality, "w"), at(normality, "p_value"), at(s, "pareto")};
+      std::vector<std::string> row = {at(sc, "model"),
+                                      at(sc, "scenario"),
+                                      at(s, "label"),
+                                      at(k, "ops"),
+                                      at(s, "ops_name"),
+                                      at(k, "placement"),
+                                      at(l, "n"),
+                                      at(s, "failed_requests"),
+                                      at(l, "mean_ms"),
+                                      at(l, "stdev_ms"),
+                                      at(l, "min_ms"),
+                                      at(l, "p50_ms"),
+                                      at(l.value("p50_ci_ms", json()), "low"),
+                                      at(l.value("p50_ci_ms", json()), "high"),
+                                      at(l, "p90_ms"),
+                                      at(l, "p95_ms"),
+                                      at(l.value("p95_ci_ms", json()), "low"),
+                                      at(l.value("p95_ci_ms", json()), "high"),
+                                      at(l, "p99_ms"),
+                                      at(l, "max_ms"),
+                                      at(l, "percentile"),
+                                      at(l, "at_percentile_ms"),
+                                      at(l.value("at_percentile_ci_ms", json()), "low"),
+                                      at(l.value("at_percentile_ci_ms", json()), "high"),
+                                      at(sc, "metric"),
+                                      at(s, "accuracy"),
+                                      at(s, "accuracy_loss_pts"),
+                                      at(vs, "reference"),
+                                      at(vs, "speedup"),
+                                      at(vs, "speedup_p50"),
+                                      at(vs, "latency_change_pct"),
+                                      at(cliffs, "delta"),
+                                      at(cliffs, "magnitude"),
+                                      at(normality, "w"),
+                                      at(normality, "p_value"),
+                                      at(s, "pareto")};
       const json breakdown = s.value("breakdown_p50_ms", json::object());
       for (const auto& c : components) row.push_back(at(breakdown, c.c_str()));
       t.rows.push_back(std::move(row));
@@ -123,8 +178,8 @@ CsvTable pareto_table(const json& analysis) {
     for (const auto& label : sc.at("pareto_front")) {
       for (const auto& s : sc.at("strategies")) {
         if (s.at("label") != label) continue;
-        t.rows.push_back({at(sc, "model"), at(sc, "scenario"), std::to_string(++rank),
-                          cell(label), at(s.at("latency"), "percentile"),
+        t.rows.push_back({at(sc, "model"), at(sc, "scenario"), std::to_string(++rank), cell(label),
+                          at(s.at("latency"), "percentile"),
                           at(s.at("latency"), "at_percentile_ms"), at(sc, "metric"),
                           at(s, "accuracy"), at(s, "accuracy_loss_pts")});
       }
@@ -134,12 +189,12 @@ CsvTable pareto_table(const json& analysis) {
 }
 
 CsvTable recommendation_table(const json& recommendation) {
-  CsvTable t{"recommendation",
-             {"model", "scenario", "metric", "percentile", "feasible", "recommended", "latency_ms",
-              "latency_ci_low_ms", "latency_ci_high_ms", "accuracy", "accuracy_loss_pts",
-              "reference", "speedup", "runner_up", "closest", "max_latency_ms",
-              "max_accuracy_loss_pts", "reason"},
-             {}};
+  CsvTable t{
+      "recommendation",
+      {"model", "scenario", "metric", "percentile", "feasible", "recommended", "latency_ms",
+       "latency_ci_low_ms", "latency_ci_high_ms", "accuracy", "accuracy_loss_pts", "reference",
+       "speedup", "runner_up", "closest", "max_latency_ms", "max_accuracy_loss_pts", "reason"},
+      {}};
   if (!recommendation.is_object()) return t;
   const json constraints = recommendation.value("constraints", json::object());
   for (const auto& r : recommendation.value("recommendations", json::array())) {
@@ -149,7 +204,8 @@ CsvTable recommendation_table(const json& recommendation) {
     t.rows.push_back({at(r, "model"), at(r, "scenario"), at(r, "metric"), at(r, "percentile"),
                       at(r, "feasible"), at(rec, "label"), at(rec, "latency_ms"), at(ci, "low"),
                       at(ci, "high"), at(rec, "accuracy"), at(rec, "accuracy_loss_pts"),
-                      at(vs, "reference"), at(vs, "speedup"), at(r.value("runner_up", json()), "label"),
+                      at(vs, "reference"), at(vs, "speedup"),
+                      at(r.value("runner_up", json()), "label"),
                       at(r.value("closest", json()), "label"), at(constraints, "max_latency_ms"),
                       at(constraints, "max_accuracy_loss_pts"), at(r, "reason")});
   }
@@ -198,8 +254,9 @@ Result<std::vector<CsvTable>> report_csv_tables(const json& report) {
   try {
     const json& analysis = analysis_of(report);
     if (!analysis.is_object() || !analysis.contains("scenarios")) {
-      return invalid_argument("report JSON has no analysis 'scenarios' array; pass the output of "
-                              "`edgetier report --json`");
+      return invalid_argument(
+          "report JSON has no analysis 'scenarios' array; pass the output of "
+          "`edgetier report --json`");
     }
     std::vector<CsvTable> tables = {strategies_table(analysis), tests_table(analysis),
                                     pareto_table(analysis),
@@ -219,7 +276,10 @@ Result<std::vector<CsvTable>> report_csv_tables(const json& report) {
 std::string to_csv(const CsvTable& table) {
   std::string out;
   auto line = [&out](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i) out += ',';
+      out += csv_cell(cells[i]);
+    }
     out += "\n";
   };
   line(table.columns);

@@ -2,10 +2,9 @@
 /// document itself, so both carry the same data as the HTML report.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 

@@ -31,7 +31,9 @@ std::string format_number(double value) {
   return text == "-0" ? "0" : text;
 }
 
-std::string format_percent(double percent) { return trim_zeros(printf_string("%.2f", percent)) + "%"; }
+std::string format_percent(double percent) {
+  return trim_zeros(printf_string("%.2f", percent)) + "%";
+}
 
 std::string format_ratio(double ratio) {
   if (!std::isfinite(ratio)) return "-";

@@ -2,9 +2,8 @@
 /// from analysis: format_latency, format_p_value, percentile_name).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace edgetier {
 

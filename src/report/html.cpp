@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <cctype>
 
-#include "report/charts.h"
 #include "analysis/analyze.h"
 #include "analysis/recommend.h"
+#include "report/charts.h"
 #include "report/format.h"
-#include "report/terminal.h"
 #include "report/html_tables.h"
+#include "report/terminal.h"
 #include "report/vega_bundle.h"
 
 namespace edgetier {
@@ -49,6 +49,9 @@ table.data td { border-bottom:1px solid var(--line); padding:5px 8px; }
 table.data .num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 table.data .text { text-align:left; }
 table.data tbody tr:hover { background:#f7f9fc; }
+.table-wrap { overflow-x:auto; }
+table.strategies { font-size:12.5px; }
+table.strategies th, table.strategies td { padding-left:6px; padding-right:6px; }
 table.data tr.pareto td { background:#f3f7ff; }
 table.data tr.recommended td { background:#eaf6ec; }
 table.compact { font-size:12px; }
@@ -160,8 +163,11 @@ json chart_config() {
             {"titleColor", "#2b3445"},
             {"labelColor", "#3a4252"},
             {"gridColor", "#e8ebf0"}}},
-          {"legend", {{"labelFontSize", 12}, {"titleFontSize", 12.5}, {"titleFontWeight", 600},
-                      {"symbolOpacity", 1}}},
+          {"legend",
+           {{"labelFontSize", 12},
+            {"titleFontSize", 12.5},
+            {"titleFontWeight", 600},
+            {"symbolOpacity", 1}}},
           {"header", {{"labelColor", "#2b3445"}}}};
 }
 
@@ -171,7 +177,8 @@ class ChartList {
   std::string add(json spec, const std::string& kind) {
     const std::string id = "chart-" + std::to_string(charts_.size());
     charts_.push_back({{"id", id}, {"kind", kind}, {"spec", std::move(spec)}});
-    return "<div class=\"chart\" id=\"" + id + "\" data-kind=\"" + html_escape(kind) + "\"></div>\n";
+    return "<div class=\"chart\" id=\"" + id + "\" data-kind=\"" + html_escape(kind) +
+           "\"></div>\n";
   }
   const json& charts() const { return charts_; }
 
@@ -193,7 +200,8 @@ json boxes_for(const json& document, const std::string& model, const std::string
   auto it = document.find("latency_distributions");
   if (it == document.end() || !it->is_array()) return out;
   for (const auto& b : *it) {
-    if (b.value("model", std::string()) == model && b.value("scenario", std::string()) == scenario) {
+    if (b.value("model", std::string()) == model &&
+        b.value("scenario", std::string()) == scenario) {
       out.push_back(b);
     }
   }
@@ -201,8 +209,7 @@ json boxes_for(const json& document, const std::string& model, const std::string
 }
 
 std::string scenario_section(const json& document, const json& sc, const json* recommendation,
-                             const charts::Palette& palette, ChartList* charts,
-                             std::string* nav) {
+                             const charts::Palette& palette, ChartList* charts, std::string* nav) {
   const std::string model = sc.at("model"), scenario = sc.at("scenario");
   const std::string heading = scenario_heading(sc);
   const std::string id = "model-" + slug(model + "-" + scenario);
@@ -210,22 +217,25 @@ std::string scenario_section(const json& document, const json& sc, const json* r
   const json* rec = html::find_recommendation(recommendation, model, scenario);
   std::string out = "<section id=\"" + id + "\"><h2>" + html_escape(heading) + "</h2>\n";
   if (!sc.value("metric", std::string()).empty() && sc.at("reference_accuracy").is_number()) {
-    out += "<p class=\"muted\">Accuracy metric: " + html_escape(sc.at("metric").get<std::string>()) +
-           "; Identity scores " + format_number(sc.at("reference_accuracy")) + " %.</p>\n";
+    out +=
+        "<p class=\"muted\">Accuracy metric: " + html_escape(sc.at("metric").get<std::string>()) +
+        "; Identity scores " + format_number(sc.at("reference_accuracy")) + " %.</p>\n";
   }
   out += html::recommendation_box(rec);
-  out += charts->add(charts::latency_boxplot_spec(sc, boxes_for(document, model, scenario), palette),
-                     "latency");
+  out += charts->add(
+      charts::latency_boxplot_spec(sc, boxes_for(document, model, scenario), palette), "latency");
   json accuracy = charts::accuracy_latency_spec(sc, palette);
   if (!accuracy.is_null()) out += charts->add(std::move(accuracy), "accuracy");
   json breakdown = charts::breakdown_spec(sc);
   if (!breakdown.is_null()) out += charts->add(std::move(breakdown), "breakdown");
-  out += "<h3>Strategies</h3>\n" + html::strategies_table(sc, rec);
+  out += "<h3>Strategies</h3>\n<div class=\"table-wrap\">" + html::strategies_table(sc, rec) +
+         "</div>\n";
   const std::string tests = html::rank_tests(sc, document.at("analysis").at("options"));
   if (!tests.empty()) out += "<h3>Rank tests</h3>\n" + tests;
   if (sc.contains("notes") && !sc.at("notes").empty()) {
     out += "<h3>Notes</h3><ul class=\"notes\">";
-    for (const auto& n : sc.at("notes")) out += "<li>" + html_escape(n.get<std::string>()) + "</li>";
+    for (const auto& n : sc.at("notes"))
+      out += "<li>" + html_escape(n.get<std::string>()) + "</li>";
     out += "</ul>";
   }
   return out + "</section>\n";
@@ -251,8 +261,9 @@ std::string options_text(const json& analysis) {
   return "Strategies ranked at " + percentile_name(o.value("percentile", 50.0)) + "; " +
          format_percent(o.value("confidence", 0.95) * 100) + " percentile-bootstrap CIs (" +
          std::to_string(o.value("bootstrap_resamples", 0)) + " resamples, seed " +
-         std::to_string(o.value("seed", 0ULL)) + "); alpha " + format_number(o.value("alpha", 0.05)) +
-         "; " + o.value("p_adjust", std::string("holm")) + "-adjusted post-hoc p-values.";
+         std::to_string(o.value("seed", 0ULL)) + "); alpha " +
+         format_number(o.value("alpha", 0.05)) + "; " + o.value("p_adjust", std::string("holm")) +
+         "-adjusted post-hoc p-values.";
 }
 
 Result<std::string> render(const json& input, const json* planner_override) {
@@ -260,8 +271,9 @@ Result<std::string> render(const json& input, const json* planner_override) {
   const json& analysis = document.at("analysis");
   if (!analysis.is_object() || !analysis.contains("scenarios") ||
       !analysis.at("scenarios").is_array()) {
-    return invalid_argument("report JSON has no analysis 'scenarios' array; pass the output of "
-                            "`edgetier analyze --json` or `edgetier report --json`");
+    return invalid_argument(
+        "report JSON has no analysis 'scenarios' array; pass the output of "
+        "`edgetier analyze --json` or `edgetier report --json`");
   }
   if (analysis.at("scenarios").empty()) {
     return invalid_argument("report JSON has no scenarios to show (no measured strategies)");
@@ -283,9 +295,11 @@ Result<std::string> render(const json& input, const json* planner_override) {
   const std::string acc = html::accuracy_tests(analysis);
   if (!acc.empty()) {
     nav += "<a href=\"#accuracy\">Accuracy tests</a>";
-    sections += "<section id=\"accuracy\"><h2>Accuracy across models</h2>\n<p class=\"muted\">"
-                "Paired accuracy of each operator chain against Identity over the models "
-                "(Wilcoxon signed-rank).</p>\n" + acc + "</section>\n";
+    sections +=
+        "<section id=\"accuracy\"><h2>Accuracy across models</h2>\n<p class=\"muted\">"
+        "Paired accuracy of each operator chain against Identity over the models "
+        "(Wilcoxon signed-rank).</p>\n" +
+        acc + "</section>\n";
   }
   sections += planner_section(planner, &charts, &nav);
   if (analysis.contains("warnings") && !analysis.at("warnings").empty()) {
@@ -301,14 +315,15 @@ Result<std::string> render(const json& input, const json* planner_override) {
   const std::string generated_by = document.value("generated_by", std::string("edgetier"));
   std::string html;
   html.reserve(1 << 21);
-  html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          // Nothing may load from anywhere: the report must never reach the network.
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-          "<meta name=\"generator\" content=\"" + html_escape(generated_by) + "\">\n<title>" +
-          html_escape(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n<script>" +
-          std::string(kErrorHook) + "</script>\n";
+  html +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      // Nothing may load from anywhere: the report must never reach the network.
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
+      "<meta name=\"generator\" content=\"" +
+      html_escape(generated_by) + "\">\n<title>" + html_escape(title) + "</title>\n<style>" +
+      std::string(kStyle) + "</style>\n<script>" + std::string(kErrorHook) + "</script>\n";
   for (const auto& script : vega_scripts()) {
     // The bundles go inline verbatim; a closing tag inside one would end the element early.
     std::string lower(script.source);
@@ -326,11 +341,13 @@ Result<std::string> render(const json& input, const json* planner_override) {
           html_escape(analysis.value("source", std::string())) + " &middot; " +
           std::to_string(analysis.value("total_samples", 0ULL)) + " requests &middot; " +
           std::to_string(analysis.at("scenarios").size()) + " model/scenario combinations" +
-          "</div></header>\n<nav>" + nav + "</nav>\n<main>\n"
+          "</div></header>\n<nav>" + nav +
+          "</nav>\n<main>\n"
           "<noscript><section class=\"bad\">The charts need JavaScript; the tables below are "
           "complete without it.</section></noscript>\n"
           "<div id=\"edgetier-status\" data-state=\"rendering\" data-charts=\"" +
-          std::to_string(charts.charts().size()) + "\" data-rendered=\"0\" hidden></div>\n"
+          std::to_string(charts.charts().size()) +
+          "\" data-rendered=\"0\" hidden></div>\n"
           "<pre id=\"edgetier-errors\"></pre>\n"
           "<section id=\"summary\"><h2>Summary</h2>\n" +
           html::summary_table(analysis, recommendation) + "<p class=\"muted small\">" +
@@ -341,7 +358,8 @@ Result<std::string> render(const json& input, const json* planner_override) {
   html += "<script type=\"application/json\" id=\"edgetier-report\">" + json_for_script(document) +
           "</script>\n";
   json specs = json::array();
-  for (const auto& c : charts.charts()) specs.push_back({{"id", c.at("id")}, {"spec", c.at("spec")}});
+  for (const auto& c : charts.charts())
+    specs.push_back({{"id", c.at("id")}, {"spec", c.at("spec")}});
   html += "<script type=\"application/json\" id=\"edgetier-charts\">" + json_for_script(specs) +
           "</script>\n<script type=\"application/json\" id=\"edgetier-chart-config\">" +
           json_for_script(chart_config()) + "</script>\n<script>" + std::string(kRenderCharts) +

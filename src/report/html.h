@@ -1,10 +1,9 @@
 /// The self-contained HTML report: inline CSS, inline Vega bundles, data inline as JSON, no URLs.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
-#include "report/charts.h"
 #include "analysis/analyze.h"
 #include "analysis/recommend.h"
+#include "report/charts.h"
 #include "report/format.h"
-#include "report/terminal.h"
 #include "report/html.h"
+#include "report/terminal.h"
 
 namespace edgetier::html {
 
@@ -47,8 +47,8 @@ std::string cliffs_text(const json& cliffs) {
 
 std::string ci_text(const json& ci) {
   if (!ci.is_object() || !ci.contains("low") || !ci.contains("high")) return "";
-  return " <span class=\"ci\">[" + format_latency(ci.at("low")) + ", " + format_latency(ci.at("high")) +
-         "]</span>";
+  return " <span class=\"ci\">[" + format_latency(ci.at("low")) + ", " +
+         format_latency(ci.at("high")) + "]</span>";
 }
 
 std::string percentile_of(const json& scenario) {
@@ -72,7 +72,8 @@ const json* find_recommendation(const json* recommendation, const std::string& m
   auto recs = recommendation->find("recommendations");
   if (recs == recommendation->end() || !recs->is_array()) return nullptr;
   for (const auto& r : *recs) {
-    if (r.value("model", std::string()) == model && r.value("scenario", std::string()) == scenario) {
+    if (r.value("model", std::string()) == model &&
+        r.value("scenario", std::string()) == scenario) {
       return &r;
     }
   }
@@ -110,8 +111,7 @@ std::string summary_table(const json& analysis, const json* recommendation) {
       }
       chosen = nullptr;
     }
-    out += "<tr>" + td(esc(model), "text") + td(esc(scenario), "text") +
-           td(strategy_cell, "text");
+    out += "<tr>" + td(esc(model), "text") + td(esc(scenario), "text") + td(strategy_cell, "text");
     if (chosen != nullptr) {
       const json& l = chosen->at("latency");
       const json& vs = chosen->at("vs_reference");
@@ -119,7 +119,8 @@ std::string summary_table(const json& analysis, const json* recommendation) {
       out += td(vs.is_object() ? format_ratio(vs.at("speedup")) + " <span class=\"muted\">vs " +
                                      esc(vs.at("reference").get<std::string>()) + "</span>"
                                : "-");
-      out += td(field(*chosen, "accuracy_loss_pts", number_text) + " pt");
+      const std::string loss = field(*chosen, "accuracy_loss_pts", number_text);
+      out += td(loss == "-" ? loss : loss + " pt");
     } else {
       out += td("-") + td("-") + td("-");
     }
@@ -132,8 +133,9 @@ std::string recommendation_box(const json* rec) {
   if (rec == nullptr) return "";
   const bool feasible = rec->value("feasible", true);
   std::string out = std::string("<div class=\"recommendation") + (feasible ? "" : " infeasible") +
-                    "\"><span class=\"tag\">" + (feasible ? "Recommendation" : "No feasible strategy") +
-                    "</span> " + esc(rec->value("reason", std::string())) + "</div>";
+                    "\"><span class=\"tag\">" +
+                    (feasible ? "Recommendation" : "No feasible strategy") + "</span> " +
+                    esc(rec->value("reason", std::string())) + "</div>";
   return out;
 }
 
@@ -202,12 +204,10 @@ std::string rank_tests(const json& scenario, const json& options) {
   for (const auto& t : *tests) {
     const std::string kind = t.value("kind", std::string());
     const std::string fixed = t.value("held_fixed", std::string());
-    const std::string what = kind == "across_tiers"
-                                 ? "Across tiers, operators " + fixed
-                                 : kind == "across_operators"
-                                       ? "Across operators on " +
-                                             charts::placement_display_name(fixed)
-                                       : kind + " " + fixed;
+    const std::string what = kind == "across_tiers" ? "Across tiers, operators " + fixed
+                             : kind == "across_operators"
+                                 ? "Across operators on " + charts::placement_display_name(fixed)
+                                 : kind + " " + fixed;
     const json& kw = t.at("kruskal_wallis");
     const bool significant = t.value("significant", false);
     out += "<tr>" + td(esc(what), "text") + td(join(t.at("strategies"), ", "), "text") +
@@ -225,19 +225,20 @@ std::string rank_tests(const json& scenario, const json& options) {
                th("B", "text") + th("t") + th("p") + th("p adjusted") + th("Significant", "text") +
                th("Cliff's delta (A vs B)") + "</tr></thead><tbody>";
     for (const auto& p : post.at("pairs")) {
-      details += "<tr>" + td(esc(p.at("a").get<std::string>()), "text") +
-                 td(esc(p.at("b").get<std::string>()), "text") + td(field(p, "t", number_text)) +
-                 td(field(p, "p_value", format_p_value)) + td(field(p, "p_adjusted", format_p_value)) +
-                 td(p.value("significant", false) ? "yes" : "<span class=\"muted\">no</span>",
-                    "text") +
-                 td(cliffs_text(p.value("cliffs_delta", json()))) + "</tr>";
+      details +=
+          "<tr>" + td(esc(p.at("a").get<std::string>()), "text") +
+          td(esc(p.at("b").get<std::string>()), "text") + td(field(p, "t", number_text)) +
+          td(field(p, "p_value", format_p_value)) + td(field(p, "p_adjusted", format_p_value)) +
+          td(p.value("significant", false) ? "yes" : "<span class=\"muted\">no</span>", "text") +
+          td(cliffs_text(p.value("cliffs_delta", json()))) + "</tr>";
     }
     details += "</tbody></table></details>";
   }
   out += "</tbody></table>";
   const double alpha = options.value("alpha", 0.05);
-  return out + "<p class=\"muted small\">Kruskal-Wallis H tests at alpha = " +
-         format_number(alpha) + "; post-hoc pairs by Conover-Iman with " +
+  return out +
+         "<p class=\"muted small\">Kruskal-Wallis H tests at alpha = " + format_number(alpha) +
+         "; post-hoc pairs by Conover-Iman with " +
          esc(options.value("p_adjust", std::string("holm"))) +
          " adjustment; Cliff's delta magnitude: negligible &lt; 0.147 &le; small &lt; 0.33 "
          "&le; medium &lt; 0.474 &le; large.</p>" +

@@ -1,9 +1,8 @@
 /// The HTML report's tables (summary, strategies, rank tests, accuracy tests), from report JSON.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace edgetier::html {
 
