@@ -147,7 +147,7 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     l.at_percentile_ms = stats::percentile_sorted(w.sorted_ms, options.percentile);
     stats::BootstrapOptions boot = options.bootstrap;
     boot.seed = stats::derive_seed(options.bootstrap.seed, model + "/" + scenario + "/" + r.label);
-    const auto cis = stats::bootstrap_percentile_cis(w.sorted_ms, pcts, boot);
+    const auto cis = stats::bootstrap_percentile_cis(w.sorted_ms, pcts, boot, &l.mean_ci_ms);
     l.p50_ci_ms = cis[0];
     l.p95_ci_ms = cis[1];
     l.at_percentile_ci_ms = cis[2];

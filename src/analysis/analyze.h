@@ -30,7 +30,7 @@ struct LatencyStats {
   size_t n = 0;
   double mean_ms = 0, stdev_ms = 0, min_ms = 0, max_ms = 0;
   double p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0;
-  stats::ConfidenceInterval p50_ci_ms, p95_ci_ms;
+  stats::ConfidenceInterval mean_ci_ms, p50_ci_ms, p95_ci_ms;
   double percentile = 50;  // AnalysisOptions::percentile
   double at_percentile_ms = 0;
   stats::ConfidenceInterval at_percentile_ci_ms;

@@ -68,6 +68,7 @@ nlohmann::json to_json(const StrategyReport& s) {
                             {"p90_ms", l.p90_ms},
                             {"p95_ms", l.p95_ms},
                             {"p99_ms", l.p99_ms},
+                            {"mean_ci_ms", to_json(l.mean_ci_ms)},
                             {"p50_ci_ms", to_json(l.p50_ci_ms)},
                             {"p95_ci_ms", to_json(l.p95_ci_ms)},
                             {"percentile", l.percentile},

@@ -98,7 +98,7 @@ Candidate make_candidate(const StrategyReport& s, const RecommendOptions& option
   return c;
 }
 
-/// Sorted latency samples per label, loaded on first use.
+/// Sorted latency samples per strategy, loaded on first use.
 class SampleCache {
  public:
   explicit SampleCache(const ResultSet& results) : results_(results) {}

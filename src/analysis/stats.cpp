@@ -76,10 +76,12 @@ uint64_t derive_seed(uint64_t base, std::string_view name) {
 
 std::vector<ConfidenceInterval> bootstrap_percentile_cis(std::span<const double> sorted,
                                                          std::span<const double> pcts,
-                                                         const BootstrapOptions& options) {
+                                                         const BootstrapOptions& options,
+                                                         ConfidenceInterval* mean_ci) {
   std::vector<ConfidenceInterval> out(pcts.size());
   const size_t n = sorted.size();
   for (auto& ci : out) ci.level = options.confidence;
+  if (mean_ci) *mean_ci = {kNaN, kNaN, options.confidence};
   if (n == 0 || options.resamples <= 0) {
     for (auto& ci : out) ci.low = ci.high = kNaN;
     return out;
@@ -115,6 +117,7 @@ std::vector<ConfidenceInterval> bootstrap_percentile_cis(std::span<const double>
   std::vector<double> values(ks.size());
   std::vector<std::vector<double>> draws(pcts.size());
   for (auto& d : draws) d.reserve(options.resamples);
+  std::vector<double> means;
   for (int r = 0; r < options.resamples; ++r) {
     std::fill(counts.begin(), counts.end(), 0);
     for (size_t i = 0; i < n; ++i) {
@@ -134,12 +137,22 @@ std::vector<ConfidenceInterval> bootstrap_percentile_cis(std::span<const double>
       const double lo_value = values[needs[i].lo_slot];
       draws[i].push_back(lo_value + needs[i].frac * (values[needs[i].hi_slot] - lo_value));
     }
+    if (mean_ci) {
+      long double sum = 0;
+      for (size_t k = 0; k < n; ++k) sum += counts[k] * static_cast<long double>(sorted[k]);
+      means.push_back(static_cast<double>(sum / n));
+    }
   }
   const double tail = (1.0 - options.confidence) / 2.0 * 100.0;
   for (size_t i = 0; i < pcts.size(); ++i) {
     std::sort(draws[i].begin(), draws[i].end());
     out[i].low = percentile_sorted(draws[i], tail);
     out[i].high = percentile_sorted(draws[i], 100.0 - tail);
+  }
+  if (mean_ci) {
+    std::sort(means.begin(), means.end());
+    mean_ci->low = percentile_sorted(means, tail);
+    mean_ci->high = percentile_sorted(means, 100.0 - tail);
   }
   return out;
 }

@@ -45,12 +45,14 @@ struct BootstrapOptions {
 };
 
 /// Percentile-bootstrap confidence intervals of several percentiles (0..100) of ascending
-/// `sorted`, all from the same resamples. Deterministic for a given seed on every platform
-/// (mt19937_64 with a multiply-shift index draw). Each resample costs O(n): it counts how
-/// often each order statistic was drawn instead of sorting.
+/// `sorted`, all from the same resamples; `mean_ci`, when given, receives the interval of the
+/// mean from those resamples too. Deterministic for a given seed on every platform (mt19937_64
+/// with a multiply-shift index draw). Each resample costs O(n): it counts how often each order
+/// statistic was drawn instead of sorting.
 std::vector<ConfidenceInterval> bootstrap_percentile_cis(std::span<const double> sorted,
                                                          std::span<const double> pcts,
-                                                         const BootstrapOptions& options);
+                                                         const BootstrapOptions& options,
+                                                         ConfidenceInterval* mean_ci = nullptr);
 /// A seed derived from `base` and a name (FNV-1a), so each strategy gets its own stream
 /// regardless of the order strategies are analysed in.
 uint64_t derive_seed(uint64_t base, std::string_view name);

@@ -46,6 +46,8 @@ TEST(Analyze, PerStrategyLatencyAccuracyAndEffects) {
   EXPECT_NEAR(ie->latency.p50_ms, 149.5, 1e-9);
   EXPECT_NEAR(ie->latency.p95_ms, 194.05, 1e-9);  // 100 + 99 * 0.95
   EXPECT_NEAR(ie->latency.mean_ms, 149.5, 1e-9);
+  EXPECT_LT(ie->latency.mean_ci_ms.low, 149.5);
+  EXPECT_GT(ie->latency.mean_ci_ms.high, 149.5);
   EXPECT_LE(ie->latency.p50_ci_ms.low, 149.5);
   EXPECT_GE(ie->latency.p50_ci_ms.high, 149.5);
   EXPECT_NEAR(ie->breakdown_p50_ms.at("compute"), 109.5, 1e-9);

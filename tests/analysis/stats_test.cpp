@@ -55,7 +55,8 @@ TEST(StatsDescriptive, SummaryOfSortedValues) {
   EXPECT_DOUBLE_EQ(s.mean, 50);
 }
 
-/// The same resampling done the slow way: materialize, sort, take the percentile.
+/// The same resampling done the slow way: materialize, sort, take the percentile (or the mean
+/// when `pct` is negative).
 std::vector<double> naive_bootstrap(const std::vector<double>& sorted, double pct,
                                     const BootstrapOptions& options) {
   std::mt19937_64 rng(options.seed);
@@ -67,7 +68,7 @@ std::vector<double> naive_bootstrap(const std::vector<double>& sorted, double pc
                                      64)];
     }
     std::sort(resample.begin(), resample.end());
-    stats.push_back(percentile_sorted(resample, pct));
+    stats.push_back(pct < 0 ? mean(resample) : percentile_sorted(resample, pct));
   }
   std::sort(stats.begin(), stats.end());
   const double tail = (1 - options.confidence) / 2 * 100;
@@ -85,8 +86,14 @@ TEST(StatsBootstrap, CountingResamplerMatchesSortingEveryResample) {
   options.resamples = 300;
   options.seed = 99;
   const std::vector<double> pcts = {50, 95, 95, 0, 100, 37.5};
-  const auto cis = bootstrap_percentile_cis(v, pcts, options);
+  ConfidenceInterval mean_ci;
+  const auto cis = bootstrap_percentile_cis(v, pcts, options, &mean_ci);
   ASSERT_EQ(cis.size(), pcts.size());
+  const auto expected_mean = naive_bootstrap(v, -1, options);
+  EXPECT_NEAR(mean_ci.low, expected_mean[0], 1e-12);
+  EXPECT_NEAR(mean_ci.high, expected_mean[1], 1e-12);
+  EXPECT_LT(mean_ci.low, mean(v));
+  EXPECT_GT(mean_ci.high, mean(v));
   for (size_t i = 0; i < pcts.size(); ++i) {
     const auto expected = naive_bootstrap(v, pcts[i], options);
     EXPECT_DOUBLE_EQ(cis[i].low, expected[0]) << "pct " << pcts[i];

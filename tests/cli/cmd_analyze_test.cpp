@@ -4,12 +4,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_run.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
-
-using testing::run_edgetier;
 
 const std::string kData = std::string(EDGETIER_SHARED_DIR) + "/paper-data";
 const std::string kStudy =
@@ -47,14 +45,13 @@ TEST(CliAnalyze, StudyDataAsTable) {
 }
 
 TEST(CliAnalyze, BadRowIsNamedByLine) {
-  const auto dir = testing::make_test_dir("analyze-bad-row");
-  const auto csv = dir / "bad.csv";
-  std::ofstream(csv) << "latency_s,placement,model,strategy\n1.0,Edge,m,I\n1.x,Edge,m,I\n";
-  const auto run = run_edgetier("analyze --samples " + csv.string());
+  TempDir dir;
+  const std::string csv = dir.file("bad.csv");
+  write_file(csv, "latency_s,placement,model,strategy\n1.0,Edge,m,I\n1.x,Edge,m,I\n");
+  const auto run = run_edgetier("analyze --samples " + csv);
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.err, "edgetier: error: " + csv.string() + ":3: latency_s '1.x' is not a number\n");
+  EXPECT_EQ(run.err, "edgetier: error: " + csv + ":3: latency_s '1.x' is not a number\n");
   EXPECT_TRUE(run.out.empty());
-  std::filesystem::remove_all(dir);
 }
 
 TEST(CliAnalyze, MissingOrWrongInputsAreExplained) {
@@ -78,14 +75,12 @@ TEST(CliAnalyze, MissingOrWrongInputsAreExplained) {
 }
 
 TEST(CliAnalyze, ResultsDatabaseIsRecognized) {
-  const auto dir = testing::make_test_dir("analyze-db");
-  const auto db = dir / "results.db";
-  std::ofstream(db, std::ios::binary)
-      << std::string("SQLite format 3\0", 16) << std::string(84, '\0');
-  const auto run = run_edgetier("analyze " + db.string());
+  TempDir dir;
+  const std::string db = dir.file("results.db");
+  write_file(db, std::string("SQLite format 3\0", 16) + std::string(84, '\0'));
+  const auto run = run_edgetier("analyze " + db);
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("is a results database"), std::string::npos) << run.err;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

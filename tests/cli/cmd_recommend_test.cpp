@@ -3,12 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_run.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
-
-using testing::run_edgetier;
 
 const std::string kData = std::string(EDGETIER_SHARED_DIR) + "/paper-data";
 const std::string kStudy = "recommend --samples " + kData + "/latency_samples.csv --accuracy " +
