@@ -6,5 +6,8 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_serve(CLI::App* app);
+std::function<int()> setup_deploy(CLI::App* app);
+std::function<int()> setup_request(CLI::App* app);
 
 }  // namespace edgetier::cli

@@ -17,6 +17,12 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"serve", "Run one tier server (KServe v2 inference + control) until stopped",
+       edgetier::cli::setup_serve},
+      {"deploy", "Load a variant's parts onto the running tiers for a placement (ME, EC, ...)",
+       edgetier::cli::setup_deploy},
+      {"request", "Send images to the first tier and print each request's latency breakdown",
+       edgetier::cli::setup_request},
   };
   return table;
 }
