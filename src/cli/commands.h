@@ -10,4 +10,5 @@ std::function<int()> setup_serve(CLI::App* app);
 std::function<int()> setup_deploy(CLI::App* app);
 std::function<int()> setup_request(CLI::App* app);
 
+
 }  // namespace edgetier::cli
