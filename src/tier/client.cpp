@@ -88,7 +88,6 @@ Result<InferResult> TierClient::infer_request(const inference::ModelInferRequest
                                               int64_t deadline_ms) {
   const int64_t start_ns = monotonic_ns();
   const auto deadline = deadline_after_ms(deadline_ms);
-  const auto request_bytes = static_cast<int64_t>(request.ByteSizeLong());
   inference::ModelInferRequest with_id;
   const inference::ModelInferRequest* to_send = &request;
   if (request.id().empty()) {
@@ -97,6 +96,7 @@ Result<InferResult> TierClient::infer_request(const inference::ModelInferRequest
     with_id.set_id(std::to_string(next_id_.fetch_add(1)));
     to_send = &with_id;
   }
+  const auto request_bytes = static_cast<int64_t>(to_send->ByteSizeLong());
   auto held = shaper_->transmit(LinkShaper::Direction::kUp, request_bytes, deadline);
   if (!held.ok()) return held.status().with_context("link to " + address_);
   grpc::ClientContext context;
