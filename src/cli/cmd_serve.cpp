@@ -1,5 +1,4 @@
 /// `edgetier serve --tier NAME --listen ADDR...`: run one tier server until stopped.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -46,10 +45,6 @@ std::function<int()> setup_serve(CLI::App* app) {
     tier::ServeOptions options = args->options;
     options.max_message_bytes = static_cast<int64_t>(args->max_message_mb * 1024 * 1024);
     options.max_image_pixels = static_cast<int64_t>(args->max_image_mpixels * 1024 * 1024);
-    // Large per-request buffers (images, tensors of hostile sizes) go straight back to the
-    // system instead of staying in the heap: a tier's RSS stays flat over long runs.
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-
     std::signal(SIGTERM, on_stop_signal);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGPIPE, SIG_IGN);

@@ -22,6 +22,11 @@ inline constexpr const char* kErrorOriginKey = "edgetier-origin";
 /// restarts is usable again within a second) and no HTTP proxy.
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes);
 
+/// HTTP/2 flow-control window a receiver offers per stream. A whole message fits in it, so a
+/// large image or tensor crosses in one flight instead of waiting for window updates, which
+/// cost a context switch each on a busy host.
+int http2_window_bytes(int64_t max_message_bytes);
+
 /// A deadline `timeout_ms` from now, capped by `cap` (e.g. the incoming call's deadline).
 std::chrono::system_clock::time_point deadline_after_ms(
     int64_t timeout_ms,

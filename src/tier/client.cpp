@@ -59,7 +59,7 @@ Result<InferResult> TierClient::infer_image(const std::string& model_name,
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
   add_image_input(&request, kImageInputName, encoded);
-  auto result = infer_request(request, deadline_ms);
+  auto result = infer_request(std::move(request), deadline_ms);
   if (result.ok()) {
     // The breakdown's end-to-end time includes building the request.
     const int64_t built_ns = monotonic_ns() - start_ns - result->breakdown.end_to_end_ns;
@@ -75,7 +75,7 @@ Result<InferResult> TierClient::infer(const std::string& model_name,
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
   for (const Tensor& t : inputs) add_raw_input(&request, t);
-  auto result = infer_request(request, deadline_ms);
+  auto result = infer_request(std::move(request), deadline_ms);
   if (result.ok()) {
     const int64_t built_ns = monotonic_ns() - start_ns - result->breakdown.end_to_end_ns;
     result->breakdown.end_to_end_ns += built_ns;
@@ -84,25 +84,19 @@ Result<InferResult> TierClient::infer(const std::string& model_name,
   return result;
 }
 
-Result<InferResult> TierClient::infer_request(const inference::ModelInferRequest& request,
+Result<InferResult> TierClient::infer_request(inference::ModelInferRequest request,
                                               int64_t deadline_ms) {
   const int64_t start_ns = monotonic_ns();
   const auto deadline = deadline_after_ms(deadline_ms);
-  inference::ModelInferRequest with_id;
-  const inference::ModelInferRequest* to_send = &request;
-  if (request.id().empty()) {
-    // Ids let a tier's logs be matched with the client's rows; copying is cheap next to a call.
-    with_id = request;
-    with_id.set_id(std::to_string(next_id_.fetch_add(1)));
-    to_send = &with_id;
-  }
-  const auto request_bytes = static_cast<int64_t>(to_send->ByteSizeLong());
+  // Ids let a tier's logs be matched with the client's rows.
+  if (request.id().empty()) request.set_id(std::to_string(next_id_.fetch_add(1)));
+  const auto request_bytes = static_cast<int64_t>(request.ByteSizeLong());
   auto held = shaper_->transmit(LinkShaper::Direction::kUp, request_bytes, deadline);
   if (!held.ok()) return held.status().with_context("link to " + address_);
   grpc::ClientContext context;
   context.set_deadline(deadline);
   inference::ModelInferResponse response;
-  const grpc::Status status = inference_->ModelInfer(&context, *to_send, &response);
+  const grpc::Status status = inference_->ModelInfer(&context, request, &response);
   if (!status.ok()) return call_error(status, context, deadline_ms);
   const auto response_bytes = static_cast<int64_t>(response.ByteSizeLong());
   held = shaper_->transmit(LinkShaper::Direction::kDown, response_bytes, deadline);

@@ -50,9 +50,9 @@ class TierClient {
   /// Sends tensors (for parts that take tensors).
   Result<InferResult> infer(const std::string& model_name, const std::vector<Tensor>& inputs,
                             int64_t deadline_ms);
-  /// Sends a prepared request as is (tests, other KServe payloads).
-  Result<InferResult> infer_request(const inference::ModelInferRequest& request,
-                                    int64_t deadline_ms);
+  /// Sends a prepared request (tests, other KServe payloads); an empty id gets a fresh one.
+  /// Pass it with std::move to avoid copying the payload.
+  Result<InferResult> infer_request(inference::ModelInferRequest request, int64_t deadline_ms);
 
   Result<inference::ModelMetadataResponse> model_metadata(const std::string& model_name,
                                                           int64_t deadline_ms = 5000);

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "tier/channel.h"
 #include "tier/control_service.h"
 #include "tier/inference_service.h"
 #include "tier/usage.h"
@@ -95,6 +96,8 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
   const int cap = static_cast<int>(options.max_message_bytes);
   builder.SetMaxReceiveMessageSize(cap);
   builder.SetMaxSendMessageSize(cap);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+                             http2_window_bytes(options.max_message_bytes));
   grpc::ResourceQuota quota("edgetier-" + options.tier_name);
   quota.SetMaxThreads(std::max(options.max_rpc_threads, 4));
   builder.SetResourceQuota(quota);
