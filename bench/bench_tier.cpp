@@ -16,11 +16,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "graph/builder.h"
@@ -118,7 +117,8 @@ class CountingRelay {
         }
         (i == 0 ? up_ : down_).fetch_add(n);
         for (ssize_t sent = 0; sent < n;) {
-          const ssize_t w = write(fds[1 - i].fd, buffer.data() + sent, static_cast<size_t>(n - sent));
+          const ssize_t w =
+              write(fds[1 - i].fd, buffer.data() + sent, static_cast<size_t>(n - sent));
           if (w <= 0) break;
           sent += w;
         }
@@ -160,23 +160,29 @@ std::string base64_encode(const std::string& in) {
 // Bytes of one request + response in the study's transport: HTTP/1.1 with JSON bodies holding
 // base64 payloads (images and tensors alike).
 int64_t json_base64_bytes(const std::string& request_payload, const std::vector<Tensor>& outputs) {
-  const nlohmann::json request = {{"inputs", {{{"name", "input"}, {"datatype", "BYTES"},
-                                               {"shape", {1}},
-                                               {"data", base64_encode(request_payload)}}}}};
+  const nlohmann::json request = {{"inputs",
+                                   {{{"name", "input"},
+                                     {"datatype", "BYTES"},
+                                     {"shape", {1}},
+                                     {"data", base64_encode(request_payload)}}}}};
   nlohmann::json response_outputs = nlohmann::json::array();
   for (const Tensor& t : outputs) {
     response_outputs.push_back(
-        {{"name", t.name}, {"datatype", "FP32"}, {"shape", t.shape},
+        {{"name", t.name},
+         {"datatype", "FP32"},
+         {"shape", t.shape},
          {"data", base64_encode(std::string(t.data.begin(), t.data.end()))}});
   }
   const nlohmann::json response = {{"model_name", "model"}, {"outputs", response_outputs}};
   const std::string request_body = request.dump(), response_body = response.dump();
-  const std::string request_head = "POST /v2/models/model/infer HTTP/1.1\r\nHost: 10.0.0.2:8000\r\n"
-                                   "Content-Type: application/json\r\nContent-Length: " +
-                                   std::to_string(request_body.size()) + "\r\n\r\n";
-  const std::string response_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                    "Content-Length: " + std::to_string(response_body.size()) +
-                                    "\r\n\r\n";
+  const std::string request_head =
+      "POST /v2/models/model/infer HTTP/1.1\r\nHost: 10.0.0.2:8000\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(request_body.size()) + "\r\n\r\n";
+  const std::string response_head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(response_body.size()) + "\r\n\r\n";
   return static_cast<int64_t>(request_head.size() + request_body.size() + response_head.size() +
                               response_body.size());
 }
@@ -209,18 +215,26 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die("missing value after " + a);
       return argv[++i];
     };
-    if (a == "--model") model_path = next();
-    else if (a == "--image") image_path = next();
-    else if (a == "-n") n = std::stoi(next());
-    else if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--check") check = true;
-    else die("unknown argument '" + a + "'; usage: bench_tier [--model M] [--image I] [-n N] [--threads T] [--check]");
+    if (a == "--model")
+      model_path = next();
+    else if (a == "--image")
+      image_path = next();
+    else if (a == "-n")
+      n = std::stoi(next());
+    else if (a == "--threads")
+      threads = std::stoi(next());
+    else if (a == "--check")
+      check = true;
+    else
+      die("unknown argument '" + a +
+          "'; usage: bench_tier [--model M] [--image I] [-n N] [--threads T] [--check]");
   }
   const fs::path build_dir = fs::canonical("/proc/self/exe").parent_path();
   if (model_path.empty()) {
     model_path = (build_dir / "ref-models" / "resnet18.onnx").string();
     if (!fs::exists(model_path)) {
-      die(model_path + " not found; export it with `/usr/bin/python3 scripts/export_torchvision.py "
+      die(model_path +
+          " not found; export it with `/usr/bin/python3 scripts/export_torchvision.py "
           "resnet18 -o build/ref-models` or pass --model");
     }
   }
@@ -242,7 +256,8 @@ int main(int argc, char** argv) {
 
   control::LoadModelRequest load;
   load.set_model_name("model");
-  load.set_part_path(fs::absolute(model_path).string());
+  load.clear_parts();
+  load.add_parts()->set_path(fs::absolute(model_path).string());
   load.set_preprocess_json(preprocess_to_json(*preprocess).dump());
   const auto loaded = unwrap(client->load_model(load), "LoadModel");
 
@@ -291,14 +306,16 @@ int main(int argc, char** argv) {
   const double tier_median = median(tier_ms), local_median = median(local_ms);
   const double ratio = tier_median / local_median, diff = tier_median - local_median;
   const bool overhead_ok = ratio <= 1.05 || diff <= 2.0;
-  std::printf("\noverhead (Identity on one tier over 127.0.0.1 TCP vs in-process, same model/threads)\n");
+  std::printf(
+      "\noverhead (Identity on one tier over 127.0.0.1 TCP vs in-process, same model/threads)\n");
   std::printf("  in-process decode+preprocess+run median  %8.2f ms\n", local_median);
   std::printf("  tier end-to-end median                   %8.2f ms\n", tier_median);
   std::printf("  ratio %.3f (target <= 1.05), difference %+.2f ms (or <= 2 ms): %s\n", ratio, diff,
               overhead_ok ? "PASS" : "FAIL");
-  std::printf("  tier medians: preprocess %.2f ms, compute %.2f ms, serialize %.3f ms, "
-              "client<->tier transfer %.2f ms\n",
-              median(pre_ms), median(compute_ms), median(serialize_ms), median(link_ms));
+  std::printf(
+      "  tier medians: preprocess %.2f ms, compute %.2f ms, serialize %.3f ms, "
+      "client<->tier transfer %.2f ms\n",
+      median(pre_ms), median(compute_ms), median(serialize_ms), median(link_ms));
 
   // Wire efficiency: the same requests through a counting relay.
   const size_t colon = tier_process->address().rfind(':');
@@ -331,37 +348,43 @@ int main(int argc, char** argv) {
   if (!save_model(head, head_path).ok()) die("cannot save " + head_path);
   control::LoadModelRequest load_head;
   load_head.set_model_name("head");
-  load_head.set_part_path(head_path);
+  load_head.clear_parts();
+  load_head.add_parts()->set_path(head_path);
   (void)unwrap(client->load_model(load_head), "LoadModel head");
   Tensor features = Tensor::zeros("features", DType::kFloat32, {1, 64, 56, 56});
-  for (size_t i = 0; i < features.num_elements(); ++i) features.data_as<float>()[i] = 0.001f * static_cast<float>(i % 997);
+  for (size_t i = 0; i < features.num_elements(); ++i)
+    features.data_as<float>()[i] = 0.001f * static_cast<float>(i % 997);
   auto head_result = unwrap(relayed->infer("head", {features}, 60000), "tensor warm-up");
   up0 = relay.up();
   down0 = relay.down();
-  for (int i = 0; i < kWireRequests; ++i) (void)unwrap(relayed->infer("head", {features}, 60000), "tensor request");
+  for (int i = 0; i < kWireRequests; ++i)
+    (void)unwrap(relayed->infer("head", {features}, 60000), "tensor request");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const double t_up = static_cast<double>(relay.up() - up0) / kWireRequests;
   const double t_down = static_cast<double>(relay.down() - down0) / kWireRequests;
-  const double t_payload = static_cast<double>(features.size_bytes() + tensor_bytes(head_result.outputs));
+  const double t_payload =
+      static_cast<double>(features.size_bytes() + tensor_bytes(head_result.outputs));
   const double tensor_ratio = (t_up + t_down) / t_payload;
   const double tensor_json =
       static_cast<double>(json_base64_bytes(std::string(features.data.begin(), features.data.end()),
-                                            head_result.outputs)) / t_payload;
+                                            head_result.outputs)) /
+      t_payload;
 
   const bool wire_ok = image_ratio <= 1.02 && tensor_ratio <= 1.02;
   const bool json_ok = image_json >= 1.33 && tensor_json >= 1.33;
   std::printf("\nwire efficiency (bytes per request counted on the socket, both directions)\n");
-  std::printf("  image:  %.0f B up + %.0f B down for %zu B image + %.0f B outputs = %.4fx "
-              "(protobuf message %.0f B = %.4fx of the image)\n",
-              up, down, image.size(), out_bytes, image_ratio,
-              static_cast<double>(proto_in) / kWireRequests,
-              static_cast<double>(proto_in) / kWireRequests / static_cast<double>(image.size()));
+  std::printf(
+      "  image:  %.0f B up + %.0f B down for %zu B image + %.0f B outputs = %.4fx "
+      "(protobuf message %.0f B = %.4fx of the image)\n",
+      up, down, image.size(), out_bytes, image_ratio, static_cast<double>(proto_in) / kWireRequests,
+      static_cast<double>(proto_in) / kWireRequests / static_cast<double>(image.size()));
   std::printf("  tensor: %.0f B up + %.0f B down for %.0f B of tensors = %.4fx\n", t_up, t_down,
               t_payload, tensor_ratio);
   std::printf("  target <= 1.02x: %s\n", wire_ok ? "PASS" : "FAIL");
-  std::printf("  JSON+base64 over HTTP/1.1 (the study's transport): image %.4fx, tensor %.4fx "
-              "(expected >= 1.33x): %s\n",
-              image_json, tensor_json, json_ok ? "yes" : "NO");
+  std::printf(
+      "  JSON+base64 over HTTP/1.1 (the study's transport): image %.4fx, tensor %.4fx "
+      "(expected >= 1.33x): %s\n",
+      image_json, tensor_json, json_ok ? "yes" : "NO");
   relayed.reset();
   tier_process.reset();
   std::error_code ec;

@@ -23,7 +23,8 @@ std::function<int()> setup_deploy(CLI::App* app) {
   app->add_option("--placement", args->options.placement,
                   "Tier of each part in order: M, E, C, ME, EC, MC, MEC")
       ->required();
-  app->add_option("--testbed", args->testbed, "Testbed state file written by `edgetier testbed up`");
+  app->add_option("--testbed", args->testbed,
+                  "Testbed state file written by `edgetier testbed up`");
   app->add_option("--tier", args->tiers,
                   "Tier endpoint NAME=ADDR or NAME=CONTROL,LISTEN, repeatable, in chain order");
   app->add_option("--link", args->links,

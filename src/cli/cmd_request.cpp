@@ -26,7 +26,8 @@ double median_ms(std::vector<int64_t> values) {
 double percentile_ms(std::vector<int64_t> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(q * (values.size() - 1) + 0.5));
+  const size_t index =
+      std::min(values.size() - 1, static_cast<size_t>(q * (values.size() - 1) + 0.5));
   return static_cast<double>(values[index]) * 1e-6;
 }
 
@@ -44,9 +45,10 @@ Result<std::string> only_model(tier::TierClient& client) {
   if (health.models_size() == 1) return health.models(0).name();
   std::string names;
   for (const auto& m : health.models()) names += (names.empty() ? "" : ", ") + m.name();
-  return invalid_argument(health.models_size() == 0
-                              ? "no model is deployed on " + client.address() + "; run edgetier deploy"
-                              : "several models are deployed (" + names + "); pick one with --model");
+  return invalid_argument(
+      health.models_size() == 0
+          ? "no model is deployed on " + client.address() + "; run edgetier deploy"
+          : "several models are deployed (" + names + "); pick one with --model");
 }
 
 }  // namespace
@@ -67,10 +69,12 @@ std::function<int()> setup_request(CLI::App* app) {
   auto args = std::make_shared<Args>();
   app->add_option("images", args->images, "JPEG/PNG files, sent in turn")->required();
   app->add_option("-n,--count", args->count, "Requests to send (default: one per image)");
-  app->add_option("--warmup", args->warmup, "Unrecorded requests sent first")->capture_default_str();
+  app->add_option("--warmup", args->warmup, "Unrecorded requests sent first")
+      ->capture_default_str();
   app->add_option("--model", args->model, "Model name (default: the only deployed model)");
   app->add_option("--to", args->to, "Address of the first tier (instead of --testbed/--tier)");
-  app->add_option("--testbed", args->testbed, "Testbed state file written by `edgetier testbed up`");
+  app->add_option("--testbed", args->testbed,
+                  "Testbed state file written by `edgetier testbed up`");
   app->add_option("--tier", args->tiers, "Tier endpoint NAME=ADDR, repeatable, in chain order");
   app->add_option("--link", args->links,
                   "User-space emulation client=RATE_MBIT:DELAY_MS of the device's link");
@@ -118,13 +122,14 @@ std::function<int()> setup_request(CLI::App* app) {
       const size_t k = static_cast<size_t>(i) % encoded.size();
       const std::string name = std::filesystem::path(args->images[k]).filename().string();
       auto result = (*client)->infer_image(model, encoded[k], args->deadline_ms);
-      nlohmann::json row = {{"index", i}, {"image", args->images[k]},
-                            {"image_bytes", encoded[k].size()}};
+      nlohmann::json row = {
+          {"index", i}, {"image", args->images[k]}, {"image_bytes", encoded[k].size()}};
       if (!result.ok()) {
         ++failures;
         row["error"] = result.status().to_string();
-        if (!args->json) std::printf("%4d  %-28s %10s  %s\n", i + 1, name.c_str(), "error",
-                                     result.status().to_string().c_str());
+        if (!args->json)
+          std::printf("%4d  %-28s %10s  %s\n", i + 1, name.c_str(), "error",
+                      result.status().to_string().c_str());
         rows.push_back(row);
         continue;
       }
@@ -156,15 +161,18 @@ std::function<int()> setup_request(CLI::App* app) {
                               {"max_ms", percentile_ms(e2e, 1.0)},
                               {"median_stage_ms", stages}};
     if (args->json) {
-      print_json({{"model", model}, {"address", address}, {"requests", rows}, {"summary", summary}});
+      print_json(
+          {{"model", model}, {"address", address}, {"requests", rows}, {"summary", summary}});
     } else {
-      std::printf("summary: %d requests, %d failed; end-to-end median %.2f ms, p90 %.2f, min %.2f, "
-                  "max %.2f\n",
-                  count, failures, median_ms(e2e), percentile_ms(e2e, 0.9),
-                  percentile_ms(e2e, 0.0), percentile_ms(e2e, 1.0));
+      std::printf(
+          "summary: %d requests, %d failed; end-to-end median %.2f ms, p90 %.2f, min %.2f, "
+          "max %.2f\n",
+          count, failures, median_ms(e2e), percentile_ms(e2e, 0.9), percentile_ms(e2e, 0.0),
+          percentile_ms(e2e, 1.0));
       std::printf("median per stage (ms):");
       for (const auto& [stage, value] : stages.items()) {
-        if (value.get<double>() >= 0.005) std::printf(" %s %.2f", stage.c_str(), value.get<double>());
+        if (value.get<double>() >= 0.005)
+          std::printf(" %s %.2f", stage.c_str(), value.get<double>());
       }
       std::printf("\n");
     }

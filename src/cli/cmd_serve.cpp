@@ -26,8 +26,9 @@ std::function<int()> setup_serve(CLI::App* app) {
   auto args = std::make_shared<Args>();
   app->add_option("--tier", args->options.tier_name, "Tier name (mobile, edge, cloud, ...)")
       ->required();
-  app->add_option("--listen", args->options.listen,
-                  "Address to serve on, repeatable: HOST:PORT (port 0 picks one) or unix:/path.sock")
+  app->add_option(
+         "--listen", args->options.listen,
+         "Address to serve on, repeatable: HOST:PORT (port 0 picks one) or unix:/path.sock")
       ->capture_default_str();
   app->add_option("--threads", args->options.intra_op_threads,
                   "ONNX Runtime intra-op threads (0: ceil of the cgroup CPU quota, else all CPUs)")
@@ -38,8 +39,7 @@ std::function<int()> setup_serve(CLI::App* app) {
   app->add_option("--max-image-mpixels", args->max_image_mpixels,
                   "Largest image (width x height, in 2^20 pixels) a tier agrees to decode")
       ->capture_default_str();
-  app->add_option("--max-rpc-threads", args->options.max_rpc_threads,
-                  "gRPC handler threads")
+  app->add_option("--max-rpc-threads", args->options.max_rpc_threads, "gRPC handler threads")
       ->capture_default_str();
   return [args]() {
     tier::ServeOptions options = args->options;

@@ -51,8 +51,8 @@ RequestBreakdown breakdown_from_parameters(
     h.bytes_in = get_int_param(parameters, timing_key(tier, kBytesIn));
     h.bytes_out = get_int_param(parameters, timing_key(tier, kBytesOut));
     h.bytes_back = get_int_param(parameters, timing_key(tier, kBytesBack));
-    h.other_ns = h.total_ns - h.queue_ns - h.preprocess_ns - h.compute_ns - h.serialize_ns -
-                 h.forward_ns;
+    h.other_ns =
+        h.total_ns - h.queue_ns - h.preprocess_ns - h.compute_ns - h.serialize_ns - h.forward_ns;
     b.hops.push_back(h);
   }
   for (size_t i = 0; i < b.hops.size(); ++i) {
@@ -71,16 +71,26 @@ RequestBreakdown breakdown_from_parameters(
 nlohmann::json breakdown_to_json(const RequestBreakdown& b) {
   nlohmann::json hops = nlohmann::json::array();
   for (const auto& h : b.hops) {
-    hops.push_back({{"tier", h.tier}, {"role", h.role}, {"queue_ns", h.queue_ns},
-                    {"preprocess_ns", h.preprocess_ns}, {"compute_ns", h.compute_ns},
-                    {"serialize_ns", h.serialize_ns}, {"forward_ns", h.forward_ns},
-                    {"total_ns", h.total_ns}, {"other_ns", h.other_ns}, {"bytes_in", h.bytes_in},
-                    {"bytes_out", h.bytes_out}, {"bytes_back", h.bytes_back}});
+    hops.push_back({{"tier", h.tier},
+                    {"role", h.role},
+                    {"queue_ns", h.queue_ns},
+                    {"preprocess_ns", h.preprocess_ns},
+                    {"compute_ns", h.compute_ns},
+                    {"serialize_ns", h.serialize_ns},
+                    {"forward_ns", h.forward_ns},
+                    {"total_ns", h.total_ns},
+                    {"other_ns", h.other_ns},
+                    {"bytes_in", h.bytes_in},
+                    {"bytes_out", h.bytes_out},
+                    {"bytes_back", h.bytes_back}});
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& l : b.links) {
-    links.push_back({{"from", l.from}, {"to", l.to}, {"transfer_ns", l.transfer_ns},
-                     {"bytes_up", l.bytes_up}, {"bytes_down", l.bytes_down}});
+    links.push_back({{"from", l.from},
+                     {"to", l.to},
+                     {"transfer_ns", l.transfer_ns},
+                     {"bytes_up", l.bytes_up},
+                     {"bytes_down", l.bytes_down}});
   }
   return {{"end_to_end_ns", b.end_to_end_ns}, {"hops", hops}, {"links", links}};
 }

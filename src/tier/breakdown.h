@@ -2,10 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "proto/grpc_predict_v2.pb.h"
 
@@ -18,13 +17,13 @@ struct HopBreakdown {
   int64_t queue_ns = 0;
   int64_t preprocess_ns = 0;  // decode + preprocess (first part only)
   int64_t compute_ns = 0;
-  int64_t serialize_ns = 0;   // tensors <-> messages
-  int64_t forward_ns = 0;     // the call to the next hop, emulated link included
-  int64_t total_ns = 0;       // handler entry to response ready
-  int64_t other_ns = 0;       // total minus the parts above (lookups, bookkeeping)
-  int64_t bytes_in = 0;       // request bytes received
-  int64_t bytes_out = 0;      // request bytes sent to the next hop
-  int64_t bytes_back = 0;     // response bytes received from the next hop
+  int64_t serialize_ns = 0;  // tensors <-> messages
+  int64_t forward_ns = 0;    // the call to the next hop, emulated link included
+  int64_t total_ns = 0;      // handler entry to response ready
+  int64_t other_ns = 0;      // total minus the parts above (lookups, bookkeeping)
+  int64_t bytes_in = 0;      // request bytes received
+  int64_t bytes_out = 0;     // request bytes sent to the next hop
+  int64_t bytes_back = 0;    // response bytes received from the next hop
 };
 
 /// One link of the chain, "client" -> first tier, then tier -> tier.
@@ -39,8 +38,9 @@ struct LinkBreakdown {
 };
 
 struct RequestBreakdown {
-  int64_t end_to_end_ns = 0;  // measured by the client, request building and output parsing included
-  std::vector<HopBreakdown> hops;   // first to last tier
+  int64_t end_to_end_ns =
+      0;  // measured by the client, request building and output parsing included
+  std::vector<HopBreakdown> hops;    // first to last tier
   std::vector<LinkBreakdown> links;  // links[i] ends at hops[i]
 
   int64_t sum_ns(int64_t HopBreakdown::*field) const;

@@ -12,12 +12,13 @@ int http2_window_bytes(int64_t max_message_bytes) {
 
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes) {
   grpc::ChannelArguments args;
-  const int cap = static_cast<int>(
-      std::min<int64_t>(max_message_bytes, std::numeric_limits<int>::max()));
+  const int cap =
+      static_cast<int>(std::min<int64_t>(max_message_bytes, std::numeric_limits<int>::max()));
   args.SetMaxReceiveMessageSize(cap);
   args.SetMaxSendMessageSize(cap);
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, http2_window_bytes(max_message_bytes));  // testbed traffic never leaves the host
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+              http2_window_bytes(max_message_bytes));  // testbed traffic never leaves the host
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);

@@ -1,12 +1,12 @@
 /// gRPC glue shared by tier servers and clients: channels, deadlines, status conversion.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "core/status.h"
 

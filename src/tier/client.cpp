@@ -10,7 +10,8 @@ namespace edgetier::tier {
 
 Result<std::unique_ptr<TierClient>> TierClient::connect(const std::string& address,
                                                         const TierClientOptions& options) {
-  if (address.empty()) return invalid_argument("tier address is empty; give HOST:PORT or unix:/path");
+  if (address.empty())
+    return invalid_argument("tier address is empty; give HOST:PORT or unix:/path");
   std::unique_ptr<TierClient> client(new TierClient());
   client->address_ = address;
   client->options_ = options;
@@ -26,8 +27,8 @@ Status TierClient::call_error(const grpc::Status& status, const grpc::ClientCont
   if (!error_origin(context).empty()) return from_grpc_status(status);
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return deadline_exceeded("no answer within " + std::to_string(deadline_ms) +
-                             " ms from the tier at " + address_ + " (or a hop behind it): " +
-                             status.error_message());
+                             " ms from the tier at " + address_ +
+                             " (or a hop behind it): " + status.error_message());
   }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     return unavailable("tier at " + address_ + " is unavailable: " + status.error_message());
@@ -53,8 +54,8 @@ Status TierClient::wait_until_live(int64_t timeout_ms) {
                      std::to_string(timeout_ms) + " ms: " + last);
 }
 
-Result<InferResult> TierClient::infer_image(const std::string& model_name,
-                                            std::string_view encoded, int64_t deadline_ms) {
+Result<InferResult> TierClient::infer_image(const std::string& model_name, std::string_view encoded,
+                                            int64_t deadline_ms) {
   const int64_t start_ns = monotonic_ns();
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
@@ -195,26 +196,26 @@ nlohmann::json tensor_specs_json(
 nlohmann::json health_to_json(const control::HealthResponse& h) {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : h.models()) {
-    models.push_back({{"name", m.name()},
-                      {"version", m.version()},
-                      {"label", m.label()},
-                      {"role", m.role()},
-                      {"part", m.part()},
-                      {"part_index", m.part_index()},
-                      {"takes_image", m.takes_image()},
-                      {"load_ms", m.load_ms()},
-                      {"warmup_ms", m.warmup_ms()},
-                      {"next_hop", m.next_hop()},
-                      {"next_hop_name", m.next_hop_name()},
-                      {"next_hop_state", m.next_hop_state()},
-                      {"next_hop_error", m.next_hop_error()},
-                      {"deadline_ms", m.deadline_ms()},
-                      {"link", {{"rate_mbit", m.link().rate_mbit()},
-                                {"delay_ms", m.link().delay_ms()}}},
-                      {"requests", m.requests()},
-                      {"errors", m.errors()},
-                      {"inputs", tensor_specs_json(m.inputs())},
-                      {"outputs", tensor_specs_json(m.outputs())}});
+    models.push_back(
+        {{"name", m.name()},
+         {"version", m.version()},
+         {"label", m.label()},
+         {"role", m.role()},
+         {"parts", std::vector<std::string>(m.parts().begin(), m.parts().end())},
+         {"part_index", m.part_index()},
+         {"takes_image", m.takes_image()},
+         {"load_ms", m.load_ms()},
+         {"warmup_ms", m.warmup_ms()},
+         {"next_hop", m.next_hop()},
+         {"next_hop_name", m.next_hop_name()},
+         {"next_hop_state", m.next_hop_state()},
+         {"next_hop_error", m.next_hop_error()},
+         {"deadline_ms", m.deadline_ms()},
+         {"link", {{"rate_mbit", m.link().rate_mbit()}, {"delay_ms", m.link().delay_ms()}}},
+         {"requests", m.requests()},
+         {"errors", m.errors()},
+         {"inputs", tensor_specs_json(m.inputs())},
+         {"outputs", tensor_specs_json(m.outputs())}});
   }
   const auto& c = h.cgroup();
   return {{"tier", h.tier()},
@@ -228,12 +229,13 @@ nlohmann::json health_to_json(const control::HealthResponse& h) {
           {"peak_rss_bytes", h.peak_rss_bytes()},
           {"cpu_user_s", h.cpu_user_s()},
           {"cpu_system_s", h.cpu_system_s()},
-          {"cgroup", {{"version", c.version()},
-                      {"cpu_quota_cores", c.cpu_quota_cores()},
-                      {"memory_limit_bytes", c.memory_limit_bytes()},
-                      {"memory_usage_bytes", c.memory_usage_bytes()},
-                      {"cpu_path", c.cpu_path()},
-                      {"memory_path", c.memory_path()}}},
+          {"cgroup",
+           {{"version", c.version()},
+            {"cpu_quota_cores", c.cpu_quota_cores()},
+            {"memory_limit_bytes", c.memory_limit_bytes()},
+            {"memory_usage_bytes", c.memory_usage_bytes()},
+            {"cpu_path", c.cpu_path()},
+            {"memory_path", c.memory_path()}}},
           {"requests", h.requests()},
           {"errors", h.errors()},
           {"listen", std::vector<std::string>(h.listen().begin(), h.listen().end())},

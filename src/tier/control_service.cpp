@@ -15,7 +15,8 @@ namespace {
 
 constexpr int64_t kDefaultProbeTimeoutMs = 300;
 
-grpc::Status own_error(grpc::ServerContext* context, const std::string& tier, const Status& status) {
+grpc::Status own_error(grpc::ServerContext* context, const std::string& tier,
+                       const Status& status) {
   context->AddTrailingMetadata(kErrorOriginKey, tier);
   return grpc::Status(to_grpc_code(status.code()), tier + ": " + status.message());
 }
@@ -84,7 +85,7 @@ grpc::Status ControlService::Health(grpc::ServerContext*, const control::HealthR
     m->set_name(entry->name);
     m->set_version(entry->version);
     m->set_role(entry->role());
-    m->set_part(entry->part_source);
+    for (const auto& source : entry->part_sources) m->add_parts(source);
     m->set_part_index(entry->part_index);
     m->set_takes_image(entry->preprocess.has_value());
     m->set_load_ms(entry->load_ms);

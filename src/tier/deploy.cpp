@@ -26,7 +26,8 @@ std::string TestbedEndpoints::client_address() const {
   return tiers.front().client.empty() ? tiers.front().control : tiers.front().client;
 }
 
-Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state, const std::string& label) {
+Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state,
+                                             const std::string& label) {
   TestbedEndpoints endpoints;
   try {
     if (!state.is_object() || !state.contains("tiers") || !state.at("tiers").is_array()) {
@@ -62,10 +63,12 @@ Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state, const 
 Result<TestbedEndpoints> load_testbed_state(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return not_found("testbed state '" + path + "' not found; is the testbed up (edgetier testbed up)?");
+    return not_found("testbed state '" + path +
+                     "' not found; is the testbed up (edgetier testbed up)?");
   }
   nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
-  if (state.is_discarded()) return invalid_argument("testbed state '" + path + "' is not valid JSON");
+  if (state.is_discarded())
+    return invalid_argument("testbed state '" + path + "' is not valid JSON");
   return parse_testbed_state(state, path);
 }
 
@@ -91,7 +94,8 @@ Result<TestbedEndpoints> endpoints_from_args(const std::vector<std::string>& arg
 
 Status add_link_arg(const std::string& arg, TestbedEndpoints* endpoints) {
   const size_t eq = arg.find('='), colon = arg.find(':', eq == std::string::npos ? 0 : eq);
-  const std::string usage = "--link '" + arg + "': expected FROM=RATE_MBIT:DELAY_MS, e.g. mobile=10:5";
+  const std::string usage =
+      "--link '" + arg + "': expected FROM=RATE_MBIT:DELAY_MS, e.g. mobile=10:5";
   if (eq == std::string::npos || colon == std::string::npos) return invalid_argument(usage);
   try {
     size_t used_rate = 0, used_delay = 0;
@@ -114,11 +118,12 @@ Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
                                            const std::vector<std::string>& tier_args,
                                            const std::vector<std::string>& link_args) {
   if (testbed_state.empty() == tier_args.empty()) {
-    return invalid_argument("give either --testbed STATE.json or --tier NAME=ADDR (repeatable, in "
-                            "chain order: mobile, edge, cloud)");
+    return invalid_argument(
+        "give either --testbed STATE.json or --tier NAME=ADDR (repeatable, in "
+        "chain order: mobile, edge, cloud)");
   }
-  Result<TestbedEndpoints> endpoints = testbed_state.empty() ? endpoints_from_args(tier_args)
-                                                             : load_testbed_state(testbed_state);
+  Result<TestbedEndpoints> endpoints =
+      testbed_state.empty() ? endpoints_from_args(tier_args) : load_testbed_state(testbed_state);
   if (!endpoints.ok()) return endpoints;
   for (const auto& link : link_args) RETURN_IF_ERROR(add_link_arg(link, &*endpoints));
   return endpoints;
@@ -126,7 +131,8 @@ Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
 
 Result<std::vector<size_t>> parse_placement(const std::string& placement,
                                             const std::vector<TierEndpoint>& tiers) {
-  if (placement.empty()) return invalid_argument("placement is empty; expected e.g. M, ME, EC, MEC");
+  if (placement.empty())
+    return invalid_argument("placement is empty; expected e.g. M, ME, EC, MEC");
   std::vector<size_t> indices;
   for (char letter : placement) {
     const char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(letter)));
@@ -148,7 +154,7 @@ Result<std::vector<size_t>> parse_placement(const std::string& placement,
       return invalid_argument("placement '" + placement + "': no tier starts with '" +
                               std::string(1, letter) + "' (tiers: " + names + ")");
     }
-    if (!indices.empty() && found <= indices.back()) {
+    if (!indices.empty() && found < indices.back()) {
       return invalid_argument("placement '" + placement + "' must follow the chain order (" +
                               tiers.front().name + " first): parts flow one way");
     }
@@ -164,7 +170,8 @@ Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model
   std::vector<const onnx::ValueInfoProto*> inputs;
   for (const auto& input : model.graph().input()) {
     bool is_initializer = false;
-    for (const auto& init : model.graph().initializer()) is_initializer |= init.name() == input.name();
+    for (const auto& init : model.graph().initializer())
+      is_initializer |= init.name() == input.name();
     if (!is_initializer) inputs.push_back(&input);
   }
   if (inputs.size() != 1) return std::optional<PreprocessSpec>();
@@ -203,17 +210,21 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
       std::ifstream in(manifest_path);
       nlohmann::json manifest = nlohmann::json::parse(in, nullptr, false);
       if (manifest.is_discarded()) {
-        return invalid_argument("variant manifest '" + manifest_path.string() + "' is not valid JSON");
+        return invalid_argument("variant manifest '" + manifest_path.string() +
+                                "' is not valid JSON");
       }
       try {
         if (manifest.contains("parts") && manifest.at("parts").is_array()) {
           for (const auto& p : manifest.at("parts")) {
             std::string file = p.is_string() ? p.get<std::string>()
                                              : p.value("file", p.value("path", std::string()));
-            if (file.empty()) return invalid_argument(manifest_path.string() + ": a part has no file");
+            if (file.empty())
+              return invalid_argument(manifest_path.string() + ": a part has no file");
             parts.part_paths.push_back((dir / file).string());
           }
         }
+        parts.dynamic_exit =
+            manifest.contains("exit_policy") && !manifest.at("exit_policy").is_null();
         if (manifest.contains("preprocess") && manifest.at("preprocess").is_object()) {
           auto spec = preprocess_from_json(manifest.at("preprocess"));
           if (!spec.ok()) return spec.status().with_context(manifest_path.string());
@@ -234,7 +245,8 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
       parts.part_paths.push_back((dir / "model.onnx").string());
     }
     if (parts.part_paths.empty()) {
-      return not_found("variant '" + path + "' holds no part0.onnx, model.onnx or manifest.json parts");
+      return not_found("variant '" + path +
+                       "' holds no part0.onnx, model.onnx or manifest.json parts");
     }
   } else {
     return not_found("variant '" + path + "' does not exist");
@@ -255,6 +267,11 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     return invalid_argument("placement '" + options.placement + "' names " +
                             std::to_string(hosts.size()) + " tiers but the variant has " +
                             std::to_string(parts.part_paths.size()) + " parts");
+  }
+  if (parts.dynamic_exit) {
+    return unimplemented(
+        "variant has a dynamic early exit policy; tiers run its parts but do not "
+        "take the early exit yet, so deploying it would measure the wrong thing");
   }
   DeployResult result;
   result.model_name = options.model_name.empty() ? parts.name : options.model_name;
@@ -279,20 +296,21 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     request.set_model_version(options.model_version);
     request.set_label(options.label);
     request.set_skip_warmup(options.skip_warmup);
-    const auto part = std::find(hosts.begin(), hosts.end(), k);
-    if (part != hosts.end()) {
-      d.part_index = static_cast<int>(part - hosts.begin());
-      d.part = parts.part_paths[d.part_index];
-      request.set_part_index(d.part_index);
+    for (size_t p = 0; p < hosts.size(); ++p) {
+      if (hosts[p] != k) continue;
+      if (d.part_index < 0) d.part_index = static_cast<int>(p);
+      d.parts.push_back(parts.part_paths[p]);
+      control::PartSource* source = request.add_parts();
       if (options.send_bytes) {
-        ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(d.part));
-        request.set_part_bytes(std::move(bytes));
+        ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(parts.part_paths[p]));
+        source->set_bytes(std::move(bytes));
       } else {
-        request.set_part_path(d.part);
+        source->set_path(parts.part_paths[p]);
       }
-      if (d.part_index == 0 && parts.preprocess) {
-        request.set_preprocess_json(preprocess_to_json(*parts.preprocess).dump());
-      }
+    }
+    if (d.part_index >= 0) request.set_part_index(d.part_index);
+    if (d.part_index == 0 && parts.preprocess) {
+      request.set_preprocess_json(preprocess_to_json(*parts.preprocess).dump());
     }
     if (k < last) {
       const TierEndpoint& next = endpoints.tiers[k + 1];
@@ -328,12 +346,18 @@ Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name
 nlohmann::json deploy_result_to_json(const DeployResult& result) {
   nlohmann::json tiers = nlohmann::json::array();
   for (const auto& d : result.tiers) {
-    tiers.push_back({{"tier", d.tier}, {"role", d.role}, {"part_index", d.part_index},
-                     {"part", d.part}, {"next_hop", d.next_hop}, {"load_ms", d.load_ms},
+    tiers.push_back({{"tier", d.tier},
+                     {"role", d.role},
+                     {"part_index", d.part_index},
+                     {"parts", d.parts},
+                     {"next_hop", d.next_hop},
+                     {"load_ms", d.load_ms},
                      {"warmup_ms", d.warmup_ms}});
   }
-  return {{"model", result.model_name}, {"placement", result.placement},
-          {"entry", result.entry_address}, {"tiers", tiers}};
+  return {{"model", result.model_name},
+          {"placement", result.placement},
+          {"entry", result.entry_address},
+          {"tiers", tiers}};
 }
 
 }  // namespace edgetier::tier

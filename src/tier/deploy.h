@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "runtime/preprocess.h"
@@ -51,15 +50,17 @@ Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
                                            const std::vector<std::string>& tier_args,
                                            const std::vector<std::string>& link_args);
 
-/// Indices into `tiers` of the placement's letters (the first letter of each tier name), e.g.
-/// "MC" -> {0, 2}. Letters must name distinct tiers in chain order.
+/// Indices into `tiers` of the placement's letters (the first letter of each tier name), one
+/// per part, e.g. "MC" -> {0, 2}. Letters follow the chain order; a repeated letter puts
+/// consecutive parts on the same tier ("MME": parts 0 and 1 on mobile, part 2 on edge).
 Result<std::vector<size_t>> parse_placement(const std::string& placement,
                                             const std::vector<TierEndpoint>& tiers);
 
 struct VariantParts {
-  std::string name;                        // the directory's name
-  std::vector<std::string> part_paths;     // absolute, in execution order
+  std::string name;                          // the directory's name
+  std::vector<std::string> part_paths;       // absolute, in execution order
   std::optional<PreprocessSpec> preprocess;  // of the first part; none: it takes tensors
+  bool dynamic_exit = false;  // the manifest has an exit policy (not deployable on tiers yet)
 };
 
 /// Reads a variant directory (part0.onnx, part1.onnx, ... and optional manifest.json with
@@ -72,19 +73,19 @@ Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model
 struct DeployOptions {
   std::string model_name;  // empty: the variant's name
   std::string model_version;
-  std::string placement;   // ME, EC, MC, MEC, M, E, C
-  std::string label;       // e.g. the strategy name, shown by health
+  std::string placement;  // ME, EC, MC, MEC, M, E, C
+  std::string label;      // e.g. the strategy name, shown by health
   int64_t forward_deadline_ms = 30000;
-  bool send_bytes = false;   // send part bytes instead of paths (tiers without the files)
+  bool send_bytes = false;  // send part bytes instead of paths (tiers without the files)
   bool skip_warmup = false;
   int64_t control_deadline_ms = 120000;
 };
 
 struct TierDeployment {
   std::string tier;
-  std::string role;  // compute, relay, or "unused" (after the last part; entry removed)
-  int part_index = -1;
-  std::string part;
+  std::string role;     // compute, relay, or "unused" (after the last part; entry removed)
+  int part_index = -1;  // the first part this tier runs
+  std::vector<std::string> parts;
   std::string next_hop;
   double load_ms = 0;
   double warmup_ms = 0;

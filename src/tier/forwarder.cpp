@@ -61,12 +61,17 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
       return from_grpc_status(status);  // the hop answered: pass its error through
     }
     const bool timed_out = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    // Only the hop's own deadline says something about the hop; running out of the caller's
+    // time budget does not make the next hop dead.
+    const bool own_deadline = deadline < caller_deadline;
     const std::string message =
-        describe() + (timed_out ? " did not answer before the deadline (" +
-                                      std::to_string(target_.deadline_ms) + " ms or the caller's)"
-                                : " is unavailable") +
+        describe() +
+        (timed_out ? (own_deadline
+                          ? " did not answer within " + std::to_string(target_.deadline_ms) + " ms"
+                          : " did not answer before the request's deadline")
+                   : " is unavailable") +
         ": " + status.error_message();
-    record(false, message);
+    if (!timed_out || own_deadline) record(false, message);
     return Status(timed_out ? StatusCode::kDeadlineExceeded : StatusCode::kUnavailable, message);
   }
   record(true, "");
@@ -78,7 +83,8 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
 }
 
 Result<inference::ModelMetadataResponse> Forwarder::metadata(
-    const inference::ModelMetadataRequest& request, std::chrono::system_clock::time_point deadline) {
+    const inference::ModelMetadataRequest& request,
+    std::chrono::system_clock::time_point deadline) {
   grpc::ClientContext context;
   context.set_deadline(deadline);
   inference::ModelMetadataResponse response;

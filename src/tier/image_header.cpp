@@ -32,7 +32,8 @@ Result<ImageHeader> read_jpeg(std::string_view s) {
       continue;
     }
     const uint32_t length = big_endian(s, pos + 2, 2);
-    if (length < 2) return invalid_argument("JPEG: bad segment length at byte " + std::to_string(pos));
+    if (length < 2)
+      return invalid_argument("JPEG: bad segment length at byte " + std::to_string(pos));
     if (is_start_of_frame(marker)) {
       if (pos + 9 > s.size() || length < 7) return invalid_argument("JPEG: truncated frame header");
       ImageHeader h{"jpeg", big_endian(s, pos + 7, 2), big_endian(s, pos + 5, 2)};
@@ -45,7 +46,8 @@ Result<ImageHeader> read_jpeg(std::string_view s) {
 
 Result<ImageHeader> read_png(std::string_view s) {
   // 8-byte signature, then the IHDR chunk: length, "IHDR", width, height (big-endian).
-  if (s.size() < 24 || s.substr(12, 4) != "IHDR") return invalid_argument("PNG: missing IHDR header");
+  if (s.size() < 24 || s.substr(12, 4) != "IHDR")
+    return invalid_argument("PNG: missing IHDR header");
   return ImageHeader{"png", big_endian(s, 16, 4), big_endian(s, 20, 4)};
 }
 

@@ -28,7 +28,8 @@ grpc::Status InferenceService::fail(grpc::ServerContext* context, const Status& 
   const std::string& tier = state_.options.tier_name;
   context->AddTrailingMetadata(kErrorOriginKey, origin.empty() ? tier : origin);
   // Errors this tier produced start with its name; downstream ones already name theirs.
-  if (origin.empty()) return grpc::Status(to_grpc_code(status.code()), tier + ": " + status.message());
+  if (origin.empty())
+    return grpc::Status(to_grpc_code(status.code()), tier + ": " + status.message());
   return to_grpc_status(status);
 }
 
@@ -121,7 +122,8 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
     std::vector<Tensor> inputs;
     if (e.preprocess) {
       Stopwatch pre;
-      ASSIGN_OR_RETURN(std::string_view image, image_from_request(request, e.preprocess->input_name));
+      ASSIGN_OR_RETURN(std::string_view image,
+                       image_from_request(request, e.preprocess->input_name));
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
       if (header.width <= 0 || header.height <= 0 ||
           header.width > state_.options.max_image_pixels / header.height) {
@@ -134,26 +136,27 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
       times->preprocess_ns = pre.elapsed_ns();
     } else {
       Stopwatch unpack;
-      ASSIGN_OR_RETURN(inputs, tensors_from_request(request, e.session->inputs()));
+      ASSIGN_OR_RETURN(inputs, tensors_from_request(request, e.segment->inputs()));
       times->serialize_ns += unpack.elapsed_ns();
     }
-    // Only the last part honours requested outputs; earlier parts must hand on everything.
+    // Only the last tier honours requested outputs; earlier ones must hand on everything.
     std::vector<std::string> wanted;
     if (!e.forwarder) {
       std::vector<std::string> names;
-      for (const auto& info : e.session->outputs()) names.push_back(info.name);
+      for (const auto& info : e.segment->outputs()) names.push_back(info.name);
       for (const auto& requested : request.outputs()) {
         if (std::find(names.begin(), names.end(), requested.name()) == names.end()) {
           return invalid_argument("requested output '" + requested.name().substr(0, 256) +
                                   "' does not exist; did you mean '" +
                                   nearest_name(requested.name().substr(0, 256), names) + "'?");
         }
+        if (std::find(wanted.begin(), wanted.end(), requested.name()) != wanted.end()) {
+          return invalid_argument("output '" + requested.name() + "' is requested twice");
+        }
         wanted.push_back(requested.name());
       }
     }
-    Stopwatch run;
-    ASSIGN_OR_RETURN(outputs, e.session->run(inputs, wanted));
-    times->compute_ns = run.elapsed_ns();
+    ASSIGN_OR_RETURN(outputs, e.segment->run(std::move(inputs), wanted, &times->compute_ns));
   }
 
   Stopwatch pack;

@@ -21,7 +21,8 @@ Result<ReadyLine> parse_ready_line(const std::string& line) {
   std::istringstream in(line);
   std::string word;
   if (!(in >> word) || word != "READY") {
-    return invalid_argument("expected a line starting with READY, got '" + line.substr(0, 200) + "'");
+    return invalid_argument("expected a line starting with READY, got '" + line.substr(0, 200) +
+                            "'");
   }
   ReadyLine ready;
   while (in >> word) {
@@ -39,7 +40,8 @@ Result<ReadyLine> parse_ready_line(const std::string& line) {
       }
     }
   }
-  if (ready.listen.empty()) return invalid_argument("READY line lists no addresses: '" + line + "'");
+  if (ready.listen.empty())
+    return invalid_argument("READY line lists no addresses: '" + line + "'");
   return ready;
 }
 
@@ -47,8 +49,8 @@ Result<std::unique_ptr<LocalTier>> LocalTier::start(const LocalTierOptions& opti
   if (access(options.binary.c_str(), X_OK) != 0) {
     return not_found("edgetier binary '" + options.binary + "' is not executable");
   }
-  std::vector<std::string> args = {options.binary, "serve", "--tier", options.tier, "--threads",
-                                   std::to_string(options.threads)};
+  std::vector<std::string> args = {options.binary, "serve",     "--tier",
+                                   options.tier,   "--threads", std::to_string(options.threads)};
   for (const auto& address : options.listen) {
     args.push_back("--listen");
     args.push_back(address);
@@ -59,7 +61,8 @@ Result<std::unique_ptr<LocalTier>> LocalTier::start(const LocalTierOptions& opti
   argv.push_back(nullptr);
 
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return internal_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return internal_error(std::string("pipe: ") + std::strerror(errno));
   int log_fd = -1;
   if (!options.log_path.empty()) {
     log_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -105,7 +108,8 @@ Result<std::unique_ptr<LocalTier>> LocalTier::start(const LocalTierOptions& opti
     }
     pollfd p{tier->stdout_fd_, POLLIN, 0};
     const int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left_ms, 200)));
-    if (n < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
+    if (n < 0 && errno != EINTR)
+      return internal_error(std::string("poll: ") + std::strerror(errno));
     if (n <= 0) continue;
     char buffer[512];
     const ssize_t got = read(tier->stdout_fd_, buffer, sizeof(buffer));

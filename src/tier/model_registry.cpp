@@ -42,14 +42,14 @@ Status check_link(const control::LinkEmulation& link) {
   return ok_status();
 }
 
-// The part that decodes images must take exactly the tensor the preprocessing produces.
-Status check_preprocess(const OrtSession& session, const PreprocessSpec& spec,
+// The segment that decodes images must take exactly the tensor the preprocessing produces.
+Status check_preprocess(const Segment& segment, const PreprocessSpec& spec,
                         const std::string& model) {
-  if (session.inputs().size() != 1) {
-    return invalid_argument("LoadModel '" + model + "': a part that takes the image must have one " +
-                            "input, this one has " + std::to_string(session.inputs().size()));
+  if (segment.inputs().size() != 1) {
+    return invalid_argument("LoadModel '" + model + "': parts that take the image must need one " +
+                            "input tensor, these need " + std::to_string(segment.inputs().size()));
   }
-  const TensorInfo& in = session.inputs()[0];
+  const TensorInfo& in = segment.inputs()[0];
   if (in.name != spec.input_name) {
     return invalid_argument("LoadModel '" + model + "': preprocess input_name '" + spec.input_name +
                             "' is not the part's input; did you mean '" + in.name + "'?");
@@ -73,16 +73,17 @@ Status check_preprocess(const OrtSession& session, const PreprocessSpec& spec,
 }
 
 // One zero-filled run so the first request does not pay for arena growth and kernel setup.
-Result<double> warm_up(OrtSession& session) {
+Result<double> warm_up(Segment& segment) {
   std::vector<Tensor> inputs;
-  for (const TensorInfo& info : session.inputs()) {
+  for (const TensorInfo& info : segment.inputs()) {
     if (dtype_size_bytes(info.dtype) == 0) return 0.0;  // cannot synthesise; skip
     std::vector<int64_t> shape = info.shape;
     for (int64_t& d : shape) d = d < 0 ? 1 : d;
     inputs.push_back(Tensor::zeros(info.name, info.dtype, shape));
   }
   Stopwatch watch;
-  auto outputs = session.run(inputs);
+  int64_t compute_ns = 0;
+  auto outputs = segment.run(std::move(inputs), {}, &compute_ns);
   if (!outputs.ok()) return outputs.status().with_context("warm-up run");
   return watch.elapsed_ms();
 }
@@ -97,16 +98,16 @@ std::vector<control::TensorSpec> entry_inputs(const ModelEntry& entry) {
     image.set_datatype("BYTES");
     image.add_shape(1);
     specs.push_back(image);
-  } else if (entry.session) {
-    for (const auto& info : entry.session->inputs()) specs.push_back(spec_of(info));
+  } else if (entry.segment) {
+    for (const auto& info : entry.segment->inputs()) specs.push_back(spec_of(info));
   }
   return specs;
 }
 
 std::vector<control::TensorSpec> entry_outputs(const ModelEntry& entry) {
   std::vector<control::TensorSpec> specs;
-  if (entry.session) {
-    for (const auto& info : entry.session->outputs()) specs.push_back(spec_of(info));
+  if (entry.segment) {
+    for (const auto& info : entry.segment->outputs()) specs.push_back(spec_of(info));
   }
   return specs;
 }
@@ -118,13 +119,14 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
   if (request.deadline_ms() < 0) {
     return invalid_argument("LoadModel '" + name + "': deadline_ms must be >= 0");
   }
-  const bool has_part = request.part_case() != control::LoadModelRequest::PART_NOT_SET;
+  const bool has_part = request.parts_size() > 0;
   if (!has_part && request.next_hop().empty()) {
-    return invalid_argument("LoadModel '" + name + "': give a part (part_path or part_bytes), " +
+    return invalid_argument("LoadModel '" + name + "': give parts (a path or bytes each), " +
                             "or a next_hop for a relay entry");
   }
-  if (!has_part && !request.preprocess_json().empty()) {
-    return invalid_argument("LoadModel '" + name + "': preprocess_json needs a part to feed");
+  if (!has_part && (!request.preprocess_json().empty() || request.forward_tensors_size() > 0)) {
+    return invalid_argument("LoadModel '" + name + "': preprocess_json and forward_tensors need " +
+                            "parts to go with");
   }
 
   auto entry = std::make_shared<ModelEntry>();
@@ -145,21 +147,36 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     SessionOptions session_options;
     session_options.intra_op_threads = options_.intra_op_threads;
     session_options.inter_op_threads = 1;
-    Result<std::unique_ptr<OrtSession>> session = internal_error("unreachable");
-    if (request.part_case() == control::LoadModelRequest::kPartPath) {
-      entry->part_source = request.part_path();
-      session = OrtSession::from_file(request.part_path(), session_options);
-    } else {
-      entry->part_source = "<bytes>";
-      session = OrtSession::from_bytes(request.part_bytes(), session_options,
-                                       "part bytes of '" + name + "'");
+    std::vector<std::unique_ptr<OrtSession>> sessions;
+    for (int k = 0; k < request.parts_size(); ++k) {
+      const control::PartSource& part = request.parts(k);
+      Result<std::unique_ptr<OrtSession>> session = internal_error("unreachable");
+      if (part.source_case() == control::PartSource::kPath) {
+        entry->part_sources.push_back(part.path());
+        session = OrtSession::from_file(part.path(), session_options);
+      } else if (part.source_case() == control::PartSource::kBytes) {
+        entry->part_sources.push_back("<bytes>");
+        session = OrtSession::from_bytes(part.bytes(), session_options,
+                                         "part " + std::to_string(k) + " bytes of '" + name + "'");
+      } else {
+        return invalid_argument("LoadModel '" + name + "': part " + std::to_string(k) +
+                                " has neither a path nor bytes");
+      }
+      if (!session.ok()) return session.status().with_context("LoadModel '" + name + "'");
+      sessions.push_back(std::move(session).value());
     }
-    if (!session.ok()) return session.status().with_context("LoadModel '" + name + "'");
-    entry->session = std::move(session).value();
-    entry->load_ms = ns_to_ms(entry->session->load_ns());
-    if (entry->preprocess) RETURN_IF_ERROR(check_preprocess(*entry->session, *entry->preprocess, name));
+    auto segment = Segment::create(std::move(sessions),
+                                   std::vector<std::string>(request.forward_tensors().begin(),
+                                                            request.forward_tensors().end()),
+                                   "LoadModel '" + name + "'");
+    if (!segment.ok()) return segment.status();
+    entry->segment = std::make_unique<Segment>(std::move(segment).value());
+    entry->load_ms = ns_to_ms(entry->segment->load_ns());
+    if (entry->preprocess) {
+      RETURN_IF_ERROR(check_preprocess(*entry->segment, *entry->preprocess, name));
+    }
     if (!request.skip_warmup()) {
-      auto warm = warm_up(*entry->session);
+      auto warm = warm_up(*entry->segment);
       if (!warm.ok()) return warm.status().with_context("LoadModel '" + name + "'");
       entry->warmup_ms = *warm;
     }
@@ -186,10 +203,12 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     response.set_replaced(models_.count(name) > 0);
     models_[name] = entry;
   }
+  std::string sources;
+  for (const auto& source : entry->part_sources) sources += (sources.empty() ? "" : ", ") + source;
   LOG_INFO << options_.tier_name << ": loaded '" << name << "' as " << entry->role()
-           << (entry->part_source.empty() ? "" : " from " + entry->part_source)
-           << (entry->forwarder ? " -> " + request.next_hop() : std::string(""))
-           << " (load " << entry->load_ms << " ms, warm-up " << entry->warmup_ms << " ms)";
+           << (sources.empty() ? "" : " from " + sources)
+           << (entry->forwarder ? " -> " + request.next_hop() : std::string("")) << " (load "
+           << entry->load_ms << " ms, warm-up " << entry->warmup_ms << " ms)";
   return response;
 }
 

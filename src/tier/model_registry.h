@@ -13,9 +13,9 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "proto/edgetier_control.pb.h"
-#include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
 #include "tier/forwarder.h"
+#include "tier/segment.h"
 
 namespace edgetier::tier {
 
@@ -25,17 +25,17 @@ struct ModelEntry {
   std::string name;
   std::string version;
   std::string label;
-  std::string part_source;  // the part's path, "<bytes>", or "" for a relay
+  std::vector<std::string> part_sources;  // each part's path or "<bytes>"; empty for a relay
   int part_index = 0;
-  std::unique_ptr<OrtSession> session;     // null: relay entry
-  std::optional<PreprocessSpec> preprocess;  // set: the part takes the encoded image
-  std::unique_ptr<Forwarder> forwarder;    // null: this tier answers
+  std::unique_ptr<Segment> segment;          // null: relay entry
+  std::optional<PreprocessSpec> preprocess;  // set: the first part takes the encoded image
+  std::unique_ptr<Forwarder> forwarder;      // null: this tier answers
   double load_ms = 0;
   double warmup_ms = 0;
   std::atomic<int64_t> requests{0};
   std::atomic<int64_t> errors{0};
 
-  bool is_relay() const { return session == nullptr; }
+  bool is_relay() const { return segment == nullptr; }
   std::string role() const { return is_relay() ? "relay" : "compute"; }
 };
 

@@ -24,7 +24,8 @@ constexpr DatatypeName kDatatypes[] = {
 
 // Typed (non-raw) contents as bytes; returns the number of elements found for the dtype.
 template <typename Src, typename Dst>
-void append_converted(const google::protobuf::RepeatedField<Src>& values, std::vector<uint8_t>* out) {
+void append_converted(const google::protobuf::RepeatedField<Src>& values,
+                      std::vector<uint8_t>* out) {
   const size_t offset = out->size();
   out->resize(offset + values.size() * sizeof(Dst));
   auto* dst = reinterpret_cast<Dst*>(out->data() + offset);
@@ -47,25 +48,32 @@ Result<std::vector<uint8_t>> typed_contents(const inference::InferTensorContents
       count = contents.int_contents_size();
       if (count != num_elements) break;
       if (dtype == DType::kInt8) append_converted<int32_t, int8_t>(contents.int_contents(), &data);
-      if (dtype == DType::kInt16) append_converted<int32_t, int16_t>(contents.int_contents(), &data);
-      if (dtype == DType::kInt32) append_converted<int32_t, int32_t>(contents.int_contents(), &data);
+      if (dtype == DType::kInt16)
+        append_converted<int32_t, int16_t>(contents.int_contents(), &data);
+      if (dtype == DType::kInt32)
+        append_converted<int32_t, int32_t>(contents.int_contents(), &data);
       break;
     case DType::kInt64:
       count = contents.int64_contents_size();
-      if (count == num_elements) append_converted<int64_t, int64_t>(contents.int64_contents(), &data);
+      if (count == num_elements)
+        append_converted<int64_t, int64_t>(contents.int64_contents(), &data);
       break;
     case DType::kUInt8:
     case DType::kUInt16:
     case DType::kUInt32:
       count = contents.uint_contents_size();
       if (count != num_elements) break;
-      if (dtype == DType::kUInt8) append_converted<uint32_t, uint8_t>(contents.uint_contents(), &data);
-      if (dtype == DType::kUInt16) append_converted<uint32_t, uint16_t>(contents.uint_contents(), &data);
-      if (dtype == DType::kUInt32) append_converted<uint32_t, uint32_t>(contents.uint_contents(), &data);
+      if (dtype == DType::kUInt8)
+        append_converted<uint32_t, uint8_t>(contents.uint_contents(), &data);
+      if (dtype == DType::kUInt16)
+        append_converted<uint32_t, uint16_t>(contents.uint_contents(), &data);
+      if (dtype == DType::kUInt32)
+        append_converted<uint32_t, uint32_t>(contents.uint_contents(), &data);
       break;
     case DType::kUInt64:
       count = contents.uint64_contents_size();
-      if (count == num_elements) append_converted<uint64_t, uint64_t>(contents.uint64_contents(), &data);
+      if (count == num_elements)
+        append_converted<uint64_t, uint64_t>(contents.uint64_contents(), &data);
       break;
     case DType::kFloat32:
       count = contents.fp32_contents_size();
@@ -118,7 +126,8 @@ std::string pack_bytes(const std::vector<std::string_view>& elements) {
   for (auto e : elements) {
     const auto n = static_cast<uint32_t>(e.size());
     const char prefix[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                            static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+                            static_cast<char>((n >> 16) & 0xff),
+                            static_cast<char>((n >> 24) & 0xff)};
     out.append(prefix, 4);
     out.append(e.data(), e.size());
   }
@@ -135,8 +144,8 @@ Result<std::vector<std::string_view>> unpack_bytes(std::string_view raw, int64_t
                               "prefix at byte " + std::to_string(pos));
     }
     const auto* p = reinterpret_cast<const uint8_t*>(raw.data() + pos);
-    const uint64_t n = uint64_t{p[0]} | uint64_t{p[1]} << 8 | uint64_t{p[2]} << 16 |
-                       uint64_t{p[3]} << 24;
+    const uint64_t n =
+        uint64_t{p[0]} | uint64_t{p[1]} << 8 | uint64_t{p[2]} << 16 | uint64_t{p[3]} << 24;
     pos += 4;
     if (n > raw.size() - pos) {
       return invalid_argument("BYTES tensor '" + std::string(tensor_name) + "': element " +
@@ -343,9 +352,9 @@ Result<std::vector<Tensor>> tensors_from_response(const inference::ModelInferRes
     t.name = output.name();
     ASSIGN_OR_RETURN(t.dtype, dtype_from_kserve(output.datatype()));
     t.shape = shape_of(output.shape());
-    ASSIGN_OR_RETURN(int64_t elements,
-                     checked_num_elements(t.shape, std::numeric_limits<int64_t>::max() / 16,
-                                          t.name));
+    ASSIGN_OR_RETURN(
+        int64_t elements,
+        checked_num_elements(t.shape, std::numeric_limits<int64_t>::max() / 16, t.name));
     if (dtype_size_bytes(t.dtype) == 0) {
       return unimplemented("output '" + t.name + "': datatype " + output.datatype() +
                            " is not supported");

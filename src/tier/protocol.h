@@ -63,10 +63,10 @@ inline constexpr std::string_view kComputeNs = "compute_ns";
 inline constexpr std::string_view kSerializeNs = "serialize_ns";
 inline constexpr std::string_view kForwardNs = "forward_ns";
 inline constexpr std::string_view kTotalNs = "total_ns";
-inline constexpr std::string_view kBytesIn = "bytes_in";        // request bytes received
-inline constexpr std::string_view kBytesOut = "bytes_out";      // request bytes forwarded
-inline constexpr std::string_view kBytesBack = "bytes_back";    // response bytes from next hop
-inline constexpr std::string_view kRole = "role";               // "compute" or "relay"
+inline constexpr std::string_view kBytesIn = "bytes_in";      // request bytes received
+inline constexpr std::string_view kBytesOut = "bytes_out";    // request bytes forwarded
+inline constexpr std::string_view kBytesBack = "bytes_back";  // response bytes from next hop
+inline constexpr std::string_view kRole = "role";             // "compute" or "relay"
 
 std::string timing_key(std::string_view tier, std::string_view field);
 void set_int_param(google::protobuf::Map<std::string, inference::InferParameter>* params,

@@ -29,7 +29,8 @@ std::string with_port(const std::string& address, int port) {
 
 Status check_address(const std::string& address) {
   if (is_unix(address)) {
-    if (address.size() <= 5) return invalid_argument("listen address '" + address + "' has no path");
+    if (address.size() <= 5)
+      return invalid_argument("listen address '" + address + "' has no path");
     return ok_status();
   }
   const size_t colon = address.rfind(':');
@@ -55,7 +56,8 @@ Status check_tier_name(const std::string& name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_';
     if (!ok) {
-      return invalid_argument("tier name '" + name + "' may only hold letters, digits, '-' and '_'");
+      return invalid_argument("tier name '" + name +
+                              "' may only hold letters, digits, '-' and '_'");
     }
   }
   return ok_status();

@@ -12,7 +12,8 @@ namespace edgetier::tier {
 int64_t LinkShaper::ideal_ns(int64_t bytes) const {
   int64_t ns = 0;
   if (spec_.rate_mbit > 0) {
-    ns += static_cast<int64_t>(std::llround(static_cast<double>(bytes) * 8.0 * 1e3 / spec_.rate_mbit));
+    ns += static_cast<int64_t>(
+        std::llround(static_cast<double>(bytes) * 8.0 * 1e3 / spec_.rate_mbit));
   }
   if (spec_.delay_ms > 0) ns += static_cast<int64_t>(std::llround(spec_.delay_ms * 1e6));
   return ns;
@@ -29,7 +30,8 @@ Result<int64_t> LinkShaper::transmit(Direction direction, int64_t bytes,
     const int64_t begin = std::max(start_ns, next_free);
     int64_t leave = begin;
     if (spec_.rate_mbit > 0) {
-      leave += static_cast<int64_t>(std::llround(static_cast<double>(bytes) * 8.0 * 1e3 / spec_.rate_mbit));
+      leave += static_cast<int64_t>(
+          std::llround(static_cast<double>(bytes) * 8.0 * 1e3 / spec_.rate_mbit));
     }
     next_free = leave;
     arrive_ns = leave + static_cast<int64_t>(std::llround(std::max(spec_.delay_ms, 0.0) * 1e6));

@@ -33,9 +33,9 @@ int64_t status_kb(const std::string& path, const std::string& key) {
 }
 
 struct Mount {
-  std::string root;         // the hierarchy's subtree that is mounted
+  std::string root;  // the hierarchy's subtree that is mounted
   std::string mountpoint;
-  std::string fstype;       // cgroup or cgroup2
+  std::string fstype;  // cgroup or cgroup2
   std::string super_options;
 };
 
@@ -144,8 +144,9 @@ CgroupLimits read_cgroup_limits() {
           std::string quota, period;
           fields >> quota >> period;
           if (quota != "max") {
-            const double cores = static_cast<double>(parse_int(quota, 0)) /
-                                 static_cast<double>(std::max<int64_t>(parse_int(period, 100000), 1));
+            const double cores =
+                static_cast<double>(parse_int(quota, 0)) /
+                static_cast<double>(std::max<int64_t>(parse_int(period, 100000), 1));
             if (cores > 0 && (limits.cpu_quota_cores <= 0 || cores < limits.cpu_quota_cores)) {
               limits.cpu_quota_cores = cores;
               limits.cpu_path = d;
@@ -202,7 +203,8 @@ CgroupLimits read_cgroup_limits() {
         }
       });
       std::string usage;
-      if (limits.memory_usage_bytes < 0 && read_first_line(dir + "/memory.usage_in_bytes", &usage)) {
+      if (limits.memory_usage_bytes < 0 &&
+          read_first_line(dir + "/memory.usage_in_bytes", &usage)) {
         limits.memory_usage_bytes = parse_int(usage, -1);
       }
     }

@@ -25,7 +25,7 @@ struct CgroupLimits {
   double cpu_quota_cores = 0;      // <= 0: unlimited
   int64_t memory_limit_bytes = 0;  // <= 0: unlimited
   int64_t memory_usage_bytes = -1;
-  std::string cpu_path;            // the cgroup directories the values came from
+  std::string cpu_path;  // the cgroup directories the values came from
   std::string memory_path;
 };
 

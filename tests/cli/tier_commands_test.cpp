@@ -21,8 +21,9 @@ TEST(TierCli, DeployThenRequestPrintsBreakdowns) {
   tier_test::save_parts(tier_test::split_chain(2), variant);
   // A state file in the testbed's format.
   const nlohmann::json state = {
-      {"tiers", {{{"name", "mobile"}, {"control", mobile->address()}, {"listen", mobile->address()}},
-                 {{"name", "edge"}, {"control", edge->address()}, {"listen", edge->address()}}}}};
+      {"tiers",
+       {{{"name", "mobile"}, {"control", mobile->address()}, {"listen", mobile->address()}},
+        {{"name", "edge"}, {"control", edge->address()}, {"listen", edge->address()}}}}};
   write_file(dir.file("state.json"), state.dump());
 
   auto deployed = run_edgetier("deploy " + variant + " --placement ME --testbed " +
@@ -57,11 +58,12 @@ TEST(TierCli, DeployThenRequestPrintsBreakdowns) {
 
 TEST(TierCli, ErrorsAreOneLine) {
   TempDir dir;
-  auto deploy = run_edgetier("deploy " + dir.file("nope") + " --placement M --tier mobile=unix:" +
-                             dir.file("none.sock"));
+  auto deploy = run_edgetier("deploy " + dir.file("nope") +
+                             " --placement M --tier mobile=unix:" + dir.file("none.sock"));
   EXPECT_NE(deploy.exit_code, 0);
   EXPECT_NE(deploy.err.find("does not exist"), std::string::npos) << deploy.err;
-  auto request = run_edgetier("request " + dir.file("x.jpg") + " --to unix:" + dir.file("none.sock"));
+  auto request =
+      run_edgetier("request " + dir.file("x.jpg") + " --to unix:" + dir.file("none.sock"));
   EXPECT_NE(request.exit_code, 0);
   EXPECT_EQ(std::count(request.err.begin(), request.err.end(), '\n'), 1) << request.err;
   auto serve = run_edgetier("serve --tier mobile --listen nonsense");

@@ -28,13 +28,13 @@ TEST(Breakdown, LinksAreSenderCallMinusReceiverTotal) {
   ASSERT_EQ(b.hops.size(), 2u);
   ASSERT_EQ(b.links.size(), 2u);
   EXPECT_EQ(b.links[0].from, "client");
-  EXPECT_EQ(b.links[0].transfer_ns, 80);   // 500 - 420
+  EXPECT_EQ(b.links[0].transfer_ns, 80);  // 500 - 420
   EXPECT_EQ(b.links[0].bytes_up, 1000);
   EXPECT_EQ(b.links[1].from, "mobile");
-  EXPECT_EQ(b.links[1].transfer_ns, 50);   // 300 - 250
+  EXPECT_EQ(b.links[1].transfer_ns, 50);  // 300 - 250
   EXPECT_EQ(b.links[1].bytes_up, 4000);
   EXPECT_EQ(b.links[1].bytes_down, 60);
-  EXPECT_EQ(b.hops[0].other_ns, 5);        // 420 - 10 - 100 - 5 - 300
+  EXPECT_EQ(b.hops[0].other_ns, 5);  // 420 - 10 - 100 - 5 - 300
   EXPECT_EQ(b.accounted_ns(), 10 + 100 + 5 + 200 + 80 + 50);
   EXPECT_LE(b.accounted_ns(), b.end_to_end_ns);
   const auto j = breakdown_to_json(b);

@@ -21,13 +21,14 @@ TEST(Deploy, ParsesPlacements) {
   EXPECT_EQ(*parse_placement("C", tiers), (std::vector<size_t>{2}));
   EXPECT_EQ(*parse_placement("MC", tiers), (std::vector<size_t>{0, 2}));
   EXPECT_EQ(*parse_placement("mec", tiers), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(*parse_placement("MME", tiers), (std::vector<size_t>{0, 0, 1}));
 }
 
 TEST(Deploy, RejectsBadPlacements) {
   const auto tiers = three_tiers();
   EXPECT_FALSE(parse_placement("", tiers).ok());
-  EXPECT_FALSE(parse_placement("EM", tiers).ok());   // against the chain
-  EXPECT_FALSE(parse_placement("MM", tiers).ok());
+  EXPECT_FALSE(parse_placement("EM", tiers).ok());  // against the chain
+  EXPECT_FALSE(parse_placement("MEM", tiers).ok());
   auto unknown = parse_placement("MX", tiers);
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("no tier starts with 'X'"), std::string::npos);
@@ -35,11 +36,16 @@ TEST(Deploy, RejectsBadPlacements) {
 
 TEST(Deploy, ParsesTestbedState) {
   const nlohmann::json state = {
-      {"tiers", {{{"name", "mobile"}, {"control", "unix:/run/m.sock"}, {"listen", "10.77.1.2:8001"}},
-                 {{"name", "edge"}, {"control", "unix:/run/e.sock"}, {"listen", "10.77.2.2:8001"}}}},
-      {"links", {{{"from", "mobile"}, {"to", "edge"}, {"rate_mbit", 10}, {"delay_ms", 5},
-                  {"userspace", true}},
-                 {{"from", "client"}, {"to", "mobile"}, {"rate_mbit", 50}}}}};
+      {"tiers",
+       {{{"name", "mobile"}, {"control", "unix:/run/m.sock"}, {"listen", "10.77.1.2:8001"}},
+        {{"name", "edge"}, {"control", "unix:/run/e.sock"}, {"listen", "10.77.2.2:8001"}}}},
+      {"links",
+       {{{"from", "mobile"},
+         {"to", "edge"},
+         {"rate_mbit", 10},
+         {"delay_ms", 5},
+         {"userspace", true}},
+        {{"from", "client"}, {"to", "mobile"}, {"rate_mbit", 50}}}}};
   auto endpoints = parse_testbed_state(state, "state.json");
   ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
   ASSERT_EQ(endpoints->tiers.size(), 2u);
@@ -98,6 +104,23 @@ TEST(Deploy, ManifestListsPartsAndPreprocessing) {
   ASSERT_TRUE(parts.ok()) << parts.status().to_string();
   ASSERT_EQ(parts->part_paths.size(), 2u);
   EXPECT_EQ(parts->preprocess->resize_shorter, 20);
+}
+
+TEST(Deploy, RefusesDynamicExitVariants) {
+  TempDir dir;
+  tier_test::save_parts(tier_test::split_chain(2), dir.path());
+  write_file(dir.file("manifest.json"),
+             nlohmann::json{{"parts", {{{"file", "part0.onnx"}}, {{"file", "part1.onnx"}}}},
+                            {"exit_policy", {{"exit_part", 1}, {"threshold", 0.8}}}}
+                 .dump());
+  auto parts = read_variant_dir(dir.path());
+  ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+  EXPECT_TRUE(parts->dynamic_exit);
+  TestbedEndpoints endpoints;
+  endpoints.tiers = three_tiers();
+  DeployOptions options;
+  options.placement = "ME";
+  EXPECT_EQ(deploy_variant(endpoints, *parts, options).status().code(), StatusCode::kUnimplemented);
 }
 
 TEST(Deploy, RejectsMissingVariant) {

@@ -2,7 +2,6 @@
 #include "tier/local_tier.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <csignal>
@@ -13,7 +12,8 @@ namespace edgetier::tier {
 namespace {
 
 TEST(LocalTier, ParsesReadyLine) {
-  auto ready = parse_ready_line("READY tier=edge listen=10.77.2.2:8001,unix:/run/x.sock pid=123 threads=2");
+  auto ready =
+      parse_ready_line("READY tier=edge listen=10.77.2.2:8001,unix:/run/x.sock pid=123 threads=2");
   ASSERT_TRUE(ready.ok()) << ready.status().to_string();
   EXPECT_EQ(ready->tier, "edge");
   ASSERT_EQ(ready->listen.size(), 2u);

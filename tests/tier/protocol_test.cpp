@@ -54,7 +54,7 @@ TEST(TierProtocol, BytesUnpackRejectsBadLayouts) {
   const std::string packed = pack_bytes({"abcd"});
   EXPECT_FALSE(unpack_bytes(packed.substr(0, 6), 1, "t").ok());  // element cut short
   EXPECT_FALSE(unpack_bytes(packed.substr(0, 2), 1, "t").ok());  // prefix cut short
-  EXPECT_FALSE(unpack_bytes(packed, 2, "t").ok());                // fewer than the shape says
+  EXPECT_FALSE(unpack_bytes(packed, 2, "t").ok());               // fewer than the shape says
   EXPECT_FALSE(unpack_bytes(packed + packed, 1, "t").ok());      // more than the shape says
   std::string huge = packed;
   huge[3] = static_cast<char>(0x7f);  // claims ~2 GB
@@ -146,7 +146,8 @@ TEST(TierProtocol, RejectsWrongShape) {
 TEST(TierProtocol, RejectsWrongByteLength) {
   auto request = valid_request();
   request.mutable_raw_input_contents(0)->pop_back();
-  expect_rejected(request, "input 'x': shape 1x3x2x2 of FP32 needs 48 bytes, raw_input_contents holds 47");
+  expect_rejected(request,
+                  "input 'x': shape 1x3x2x2 of FP32 needs 48 bytes, raw_input_contents holds 47");
 }
 
 TEST(TierProtocol, RejectsMissingDuplicateAndMiscountedInputs) {

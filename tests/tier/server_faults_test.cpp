@@ -1,7 +1,7 @@
 /// Faults: the edge tier killed or frozen mid-run, and 10,000 mutated ModelInfer requests.
-#include <gtest/gtest.h>
 #include <google/protobuf/stubs/logging.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
 
 #include <csignal>
 #include <future>
@@ -157,18 +157,20 @@ class Mutator {
 
   void flip_bytes(std::string* s) {
     if (s->empty()) return;
-    for (int i = pick(8) + 1; i > 0; --i) (*s)[pick(static_cast<int>(s->size()))] ^= static_cast<char>(pick(255) + 1);
+    for (int i = pick(8) + 1; i > 0; --i)
+      (*s)[pick(static_cast<int>(s->size()))] ^= static_cast<char>(pick(255) + 1);
   }
 
   int64_t wild_dim() {
-    static const int64_t kDims[] = {0, 1, 2, 3, 16, 17, -1, -7, int64_t{1} << 31, int64_t{1} << 40,
-                                    INT64_MAX, INT64_MIN, 1000000007};
+    static const int64_t kDims[] = {
+        0,         1,         2,         3, 16, 17, -1, -7, int64_t{1} << 31, int64_t{1} << 40,
+        INT64_MAX, INT64_MIN, 1000000007};
     return kDims[pick(static_cast<int>(std::size(kDims)))];
   }
 
   std::string wild_string() {
-    static const char* kStrings[] = {"FP32", "FP16", "INT64", "BYTES", "UINT8", "fp32", "",
-                                     "FP32\0x", "BOOL", "FP64", "STRING", "🙂", "INT8"};
+    static const char* kStrings[] = {"FP32",    "FP16", "INT64", "BYTES",  "UINT8", "fp32", "",
+                                     "FP32\0x", "BOOL", "FP64",  "STRING", "🙂",  "INT8"};
     if (pick(4) == 0) {
       std::string s(static_cast<size_t>(pick(40)), 'a');
       for (auto& c : s) c = static_cast<char>(pick(256));
@@ -184,18 +186,30 @@ class Mutator {
                            ? r->mutable_raw_input_contents(pick(r->raw_input_contents_size()))
                            : nullptr;
     switch (pick(13)) {
-      case 0: if (raw) flip_bytes(raw); break;
-      case 1: if (raw) raw->resize(static_cast<size_t>(pick(static_cast<int>(raw->size()) + 1))); break;
-      case 2: if (raw) raw->append(static_cast<size_t>(pick(64) + 1), static_cast<char>(pick(256))); break;
+      case 0:
+        if (raw) flip_bytes(raw);
+        break;
+      case 1:
+        if (raw) raw->resize(static_cast<size_t>(pick(static_cast<int>(raw->size()) + 1)));
+        break;
+      case 2:
+        if (raw) raw->append(static_cast<size_t>(pick(64) + 1), static_cast<char>(pick(256)));
+        break;
       case 3:
         if (input) {
           input->clear_shape();
           for (int d = pick(7); d > 0; --d) input->add_shape(pick(40));
         }
         break;
-      case 4: if (input && input->shape_size()) input->set_shape(pick(input->shape_size()), wild_dim()); break;
-      case 5: if (input) input->set_datatype(wild_string()); break;
-      case 6: if (input) input->set_name(pick(2) ? wild_string() : input->name() + "x"); break;
+      case 4:
+        if (input && input->shape_size()) input->set_shape(pick(input->shape_size()), wild_dim());
+        break;
+      case 5:
+        if (input) input->set_datatype(wild_string());
+        break;
+      case 6:
+        if (input) input->set_name(pick(2) ? wild_string() : input->name() + "x");
+        break;
       case 7:
         if (pick(2) && r->inputs_size()) {
           r->mutable_inputs()->RemoveLast();
@@ -210,7 +224,9 @@ class Mutator {
           for (int i = pick(3000); i > 0; --i) input->mutable_contents()->add_fp32_contents(1.0f);
         }
         break;
-      case 10: r->set_model_name(pick(3) ? wild_string() : (r->model_name() == "img" ? "chain" : "img")); break;
+      case 10:
+        r->set_model_name(pick(3) ? wild_string() : (r->model_name() == "img" ? "chain" : "img"));
+        break;
       case 11: r->add_outputs()->set_name(wild_string()); break;
       case 12: (*r->mutable_parameters())[wild_string()].set_int64_param(wild_dim()); break;
     }
@@ -222,7 +238,8 @@ class Mutator {
     switch (pick(4)) {
       case 0: {  // a few bytes in the first 200 (markers, sizes)
         const int limit = std::min<int>(200, static_cast<int>(raw->size()) - 4);
-        for (int i = pick(4) + 1; i > 0; --i) (*raw)[4 + pick(limit)] ^= static_cast<char>(pick(255) + 1);
+        for (int i = pick(4) + 1; i > 0; --i)
+          (*raw)[4 + pick(limit)] ^= static_cast<char>(pick(255) + 1);
         break;
       }
       case 1: flip_bytes(raw); break;
@@ -240,15 +257,18 @@ TEST(TierFaults, TenThousandMutatedRequestsNeitherCrashNorGrowMemory) {
   const std::string chain_path = dir.file("chain.onnx");
   ASSERT_TRUE(save_model(fixtures::chain_model(), chain_path).ok());
   const auto image_parts = tier_test::save_parts(tier_test::split_chain(1), dir.path());
-  auto tier = tier_test::start_tier(dir, "edge", {"--max-image-mpixels", "1", "--max-message-mb", "4"});
+  auto tier =
+      tier_test::start_tier(dir, "edge", {"--max-image-mpixels", "1", "--max-message-mb", "4"});
   ASSERT_TRUE(tier);
   auto client = std::move(TierClient::connect(tier->address()).value());
   control::LoadModelRequest load;
   load.set_model_name("chain");
-  load.set_part_path(chain_path);
+  load.clear_parts();
+  load.add_parts()->set_path(chain_path);
   ASSERT_TRUE(client->load_model(load).ok());
   load.set_model_name("img");
-  load.set_part_path(image_parts[0]);
+  load.clear_parts();
+  load.add_parts()->set_path(image_parts[0]);
   load.set_preprocess_json(preprocess_to_json(tier_test::small_preprocess()).dump());
   ASSERT_TRUE(client->load_model(load).ok());
 
@@ -291,13 +311,15 @@ TEST(TierFaults, TenThousandMutatedRequestsNeitherCrashNorGrowMemory) {
       std::string bytes = request.SerializeAsString();
       mutator.flip_bytes(&bytes);
       const grpc::Status status = send_raw(bytes);
-      ASSERT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE) << "request " << i << ": " << status.error_message();
+      ASSERT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+          << "request " << i << ": " << status.error_message();
       codes[from_grpc_code(status.error_code())]++;
       continue;
     }
     auto result = client->infer_request(request, 5000);
     const StatusCode code = result.ok() ? StatusCode::kOk : result.status().code();
-    ASSERT_NE(code, StatusCode::kUnavailable) << "request " << i << ": " << result.status().to_string();
+    ASSERT_NE(code, StatusCode::kUnavailable)
+        << "request " << i << ": " << result.status().to_string();
     ASSERT_NE(code, StatusCode::kDeadlineExceeded) << "request " << i;
     codes[code]++;
   }
@@ -313,7 +335,8 @@ TEST(TierFaults, TenThousandMutatedRequestsNeitherCrashNorGrowMemory) {
   EXPECT_GT(codes[StatusCode::kInvalidArgument], kRequests / 4);
   EXPECT_GT(codes[StatusCode::kOk], 100);
   std::string histogram;
-  for (const auto& [code, n] : codes) histogram += std::string(status_code_name(code)) + "=" + std::to_string(n) + " ";
+  for (const auto& [code, n] : codes)
+    histogram += std::string(status_code_name(code)) + "=" + std::to_string(n) + " ";
   std::printf("mutated requests by outcome: %s; RSS %lld -> %lld bytes\n", histogram.c_str(),
               static_cast<long long>(baseline_rss), static_cast<long long>(final_rss));
 }

@@ -3,7 +3,6 @@
 #include "tier/server.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <atomic>
@@ -68,7 +67,8 @@ TEST(TierServer, IdentityOnOneTierMatchesInProcessBitForBit) {
 
   control::LoadModelRequest load;
   load.set_model_name("chain");
-  load.set_part_path(path);
+  load.clear_parts();
+  load.add_parts()->set_path(path);
   auto loaded = client->load_model(load);
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   EXPECT_EQ(loaded->role(), "compute");
@@ -100,7 +100,8 @@ TEST(TierServer, ImageOnOneTierDecodesLikeInProcess) {
   auto client = client_for(*tier);
   control::LoadModelRequest load;
   load.set_model_name("img");
-  load.set_part_path(paths[0]);
+  load.clear_parts();
+  load.add_parts()->set_path(paths[0]);
   load.set_preprocess_json(preprocess_to_json(tier_test::small_preprocess()).dump());
   auto loaded = client->load_model(load);
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
@@ -190,6 +191,7 @@ TEST(TierServer, ThreeTierChainsWithRelays) {
       {"c", 1, "C", {"relay", "relay", "compute"}},
       {"mec", 3, "MEC", {"compute", "compute", "compute"}},
       {"e", 1, "E", {"relay", "compute"}},
+      {"mmc", 3, "MMC", {"compute", "relay", "compute"}},  // two parts on mobile
   };
   const std::string image = tier_test::encode_test_image(33, 41, ".png", 3);
   auto x = decode_and_preprocess(image, tier_test::small_preprocess());

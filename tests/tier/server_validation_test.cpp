@@ -24,10 +24,12 @@ class TierValidation : public ::testing::Test {
     client_ = std::move(TierClient::connect(tier_->address()).value());
     control::LoadModelRequest load;
     load.set_model_name("chain");
-    load.set_part_path(chain);
+    load.clear_parts();
+    load.add_parts()->set_path(chain);
     ASSERT_TRUE(client_->load_model(load).ok());
     load.set_model_name("img");
-    load.set_part_path(image_parts[0]);
+    load.clear_parts();
+    load.add_parts()->set_path(image_parts[0]);
     load.set_preprocess_json(preprocess_to_json(tier_test::small_preprocess()).dump());
     ASSERT_TRUE(client_->load_model(load).ok());
   }
@@ -72,13 +74,15 @@ TEST_F(TierValidation, WrongDatatype) {
 TEST_F(TierValidation, WrongName) {
   auto request = valid();
   request.mutable_inputs(0)->set_name("inptu");
-  expect_error(request, StatusCode::kInvalidArgument, "unknown input 'inptu'; did you mean 'input'");
+  expect_error(request, StatusCode::kInvalidArgument,
+               "unknown input 'inptu'; did you mean 'input'");
 }
 
 TEST_F(TierValidation, WrongByteLength) {
   auto request = valid();
   request.mutable_raw_input_contents(0)->append("abcd");
-  expect_error(request, StatusCode::kInvalidArgument, "needs 3072 bytes, raw_input_contents holds 3076");
+  expect_error(request, StatusCode::kInvalidArgument,
+               "needs 3072 bytes, raw_input_contents holds 3076");
 }
 
 TEST_F(TierValidation, UnknownModelAndOutput) {
@@ -127,14 +131,16 @@ TEST(TierLimits, MessageCapIsEnforcedAndTheTierSurvives) {
   auto client = std::move(TierClient::connect(tier->address()).value());
   control::LoadModelRequest load;
   load.set_model_name("img");
-  load.set_part_path(paths[0]);
+  load.clear_parts();
+  load.add_parts()->set_path(paths[0]);
   load.set_preprocess_json(preprocess_to_json(tier_test::small_preprocess()).dump());
   ASSERT_TRUE(client->load_model(load).ok());
 
   const std::string huge(2 << 20, 'x');
   auto refused = client->infer_image("img", huge, kDeadlineMs);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted) << refused.status().to_string();
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted)
+      << refused.status().to_string();
   EXPECT_TRUE(tier->running());
   auto ok = client->infer_image("img", tier_test::encode_test_image(30, 30, ".png"), kDeadlineMs);
   EXPECT_TRUE(ok.ok()) << ok.status().to_string();
@@ -151,7 +157,8 @@ TEST(TierLimits, ErrorsFromFurtherDownPassThrough) {
   auto mobile_client = std::move(TierClient::connect(mobile->address()).value());
   control::LoadModelRequest load;
   load.set_model_name("chain");
-  load.set_part_path(chain);
+  load.clear_parts();
+  load.add_parts()->set_path(chain);
   ASSERT_TRUE(edge_client->load_model(load).ok());
   control::LoadModelRequest relay;
   relay.set_model_name("chain");
@@ -174,13 +181,15 @@ TEST(TierLimits, ErrorsFromFurtherDownPassThrough) {
   EXPECT_EQ(mobile_client->load_model(empty).status().code(), StatusCode::kInvalidArgument);
   control::LoadModelRequest missing;
   missing.set_model_name("x");
-  missing.set_part_path(dir.file("missing.onnx"));
+  missing.clear_parts();
+  missing.add_parts()->set_path(dir.file("missing.onnx"));
   EXPECT_FALSE(mobile_client->load_model(missing).ok());
   relay.mutable_link()->set_rate_mbit(-1);
   EXPECT_EQ(mobile_client->load_model(relay).status().code(), StatusCode::kInvalidArgument);
   control::LoadModelRequest mismatch;  // preprocessing that does not fit the part's input
   mismatch.set_model_name("x");
-  mismatch.set_part_path(chain);
+  mismatch.clear_parts();
+  mismatch.add_parts()->set_path(chain);
   PreprocessSpec spec = tier_test::small_preprocess();
   spec.height = 32;
   mismatch.set_preprocess_json(preprocess_to_json(spec).dump());

@@ -2,9 +2,9 @@
 #include "tier/tier_fixtures.h"
 
 #include <gtest/gtest.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-
 #include <random>
 #include <stdexcept>
 

@@ -1,11 +1,11 @@
 /// Shared pieces of the tier tests: split fixture models, test images, tier processes.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/tensor.h"
 #include "runtime/preprocess.h"

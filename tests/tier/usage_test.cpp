@@ -1,9 +1,8 @@
 /// Process usage and cgroup limit readers.
 #include "tier/usage.h"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace edgetier::tier {
 namespace {
