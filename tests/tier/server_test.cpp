@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/clock.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 #include "tier/client.h"
@@ -263,6 +264,27 @@ TEST(TierServer, HealthMetadataAndReadiness) {
   auto relayed = chain.entry->model_metadata("e");
   ASSERT_TRUE(relayed.ok()) << relayed.status().to_string();
   EXPECT_EQ(relayed->inputs(0).datatype(), "BYTES");
+}
+
+TEST(TierServer, UserSpaceLinkEmulationHoldsForwardedCalls) {
+  Chain chain({"mobile", "edge"});
+  ASSERT_TRUE(chain.up());
+  chain.endpoints.userspace_links["mobile"] = {.rate_mbit = 40, .delay_ms = 15};
+  std::vector<std::string> paths;
+  ASSERT_TRUE(chain.deploy("e", tier_test::split_chain(1), "E", &paths).ok());
+  const std::string image = tier_test::encode_test_image(64, 64, ".png", 8);
+  auto result = chain.entry->infer_image("e", image, kDeadlineMs);
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  const auto& b = result->breakdown;
+  expect_consistent(b, {"mobile", "edge"});
+  // Up: bytes*8/rate + delay; down: the response likewise.
+  const double ideal_ms = (static_cast<double>(b.hops[0].bytes_out + b.hops[0].bytes_back) * 8.0 /
+                           40e6) * 1e3 + 2 * 15.0;
+  EXPECT_GE(ns_to_ms(b.links[1].transfer_ns), ideal_ms * 0.98);
+  auto health = chain.entry->health();
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->models(0).link().rate_mbit(), 40);
+  EXPECT_EQ(health->models(0).link().delay_ms(), 15);
 }
 
 TEST(TierServer, ConcurrentRequestsAreSafe) {
