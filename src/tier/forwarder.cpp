@@ -58,7 +58,15 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
     *origin = error_origin(context);
     if (!origin->empty()) {
       record(true, "");
-      return from_grpc_status(status);  // the hop answered: pass its error through
+      return from_grpc_status(status);  // a tier answered: pass its error through
+    }
+    const grpc::StatusCode code = status.error_code();
+    if (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::DEADLINE_EXCEEDED &&
+        code != grpc::StatusCode::CANCELLED && code != grpc::StatusCode::UNKNOWN) {
+      // Another KServe v2 server (e.g. Triton) answered: its code stands, named after the hop.
+      record(true, "");
+      *origin = target_.hop_name.empty() ? target_.address : target_.hop_name;
+      return from_grpc_status(status, describe());
     }
     const bool timed_out = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
     // Only the hop's own deadline says something about the hop; running out of the caller's
