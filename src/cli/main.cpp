@@ -23,6 +23,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_deploy},
       {"request", "Send images to the first tier and print each request's latency breakdown",
        edgetier::cli::setup_request},
+      {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
+      {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
   };
   return table;
 }
