@@ -12,5 +12,8 @@ std::function<int()> setup_request(CLI::App* app);
 
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_run(CLI::App* app);
+std::function<int()> setup_export(CLI::App* app);
+std::function<int()> setup_data(CLI::App* app);
 
 }  // namespace edgetier::cli
