@@ -17,6 +17,10 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"profile", "Measure per-node times with ONNX Runtime's profiler (for --objective latency)",
+       edgetier::cli::setup_profile},
+      {"partition", "Split a model at one or more cuts into parts that chain by tensor name",
+       edgetier::cli::setup_partition},
   };
   return table;
 }
