@@ -8,5 +8,6 @@ namespace edgetier::cli {
 std::function<int()> setup_inspect(CLI::App* app);
 std::function<int()> setup_profile(CLI::App* app);
 std::function<int()> setup_partition(CLI::App* app);
+std::function<int()> setup_early_exit(CLI::App* app);
 
 }  // namespace edgetier::cli

@@ -21,6 +21,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_profile},
       {"partition", "Split a model at one or more cuts into parts that chain by tensor name",
        edgetier::cli::setup_partition},
+      {"early-exit", "Skip the last blocks (static) or add a confidence exit with the original head (dynamic)",
+       edgetier::cli::setup_early_exit},
   };
   return table;
 }
