@@ -39,7 +39,7 @@ int run(const Args& a) {
   }
   auto model = load_model(a.model);
   if (!model.ok()) return report_error(model.status());
-  auto manifest = base_manifest(a.model, *model, a.task, *shapes);
+  auto manifest = source_manifest(a.model, *model, a.task, *shapes);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));
 
   std::vector<onnx::ModelProto> parts;

@@ -50,7 +50,7 @@ int run(const Args& a) {
   Status st = partition(*model, options, &parts);
   if (!st.ok()) return report_error(st.with_context(a.model));
 
-  auto manifest = base_manifest(a.model, *model, a.task, *shapes);
+  auto manifest = source_manifest(a.model, *model, a.task, *shapes);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));
   manifest->ops = "P";
   nlohmann::json op_options = {{"cuts", options.cuts}, {"quantized_boundary", options.quantized_boundary}};

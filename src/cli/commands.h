@@ -9,5 +9,7 @@ std::function<int()> setup_inspect(CLI::App* app);
 std::function<int()> setup_profile(CLI::App* app);
 std::function<int()> setup_partition(CLI::App* app);
 std::function<int()> setup_early_exit(CLI::App* app);
+std::function<int()> setup_variants(CLI::App* app);
+std::function<int()> setup_verify(CLI::App* app);
 
 }  // namespace edgetier::cli

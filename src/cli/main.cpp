@@ -23,6 +23,10 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_partition},
       {"early-exit", "Skip the last blocks (static) or add a confidence exit with the original head (dynamic)",
        edgetier::cli::setup_early_exit},
+      {"variants", "Build strategy variants (I,Q,EE,QE,P,QP,EEP,QEP) in one documented operator order",
+       edgetier::cli::setup_variants},
+      {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
+       edgetier::cli::setup_verify},
   };
   return table;
 }

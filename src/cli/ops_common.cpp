@@ -1,11 +1,6 @@
 /// Operator subcommand helpers: lists, shapes, manifest defaults, automatic-cut flags.
 #include "cli/ops_common.h"
 
-#include <filesystem>
-
-#include "core/sha256.h"
-#include "graph/graph_view.h"
-#include "ops/variant_dir.h"
 
 namespace edgetier::cli {
 
@@ -26,38 +21,6 @@ Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args) {
   InputShapes shapes;
   for (const auto& arg : args) RETURN_IF_ERROR(parse_input_shape_arg(arg, &shapes));
   return shapes;
-}
-
-Result<VariantManifest> base_manifest(const std::string& model_path, const onnx::ModelProto& model,
-                                      const std::string& task, const InputShapes& input_shapes) {
-  VariantManifest m;
-  m.model_name = model_name_from_path(model_path);
-  m.source_model = std::filesystem::path(model_path).filename().string();
-  ASSIGN_OR_RETURN(m.source_sha256, sha256_file(model_path));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  if (!task.empty()) {
-    if (task != "classify" && task != "segment") {
-      return invalid_argument("--task '" + task + "' is not classify or segment");
-    }
-    m.task = task;
-  } else {
-    ASSIGN_OR_RETURN(m.task, task_from_output(shapes.at(view.outputs().at(0))));
-  }
-  if (view.inputs().size() == 1) {
-    const TensorInfo& in = shapes.at(view.inputs()[0]);
-    if (in.shape.size() == 4 && (in.dtype == DType::kFloat32 || in.dtype == DType::kUInt8)) {
-      const bool nhwc = in.shape[3] == 3 && in.shape[1] != 3;
-      const int64_t h = nhwc ? in.shape[1] : in.shape[2], w = nhwc ? in.shape[2] : in.shape[3];
-      if (h > 0 && w > 0) {
-        PreprocessSpec spec = PreprocessSpec::for_input(in.name, h, w);
-        spec.layout = nhwc ? "NHWC" : "NCHW";
-        spec.dtype = in.dtype;
-        m.preprocess = spec;
-      }
-    }
-  }
-  return m;
 }
 
 void add_auto_cut_options(CLI::App* app, AutoCutArgs* a) {

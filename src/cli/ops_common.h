@@ -18,12 +18,6 @@ namespace edgetier::cli {
 std::vector<std::string> split_list(const std::string& text);
 Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args);
 
-/// A manifest with the source fields filled: model name, file, sha256, task (from `task`, or
-/// from the first output's rank when empty) and the default image preprocessing for a
-/// single NCHW/NHWC image input.
-Result<VariantManifest> base_manifest(const std::string& model_path, const onnx::ModelProto& model,
-                                      const std::string& task, const InputShapes& input_shapes);
-
 /// The `--cut auto` flags, shared by partition and variants.
 struct AutoCutArgs {
   std::string objective = "bytes";

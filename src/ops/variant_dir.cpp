@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/sha256.h"
+#include "graph/graph_view.h"
 #include "graph/model_io.h"
 
 namespace edgetier {
@@ -40,6 +41,38 @@ std::string model_name_from_path(const std::string& path) {
   std::string name = fs::path(path).filename().string();
   if (name.size() > 5 && name.substr(name.size() - 5) == ".onnx") name.resize(name.size() - 5);
   return name;
+}
+
+Result<VariantManifest> source_manifest(const std::string& model_path, const onnx::ModelProto& model,
+                                        const std::string& task, const InputShapes& input_shapes) {
+  VariantManifest m;
+  m.model_name = model_name_from_path(model_path);
+  m.source_model = fs::path(model_path).filename().string();
+  ASSIGN_OR_RETURN(m.source_sha256, sha256_file(model_path));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  if (!task.empty()) {
+    if (task != "classify" && task != "segment") {
+      return invalid_argument("task '" + task + "' is not classify or segment");
+    }
+    m.task = task;
+  } else {
+    ASSIGN_OR_RETURN(m.task, task_from_output(shapes.at(view.outputs().at(0))));
+  }
+  if (view.inputs().size() == 1) {
+    const TensorInfo& in = shapes.at(view.inputs()[0]);
+    if (in.shape.size() == 4 && (in.dtype == DType::kFloat32 || in.dtype == DType::kUInt8)) {
+      const bool nhwc = in.shape[3] == 3 && in.shape[1] != 3;
+      const int64_t h = nhwc ? in.shape[1] : in.shape[2], w = nhwc ? in.shape[2] : in.shape[3];
+      if (h > 0 && w > 0) {
+        PreprocessSpec spec = PreprocessSpec::for_input(in.name, h, w);
+        spec.layout = nhwc ? "NHWC" : "NCHW";
+        spec.dtype = in.dtype;
+        m.preprocess = spec;
+      }
+    }
+  }
+  return m;
 }
 
 Status write_dir_atomically(const std::string& dir, const std::function<Status(const std::string&)>& fill) {
