@@ -31,8 +31,9 @@ const std::vector<std::string>& known_ops() {
 
 /// THE operator order; every strategy is built by running these steps in this order.
 std::vector<Step> pipeline(const std::string& ops, bool exit_then_quantize) {
+  // Strategy names: Q = int8, E or EE = early exit (QE, QEP write it with one E), P = partition.
   const bool q = ops.find('Q') != std::string::npos;
-  const bool ee = ops.find("EE") != std::string::npos;
+  const bool ee = ops.find('E') != std::string::npos;
   const bool p = !ops.empty() && ops.back() == 'P';
   std::vector<Step> steps;
   // Q and EE: the study's QE cuts the exit out of the int8 model (quantize first, then skip);
