@@ -41,7 +41,8 @@ int run(const Args& a) {
   o.ops = split_list(a.ops);
   if (!a.skip.empty()) {
     const size_t colon = a.skip.find(':');
-    if (colon == std::string::npos) return report_error(invalid_argument("--skip '" + a.skip + "' must be FROM:TO"));
+    if (colon == std::string::npos)
+      return report_error(invalid_argument("--skip '" + a.skip + "' must be FROM:TO"));
     o.skip_from = a.skip.substr(0, colon);
     o.skip_to = a.skip.substr(colon + 1);
   }
@@ -67,12 +68,13 @@ int run(const Args& a) {
   Status st = build_variants(a.model, o, a.out, &results);
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : results) j.push_back({{"ops", r.ops}, {"dir", r.dir}, {"cached", r.cached}, {"parts", r.parts}});
+    for (const auto& r : results)
+      j.push_back({{"ops", r.ops}, {"dir", r.dir}, {"cached", r.cached}, {"parts", r.parts}});
     if (st.ok()) print_json(j);
   } else {
     for (const auto& r : results) {
-      std::cout << "  " << r.ops << ": " << r.dir << " (" << r.parts << " part" << (r.parts == 1 ? "" : "s")
-                << (r.cached ? ", up to date" : "") << ")\n";
+      std::cout << "  " << r.ops << ": " << r.dir << " (" << r.parts << " part"
+                << (r.parts == 1 ? "" : "s") << (r.cached ? ", up to date" : "") << ")\n";
     }
   }
   if (!st.ok()) return report_error(st);
@@ -84,19 +86,29 @@ int run(const Args& a) {
 std::function<int()> setup_variants(CLI::App* app) {
   auto args = std::make_shared<Args>();
   app->add_option("model", args->model, "ONNX model file (float)")->required();
-  app->add_option("--ops", args->ops, "Strategies to build, comma-separated: I,Q,EE,QE,P,QP,EEP,QEP")->capture_default_str();
-  app->add_option("-o,--out", args->out, "Output directory; each strategy goes to DIR/<OPS>/")->required();
+  app->add_option("--ops", args->ops,
+                  "Strategies to build, comma-separated: I,Q,EE,QE,P,QP,EEP,QEP")
+      ->capture_default_str();
+  app->add_option("-o,--out", args->out, "Output directory; each strategy goes to DIR/<OPS>/")
+      ->required();
   app->add_option("--skip", args->skip, "EE: FROM:TO (default: --skip-last)");
-  app->add_option("--skip-last", args->skip_last, "EE: skip the last N blocks of the last stage")->capture_default_str();
-  app->add_flag("--exit-then-quantize", args->exit_then_quantize,
-                "QE/QEP: cut the exit first, then calibrate and quantize (default: the study's order, "
-                "exit surgery on the int8 model)");
-  app->add_option("--cut", args->cuts, "P: tensors crossing the boundary (comma-separated), or 'auto'");
+  app->add_option("--skip-last", args->skip_last, "EE: skip the last N blocks of the last stage")
+      ->capture_default_str();
+  app->add_flag(
+      "--exit-then-quantize", args->exit_then_quantize,
+      "QE/QEP: cut the exit first, then calibrate and quantize (default: the study's order, "
+      "exit surgery on the int8 model)");
+  app->add_option("--cut", args->cuts,
+                  "P: tensors crossing the boundary (comma-separated), or 'auto'");
   add_auto_cut_options(app, &args->auto_cut);
-  app->add_flag("--keep-float-boundary", args->keep_float_boundary, "QP/QEP: ship the float cut tensor, not its int8 form");
-  app->add_option("--calibration-table", args->calibration_table, "Q: calibration table (edgetier calibrate)");
-  app->add_option("--calibration-data", args->calibration_data, "Q: folder of calibration images or .npy tensors");
-  app->add_option("--input-shape", args->input_shapes, "Concrete input shape NAME=1x3x224x224 (repeatable)");
+  app->add_flag("--keep-float-boundary", args->keep_float_boundary,
+                "QP/QEP: ship the float cut tensor, not its int8 form");
+  app->add_option("--calibration-table", args->calibration_table,
+                  "Q: calibration table (edgetier calibrate)");
+  app->add_option("--calibration-data", args->calibration_data,
+                  "Q: folder of calibration images or .npy tensors");
+  app->add_option("--input-shape", args->input_shapes,
+                  "Concrete input shape NAME=1x3x224x224 (repeatable)");
   app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
   app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
   app->add_flag("--json", args->json, "Print JSON");

@@ -1,11 +1,11 @@
 /// Helpers shared by the operator subcommands (partition, early-exit, variants, verify, profile).
 #pragma once
 
-#include <string>
-#include <vector>
+#include <onnx/onnx_pb.h>
 
 #include <CLI/CLI.hpp>
-#include <onnx/onnx_pb.h>
+#include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "graph/shapes.h"

@@ -15,7 +15,9 @@ namespace {
 struct DigestContext {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
   bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
-  void update(const void* data, size_t size) { ok = ok && EVP_DigestUpdate(ctx.get(), data, size) == 1; }
+  void update(const void* data, size_t size) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), data, size) == 1;
+  }
   std::string hex() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;

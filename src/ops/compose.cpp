@@ -72,22 +72,25 @@ struct Plan {
   std::optional<CalibrationRecord> calibration;
 };
 
-Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model, const VariantOptions& o) {
+Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model,
+                                                        const VariantOptions& o) {
   if (!o.cuts.empty()) {
     if (o.cuts.size() != 1) {
-      return invalid_argument("variants: P builds two parts; give one --cut (got " + std::to_string(o.cuts.size()) + ")");
+      return invalid_argument("variants: P builds two parts; give one --cut (got " +
+                              std::to_string(o.cuts.size()) + ")");
     }
     return o.cuts;
   }
-  if (!o.auto_cut) return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
+  if (!o.auto_cut)
+    return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
   ASSIGN_OR_RETURN(CutChoice choice, select_cut(model, *o.auto_cut));
   std::vector<std::vector<std::string>> ranked;
   for (const auto& c : choice.ranked) ranked.push_back(c.cut.names());
   return ranked;
 }
 
-Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, bool any_q, bool any_ee, bool any_p,
-                       bool any_eep) {
+Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, bool any_q,
+                       bool any_ee, bool any_p, bool any_eep) {
   Plan plan;
   onnx::ModelProto exited;
   if (any_ee) {
@@ -108,13 +111,19 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
       ASSIGN_OR_RETURN(plan.ee_cuts, rank_cuts(exited, o));
     }
     if (o.cuts.empty()) {
-      plan.auto_cut = {{"objective", o.auto_cut->objective}, {"min_lower_flops", o.auto_cut->min_lower_flops},
-                       {"max_lower_flops", o.auto_cut->max_lower_flops}, {"single_tensor", o.auto_cut->single_tensor_only},
-                       {"bandwidth_mbit", o.auto_cut->bandwidth_mbit}, {"rtt_ms", o.auto_cut->rtt_ms},
-                       {"lower_scale", o.auto_cut->lower_scale}, {"upper_scale", o.auto_cut->upper_scale}};
-      if (o.auto_cut->profile) plan.auto_cut["profile_sha256"] = sha256_hex(profile_to_json(*o.auto_cut->profile).dump());
+      plan.auto_cut = {{"objective", o.auto_cut->objective},
+                       {"min_lower_flops", o.auto_cut->min_lower_flops},
+                       {"max_lower_flops", o.auto_cut->max_lower_flops},
+                       {"single_tensor", o.auto_cut->single_tensor_only},
+                       {"bandwidth_mbit", o.auto_cut->bandwidth_mbit},
+                       {"rtt_ms", o.auto_cut->rtt_ms},
+                       {"lower_scale", o.auto_cut->lower_scale},
+                       {"upper_scale", o.auto_cut->upper_scale}};
+      if (o.auto_cut->profile)
+        plan.auto_cut["profile_sha256"] = sha256_hex(profile_to_json(*o.auto_cut->profile).dump());
       if (o.auto_cut->upper_profile) {
-        plan.auto_cut["upper_profile_sha256"] = sha256_hex(profile_to_json(*o.auto_cut->upper_profile).dump());
+        plan.auto_cut["upper_profile_sha256"] =
+            sha256_hex(profile_to_json(*o.auto_cut->upper_profile).dump());
       }
     }
   }
@@ -138,19 +147,23 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
 /// fold an elementwise op into its producer (a ReLU absorbed by the int8 clamp, a BatchNorm folded
 /// into a Conv): then the tensor's value lives on under the name of that op's output, so follow
 /// single readers of those kinds while the name is missing.
-Result<std::string> surviving_name(const GraphView& before, const GraphView& after, const std::string& name,
-                                   const std::string& what) {
+Result<std::string> surviving_name(const GraphView& before, const GraphView& after,
+                                   const std::string& name, const std::string& what) {
   std::string cur = name;
   for (int hop = 0; hop < 4; ++hop) {
     if (after.has_tensor(cur)) return cur;
     const auto& readers = before.consumers(cur);
     if (readers.size() != 1) break;
     const auto& node = before.node(readers[0]);
-    if (node.op_type() != "Relu" && node.op_type() != "BatchNormalization" && node.op_type() != "Clip") break;
+    if (node.op_type() != "Relu" && node.op_type() != "BatchNormalization" &&
+        node.op_type() != "Clip")
+      break;
     cur = node.output(0);
   }
-  return not_found(what + " '" + name + "' does not exist after the earlier steps (the quantizer fused it away); " +
-                   "pick a neighbouring tensor, e.g. '" + nearest_name(name, after.all_tensor_names()) + "'");
+  return not_found(what + " '" + name +
+                   "' does not exist after the earlier steps (the quantizer fused it away); " +
+                   "pick a neighbouring tensor, e.g. '" +
+                   nearest_name(name, after.all_tensor_names()) + "'");
 }
 
 /// What a step's options are before building (the cache key is made of these).
@@ -169,9 +182,11 @@ json step_key(Step s, const Plan& plan, const VariantOptions& o, bool with_exit)
   return nullptr;
 }
 
-bool up_to_date(const std::string& dir, const std::string& source_sha256, const std::string& options_sha256) {
+bool up_to_date(const std::string& dir, const std::string& source_sha256,
+                const std::string& options_sha256) {
   auto m = read_manifest(dir);
-  if (!m.ok() || m->source_sha256 != source_sha256 || m->options_sha256 != options_sha256) return false;
+  if (!m.ok() || m->source_sha256 != source_sha256 || m->options_sha256 != options_sha256)
+    return false;
   std::error_code ec;
   for (const auto& part : m->parts) {
     if (!fs::exists(fs::path(dir) / part.file, ec)) return false;
@@ -181,24 +196,29 @@ bool up_to_date(const std::string& dir, const std::string& source_sha256, const 
 
 }  // namespace
 
-Status build_variants(const std::string& model_path, const VariantOptions& o, const std::string& out_dir,
-                      std::vector<VariantResult>* results) {
-  if (o.ops.empty()) return invalid_argument("variants: no operators given (--ops I,Q,EE,QE,P,QP,EEP,QEP)");
+Status build_variants(const std::string& model_path, const VariantOptions& o,
+                      const std::string& out_dir, std::vector<VariantResult>* results) {
+  if (o.ops.empty())
+    return invalid_argument("variants: no operators given (--ops I,Q,EE,QE,P,QP,EEP,QEP)");
   bool any_q = false, any_ee = false, any_p = false, any_eep = false;
   for (const auto& ops : o.ops) {
     if (std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
       return invalid_argument("variants: unknown strategy '" + ops + "'; did you mean '" +
-                              nearest_name(ops, known_ops()) + "'? (known: I,Q,EE,QE,P,QP,EEP,QEP)");
+                              nearest_name(ops, known_ops()) +
+                              "'? (known: I,Q,EE,QE,P,QP,EEP,QEP)");
     }
     const auto steps = pipeline(ops, o.exit_then_quantize);
-    const auto has = [&](Step s) { return std::find(steps.begin(), steps.end(), s) != steps.end(); };
+    const auto has = [&](Step s) {
+      return std::find(steps.begin(), steps.end(), s) != steps.end();
+    };
     any_q = any_q || has(Step::kQuantize);
     any_ee = any_ee || has(Step::kEarlyExit);
     any_p = any_p || has(Step::kPartition);
     any_eep = any_eep || (has(Step::kEarlyExit) && has(Step::kPartition));
   }
   ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path));
-  ASSIGN_OR_RETURN(VariantManifest base, source_manifest(model_path, model, o.task, o.input_shapes));
+  ASSIGN_OR_RETURN(VariantManifest base,
+                   source_manifest(model_path, model, o.task, o.input_shapes));
   ASSIGN_OR_RETURN(Plan plan, make_plan(model, o, any_q, any_ee, any_p, any_eep));
   ASSIGN_OR_RETURN(GraphView float_view, GraphView::build(model.graph()));
 
@@ -213,9 +233,11 @@ Status build_variants(const std::string& model_path, const VariantOptions& o, co
     VariantManifest manifest = base;
     manifest.ops = ops;
     json key = {{"format_version", kManifestFormatVersion}, {"ops", ops}, {"chain", json::array()}};
-    for (Step s : steps) key["chain"].push_back({{"op", step_name(s)}, {"options", step_key(s, plan, o, with_exit)}});
+    for (Step s : steps)
+      key["chain"].push_back({{"op", step_name(s)}, {"options", step_key(s, plan, o, with_exit)}});
     manifest.options_sha256 = sha256_hex(key.dump());
-    if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end()) manifest.calibration = plan.calibration;
+    if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end())
+      manifest.calibration = plan.calibration;
     const std::string dir = (fs::path(out_dir) / ops).string();
     if (!o.force && up_to_date(dir, manifest.source_sha256, manifest.options_sha256)) {
       LOG_DEBUG << "variants: " << dir << " is up to date";
@@ -262,8 +284,10 @@ Status build_variants(const std::string& model_path, const VariantOptions& o, co
         options = plan.quantize;
         prefix += prefix.empty() ? "Q" : ">Q";
       } else {
-        ASSIGN_OR_RETURN(std::string from, surviving_name(float_view, view, plan.skip_from, "exit tensor FROM"));
-        ASSIGN_OR_RETURN(std::string to, surviving_name(float_view, view, plan.skip_to, "exit tensor TO"));
+        ASSIGN_OR_RETURN(std::string from,
+                         surviving_name(float_view, view, plan.skip_from, "exit tensor FROM"));
+        ASSIGN_OR_RETURN(std::string to,
+                         surviving_name(float_view, view, plan.skip_to, "exit tensor TO"));
         options = {{"from", from}, {"to", to}};
         prefix += prefix.empty() ? "EE" : ">EE";
       }
@@ -293,7 +317,8 @@ Status build_variants(const std::string& model_path, const VariantOptions& o, co
     if (!status.ok()) {
       std::string chain;
       for (Step st : steps) chain += (chain.empty() ? "" : " -> ") + std::string(step_name(st));
-      status = status.with_context("variants: building " + ops + " (" + (chain.empty() ? "no steps" : chain) + ")");
+      status = status.with_context("variants: building " + ops + " (" +
+                                   (chain.empty() ? "no steps" : chain) + ")");
       break;
     }
     done.push_back({ops, dir, false, static_cast<int>(parts.size())});

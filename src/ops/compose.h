@@ -2,13 +2,13 @@
 /// variant directories, in one documented order, with a cache.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/shapes.h"
@@ -27,7 +27,7 @@ struct VariantOptions {
   // --- EE: the skip, resolved on the float model (names survive quantization) ---
   std::string skip_from;  // --skip FROM:TO
   std::string skip_to;
-  int skip_last = 2;      // used when skip_from/skip_to are empty (the study skips 2 blocks)
+  int skip_last = 2;  // used when skip_from/skip_to are empty (the study skips 2 blocks)
   /// false (default, the study's QE): quantize the whole model, then cut the exit out of the
   /// int8 graph. true: cut the exit first, then calibrate and quantize the shorter model.
   bool exit_then_quantize = false;

@@ -1,11 +1,11 @@
 /// Automatic cut choice (`--cut auto`): smallest transfer, or lowest predicted end-to-end latency.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/cuts.h"
@@ -33,7 +33,7 @@ struct CutSelectOptions {
 struct CutCandidate {
   Cut cut;
   double lower_flops_share = 0.0;
-  double lower_ms = 0.0;     // latency objective only
+  double lower_ms = 0.0;  // latency objective only
   double transfer_ms = 0.0;
   double upper_ms = 0.0;
   double predicted_ms = 0.0;

@@ -14,12 +14,14 @@ namespace edgetier {
 Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& options,
                     std::vector<onnx::ModelProto>* parts, ExitPolicy* policy) {
   if (!(options.threshold >= 0.0 && options.threshold <= 1.0)) {
-    return invalid_argument("dynamic exit: --threshold must be within [0, 1], got " + std::to_string(options.threshold));
+    return invalid_argument("dynamic exit: --threshold must be within [0, 1], got " +
+                            std::to_string(options.threshold));
   }
   if (options.exit_at.empty()) return invalid_argument("dynamic exit: give --exit-at TENSOR");
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
-  if (!view.has_tensor(options.exit_at)) return unknown_tensor("dynamic exit", options.exit_at, view);
+  if (!view.has_tensor(options.exit_at))
+    return unknown_tensor("dynamic exit", options.exit_at, view);
   std::string head_input = options.head_input;
   if (head_input.empty()) {
     ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));

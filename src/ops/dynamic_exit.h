@@ -2,10 +2,10 @@
 /// tensor; at run time the copy answers when it is confident enough, else the rest runs.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/shapes.h"

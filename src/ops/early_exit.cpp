@@ -17,13 +17,14 @@ std::string info_text(const TensorInfo& t) {
 
 }  // namespace
 
-Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options, onnx::ModelProto* out,
-                  EarlyExitReport* report) {
+Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options,
+                  onnx::ModelProto* out, EarlyExitReport* report) {
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
   std::string from = options.from, to = options.to;
   if (from.empty() && to.empty()) {
-    if (options.skip_last <= 0) return invalid_argument("early exit: give --skip FROM:TO or --skip-last N");
+    if (options.skip_last <= 0)
+      return invalid_argument("early exit: give --skip FROM:TO or --skip-last N");
     ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
     ASSIGN_OR_RETURN(StageTrunk trunk, last_stage_trunk(view, shapes, analysis));
     ASSIGN_OR_RETURN(auto skip, skip_last_blocks(trunk, options.skip_last));
@@ -35,13 +36,15 @@ Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options
   if (!view.has_tensor(from)) return unknown_tensor("early exit", from, view);
   if (!view.has_tensor(to)) return unknown_tensor("early exit", to, view);
   if (from == to) return invalid_argument(label + ": FROM and TO are the same tensor");
-  if (!view.is_activation(to)) return invalid_argument(label + ": '" + to + "' is not computed by a node");
+  if (!view.is_activation(to))
+    return invalid_argument(label + ": '" + to + "' is not computed by a node");
   const TensorInfo& from_info = shapes.at(from);
   const TensorInfo& to_info = shapes.at(to);
   if (from_info.dtype != to_info.dtype || from_info.shape != to_info.shape) {
-    return invalid_argument(label + ": the shapes differ ('" + from + "' is " + info_text(from_info) + ", '" + to +
-                            "' is " + info_text(to_info) +
-                            "); a skip must keep the shape (edgetier inspect -v lists skip candidates)");
+    return invalid_argument(
+        label + ": the shapes differ ('" + from + "' is " + info_text(from_info) + ", '" + to +
+        "' is " + info_text(to_info) +
+        "); a skip must keep the shape (edgetier inspect -v lists skip candidates)");
   }
 
   // The region: nodes on some path from FROM to TO.
@@ -57,7 +60,8 @@ Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options
     for (const auto& o : view.node(i).output()) region_tensors.insert(o);
   }
   if (region_size == 0) {
-    return invalid_argument(label + ": '" + to + "' is not computed from '" + from + "'; pick TO after FROM");
+    return invalid_argument(label + ": '" + to + "' is not computed from '" + from +
+                            "'; pick TO after FROM");
   }
   for (int i : view.topo_order()) {
     if (!region[i]) continue;
@@ -65,19 +69,22 @@ Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options
       if (in == from || region_tensors.count(in) || view.is_initializer(in)) continue;
       const int p = view.producer(in);
       if (p >= 0 && view.is_constant_node(p)) continue;
-      return invalid_argument(label + ": the region is entered from outside: node " + view.node_label(i) +
-                              " reads '" + in + "', which is not computed from '" + from +
+      return invalid_argument(label + ": the region is entered from outside: node " +
+                              view.node_label(i) + " reads '" + in +
+                              "', which is not computed from '" + from +
                               "'; pick FROM where the graph narrows to one tensor");
     }
     for (const auto& o : view.node(i).output()) {
       if (o.empty() || o == to) continue;
       if (view.is_graph_output(o)) {
-        return invalid_argument(label + ": '" + o + "' inside the region is a graph output; it would disappear");
+        return invalid_argument(label + ": '" + o +
+                                "' inside the region is a graph output; it would disappear");
       }
       for (int c : view.consumers(o)) {
         if (!region[c]) {
-          return invalid_argument(label + ": the region is left before '" + to + "': node " + view.node_label(c) +
-                                  " reads '" + o + "' from inside it; pick TO where the graph narrows to one tensor");
+          return invalid_argument(
+              label + ": the region is left before '" + to + "': node " + view.node_label(c) +
+              " reads '" + o + "' from inside it; pick TO where the graph narrows to one tensor");
         }
       }
     }
@@ -92,7 +99,8 @@ Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options
   rep.to = to;
   for (int i : view.topo_order()) {
     if (region[i]) {
-      rep.removed_nodes.push_back(view.node(i).name().empty() ? view.node_label(i) : view.node(i).name());
+      rep.removed_nodes.push_back(view.node(i).name().empty() ? view.node_label(i)
+                                                              : view.node(i).name());
       continue;
     }
     onnx::NodeProto node = view.node(i);

@@ -2,10 +2,10 @@
 /// straight to what read its exit (the study's black-box exit, no training).
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/shapes.h"
@@ -33,7 +33,7 @@ struct EarlyExitReport {
 /// (with the nearest), FROM == TO, TO not computed from FROM, shapes or dtypes that differ, and
 /// regions entered or left anywhere but FROM and TO (the offending node and tensor are named).
 /// Graph outputs keep their names (an Identity re-creates TO when TO itself is an output).
-Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options, onnx::ModelProto* out,
-                  EarlyExitReport* report = nullptr);
+Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options,
+                  onnx::ModelProto* out, EarlyExitReport* report = nullptr);
 
 }  // namespace edgetier

@@ -19,12 +19,14 @@ Status check_keys(const json& j, const std::set<std::string>& keys, const std::s
   if (!j.is_object()) return invalid_argument("manifest: '" + path + "' must be an object");
   for (const auto& [key, value] : j.items()) {
     if (!keys.count(key)) {
-      return invalid_argument("manifest: unknown key '" + path + (path.empty() ? "" : ".") + key + "'");
+      return invalid_argument("manifest: unknown key '" + path + (path.empty() ? "" : ".") + key +
+                              "'");
     }
   }
   for (const auto& key : keys) {
     if (!j.contains(key)) {
-      return invalid_argument("manifest: missing key '" + path + (path.empty() ? "" : ".") + key + "'");
+      return invalid_argument("manifest: missing key '" + path + (path.empty() ? "" : ".") + key +
+                              "'");
     }
   }
   return ok_status();
@@ -60,10 +62,11 @@ json tensors_to_json(const std::vector<TensorInfo>& ts) {
 }
 
 Result<VariantManifest> parse(const json& j) {
-  RETURN_IF_ERROR(check_keys(j, {"format_version", "model_name", "source_model", "source_sha256", "task", "ops",
-                                 "chain", "parts", "cuts", "preprocess", "calibration", "exit_policy",
-                                 "options_sha256"},
-                             ""));
+  RETURN_IF_ERROR(check_keys(
+      j,
+      {"format_version", "model_name", "source_model", "source_sha256", "task", "ops", "chain",
+       "parts", "cuts", "preprocess", "calibration", "exit_policy", "options_sha256"},
+      ""));
   VariantManifest m;
   m.format_version = j.at("format_version").get<int>();
   if (m.format_version != kManifestFormatVersion) {
@@ -87,13 +90,16 @@ Result<VariantManifest> parse(const json& j) {
     m.chain.push_back({chain[i].at("op").get<std::string>(), chain[i].at("options")});
   }
   const json& parts = j.at("parts");
-  if (!parts.is_array() || parts.empty()) return invalid_argument("manifest: 'parts' must be a non-empty array");
+  if (!parts.is_array() || parts.empty())
+    return invalid_argument("manifest: 'parts' must be a non-empty array");
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string path = "parts[" + std::to_string(i) + "]";
-    RETURN_IF_ERROR(check_keys(parts[i], {"file", "inputs", "outputs", "bytes_in", "bytes_out", "sha256"}, path));
+    RETURN_IF_ERROR(check_keys(
+        parts[i], {"file", "inputs", "outputs", "bytes_in", "bytes_out", "sha256"}, path));
     ManifestPart p;
     p.file = parts[i].at("file").get<std::string>();
-    if (p.file.empty() || p.file.find('/') != std::string::npos || p.file.find("..") != std::string::npos) {
+    if (p.file.empty() || p.file.find('/') != std::string::npos ||
+        p.file.find("..") != std::string::npos) {
       return invalid_argument("manifest: " + path + ".file '" + p.file +
                               "' must be a plain file name inside the variant directory");
     }
@@ -129,8 +135,9 @@ Result<VariantManifest> parse(const json& j) {
     auto policy = exit_policy_from_json(j.at("exit_policy"));
     if (!policy.ok()) return policy.status().with_context("manifest");
     if (policy->exit_part >= static_cast<int>(m.parts.size()) - 1) {
-      return invalid_argument("manifest: exit_policy.exit_part " + std::to_string(policy->exit_part) +
-                              " leaves no part after it (" + std::to_string(m.parts.size()) + " parts)");
+      return invalid_argument("manifest: exit_policy.exit_part " +
+                              std::to_string(policy->exit_part) + " leaves no part after it (" +
+                              std::to_string(m.parts.size()) + " parts)");
     }
     m.exit_policy = *policy;
   }
@@ -151,17 +158,23 @@ json manifest_to_json(const VariantManifest& m) {
   for (const auto& op : m.chain) j["chain"].push_back({{"op", op.op}, {"options", op.options}});
   j["parts"] = json::array();
   for (const auto& p : m.parts) {
-    j["parts"].push_back({{"file", p.file}, {"inputs", tensors_to_json(p.inputs)},
-                          {"outputs", tensors_to_json(p.outputs)}, {"bytes_in", p.bytes_in},
-                          {"bytes_out", p.bytes_out}, {"sha256", p.sha256}});
+    j["parts"].push_back({{"file", p.file},
+                          {"inputs", tensors_to_json(p.inputs)},
+                          {"outputs", tensors_to_json(p.outputs)},
+                          {"bytes_in", p.bytes_in},
+                          {"bytes_out", p.bytes_out},
+                          {"sha256", p.sha256}});
   }
   j["cuts"] = json::array();
   for (const auto& c : m.cuts) {
-    j["cuts"].push_back({{"after_part", c.after_part}, {"tensors", tensors_to_json(c.tensors)}, {"bytes", c.bytes}});
+    j["cuts"].push_back({{"after_part", c.after_part},
+                         {"tensors", tensors_to_json(c.tensors)},
+                         {"bytes", c.bytes}});
   }
   j["preprocess"] = m.preprocess ? preprocess_to_json(*m.preprocess) : json(nullptr);
-  j["calibration"] = m.calibration ? json{{"path", m.calibration->path}, {"sha256", m.calibration->sha256}}
-                                   : json(nullptr);
+  j["calibration"] = m.calibration
+                         ? json{{"path", m.calibration->path}, {"sha256", m.calibration->sha256}}
+                         : json(nullptr);
   j["exit_policy"] = m.exit_policy ? exit_policy_to_json(*m.exit_policy) : json(nullptr);
   j["options_sha256"] = m.options_sha256;
   return j;
@@ -180,7 +193,8 @@ Status write_manifest(const std::string& dir, const VariantManifest& manifest) {
   const fs::path tmp = fs::path(dir) / (std::string(kManifestFile) + ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return permission_denied("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    if (!out)
+      return permission_denied("cannot write '" + tmp.string() + "': " + std::strerror(errno));
     out << manifest_to_json(manifest).dump(2) << "\n";
     out.close();
     if (!out) return resource_exhausted("writing '" + tmp.string() + "' failed (disk full?)");

@@ -2,11 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -25,19 +24,19 @@ struct ManifestOperator {
 };
 
 struct ManifestPart {
-  std::string file;                  // relative to the variant directory, e.g. "part0.onnx"
-  std::vector<TensorInfo> inputs;    // concrete shapes for one request (batch 1)
+  std::string file;                // relative to the variant directory, e.g. "part0.onnx"
+  std::vector<TensorInfo> inputs;  // concrete shapes for one request (batch 1)
   std::vector<TensorInfo> outputs;
-  int64_t bytes_in = 0;              // per request; -1 when a shape is not known
+  int64_t bytes_in = 0;  // per request; -1 when a shape is not known
   int64_t bytes_out = 0;
-  std::string sha256;                // of the file as written
+  std::string sha256;  // of the file as written
 };
 
 /// Tensors crossing one boundary (between consecutive parts on the normal path).
 struct ManifestCut {
   int after_part = 0;  // the tensors flow from this part to the next ones
   std::vector<TensorInfo> tensors;
-  int64_t bytes = 0;   // per request; -1 when a shape is not known
+  int64_t bytes = 0;  // per request; -1 when a shape is not known
 };
 
 struct CalibrationRecord {
@@ -48,10 +47,10 @@ struct CalibrationRecord {
 struct VariantManifest {
   int format_version = kManifestFormatVersion;
   std::string model_name;
-  std::string source_model;   // file name of the model the variant was built from
+  std::string source_model;  // file name of the model the variant was built from
   std::string source_sha256;
-  std::string task = "classify";  // classify | segment
-  std::string ops = "I";          // strategy operators, e.g. "QEP"
+  std::string task = "classify";        // classify | segment
+  std::string ops = "I";                // strategy operators, e.g. "QEP"
   std::vector<ManifestOperator> chain;  // in the order they were applied
   std::vector<ManifestPart> parts;
   std::vector<ManifestCut> cuts;

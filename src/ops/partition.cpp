@@ -78,7 +78,8 @@ Status split_once(const onnx::ModelProto& model, const TypeMap& types, std::vect
     if (cut_set.count(out)) continue;
     const int p = view.producer(out);
     const bool from_below = p >= 0 ? is_lower[p] : view.is_graph_input(out);
-    if (from_below && std::find(carried.begin(), carried.end(), out) == carried.end()) carried.push_back(out);
+    if (from_below && std::find(carried.begin(), carried.end(), out) == carried.end())
+      carried.push_back(out);
   }
   std::vector<std::string> boundary = tensors;
   boundary.insert(boundary.end(), carried.begin(), carried.end());
@@ -91,7 +92,8 @@ Status split_once(const onnx::ModelProto& model, const TypeMap& types, std::vect
                             " avoids it; add a tensor of that path to the cut");
   }
   if (upper_count == 0) {
-    return invalid_argument(label + " leaves nothing above it: every output is computed below "
+    return invalid_argument(label +
+                            " leaves nothing above it: every output is computed below "
                             "the cut; pick an earlier tensor");
   }
   if (lower_count == 0) {
@@ -107,9 +109,9 @@ Status split_once(const onnx::ModelProto& model, const TypeMap& types, std::vect
       const int p = view.producer(in);
       if (p >= 0 && (is_upper[p] || view.is_constant_node(p))) continue;
       if (p < 0 && !view.is_graph_input(in)) continue;  // outer-scope or unknown: not ours to move
-      return invalid_argument(label + ": node " + view.node_label(i) + " above the cut reads '" + in +
-                              "', which is computed below the cut but is not part of it; add '" +
-                              in + "' to the cut");
+      return invalid_argument(
+          label + ": node " + view.node_label(i) + " above the cut reads '" + in +
+          "', which is computed below the cut but is not part of it; add '" + in + "' to the cut");
     }
   }
   for (const auto& t : tensors) {
@@ -130,12 +132,14 @@ Status split_once(const onnx::ModelProto& model, const TypeMap& types, std::vect
 
 Status partition(const onnx::ModelProto& model, const PartitionOptions& options,
                  std::vector<onnx::ModelProto>* parts) {
-  if (options.cuts.empty()) return invalid_argument("partition: no cut given (--cut TENSOR[,TENSOR...])");
+  if (options.cuts.empty())
+    return invalid_argument("partition: no cut given (--cut TENSOR[,TENSOR...])");
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   // Validate every name against the whole model first, so typos get a suggestion.
   for (size_t k = 0; k < options.cuts.size(); ++k) {
     const auto& cut = options.cuts[k];
-    if (cut.empty()) return invalid_argument("partition: cut " + std::to_string(k + 1) + " is empty");
+    if (cut.empty())
+      return invalid_argument("partition: cut " + std::to_string(k + 1) + " is empty");
     for (const auto& t : cut) {
       if (!view.has_tensor(t)) return unknown_tensor("partition", t, view);
       if (view.is_initializer(t)) {
@@ -168,12 +172,14 @@ Status partition(const onnx::ModelProto& model, const PartitionOptions& options,
       }
     }
     onnx::ModelProto lower, upper;
-    RETURN_IF_ERROR(split_once(current, types, options.cuts[k], k, options.quantized_boundary, &lower, &upper));
+    RETURN_IF_ERROR(
+        split_once(current, types, options.cuts[k], k, options.quantized_boundary, &lower, &upper));
     lower.mutable_graph()->set_name(model.graph().name() + "_part" + std::to_string(k));
     result.push_back(std::move(lower));
     current = std::move(upper);
   }
-  current.mutable_graph()->set_name(model.graph().name() + "_part" + std::to_string(options.cuts.size()));
+  current.mutable_graph()->set_name(model.graph().name() + "_part" +
+                                    std::to_string(options.cuts.size()));
   result.push_back(std::move(current));
   *parts = std::move(result);
   return ok_status();

@@ -1,10 +1,10 @@
 /// Partitioning (P): splits a model at one or more cuts into parts that run in sequence on tiers.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 

@@ -37,7 +37,8 @@ std::string opt_level_name(GraphOptLevel level) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string node_name(const GraphView& view, int i) {
@@ -45,8 +46,8 @@ std::string node_name(const GraphView& view, int i) {
   return n.name().empty() ? n.op_type() + "#" + std::to_string(i) : n.name();
 }
 
-Result<std::vector<Tensor>> random_inputs(const onnx::ModelProto& model, const InputShapes& input_shapes,
-                                          uint32_t seed) {
+Result<std::vector<Tensor>> random_inputs(const onnx::ModelProto& model,
+                                          const InputShapes& input_shapes, uint32_t seed) {
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   std::mt19937 rng(seed);
@@ -56,7 +57,8 @@ Result<std::vector<Tensor>> random_inputs(const onnx::ModelProto& model, const I
     const TensorInfo& info = shapes.at(name);
     if (shape_num_elements(info.shape) < 0) {
       return invalid_argument("profile: input '" + name + "' has unknown dimensions " +
-                              shape_to_string(info.shape) + "; pass --input-shape " + name + "=...");
+                              shape_to_string(info.shape) + "; pass --input-shape " + name +
+                              "=...");
     }
     Tensor t = Tensor::zeros(name, info.dtype, info.shape);
     if (t.dtype == DType::kFloat32) {
@@ -78,13 +80,15 @@ Result<ModelProfile> attribute_trace(const json& trace, const onnx::ModelProto& 
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
   std::vector<int64_t> run_starts;
   for (const auto& e : trace) {
-    if (e.value("cat", "") == "Session" && e.value("name", "") == "model_run") run_starts.push_back(e.value("ts", int64_t{0}));
+    if (e.value("cat", "") == "Session" && e.value("name", "") == "model_run")
+      run_starts.push_back(e.value("ts", int64_t{0}));
   }
   std::sort(run_starts.begin(), run_starts.end());
   const int counted = static_cast<int>(run_starts.size()) - skip_runs;
   if (counted <= 0) {
     return invalid_argument("profile trace holds " + std::to_string(run_starts.size()) +
-                            " runs; nothing left after skipping " + std::to_string(skip_runs) + " warm-up runs");
+                            " runs; nothing left after skipping " + std::to_string(skip_runs) +
+                            " warm-up runs");
   }
   const int64_t first_ts = run_starts[static_cast<size_t>(skip_runs)];
 
@@ -107,7 +111,8 @@ Result<ModelProfile> attribute_trace(const json& trace, const onnx::ModelProto& 
     key.resize(key.size() - std::strlen("_kernel_time"));
     const double dur = e.value("dur", 0.0);
     int node = lookup(key);
-    if (node < 0 && ends_with(key, "_nchwc")) node = lookup(key.substr(0, key.size() - std::strlen("_nchwc")));
+    if (node < 0 && ends_with(key, "_nchwc"))
+      node = lookup(key.substr(0, key.size() - std::strlen("_nchwc")));
     if (node < 0) {
       unattributed += dur;
       continue;
@@ -132,7 +137,8 @@ Result<ModelProfile> attribute_trace(const json& trace, const onnx::ModelProto& 
         if (p < 0 || seen[p] || in_group.count(p) || view.is_constant_node(p)) continue;
         bool feeds_only_group = true;
         for (const auto& out : view.node(p).output()) {
-          for (int c : view.consumers(out)) feeds_only_group = feeds_only_group && in_group.count(c);
+          for (int c : view.consumers(out))
+            feeds_only_group = feeds_only_group && in_group.count(c);
           if (view.is_graph_output(out)) feeds_only_group = false;
         }
         if (!feeds_only_group) continue;
@@ -144,10 +150,12 @@ Result<ModelProfile> attribute_trace(const json& trace, const onnx::ModelProto& 
     double weight_sum = 0.0;
     std::vector<double> weights;
     for (int g : group) {
-      weights.push_back(std::max<double>(1.0, static_cast<double>(node_cost(view.node(g), shapes).flops)));
+      weights.push_back(
+          std::max<double>(1.0, static_cast<double>(node_cost(view.node(g), shapes).flops)));
       weight_sum += weights.back();
     }
-    for (size_t k = 0; k < group.size(); ++k) attributed[group[k]] += total_us[n] * weights[k] / weight_sum;
+    for (size_t k = 0; k < group.size(); ++k)
+      attributed[group[k]] += total_us[n] * weights[k] / weight_sum;
   }
 
   ModelProfile profile;
@@ -168,10 +176,12 @@ Result<ModelProfile> profile_model(const std::string& model_path, const ProfileO
   if (options.warmup < 0) return invalid_argument("profile: --warmup must be >= 0");
   if (options.threads < 1) return invalid_argument("profile: --threads must be >= 1");
   ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path));
-  ASSIGN_OR_RETURN(std::vector<Tensor> inputs, random_inputs(model, options.input_shapes, options.seed));
+  ASSIGN_OR_RETURN(std::vector<Tensor> inputs,
+                   random_inputs(model, options.input_shapes, options.seed));
 
   std::error_code ec;
-  const fs::path trace_dir = fs::temp_directory_path() / ("edgetier_profile_" + std::to_string(::getpid()));
+  const fs::path trace_dir =
+      fs::temp_directory_path() / ("edgetier_profile_" + std::to_string(::getpid()));
   fs::create_directories(trace_dir, ec);
   SessionOptions so;
   so.intra_op_threads = options.threads;
@@ -204,9 +214,11 @@ Result<ModelProfile> profile_model(const std::string& model_path, const ProfileO
   std::ifstream in(*trace_path);
   json trace = json::parse(in, nullptr, /*allow_exceptions=*/false);
   cleanup();
-  if (trace.is_discarded()) return data_loss("profile: ONNX Runtime's trace '" + *trace_path + "' is not valid JSON");
+  if (trace.is_discarded())
+    return data_loss("profile: ONNX Runtime's trace '" + *trace_path + "' is not valid JSON");
 
-  ASSIGN_OR_RETURN(ModelProfile profile, attribute_trace(trace, model, options.input_shapes, options.warmup));
+  ASSIGN_OR_RETURN(ModelProfile profile,
+                   attribute_trace(trace, model, options.input_shapes, options.warmup));
   profile.model = model_path;
   ASSIGN_OR_RETURN(profile.model_sha256, sha256_file(model_path));
   profile.ort_version = ort_version();
@@ -218,17 +230,27 @@ Result<ModelProfile> profile_model(const std::string& model_path, const ProfileO
 
 json profile_to_json(const ModelProfile& p) {
   json nodes = json::array();
-  for (const auto& n : p.nodes) nodes.push_back({{"name", n.name}, {"op", n.op}, {"mean_us", n.mean_us}});
-  return {{"format_version", p.format_version}, {"model", p.model}, {"model_sha256", p.model_sha256},
-          {"ort_version", p.ort_version}, {"threads", p.threads}, {"graph_opt_level", p.graph_opt_level},
-          {"runs", p.runs}, {"warmup", p.warmup}, {"nodes", nodes}, {"total_us", p.total_us},
-          {"unattributed_us", p.unattributed_us}, {"wall_us", p.wall_us}};
+  for (const auto& n : p.nodes)
+    nodes.push_back({{"name", n.name}, {"op", n.op}, {"mean_us", n.mean_us}});
+  return {{"format_version", p.format_version},
+          {"model", p.model},
+          {"model_sha256", p.model_sha256},
+          {"ort_version", p.ort_version},
+          {"threads", p.threads},
+          {"graph_opt_level", p.graph_opt_level},
+          {"runs", p.runs},
+          {"warmup", p.warmup},
+          {"nodes", nodes},
+          {"total_us", p.total_us},
+          {"unattributed_us", p.unattributed_us},
+          {"wall_us", p.wall_us}};
 }
 
 Result<ModelProfile> profile_from_json(const json& j) {
-  static const std::set<std::string> kKeys = {"format_version", "model", "model_sha256", "ort_version", "threads",
-                                              "graph_opt_level", "runs", "warmup", "nodes", "total_us",
-                                              "unattributed_us", "wall_us"};
+  static const std::set<std::string> kKeys = {
+      "format_version",  "model",  "model_sha256", "ort_version", "threads",
+      "graph_opt_level", "runs",   "warmup",       "nodes",       "total_us",
+      "unattributed_us", "wall_us"};
   if (!j.is_object()) return invalid_argument("profile: expected a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) return invalid_argument("profile: unknown key '" + key + "'");
@@ -240,7 +262,8 @@ Result<ModelProfile> profile_from_json(const json& j) {
   try {
     p.format_version = j.at("format_version").get<int>();
     if (p.format_version != 1) {
-      return invalid_argument("profile: format_version " + std::to_string(p.format_version) + " is not supported");
+      return invalid_argument("profile: format_version " + std::to_string(p.format_version) +
+                              " is not supported");
     }
     p.model = j.at("model").get<std::string>();
     p.model_sha256 = j.at("model_sha256").get<std::string>();
@@ -258,7 +281,8 @@ Result<ModelProfile> profile_from_json(const json& j) {
           return invalid_argument("profile: unknown key 'nodes[]." + key + "'");
         }
       }
-      p.nodes.push_back({n.at("name").get<std::string>(), n.at("op").get<std::string>(), n.at("mean_us").get<double>()});
+      p.nodes.push_back({n.at("name").get<std::string>(), n.at("op").get<std::string>(),
+                         n.at("mean_us").get<double>()});
     }
   } catch (const json::exception& e) {
     return invalid_argument(std::string("profile: ") + e.what());
@@ -283,7 +307,9 @@ Status write_profile(const std::string& path, const ModelProfile& profile) {
 
 Result<ModelProfile> read_profile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return not_found("profile file '" + path + "' not found; make one with edgetier profile MODEL -o " + path);
+  if (!in)
+    return not_found("profile file '" + path +
+                     "' not found; make one with edgetier profile MODEL -o " + path);
   json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return data_loss("profile file '" + path + "' is not valid JSON");
   auto p = profile_from_json(j);

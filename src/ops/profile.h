@@ -2,12 +2,12 @@
 /// latency objective of automatic cut selection.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/shapes.h"
@@ -16,22 +16,23 @@
 namespace edgetier {
 
 struct NodeTime {
-  std::string name;  // the node's name in the model (GraphView::node_label without quotes if unnamed)
+  std::string
+      name;  // the node's name in the model (GraphView::node_label without quotes if unnamed)
   std::string op;
   double mean_us = 0.0;  // mean time per run attributed to this node
 };
 
 struct ModelProfile {
   int format_version = 1;
-  std::string model;         // file the profile was measured on
+  std::string model;  // file the profile was measured on
   std::string model_sha256;
   std::string ort_version;
   int threads = 1;
   std::string graph_opt_level = "all";
-  int runs = 0;              // profiled runs (after warm-up)
+  int runs = 0;  // profiled runs (after warm-up)
   int warmup = 0;
-  std::vector<NodeTime> nodes;  // every node of the model, in topological order
-  double total_us = 0.0;        // mean kernel time per run (sum over nodes + unattributed)
+  std::vector<NodeTime> nodes;   // every node of the model, in topological order
+  double total_us = 0.0;         // mean kernel time per run (sum over nodes + unattributed)
   double unattributed_us = 0.0;  // kernels that match no model node (layout reorders, ...)
   double wall_us = 0.0;          // mean wall time of a run as measured around Session::Run
 };

@@ -1,11 +1,11 @@
 /// Graph-surgery helpers: symbolic type inference, closures, part extraction.
 #include "ops/subgraph.h"
 
+#include <onnx/shape_inference/implementation.h>
+
 #include <algorithm>
 #include <deque>
 #include <unordered_set>
-
-#include <onnx/shape_inference/implementation.h>
 
 namespace edgetier {
 
@@ -134,21 +134,24 @@ Result<onnx::ModelProto> extract_model(const onnx::ModelProto& source, const Gra
     for (const auto& out : view.node(i).output()) produced.insert(out);
   }
   for (const auto& init : source.graph().initializer()) {
-    if (needed.count(init.name()) || (!produced.count(init.name()) &&
-        std::find(spec.outputs.begin(), spec.outputs.end(), init.name()) != spec.outputs.end())) {
+    if (needed.count(init.name()) ||
+        (!produced.count(init.name()) &&
+         std::find(spec.outputs.begin(), spec.outputs.end(), init.name()) != spec.outputs.end())) {
       *g->add_initializer() = init;
     }
   }
   for (const auto& init : source.graph().sparse_initializer()) {
     if (needed.count(init.values().name())) *g->add_sparse_initializer() = init;
   }
-  auto add_io = [&](const std::string& name, google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list,
+  auto add_io = [&](const std::string& name,
+                    google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list,
                     const char* role) -> Status {
     auto it = types.find(name);
-    if (it == types.end() || !it->second.has_tensor_type() || it->second.tensor_type().elem_type() == 0) {
-      return failed_precondition("cannot infer the type of " + std::string(role) + " '" + name +
-                                 "' of part '" + spec.graph_name +
-                                 "'; give the model static shapes (or run onnx shape inference on it)");
+    if (it == types.end() || !it->second.has_tensor_type() ||
+        it->second.tensor_type().elem_type() == 0) {
+      return failed_precondition(
+          "cannot infer the type of " + std::string(role) + " '" + name + "' of part '" +
+          spec.graph_name + "'; give the model static shapes (or run onnx shape inference on it)");
     }
     auto* vi = list->Add();
     vi->set_name(name);

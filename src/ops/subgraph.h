@@ -1,11 +1,11 @@
 /// Graph-surgery helpers shared by the operators: tensor types, node closures, part extraction.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/graph_view.h"
@@ -37,7 +37,8 @@ struct SubgraphSpec {
 };
 
 /// Builds a standalone model from `source` (whose graph `view` indexes). Every input and output
-/// needs a type in `types`. Model-level fields (opsets, IR version, functions, metadata) are copied.
+/// needs a type in `types`. Model-level fields (opsets, IR version, functions, metadata) are
+/// copied.
 Result<onnx::ModelProto> extract_model(const onnx::ModelProto& source, const GraphView& view,
                                        const SubgraphSpec& spec, const TypeMap& types);
 

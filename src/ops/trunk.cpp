@@ -8,7 +8,8 @@
 
 namespace edgetier {
 
-Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shapes, const CutAnalysis& analysis) {
+Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shapes,
+                                    const CutAnalysis& analysis) {
   // The minimal candidate into each tensor is its atomic step: the nearest same-shaped tensor
   // the graph narrows to before it.
   // A step that passes a single-tensor cut on its way spans several stages (e.g. from layer2
@@ -39,7 +40,8 @@ Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shape
   for (const auto& [end, unused] : step_into) {
     if (has_successor.count(end)) continue;  // not the end of a chain
     std::vector<const SkipCandidate*> steps;
-    for (auto it = step_into.find(end); it != step_into.end(); it = step_into.find(it->second->from)) {
+    for (auto it = step_into.find(end); it != step_into.end();
+         it = step_into.find(it->second->from)) {
       steps.push_back(it->second);
       if (steps.size() > step_into.size()) break;  // defensive: candidates never form a cycle
     }
@@ -48,7 +50,8 @@ Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shape
     for (auto s = steps.rbegin(); s != steps.rend(); ++s) {
       trunk.tensors.push_back((*s)->to);
       bool block = false;
-      for (int node : (*s)->node_indices) block = block || node_cost(view.node(node), shapes).macs > 0;
+      for (int node : (*s)->node_indices)
+        block = block || node_cost(view.node(node), shapes).macs > 0;
       if (block) trunk.block_ends.push_back(static_cast<int>(trunk.tensors.size()) - 1);
     }
     const int end_position = view.topo_position(view.producer(end));
@@ -58,8 +61,9 @@ Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shape
     }
   }
   if (best_end < 0) {
-    return invalid_argument("the model has no stage of same-shaped blocks (no residual trunk) to skip; "
-                            "use --skip FROM:TO with tensors from edgetier inspect -v");
+    return invalid_argument(
+        "the model has no stage of same-shaped blocks (no residual trunk) to skip; "
+        "use --skip FROM:TO with tensors from edgetier inspect -v");
   }
   return best;
 }
@@ -67,11 +71,13 @@ Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shape
 Result<std::pair<std::string, std::string>> skip_last_blocks(const StageTrunk& trunk, int blocks) {
   const int k = static_cast<int>(trunk.block_ends.size());
   if (blocks < 1 || blocks > k) {
-    return invalid_argument("--skip-last " + std::to_string(blocks) + ": the last stage (ending at '" +
-                            trunk.head_input() + "') has " + std::to_string(k) +
-                            " skippable block(s); its first block changes the shape and cannot be skipped");
+    return invalid_argument(
+        "--skip-last " + std::to_string(blocks) + ": the last stage (ending at '" +
+        trunk.head_input() + "') has " + std::to_string(k) +
+        " skippable block(s); its first block changes the shape and cannot be skipped");
   }
-  const std::string from = k - blocks >= 1 ? trunk.tensors[trunk.block_ends[k - blocks - 1]] : trunk.tensors.front();
+  const std::string from =
+      k - blocks >= 1 ? trunk.tensors[trunk.block_ends[k - blocks - 1]] : trunk.tensors.front();
   const std::string to = trunk.tensors[trunk.block_ends[k - 1]];
   return std::make_pair(from, to);
 }

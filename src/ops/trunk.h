@@ -14,8 +14,8 @@ namespace edgetier {
 
 struct StageTrunk {
   /// Tensors along the trunk in order, each reachable from the previous by a minimal skip
-  /// candidate that passes no single-tensor cut (one block or one glue op at a time); e.g. for torchvision ResNet-50: layer4.0/Add, layer4.0/relu_2, layer4.1/Add, ...,
-  /// layer4.2/relu_2.
+  /// candidate that passes no single-tensor cut (one block or one glue op at a time); e.g. for
+  /// torchvision ResNet-50: layer4.0/Add, layer4.0/relu_2, layer4.1/Add, ..., layer4.2/relu_2.
   std::vector<std::string> tensors;
   /// Indices into `tensors` where a block body ends: the step into it contains a node with
   /// multiply-accumulates (Conv, Gemm, MatMul). Steps with none (Relu, BatchNorm) are glue.
@@ -25,7 +25,8 @@ struct StageTrunk {
 
 /// Finds the last trunk (by position of its end) that has at least one block. Fails with a clear
 /// message when the model has none (no same-shaped residual chain).
-Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shapes, const CutAnalysis& analysis);
+Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shapes,
+                                    const CutAnalysis& analysis);
 
 /// The skip that removes the last `blocks` blocks of `trunk`: from the end of the block before
 /// them (or the trunk's first tensor when none is left) to the end of the last block. For a

@@ -13,8 +13,8 @@ namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
 
-Result<std::vector<TensorInfo>> io_infos(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& list,
-                                         const ShapeMap& shapes) {
+Result<std::vector<TensorInfo>> io_infos(
+    const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& list, const ShapeMap& shapes) {
   std::vector<TensorInfo> out;
   for (const auto& vi : list) {
     auto it = shapes.find(vi.name());
@@ -43,8 +43,9 @@ std::string model_name_from_path(const std::string& path) {
   return name;
 }
 
-Result<VariantManifest> source_manifest(const std::string& model_path, const onnx::ModelProto& model,
-                                        const std::string& task, const InputShapes& input_shapes) {
+Result<VariantManifest> source_manifest(const std::string& model_path,
+                                        const onnx::ModelProto& model, const std::string& task,
+                                        const InputShapes& input_shapes) {
   VariantManifest m;
   m.model_name = model_name_from_path(model_path);
   m.source_model = fs::path(model_path).filename().string();
@@ -75,7 +76,8 @@ Result<VariantManifest> source_manifest(const std::string& model_path, const onn
   return m;
 }
 
-Status write_dir_atomically(const std::string& dir, const std::function<Status(const std::string&)>& fill) {
+Status write_dir_atomically(const std::string& dir,
+                            const std::function<Status(const std::string&)>& fill) {
   const fs::path target = fs::absolute(fs::path(dir)).lexically_normal();
   const fs::path parent = target.parent_path();
   const std::string base = target.filename().string();
@@ -83,7 +85,8 @@ Status write_dir_atomically(const std::string& dir, const std::function<Status(c
   std::error_code ec;
   if (fs::exists(target, ec)) {
     if (!fs::is_directory(target, ec)) {
-      return already_exists("output '" + dir + "' exists and is not a directory; remove it or pick another");
+      return already_exists("output '" + dir +
+                            "' exists and is not a directory; remove it or pick another");
     }
     const bool empty = fs::is_empty(target, ec);
     if (!empty && !fs::exists(target / kManifestFile, ec)) {
@@ -120,8 +123,8 @@ Status write_dir_atomically(const std::string& dir, const std::function<Status(c
   return st;
 }
 
-Status write_variant(const std::string& dir, const std::vector<onnx::ModelProto>& parts, VariantManifest manifest,
-                     const InputShapes& input_shapes) {
+Status write_variant(const std::string& dir, const std::vector<onnx::ModelProto>& parts,
+                     VariantManifest manifest, const InputShapes& input_shapes) {
   if (parts.empty()) return invalid_argument("write_variant: no parts");
   manifest.parts.clear();
   manifest.cuts.clear();
@@ -150,7 +153,8 @@ Status write_variant(const std::string& dir, const std::vector<onnx::ModelProto>
   const int exit_part = manifest.exit_policy ? manifest.exit_policy->exit_part : -1;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (static_cast<int>(i) == exit_part) continue;
-    manifest.cuts.push_back({static_cast<int>(i), manifest.parts[i].outputs, manifest.parts[i].bytes_out});
+    manifest.cuts.push_back(
+        {static_cast<int>(i), manifest.parts[i].outputs, manifest.parts[i].bytes_out});
   }
   return write_dir_atomically(dir, [&](const std::string& tmp) -> Status {
     for (size_t i = 0; i < parts.size(); ++i) {
@@ -162,7 +166,8 @@ Status write_variant(const std::string& dir, const std::vector<onnx::ModelProto>
   });
 }
 
-Result<std::unique_ptr<PartRunner>> open_variant(const std::string& dir, const SessionOptions& options,
+Result<std::unique_ptr<PartRunner>> open_variant(const std::string& dir,
+                                                 const SessionOptions& options,
                                                  VariantManifest* manifest_out) {
   ASSIGN_OR_RETURN(VariantManifest manifest, read_manifest(dir));
   std::vector<std::string> paths;
@@ -170,8 +175,8 @@ Result<std::unique_ptr<PartRunner>> open_variant(const std::string& dir, const S
     const std::string path = (fs::path(dir) / part.file).string();
     ASSIGN_OR_RETURN(std::string digest, sha256_file(path));
     if (digest != part.sha256) {
-      return data_loss("'" + path + "' does not match the sha256 in its manifest (" + digest + " vs " +
-                       part.sha256 + "); the variant was modified: rebuild it");
+      return data_loss("'" + path + "' does not match the sha256 in its manifest (" + digest +
+                       " vs " + part.sha256 + "); the variant was modified: rebuild it");
     }
     paths.push_back(path);
   }

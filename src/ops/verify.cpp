@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -23,12 +24,14 @@ Result<std::vector<std::string>> data_files(const std::string& dir, int limit) {
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string ext = lower(entry.path().extension().string());
-    if (entry.is_regular_file() && (ext == ".npy" || ext == ".jpg" || ext == ".jpeg" || ext == ".png")) {
+    if (entry.is_regular_file() &&
+        (ext == ".npy" || ext == ".jpg" || ext == ".jpeg" || ext == ".png")) {
       files.push_back(entry.path().string());
     }
   }
   std::sort(files.begin(), files.end());
-  if (files.empty()) return not_found("--data '" + dir + "' holds no .npy, .jpg, .jpeg or .png files");
+  if (files.empty())
+    return not_found("--data '" + dir + "' holds no .npy, .jpg, .jpeg or .png files");
   if (limit > 0 && static_cast<int>(files.size()) > limit) files.resize(static_cast<size_t>(limit));
   return files;
 }
@@ -38,8 +41,10 @@ std::vector<int> argmax_classes(const Tensor& t, bool segment) {
   std::vector<int> out;
   const float* x = t.data_as<float>();
   if (!segment) {
-    const int64_t c = t.shape.back(), rows = static_cast<int64_t>(t.num_elements()) / std::max<int64_t>(c, 1);
-    for (int64_t r = 0; r < rows; ++r) out.push_back(static_cast<int>(std::max_element(x + r * c, x + (r + 1) * c) - (x + r * c)));
+    const int64_t c = t.shape.back(),
+                  rows = static_cast<int64_t>(t.num_elements()) / std::max<int64_t>(c, 1);
+    for (int64_t r = 0; r < rows; ++r)
+      out.push_back(static_cast<int>(std::max_element(x + r * c, x + (r + 1) * c) - (x + r * c)));
     return out;
   }
   const int64_t n = t.shape[0], c = t.shape[1], pixels = t.shape[2] * t.shape[3];
@@ -47,7 +52,8 @@ std::vector<int> argmax_classes(const Tensor& t, bool segment) {
     for (int64_t p = 0; p < pixels; ++p) {
       int best = 0;
       for (int64_t k = 1; k < c; ++k) {
-        if (x[(b * c + k) * pixels + p] > x[(b * c + best) * pixels + p]) best = static_cast<int>(k);
+        if (x[(b * c + k) * pixels + p] > x[(b * c + best) * pixels + p])
+          best = static_cast<int>(k);
       }
       out.push_back(best);
     }
@@ -57,8 +63,8 @@ std::vector<int> argmax_classes(const Tensor& t, bool segment) {
 
 }  // namespace
 
-Result<VerifyReport> verify_variant(const std::string& reference_model, const std::string& variant_dir,
-                                    const VerifyOptions& options) {
+Result<VerifyReport> verify_variant(const std::string& reference_model,
+                                    const std::string& variant_dir, const VerifyOptions& options) {
   VariantManifest manifest;
   ASSIGN_OR_RETURN(auto runner, open_variant(variant_dir, options.session, &manifest));
   ASSIGN_OR_RETURN(auto reference, OrtSession::from_file(reference_model, options.session));
@@ -72,13 +78,16 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
     return invalid_argument("verify: task '" + report.task + "' is not classify or segment");
   }
   if (reference->inputs().size() != 1) {
-    return invalid_argument("verify: the reference has " + std::to_string(reference->inputs().size()) +
+    return invalid_argument("verify: the reference has " +
+                            std::to_string(reference->inputs().size()) +
                             " inputs; --data feeds one tensor per file");
   }
   const TensorInfo& input = reference->inputs()[0];
-  PreprocessSpec spec = manifest.preprocess ? *manifest.preprocess
-                                            : PreprocessSpec::for_input(input.name, input.shape.size() == 4 ? input.shape[2] : 224,
-                                                                        input.shape.size() == 4 ? input.shape[3] : 224);
+  PreprocessSpec spec =
+      manifest.preprocess
+          ? *manifest.preprocess
+          : PreprocessSpec::for_input(input.name, input.shape.size() == 4 ? input.shape[2] : 224,
+                                      input.shape.size() == 4 ? input.shape[3] : 224);
   spec.input_name = input.name;
   const bool segment = report.task == "segment";
 
@@ -87,8 +96,9 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
   std::vector<int64_t> intersection, union_count;  // per class, for mIoU
   double ref_ns = 0.0, var_ns = 0.0;
   for (const auto& file : files) {
-    Result<Tensor> tensor = lower(fs::path(file).extension().string()) == ".npy" ? load_npy(file, input.name)
-                                                                                : load_image_tensor(file, spec);
+    Result<Tensor> tensor = lower(fs::path(file).extension().string()) == ".npy"
+                                ? load_npy(file, input.name)
+                                : load_image_tensor(file, spec);
     if (!tensor.ok()) return tensor.status().with_context("verify");
     ASSIGN_OR_RETURN(std::vector<Tensor> ref_out, reference->run({*tensor}));
     ref_ns += static_cast<double>(reference->last_run_ns());
@@ -98,18 +108,22 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
     report.exited_early += var->exited_early;
     bool compared_any = false;
     for (const Tensor& r : ref_out) {
-      auto it = std::find_if(var->outputs.begin(), var->outputs.end(), [&](const Tensor& t) { return t.name == r.name; });
+      auto it = std::find_if(var->outputs.begin(), var->outputs.end(),
+                             [&](const Tensor& t) { return t.name == r.name; });
       if (it == var->outputs.end()) continue;
       if (it->shape != r.shape || it->dtype != r.dtype) {
-        return invalid_argument("verify: output '" + r.name + "' is " + shape_to_string(r.shape) + " in the reference but " +
-                                shape_to_string(it->shape) + " in the variant (" + file + ")");
+        return invalid_argument("verify: output '" + r.name + "' is " + shape_to_string(r.shape) +
+                                " in the reference but " + shape_to_string(it->shape) +
+                                " in the variant (" + file + ")");
       }
-      if (std::find(report.outputs.begin(), report.outputs.end(), r.name) == report.outputs.end()) report.outputs.push_back(r.name);
+      if (std::find(report.outputs.begin(), report.outputs.end(), r.name) == report.outputs.end())
+        report.outputs.push_back(r.name);
       compared_any = true;
       report.bit_identical = report.bit_identical && r.data == it->data;
       if (r.dtype != DType::kFloat32) continue;
       for (size_t i = 0; i < r.num_elements(); ++i) {
-        const double d = std::fabs(static_cast<double>(r.data_as<float>()[i]) - it->data_as<float>()[i]);
+        const double d =
+            std::fabs(static_cast<double>(r.data_as<float>()[i]) - it->data_as<float>()[i]);
         report.max_abs_diff = std::max(report.max_abs_diff, d);
         abs_sum += d;
         ++abs_count;
@@ -121,11 +135,12 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
     }
     // Task metric on the first output.
     const Tensor& r = ref_out[0];
-    auto v = std::find_if(var->outputs.begin(), var->outputs.end(), [&](const Tensor& t) { return t.name == r.name; });
+    auto v = std::find_if(var->outputs.begin(), var->outputs.end(),
+                          [&](const Tensor& t) { return t.name == r.name; });
     if (v == var->outputs.end() || r.dtype != DType::kFloat32) continue;
     if (segment && r.shape.size() != 4) {
-      return invalid_argument("verify: task segment needs an [N, C, H, W] output; '" + r.name + "' is " +
-                              shape_to_string(r.shape));
+      return invalid_argument("verify: task segment needs an [N, C, H, W] output; '" + r.name +
+                              "' is " + shape_to_string(r.shape));
     }
     const auto a = argmax_classes(r, segment), b = argmax_classes(*v, segment);
     if (!segment) {
@@ -148,7 +163,8 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
   }
   report.samples = static_cast<int>(files.size());
   report.mean_abs_diff = abs_count ? abs_sum / static_cast<double>(abs_count) : 0.0;
-  if (!segment && rows > 0) report.top1_agreement = static_cast<double>(agree) / static_cast<double>(rows);
+  if (!segment && rows > 0)
+    report.top1_agreement = static_cast<double>(agree) / static_cast<double>(rows);
   if (segment) {
     double sum = 0.0;
     int present = 0;
@@ -165,13 +181,22 @@ Result<VerifyReport> verify_variant(const std::string& reference_model, const st
 }
 
 nlohmann::json verify_report_to_json(const VerifyReport& r) {
-  nlohmann::json j = {{"reference", r.reference}, {"variant", r.variant}, {"ops", r.ops}, {"task", r.task},
-                      {"samples", r.samples}, {"outputs", r.outputs}, {"max_abs_diff", r.max_abs_diff},
-                      {"mean_abs_diff", r.mean_abs_diff}, {"bit_identical", r.bit_identical},
-                      {"exited_early", r.exited_early}, {"reference_ms_mean", r.reference_ms_mean},
+  nlohmann::json j = {{"reference", r.reference},
+                      {"variant", r.variant},
+                      {"ops", r.ops},
+                      {"task", r.task},
+                      {"samples", r.samples},
+                      {"outputs", r.outputs},
+                      {"max_abs_diff", r.max_abs_diff},
+                      {"mean_abs_diff", r.mean_abs_diff},
+                      {"bit_identical", r.bit_identical},
+                      {"exited_early", r.exited_early},
+                      {"reference_ms_mean", r.reference_ms_mean},
                       {"variant_ms_mean", r.variant_ms_mean}};
-  if (r.task == "classify") j["top1_agreement"] = r.top1_agreement;
-  else j["miou"] = r.miou;
+  if (r.task == "classify")
+    j["top1_agreement"] = r.top1_agreement;
+  else
+    j["miou"] = r.miou;
   return j;
 }
 

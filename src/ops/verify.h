@@ -1,10 +1,9 @@
 /// `edgetier verify`: runs a reference model and a variant on the same inputs and compares them.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "runtime/ort_session.h"
@@ -12,9 +11,10 @@
 namespace edgetier {
 
 struct VerifyOptions {
-  std::string data_dir;  // images (.jpg .jpeg .png, preprocessed as the manifest says) or .npy tensors
-  int limit = 0;         // first N files in name order; 0 = all
-  std::string task;      // classify | segment; default: the variant's manifest
+  std::string
+      data_dir;      // images (.jpg .jpeg .png, preprocessed as the manifest says) or .npy tensors
+  int limit = 0;     // first N files in name order; 0 = all
+  std::string task;  // classify | segment; default: the variant's manifest
   SessionOptions session;  // used for both the reference and the variant's parts
 };
 
@@ -36,8 +36,8 @@ struct VerifyReport {
 };
 
 /// Both sides run every sample; errors name the file or tensor at fault.
-Result<VerifyReport> verify_variant(const std::string& reference_model, const std::string& variant_dir,
-                                    const VerifyOptions& options);
+Result<VerifyReport> verify_variant(const std::string& reference_model,
+                                    const std::string& variant_dir, const VerifyOptions& options);
 
 nlohmann::json verify_report_to_json(const VerifyReport& report);
 

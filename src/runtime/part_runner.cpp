@@ -14,14 +14,17 @@ double max_softmax(const float* logits, int64_t n, int64_t stride) {
   float max_logit = -INFINITY;
   for (int64_t c = 0; c < n; ++c) max_logit = std::max(max_logit, logits[c * stride]);
   double sum = 0.0;
-  for (int64_t c = 0; c < n; ++c) sum += std::exp(static_cast<double>(logits[c * stride] - max_logit));
+  for (int64_t c = 0; c < n; ++c)
+    sum += std::exp(static_cast<double>(logits[c * stride] - max_logit));
   return 1.0 / sum;  // exp(max - max) / sum
 }
 
 }  // namespace
 
 nlohmann::json exit_policy_to_json(const ExitPolicy& p) {
-  return {{"exit_part", p.exit_part}, {"output", p.output}, {"measure", p.measure},
+  return {{"exit_part", p.exit_part},
+          {"output", p.output},
+          {"measure", p.measure},
           {"threshold", p.threshold}};
 }
 
@@ -69,7 +72,8 @@ Result<double> exit_confidence(const Tensor& t, const std::string& measure) {
     const int64_t classes = t.shape.back();
     const int64_t rows = static_cast<int64_t>(t.num_elements()) / classes;
     double lowest = 1.0;
-    for (int64_t r = 0; r < rows; ++r) lowest = std::min(lowest, max_softmax(x + r * classes, classes, 1));
+    for (int64_t r = 0; r < rows; ++r)
+      lowest = std::min(lowest, max_softmax(x + r * classes, classes, 1));
     return lowest;
   }
   if (measure == "mean_pixel_max_softmax") {
@@ -131,9 +135,10 @@ Status PartRunner::check_chain() {
                               std::to_string(n) + " parts");
     }
     const auto& outs = sessions_[policy_->exit_part]->outputs();
-    if (std::none_of(outs.begin(), outs.end(), [&](const TensorInfo& t) { return t.name == policy_->output; })) {
-      return invalid_argument("part runner: the exit policy measures '" + policy_->output + "' but " +
-                              labels_[policy_->exit_part] + " has no such output");
+    if (std::none_of(outs.begin(), outs.end(),
+                     [&](const TensorInfo& t) { return t.name == policy_->output; })) {
+      return invalid_argument("part runner: the exit policy measures '" + policy_->output +
+                              "' but " + labels_[policy_->exit_part] + " has no such output");
     }
   }
   inputs_ = sessions_[0]->inputs();
@@ -194,8 +199,10 @@ Result<PartRunResult> PartRunner::run(const std::vector<Tensor>& inputs) {
     const auto before_exit = available;
     RETURN_IF_ERROR(run_part(i++));
     const auto& outs = produced[exit_part];
-    auto it = std::find_if(outs.begin(), outs.end(), [&](const Tensor& t) { return t.name == policy_->output; });
-    if (it == outs.end()) return internal_error("part runner: exit output '" + policy_->output + "' missing");
+    auto it = std::find_if(outs.begin(), outs.end(),
+                           [&](const Tensor& t) { return t.name == policy_->output; });
+    if (it == outs.end())
+      return internal_error("part runner: exit output '" + policy_->output + "' missing");
     ASSIGN_OR_RETURN(result.confidence, exit_confidence(*it, policy_->measure));
     if (result.confidence >= policy_->threshold) {
       result.exited_early = true;

@@ -3,11 +3,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -17,8 +16,8 @@ namespace edgetier {
 
 /// How a dynamic early exit decides whether to stop after its exit part.
 struct ExitPolicy {
-  int exit_part = -1;   // index of the early-head part; the parts before it always run
-  std::string output;   // the exit part's output the confidence is measured on
+  int exit_part = -1;  // index of the early-head part; the parts before it always run
+  std::string output;  // the exit part's output the confidence is measured on
   /// "max_softmax" (classification: highest class probability) or "mean_pixel_max_softmax"
   /// (segmentation: per-pixel highest class probability, averaged over the image).
   std::string measure = "max_softmax";
@@ -37,7 +36,7 @@ Result<double> exit_confidence(const Tensor& output, const std::string& measure)
 struct PartRunResult {
   std::vector<Tensor> outputs;  // the last part's outputs, or the exit part's when it stopped early
   bool exited_early = false;
-  double confidence = -1.0;     // the exit measure, when there is a policy
+  double confidence = -1.0;      // the exit measure, when there is a policy
   std::vector<int64_t> part_ns;  // run time per part; -1 for parts that did not run
 };
 

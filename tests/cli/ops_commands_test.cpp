@@ -1,7 +1,6 @@
 /// End-to-end tests of the operator subcommands through the edgetier binary: outputs on success,
 /// one-line errors and no partial output on failure.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -52,7 +51,8 @@ class OpsCommands : public ::testing::Test {
 };
 
 TEST_F(OpsCommands, PartitionWritesPartsAndManifest) {
-  const CommandRun r = edgetier("partition " + model_ + " --cut /Relu_4/Relu_output_0 -o " + dir_ + "/p --json");
+  const CommandRun r =
+      edgetier("partition " + model_ + " --cut /Relu_4/Relu_output_0 -o " + dir_ + "/p --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["ops"], "P");
@@ -83,7 +83,8 @@ TEST_F(OpsCommands, EarlyExitStaticAndDynamic) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["removed_nodes"].size(), 7u);
   EXPECT_TRUE(load_model(dir_ + "/ee.onnx").ok());
-  r = edgetier("early-exit " + model_ + " --skip /Relu_0/Relu_output_0:/Gemm_0/Gemm_output_0 -o " + dir_ + "/bad.onnx");
+  r = edgetier("early-exit " + model_ + " --skip /Relu_0/Relu_output_0:/Gemm_0/Gemm_output_0 -o " +
+               dir_ + "/bad.onnx");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("the shapes differ"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ + "/bad.onnx"));
@@ -98,7 +99,8 @@ TEST_F(OpsCommands, VariantsRefusesQuantizationUntilTheQuantizerIsLinked) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("needs the int8 quantizer"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ + "/v"));
-  r = edgetier("variants " + model_ + " --ops I,EE,P,EEP --skip-last 1 --cut auto --max-lower-flops 0.5 -o " + dir_ +
+  r = edgetier("variants " + model_ +
+               " --ops I,EE,P,EEP --skip-last 1 --cut auto --max-lower-flops 0.5 -o " + dir_ +
                "/v --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
@@ -113,12 +115,16 @@ TEST_F(OpsCommands, ProfileFeedsTheLatencyObjectiveAndVerifyChecksTheResult) {
   r = edgetier("partition " + model_ + " --cut auto --objective latency --profile " + dir_ +
                "/prof.json --bandwidth-mbit 100 --lower-scale 4 -o " + dir_ + "/p --json");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_GT(nlohmann::json::parse(r.out)["auto_cut"]["ranked"][0]["predicted_ms"].get<double>(), 0.0);
+  EXPECT_GT(nlohmann::json::parse(r.out)["auto_cut"]["ranked"][0]["predicted_ms"].get<double>(),
+            0.0);
   fs::create_directories(dir_ + "/data");
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(save_npy(random_inputs(fixtures::tiny_resnet(), i)[0], dir_ + "/data/" + std::to_string(i) + ".npy").ok());
+    ASSERT_TRUE(save_npy(random_inputs(fixtures::tiny_resnet(), i)[0],
+                         dir_ + "/data/" + std::to_string(i) + ".npy")
+                    .ok());
   }
-  r = edgetier("verify " + model_ + " " + dir_ + "/p --data " + dir_ + "/data --graph-opt disabled --json");
+  r = edgetier("verify " + model_ + " " + dir_ + "/p --data " + dir_ +
+               "/data --graph-opt disabled --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["samples"], 3);

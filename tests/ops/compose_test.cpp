@@ -41,7 +41,8 @@ std::string early_cut() {
   auto view = GraphView::build(model.graph());
   int adds = 0;
   for (int i : view->topo_order()) {
-    if (view->node(i).op_type() == "Add" && ++adds == 3) return view->node(view->consumers(view->node(i).output(0))[0]).output(0);
+    if (view->node(i).op_type() == "Add" && ++adds == 3)
+      return view->node(view->consumers(view->node(i).output(0))[0]).output(0);
   }
   return "";
 }
@@ -131,7 +132,8 @@ TEST(Compose, QuantizeThenExitIsTheDefaultAndExitThenQuantizeIsSupported) {
   o.quantize_fn = after_exit.fn();
   o.exit_then_quantize = true;
   ASSERT_TRUE(build_variants(model_path, o, root + "/exit_first", &results).ok());
-  EXPECT_EQ(after_exit.seen_nodes, std::vector<int>{full_nodes - 7}) << "calibrated on the exited model";
+  EXPECT_EQ(after_exit.seen_nodes, std::vector<int>{full_nodes - 7})
+      << "calibrated on the exited model";
   auto eq = read_manifest(root + "/exit_first/QE");
   EXPECT_EQ(eq->chain[0].op, "EE");
   EXPECT_EQ(eq->chain[1].op, "Q");
@@ -157,7 +159,8 @@ TEST(Compose, QuantizedPartitionShipsTheInt8Tensor) {
   const auto inputs = random_inputs(fixtures::tiny_resnet(), 2);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(to_qdq(fixtures::tiny_resnet()), inputs, exact_settings()),
-                            run_variant(root + "/v/QP", inputs), &why)) << why;
+                            run_variant(root + "/v/QP", inputs), &why))
+      << why;
 }
 
 TEST(Compose, FollowsNamesTheQuantizerFusedAway) {
@@ -179,7 +182,8 @@ TEST(Compose, FollowsNamesTheQuantizerFusedAway) {
       const auto& node = view->node(i);
       if (node.op_type() != "Relu") continue;
       const int p = view->producer(node.input(0));
-      if (p >= 0 && view->consumers(node.input(0)).size() == 1 && view->node(p).op_type() != "Relu") {
+      if (p >= 0 && view->consumers(node.input(0)).size() == 1 &&
+          view->node(p).op_type() != "Relu") {
         rename[node.input(0)] = node.output(0);
         dropped.insert(i);
       }

@@ -35,7 +35,8 @@ std::string exit_tensor(const onnx::ModelProto& model) {
   return trunk.tensors[trunk.block_ends[0] + 1];  // the Relu after the first block's Add
 }
 
-std::unique_ptr<PartRunner> runner_for(const std::vector<onnx::ModelProto>& parts, ExitPolicy policy,
+std::unique_ptr<PartRunner> runner_for(const std::vector<onnx::ModelProto>& parts,
+                                       ExitPolicy policy,
                                        const SessionOptions& so = exact_settings()) {
   std::vector<std::string> models, labels;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -94,7 +95,8 @@ TEST(DynamicExit, ThresholdZeroEqualsTheStaticExitAndOneEqualsTheFullModel) {
   ASSERT_TRUE(out.ok()) << out.status().to_string();
   EXPECT_TRUE(out->exited_early);
   EXPECT_EQ(out->part_ns[2], -1) << "the rest did not run";
-  EXPECT_TRUE(bit_identical(run_model(static_exit, inputs, exact_settings()), out->outputs, &why)) << why;
+  EXPECT_TRUE(bit_identical(run_model(static_exit, inputs, exact_settings()), out->outputs, &why))
+      << why;
 
   policy.threshold = 1.0;
   auto never = runner_for(parts, policy);
@@ -165,7 +167,8 @@ TEST(DynamicExit, SegmentationUsesMeanPixelConfidence) {
   const StageTrunk trunk = trunk_of(*model);
   std::vector<onnx::ModelProto> parts;
   ExitPolicy policy;
-  Status st = dynamic_exit(*model, {trunk.tensors[trunk.block_ends[0] + 1], "", 0.0, "", {}}, &parts, &policy);
+  Status st = dynamic_exit(*model, {trunk.tensors[trunk.block_ends[0] + 1], "", 0.0, "", {}},
+                           &parts, &policy);
   ASSERT_TRUE(st.ok()) << st.to_string();
   EXPECT_EQ(policy.measure, "mean_pixel_max_softmax");
   auto runner = runner_for(parts, policy);
@@ -183,12 +186,14 @@ TEST(DynamicExit, rejects_bad_exit_points_and_thresholds) {
   Status st = dynamic_exit(model, {"/Relu_1/Relu_outpt_0", "", 0.5, "", {}}, &parts, &policy);
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_NE(st.message().find("nearest"), std::string::npos);
-  st = dynamic_exit(model, {"/Relu_1/Relu_output_0", "", 0.5, "", {}}, &parts, &policy);  // 8 channels, 32x32
+  st = dynamic_exit(model, {"/Relu_1/Relu_output_0", "", 0.5, "", {}}, &parts,
+                    &policy);  // 8 channels, 32x32
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("the shapes differ"), std::string::npos) << st.message();
   st = dynamic_exit(model, {exit_tensor(model), "", 1.5, "", {}}, &parts, &policy);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  st = dynamic_exit(fixtures::side_branch_model(), {"/Relu_0/Relu_output_0", "", 0.5, "", {}}, &parts, &policy);
+  st = dynamic_exit(fixtures::side_branch_model(), {"/Relu_0/Relu_output_0", "", 0.5, "", {}},
+                    &parts, &policy);
   EXPECT_FALSE(st.ok());
   EXPECT_TRUE(parts.empty());
 }

@@ -38,7 +38,8 @@ std::set<std::string> node_names(const onnx::ModelProto& m) {
   return names;
 }
 
-onnx::ModelProto exit_model(const onnx::ModelProto& model, const EarlyExitOptions& options, EarlyExitReport* report) {
+onnx::ModelProto exit_model(const onnx::ModelProto& model, const EarlyExitOptions& options,
+                            EarlyExitReport* report) {
   onnx::ModelProto out;
   Status st = early_exit(model, options, &out, report);
   EXPECT_TRUE(st.ok()) << st.to_string();
@@ -52,7 +53,8 @@ TEST(Trunk, FindsTheLastStageBlocksOfATinyResnet) {
   // at its Add and followed by a Relu.
   ASSERT_EQ(trunk.block_ends.size(), 2u);
   auto view = GraphView::build(model.graph());
-  for (int e : trunk.block_ends) EXPECT_EQ(view->node(view->producer(trunk.tensors[e])).op_type(), "Add");
+  for (int e : trunk.block_ends)
+    EXPECT_EQ(view->node(view->producer(trunk.tensors[e])).op_type(), "Add");
   EXPECT_EQ(view->node(view->producer(trunk.head_input())).op_type(), "Relu");
   EXPECT_EQ(view->consumers(trunk.head_input()).size(), 1u);
   EXPECT_EQ(view->node(view->consumers(trunk.head_input())[0]).op_type(), "GlobalAveragePool");
@@ -69,7 +71,8 @@ TEST(Trunk, rejects_more_blocks_than_the_stage_has) {
   const StageTrunk trunk = trunk_of(fixtures::tiny_resnet());
   auto three = skip_last_blocks(trunk, 3);
   EXPECT_EQ(three.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(three.status().message().find("has 2 skippable block(s)"), std::string::npos) << three.status().message();
+  EXPECT_NE(three.status().message().find("has 2 skippable block(s)"), std::string::npos)
+      << three.status().message();
   EXPECT_FALSE(skip_last_blocks(trunk, 0).ok());
 }
 
@@ -164,7 +167,8 @@ TEST(EarlyExit, ExplicitSkipToAGraphOutputKeepsTheOutputName) {
   EXPECT_TRUE(bit_identical(expected, run_model(exited, inputs, exact_settings()), &why)) << why;
 }
 
-Status try_skip(const onnx::ModelProto& model, const std::string& from, const std::string& to, onnx::ModelProto* out) {
+Status try_skip(const onnx::ModelProto& model, const std::string& from, const std::string& to,
+                onnx::ModelProto* out) {
   EarlyExitOptions options;
   options.from = from;
   options.to = to;
@@ -225,7 +229,8 @@ TEST(EarlyExit, rejects_regions_entered_or_left_elsewhere) {
 
 TEST(EarlyExit, rejects_missing_skip) {
   onnx::ModelProto out;
-  EXPECT_EQ(early_exit(fixtures::tiny_resnet(), EarlyExitOptions{}, &out).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(early_exit(fixtures::tiny_resnet(), EarlyExitOptions{}, &out).code(),
+            StatusCode::kInvalidArgument);
   EarlyExitOptions half;
   half.from = "x";
   EXPECT_EQ(early_exit(fixtures::tiny_resnet(), half, &out).code(), StatusCode::kInvalidArgument);

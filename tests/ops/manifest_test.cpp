@@ -26,9 +26,21 @@ VariantManifest sample_manifest() {
   m.source_sha256 = std::string(64, 'a');
   m.task = "classify";
   m.ops = "QEP";
-  m.chain = {{"Q", {{"calibration_table", "t.json"}}}, {"EE", {{"from", "a"}, {"to", "b"}}}, {"P", {{"cuts", {{"c"}}}}}};
-  m.parts = {{"part0.onnx", {{"input", DType::kFloat32, {1, 3, 8, 8}}}, {{"c", DType::kUInt8, {1, 4, 4, 4}}}, 768, 64, "00"},
-             {"part1.onnx", {{"c", DType::kUInt8, {1, 4, 4, 4}}}, {{"out", DType::kFloat32, {1, 10}}}, 64, 40, "11"}};
+  m.chain = {{"Q", {{"calibration_table", "t.json"}}},
+             {"EE", {{"from", "a"}, {"to", "b"}}},
+             {"P", {{"cuts", {{"c"}}}}}};
+  m.parts = {{"part0.onnx",
+              {{"input", DType::kFloat32, {1, 3, 8, 8}}},
+              {{"c", DType::kUInt8, {1, 4, 4, 4}}},
+              768,
+              64,
+              "00"},
+             {"part1.onnx",
+              {{"c", DType::kUInt8, {1, 4, 4, 4}}},
+              {{"out", DType::kFloat32, {1, 10}}},
+              64,
+              40,
+              "11"}};
   m.cuts = {{0, {{"c", DType::kUInt8, {1, 4, 4, 4}}}, 64}};
   m.preprocess = PreprocessSpec::for_input("input", 8, 8);
   m.calibration = CalibrationRecord{"t.json", std::string(64, 'b')};
@@ -53,16 +65,20 @@ TEST(Manifest, RoundTripsThroughJsonAndFiles) {
 TEST(Manifest, rejects_unknown_and_missing_keys_by_path) {
   auto j = manifest_to_json(sample_manifest());
   j["colour"] = "blue";
-  EXPECT_NE(manifest_from_json(j).status().message().find("unknown key 'colour'"), std::string::npos);
+  EXPECT_NE(manifest_from_json(j).status().message().find("unknown key 'colour'"),
+            std::string::npos);
   j = manifest_to_json(sample_manifest());
   j["parts"][1]["sha"] = "x";
-  EXPECT_NE(manifest_from_json(j).status().message().find("unknown key 'parts[1].sha'"), std::string::npos);
+  EXPECT_NE(manifest_from_json(j).status().message().find("unknown key 'parts[1].sha'"),
+            std::string::npos);
   j = manifest_to_json(sample_manifest());
   j["parts"][0].erase("bytes_in");
-  EXPECT_NE(manifest_from_json(j).status().message().find("missing key 'parts[0].bytes_in'"), std::string::npos);
+  EXPECT_NE(manifest_from_json(j).status().message().find("missing key 'parts[0].bytes_in'"),
+            std::string::npos);
   j = manifest_to_json(sample_manifest());
   j.erase("exit_policy");
-  EXPECT_NE(manifest_from_json(j).status().message().find("missing key 'exit_policy'"), std::string::npos);
+  EXPECT_NE(manifest_from_json(j).status().message().find("missing key 'exit_policy'"),
+            std::string::npos);
   j = manifest_to_json(sample_manifest());
   j["cuts"][0]["tensors"][0]["dtype"] = "float128";
   EXPECT_FALSE(manifest_from_json(j).ok());
@@ -129,7 +145,8 @@ TEST(VariantDir, WritesPartsAndADescribedManifestThatOpensAndRuns) {
   EXPECT_TRUE((*runner)->run(random_inputs(fixtures::chain_model(), 1)).ok());
   // Only the variant directory remains (no temporary siblings).
   int entries = 0;
-  for (const auto& e : fs::directory_iterator(root)) entries += e.path().filename() == "P" ? 1 : 100;
+  for (const auto& e : fs::directory_iterator(root))
+    entries += e.path().filename() == "P" ? 1 : 100;
   EXPECT_EQ(entries, 1);
 }
 
@@ -159,7 +176,8 @@ TEST(VariantDir, LeavesNothingBehindOnErrorAndKeepsTheOldVariant) {
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(*sha256_file(dir + "/manifest.json"), digest);
   int entries = 0;
-  for (const auto& e : fs::directory_iterator(root)) entries += (e.path().filename() == "P") ? 1 : 100;
+  for (const auto& e : fs::directory_iterator(root))
+    entries += (e.path().filename() == "P") ? 1 : 100;
   EXPECT_EQ(entries, 1);
   // A successful rebuild replaces it.
   VariantManifest m;
@@ -177,7 +195,8 @@ TEST(VariantDir, rejects_replacing_a_directory_that_is_not_a_variant) {
   EXPECT_NE(st.message().find("not a variant directory"), std::string::npos);
   EXPECT_TRUE(fs::exists(root + "/mine/notes.txt"));
   std::ofstream(root + "/file") << "x";
-  EXPECT_EQ(write_variant(root + "/file", two_parts(), VariantManifest{}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(write_variant(root + "/file", two_parts(), VariantManifest{}).code(),
+            StatusCode::kAlreadyExists);
 }
 
 TEST(VariantDir, SourceManifestFillsTaskAndPreprocessing) {

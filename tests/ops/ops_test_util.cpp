@@ -2,13 +2,12 @@
 #include "ops/ops_test_util.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <random>
-
-#include <unistd.h>
 
 #include "graph/model_io.h"
 #include "graph/shapes.h"
@@ -22,7 +21,8 @@ std::vector<Tensor> random_inputs(const onnx::ModelProto& model, uint32_t seed) 
   std::vector<std::string> initializers;
   for (const auto& init : model.graph().initializer()) initializers.push_back(init.name());
   for (const auto& in : model.graph().input()) {
-    if (std::find(initializers.begin(), initializers.end(), in.name()) != initializers.end()) continue;
+    if (std::find(initializers.begin(), initializers.end(), in.name()) != initializers.end())
+      continue;
     TensorInfo info = tensor_info_from_type(in.type());
     for (auto& d : info.shape) d = d < 0 ? 1 : d;
     Tensor t = Tensor::zeros(in.name(), info.dtype, info.shape);
@@ -93,8 +93,8 @@ bool bit_identical(const std::vector<Tensor>& a, const std::vector<Tensor>& b, s
   }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].name != b[i].name || a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) {
-      *why = "output " + std::to_string(i) + ": '" + a[i].name + "' " + shape_to_string(a[i].shape) +
-             " vs '" + b[i].name + "' " + shape_to_string(b[i].shape);
+      *why = "output " + std::to_string(i) + ": '" + a[i].name + "' " +
+             shape_to_string(a[i].shape) + " vs '" + b[i].name + "' " + shape_to_string(b[i].shape);
       return false;
     }
     if (a[i].data != b[i].data) {
@@ -111,7 +111,8 @@ double fold_float_pairs(const std::vector<Tensor>& a, const std::vector<Tensor>&
   double worst = 0.0;
   for (const auto& ta : a) {
     for (const auto& tb : b) {
-      if (ta.name != tb.name || ta.dtype != DType::kFloat32 || tb.dtype != DType::kFloat32) continue;
+      if (ta.name != tb.name || ta.dtype != DType::kFloat32 || tb.dtype != DType::kFloat32)
+        continue;
       if (ta.data.size() != tb.data.size()) return INFINITY;
       worst = std::max(worst, fn(ta, tb));
     }
@@ -124,7 +125,8 @@ double max_abs_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b) 
   return fold_float_pairs(a, b, [](const Tensor& x, const Tensor& y) {
     double d = 0.0;
     for (size_t i = 0; i < x.num_elements(); ++i) {
-      d = std::max(d, static_cast<double>(std::fabs(x.data_as<float>()[i] - y.data_as<float>()[i])));
+      d = std::max(d,
+                   static_cast<double>(std::fabs(x.data_as<float>()[i] - y.data_as<float>()[i])));
     }
     return d;
   });
@@ -144,7 +146,8 @@ double max_relative_diff(const std::vector<Tensor>& a, const std::vector<Tensor>
 
 std::string temp_dir(const std::string& name) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("edgetier_test_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("edgetier_test_" + std::to_string(::getpid())) / name;
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir, ec);

@@ -1,11 +1,11 @@
 /// Helpers shared by the operator tests: seeded inputs, whole-model and part-chain runs, diffs.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/tensor.h"
 #include "runtime/ort_session.h"

@@ -54,7 +54,8 @@ std::vector<onnx::ModelProto> split(const onnx::ModelProto& model,
   return parts;
 }
 
-std::vector<std::string> io_names(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& list) {
+std::vector<std::string> io_names(
+    const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& list) {
   std::vector<std::string> names;
   for (const auto& vi : list) names.push_back(vi.name());
   return names;
@@ -167,7 +168,8 @@ TEST(Partition, ThreePartSplitWithMultiTensorCutsPassesTensorsThroughTheMiddle) 
   const auto inputs = random_inputs(model, 9);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(model, inputs, exact_settings()),
-                            run_parts(parts, inputs, exact_settings()), &why)) << why;
+                            run_parts(parts, inputs, exact_settings()), &why))
+      << why;
 }
 
 TEST(Partition, PartsKeepTheOriginalNamesAndSplitTheNodes) {
@@ -186,8 +188,10 @@ TEST(Partition, PartsKeepTheOriginalNamesAndSplitTheNodes) {
   // Initializers go only where they are read.
   for (const auto& part : parts) {
     std::set<std::string> read;
-    for (const auto& node : part.graph().node()) read.insert(node.input().begin(), node.input().end());
-    for (const auto& init : part.graph().initializer()) EXPECT_TRUE(read.count(init.name())) << init.name();
+    for (const auto& node : part.graph().node())
+      read.insert(node.input().begin(), node.input().end());
+    for (const auto& init : part.graph().initializer())
+      EXPECT_TRUE(read.count(init.name())) << init.name();
   }
   EXPECT_EQ(parts[0].graph().initializer_size() + parts[1].graph().initializer_size(),
             model.graph().initializer_size());
@@ -216,7 +220,8 @@ TEST(Partition, GraphOutputsComputedBelowTheCutAreCarriedToTheEnd) {
   const auto inputs = random_inputs(model, 1);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(model, inputs, exact_settings()),
-                            run_parts(parts, inputs, exact_settings()), &why)) << why;
+                            run_parts(parts, inputs, exact_settings()), &why))
+      << why;
 }
 
 TEST(Partition, ConstantSubgraphsAreCopiedIntoEveryPartThatReadsThem) {
@@ -240,12 +245,14 @@ TEST(Partition, ConstantSubgraphsAreCopiedIntoEveryPartThatReadsThem) {
   EXPECT_EQ(count_op(parts[0], "Shape"), 1);
   EXPECT_EQ(count_op(parts[1], "Shape"), 1);
   for (const auto& p : parts) {
-    for (const auto& in : p.graph().input()) EXPECT_NE(in.name(), w_shape) << "constants never cross";
+    for (const auto& in : p.graph().input())
+      EXPECT_NE(in.name(), w_shape) << "constants never cross";
   }
   const auto inputs = random_inputs(*model, 2);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(*model, inputs, exact_settings()),
-                            run_parts(parts, inputs, exact_settings()), &why)) << why;
+                            run_parts(parts, inputs, exact_settings()), &why))
+      << why;
 }
 
 TEST(Partition, QdqModelsAreCutAtTheFloatNameAndShipInt8) {
@@ -294,8 +301,10 @@ TEST(Partition, rejects_unknown_tensor_with_the_nearest_name) {
   std::vector<onnx::ModelProto> parts;
   const Status st = try_split(model, {{"/Relu_0/Relu_outpt_0"}}, &parts);
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
-  EXPECT_NE(st.message().find("'/Relu_0/Relu_outpt_0' not found"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("nearest: '/Relu_0/Relu_output_0'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("'/Relu_0/Relu_outpt_0' not found"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("nearest: '/Relu_0/Relu_output_0'"), std::string::npos)
+      << st.message();
   EXPECT_TRUE(parts.empty());
 }
 
@@ -331,7 +340,8 @@ TEST(Partition, rejects_cuts_out_of_order) {
   const auto model = fixtures::chain_model();
   const auto analysis = cuts_of(model);
   std::vector<onnx::ModelProto> parts;
-  const Status st = try_split(model, {analysis.cuts.back().names(), analysis.cuts.front().names()}, &parts);
+  const Status st =
+      try_split(model, {analysis.cuts.back().names(), analysis.cuts.front().names()}, &parts);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("out of order"), std::string::npos) << st.message();
   EXPECT_TRUE(parts.empty());
@@ -354,11 +364,13 @@ TEST(Partition, rejects_empty_parts) {
 }
 
 TEST(Partition, rejects_a_cut_tensor_nothing_above_reads) {
-  const auto model = fixtures::chain_model();  // relu0 -> conv1 -> relu1: relu0 is only read below relu1
+  const auto model =
+      fixtures::chain_model();  // relu0 -> conv1 -> relu1: relu0 is only read below relu1
   std::vector<onnx::ModelProto> parts;
   const Status st = try_split(model, {{"/Relu_0/Relu_output_0", "/Relu_1/Relu_output_0"}}, &parts);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("nothing above the cut reads '/Relu_0/Relu_output_0'"), std::string::npos)
+  EXPECT_NE(st.message().find("nothing above the cut reads '/Relu_0/Relu_output_0'"),
+            std::string::npos)
       << st.message();
 }
 
@@ -375,15 +387,18 @@ TEST(Partition, rejects_a_cut_missing_a_tensor_read_above_it) {
   std::vector<onnx::ModelProto> parts;
   const Status st = try_split(*model, {{a, bt}}, &parts);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("reads '" + t + "', which is computed below the cut but is not part of it"),
-            std::string::npos) << st.message();
+  EXPECT_NE(
+      st.message().find("reads '" + t + "', which is computed below the cut but is not part of it"),
+      std::string::npos)
+      << st.message();
   EXPECT_NE(st.message().find("add '" + t + "' to the cut"), std::string::npos);
   // With t listed the split works and is exact.
   ASSERT_TRUE(try_split(*model, {{bt, t}}, &parts).ok());
   const auto inputs = random_inputs(*model, 1);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(*model, inputs, exact_settings()),
-                            run_parts(parts, inputs, exact_settings()), &why)) << why;
+                            run_parts(parts, inputs, exact_settings()), &why))
+      << why;
 }
 
 }  // namespace

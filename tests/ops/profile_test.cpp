@@ -19,7 +19,8 @@ using namespace edgetier::testing;
 using json = nlohmann::json;
 
 json event(const std::string& cat, const std::string& name, int64_t ts, double dur) {
-  return {{"cat", cat}, {"name", name}, {"ts", ts}, {"dur", dur}, {"ph", "X"}, {"args", json::object()}};
+  return {{"cat", cat}, {"name", name}, {"ts", ts},
+          {"dur", dur}, {"ph", "X"},    {"args", json::object()}};
 }
 
 TEST(Profile, MeasuresEveryNodeOfARealModel) {
@@ -67,7 +68,8 @@ TEST(Profile, AttributesFusedAndRenamedKernelsAndSkipsWarmup) {
     trace.push_back(event("Session", "model_run", start, 50));
     // conv1 + relu1 fused and moved to NCHWc: named after relu1's output tensor.
     trace.push_back(event("Node", "/Relu_0/Relu_output_0_nchwc_kernel_time", start + 1, 10));
-    trace.push_back(event("Node", view->node(view->topo_order()[3]).output(0) + "_nchwc_kernel_time", start + 2, 20));
+    trace.push_back(event(
+        "Node", view->node(view->topo_order()[3]).output(0) + "_nchwc_kernel_time", start + 2, 20));
     trace.push_back(event("Node", names[4] + "_kernel_time", start + 3, 4));
     trace.push_back(event("Node", names[4] + "_fence_before", start + 3, 99));
     trace.push_back(event("Node", "ReorderOutput_kernel_time", start + 4, 6));
@@ -104,7 +106,8 @@ ModelProfile synthetic_profile(const onnx::ModelProto& model, double us_per_node
   auto view = GraphView::build(model.graph());
   ModelProfile p;
   p.model = "synthetic";
-  for (int i : view->topo_order()) p.nodes.push_back({view->node(i).name(), view->node(i).op_type(), us_per_node});
+  for (int i : view->topo_order())
+    p.nodes.push_back({view->node(i).name(), view->node(i).op_type(), us_per_node});
   return p;
 }
 
@@ -142,7 +145,8 @@ TEST(CutSelect, LatencyObjectiveTradesComputeAgainstTransfer) {
   auto early = select_cut(model, o);
   ASSERT_TRUE(early.ok()) << early.status().to_string();
   for (const auto& c : early->ranked) EXPECT_GE(c.cut.position, early->best.cut.position);
-  EXPECT_NEAR(early->best.predicted_ms, early->best.lower_ms + early->best.transfer_ms + early->best.upper_ms, 1e-9);
+  EXPECT_NEAR(early->best.predicted_ms,
+              early->best.lower_ms + early->best.transfer_ms + early->best.upper_ms, 1e-9);
   // Equal tiers and a slow link: the transfer dominates, so the smallest cut wins.
   o.lower_scale = 1.0;
   o.bandwidth_mbit = 0.01;
@@ -152,7 +156,8 @@ TEST(CutSelect, LatencyObjectiveTradesComputeAgainstTransfer) {
   // Transfer time is bytes * 8 / rate + RTT.
   o.rtt_ms = 5.0;
   auto with_rtt = select_cut(model, o);
-  EXPECT_NEAR(with_rtt->best.transfer_ms, with_rtt->best.cut.bytes * 8.0 / 0.01e6 * 1e3 + 5.0, 1e-6);
+  EXPECT_NEAR(with_rtt->best.transfer_ms, with_rtt->best.cut.bytes * 8.0 / 0.01e6 * 1e3 + 5.0,
+              1e-6);
 }
 
 TEST(CutSelect, rejects_bad_windows_objectives_and_foreign_profiles) {

@@ -26,7 +26,8 @@ void add_zero_point(onnx::GraphProto* g, const std::string& name, int32_t dtype,
   t->set_raw_data(std::string(1, byte));
 }
 
-onnx::NodeProto make_node(const std::string& op, const std::vector<std::string>& ins, const std::string& out) {
+onnx::NodeProto make_node(const std::string& op, const std::vector<std::string>& ins,
+                          const std::string& out) {
   onnx::NodeProto n;
   n.set_op_type(op);
   n.set_name(out + "_node");
@@ -61,18 +62,21 @@ onnx::ModelProto to_qdq(const onnx::ModelProto& float_model) {
     for (float v : values) max_abs = std::max(max_abs, std::fabs(v));
     const float scale = max_abs / 127.0f;
     std::string q(count, '\0');
-    for (size_t i = 0; i < count; ++i) q[i] = static_cast<char>(static_cast<int8_t>(std::lround(values[i] / scale)));
+    for (size_t i = 0; i < count; ++i)
+      q[i] = static_cast<char>(static_cast<int8_t>(std::lround(values[i] / scale)));
     it->set_name(w + "_quantized");
     it->set_data_type(onnx::TensorProto::INT8);
     it->set_raw_data(q);
     add_scalar(g, w + "_scale", scale);
-    weight_dq.push_back(make_node("DequantizeLinear", {w + "_quantized", w + "_scale", "qdq_w_zp"}, w));
+    weight_dq.push_back(
+        make_node("DequantizeLinear", {w + "_quantized", w + "_scale", "qdq_w_zp"}, w));
   }
 
   // Every float activation X (graph input or node output) gets X -> Q -> DQ; readers move to DQ.
   std::vector<std::string> activations;
   for (const auto& in : g->input()) {
-    if (in.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT) activations.push_back(in.name());
+    if (in.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT)
+      activations.push_back(in.name());
   }
   for (const auto& node : g->node()) {
     if (node.op_type() == "Shape" || node.op_type() == "Gather" || node.op_type() == "Unsqueeze" ||
@@ -95,8 +99,10 @@ onnx::ModelProto to_qdq(const onnx::ModelProto& float_model) {
   std::set<std::string> act_set(activations.begin(), activations.end());
   for (const auto& in : g->input()) {
     if (!act_set.count(in.name())) continue;
-    result.push_back(make_node("QuantizeLinear", {in.name(), "qdq_act_scale", "qdq_act_zp"}, in.name() + "_quantized"));
-    result.push_back(make_node("DequantizeLinear", {in.name() + "_quantized", "qdq_act_scale", "qdq_act_zp"},
+    result.push_back(make_node("QuantizeLinear", {in.name(), "qdq_act_scale", "qdq_act_zp"},
+                               in.name() + "_quantized"));
+    result.push_back(make_node("DequantizeLinear",
+                               {in.name() + "_quantized", "qdq_act_scale", "qdq_act_zp"},
                                in.name() + "_dequantized"));
     rename_readers(in.name(), in.name() + "_dequantized", 0);
   }
@@ -105,8 +111,10 @@ onnx::ModelProto to_qdq(const onnx::ModelProto& float_model) {
     for (const auto& out : nodes[i].output()) {
       if (!act_set.count(out)) continue;
       rename_readers(out, out + "_dequantized", i + 1);
-      result.push_back(make_node("QuantizeLinear", {out, "qdq_act_scale", "qdq_act_zp"}, out + "_quantized"));
-      result.push_back(make_node("DequantizeLinear", {out + "_quantized", "qdq_act_scale", "qdq_act_zp"},
+      result.push_back(
+          make_node("QuantizeLinear", {out, "qdq_act_scale", "qdq_act_zp"}, out + "_quantized"));
+      result.push_back(make_node("DequantizeLinear",
+                                 {out + "_quantized", "qdq_act_scale", "qdq_act_zp"},
                                  out + "_dequantized"));
     }
   }

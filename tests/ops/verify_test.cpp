@@ -6,15 +6,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "graph/cuts.h"
 #include "graph/fixtures.h"
+#include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
 #include "ops/trunk.h"
-#include "graph/cuts.h"
-#include "graph/graph_view.h"
 #include "ops/variant_dir.h"
 #include "runtime/preprocess.h"
 
@@ -156,7 +156,9 @@ TEST(Verify, rejects_missing_data_variants_and_mismatched_tensors) {
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   // A tensor of the wrong shape names the model input's expectation.
   fs::create_directories(s.root + "/wrong");
-  ASSERT_TRUE(save_npy(Tensor::zeros("input", DType::kFloat32, {1, 3, 8, 8}), s.root + "/wrong/a.npy").ok());
+  ASSERT_TRUE(
+      save_npy(Tensor::zeros("input", DType::kFloat32, {1, 3, 8, 8}), s.root + "/wrong/a.npy")
+          .ok());
   r = verify_variant(s.model_path, s.root + "/I", exact(s.root + "/wrong"));
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("1x3x8x8"), std::string::npos) << r.status().message();
@@ -168,7 +170,8 @@ TEST(Verify, rejects_missing_data_variants_and_mismatched_tensors) {
   ASSERT_TRUE(write_variant(s.root + "/other", {*b.build()}, om).ok());
   r = verify_variant(s.model_path, s.root + "/other", exact(s.data));
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("no output named like the reference"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("no output named like the reference"), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
