@@ -16,8 +16,7 @@
 namespace edgetier {
 
 struct NodeTime {
-  std::string
-      name;  // the node's name in the model (GraphView::node_label without quotes if unnamed)
+  std::string name;  // the node's name, or "<op_type>#<index>" when it has none
   std::string op;
   double mean_us = 0.0;  // mean time per run attributed to this node
 };
