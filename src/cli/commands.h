@@ -6,5 +6,6 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_testbed(CLI::App* app);
 
 }  // namespace edgetier::cli

@@ -17,6 +17,8 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
+       edgetier::cli::setup_testbed},
   };
   return table;
 }
