@@ -258,6 +258,21 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
   cg.cpu_dir = layout.cpu.parent + "/" + name;
   cg.memory_dir = layout.memory.parent + "/" + name;
 
+  int64_t quota_us = -1;
+  if (limits.cpus > 0) {
+    if (limits.cpu_period_us < 1000 || limits.cpu_period_us > 1000000) {
+      return invalid_argument("cpu_period_us " + std::to_string(limits.cpu_period_us) +
+                              " is outside 1000..1000000");
+    }
+    quota_us = static_cast<int64_t>(std::llround(limits.cpus * static_cast<double>(limits.cpu_period_us)));
+    if (quota_us < 1000) {
+      return invalid_argument("cpus " + format_double(limits.cpus) + " with cpu_period_us " +
+                              std::to_string(limits.cpu_period_us) + " gives a quota of " +
+                              std::to_string(quota_us) +
+                              " us, below the kernel's 1000 us minimum; raise cpu_period_us");
+    }
+  }
+
   // v2: the parent must hand the controllers down before a child can use them.
   for (const ControllerPlace* place : {&layout.cpu, &layout.memory}) {
     if (place->version != CgroupVersion::kV2) continue;
@@ -279,17 +294,6 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
   }
 
   if (limits.cpus > 0) {
-    if (limits.cpu_period_us < 1000 || limits.cpu_period_us > 1000000) {
-      return invalid_argument("cpu_period_us " + std::to_string(limits.cpu_period_us) +
-                              " is outside 1000..1000000");
-    }
-    auto quota_us = static_cast<int64_t>(std::llround(limits.cpus * static_cast<double>(limits.cpu_period_us)));
-    if (quota_us < 1000) {
-      return invalid_argument("cpus " + format_double(limits.cpus) + " with cpu_period_us " +
-                              std::to_string(limits.cpu_period_us) + " gives a quota of " +
-                              std::to_string(quota_us) +
-                              " us, below the kernel's 1000 us minimum; raise cpu_period_us");
-    }
     if (cg.cpu_version == CgroupVersion::kV2) {
       RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.max",
                                   std::to_string(quota_us) + " " + std::to_string(limits.cpu_period_us)));

@@ -16,7 +16,8 @@ namespace edgetier {
 TokenBucket::TokenBucket(double rate_mbit, int64_t burst_bytes)
     : rate_mbit_(rate_mbit),
       bytes_per_ns_(rate_mbit > 0 ? rate_mbit * 1e6 / 8.0 / 1e9 : 0),
-      burst_bytes_(static_cast<double>(std::max<int64_t>(burst_bytes, 1))),
+      burst_bytes_(burst_bytes > 0 ? static_cast<double>(burst_bytes)
+                                   : std::max(65536.0, rate_mbit * 1e6 / 8.0 * 0.004)),
       tokens_(burst_bytes_) {}
 
 int64_t TokenBucket::reserve_ns(int64_t bytes, int64_t now_ns) {

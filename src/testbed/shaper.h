@@ -12,8 +12,10 @@ namespace edgetier {
 
 class TokenBucket {
  public:
-  /// `rate_mbit` <= 0 means unlimited. The bucket starts full.
-  TokenBucket(double rate_mbit, int64_t burst_bytes = 16384);
+  /// `rate_mbit` <= 0 means unlimited. The bucket starts full. `burst_bytes` <= 0 picks
+  /// max(64 KiB, 4 ms at the rate): enough that a sleep overshooting by a few ms (a loaded
+  /// machine) is made up by the next send instead of lowering the rate.
+  explicit TokenBucket(double rate_mbit, int64_t burst_bytes = 0);
 
   /// Takes `bytes` tokens (the bucket may go into debt) and returns how long the caller must
   /// wait, from `now_ns`, before sending them. Thread-safe; concurrent senders share the rate.
