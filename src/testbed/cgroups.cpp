@@ -302,6 +302,13 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
       RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.cfs_quota_us", std::to_string(quota_us)));
     }
   }
+  if (limits.cpu_weight > 0) {
+    if (cg.cpu_version == CgroupVersion::kV2) {
+      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.weight", std::to_string(std::clamp<int64_t>(limits.cpu_weight, 1, 10000))));
+    } else {
+      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.shares", std::to_string(std::max<int64_t>(2, limits.cpu_weight * 1024 / 100))));
+    }
+  }
   if (limits.memory_bytes > 0) {
     std::string bytes = std::to_string(limits.memory_bytes);
     if (cg.memory_version == CgroupVersion::kV2) {

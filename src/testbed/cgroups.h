@@ -51,6 +51,9 @@ struct CgroupLimits {
   double cpus = 0;                 // CPU quota in CPUs; <= 0: no limit
   int64_t cpu_period_us = 100000;  // CFS period
   int64_t memory_bytes = 0;        // <= 0: no limit
+  /// Relative CPU weight when CPUs are contended, 100 = the kernel default (v2 cpu.weight,
+  /// v1 cpu.shares = weight * 1024 / 100); <= 0 leaves the default.
+  int64_t cpu_weight = 0;
 };
 
 /// A created cgroup: one directory (v2) or one per controller (v1).

@@ -10,10 +10,11 @@
 
 namespace edgetier {
 
-/// CFS period for CPU quotas. 10 ms rather than the kernel's 100 ms: a 0.5-CPU tier then runs
-/// 5 ms of every 10 ms instead of 50 of every 100, so one inference is throttled smoothly
-/// instead of stalling for up to 50 ms (bench_testbed measures both).
-constexpr int64_t kDefaultCpuPeriodUs = 10000;
+/// CFS period for CPU quotas, chosen with bench_testbed. With the kernel's (and Docker's)
+/// 100 ms, a 0.5-CPU tier runs 50 ms then stalls 50 ms, so a 22 ms inference takes 22 or 77 ms
+/// (bimodal: medians mislead); with 10 ms, slice accounting lets a 1.0-CPU tier use only ~0.9
+/// of a CPU. 20 ms keeps 0.5 CPU smooth (41-53 ms) and 1.0 CPU at ~0.97 of a CPU.
+constexpr int64_t kDefaultCpuPeriodUs = 20000;
 constexpr int kDefaultTierPort = 50051;
 
 struct TierSpec {
