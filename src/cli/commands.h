@@ -7,5 +7,7 @@ namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
 std::function<int()> setup_testbed(CLI::App* app);
+std::function<int()> setup_analyze(CLI::App* app);
+std::function<int()> setup_recommend(CLI::App* app);
 
 }  // namespace edgetier::cli

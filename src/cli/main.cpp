@@ -17,6 +17,8 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
+      {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
       {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
        edgetier::cli::setup_testbed},
   };

@@ -74,7 +74,7 @@ Result<std::string> find_tool(const std::string& name) {
                    ")");
 }
 
-Result<CommandResult> run_command(const std::vector<std::string>& argv,
+Result<CommandOutput> run_command(const std::vector<std::string>& argv,
                                   const CommandOptions& options) {
   if (argv.empty()) return invalid_argument("run_command: empty argument vector");
   ASSIGN_OR_RETURN(std::string program, find_tool(argv[0]));
@@ -122,7 +122,7 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
     return internal_error("cannot start `" + command_to_string(argv) + "`: " + strerror(rc));
   }
 
-  CommandResult result;
+  CommandOutput result;
   bool timed_out = false;
   int64_t deadline_ns = monotonic_ns() + static_cast<int64_t>(options.timeout_ms) * 1000000;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
@@ -175,7 +175,7 @@ Status run_checked(const std::vector<std::string>& argv, const CommandOptions& o
 
 Result<std::string> run_checked_output(const std::vector<std::string>& argv,
                                        const CommandOptions& options) {
-  ASSIGN_OR_RETURN(CommandResult result, run_command(argv, options));
+  ASSIGN_OR_RETURN(CommandOutput result, run_command(argv, options));
   if (result.exit_code != 0) {
     std::string err = trim_trailing(result.err.empty() ? result.out : result.err);
     return internal_error("`" + command_to_string(argv) + "` failed (exit " +

@@ -8,7 +8,7 @@
 
 namespace edgetier {
 
-struct CommandResult {
+struct CommandOutput {
   int exit_code = 0;  // 128 + signal when the command was killed
   std::string out;
   std::string err;
@@ -24,7 +24,7 @@ Result<std::string> find_tool(const std::string& name);
 
 /// Runs argv[0] (resolved with find_tool) with stdin from /dev/null and stdout/stderr captured.
 /// A non-zero exit is not an error here; a tool that cannot be started or times out is.
-Result<CommandResult> run_command(const std::vector<std::string>& argv,
+Result<CommandOutput> run_command(const std::vector<std::string>& argv,
                                   const CommandOptions& options = {});
 
 /// Like run_command, but a non-zero exit becomes an error naming the command and its stderr:

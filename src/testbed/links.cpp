@@ -132,7 +132,7 @@ Status shape_link_end(const std::string& netns, const std::string& dev, const st
 }
 
 Result<bool> netem_available(const std::string& netns) {
-  ASSIGN_OR_RETURN(CommandResult r,
+  ASSIGN_OR_RETURN(CommandOutput r,
                    run_command(tc(netns, {"qdisc", "add", "dev", "lo", "root", "handle", "1:", "netem",
                                           "delay", "1ms"})));
   if (r.exit_code != 0) return false;

@@ -17,6 +17,7 @@
 #include "testbed/state.h"
 #include "testbed/teardown.h"
 #include "testbed/testbed.h"
+#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -39,7 +40,8 @@ struct CgroupGuard {
 };
 
 TEST(CgroupLayout, HybridMachineUsesV1UnderOwnCgroups) {
-  std::string root = testing::make_temp_dir("cg");
+  TempDir temp_dir;
+  const std::string root = temp_dir.path();
   ASSERT_TRUE(make_directories(root + "/unified").ok());
   ASSERT_TRUE(write_text_file(root + "/unified/cgroup.controllers", "\n").ok());
   std::string mountinfo = "32 31 0:29 / " + root + "/cpu rw,relatime - cgroup cgroup rw,cpu\n" +
@@ -67,7 +69,8 @@ TEST(CgroupLayout, ComountedV1AndContainerMountRoot) {
 }
 
 TEST(CgroupLayout, ReportsMissingControllers) {
-  std::string root = testing::make_temp_dir("cg");
+  TempDir temp_dir;
+  const std::string root = temp_dir.path();
   ASSERT_TRUE(write_text_file(root + "/cgroup.controllers", "pids io\n").ok());
   CgroupLayout layout =
       detect_cgroup_layout_from("30 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
@@ -80,7 +83,8 @@ TEST(CgroupLayout, ReportsMissingControllers) {
 }
 
 TEST(CgroupLimitsV2, WritesCpuMaxMemoryMaxAndDelegatesControllers) {
-  std::string root = testing::make_temp_dir("cg2");
+  TempDir temp_dir;
+  const std::string root = temp_dir.path();
   ASSERT_TRUE(write_text_file(root + "/cgroup.controllers", "cpuset cpu io memory pids\n").ok());
   ASSERT_TRUE(write_text_file(root + "/cgroup.subtree_control", "").ok());
   CgroupLayout layout =
@@ -106,7 +110,8 @@ TEST(CgroupLimitsV2, WritesCpuMaxMemoryMaxAndDelegatesControllers) {
 }
 
 TEST(CgroupLimitsV2, RejectsQuotaBelowKernelMinimum) {
-  std::string root = testing::make_temp_dir("cg2");
+  TempDir temp_dir;
+  const std::string root = temp_dir.path();
   ASSERT_TRUE(write_text_file(root + "/cgroup.controllers", "cpu memory\n").ok());
   ASSERT_TRUE(write_text_file(root + "/cgroup.subtree_control", "cpu memory\n").ok());
   CgroupLayout layout = detect_cgroup_layout_from("30 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n", "0::/\n");

@@ -9,13 +9,15 @@
 #include "testbed/files.h"
 #include "testbed/netns.h"
 #include "testbed/teardown.h"
+#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
 namespace {
 
 TEST(Launcher, WaitsForReadyLineAndStops) {
-  std::string dir = testing::make_temp_dir("launch");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   LaunchSpec spec;
   spec.argv = {"/bin/sh", "-c", "echo starting; sleep 0.2; echo READY tier=x listen=y; exec sleep 30"};
   spec.log_path = dir + "/x.log";
@@ -37,7 +39,8 @@ TEST(Launcher, WaitsForReadyLineAndStops) {
 }
 
 TEST(Launcher, ReportsExitBeforeReadyWithLogTail) {
-  std::string dir = testing::make_temp_dir("launch");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   LaunchSpec spec;
   spec.argv = {"/bin/sh", "-c", "echo 'edgetier: error: cannot bind 10.77.0.2:50051' >&2; exit 2"};
   spec.log_path = dir + "/x.log";
@@ -52,7 +55,8 @@ TEST(Launcher, ReportsExitBeforeReadyWithLogTail) {
 TEST(Launcher, TimesOutWithoutReadyAndHonoursCancel) {
   LaunchSpec spec;
   spec.argv = {"sleep", "30"};
-  std::string dir = testing::make_temp_dir("launch");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   spec.log_path = dir + "/x.log";
   auto child = spawn_process(spec);
   ASSERT_TRUE(child.ok());
@@ -92,7 +96,8 @@ TEST(LauncherReal, ChildRunsInsideTheNamespace) {
   std::string ns = netns_name(new_run_id(), "edge");
   testing::NetnsGuard guard{{ns}};
   ASSERT_TRUE(create_netns(ns).ok());
-  std::string dir = testing::make_temp_dir("launch");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   LaunchSpec spec;
   spec.argv = {"/bin/sh", "-c", "readlink /proc/self/ns/net; echo READY; exec sleep 30"};
   spec.netns = ns;

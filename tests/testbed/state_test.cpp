@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "testbed/files.h"
+#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -53,7 +54,8 @@ TestbedState sample_state(const std::string& dir) {
 }
 
 TEST(TestbedState, RoundTripsThroughTheFile) {
-  std::string dir = testing::make_temp_dir("state");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   ASSERT_TRUE(write_state(dir, sample_state(dir)).ok());
   auto read = read_state(dir);
   ASSERT_TRUE(read.ok()) << read.status().to_string();
@@ -78,7 +80,8 @@ TEST(TestbedState, RoundTripsThroughTheFile) {
 }
 
 TEST(TestbedState, MissingAndCorruptFilesAreClearErrors) {
-  std::string dir = testing::make_temp_dir("state");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   auto missing = read_state(dir);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);

@@ -30,13 +30,6 @@ namespace edgetier::testing {
     }                                                                                            \
   } while (0)
 
-/// A fresh directory under /tmp with a short path (unix socket paths are limited to 107 bytes).
-inline std::string make_temp_dir(const std::string& tag) {
-  std::string pattern = "/tmp/et-" + tag + "-XXXXXX";
-  char* made = ::mkdtemp(pattern.data());
-  return made ? std::string(made) : std::string();
-}
-
 /// Deletes the named namespaces at the end of a test whatever happens.
 struct NetnsGuard {
   std::vector<std::string> names;

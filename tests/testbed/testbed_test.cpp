@@ -17,6 +17,7 @@
 #include "testbed/files.h"
 #include "testbed/launcher.h"
 #include "testbed/netns.h"
+#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -67,7 +68,8 @@ void expect_no_leftovers(const std::string& run_id) {
 
 TEST(TestbedReal, UpStatusProbeDownWithRealTiers) {
   EDGETIER_REQUIRE_ROOT();
-  std::string dir = testing::make_temp_dir("tb");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   auto state = testbed_up(testing::small_chain_config(), test_options(dir));
   ASSERT_TRUE(state.ok()) << state.status().to_string();
   const std::string run = state->run_id;
@@ -129,7 +131,8 @@ TEST(TestbedReal, UpStatusProbeDownWithRealTiers) {
 
 TEST(TestbedReal, RefusesLinksThatMissTheirRateAndCleansUp) {
   EDGETIER_REQUIRE_ROOT();
-  std::string dir = testing::make_temp_dir("tb");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   TestbedConfig config = testing::small_chain_config();
   config.tiers.resize(2);
   config.links.resize(1);
@@ -181,7 +184,8 @@ void kill_controllers(const std::string& dir, const ProcessHandle& up) {
 
 TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleansToo) {
   EDGETIER_REQUIRE_ROOT();
-  std::string dir = testing::make_temp_dir("tb");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   std::string config = write_config_file(dir);
   LaunchSpec spec;
   spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", config, "--state-dir", dir};
@@ -210,7 +214,8 @@ TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleans
 
 TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
   EDGETIER_REQUIRE_ROOT();
-  std::string dir = testing::make_temp_dir("tb");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   std::string config = write_config_file(dir);
   const std::string exe = testing::edgetier_binary();
   CommandOptions slow{90000};
@@ -269,7 +274,8 @@ TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
 }
 
 TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
-  std::string dir = testing::make_temp_dir("tbu");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   UpOptions options = test_options(dir);
   options.mode = TestbedMode::kUserspace;
   auto state = testbed_up(testing::small_chain_config(20.0), options);
@@ -297,7 +303,8 @@ TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
 }
 
 TEST(TestbedUserspace, CliPrintsTheLimitsWarning) {
-  std::string dir = testing::make_temp_dir("tbu");
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
   std::string config = write_config_file(dir);
   const std::string exe = testing::edgetier_binary();
   auto up = run_command({exe, "testbed", "up", "--userspace", "--config", config, "--state-dir", dir,
