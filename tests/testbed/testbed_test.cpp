@@ -212,6 +212,35 @@ TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleans
   expect_no_leftovers(next->run_id);
 }
 
+TEST(TestbedReal, SigtermDuringUpTearsDownAndFailsAsCancelled) {
+  EDGETIER_REQUIRE_ROOT();
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
+  std::string config = write_config_file(dir);
+  LaunchSpec spec;
+  spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", config, "--state-dir", dir};
+  spec.log_path = dir + "/up.log";
+  auto up = spawn_process(spec);
+  ASSERT_TRUE(up.ok()) << up.status().to_string();
+  std::string run;
+  pid_t controller = -1;
+  ASSERT_TRUE(eventually([&]() {
+    auto state = read_state(dir);
+    if (state.ok()) {
+      run = state->run_id;
+      controller = state->controller_pid;
+    }
+    return !run.empty() && !find_leftovers(run).namespaces.empty();
+  }, 20000)) << file_tail(spec.log_path);
+  ASSERT_EQ(::kill(controller, SIGTERM), 0);
+  ProcessStatus status = wait_process(*up, 30000);
+  EXPECT_EQ(status.state, ProcessState::kExited) << status.describe();
+  EXPECT_EQ(status.exit_code, 130) << file_tail(spec.log_path);
+  EXPECT_NE(file_tail(spec.log_path).find("interrupted"), std::string::npos) << file_tail(spec.log_path);
+  EXPECT_TRUE(eventually([&]() { return find_leftovers(run).empty(); }, 5000)) << find_leftovers(run).to_text();
+  EXPECT_FALSE(path_exists(state_file_path(dir)));
+}
+
 TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
   EDGETIER_REQUIRE_ROOT();
   TempDir temp_dir;
