@@ -68,6 +68,10 @@ nlohmann::json link_to_json(const LinkRecord& l) {
                       {"loss_pct", l.loss_pct},
                       {"shaping", l.shaping},
                       {"delay_emulation", l.delay_emulation},
+                      // For the tiers' forwarders: emulate this link (rate_mbit, delay_ms) in user
+                      // space. Where tc shapes the rate and only the delay is missing, pacing again
+                      // at the same rate in front of tbf leaves the rate unchanged.
+                      {"userspace", l.shaping == "userspace" || l.delay_emulation == "userspace"},
                       {"from_addr", l.from_addr},
                       {"to_addr", l.to_addr},
                       {"devices", l.devices}};

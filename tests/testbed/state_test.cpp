@@ -76,6 +76,7 @@ TEST(TestbedState, RoundTripsThroughTheFile) {
   auto json = nlohmann::json::parse(*read_text_file(state_file_path(dir)));
   EXPECT_EQ(json["tiers"][0]["state"], "oom");
   EXPECT_EQ(json["links"][0]["shaping"], "tc");
+  EXPECT_EQ(json["links"][0]["userspace"], true);  // tc has no delay here: forwarders add it
   EXPECT_TRUE(json["links"][0]["probe"].contains("rtt_ms"));
 }
 
