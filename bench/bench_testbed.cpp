@@ -42,7 +42,8 @@ double median(std::vector<double> v) {
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   if (v.empty()) return 0;
-  return v[static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p * (v.size() - 1) + 0.5)))];
+  return v[static_cast<size_t>(
+      std::min<double>(v.size() - 1, std::floor(p * (v.size() - 1) + 0.5)))];
 }
 
 std::string load_average() {
@@ -93,8 +94,9 @@ bool link_fidelity(const std::string& run, int rounds) {
   // Interleaved: every round visits every case once.
   for (int round = 0; round < rounds; ++round) {
     for (auto& c : cases) {
-      const LinkPair& pair = *std::find_if(pairs.begin(), pairs.end(),
-                                           [&](const LinkPair& p) { return p.rate_mbit == c.rate_mbit; });
+      const LinkPair& pair = *std::find_if(pairs.begin(), pairs.end(), [&](const LinkPair& p) {
+        return p.rate_mbit == c.rate_mbit;
+      });
       auto timing = timed_transfer(pair.up, pair.down, c.bytes);
       if (!timing.ok()) {
         std::fprintf(stderr, "bench_testbed: %s\n", timing.status().to_string().c_str());
@@ -103,9 +105,10 @@ bool link_fidelity(const std::string& run, int rounds) {
       c.seconds.push_back(timing->seconds);
     }
   }
-  std::printf("\nlink fidelity (tbf egress + ifb ingress on veth, MTU %d; no delay configured)\n", kLinkMtu);
-  std::printf("%10s %10s %9s %11s %8s %8s %8s\n", "rate_mbit", "bytes", "ideal_s", "measured_s", "ratio",
-              "min", "max");
+  std::printf("\nlink fidelity (tbf egress + ifb ingress on veth, MTU %d; no delay configured)\n",
+              kLinkMtu);
+  std::printf("%10s %10s %9s %11s %8s %8s %8s\n", "rate_mbit", "bytes", "ideal_s", "measured_s",
+              "ratio", "min", "max");
   bool ok = true;
   for (const auto& c : cases) {
     double ideal = static_cast<double>(c.bytes) * 8.0 / (c.rate_mbit * 1e6);
@@ -113,11 +116,14 @@ bool link_fidelity(const std::string& run, int rounds) {
     double ratio = measured / ideal;
     bool within = std::fabs(ratio - 1.0) <= 0.05;
     ok = ok && within;
-    std::printf("%10.0f %10lld %9.3f %11.3f %8.3f %8.3f %8.3f %s\n", c.rate_mbit, static_cast<long long>(c.bytes),
-                ideal, measured, ratio, *std::min_element(c.seconds.begin(), c.seconds.end()) / ideal,
-                *std::max_element(c.seconds.begin(), c.seconds.end()) / ideal, within ? "" : "  <- outside 5%");
+    std::printf("%10.0f %10lld %9.3f %11.3f %8.3f %8.3f %8.3f %s\n", c.rate_mbit,
+                static_cast<long long>(c.bytes), ideal, measured, ratio,
+                *std::min_element(c.seconds.begin(), c.seconds.end()) / ideal,
+                *std::max_element(c.seconds.begin(), c.seconds.end()) / ideal,
+                within ? "" : "  <- outside 5%");
   }
-  std::printf("link target (every ratio within 1.00 +- 0.05, median of %d): %s\n", rounds, ok ? "met" : "MISSED");
+  std::printf("link target (every ratio within 1.00 +- 0.05, median of %d): %s\n", rounds,
+              ok ? "met" : "MISSED");
   return ok;
 }
 
@@ -150,9 +156,11 @@ int64_t process_cpu_ns() {
 }
 
 // One child in a fresh cgroup at `cpus`: load the model (1 thread), warm up, time `iterations`.
-Result<CpuRun> run_in_cgroup(const CgroupLayout& layout, const std::string& run, const std::string& model_bytes,
-                             double cpus, int64_t period_us, int iterations) {
-  ASSIGN_OR_RETURN(TierCgroup cg, create_cgroup(layout, cgroup_name(run, "cpu"), {cpus, period_us, 0, kBenchCpuWeight}));
+Result<CpuRun> run_in_cgroup(const CgroupLayout& layout, const std::string& run,
+                             const std::string& model_bytes, double cpus, int64_t period_us,
+                             int iterations) {
+  ASSIGN_OR_RETURN(TierCgroup cg, create_cgroup(layout, cgroup_name(run, "cpu"),
+                                                {cpus, period_us, 0, kBenchCpuWeight}));
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return internal_error("pipe");
   LaunchSpec spec;
@@ -232,12 +240,14 @@ bool cpu_fidelity(const std::string& run, int rounds, const std::string& model_p
     std::fprintf(stderr, "bench_testbed: no cgroups: %s\n", layout.problem.c_str());
     return false;
   }
-  std::printf("\nCPU fidelity (1-thread ONNX Runtime, %s, cgroup cpu %s, cpu weight %lld; load average %s)\n",
-              model_path.empty() ? "built-in 10x conv3x3 64ch 112x112" : model_path.c_str(),
-              std::string(cgroup_version_name(layout.cpu.version)).c_str(), static_cast<long long>(kBenchCpuWeight),
-              load_average().c_str());
-  std::printf("%10s %10s %10s %8s %8s %14s %14s %9s %9s\n", "period_us", "1.0cpu_ms", "0.5cpu_ms", "ratio",
-              "median", "p10-p90@1.0", "p10-p90@0.5", "share@1.0", "share@0.5");
+  std::printf(
+      "\nCPU fidelity (1-thread ONNX Runtime, %s, cgroup cpu %s, cpu weight %lld; load average "
+      "%s)\n",
+      model_path.empty() ? "built-in 10x conv3x3 64ch 112x112" : model_path.c_str(),
+      std::string(cgroup_version_name(layout.cpu.version)).c_str(),
+      static_cast<long long>(kBenchCpuWeight), load_average().c_str());
+  std::printf("%10s %10s %10s %8s %8s %14s %14s %9s %9s\n", "period_us", "1.0cpu_ms", "0.5cpu_ms",
+              "ratio", "median", "p10-p90@1.0", "p10-p90@0.5", "share@1.0", "share@0.5");
   const int iterations = 12;
   bool ok = true;
   bool default_ok = true;
@@ -249,7 +259,8 @@ bool cpu_fidelity(const std::string& run, int rounds, const std::string& model_p
     std::vector<double> half_share;
     for (int round = 0; round < rounds; ++round) {
       // Alternate which runs first so drifting machine load hits both alike.
-      std::vector<double> order = round % 2 ? std::vector<double>{0.5, 1.0} : std::vector<double>{1.0, 0.5};
+      std::vector<double> order =
+          round % 2 ? std::vector<double>{0.5, 1.0} : std::vector<double>{1.0, 0.5};
       double full_mean = 0;
       double half_mean = 0;
       for (double cpus : order) {
@@ -275,10 +286,13 @@ bool cpu_fidelity(const std::string& run, int rounds, const std::string& model_p
     ok = ok && within;
     char full_spread[32];
     char half_spread[32];
-    std::snprintf(full_spread, sizeof(full_spread), "%.0f-%.0f", percentile(full_all, 0.1), percentile(full_all, 0.9));
-    std::snprintf(half_spread, sizeof(half_spread), "%.0f-%.0f", percentile(half_all, 0.1), percentile(half_all, 0.9));
-    std::printf("%10lld %10.1f %10.1f %8.3f %8.3f %14s %14s %9.2f %9.2f %s\n", static_cast<long long>(period_us), full,
-                half, ratio, median(round_ratios), full_spread, half_spread, median(full_share), median(half_share),
+    std::snprintf(full_spread, sizeof(full_spread), "%.0f-%.0f", percentile(full_all, 0.1),
+                  percentile(full_all, 0.9));
+    std::snprintf(half_spread, sizeof(half_spread), "%.0f-%.0f", percentile(half_all, 0.1),
+                  percentile(half_all, 0.9));
+    std::printf("%10lld %10.1f %10.1f %8.3f %8.3f %14s %14s %9.2f %9.2f %s\n",
+                static_cast<long long>(period_us), full, half, ratio, median(round_ratios),
+                full_spread, half_spread, median(full_share), median(half_share),
                 within ? "" : " <- outside 2.0 +- 15%");
   }
   std::printf("cpu target (0.5 CPU / 1.0 CPU = 2.0 +- 15%% at the testbed's %lld us period): %s\n",
@@ -301,13 +315,16 @@ int main(int argc, char** argv) {
       model_path = argv[++i];
     } else if (arg == "--periods" && i + 1 < argc) {
       periods_us.clear();
-      for (char* token = std::strtok(argv[++i], ","); token != nullptr; token = std::strtok(nullptr, ",")) {
+      for (char* token = std::strtok(argv[++i], ","); token != nullptr;
+           token = std::strtok(nullptr, ",")) {
         periods_us.push_back(std::atoll(token));
       }
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: bench_testbed [--rounds N] [--model file.onnx] [--only link|cpu] [--periods 100000,10000]\n");
+      std::fprintf(stderr,
+                   "usage: bench_testbed [--rounds N] [--model file.onnx] [--only link|cpu] "
+                   "[--periods 100000,10000]\n");
       return 2;
     }
   }
@@ -324,7 +341,9 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "link") link_ok = link_fidelity(run, rounds);
   if (only.empty() || only == "cpu") cpu_ok = cpu_fidelity(run, rounds, model_path, periods_us);
   auto report = teardown_run(run, "");
-  if (!report.ok()) std::fprintf(stderr, "bench_testbed: cleanup: %s\n", report.status().to_string().c_str());
-  std::printf("\nsummary: links %s, cpu %s\n", link_ok ? "met" : "MISSED", cpu_ok ? "met" : "MISSED");
+  if (!report.ok())
+    std::fprintf(stderr, "bench_testbed: cleanup: %s\n", report.status().to_string().c_str());
+  std::printf("\nsummary: links %s, cpu %s\n", link_ok ? "met" : "MISSED",
+              cpu_ok ? "met" : "MISSED");
   return 0;
 }

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -37,28 +37,30 @@ std::string fixed(double value, int decimals) {
 }
 
 void print_state_text(const TestbedState& state) {
-  std::cout << "testbed run " << state.run_id << " (" << (state.root ? "kernel" : "user space") << ", "
-            << state.phase << ", " << state.config_source << ")\n";
+  std::cout << "testbed run " << state.run_id << " (" << (state.root ? "kernel" : "user space")
+            << ", " << state.phase << ", " << state.config_source << ")\n";
   if (state.root) {
-    std::cout << "cgroups: cpu " << state.cpu_cgroup << ", memory " << state.memory_cgroup << ", CFS period "
-              << state.cpu_period_us << " us; link MTU " << state.mtu << "\n";
+    std::cout << "cgroups: cpu " << state.cpu_cgroup << ", memory " << state.memory_cgroup
+              << ", CFS period " << state.cpu_period_us << " us; link MTU " << state.mtu << "\n";
   }
-  std::printf("%-8s %-8s %7s %6s %10s %7s %-21s %s\n", "tier", "state", "pid", "cpus", "memory", "threads",
-              "listen", "control");
+  std::printf("%-8s %-8s %7s %6s %10s %7s %-21s %s\n", "tier", "state", "pid", "cpus", "memory",
+              "threads", "listen", "control");
   for (const auto& t : state.tiers) {
-    std::printf("%-8s %-8s %7d %6s %10s %7d %-21s %s\n", t.name.c_str(), tier_status_name(t.state).c_str(),
-                t.pid, fixed(t.cpus, 2).c_str(),
-                t.memory_bytes > 0 ? format_bytes(t.memory_bytes).c_str() : "-", t.threads, t.listen.c_str(),
-                t.control.c_str());
+    std::printf("%-8s %-8s %7d %6s %10s %7d %-21s %s\n", t.name.c_str(),
+                tier_status_name(t.state).c_str(), t.pid, fixed(t.cpus, 2).c_str(),
+                t.memory_bytes > 0 ? format_bytes(t.memory_bytes).c_str() : "-", t.threads,
+                t.listen.c_str(), t.control.c_str());
     if (!t.detail.empty()) std::printf("         %s\n", t.detail.c_str());
   }
   if (!state.links.empty()) {
-    std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", "link", "rate", "delay", "loss", "shaping", "delay by",
-                "achieved", "rtt");
+    std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", "link", "rate", "delay", "loss",
+                "shaping", "delay by", "achieved", "rtt");
     for (const auto& l : state.links) {
-      std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", l.name.c_str(), (fixed(l.rate_mbit, 1) + "M").c_str(),
-                  (fixed(l.delay_ms, 1) + "ms").c_str(), (fixed(l.loss_pct, 1) + "%").c_str(), l.shaping.c_str(),
-                  l.delay_emulation.c_str(), l.probe ? (fixed(l.probe->achieved_rate_mbit, 2) + "M").c_str() : "-",
+      std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", l.name.c_str(),
+                  (fixed(l.rate_mbit, 1) + "M").c_str(), (fixed(l.delay_ms, 1) + "ms").c_str(),
+                  (fixed(l.loss_pct, 1) + "%").c_str(), l.shaping.c_str(),
+                  l.delay_emulation.c_str(),
+                  l.probe ? (fixed(l.probe->achieved_rate_mbit, 2) + "M").c_str() : "-",
                   l.probe ? (fixed(l.probe->rtt_ms, 3) + "ms").c_str() : "-");
     }
   }
@@ -72,11 +74,12 @@ void print_probes(const std::vector<LinkProbe>& probes, bool json) {
     print_json(out);
     return;
   }
-  std::printf("%-12s %10s %10s %10s %10s %9s %9s\n", "link", "configured", "achieved", "forward", "reverse",
-              "off", "rtt_ms");
+  std::printf("%-12s %10s %10s %10s %10s %9s %9s\n", "link", "configured", "achieved", "forward",
+              "reverse", "off", "rtt_ms");
   for (const auto& p : probes) {
-    std::printf("%-12s %10.2f %10.2f %10.2f %10.2f %8.1f%% %9.3f\n", p.link.c_str(), p.configured_rate_mbit,
-                p.achieved_rate_mbit, p.forward_rate_mbit, p.reverse_rate_mbit, p.deviation() * 100.0, p.rtt_ms);
+    std::printf("%-12s %10.2f %10.2f %10.2f %10.2f %8.1f%% %9.3f\n", p.link.c_str(),
+                p.configured_rate_mbit, p.achieved_rate_mbit, p.forward_rate_mbit,
+                p.reverse_rate_mbit, p.deviation() * 100.0, p.rtt_ms);
   }
 }
 
@@ -178,32 +181,44 @@ std::function<int()> setup_testbed(CLI::App* app) {
   auto args = std::make_shared<Args>();
   app->require_subcommand(1);
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--state-dir", args->state_dir, "Directory of the state file, sockets and tier logs")
+    sub->add_option("--state-dir", args->state_dir,
+                    "Directory of the state file, sockets and tier logs")
         ->capture_default_str();
     sub->add_flag("--json", args->json, "Print JSON");
   };
-  CLI::App* up = app->add_subcommand("up", "Start one limited tier process per tier with shaped links, then probe them");
+  CLI::App* up = app->add_subcommand(
+      "up", "Start one limited tier process per tier with shaped links, then probe them");
   add_common(up);
-  auto* config_opt = up->add_option("--config", args->config, "tiers.yaml with tiers, links and limits");
+  auto* config_opt =
+      up->add_option("--config", args->config, "tiers.yaml with tiers, links and limits");
   up->add_option("--preset", args->preset, "Built-in configuration: default|study")
       ->capture_default_str()
       ->excludes(config_opt);
-  up->add_flag("--userspace", args->userspace,
-               "Loopback tiers without namespaces or cgroups (limits NOT enforced); automatic without root");
+  up->add_flag(
+      "--userspace", args->userspace,
+      "Loopback tiers without namespaces or cgroups (limits NOT enforced); automatic without root");
   up->add_flag("--allow-link-mismatch", args->allow_mismatch,
                "Keep going when a link's probed rate is more than the tolerance off");
-  up->add_flag("--foreground", args->foreground, "Stay running, report tier deaths, tear down on Ctrl-C");
-  up->add_option("--probe-seconds", args->probe_seconds, "Bulk transfer time per direction when probing")
+  up->add_flag("--foreground", args->foreground,
+               "Stay running, report tier deaths, tear down on Ctrl-C");
+  up->add_option("--probe-seconds", args->probe_seconds,
+                 "Bulk transfer time per direction when probing")
       ->capture_default_str();
-  CLI::App* status = app->add_subcommand("status", "Show the tiers (running, dead, oom) and links of the testbed");
+  CLI::App* status =
+      app->add_subcommand("status", "Show the tiers (running, dead, oom) and links of the testbed");
   add_common(status);
-  CLI::App* probe = app->add_subcommand("probe", "Measure every link's achieved rate and RTT and record them");
+  CLI::App* probe =
+      app->add_subcommand("probe", "Measure every link's achieved rate and RTT and record them");
   add_common(probe);
-  probe->add_option("--probe-seconds", args->probe_seconds, "Bulk transfer time per direction")->capture_default_str();
-  CLI::App* down = app->add_subcommand("down", "Remove the testbed's processes, namespaces, links and cgroups");
+  probe->add_option("--probe-seconds", args->probe_seconds, "Bulk transfer time per direction")
+      ->capture_default_str();
+  CLI::App* down =
+      app->add_subcommand("down", "Remove the testbed's processes, namespaces, links and cgroups");
   add_common(down);
-  down->add_option("--run-id", args->run_id, "Remove this run (6 hex digits) instead of the state file's");
-  down->add_flag("--all", args->all, "Remove what every testbed run left behind (only names of our pattern)");
+  down->add_option("--run-id", args->run_id,
+                   "Remove this run (6 hex digits) instead of the state file's");
+  down->add_flag("--all", args->all,
+                 "Remove what every testbed run left behind (only names of our pattern)");
 
   return [args, up, status, probe, down]() {
     ProbeOptions probe_options;

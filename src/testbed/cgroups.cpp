@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <thread>
@@ -68,7 +68,8 @@ std::vector<MountEntry> parse_cgroup_mounts(std::string_view mountinfo) {
   for (const auto& line : split(mountinfo, '\n')) {
     auto fields = split_ws(line);
     auto dash = std::find(fields.begin(), fields.end(), "-");
-    if (fields.size() < 5 || dash == fields.end() || std::distance(dash, fields.end()) < 3) continue;
+    if (fields.size() < 5 || dash == fields.end() || std::distance(dash, fields.end()) < 3)
+      continue;
     MountEntry entry;
     entry.root = unescape_octal(fields[3]);
     entry.mount_point = unescape_octal(fields[4]);
@@ -91,8 +92,9 @@ std::string own_cgroup_path(std::string_view self_cgroup, std::string_view contr
     size_t second = first == std::string::npos ? first : line.find(':', first + 1);
     if (second == std::string::npos) continue;
     auto controllers = split(line.substr(first + 1, second - first - 1), ',');
-    bool match = controller.empty() ? line.substr(0, first) == "0" && controllers == std::vector<std::string>{""}
-                                    : has_token(controllers, controller);
+    bool match = controller.empty()
+                     ? line.substr(0, first) == "0" && controllers == std::vector<std::string>{""}
+                     : has_token(controllers, controller);
     if (match) return line.substr(second + 1);
   }
   return "/";
@@ -101,7 +103,8 @@ std::string own_cgroup_path(std::string_view self_cgroup, std::string_view contr
 // The directory of `cgroup_path` under a mount that exposes hierarchy path `mount_root`.
 std::string dir_under_mount(const MountEntry& mount, const std::string& cgroup_path) {
   std::string relative = cgroup_path;
-  if (mount.root != "/" && relative.rfind(mount.root, 0) == 0) relative = relative.substr(mount.root.size());
+  if (mount.root != "/" && relative.rfind(mount.root, 0) == 0)
+    relative = relative.substr(mount.root.size());
   if (relative.empty() || relative == "/") return mount.mount_point;
   if (relative.front() != '/') relative = "/" + relative;
   return mount.mount_point + relative;
@@ -233,7 +236,9 @@ nlohmann::json TierCgroup::to_json() const {
 
 TierCgroup TierCgroup::from_json(const nlohmann::json& j) {
   auto version = [](const std::string& text) {
-    return text == "v2" ? CgroupVersion::kV2 : text == "v1" ? CgroupVersion::kV1 : CgroupVersion::kNone;
+    return text == "v2"   ? CgroupVersion::kV2
+           : text == "v1" ? CgroupVersion::kV1
+                          : CgroupVersion::kNone;
   };
   TierCgroup cg;
   cg.name = j.value("name", "");
@@ -264,7 +269,8 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
       return invalid_argument("cpu_period_us " + std::to_string(limits.cpu_period_us) +
                               " is outside 1000..1000000");
     }
-    quota_us = static_cast<int64_t>(std::llround(limits.cpus * static_cast<double>(limits.cpu_period_us)));
+    quota_us =
+        static_cast<int64_t>(std::llround(limits.cpus * static_cast<double>(limits.cpu_period_us)));
     if (quota_us < 1000) {
       return invalid_argument("cpus " + format_double(limits.cpus) + " with cpu_period_us " +
                               std::to_string(limits.cpu_period_us) + " gives a quota of " +
@@ -295,18 +301,24 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
 
   if (limits.cpus > 0) {
     if (cg.cpu_version == CgroupVersion::kV2) {
-      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.max",
-                                  std::to_string(quota_us) + " " + std::to_string(limits.cpu_period_us)));
+      RETURN_IF_ERROR(
+          write_limit(cg.cpu_dir, "cpu.max",
+                      std::to_string(quota_us) + " " + std::to_string(limits.cpu_period_us)));
     } else {
-      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.cfs_period_us", std::to_string(limits.cpu_period_us)));
+      RETURN_IF_ERROR(
+          write_limit(cg.cpu_dir, "cpu.cfs_period_us", std::to_string(limits.cpu_period_us)));
       RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.cfs_quota_us", std::to_string(quota_us)));
     }
   }
   if (limits.cpu_weight > 0) {
     if (cg.cpu_version == CgroupVersion::kV2) {
-      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.weight", std::to_string(std::clamp<int64_t>(limits.cpu_weight, 1, 10000))));
+      RETURN_IF_ERROR(
+          write_limit(cg.cpu_dir, "cpu.weight",
+                      std::to_string(std::clamp<int64_t>(limits.cpu_weight, 1, 10000))));
     } else {
-      RETURN_IF_ERROR(write_limit(cg.cpu_dir, "cpu.shares", std::to_string(std::max<int64_t>(2, limits.cpu_weight * 1024 / 100))));
+      RETURN_IF_ERROR(
+          write_limit(cg.cpu_dir, "cpu.shares",
+                      std::to_string(std::max<int64_t>(2, limits.cpu_weight * 1024 / 100))));
     }
   }
   if (limits.memory_bytes > 0) {
@@ -390,8 +402,8 @@ Status remove_cgroup_dir(const std::string& dir, int timeout_ms) {
     if (pids.empty() && ::rmdir(dir.c_str()) == 0) return ok_status();
     if (!is_directory(dir)) return ok_status();
     if (monotonic_ns() > deadline) {
-      return internal_error("cannot remove cgroup '" + dir + "': " + std::strerror(errno) +
-                            " (" + std::to_string(pids.size()) + " processes still inside)");
+      return internal_error("cannot remove cgroup '" + dir + "': " + std::strerror(errno) + " (" +
+                            std::to_string(pids.size()) + " processes still inside)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -81,7 +81,8 @@ Result<CommandOutput> run_command(const std::vector<std::string>& argv,
 
   int out_pipe[2];
   int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return internal_error("pipe: " + std::string(strerror(errno)));
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0)
+    return internal_error("pipe: " + std::string(strerror(errno)));
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
     ::close(out_pipe[0]);
     ::close(out_pipe[1]);

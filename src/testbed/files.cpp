@@ -95,8 +95,8 @@ std::vector<std::string> list_subdirectories(const std::string& dir) {
   while (dirent* entry = ::readdir(handle)) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    bool is_dir = entry->d_type == DT_DIR ||
-                  (entry->d_type == DT_UNKNOWN && is_directory(dir + "/" + name));
+    bool is_dir =
+        entry->d_type == DT_DIR || (entry->d_type == DT_UNKNOWN && is_directory(dir + "/" + name));
     if (is_dir) names.push_back(name);
   }
   ::closedir(handle);

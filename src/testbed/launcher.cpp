@@ -95,7 +95,8 @@ Result<Prepared> prepare(const LaunchSpec& spec, bool needs_program) {
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
     bool overridden = false;
-    for (const auto& [key, value] : spec.env) overridden = overridden || entry.rfind(key + "=", 0) == 0;
+    for (const auto& [key, value] : spec.env)
+      overridden = overridden || entry.rfind(key + "=", 0) == 0;
     if (!overridden) p.env_strings.push_back(entry);
   }
   for (const auto& [key, value] : spec.env) p.env_strings.push_back(key + "=" + value);
@@ -119,13 +120,15 @@ void child_setup(const LaunchSpec& spec, const Prepared& p, int err_fd) {
   for (const auto& file : spec.cgroup_procs) {
     int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) child_fail(err_fd, kStepCgroup);
-    if (::write(fd, pid_text, pid_len) != static_cast<ssize_t>(pid_len)) child_fail(err_fd, kStepCgroup);
+    if (::write(fd, pid_text, pid_len) != static_cast<ssize_t>(pid_len))
+      child_fail(err_fd, kStepCgroup);
     ::close(fd);
   }
   if (p.netns_fd >= 0 && ::setns(p.netns_fd, CLONE_NEWNET) != 0) child_fail(err_fd, kStepNetns);
   int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  int log_fd = spec.log_path.empty() ? null_fd
-                                     : ::open(spec.log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int log_fd = spec.log_path.empty()
+                   ? null_fd
+                   : ::open(spec.log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (null_fd < 0 || log_fd < 0) child_fail(err_fd, kStepLog);
   ::dup2(null_fd, 0);
   ::dup2(log_fd, 1);
@@ -177,9 +180,10 @@ Result<ProcessHandle> spawn(const LaunchSpec& spec, const std::function<int()>* 
   if (got == static_cast<ssize_t>(sizeof(error))) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    return internal_error("starting `" + what + "`: " + step_name(error.step) + " failed: " +
-                          std::strerror(error.error) +
-                          (error.step == kStepCgroup || error.step == kStepNetns ? " (are you root?)" : ""));
+    return internal_error(
+        "starting `" + what + "`: " + step_name(error.step) +
+        " failed: " + std::strerror(error.error) +
+        (error.step == kStepCgroup || error.step == kStepNetns ? " (are you root?)" : ""));
   }
   ProcessHandle handle;
   handle.pid = pid;
@@ -267,7 +271,8 @@ ProcessStatus poll_process(const ProcessHandle& process) {
   int64_t ticks = process_start_ticks(process.pid);
   char letter = process_state_letter(process.pid);
   bool same = ticks >= 0 && (process.start_ticks < 0 || ticks == process.start_ticks);
-  status.state = same && letter != 'Z' && letter != 'X' ? ProcessState::kRunning : ProcessState::kGone;
+  status.state =
+      same && letter != 'Z' && letter != 'X' ? ProcessState::kRunning : ProcessState::kGone;
   return status;
 }
 
@@ -320,8 +325,9 @@ Result<std::string> wait_for_ready(const ProcessHandle& process, const std::stri
     }
     if (monotonic_ns() > deadline) {
       return deadline_exceeded("no " + std::string(prefix) + " line from process " +
-                               std::to_string(process.pid) + " within " + std::to_string(timeout_ms) +
-                               " ms; its output (" + log_path + "):\n" + file_tail(log_path));
+                               std::to_string(process.pid) + " within " +
+                               std::to_string(timeout_ms) + " ms; its output (" + log_path +
+                               "):\n" + file_tail(log_path));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -44,8 +44,13 @@ std::vector<std::string> ip(const std::string& netns, std::vector<std::string> a
 }
 
 std::vector<std::string> tbf_args(const TbfParams& p) {
-  return {"tbf", "rate", std::to_string(p.rate_bit) + "bit", "burst", std::to_string(p.burst_bytes),
-          "limit", std::to_string(p.limit_bytes)};
+  return {"tbf",
+          "rate",
+          std::to_string(p.rate_bit) + "bit",
+          "burst",
+          std::to_string(p.burst_bytes),
+          "limit",
+          std::to_string(p.limit_bytes)};
 }
 
 }  // namespace
@@ -56,7 +61,8 @@ TbfParams tbf_params(double rate_mbit, int mtu) {
   const double bytes_per_s = rate_mbit * 1e6 / 8.0;
   const int64_t frame = mtu + 18;  // Ethernet header + VLAN tag room
   p.burst_bytes = std::max<int64_t>(2 * frame, static_cast<int64_t>(bytes_per_s * 0.001));
-  p.limit_bytes = p.burst_bytes + std::max<int64_t>(8 * frame, static_cast<int64_t>(bytes_per_s * 0.1));
+  p.limit_bytes =
+      p.burst_bytes + std::max<int64_t>(8 * frame, static_cast<int64_t>(bytes_per_s * 0.1));
   return p;
 }
 
@@ -79,19 +85,22 @@ Status create_veth_link(const LinkDevices& d, const std::string& up_netns,
                                "netns", down_netns, "mtu", std::to_string(mtu)}));
   const std::string prefix = "/" + std::to_string(d.prefix_len);
   RETURN_IF_ERROR(run_checked(ip(up_netns, {"addr", "add", d.up_addr + prefix, "dev", d.up_dev})));
-  RETURN_IF_ERROR(run_checked(ip(down_netns, {"addr", "add", d.down_addr + prefix, "dev", d.down_dev})));
+  RETURN_IF_ERROR(
+      run_checked(ip(down_netns, {"addr", "add", d.down_addr + prefix, "dev", d.down_dev})));
   RETURN_IF_ERROR(run_checked(ip(up_netns, {"link", "set", d.up_dev, "up"})));
   return run_checked(ip(down_netns, {"link", "set", d.down_dev, "up"}));
 }
 
-std::vector<std::vector<std::string>> shaping_commands(const std::string& netns, const std::string& dev,
-                                                       const std::string& ifb, const LinkShape& shape,
-                                                       bool use_netem, int mtu) {
+std::vector<std::vector<std::string>> shaping_commands(const std::string& netns,
+                                                       const std::string& dev,
+                                                       const std::string& ifb,
+                                                       const LinkShape& shape, bool use_netem,
+                                                       int mtu) {
   const TbfParams tbf = tbf_params(shape.rate_mbit, mtu);
   std::vector<std::vector<std::string>> cmds;
   if (use_netem && shape.wants_netem()) {
-    std::vector<std::string> netem = {"qdisc", "add", "dev", dev, "root", "handle", "1:", "netem",
-                                      "limit", "100000"};
+    std::vector<std::string> netem = {"qdisc",  "add", "dev",   dev,     "root",
+                                      "handle", "1:",  "netem", "limit", "100000"};
     if (shape.delay_ms > 0 || shape.jitter_ms > 0) {
       netem.insert(netem.end(), {"delay", fixed(shape.delay_ms) + "ms"});
       if (shape.jitter_ms > 0) netem.push_back(fixed(shape.jitter_ms) + "ms");
@@ -110,9 +119,9 @@ std::vector<std::vector<std::string>> shaping_commands(const std::string& netns,
   }
   cmds.push_back(tc(netns, {"qdisc", "add", "dev", dev, "handle", "ffff:", "ingress"}));
   // u32 "match everything": matchall is not built into every kernel, u32 is.
-  cmds.push_back(tc(netns, {"filter", "add", "dev", dev, "parent", "ffff:", "protocol", "all", "u32",
-                            "match", "u32", "0", "0", "action", "mirred", "egress", "redirect",
-                            "dev", ifb}));
+  cmds.push_back(
+      tc(netns, {"filter", "add", "dev", dev, "parent", "ffff:", "protocol", "all", "u32", "match",
+                 "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb}));
   std::vector<std::string> ifb_root = {"qdisc", "add", "dev", ifb, "root", "handle", "1:"};
   auto args = tbf_args(tbf);
   ifb_root.insert(ifb_root.end(), args.begin(), args.end());
@@ -123,7 +132,8 @@ std::vector<std::vector<std::string>> shaping_commands(const std::string& netns,
 Status shape_link_end(const std::string& netns, const std::string& dev, const std::string& ifb,
                       const LinkShape& shape, bool use_netem, int mtu) {
   if (shape.rate_mbit <= 0) return invalid_argument("link rate must be > 0 Mbit/s on " + dev);
-  RETURN_IF_ERROR(run_checked(ip(netns, {"link", "add", ifb, "mtu", std::to_string(mtu), "type", "ifb"})));
+  RETURN_IF_ERROR(
+      run_checked(ip(netns, {"link", "add", ifb, "mtu", std::to_string(mtu), "type", "ifb"})));
   RETURN_IF_ERROR(run_checked(ip(netns, {"link", "set", ifb, "up"})));
   for (const auto& cmd : shaping_commands(netns, dev, ifb, shape, use_netem, mtu)) {
     RETURN_IF_ERROR(run_checked(cmd));
@@ -133,8 +143,8 @@ Status shape_link_end(const std::string& netns, const std::string& dev, const st
 
 Result<bool> netem_available(const std::string& netns) {
   ASSIGN_OR_RETURN(CommandOutput r,
-                   run_command(tc(netns, {"qdisc", "add", "dev", "lo", "root", "handle", "1:", "netem",
-                                          "delay", "1ms"})));
+                   run_command(tc(netns, {"qdisc", "add", "dev", "lo", "root", "handle",
+                                          "1:", "netem", "delay", "1ms"})));
   if (r.exit_code != 0) return false;
   RETURN_IF_ERROR(run_checked(tc(netns, {"qdisc", "del", "dev", "lo", "root"})));
   return true;

@@ -54,9 +54,11 @@ Status create_veth_link(const LinkDevices& devices, const std::string& up_netns,
 /// The tc commands (argument vectors) that shape one end `dev` in `netns`: root tbf (or netem
 /// with a tbf child when `use_netem`), an ingress qdisc with a u32 catch-all filter redirecting
 /// to `ifb`, and a tbf on `ifb`. Delay/jitter/loss are applied on egress only, once per direction.
-std::vector<std::vector<std::string>> shaping_commands(const std::string& netns, const std::string& dev,
-                                                       const std::string& ifb, const LinkShape& shape,
-                                                       bool use_netem, int mtu = kLinkMtu);
+std::vector<std::vector<std::string>> shaping_commands(const std::string& netns,
+                                                       const std::string& dev,
+                                                       const std::string& ifb,
+                                                       const LinkShape& shape, bool use_netem,
+                                                       int mtu = kLinkMtu);
 /// Creates `ifb` in `netns` and runs shaping_commands.
 Status shape_link_end(const std::string& netns, const std::string& dev, const std::string& ifb,
                       const LinkShape& shape, bool use_netem, int mtu = kLinkMtu);

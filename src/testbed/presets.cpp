@@ -14,6 +14,7 @@
 #include "testbed/presets.h"
 
 #include <sched.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -21,21 +22,21 @@
 #include <cstdio>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "graph/graph_view.h"
 #include "testbed/files.h"
 
 namespace edgetier {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"tiers",         "links",          "cpu_period_us", "port",
-                                           "server_command", "ready_timeout_s", "probe_tolerance"};
+const std::vector<std::string> kTopKeys = {"tiers",          "links",          "cpu_period_us",
+                                           "port",           "server_command", "ready_timeout_s",
+                                           "probe_tolerance"};
 const std::vector<std::string> kTierKeys = {"name", "cpus", "memory"};
-const std::vector<std::string> kLinkKeys = {"from", "to", "rate_mbit", "delay_ms", "jitter_ms", "loss_pct"};
+const std::vector<std::string> kLinkKeys = {"from",     "to",        "rate_mbit",
+                                            "delay_ms", "jitter_ms", "loss_pct"};
 
-Status check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& path,
-                  const std::string& label) {
+Status check_keys(const YAML::Node& node, const std::vector<std::string>& allowed,
+                  const std::string& path, const std::string& label) {
   if (!node.IsMap()) return invalid_argument(label + ": '" + path + "' must be a mapping");
   for (const auto& entry : node) {
     std::string key = entry.first.as<std::string>();
@@ -48,7 +49,8 @@ Status check_keys(const YAML::Node& node, const std::vector<std::string>& allowe
 }
 
 template <typename T>
-Status read_scalar(const YAML::Node& node, const std::string& path, const std::string& label, T* out) {
+Status read_scalar(const YAML::Node& node, const std::string& path, const std::string& label,
+                   T* out) {
   try {
     *out = node.as<T>();
   } catch (const YAML::Exception&) {
@@ -66,9 +68,11 @@ Status read_string(const YAML::Node& node, const std::string& path, const std::s
 }
 
 bool valid_tier_name(const std::string& name) {
-  if (name.empty() || name.size() > 16 || !std::islower(static_cast<unsigned char>(name[0]))) return false;
+  if (name.empty() || name.size() > 16 || !std::islower(static_cast<unsigned char>(name[0])))
+    return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c));
   });
 }
 
@@ -84,7 +88,8 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
   config.server_command = default_server_command();
   RETURN_IF_ERROR(check_keys(root, kTopKeys, "", label));
   if (root["cpu_period_us"]) {
-    RETURN_IF_ERROR(read_scalar(root["cpu_period_us"], "cpu_period_us", label, &config.cpu_period_us));
+    RETURN_IF_ERROR(
+        read_scalar(root["cpu_period_us"], "cpu_period_us", label, &config.cpu_period_us));
   }
   if (root["port"]) RETURN_IF_ERROR(read_scalar(root["port"], "port", label, &config.port));
   if (root["ready_timeout_s"]) {
@@ -93,7 +98,8 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
     config.ready_timeout_ms = static_cast<int>(seconds * 1000);
   }
   if (root["probe_tolerance"]) {
-    RETURN_IF_ERROR(read_scalar(root["probe_tolerance"], "probe_tolerance", label, &config.probe_tolerance));
+    RETURN_IF_ERROR(
+        read_scalar(root["probe_tolerance"], "probe_tolerance", label, &config.probe_tolerance));
   }
   if (root["server_command"]) {
     const YAML::Node& cmd = root["server_command"];
@@ -103,13 +109,15 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
     config.server_command.clear();
     for (size_t i = 0; i < cmd.size(); ++i) {
       std::string arg;
-      RETURN_IF_ERROR(read_string(cmd[i], "server_command[" + std::to_string(i) + "]", label, &arg));
+      RETURN_IF_ERROR(
+          read_string(cmd[i], "server_command[" + std::to_string(i) + "]", label, &arg));
       config.server_command.push_back(arg);
     }
   }
   const YAML::Node& tiers = root["tiers"];
   if (!tiers || !tiers.IsSequence() || tiers.size() == 0) {
-    return invalid_argument(label + ": 'tiers' must be a non-empty list (e.g. - {name: mobile, cpus: 0.5})");
+    return invalid_argument(
+        label + ": 'tiers' must be a non-empty list (e.g. - {name: mobile, cpus: 0.5})");
   }
   for (size_t i = 0; i < tiers.size(); ++i) {
     std::string path = "tiers[" + std::to_string(i) + "]";
@@ -117,7 +125,8 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
     TierSpec tier;
     if (!tiers[i]["name"]) return invalid_argument(label + ": '" + path + ".name' is missing");
     RETURN_IF_ERROR(read_string(tiers[i]["name"], path + ".name", label, &tier.name));
-    if (tiers[i]["cpus"]) RETURN_IF_ERROR(read_scalar(tiers[i]["cpus"], path + ".cpus", label, &tier.cpus));
+    if (tiers[i]["cpus"])
+      RETURN_IF_ERROR(read_scalar(tiers[i]["cpus"], path + ".cpus", label, &tier.cpus));
     if (tiers[i]["memory"]) {
       std::string text;
       RETURN_IF_ERROR(read_string(tiers[i]["memory"], path + ".memory", label, &text));
@@ -134,7 +143,8 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
     RETURN_IF_ERROR(check_keys(links[i], kLinkKeys, path, label));
     LinkSpec link;
     for (const char* key : {"from", "to"}) {
-      if (!links[i][key]) return invalid_argument(label + ": '" + path + "." + key + "' is missing");
+      if (!links[i][key])
+        return invalid_argument(label + ": '" + path + "." + key + "' is missing");
     }
     RETURN_IF_ERROR(read_string(links[i]["from"], path + ".from", label, &link.from));
     RETURN_IF_ERROR(read_string(links[i]["to"], path + ".to", label, &link.to));
@@ -143,7 +153,8 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
                                                        {"jitter_ms", &link.jitter_ms},
                                                        {"loss_pct", &link.loss_pct}};
     for (const auto& [key, field] : numbers) {
-      if (links[i][key]) RETURN_IF_ERROR(read_scalar(links[i][key], path + "." + key, label, field));
+      if (links[i][key])
+        RETURN_IF_ERROR(read_scalar(links[i][key], path + "." + key, label, field));
     }
     config.links.push_back(link);
   }
@@ -154,7 +165,7 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
 }  // namespace
 
 std::vector<std::string> default_server_command() {
-  return {"{exe}",  "serve",         "--tier",    "{tier}",    "--listen",
+  return {"{exe}",    "serve",    "--tier",      "{tier}",    "--listen",
           "{listen}", "--listen", "unix:{unix}", "--threads", "{threads}"};
 }
 
@@ -188,7 +199,8 @@ Result<TestbedConfig> preset_config(const std::string& name, const HostResources
   config.server_command = default_server_command();
   const double cloud_cpus = std::max(1, host.cpus);
   const int64_t mib = 1024 * 1024;
-  const int64_t unit = static_cast<int64_t>(static_cast<double>(host.memory_bytes) * kMemoryBudgetFraction / 21.0);
+  const int64_t unit =
+      static_cast<int64_t>(static_cast<double>(host.memory_bytes) * kMemoryBudgetFraction / 21.0);
   auto memory = [&](int parts) { return std::max<int64_t>(64 * mib, unit * parts / mib * mib); };
   config.tiers = {{"mobile", cloud_cpus / 4.0, memory(1)},
                   {"edge", cloud_cpus / 2.0, memory(4)},
@@ -228,7 +240,8 @@ Status validate_testbed_config(const TestbedConfig& config) {
       return invalid_argument(path + ".name '" + tier.name + "' appears twice");
     }
     names.push_back(tier.name);
-    if (tier.cpus < 0 || tier.cpus > 1024) return invalid_argument(path + ".cpus " + number(tier.cpus) + " is out of range");
+    if (tier.cpus < 0 || tier.cpus > 1024)
+      return invalid_argument(path + ".cpus " + number(tier.cpus) + " is out of range");
     if (tier.memory_bytes != 0 && tier.memory_bytes < 16 * 1024 * 1024) {
       return invalid_argument(path + ".memory " + format_bytes(tier.memory_bytes) +
                               " is below 16 MiB; a tier process cannot start in that");
@@ -237,7 +250,8 @@ Status validate_testbed_config(const TestbedConfig& config) {
   if (config.tiers.empty()) return invalid_argument(label + ": no tiers");
   if (config.links.size() != config.tiers.size() - 1) {
     return invalid_argument(label + ": " + std::to_string(config.tiers.size()) + " tiers need " +
-                            std::to_string(config.tiers.size() - 1) + " links (one per neighbouring pair), got " +
+                            std::to_string(config.tiers.size() - 1) +
+                            " links (one per neighbouring pair), got " +
                             std::to_string(config.links.size()));
   }
   for (size_t i = 0; i < config.links.size(); ++i) {
@@ -246,14 +260,17 @@ Status validate_testbed_config(const TestbedConfig& config) {
     const std::string& want_from = config.tiers[i].name;
     const std::string& want_to = config.tiers[i + 1].name;
     if (link.from != want_from || link.to != want_to) {
-      return invalid_argument(path + " joins '" + link.from + "' and '" + link.to + "'; links follow the tier order, so it must be from: " +
-                              want_from + ", to: " + want_to);
+      return invalid_argument(path + " joins '" + link.from + "' and '" + link.to +
+                              "'; links follow the tier order, so it must be from: " + want_from +
+                              ", to: " + want_to);
     }
     if (!(link.rate_mbit > 0) || link.rate_mbit > 100000) {
-      return invalid_argument(path + ".rate_mbit " + number(link.rate_mbit) + " must be in (0, 100000]");
+      return invalid_argument(path + ".rate_mbit " + number(link.rate_mbit) +
+                              " must be in (0, 100000]");
     }
     if (link.delay_ms < 0 || link.jitter_ms < 0 || link.loss_pct < 0 || link.loss_pct > 100) {
-      return invalid_argument(path + ": delay_ms/jitter_ms must be >= 0 and loss_pct within 0..100");
+      return invalid_argument(path +
+                              ": delay_ms/jitter_ms must be >= 0 and loss_pct within 0..100");
     }
   }
   if (config.cpu_period_us < 1000 || config.cpu_period_us > 1000000) {
@@ -265,31 +282,46 @@ Status validate_testbed_config(const TestbedConfig& config) {
   }
   if (config.server_command.empty()) return invalid_argument(label + ": server_command is empty");
   if (config.probe_tolerance <= 0) return invalid_argument(label + ": probe_tolerance must be > 0");
-  if (config.ready_timeout_ms <= 0) return invalid_argument(label + ": ready_timeout_s must be > 0");
+  if (config.ready_timeout_ms <= 0)
+    return invalid_argument(label + ": ready_timeout_s must be > 0");
   return ok_status();
 }
 
 Result<int64_t> parse_bytes(std::string_view text) {
   std::string s(text);
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+  s.erase(std::remove_if(s.begin(), s.end(),
+                         [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
           s.end());
   size_t pos = 0;
-  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.')) ++pos;
-  if (pos == 0) return invalid_argument("'" + std::string(text) + "' is not a size (e.g. 512MiB, 4g)");
+  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
+    ++pos;
+  if (pos == 0)
+    return invalid_argument("'" + std::string(text) + "' is not a size (e.g. 512MiB, 4g)");
   double value = std::strtod(s.substr(0, pos).c_str(), nullptr);
   std::string suffix = s.substr(pos);
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::vector<std::pair<std::string, double>> units = {
-      {"", 1},  {"b", 1}, {"k", 1024.0}, {"kb", 1024.0}, {"kib", 1024.0}, {"m", 1048576.0}, {"mb", 1048576.0},
-      {"mib", 1048576.0}, {"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0},
-      {"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"tib", 1099511627776.0}};
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const std::vector<std::pair<std::string, double>> units = {{"", 1},
+                                                                    {"b", 1},
+                                                                    {"k", 1024.0},
+                                                                    {"kb", 1024.0},
+                                                                    {"kib", 1024.0},
+                                                                    {"m", 1048576.0},
+                                                                    {"mb", 1048576.0},
+                                                                    {"mib", 1048576.0},
+                                                                    {"g", 1073741824.0},
+                                                                    {"gb", 1073741824.0},
+                                                                    {"gib", 1073741824.0},
+                                                                    {"t", 1099511627776.0},
+                                                                    {"tb", 1099511627776.0},
+                                                                    {"tib", 1099511627776.0}};
   for (const auto& [name, factor] : units) {
     if (suffix == name) return static_cast<int64_t>(std::llround(value * factor));
   }
   std::vector<std::string> names;
   for (const auto& unit : units) names.push_back(unit.first);
-  return invalid_argument("unknown size unit '" + suffix + "' in '" + std::string(text) + "'; did you mean '" +
-                          nearest_name(suffix, names) + "'?");
+  return invalid_argument("unknown size unit '" + suffix + "' in '" + std::string(text) +
+                          "'; did you mean '" + nearest_name(suffix, names) + "'?");
 }
 
 std::string format_bytes(int64_t bytes) {

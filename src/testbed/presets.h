@@ -27,14 +27,14 @@ struct LinkSpec {
   std::string from;  // upstream tier (nearer the client)
   std::string to;    // downstream tier
   double rate_mbit = 0;
-  double delay_ms = 0;   // one way
+  double delay_ms = 0;  // one way
   double jitter_ms = 0;
   double loss_pct = 0;
   std::string name() const { return from + "-" + to; }
 };
 
 struct TestbedConfig {
-  std::string source;  // "preset default" or the file it came from
+  std::string source;           // "preset default" or the file it came from
   std::vector<TierSpec> tiers;  // in chain order: client -> tiers[0] -> tiers[1] -> ...
   std::vector<LinkSpec> links;  // links[i] joins tiers[i] and tiers[i + 1]
   int64_t cpu_period_us = kDefaultCpuPeriodUs;
@@ -49,8 +49,8 @@ struct TestbedConfig {
 std::vector<std::string> default_server_command();
 
 struct HostResources {
-  int cpus = 1;               // CPUs this process may run on
-  int64_t memory_bytes = 0;   // MemTotal
+  int cpus = 1;              // CPUs this process may run on
+  int64_t memory_bytes = 0;  // MemTotal
 };
 HostResources detect_host_resources();
 

@@ -90,7 +90,8 @@ struct Connection {
   Fd server;  // the `to` side
 };
 
-Result<Connection> connect_pair(const ProbeEndpoint& from, const ProbeEndpoint& to, int timeout_ms) {
+Result<Connection> connect_pair(const ProbeEndpoint& from, const ProbeEndpoint& to,
+                                int timeout_ms) {
   ASSIGN_OR_RETURN(Fd listener, tcp_socket_in(to.netns));
   int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -107,12 +108,13 @@ Result<Connection> connect_pair(const ProbeEndpoint& from, const ProbeEndpoint& 
   set_timeouts(conn.client.get(), timeout_ms);
   ASSIGN_OR_RETURN(sockaddr_in peer, make_address(to.address, ntohs(bind_addr.sin_port)));
   if (::connect(conn.client.get(), reinterpret_cast<sockaddr*>(&peer), sizeof(peer)) != 0) {
-    return unavailable("probe: connect from " + (from.netns.empty() ? "here" : from.netns) + " to " +
-                       where(to) + ": " + errno_text());
+    return unavailable("probe: connect from " + (from.netns.empty() ? "here" : from.netns) +
+                       " to " + where(to) + ": " + errno_text());
   }
   set_timeouts(listener.get(), timeout_ms);
   conn.server = Fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (conn.server.get() < 0) return unavailable("probe: accept on " + where(to) + ": " + errno_text());
+  if (conn.server.get() < 0)
+    return unavailable("probe: accept on " + where(to) + ": " + errno_text());
   set_timeouts(conn.server.get(), timeout_ms);
   for (int fd : {conn.client.get(), conn.server.get()}) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -222,7 +224,8 @@ Result<TransferTiming> bulk(int send_fd, int recv_fd, int64_t bytes, TokenBucket
   if (steady_s > 1e-4 && quarter->second < bytes) {
     timing.steady_rate_mbit = static_cast<double>(bytes - quarter->second) * 8.0 / steady_s / 1e6;
   } else {
-    timing.steady_rate_mbit = static_cast<double>(bytes) * 8.0 / std::max(timing.seconds, 1e-9) / 1e6;
+    timing.steady_rate_mbit =
+        static_cast<double>(bytes) * 8.0 / std::max(timing.seconds, 1e-9) / 1e6;
   }
   return timing;
 }
@@ -269,7 +272,8 @@ Result<LinkProbe> probe_link(const std::string& link, double configured_rate_mbi
   probe.link = link;
   probe.configured_rate_mbit = configured_rate_mbit;
   double bytes_wanted = configured_rate_mbit * 1e6 / 8.0 * options.seconds_per_direction;
-  probe.bytes = std::clamp(static_cast<int64_t>(bytes_wanted), options.min_bytes, options.max_bytes);
+  probe.bytes =
+      std::clamp(static_cast<int64_t>(bytes_wanted), options.min_bytes, options.max_bytes);
   int timeout_ms = transfer_timeout_ms(probe.bytes, configured_rate_mbit);
 
   ASSIGN_OR_RETURN(Connection conn, connect_pair(up, down, timeout_ms));
@@ -291,8 +295,8 @@ Result<LinkProbe> probe_link(const std::string& link, double configured_rate_mbi
   return probe;
 }
 
-Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to, int64_t bytes,
-                                      TokenBucket* bucket, int timeout_ms) {
+Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to,
+                                      int64_t bytes, TokenBucket* bucket, int timeout_ms) {
   ASSIGN_OR_RETURN(Connection conn, connect_pair(from, to, timeout_ms));
   return bulk(conn.client.get(), conn.server.get(), bytes, bucket);
 }

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "testbed/shaper.h"
@@ -34,8 +33,8 @@ struct LinkProbe {
   double achieved_rate_mbit = 0;  // the slower direction
   double forward_rate_mbit = 0;   // upstream tier -> downstream tier (towards the cloud)
   double reverse_rate_mbit = 0;
-  double rtt_ms = 0;              // median TCP ping-pong of 1 byte
-  int64_t bytes = 0;              // per direction
+  double rtt_ms = 0;  // median TCP ping-pong of 1 byte
+  int64_t bytes = 0;  // per direction
   /// |achieved / configured - 1|.
   double deviation() const;
   nlohmann::json to_json() const;
@@ -51,12 +50,13 @@ Result<LinkProbe> probe_link(const std::string& link, double configured_rate_mbi
 
 struct TransferTiming {
   int64_t bytes = 0;
-  double seconds = 0;            // first send() until the receiver has the last byte
-  double steady_rate_mbit = 0;   // as in probe_link
+  double seconds = 0;           // first send() until the receiver has the last byte
+  double steady_rate_mbit = 0;  // as in probe_link
 };
 /// One bulk transfer from `from` to `to` on a fresh, already-connected TCP connection
 /// (handshake excluded), optionally paced by `bucket`.
-Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to, int64_t bytes,
-                                      TokenBucket* bucket = nullptr, int timeout_ms = 60000);
+Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to,
+                                      int64_t bytes, TokenBucket* bucket = nullptr,
+                                      int timeout_ms = 60000);
 
 }  // namespace edgetier

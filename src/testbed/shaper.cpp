@@ -24,7 +24,8 @@ int64_t TokenBucket::reserve_ns(int64_t bytes, int64_t now_ns) {
   if (bytes_per_ns_ <= 0) return 0;
   std::lock_guard<std::mutex> lock(mutex_);
   if (last_ns_ >= 0 && now_ns > last_ns_) {
-    tokens_ = std::min(burst_bytes_, tokens_ + static_cast<double>(now_ns - last_ns_) * bytes_per_ns_);
+    tokens_ =
+        std::min(burst_bytes_, tokens_ + static_cast<double>(now_ns - last_ns_) * bytes_per_ns_);
   }
   last_ns_ = std::max(last_ns_, now_ns);
   tokens_ -= static_cast<double>(bytes);
@@ -49,8 +50,8 @@ Status paced_send(int fd, const void* data, size_t size, TokenBucket* bucket, si
       ssize_t n = ::send(fd, bytes + done + sent, chunk - sent, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
-        return unavailable("send after " + std::to_string(done + sent) + " of " + std::to_string(size) +
-                           " bytes: " + std::strerror(errno));
+        return unavailable("send after " + std::to_string(done + sent) + " of " +
+                           std::to_string(size) + " bytes: " + std::strerror(errno));
       }
       sent += static_cast<size_t>(n);
     }

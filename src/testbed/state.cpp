@@ -93,7 +93,8 @@ LinkRecord link_from_json(const nlohmann::json& j) {
   l.from_addr = j.value("from_addr", "");
   l.to_addr = j.value("to_addr", "");
   l.devices = j.value("devices", std::vector<std::string>{});
-  if (j.contains("probe") && j.at("probe").is_object()) l.probe = LinkProbe::from_json(j.at("probe"));
+  if (j.contains("probe") && j.at("probe").is_object())
+    l.probe = LinkProbe::from_json(j.at("probe"));
   return l;
 }
 
@@ -137,8 +138,10 @@ Result<TestbedState> TestbedState::from_json(const nlohmann::json& j) {
     s.mtu = j.value("mtu", 0);
     s.created_unix_ms = j.value("created_unix_ms", int64_t{0});
     s.warnings = j.value("warnings", std::vector<std::string>{});
-    for (const auto& t : j.value("tiers", nlohmann::json::array())) s.tiers.push_back(tier_from_json(t));
-    for (const auto& l : j.value("links", nlohmann::json::array())) s.links.push_back(link_from_json(l));
+    for (const auto& t : j.value("tiers", nlohmann::json::array()))
+      s.tiers.push_back(tier_from_json(t));
+    for (const auto& l : j.value("links", nlohmann::json::array()))
+      s.links.push_back(link_from_json(l));
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_loss(std::string("testbed state: ") + e.what());
@@ -166,12 +169,14 @@ Result<TestbedState> read_state(const std::string& dir) {
   auto text = read_text_file(path);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
-      return not_found("no testbed state at " + path + " (run `edgetier testbed up` first, or pass --state-dir)");
+      return not_found("no testbed state at " + path +
+                       " (run `edgetier testbed up` first, or pass --state-dir)");
     }
     return text.status();
   }
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return data_loss(path + " is not valid JSON; remove it or run `edgetier testbed down`");
+  if (j.is_discarded())
+    return data_loss(path + " is not valid JSON; remove it or run `edgetier testbed down`");
   auto state = TestbedState::from_json(j);
   if (!state.ok()) return state.status().with_context(path);
   return state;

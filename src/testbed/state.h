@@ -6,11 +6,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "testbed/cgroups.h"
@@ -29,12 +28,12 @@ struct TierRecord {
   TierCgroup cgroup;         // empty directories without cgroups
   double cpus = 0;
   int64_t memory_bytes = 0;
-  int threads = 1;           // ONNX Runtime intra-op threads = ceil(cpus)
-  std::string listen;        // "10.77.0.2:50051": what the upstream neighbour dials
-  std::string control;       // "unix:/tmp/edgetier-testbed/edge.sock"
-  std::string log;           // the tier's stdout/stderr
+  int threads = 1;      // ONNX Runtime intra-op threads = ceil(cpus)
+  std::string listen;   // "10.77.0.2:50051": what the upstream neighbour dials
+  std::string control;  // "unix:/tmp/edgetier-testbed/edge.sock"
+  std::string log;      // the tier's stdout/stderr
   TierStatus state = TierStatus::kStarting;
-  std::string detail;        // how it ended, for dead/oom
+  std::string detail;  // how it ended, for dead/oom
 };
 
 struct LinkRecord {
@@ -49,15 +48,15 @@ struct LinkRecord {
   std::string delay_emulation = "none";  // "netem" | "userspace" | "none"
   std::string from_addr;                 // upstream end's address
   std::string to_addr;
-  std::vector<std::string> devices;      // veth ends and ifb devices we made
+  std::vector<std::string> devices;  // veth ends and ifb devices we made
   std::optional<LinkProbe> probe;
 };
 
 struct TestbedState {
-  std::string run_id;  // 6 hex digits; every resource we make carries it
-  bool root = false;   // false: loopback, user-space shaping, no CPU/memory limits
+  std::string run_id;              // 6 hex digits; every resource we make carries it
+  bool root = false;               // false: loopback, user-space shaping, no CPU/memory limits
   std::string phase = "starting";  // starting | up | failed
-  pid_t controller_pid = -1;        // the process that started and supervises the tiers
+  pid_t controller_pid = -1;       // the process that started and supervises the tiers
   int64_t controller_start_ticks = -1;
   std::string state_dir;
   std::string config_source;

@@ -22,12 +22,14 @@ namespace {
 
 bool is_lower_alnum(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c));
   });
 }
 
 // "<prefix><run id><rest>" with the run id equal to `run_id` (any run id when empty).
-bool split_run(std::string_view name, std::string_view prefix, std::string_view run_id, std::string_view* rest) {
+bool split_run(std::string_view name, std::string_view prefix, std::string_view run_id,
+               std::string_view* rest) {
   if (name.substr(0, prefix.size()) != prefix || name.size() < prefix.size() + 6) return false;
   std::string_view id = name.substr(prefix.size(), 6);
   if (!is_run_id(id) || (!run_id.empty() && id != run_id)) return false;
@@ -57,7 +59,8 @@ std::vector<int> processes_of_run(const std::string& run_id) {
   std::vector<int> pids;
   const int self = ::getpid();
   for (const auto& name : list_subdirectories("/proc")) {
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (!std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       continue;
     }
     int pid = std::stoi(name);
@@ -81,7 +84,8 @@ void append_unique(std::vector<std::string>* list, const std::string& value) {
 
 std::string new_run_id() {
   std::random_device device;
-  std::mt19937_64 rng(device() ^ (static_cast<uint64_t>(monotonic_ns()) << 1) ^ static_cast<uint64_t>(::getpid()));
+  std::mt19937_64 rng(device() ^ (static_cast<uint64_t>(monotonic_ns()) << 1) ^
+                      static_cast<uint64_t>(::getpid()));
   static const char kHex[] = "0123456789abcdef";
   std::string id;
   for (int i = 0; i < 6; ++i) id += kHex[rng() % 16];
@@ -117,7 +121,8 @@ bool is_testbed_cgroup(std::string_view name, std::string_view run_id) {
 }
 
 bool TeardownReport::removed_anything() const {
-  return !processes.empty() || !namespaces.empty() || !interfaces.empty() || !cgroups.empty() || !files.empty();
+  return !processes.empty() || !namespaces.empty() || !interfaces.empty() || !cgroups.empty() ||
+         !files.empty();
 }
 
 nlohmann::json TeardownReport::to_json() const {
@@ -186,7 +191,8 @@ Result<TeardownReport> teardown_run(const std::string& run_id, const std::string
   // 0. The supervising controller, unless that is us: it stops and reaps its tiers on SIGTERM.
   if (state && state->controller_pid > 0 && state->controller_pid != ::getpid()) {
     ProcessHandle controller{state->controller_pid, state->controller_start_ticks};
-    if (state->controller_start_ticks > 0 && poll_process(controller).state == ProcessState::kRunning) {
+    if (state->controller_start_ticks > 0 &&
+        poll_process(controller).state == ProcessState::kRunning) {
       Status st = stop_process(controller, 8000);
       if (st.ok()) {
         report.processes.push_back(std::to_string(controller.pid) + " (controller)");
@@ -251,7 +257,8 @@ Result<TeardownReport> teardown_run(const std::string& run_id, const std::string
   if (state) {
     for (const auto& tier : state->tiers) {
       std::string sock = tier.control.rfind("unix:", 0) == 0 ? tier.control.substr(5) : "";
-      if (!sock.empty() && path_exists(sock) && ::unlink(sock.c_str()) == 0) report.files.push_back(sock);
+      if (!sock.empty() && path_exists(sock) && ::unlink(sock.c_str()) == 0)
+        report.files.push_back(sock);
     }
     std::string file = state_file_path(state_dir);
     if (::unlink(file.c_str()) == 0) report.files.push_back(file);
@@ -259,8 +266,8 @@ Result<TeardownReport> teardown_run(const std::string& run_id, const std::string
   Leftovers left = find_leftovers(run_id);
   if (!left.empty()) {
     // Processes may take a moment to disappear from /proc after SIGKILL.
-    for (int i = 0; i < 50 && !left.pids.empty() && left.namespaces.empty() && left.cgroups.empty() &&
-                    left.interfaces.empty();
+    for (int i = 0; i < 50 && !left.pids.empty() && left.namespaces.empty() &&
+                    left.cgroups.empty() && left.interfaces.empty();
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       left = find_leftovers(run_id);

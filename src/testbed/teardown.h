@@ -4,11 +4,10 @@
 /// processes whose environment holds EDGETIER_TESTBED_RUN=<run>.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 
@@ -28,12 +27,12 @@ bool is_testbed_cgroup(std::string_view name, std::string_view run_id = {});
 
 struct TeardownReport {
   std::vector<std::string> run_ids;
-  std::vector<std::string> processes;   // "1234 (et-ab12cd-edge)"
+  std::vector<std::string> processes;  // "1234 (et-ab12cd-edge)"
   std::vector<std::string> namespaces;
   std::vector<std::string> interfaces;
   std::vector<std::string> cgroups;
   std::vector<std::string> files;
-  std::vector<std::string> errors;     // what could not be removed
+  std::vector<std::string> errors;  // what could not be removed
   bool removed_anything() const;
   nlohmann::json to_json() const;
   std::string to_text() const;
@@ -51,7 +50,9 @@ struct Leftovers {
   std::vector<std::string> interfaces;
   std::vector<std::string> cgroups;
   std::vector<int> pids;
-  bool empty() const { return namespaces.empty() && interfaces.empty() && cgroups.empty() && pids.empty(); }
+  bool empty() const {
+    return namespaces.empty() && interfaces.empty() && cgroups.empty() && pids.empty();
+  }
   std::string to_text() const;
 };
 Leftovers find_leftovers(const std::string& run_id);

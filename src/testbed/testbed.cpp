@@ -37,7 +37,8 @@ namespace {
 
 Status check_cancel(const UpOptions& options, const char* step) {
   if (options.is_cancelled && options.is_cancelled()) {
-    return cancelled(std::string("testbed up interrupted while ") + step + "; everything created was removed");
+    return cancelled(std::string("testbed up interrupted while ") + step +
+                     "; everything created was removed");
   }
   return ok_status();
 }
@@ -86,7 +87,8 @@ Result<int> free_loopback_port() {
 std::string describe_memory(int64_t bytes) { return bytes > 0 ? format_bytes(bytes) : "unlimited"; }
 
 // The tiers and links of `config` as records, before anything exists.
-void plan_records(const TestbedConfig& config, bool kernel, const std::string& state_dir, TestbedState* state) {
+void plan_records(const TestbedConfig& config, bool kernel, const std::string& state_dir,
+                  TestbedState* state) {
   for (const auto& spec : config.tiers) {
     TierRecord tier;
     tier.name = spec.name;
@@ -123,7 +125,8 @@ void plan_records(const TestbedConfig& config, bool kernel, const std::string& s
   }
 }
 
-Status up_kernel_resources(const TestbedConfig& config, const UpOptions& options, TestbedState* state) {
+Status up_kernel_resources(const TestbedConfig& config, const UpOptions& options,
+                           TestbedState* state) {
   CgroupLayout layout = detect_cgroup_layout();
   if (!layout.usable()) {
     return failed_precondition("cannot enforce CPU/memory limits: " + layout.problem +
@@ -139,7 +142,8 @@ Status up_kernel_resources(const TestbedConfig& config, const UpOptions& options
   }
   for (auto& tier : state->tiers) {
     CgroupLimits limits{tier.cpus, config.cpu_period_us, tier.memory_bytes};
-    ASSIGN_OR_RETURN(tier.cgroup, create_cgroup(layout, cgroup_name(state->run_id, tier.name), limits));
+    ASSIGN_OR_RETURN(tier.cgroup,
+                     create_cgroup(layout, cgroup_name(state->run_id, tier.name), limits));
     RETURN_IF_ERROR(write_state(options.state_dir, *state));
   }
   bool wants_netem = std::any_of(config.links.begin(), config.links.end(), [](const LinkSpec& l) {
@@ -155,16 +159,18 @@ Status up_kernel_resources(const TestbedConfig& config, const UpOptions& options
     LinkShape shape{spec.rate_mbit, spec.delay_ms, spec.jitter_ms, spec.loss_pct};
     link.delay_emulation = !shape.wants_netem() ? "none" : netem ? "netem" : "userspace";
     if (shape.wants_netem() && !netem) {
-      state->warnings.push_back("link " + link.name + ": this kernel has no netem qdisc, so its delay/jitter/loss " +
-                                "are emulated in user space by the tiers' forwarders (delay_emulation=userspace)");
+      state->warnings.push_back(
+          "link " + link.name + ": this kernel has no netem qdisc, so its delay/jitter/loss " +
+          "are emulated in user space by the tiers' forwarders (delay_emulation=userspace)");
       LOG_WARN << state->warnings.back();
     }
     RETURN_IF_ERROR(write_state(options.state_dir, *state));
     LinkDevices d = link_devices(state->run_id, static_cast<int>(i));
     const std::string& up_ns = state->tiers[i].netns;
     const std::string& down_ns = state->tiers[i + 1].netns;
-    LOG_INFO << "testbed " << state->run_id << ": link " << link.name << " " << d.up_dev << " " << d.up_addr
-             << " <-> " << d.down_dev << " " << d.down_addr << " at " << spec.rate_mbit << " Mbit/s";
+    LOG_INFO << "testbed " << state->run_id << ": link " << link.name << " " << d.up_dev << " "
+             << d.up_addr << " <-> " << d.down_dev << " " << d.down_addr << " at " << spec.rate_mbit
+             << " Mbit/s";
     RETURN_IF_ERROR(create_veth_link(d, up_ns, down_ns));
     RETURN_IF_ERROR(shape_link_end(up_ns, d.up_dev, d.up_ifb, shape, netem));
     RETURN_IF_ERROR(shape_link_end(down_ns, d.down_dev, d.down_ifb, shape, netem));
@@ -179,7 +185,8 @@ Status up_kernel_resources(const TestbedConfig& config, const UpOptions& options
   return write_state(options.state_dir, *state);
 }
 
-Status up_userspace_resources(const TestbedConfig& config, const UpOptions& options, TestbedState* state) {
+Status up_userspace_resources(const TestbedConfig& config, const UpOptions& options,
+                              TestbedState* state) {
   state->warnings.push_back(kUserspaceWarning);
   std::fprintf(stderr, "\n%s\n\n", kUserspaceWarning);
   for (auto& tier : state->tiers) {
@@ -187,7 +194,8 @@ Status up_userspace_resources(const TestbedConfig& config, const UpOptions& opti
     tier.listen = "127.0.0.1:" + std::to_string(port);
   }
   for (auto& link : state->links) {
-    link.delay_emulation = link.delay_ms > 0 || link.jitter_ms > 0 || link.loss_pct > 0 ? "userspace" : "none";
+    link.delay_emulation =
+        link.delay_ms > 0 || link.jitter_ms > 0 || link.loss_pct > 0 ? "userspace" : "none";
   }
   return write_state(options.state_dir, *state);
 }
@@ -199,7 +207,8 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
     std::string socket_path = tier.control.substr(5);
     if (socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
       return invalid_argument("unix socket path '" + socket_path + "' is longer than " +
-                              std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes; use a shorter --state-dir");
+                              std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                              " bytes; use a shorter --state-dir");
     }
     ::unlink(socket_path.c_str());
     std::map<std::string, std::string> values = {{"exe", exe},
@@ -214,8 +223,9 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
     spec.cgroup_procs = cgroup_procs_files(tier.cgroup);
     spec.log_path = tier.log;
     spec.env = {{kRunIdEnv, state->run_id}, {"EDGETIER_TIER", tier.name}};
-    LOG_INFO << "testbed " << state->run_id << ": starting " << tier.name << " (" << tier.cpus << " CPUs, "
-             << describe_memory(tier.memory_bytes) << ", " << tier.threads << " threads)";
+    LOG_INFO << "testbed " << state->run_id << ": starting " << tier.name << " (" << tier.cpus
+             << " CPUs, " << describe_memory(tier.memory_bytes) << ", " << tier.threads
+             << " threads)";
     auto handle = spawn_process(spec);
     if (!handle.ok()) return handle.status().with_context("tier " + tier.name);
     tier.pid = handle->pid;
@@ -231,7 +241,8 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
     if (!ready.ok()) {
       refresh_tier_state(&tier);
       std::string oom = tier.state == TierStatus::kOom ? " (" + tier.detail + ")" : "";
-      return Status(ready.status().code(), "tier " + tier.name + oom + ": " + ready.status().message());
+      return Status(ready.status().code(),
+                    "tier " + tier.name + oom + ": " + ready.status().message());
     }
     tier.state = TierStatus::kRunning;
     LOG_INFO << "testbed " << state->run_id << ": " << *ready;
@@ -239,14 +250,16 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
   return write_state(options.state_dir, *state);
 }
 
-std::vector<std::string> link_probe_problems(const std::vector<LinkProbe>& probes, double tolerance) {
+std::vector<std::string> link_probe_problems(const std::vector<LinkProbe>& probes,
+                                             double tolerance) {
   std::vector<std::string> problems;
   for (const auto& p : probes) {
     if (p.deviation() <= tolerance) continue;
     char text[256];
-    std::snprintf(text, sizeof(text), "link %s achieved %.2f Mbit/s of %.2f (%.1f%% off; forward %.2f, reverse %.2f)",
-                  p.link.c_str(), p.achieved_rate_mbit, p.configured_rate_mbit, p.deviation() * 100.0,
-                  p.forward_rate_mbit, p.reverse_rate_mbit);
+    std::snprintf(text, sizeof(text),
+                  "link %s achieved %.2f Mbit/s of %.2f (%.1f%% off; forward %.2f, reverse %.2f)",
+                  p.link.c_str(), p.achieved_rate_mbit, p.configured_rate_mbit,
+                  p.deviation() * 100.0, p.forward_rate_mbit, p.reverse_rate_mbit);
     problems.push_back(text);
   }
   return problems;
@@ -258,13 +271,16 @@ Result<std::vector<LinkProbe>> probe_state_links(TestbedState* state, const Prob
     LinkRecord& link = state->links[i];
     const TierRecord* from = state->find_tier(link.from);
     const TierRecord* to = state->find_tier(link.to);
-    if (from == nullptr || to == nullptr) return data_loss("state: link " + link.name + " names an unknown tier");
+    if (from == nullptr || to == nullptr)
+      return data_loss("state: link " + link.name + " names an unknown tier");
     ProbeOptions options = base;
     if (link.shaping == "userspace") options.userspace_rate_mbit = link.rate_mbit;
-    auto probe = probe_link(link.name, link.rate_mbit, {from->netns, link.from_addr}, {to->netns, link.to_addr}, options);
+    auto probe = probe_link(link.name, link.rate_mbit, {from->netns, link.from_addr},
+                            {to->netns, link.to_addr}, options);
     if (!probe.ok()) return probe.status().with_context("probing link " + link.name);
-    LOG_INFO << "testbed " << state->run_id << ": link " << link.name << " " << probe->achieved_rate_mbit << " of "
-             << link.rate_mbit << " Mbit/s, RTT " << probe->rtt_ms << " ms";
+    LOG_INFO << "testbed " << state->run_id << ": link " << link.name << " "
+             << probe->achieved_rate_mbit << " of " << link.rate_mbit << " Mbit/s, RTT "
+             << probe->rtt_ms << " ms";
     link.probe = *probe;
     probes.push_back(*probe);
   }
@@ -280,17 +296,20 @@ Status check_probes(const std::vector<LinkProbe>& probes, double tolerance) {
   for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
   char tol[32];
   std::snprintf(tol, sizeof(tol), "%.0f%%", tolerance * 100.0);
-  return failed_precondition(text + " (tolerance " + tol +
-                             "); the machine may be overloaded; pass --allow-link-mismatch to continue anyway");
+  return failed_precondition(
+      text + " (tolerance " + tol +
+      "); the machine may be overloaded; pass --allow-link-mismatch to continue anyway");
 }
 
 Result<TestbedState> testbed_up(const TestbedConfig& config, const UpOptions& options) {
   RETURN_IF_ERROR(validate_testbed_config(config));
   const bool root = ::geteuid() == 0;
   if (options.mode == TestbedMode::kKernel && !root) {
-    return permission_denied("the kernel testbed (namespaces, tc, cgroups) needs root; run as root or pass --userspace");
+    return permission_denied(
+        "the kernel testbed (namespaces, tc, cgroups) needs root; run as root or pass --userspace");
   }
-  const bool kernel = options.mode == TestbedMode::kKernel || (options.mode == TestbedMode::kAuto && root);
+  const bool kernel =
+      options.mode == TestbedMode::kKernel || (options.mode == TestbedMode::kAuto && root);
   RETURN_IF_ERROR(make_directories(options.state_dir));
 
   auto previous = read_state(options.state_dir);
@@ -300,8 +319,9 @@ Result<TestbedState> testbed_up(const TestbedConfig& config, const UpOptions& op
     auto report = teardown_run(previous->run_id, options.state_dir);
     if (!report.ok()) return report.status().with_context("removing the previous testbed run");
   } else if (previous.status().code() != StatusCode::kNotFound) {
-    return previous.status().with_context("the previous testbed state is unreadable; remove its resources with "
-                                          "`edgetier testbed down --all`");
+    return previous.status().with_context(
+        "the previous testbed state is unreadable; remove its resources with "
+        "`edgetier testbed down --all`");
   }
 
   TestbedState state;
@@ -328,14 +348,16 @@ Result<TestbedState> testbed_up(const TestbedConfig& config, const UpOptions& op
   if (status.ok()) {
     auto probes = probe_state_links(&state, options.probe);
     status = probes.ok() ? write_state(options.state_dir, state) : probes.status();
-    if (status.ok() && !options.allow_link_mismatch) status = check_probes(*probes, config.probe_tolerance);
+    if (status.ok() && !options.allow_link_mismatch)
+      status = check_probes(*probes, config.probe_tolerance);
   }
   if (status.ok()) status = check_cancel(options, "probing links");
   if (!status.ok()) {
     state.phase = "failed";
     (void)write_state(options.state_dir, state);
     auto report = teardown_run(state.run_id, options.state_dir);
-    if (!report.ok()) return Status(status.code(), status.message() + "; cleanup: " + report.status().message());
+    if (!report.ok())
+      return Status(status.code(), status.message() + "; cleanup: " + report.status().message());
     return status;
   }
   state.phase = "up";
@@ -357,12 +379,14 @@ bool refresh_tier_state(TierRecord* tier) {
     bool sigkill = process.state == ProcessState::kKilled && process.signal == SIGKILL;
     if (oom.oom_kills > 0 || (oom.oom_kills < 0 && sigkill && oom.failcnt > 0)) {
       tier->state = TierStatus::kOom;
-      tier->detail = "killed by the OOM killer: over its memory limit of " + describe_memory(tier->memory_bytes) +
+      tier->detail = "killed by the OOM killer: over its memory limit of " +
+                     describe_memory(tier->memory_bytes) +
                      (oom.oom_kills > 0 ? " (oom_kill=" + std::to_string(oom.oom_kills) + ")" : "");
     } else {
       tier->state = TierStatus::kDead;
-      tier->detail = process.state == ProcessState::kGone ? "exited (exit status unknown: not our child)"
-                                                          : process.describe();
+      tier->detail = process.state == ProcessState::kGone
+                         ? "exited (exit status unknown: not our child)"
+                         : process.describe();
     }
   }
   return tier->state != before || tier->detail != before_detail;
@@ -376,8 +400,8 @@ void supervise_tiers(TestbedState* state, const std::function<bool()>& stop) {
     for (auto& tier : state->tiers) {
       if (refresh_tier_state(&tier)) {
         changed = true;
-        LOG_WARN << "testbed " << state->run_id << ": tier " << tier.name << " is " << tier_status_name(tier.state)
-                 << (tier.detail.empty() ? "" : ": " + tier.detail);
+        LOG_WARN << "testbed " << state->run_id << ": tier " << tier.name << " is "
+                 << tier_status_name(tier.state) << (tier.detail.empty() ? "" : ": " + tier.detail);
       }
       any_running = any_running || tier.state == TierStatus::kRunning;
     }
@@ -409,24 +433,28 @@ Result<TestbedState> testbed_status(const std::string& state_dir) {
   return state;
 }
 
-Result<std::vector<LinkProbe>> testbed_probe(const std::string& state_dir, const ProbeOptions& options) {
+Result<std::vector<LinkProbe>> testbed_probe(const std::string& state_dir,
+                                             const ProbeOptions& options) {
   ASSIGN_OR_RETURN(TestbedState state, read_state(state_dir));
   if (state.phase != "up") {
-    return failed_precondition("testbed run " + state.run_id + " is '" + state.phase + "', not up; run `edgetier testbed up`");
+    return failed_precondition("testbed run " + state.run_id + " is '" + state.phase +
+                               "', not up; run `edgetier testbed up`");
   }
   ASSIGN_OR_RETURN(auto probes, probe_state_links(&state, options));
   RETURN_IF_ERROR(write_state(state_dir, state));
   return probes;
 }
 
-Result<TeardownReport> testbed_down(const std::string& state_dir, const std::string& run_id, bool all) {
+Result<TeardownReport> testbed_down(const std::string& state_dir, const std::string& run_id,
+                                    bool all) {
   if (all) return teardown_run("", state_dir);
   std::string id = run_id;
   if (id.empty()) {
     auto state = read_state(state_dir);
     if (!state.ok()) {
       if (state.status().code() == StatusCode::kNotFound) return TeardownReport{};
-      return state.status().with_context("use --run-id or --all to remove the testbed without its state file");
+      return state.status().with_context(
+          "use --run-id or --all to remove the testbed without its state file");
     }
     id = state->run_id;
   }

@@ -53,7 +53,8 @@ bool refresh_tier_state(TierRecord* tier);
 void supervise_tiers(TestbedState* state, const std::function<bool()>& stop);
 
 /// Probes every link of the running testbed and records the figures in the state file.
-Result<std::vector<LinkProbe>> testbed_probe(const std::string& state_dir, const ProbeOptions& options = {});
+Result<std::vector<LinkProbe>> testbed_probe(const std::string& state_dir,
+                                             const ProbeOptions& options = {});
 
 /// Removes the testbed recorded in `state_dir`, or the run `run_id` when given, or (all=true)
 /// everything of every run.

@@ -1,23 +1,22 @@
 /// Tests for cgroup detection, limits and OOM detection (the real ones need root).
 #include "testbed/cgroups.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstring>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "graph/builder.h"
 #include "graph/model_io.h"
 #include "runtime/ort_session.h"
+#include "test_util.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"
 #include "testbed/state.h"
 #include "testbed/teardown.h"
 #include "testbed/testbed.h"
-#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -45,8 +44,9 @@ TEST(CgroupLayout, HybridMachineUsesV1UnderOwnCgroups) {
   ASSERT_TRUE(make_directories(root + "/unified").ok());
   ASSERT_TRUE(write_text_file(root + "/unified/cgroup.controllers", "\n").ok());
   std::string mountinfo = "32 31 0:29 / " + root + "/cpu rw,relatime - cgroup cgroup rw,cpu\n" +
-                          "35 31 0:31 / " + root + "/memory rw,relatime - cgroup cgroup rw,memory\n" +
-                          "41 31 0:38 / " + root + "/unified rw,relatime - cgroup2 cgroup2 rw\n";
+                          "35 31 0:31 / " + root +
+                          "/memory rw,relatime - cgroup cgroup rw,memory\n" + "41 31 0:38 / " +
+                          root + "/unified rw,relatime - cgroup2 cgroup2 rw\n";
   std::string self = "4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
   CgroupLayout layout = detect_cgroup_layout_from(mountinfo, self);
   EXPECT_TRUE(layout.usable()) << layout.problem;
@@ -105,7 +105,9 @@ TEST(CgroupLimitsV2, WritesCpuMaxMemoryMaxAndDelegatesControllers) {
   EXPECT_EQ(read_trimmed(root + "/cgroup.subtree_control"), "+memory");  // the last of two writes
   EXPECT_EQ(cgroup_procs_files(*cg), std::vector<std::string>{cg->cpu_dir + "/cgroup.procs"});
 
-  ASSERT_TRUE(write_text_file(cg->memory_dir + "/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n").ok());
+  ASSERT_TRUE(write_text_file(cg->memory_dir + "/memory.events",
+                              "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n")
+                  .ok());
   EXPECT_EQ(read_oom_info(*cg).oom_kills, 1);
 }
 
@@ -114,10 +116,12 @@ TEST(CgroupLimitsV2, RejectsQuotaBelowKernelMinimum) {
   const std::string root = temp_dir.path();
   ASSERT_TRUE(write_text_file(root + "/cgroup.controllers", "cpu memory\n").ok());
   ASSERT_TRUE(write_text_file(root + "/cgroup.subtree_control", "cpu memory\n").ok());
-  CgroupLayout layout = detect_cgroup_layout_from("30 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
+  CgroupLayout layout =
+      detect_cgroup_layout_from("30 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
   auto cg = create_cgroup(layout, "edgetier-abcdef-mobile", {0.05, 10000, 0});
   ASSERT_FALSE(cg.ok());
-  EXPECT_NE(cg.status().message().find("raise cpu_period_us"), std::string::npos) << cg.status().message();
+  EXPECT_NE(cg.status().message().find("raise cpu_period_us"), std::string::npos)
+      << cg.status().message();
 }
 
 TEST(CgroupsReal, AppliesCpuQuotaAndMemoryLimit) {
@@ -134,7 +138,8 @@ TEST(CgroupsReal, AppliesCpuQuotaAndMemoryLimit) {
     EXPECT_EQ(read_trimmed(cg->cpu_dir + "/cpu.cfs_quota_us"), "5000");
     EXPECT_EQ(read_trimmed(cg->cpu_dir + "/cpu.cfs_period_us"), "10000");
   }
-  const std::string memory_file = cg->memory_version == CgroupVersion::kV2 ? "/memory.max" : "/memory.limit_in_bytes";
+  const std::string memory_file =
+      cg->memory_version == CgroupVersion::kV2 ? "/memory.max" : "/memory.limit_in_bytes";
   EXPECT_EQ(read_trimmed(cg->memory_dir + memory_file), std::to_string(96LL << 20));
 
   // A process started into it is listed there, and removal kills it and the directories go.
@@ -183,7 +188,8 @@ TEST(CgroupsReal, AllocationOverMemoryLimitIsReportedAsOom) {
       []() {
         const size_t bytes = 256u << 20;
         auto* block = static_cast<volatile char*>(std::malloc(bytes));
-        for (size_t i = 0; block != nullptr && i < bytes; i += 4096) block[i] = 1;  // touch every page
+        for (size_t i = 0; block != nullptr && i < bytes; i += 4096)
+          block[i] = 1;  // touch every page
         return 0;
       },
       64LL << 20, &guard);

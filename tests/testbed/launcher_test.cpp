@@ -1,15 +1,14 @@
 /// Tests for the process launcher: READY detection, early exits, stopping, joining a namespace.
 #include "testbed/launcher.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <gtest/gtest.h>
-
+#include "test_util.h"
 #include "testbed/files.h"
 #include "testbed/netns.h"
 #include "testbed/teardown.h"
-#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -19,7 +18,8 @@ TEST(Launcher, WaitsForReadyLineAndStops) {
   TempDir temp_dir;
   const std::string dir = temp_dir.path();
   LaunchSpec spec;
-  spec.argv = {"/bin/sh", "-c", "echo starting; sleep 0.2; echo READY tier=x listen=y; exec sleep 30"};
+  spec.argv = {"/bin/sh", "-c",
+               "echo starting; sleep 0.2; echo READY tier=x listen=y; exec sleep 30"};
   spec.log_path = dir + "/x.log";
   spec.env = {{"EDGETIER_TIER", "x"}};
   auto child = spawn_process(spec);
@@ -48,7 +48,8 @@ TEST(Launcher, ReportsExitBeforeReadyWithLogTail) {
   ASSERT_TRUE(child.ok());
   auto ready = wait_for_ready(*child, spec.log_path, "READY", 10000);
   ASSERT_FALSE(ready.ok());
-  EXPECT_NE(ready.status().message().find("exited with code 2"), std::string::npos) << ready.status().message();
+  EXPECT_NE(ready.status().message().find("exited with code 2"), std::string::npos)
+      << ready.status().message();
   EXPECT_NE(ready.status().message().find("cannot bind 10.77.0.2:50051"), std::string::npos);
 }
 

@@ -1,9 +1,9 @@
 /// Tests for link emulation: tbf sizing, the tc commands, and a real shaped veth link (root).
 #include "testbed/links.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "testbed/netns.h"
 #include "testbed/probe.h"
@@ -24,7 +24,7 @@ TEST(LinkShaping, TbfBucketCoversTwoFramesAndQueueHoldsTraffic) {
   EXPECT_GE(slow.limit_bytes, slow.burst_bytes + 8 * kLinkMtu);
   TbfParams fast = tbf_params(200.0);
   EXPECT_EQ(fast.rate_bit, 200000000);
-  EXPECT_EQ(fast.burst_bytes, 25000);  // 1 ms at 200 Mbit/s
+  EXPECT_EQ(fast.burst_bytes, 25000);    // 1 ms at 200 Mbit/s
   EXPECT_GE(fast.limit_bytes, 2500000);  // 100 ms of queue
   // A 64 KiB-MTU device needs a bucket of at least one frame, or tbf stalls.
   EXPECT_GE(tbf_params(10.0, 65536).burst_bytes, 65536);

@@ -74,12 +74,14 @@ tiers:
                                      "tiers.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(config.status().message().find("'tiers[0].cpu'"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("'tiers[0].cpu'"), std::string::npos)
+      << config.status().message();
   EXPECT_NE(config.status().message().find("did you mean 'cpus'"), std::string::npos);
 
   auto top = parse_testbed_config("tier:\n  - {name: mobile}\n", "t.yaml");
   ASSERT_FALSE(top.ok());
-  EXPECT_NE(top.status().message().find("did you mean 'tiers'"), std::string::npos) << top.status().message();
+  EXPECT_NE(top.status().message().find("did you mean 'tiers'"), std::string::npos)
+      << top.status().message();
 }
 
 TEST(TestbedConfigYaml, RejectsLinksOutOfChainOrderAndBadValues) {
@@ -94,7 +96,8 @@ links: [{from: edge, to: mobile, rate_mbit: 10}]
 
   auto missing = parse_testbed_config("tiers: [{name: mobile}, {name: edge}]\n", "t.yaml");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("need 1 links"), std::string::npos) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("need 1 links"), std::string::npos)
+      << missing.status().message();
 
   auto zero_rate = parse_testbed_config(R"(
 tiers: [{name: mobile}, {name: edge}]
@@ -106,7 +109,8 @@ links: [{from: mobile, to: edge, rate_mbit: 0}]
 
   auto not_number = parse_testbed_config("tiers: [{name: mobile, cpus: lots}]\n", "t.yaml");
   ASSERT_FALSE(not_number.ok());
-  EXPECT_NE(not_number.status().message().find("'tiers[0].cpus' must be a number, got 'lots'"), std::string::npos)
+  EXPECT_NE(not_number.status().message().find("'tiers[0].cpus' must be a number, got 'lots'"),
+            std::string::npos)
       << not_number.status().message();
 
   auto bad_name = parse_testbed_config("tiers: [{name: Mobile-1}]\n", "t.yaml");

@@ -1,19 +1,18 @@
 /// Tests for the user-space token bucket.
 #include "testbed/shaper.h"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 namespace edgetier {
 namespace {
 
 TEST(TokenBucket, StartsFullThenPacesAtTheRate) {
-  TokenBucket bucket(8.0, 1000);  // 8 Mbit/s = 0.001 bytes per ns
+  TokenBucket bucket(8.0, 1000);                   // 8 Mbit/s = 0.001 bytes per ns
   EXPECT_EQ(bucket.reserve_ns(1000, 0), 0);        // the burst
   EXPECT_EQ(bucket.reserve_ns(1000, 0), 1000000);  // 1000 bytes of debt = 1 ms
   EXPECT_EQ(bucket.reserve_ns(500, 2000000), 0);   // refilled (capped at the burst)

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "testbed/files.h"
 #include "test_util.h"
+#include "testbed/files.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {

@@ -1,9 +1,9 @@
 /// Tests for run ids and the name patterns teardown is allowed to remove.
 #include "testbed/teardown.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "testbed/cgroups.h"
 #include "testbed/links.h"

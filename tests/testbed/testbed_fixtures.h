@@ -1,14 +1,13 @@
 /// Shared helpers for the testbed tests: the root requirement, temp dirs, the tier command.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "testbed/netns.h"
 #include "testbed/presets.h"
@@ -46,7 +45,8 @@ inline TestbedConfig small_chain_config(double edge_cloud_mbit = 10.0) {
   TestbedConfig config;
   config.source = "test";
   config.server_command = default_server_command();
-  config.tiers = {{"mobile", 0.5, 256LL << 20}, {"edge", 1.0, 512LL << 20}, {"cloud", 1.0, 512LL << 20}};
+  config.tiers = {
+      {"mobile", 0.5, 256LL << 20}, {"edge", 1.0, 512LL << 20}, {"cloud", 1.0, 512LL << 20}};
   config.links = {{"mobile", "edge", 200.0, 0, 0, 0}, {"edge", "cloud", edge_cloud_mbit, 0, 0, 0}};
   config.ready_timeout_ms = 30000;
   return config;

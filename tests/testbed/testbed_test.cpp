@@ -3,6 +3,7 @@
 #include "testbed/testbed.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -10,14 +11,12 @@
 
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "core/clock.h"
+#include "test_util.h"
 #include "testbed/command.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"
 #include "testbed/netns.h"
-#include "test_util.h"
 #include "testbed/testbed_fixtures.h"
 
 namespace edgetier {
@@ -49,7 +48,8 @@ bool can_connect(const std::string& netns, const std::string& host_port) {
 
 std::string netns_link_of(pid_t pid) {
   char buffer[128] = {};
-  ssize_t n = ::readlink(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), buffer, sizeof(buffer) - 1);
+  ssize_t n =
+      ::readlink(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), buffer, sizeof(buffer) - 1);
   return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
 }
 
@@ -125,7 +125,8 @@ TEST(TestbedReal, UpStatusProbeDownWithRealTiers) {
   EXPECT_FALSE(path_exists(state_file_path(dir)));
   expect_no_leftovers(run);
   for (const auto& tier : state->tiers) {
-    EXPECT_NE(poll_process({tier.pid, tier.start_ticks}).state, ProcessState::kRunning) << tier.name;
+    EXPECT_NE(poll_process({tier.pid, tier.start_ticks}).state, ProcessState::kRunning)
+        << tier.name;
   }
 }
 
@@ -136,12 +137,13 @@ TEST(TestbedReal, RefusesLinksThatMissTheirRateAndCleansUp) {
   TestbedConfig config = testing::small_chain_config();
   config.tiers.resize(2);
   config.links.resize(1);
-  config.links[0].rate_mbit = 100000;  // 100 Gbit/s: no veth on this machine gets there
+  config.links[0].rate_mbit = 100000;     // 100 Gbit/s: no veth on this machine gets there
   Leftovers before = find_leftovers("");  // other runs on this machine, if any
   auto state = testbed_up(config, test_options(dir));
   ASSERT_FALSE(state.ok());
   EXPECT_EQ(state.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(state.status().message().find("--allow-link-mismatch"), std::string::npos) << state.status().message();
+  EXPECT_NE(state.status().message().find("--allow-link-mismatch"), std::string::npos)
+      << state.status().message();
   EXPECT_NE(state.status().message().find("mobile-edge"), std::string::npos);
   Leftovers after = find_leftovers("");
   EXPECT_EQ(after.namespaces, before.namespaces) << after.to_text();
@@ -194,11 +196,14 @@ TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleans
   ASSERT_TRUE(up.ok()) << up.status().to_string();
   // The run id is on disk before anything exists; kill once its namespaces appear.
   std::string run;
-  ASSERT_TRUE(eventually([&]() {
-    auto state = read_state(dir);
-    if (state.ok()) run = state->run_id;
-    return !run.empty() && !find_leftovers(run).namespaces.empty();
-  }, 20000)) << file_tail(spec.log_path);
+  ASSERT_TRUE(eventually(
+      [&]() {
+        auto state = read_state(dir);
+        if (state.ok()) run = state->run_id;
+        return !run.empty() && !find_leftovers(run).namespaces.empty();
+      },
+      20000))
+      << file_tail(spec.log_path);
   kill_controllers(dir, *up);
   EXPECT_FALSE(find_leftovers(run).empty());
 
@@ -224,20 +229,25 @@ TEST(TestbedReal, SigtermDuringUpTearsDownAndFailsAsCancelled) {
   ASSERT_TRUE(up.ok()) << up.status().to_string();
   std::string run;
   pid_t controller = -1;
-  ASSERT_TRUE(eventually([&]() {
-    auto state = read_state(dir);
-    if (state.ok()) {
-      run = state->run_id;
-      controller = state->controller_pid;
-    }
-    return !run.empty() && !find_leftovers(run).namespaces.empty();
-  }, 20000)) << file_tail(spec.log_path);
+  ASSERT_TRUE(eventually(
+      [&]() {
+        auto state = read_state(dir);
+        if (state.ok()) {
+          run = state->run_id;
+          controller = state->controller_pid;
+        }
+        return !run.empty() && !find_leftovers(run).namespaces.empty();
+      },
+      20000))
+      << file_tail(spec.log_path);
   ASSERT_EQ(::kill(controller, SIGTERM), 0);
   ProcessStatus status = wait_process(*up, 30000);
   EXPECT_EQ(status.state, ProcessState::kExited) << status.describe();
   EXPECT_EQ(status.exit_code, 130) << file_tail(spec.log_path);
-  EXPECT_NE(file_tail(spec.log_path).find("interrupted"), std::string::npos) << file_tail(spec.log_path);
-  EXPECT_TRUE(eventually([&]() { return find_leftovers(run).empty(); }, 5000)) << find_leftovers(run).to_text();
+  EXPECT_NE(file_tail(spec.log_path).find("interrupted"), std::string::npos)
+      << file_tail(spec.log_path);
+  EXPECT_TRUE(eventually([&]() { return find_leftovers(run).empty(); }, 5000))
+      << find_leftovers(run).to_text();
   EXPECT_FALSE(path_exists(state_file_path(dir)));
 }
 
@@ -248,8 +258,8 @@ TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
   std::string config = write_config_file(dir);
   const std::string exe = testing::edgetier_binary();
   CommandOptions slow{90000};
-  auto up = run_command({exe, "testbed", "up", "--config", config, "--state-dir", dir, "--json", "--probe-seconds",
-                         "0.3"},
+  auto up = run_command({exe, "testbed", "up", "--config", config, "--state-dir", dir, "--json",
+                         "--probe-seconds", "0.3"},
                         slow);
   ASSERT_TRUE(up.ok()) << up.status().to_string();
   ASSERT_EQ(up->exit_code, 0) << up->err;
@@ -258,7 +268,8 @@ TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
   const std::string run = up_json["run_id"];
   EXPECT_EQ(up_json["phase"], "up");
 
-  auto probe = run_command({exe, "testbed", "probe", "--json", "--state-dir", dir, "--probe-seconds", "0.3"}, slow);
+  auto probe = run_command(
+      {exe, "testbed", "probe", "--json", "--state-dir", dir, "--probe-seconds", "0.3"}, slow);
   ASSERT_TRUE(probe.ok());
   ASSERT_EQ(probe->exit_code, 0) << probe->err;
   auto probes = nlohmann::json::parse(probe->out, nullptr, false);
@@ -278,19 +289,23 @@ TEST(TestbedReal, CliUpProbeStatusThenSigkillAndDownLeavesNothing) {
   EXPECT_EQ(poll_process(controller).state, ProcessState::kRunning);
   const TierRecord cloud = *state->find_tier("cloud");
   ASSERT_EQ(::kill(cloud.pid, SIGKILL), 0);
-  EXPECT_TRUE(eventually([&]() {
-    auto s = read_state(dir);
-    return s.ok() && s->find_tier("cloud")->state == TierStatus::kDead;
-  }, 5000));
+  EXPECT_TRUE(eventually(
+      [&]() {
+        auto s = read_state(dir);
+        return s.ok() && s->find_tier("cloud")->state == TierStatus::kDead;
+      },
+      5000));
   auto status = run_command({exe, "testbed", "status", "--json", "--state-dir", dir});
   ASSERT_TRUE(status.ok());
   auto status_json = nlohmann::json::parse(status->out, nullptr, false);
   ASSERT_FALSE(status_json.is_discarded()) << status->out;
   EXPECT_EQ(status_json["tiers"][2]["state"], "dead");
-  EXPECT_NE(status_json["tiers"][2]["detail"].get<std::string>().find("signal 9"), std::string::npos);
+  EXPECT_NE(status_json["tiers"][2]["detail"].get<std::string>().find("signal 9"),
+            std::string::npos);
 
   ::kill(controller.pid, SIGKILL);
-  EXPECT_TRUE(eventually([&]() { return poll_process(controller).state != ProcessState::kRunning; }, 3000));
+  EXPECT_TRUE(
+      eventually([&]() { return poll_process(controller).state != ProcessState::kRunning; }, 3000));
   auto down = run_command({exe, "testbed", "down", "--state-dir", dir}, slow);
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->exit_code, 0) << down->err;
@@ -336,8 +351,8 @@ TEST(TestbedUserspace, CliPrintsTheLimitsWarning) {
   const std::string dir = temp_dir.path();
   std::string config = write_config_file(dir);
   const std::string exe = testing::edgetier_binary();
-  auto up = run_command({exe, "testbed", "up", "--userspace", "--config", config, "--state-dir", dir,
-                         "--probe-seconds", "0.3"},
+  auto up = run_command({exe, "testbed", "up", "--userspace", "--config", config, "--state-dir",
+                         dir, "--probe-seconds", "0.3"},
                         CommandOptions{90000});
   ASSERT_TRUE(up.ok());
   EXPECT_EQ(up->exit_code, 0) << up->err;
