@@ -30,6 +30,7 @@
 #include "testbed/teardown.h"
 
 using namespace edgetier;
+using namespace edgetier::testbed;
 
 namespace {
 

@@ -25,7 +25,7 @@
 #include "graph/graph_view.h"
 #include "testbed/files.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"tiers",          "links",          "cpu_period_us",
@@ -342,4 +342,4 @@ int threads_for_cpus(double cpus) {
   return std::max(1, static_cast<int>(std::ceil(cpus - 1e-9)));
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -8,7 +8,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 /// CFS period for CPU quotas, chosen with bench_testbed. With the kernel's (and Docker's)
 /// 100 ms, a 0.5-CPU tier runs 50 ms then stalls 50 ms, so a 22 ms inference takes 22 or 77 ms
@@ -75,4 +75,4 @@ std::string format_bytes(int64_t bytes);  // "512 MiB"
 /// ONNX Runtime intra-op threads for a CPU quota: ceil(cpus), at least 1.
 int threads_for_cpus(double cpus);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

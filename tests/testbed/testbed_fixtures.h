@@ -12,7 +12,7 @@
 #include "testbed/netns.h"
 #include "testbed/presets.h"
 
-namespace edgetier::testing {
+namespace edgetier::testbed::testing {
 
 /// Tests that create namespaces, links or cgroups need root. CI runs as root, so without root
 /// they fail loudly; EDGETIER_ALLOW_NONROOT_SKIP=1 turns that into a skip on developer machines.
@@ -52,4 +52,4 @@ inline TestbedConfig small_chain_config(double edge_cloud_mbit = 10.0) {
   return config;
 }
 
-}  // namespace edgetier::testing
+}  // namespace edgetier::testbed::testing

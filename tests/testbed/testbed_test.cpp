@@ -19,7 +19,7 @@
 #include "testbed/netns.h"
 #include "testbed/testbed_fixtures.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 UpOptions test_options(const std::string& state_dir) {
@@ -364,4 +364,4 @@ TEST(TestbedUserspace, CliPrintsTheLimitsWarning) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed
