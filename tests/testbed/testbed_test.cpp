@@ -322,7 +322,7 @@ TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
   const std::string dir = temp_dir.path();
   UpOptions options = test_options(dir);
   options.mode = TestbedMode::kUserspace;
-  auto state = testbed_up(testing::small_chain_config(20.0), options);
+  auto state = testbed_up(testing::small_chain_config(50.0, 20.0), options);
   ASSERT_TRUE(state.ok()) << state.status().to_string();
   const std::string run = state->run_id;
   EXPECT_FALSE(state->root);
