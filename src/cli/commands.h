@@ -6,6 +6,7 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_testbed(CLI::App* app);
 std::function<int()> setup_serve(CLI::App* app);
 std::function<int()> setup_deploy(CLI::App* app);
 std::function<int()> setup_request(CLI::App* app);

@@ -42,6 +42,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_variants},
       {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
        edgetier::cli::setup_verify},
+      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
+       edgetier::cli::setup_testbed},
   };
   return table;
 }
