@@ -6,5 +6,7 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_calibrate(CLI::App* app);
+std::function<int()> setup_quantize(CLI::App* app);
 
 }  // namespace edgetier::cli

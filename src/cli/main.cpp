@@ -17,6 +17,8 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
+      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
   };
   return table;
 }
