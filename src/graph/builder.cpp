@@ -219,7 +219,7 @@ std::string GraphBuilder::concat(const std::vector<std::string>& xs, int64_t axi
   std::vector<int64_t> out = shape(xs[0]);
   const size_t a = static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(out.size()) : axis);
   for (size_t i = 1; i < xs.size(); ++i) out[a] += shape(xs[i])[a];
-  return op_output("Concat", xs, out, {attr_int("axis", axis)});
+  return op_output("Concat", xs, out, {attr_int("axis", axis)}, shapes_.at(xs[0]).dtype);
 }
 
 std::string GraphBuilder::softmax(const std::string& x, int64_t axis) {

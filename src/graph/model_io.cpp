@@ -47,7 +47,7 @@ Status read_external(onnx::TensorProto* tensor, const fs::path& base_dir, const 
   in.read(data.data(), length);
   tensor->set_raw_data(std::move(data));
   tensor->clear_external_data();
-  tensor->set_data_location(onnx::TensorProto::DEFAULT);
+  tensor->clear_data_location();
   return ok_status();
 }
 

@@ -116,6 +116,10 @@ Result<std::unique_ptr<OrtSession>> OrtSession::create(const std::string& path,
     session->label_ = label;
     return session;
   } catch (const Ort::Exception& e) {
+    if (options.execution_provider != "cpu") {
+      return failed_precondition("execution provider '" + options.execution_provider + "' could not be set up for " +
+                                 label + ": " + e.what());
+    }
     return invalid_argument("ONNX Runtime could not load model " + label + ": " + e.what());
   } catch (const std::exception& e) {
     return internal_error("loading model " + label + ": " + e.what());
