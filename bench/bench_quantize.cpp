@@ -1,7 +1,7 @@
 /// Int8 vs fp32 on a ResNet-50-class model: latency ratios (interleaved), calibration memory, accuracy.
 ///
 ///   bench_quantize [--model resnet50.onnx] [--images DIR] [--runs 30] [--threads 1,2]
-///                  [--memory-model resnet18.onnx] [--memory-samples 100,1000] [--skip-memory]
+///                  [--memory-model resnet18.onnx] [--memory-samples 100,1000] [--skip-memory] [--skip-latency]
 ///                  [--accuracy-model M.onnx --calib-data DIR --eval-data DIR]
 ///
 /// Latency: fp32 and int8 sessions run alternately (A B A B ...) on the same real image and the
@@ -39,6 +39,7 @@ struct Args {
   std::string memory_model;
   std::vector<int> memory_samples = {100, 1000};
   bool skip_memory = false;
+  bool skip_latency = false;
   std::string accuracy_model, calib_data, eval_data;
 };
 
@@ -205,12 +206,13 @@ int main(int argc, char** argv) {
     else if (a == "--memory-model") args.memory_model = next();
     else if (a == "--memory-samples") args.memory_samples = parse_ints(next());
     else if (a == "--skip-memory") args.skip_memory = true;
+    else if (a == "--skip-latency") args.skip_latency = true;
     else if (a == "--accuracy-model") args.accuracy_model = next();
     else if (a == "--calib-data") args.calib_data = next();
     else if (a == "--eval-data") args.eval_data = next();
     else {
       std::fprintf(stderr, "usage: %s [--model M] [--images DIR] [--runs N] [--threads 1,2] [--memory-model M] "
-                   "[--memory-samples 100,1000] [--skip-memory] [--accuracy-model M --calib-data D --eval-data D]\n",
+                   "[--memory-samples 100,1000] [--skip-memory] [--skip-latency] [--accuracy-model M --calib-data D --eval-data D]\n",
                    argv[0]);
       return 2;
     }
@@ -233,7 +235,7 @@ int main(int argc, char** argv) {
               args.images.c_str(), images.size(), ort_version().c_str());
 
   int rc = 0;
-  {
+  if (!args.skip_latency) {
     auto model = load_model(args.model);
     if (!model.ok()) {
       std::fprintf(stderr, "bench_quantize: %s\n", model.status().message().c_str());

@@ -14,7 +14,7 @@ std::function<int()> setup_calibrate(CLI::App* app) {
   struct Args {
     std::string model;
     std::string data;
-    std::string method = "percentile";
+    std::string method = "entropy";
     int64_t samples = 0;
     double percentile = 99.99;
     std::string preprocess;

@@ -27,7 +27,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     std::string model;
     std::string table;
     std::string data;
-    std::string method = "percentile";
+    std::string method = "entropy";
     int64_t samples = 0;
     std::string preprocess;
     std::string format = "qdq";

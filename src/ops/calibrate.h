@@ -31,7 +31,7 @@ Result<CalibrationMethod> parse_calibration_method(std::string_view name);
 struct CalibrationOptions {
   /// Folder of images or .npy tensors (see ops/calibration_data.h).
   std::string data_dir;
-  CalibrationMethod method = CalibrationMethod::kPercentile;
+  CalibrationMethod method = CalibrationMethod::kEntropy;
   /// Use at most this many samples (sorted file order); 0 = every file in the folder.
   int64_t max_samples = 0;
   double percentile = 99.99;

@@ -69,7 +69,7 @@ Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& op
     const std::string why = fold_blocker(view, i, inits, &conv_index);
     if (!why.empty()) {
       if (options.require_all) {
-        return failed_precondition("fold_batchnorm: cannot fold '" + view.node_label(i) + "': " + why);
+        return failed_precondition("fold_batchnorm: cannot fold " + view.node_label(i) + ": " + why);
       }
       continue;
     }
@@ -84,7 +84,7 @@ Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& op
     if (out_channels <= 0 || static_cast<int64_t>(gamma.size()) != out_channels ||
         beta.size() != gamma.size() || mean.size() != gamma.size() || var.size() != gamma.size()) {
       if (options.require_all) {
-        return invalid_argument("fold_batchnorm: '" + view.node_label(i) + "' has " +
+        return invalid_argument("fold_batchnorm: " + view.node_label(i) + " has " +
                                 std::to_string(gamma.size()) + " channels but its Conv has " +
                                 std::to_string(out_channels));
       }

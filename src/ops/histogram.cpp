@@ -48,12 +48,16 @@ void TensorHistogram::add(const float* values, size_t count) {
   if (magnitude > 0.0 && magnitude >= limit_) grow_to(magnitude);
   const size_t n = bins_.size();
   if (limit_ == 0.0) {  // only zeros so far
-    bins_[0] += static_cast<int64_t>(finite);
+    zeros_ += static_cast<int64_t>(finite);
     return;
   }
   const double per_unit = static_cast<double>(n) / limit_;
   for (size_t i = 0; i < count; ++i) {
     const float v = values[i];
+    if (v == 0.0f) {
+      ++zeros_;
+      continue;
+    }
     if (!std::isfinite(v)) continue;
     const size_t bin = static_cast<size_t>(std::fabs(static_cast<double>(v)) * per_unit);
     ++bins_[std::min(bin, n - 1)];
@@ -73,7 +77,7 @@ TensorRange TensorHistogram::percentile_range(double percentile) const {
   if (count_ == 0 || limit_ == 0.0) return minmax_range();
   const double target = percentile / 100.0 * static_cast<double>(count_);
   const double width = limit_ / static_cast<double>(bins_.size());
-  double cumulative = 0.0;
+  double cumulative = static_cast<double>(zeros_);
   for (size_t k = 0; k < bins_.size(); ++k) {
     cumulative += static_cast<double>(bins_[k]);
     if (cumulative >= target) return clip(static_cast<double>(k + 1) * width);

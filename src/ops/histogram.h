@@ -28,7 +28,9 @@ class TensorHistogram {
   float observed_max() const { return max_; }
   /// Upper edge of the histogram (0 until a non-zero value was seen).
   double limit() const { return limit_; }
+  /// Counts of non-zero |x| per bin; exact zeros are counted apart (zeros()).
   const std::vector<int64_t>& bins() const { return bins_; }
+  int64_t zeros() const { return zeros_; }
   /// Bytes this object holds; constant after construction.
   size_t state_bytes() const { return sizeof(*this) + bins_.capacity() * sizeof(int64_t); }
 
@@ -48,6 +50,10 @@ class TensorHistogram {
   std::vector<int64_t> bins_;
   double limit_ = 0.0;
   int64_t count_ = 0;
+  // Exact zeros (half of a ReLU output) are quantized exactly by the zero point whatever the
+  // range, so they are kept out of the bins: in the entropy search their spike would swamp the
+  // divergence and force the smallest threshold.
+  int64_t zeros_ = 0;
   float min_ = 0.0f;
   float max_ = 0.0f;
 };

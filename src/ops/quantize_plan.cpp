@@ -18,6 +18,12 @@ namespace {
 // Per-channel DequantizeLinear needs opset 13.
 constexpr int64_t kMinOpset = 13;
 
+// The name --exclude and reports use: the node's name, or "<op>#<index>" for unnamed nodes.
+std::string plain_label(const GraphView& view, int index) {
+  const onnx::NodeProto& node = view.node(index);
+  return node.name().empty() ? node.op_type() + "#" + std::to_string(index) : node.name();
+}
+
 std::optional<OpKind> kind_of(const onnx::NodeProto& node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx") return std::nullopt;
   const std::string& op = node.op_type();
@@ -53,6 +59,7 @@ struct Context {
   std::unordered_map<std::string, const onnx::TensorProto*> inits;
   std::unordered_set<std::string> init_names;
   const ShapeMap* shapes = nullptr;
+  QuantFormat format = QuantFormat::kQdq;
 };
 
 bool is_float_init(const Context& c, const std::string& name) {
@@ -125,8 +132,14 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
     case OpKind::kPassThrough:
       if (node.op_type() == "MaxPool" && node_attr_int(node, "storage_order", 0) != 0) return "storage_order=1";
       if (node.op_type() == "Resize") {
+        std::string mode = "nearest";
         for (const auto& a : node.attribute()) {
-          if (a.name() == "mode" && a.s() != "nearest" && a.s() != "linear") return "mode '" + a.s() + "'";
+          if (a.name() == "mode") mode = a.s();
+        }
+        // ONNX Runtime drops the Q/DQ pair around nearest Resize only; a linear one would run in
+        // float between an extra DQ and Q, costing accuracy for nothing.
+        if (mode != "nearest" && (c.format == QuantFormat::kQdq || mode != "linear")) {
+          return "mode '" + mode + "' has no 8-bit kernel in this format";
         }
       }
       return "";
@@ -332,9 +345,9 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   std::unordered_map<std::string, int> by_name;
   std::vector<std::string> names;
   for (int i = 0; i < view.num_nodes(); ++i) {
-    by_name[view.node_label(i)] = i;
+    by_name[plain_label(view, i)] = i;
     if (!view.node(i).name().empty()) by_name[view.node(i).name()] = i;
-    names.push_back(view.node_label(i));
+    names.push_back(plain_label(view, i));
   }
   std::unordered_set<int> excluded;
   for (const auto& name : options.exclude) {
@@ -351,6 +364,7 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   ctx.inits = initializer_map(m.graph());
   for (const auto& [name, t] : ctx.inits) ctx.init_names.insert(name);
   ctx.shapes = &shapes;
+  ctx.format = options.format;
   auto allowed_type = [&](const std::string& op) {
     return options.op_types.empty() ||
            std::find(options.op_types.begin(), options.op_types.end(), op) != options.op_types.end();
@@ -367,7 +381,7 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     const bool is_relu = node.op_type() == "Relu" && (node.domain().empty() || node.domain() == "ai.onnx");
     auto kind = kind_of(node);
     if (excluded.count(i)) {
-      if (kind || is_relu) plan.report.excluded_nodes.push_back(view.node_label(i));
+      if (kind || is_relu) plan.report.excluded_nodes.push_back(plain_label(view, i));
       continue;
     }
     if (is_relu && allowed_type("Relu")) {
@@ -385,7 +399,7 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     if (!kind || !allowed_type(node.op_type())) continue;
     const std::string why = unsupported_reason(node, *kind, ctx);
     if (!why.empty()) {
-      plan.report.unsupported_nodes.push_back(view.node_label(i) + " (" + node.op_type() + "): " + why);
+      plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() + "): " + why);
       continue;
     }
     if (!is_anchor(*kind)) {
@@ -422,7 +436,7 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     if (absorbed[static_cast<size_t>(i)]) continue;
     plan.quantized.push_back(quantized[static_cast<size_t>(i)]);
     plan.kind.push_back(kinds[static_cast<size_t>(i)]);
-    plan.labels.push_back(view.node_label(i));
+    plan.labels.push_back(plain_label(view, i));
     *kept.Add() = std::move(*graph->mutable_node(i));
   }
   graph->mutable_node()->Swap(&kept);

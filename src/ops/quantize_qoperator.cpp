@@ -79,7 +79,7 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
 
   for (int i : view.topo_order()) {
     const onnx::NodeProto& node = g.node(i);
-    const std::string label = view.node_label(i);
+    const std::string label = node.name().empty() ? node.op_type() : node.name();
     if (!plan.quantized[static_cast<size_t>(i)]) {
       w.add_node(node);
       for (const auto& t : node.output()) {
