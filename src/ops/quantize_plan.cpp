@@ -397,6 +397,8 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
       continue;
     }
     if (!kind || !allowed_type(node.op_type())) continue;
+    // Integer shape arithmetic (Shape -> Concat -> Resize sizes) is not a candidate at all.
+    if (node.output_size() == 0 || dtype_of(shapes, node.output(0)) != DType::kFloat32) continue;
     const std::string why = unsupported_reason(node, *kind, ctx);
     if (!why.empty()) {
       plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() + "): " + why);
