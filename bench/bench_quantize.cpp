@@ -2,6 +2,7 @@
 ///
 ///   bench_quantize [--model resnet50.onnx] [--images DIR] [--runs 30] [--threads 1,2]
 ///                  [--memory-model resnet18.onnx] [--memory-samples 100,1000] [--skip-memory] [--skip-latency]
+///                  [--format qdq|qoperator] [--method minmax|percentile|entropy]
 ///                  [--accuracy-model M.onnx --calib-data DIR --eval-data DIR]
 ///
 /// Latency: fp32 and int8 sessions run alternately (A B A B ...) on the same real image and the
@@ -40,6 +41,8 @@ struct Args {
   std::vector<int> memory_samples = {100, 1000};
   bool skip_memory = false;
   bool skip_latency = false;
+  QuantFormat format = QuantFormat::kQdq;
+  CalibrationMethod method = CalibrationMethod::kEntropy;
   std::string accuracy_model, calib_data, eval_data;
 };
 
@@ -207,12 +210,21 @@ int main(int argc, char** argv) {
     else if (a == "--memory-samples") args.memory_samples = parse_ints(next());
     else if (a == "--skip-memory") args.skip_memory = true;
     else if (a == "--skip-latency") args.skip_latency = true;
+    else if (a == "--format" || a == "--method") {
+      const std::string v = next();
+      if (a == "--format" && parse_quant_format(v).ok()) args.format = *parse_quant_format(v);
+      else if (a == "--method" && parse_calibration_method(v).ok()) args.method = *parse_calibration_method(v);
+      else {
+        std::fprintf(stderr, "bench_quantize: bad %s '%s'\n", a.c_str(), v.c_str());
+        return 2;
+      }
+    }
     else if (a == "--accuracy-model") args.accuracy_model = next();
     else if (a == "--calib-data") args.calib_data = next();
     else if (a == "--eval-data") args.eval_data = next();
     else {
       std::fprintf(stderr, "usage: %s [--model M] [--images DIR] [--runs N] [--threads 1,2] [--memory-model M] "
-                   "[--memory-samples 100,1000] [--skip-memory] [--skip-latency] [--accuracy-model M --calib-data D --eval-data D]\n",
+                   "[--memory-samples 100,1000] [--skip-memory] [--skip-latency] [--format qdq|qoperator] [--method M] [--accuracy-model M --calib-data D --eval-data D]\n",
                    argv[0]);
       return 2;
     }
@@ -244,6 +256,7 @@ int main(int argc, char** argv) {
     const std::string calib_dir = make_image_folder(tmp, images, static_cast<int>(images.size()));
     CalibrationOptions c;
     c.data_dir = calib_dir;
+    c.method = args.method;
     Stopwatch watch;
     auto table = calibrate(*model, c);
     if (!table.ok()) {
@@ -253,6 +266,7 @@ int main(int argc, char** argv) {
     const double calib_s = watch.elapsed_ms() / 1000.0;
     QuantizeOptions q;
     q.table = *table;
+    q.format = args.format;
     onnx::ModelProto int8;
     watch.restart();
     Status st = quantize(*model, q, &int8);
@@ -262,8 +276,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_quantize: %s\n", st.message().c_str());
       return 1;
     }
-    std::printf("calibrated %zu tensors on %lld images in %.1f s; quantized (qdq, uint8/per-channel int8) in %.1f s\n",
-                table->tensors.size(), static_cast<long long>(table->samples), calib_s, watch.elapsed_ms() / 1000.0);
+    std::printf("calibrated (%s) %zu tensors on %lld images in %.1f s; quantized (%s, uint8 activations, per-channel "
+                "int8 weights) in %.1f s\n",
+                std::string(calibration_method_name(args.method)).c_str(), table->tensors.size(),
+                static_cast<long long>(table->samples), calib_s, std::string(quant_format_name(args.format)).c_str(),
+                watch.elapsed_ms() / 1000.0);
     auto session = OrtSession::from_file(args.model);
     if (!session.ok()) return 1;
     const auto& in = (*session)->inputs()[0];

@@ -35,8 +35,7 @@ Status validate(const CalibrationOptions& o) {
 }
 
 // Float tensors computed by nodes, in node order, plus float graph inputs.
-Result<std::vector<std::string>> default_tensors(const onnx::ModelProto& model, const GraphView& view) {
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model));
+std::vector<std::string> default_tensors(const GraphView& view, const ShapeMap& shapes) {
   std::vector<std::string> names;
   for (const auto& in : view.inputs()) {
     auto it = shapes.find(in);
@@ -93,9 +92,10 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
                          " inputs; calibration folders feed single-input models");
   }
 
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model));
   std::vector<std::string> tensors = options.tensors;
   if (tensors.empty()) {
-    ASSIGN_OR_RETURN(tensors, default_tensors(model, view));
+    tensors = default_tensors(view, shapes);
   } else {
     const auto known = view.all_tensor_names();
     for (const auto& t : tensors) {
@@ -108,7 +108,6 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
 
   // Expose every calibrated node output as a graph output of a private copy.
   onnx::ModelProto probe = model;
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model));
   std::vector<std::string> outputs;  // node outputs fetched from the session
   for (const auto& t : tensors) {
     if (view.is_graph_input(t)) continue;
@@ -122,8 +121,13 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
   }
   ASSIGN_OR_RETURN(std::string bytes, serialize_model(probe));
   probe.Clear();
+  const std::string graph_name = model.graph().name();
+  model.Clear();  // the session holds its own copy of the weights
   SessionOptions so;
   so.intra_op_threads = options.intra_op_threads;
+  // Every calibrated tensor is an output, so ONNX Runtime cannot reuse their buffers; without its
+  // arena they go back to the allocator after each sample instead of piling up in arena chunks.
+  so.enable_cpu_mem_arena = false;
   ASSIGN_OR_RETURN(auto session, OrtSession::from_bytes(bytes, so, "calibration model"));
   bytes.clear();
   bytes.shrink_to_fit();
@@ -160,7 +164,7 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
   table.method = std::string(calibration_method_name(options.method));
   table.percentile = options.method == CalibrationMethod::kPercentile ? options.percentile : 0.0;
   table.samples = total;
-  table.model_graph = model.graph().name();
+  table.model_graph = graph_name;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorHistogram& h = histograms[i];
     if (h.count() == 0) {
