@@ -6,6 +6,11 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_analyze(CLI::App* app);
+std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_run(CLI::App* app);
+std::function<int()> setup_export(CLI::App* app);
+std::function<int()> setup_data(CLI::App* app);
 std::function<int()> setup_calibrate(CLI::App* app);
 std::function<int()> setup_quantize(CLI::App* app);
 

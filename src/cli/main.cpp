@@ -17,6 +17,13 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
+      {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
+      {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
+       edgetier::cli::setup_run},
+      {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
+      {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
+       edgetier::cli::setup_data},
       {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
       {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
   };

@@ -1,0 +1,459 @@
+/// ResultSet storage, strategy-name helpers and the CSV readers for the study's data formats.
+#include "analysis/result_set.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "graph/graph_view.h"
+
+namespace edgetier {
+
+// ---------------------------------------------------------------------------------------------
+// ResultSet
+
+StrategySamples& ResultSet::slot(const StrategyKey& key) {
+  auto it = index_.find(key);
+  if (it != index_.end()) return strategies_[it->second];
+  index_.emplace(key, strategies_.size());
+  strategies_.push_back(StrategySamples{key, {}, {}, 0});
+  return strategies_.back();
+}
+
+void ResultSet::add_latency(const StrategyKey& key, int64_t latency_ns) {
+  slot(key).latency_ns.push_back(latency_ns);
+}
+
+void ResultSet::add_request(const StrategyKey& key, int64_t latency_ns,
+                            const std::map<std::string, int64_t>& breakdown_ns) {
+  StrategySamples& s = slot(key);
+  s.latency_ns.push_back(latency_ns);
+  for (const auto& [name, ns] : breakdown_ns) s.breakdown_ns[name].push_back(ns);
+}
+
+void ResultSet::add_failures(const StrategyKey& key, int64_t count) {
+  slot(key).failed_requests += count;
+}
+
+Status ResultSet::add_accuracy(const AccuracyRow& row) {
+  for (const auto& r : accuracy_) {
+    if (r.model == row.model && r.ops == row.ops && r.metric == row.metric) {
+      if (r.value == row.value) return ok_status();
+      return invalid_argument("accuracy of " + row.model + " " + row.ops + " " + row.metric +
+                              " given twice with different values (" + std::to_string(r.value) +
+                              " and " + std::to_string(row.value) + ")");
+    }
+  }
+  accuracy_.push_back(row);
+  return ok_status();
+}
+
+const StrategySamples* ResultSet::find(const StrategyKey& key) const {
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &strategies_[it->second];
+}
+
+size_t ResultSet::total_samples() const {
+  size_t n = 0;
+  for (const auto& s : strategies_) n += s.latency_ns.size();
+  return n;
+}
+
+std::vector<std::string> ResultSet::models() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& m) {
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  };
+  for (const auto& s : strategies_) add(s.key.model);
+  for (const auto& r : accuracy_) add(r.model);
+  return out;
+}
+
+std::vector<std::string> ResultSet::scenarios(const std::string& model) const {
+  std::vector<std::string> out;
+  for (const auto& s : strategies_) {
+    if (s.key.model != model) continue;
+    if (std::find(out.begin(), out.end(), s.key.scenario) == out.end()) {
+      out.push_back(s.key.scenario);
+    }
+  }
+  return out;
+}
+
+std::optional<double> ResultSet::accuracy(const std::string& model, const std::string& ops,
+                                          const std::string& metric) const {
+  std::string wanted = ops;
+  while (!wanted.empty()) {
+    for (const auto& r : accuracy_) {
+      if (r.model == model && r.ops == wanted && r.metric == metric) return r.value;
+    }
+    wanted = unpartitioned_ops(wanted);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ResultSet::primary_metric(const std::string& model) const {
+  std::optional<std::string> first;
+  bool has_miou = false;
+  for (const auto& r : accuracy_) {
+    if (r.model != model) continue;
+    if (r.metric == "top1") return r.metric;
+    has_miou = has_miou || r.metric == "miou";
+    if (!first) first = r.metric;
+  }
+  if (has_miou) return std::string("miou");
+  return first;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strategy names
+
+const std::vector<std::string>& known_placements() {
+  static const std::vector<std::string> kPlacements = {"M", "E", "C", "ME", "EC", "MC", "MEC"};
+  return kPlacements;
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+}  // namespace
+
+Result<std::string> normalize_placement(std::string_view name) {
+  static const std::vector<std::pair<std::string, std::string>> kLong = {
+      {"mobile", "M"},
+      {"edge", "E"},
+      {"cloud", "C"},
+      {"mobile-edge", "ME"},
+      {"edge-cloud", "EC"},
+      {"mobile-cloud", "MC"},
+      {"mobile-edge-cloud", "MEC"}};
+  std::string t = trim(name);
+  for (const auto& p : known_placements()) {
+    if (t == p) return p;
+  }
+  std::string l = lower(t);
+  for (const auto& [long_name, short_name] : kLong) {
+    if (l == long_name) return short_name;
+  }
+  std::vector<std::string> candidates = known_placements();
+  for (const auto& [long_name, short_name] : kLong) candidates.push_back(long_name);
+  return invalid_argument("unknown placement '" + t + "'; expected one of M, E, C, ME, EC, MC, " +
+                          "MEC or Mobile, Edge, Cloud, Mobile-Edge, Edge-Cloud, Mobile-Cloud " +
+                          "(nearest: '" + nearest_name(l, candidates) + "')");
+}
+
+std::string unpartitioned_ops(const std::string& ops) {
+  if (ops == "P") return "I";
+  if (ops.size() > 1 && ops.back() == 'P') return ops.substr(0, ops.size() - 1);
+  return "";
+}
+
+int ops_complexity(const std::string& ops) {
+  if (ops == "I" || ops.empty()) return 0;
+  std::string base = ops;
+  int n = 0;
+  if (!unpartitioned_ops(base).empty()) {
+    ++n;
+    base = unpartitioned_ops(base);
+    if (base == "I") return n;
+  }
+  // QE is Q followed by EE; DEE is a (dynamic) early exit.
+  if (base.find('Q') != std::string::npos) ++n;
+  if (base.find('E') != std::string::npos) ++n;
+  return std::max(n, 1);
+}
+
+std::string ops_display_name(const std::string& ops) {
+  static const std::map<std::string, std::string> kNames = {
+      {"I", "Identity"},
+      {"Q", "Quantization"},
+      {"EE", "Early Exit"},
+      {"QE", "Quantized Early Exit"},
+      {"P", "Partitioning"},
+      {"QP", "Quantized Partitioning"},
+      {"EEP", "Early Exit Partitioning"},
+      {"QEP", "Quantized Early Exit Partitioning"}};
+  auto it = kNames.find(ops);
+  return it == kNames.end() ? ops : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV reading
+
+namespace {
+
+/// Splits one CSV record; handles double-quoted fields with "" escapes. Returns false on an
+/// unterminated quote (records never span lines in the formats we read).
+bool split_csv_line(std::string_view line, std::vector<std::string>* fields) {
+  fields->clear();
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields->push_back(trim(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  fields->push_back(trim(cur));
+  return !quoted;
+}
+
+/// Reads lines, dropping a UTF-8 BOM and '\r'; skips blank lines; counts line numbers from 1.
+class CsvReader {
+ public:
+  CsvReader(std::istream& in, std::string_view source) : in_(in), source_(source) {}
+
+  /// False at end of input; an error status in `status` when a record is malformed.
+  bool next(std::vector<std::string>* fields, Status* status) {
+    std::string line;
+    while (std::getline(in_, line)) {
+      ++line_;
+      if (line_ == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (trim(line).empty()) continue;
+      if (!split_csv_line(line, fields)) {
+        *status = error("unterminated quoted field");
+        return false;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  Status error(const std::string& message) const {
+    return invalid_argument(std::string(source_) + ":" + std::to_string(line_) + ": " + message);
+  }
+
+ private:
+  std::istream& in_;
+  std::string source_;
+  int line_ = 0;
+};
+
+bool parse_double(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = s.data() + s.size();
+  if (*b == '+') ++b;
+  auto [ptr, ec] = std::from_chars(b, e, *out);
+  return ec == std::errc() && ptr == e && std::isfinite(*out);
+}
+
+int column_of(const std::vector<std::string>& header, std::string_view name) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (lower(header[i]) == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+Status check_name(const CsvReader& reader, const std::string& column, const std::string& value) {
+  if (value.empty()) return reader.error("empty " + column);
+  for (char c : value) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      return reader.error(column + " '" + value + "' contains white space");
+    }
+  }
+  return ok_status();
+}
+
+/// The study's wide accuracy names: "ResNet Quantize EarlyExit Partition" -> {ResNet, QEP}.
+Result<std::pair<std::string, std::string>> parse_study_variant(const CsvReader& reader,
+                                                                const std::string& name) {
+  std::vector<std::string> words;
+  size_t pos = 0;
+  while (pos < name.size()) {
+    size_t end = name.find(' ', pos);
+    if (end == std::string::npos) end = name.size();
+    if (end > pos) words.push_back(name.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (words.empty()) return reader.error("empty Model");
+  bool q = false, ee = false, p = false;
+  for (size_t i = 1; i < words.size(); ++i) {
+    std::string w = lower(words[i]);
+    if (w == "quantize" || w == "quantized") {
+      q = true;
+    } else if (w == "earlyexit") {
+      ee = true;
+    } else if (w == "partition") {
+      p = true;
+    } else {
+      return reader.error("unknown operator '" + words[i] + "' in '" + name +
+                          "'; expected Quantize, EarlyExit or Partition");
+    }
+  }
+  std::string ops = std::string(q ? "Q" : "") + (ee ? (q ? "E" : "EE") : "") + (p ? "P" : "");
+  if (ops.empty()) ops = "I";
+  return std::make_pair(words[0], ops);
+}
+
+}  // namespace
+
+Status read_samples_csv(std::istream& in, std::string_view source_name, ResultSet* results) {
+  CsvReader reader(in, source_name);
+  std::vector<std::string> f;
+  Status st;
+  if (!reader.next(&f, &st)) {
+    return st.ok() ? invalid_argument(std::string(source_name) + ": empty file; expected a " +
+                                      "header latency_s,placement,model,strategy")
+                   : st;
+  }
+  const std::vector<std::string> header = f;
+  int c_lat = -1;
+  double to_ns = 0;
+  for (const auto& [name, scale] : {std::pair<const char*, double>{"latency_s", 1e9},
+                                    {"latency_ms", 1e6},
+                                    {"latency_ns", 1.0}}) {
+    if (c_lat < 0 && (c_lat = column_of(header, name)) >= 0) to_ns = scale;
+  }
+  const int c_place = column_of(header, "placement");
+  const int c_model = column_of(header, "model");
+  const int c_strategy = column_of(header, "strategy");
+  const int c_scenario = column_of(header, "scenario");
+  if (c_lat < 0 || c_place < 0 || c_model < 0 || c_strategy < 0) {
+    return reader.error("header '" + joined(header) +
+                        "' lacks a column; expected latency_s (or latency_ms, latency_ns), " +
+                        "placement, model, strategy and optionally scenario");
+  }
+  std::map<std::string, std::string> placement_cache;
+  size_t rows = 0;
+  while (reader.next(&f, &st)) {
+    if (f.size() != header.size()) {
+      return reader.error("expected " + std::to_string(header.size()) + " fields, found " +
+                          std::to_string(f.size()));
+    }
+    double latency = 0;
+    if (!parse_double(f[c_lat], &latency)) {
+      return reader.error(header[c_lat] + " '" + f[c_lat] + "' is not a number");
+    }
+    if (latency < 0) return reader.error(header[c_lat] + " " + f[c_lat] + " is negative");
+    StrategyKey key;
+    key.model = f[c_model];
+    key.ops = f[c_strategy];
+    key.scenario = c_scenario >= 0 ? f[c_scenario] : std::string(kDefaultScenario);
+    RETURN_IF_ERROR(check_name(reader, "model", key.model));
+    RETURN_IF_ERROR(check_name(reader, "strategy", key.ops));
+    RETURN_IF_ERROR(check_name(reader, "scenario", key.scenario));
+    auto cached = placement_cache.find(f[c_place]);
+    if (cached == placement_cache.end()) {
+      auto placement = normalize_placement(f[c_place]);
+      if (!placement.ok()) return reader.error(placement.status().message());
+      cached = placement_cache.emplace(f[c_place], *placement).first;
+    }
+    key.placement = cached->second;
+    results->add_latency(key, static_cast<int64_t>(std::llround(latency * to_ns)));
+    ++rows;
+  }
+  RETURN_IF_ERROR(st);
+  if (rows == 0)
+    return invalid_argument(std::string(source_name) + ": no sample rows after the header");
+  return ok_status();
+}
+
+Status read_accuracy_csv(std::istream& in, std::string_view source_name, ResultSet* results) {
+  CsvReader reader(in, source_name);
+  std::vector<std::string> f;
+  Status st;
+  if (!reader.next(&f, &st)) {
+    return st.ok() ? invalid_argument(std::string(source_name) +
+                                      ": empty file; expected a header model,strategy,metric,value")
+                   : st;
+  }
+  const std::vector<std::string> header = f;
+  const int c_model = column_of(header, "model");
+  const int c_strategy = column_of(header, "strategy");
+  const int c_metric = column_of(header, "metric");
+  const int c_value = column_of(header, "value");
+  const bool long_format = c_model >= 0 && c_strategy >= 0 && c_metric >= 0 && c_value >= 0;
+  const bool wide_format = !long_format && c_model == 0 && header.size() >= 2;
+  if (!long_format && !wide_format) {
+    return reader.error("header '" + joined(header) +
+                        "' is neither model,strategy,metric,value nor Model,<metric>,...");
+  }
+  size_t rows = 0;
+  while (reader.next(&f, &st)) {
+    if (f.size() != header.size()) {
+      return reader.error("expected " + std::to_string(header.size()) + " fields, found " +
+                          std::to_string(f.size()));
+    }
+    if (long_format) {
+      AccuracyRow row{f[c_model], f[c_strategy], lower(f[c_metric]), 0};
+      RETURN_IF_ERROR(check_name(reader, "model", row.model));
+      RETURN_IF_ERROR(check_name(reader, "strategy", row.ops));
+      RETURN_IF_ERROR(check_name(reader, "metric", row.metric));
+      if (!parse_double(f[c_value], &row.value)) {
+        return reader.error("value '" + f[c_value] + "' is not a number");
+      }
+      Status added = results->add_accuracy(row);
+      if (!added.ok()) return reader.error(added.message());
+      ++rows;
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto variant, parse_study_variant(reader, f[0]));
+    for (size_t c = 1; c < header.size(); ++c) {
+      if (f[c].empty()) continue;  // the wide layout leaves metrics a model lacks empty
+      AccuracyRow row{variant.first, variant.second, lower(header[c]), 0};
+      if (!parse_double(f[c], &row.value)) {
+        return reader.error(header[c] + " '" + f[c] + "' is not a number");
+      }
+      Status added = results->add_accuracy(row);
+      if (!added.ok()) return reader.error(added.message());
+      ++rows;
+    }
+  }
+  RETURN_IF_ERROR(st);
+  if (rows == 0) return invalid_argument(std::string(source_name) + ": no accuracy rows");
+  return ok_status();
+}
+
+Status load_samples_csv(const std::string& path, ResultSet* results) {
+  std::ifstream in(path);
+  if (!in) return not_found("cannot open samples CSV '" + path + "'");
+  RETURN_IF_ERROR(read_samples_csv(in, path, results));
+  results->source += (results->source.empty() ? "" : ", ") + path;
+  return ok_status();
+}
+
+Status load_accuracy_csv(const std::string& path, ResultSet* results) {
+  std::ifstream in(path);
+  if (!in) return not_found("cannot open accuracy CSV '" + path + "'");
+  RETURN_IF_ERROR(read_accuracy_csv(in, path, results));
+  results->source += (results->source.empty() ? "" : ", ") + path;
+  return ok_status();
+}
+
+}  // namespace edgetier

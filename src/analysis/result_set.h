@@ -1,0 +1,120 @@
+/// The in-memory results model every analysis reads: latency samples per strategy, accuracy rows.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace edgetier {
+
+/// Identifies one measured strategy: a model variant (operator chain) on a placement under a
+/// network scenario. `ops` is I, Q, EE, QE, P, QP, EEP, QEP (or a longer chain such as DEE@0.8);
+/// `placement` is M, E, C, ME, EC, MC or MEC.
+struct StrategyKey {
+  std::string model;
+  std::string ops;
+  std::string placement;
+  std::string scenario;
+
+  /// "QE@E".
+  std::string label() const { return ops + "@" + placement; }
+  auto operator<=>(const StrategyKey&) const = default;
+};
+
+/// Every successful request of one strategy, in request order.
+struct StrategySamples {
+  StrategyKey key;
+  std::vector<int64_t> latency_ns;
+  /// Optional per-request breakdown components (e.g. "compute", "network", "serialize"), each
+  /// with one value per request that reported it.
+  std::map<std::string, std::vector<int64_t>> breakdown_ns;
+  /// Requests that did not complete (timeouts, OOM kills): recorded, never silently dropped.
+  int64_t failed_requests = 0;
+};
+
+/// One accuracy figure of a model variant; accuracy does not depend on placement or scenario.
+struct AccuracyRow {
+  std::string model;
+  std::string ops;
+  std::string metric;  // "top1", "top5", "miou", ...
+  double value = 0;    // percent
+};
+
+/// The scenario name given to samples whose source has no scenario column (the study's data).
+inline constexpr std::string_view kDefaultScenario = "default";
+
+/// Samples and accuracy of a campaign (or of third-party data). Filled row by row by the CSV
+/// loaders below or by a results-database reader; strategies keep first-seen order.
+class ResultSet {
+ public:
+  /// Appends one request's latency, creating the strategy on first use.
+  void add_latency(const StrategyKey& key, int64_t latency_ns);
+  /// Appends one request with its breakdown components (name -> ns).
+  void add_request(const StrategyKey& key, int64_t latency_ns,
+                   const std::map<std::string, int64_t>& breakdown_ns);
+  /// Counts requests of `key` that failed.
+  void add_failures(const StrategyKey& key, int64_t count);
+  /// Adds an accuracy figure; a second, different value for the same model/ops/metric is an error.
+  Status add_accuracy(const AccuracyRow& row);
+
+  const std::vector<StrategySamples>& strategies() const { return strategies_; }
+  const std::vector<AccuracyRow>& accuracy_rows() const { return accuracy_; }
+  const StrategySamples* find(const StrategyKey& key) const;
+  bool empty() const { return strategies_.empty(); }
+  size_t total_samples() const;
+
+  /// Models in first-seen order (from samples, then from accuracy rows).
+  std::vector<std::string> models() const;
+  /// Scenarios measured for `model`, in first-seen order.
+  std::vector<std::string> scenarios(const std::string& model) const;
+  /// The accuracy of `ops` for `model`; a partitioned chain without its own row inherits the
+  /// accuracy of the chain without partitioning (P -> I, QP -> Q, EEP -> EE, QEP -> QE).
+  std::optional<double> accuracy(const std::string& model, const std::string& ops,
+                                 const std::string& metric) const;
+  /// top1 when the model has it, else miou, else the first metric seen; nullopt without rows.
+  std::optional<std::string> primary_metric(const std::string& model) const;
+
+  /// Where the data came from (file names), for reports.
+  std::string source;
+
+ private:
+  StrategySamples& slot(const StrategyKey& key);
+
+  std::vector<StrategySamples> strategies_;
+  std::map<StrategyKey, size_t> index_;
+  std::vector<AccuracyRow> accuracy_;
+};
+
+/// The placements edgetier knows, lowest tier first.
+const std::vector<std::string>& known_placements();
+/// Accepts M/E/C/ME/EC/MC/MEC or the study's Mobile, Edge, Cloud, Mobile-Edge, Edge-Cloud,
+/// Mobile-Cloud (any case); the error names the nearest known name.
+Result<std::string> normalize_placement(std::string_view name);
+/// The chain a partitioned chain inherits its accuracy from ("QEP" -> "QE", "P" -> "I"), or ""
+/// when `ops` is not partitioned.
+std::string unpartitioned_ops(const std::string& ops);
+/// Operator count of a chain, for "prefer the simpler strategy": I=0, Q=1, QE=2, QEP=3.
+int ops_complexity(const std::string& ops);
+/// Human name of a chain: "QE" -> "Quantized Early Exit".
+std::string ops_display_name(const std::string& ops);
+
+/// Reads latency samples as CSV with a header holding latency_s (or latency_ms, latency_ns),
+/// placement, model, strategy and optionally scenario; other columns are ignored. Errors name
+/// `source_name` and the line.
+Status read_samples_csv(std::istream& in, std::string_view source_name, ResultSet* results);
+/// Reads accuracy as CSV, either long (model,strategy,metric,value) or the study's wide layout
+/// (Model,top5,top1,miou with names like "ResNet Quantize EarlyExit").
+Status read_accuracy_csv(std::istream& in, std::string_view source_name, ResultSet* results);
+
+/// File versions of the readers above.
+Status load_samples_csv(const std::string& path, ResultSet* results);
+Status load_accuracy_csv(const std::string& path, ResultSet* results);
+
+}  // namespace edgetier

@@ -1,0 +1,74 @@
+/// Loading a ResultSet from a results database or from CSV files named on the command line.
+#include "cli/result_source.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace edgetier::cli {
+
+void add_result_source_options(CLI::App* app, ResultSourceArgs* args) {
+  app->add_option("results", args->results, "Results database written by `edgetier run`");
+  app->add_option("--samples", args->samples_csv,
+                  "Latency samples CSV instead of a database (columns latency_s,placement,model,"
+                  "strategy[,scenario])");
+  app->add_option("--accuracy", args->accuracy_csv,
+                  "Accuracy CSV to go with --samples (columns model,strategy,metric,value)");
+  app->add_option("--percentile", args->analysis.percentile,
+                  "Latency percentile that ranks strategies (Pareto front, speedups, "
+                  "recommendation); 50 = median, as the study reports")
+      ->capture_default_str();
+  app->add_option("--model", args->analysis.model, "Only this model");
+  app->add_option("--scenario", args->analysis.scenario, "Only this network scenario");
+  app->add_option("--p-adjust", args->p_adjust, "Post-hoc p-value adjustment: none|holm|bonferroni")
+      ->capture_default_str();
+  app->add_option("--alpha", args->analysis.alpha, "Significance level")->capture_default_str();
+  app->add_option("--bootstrap", args->analysis.bootstrap.resamples,
+                  "Bootstrap resamples for confidence intervals")
+      ->capture_default_str();
+  app->add_option("--confidence", args->analysis.bootstrap.confidence,
+                  "Confidence level of the intervals")
+      ->capture_default_str();
+  app->add_option("--seed", args->analysis.bootstrap.seed, "Bootstrap seed")->capture_default_str();
+}
+
+namespace {
+
+Status check_results_database(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return not_found("results database '" + path + "' does not exist");
+  std::ifstream in(path, std::ios::binary);
+  std::string head(16, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (head.rfind("SQLite format 3", 0) == 0) {
+    return unimplemented("'" + path + "' is a results database, which this build cannot read " +
+                         "yet; analyse CSV exports with --samples FILE [--accuracy FILE]");
+  }
+  if (head.find(',') != std::string::npos || head.rfind("latency", 0) == 0) {
+    return invalid_argument("'" + path + "' looks like a CSV file, not a results database; " +
+                            "pass it as --samples " + path);
+  }
+  return invalid_argument("'" + path + "' is not a results database (no SQLite header)");
+}
+
+}  // namespace
+
+Result<ResultSet> load_result_source(ResultSourceArgs* args) {
+  ASSIGN_OR_RETURN(args->analysis.p_adjust, stats::parse_p_adjust(args->p_adjust));
+  ResultSet results;
+  if (!args->results.empty() && !args->samples_csv.empty()) {
+    return invalid_argument("give either a results database or --samples, not both");
+  }
+  if (!args->results.empty()) {
+    RETURN_IF_ERROR(check_results_database(args->results));
+  } else if (!args->samples_csv.empty()) {
+    RETURN_IF_ERROR(load_samples_csv(args->samples_csv, &results));
+  } else {
+    return invalid_argument("no results given; pass a results database or --samples CSV " +
+                            std::string("[--accuracy CSV]"));
+  }
+  if (!args->accuracy_csv.empty()) RETURN_IF_ERROR(load_accuracy_csv(args->accuracy_csv, &results));
+  return results;
+}
+
+}  // namespace edgetier::cli
