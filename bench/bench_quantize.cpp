@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "graph/model_io.h"
 #include "ops/accuracy_eval.h"
@@ -161,52 +162,64 @@ int bench_latency(const Args& args, const std::string& fp32_path, const std::str
   return 0;
 }
 
-void bench_accuracy(const Args& args, const std::string& tmp) {
+// Accuracy of int8 against fp32 for each calibration method and both formats. The evaluation
+// folder is read like `edgetier quantize --eval` does: labelled datasets against their labels.
+int bench_accuracy(const Args& args) {
   std::printf("\n== accuracy: %s (calibrated on %s, evaluated on %s)\n",
               args.accuracy_model.c_str(), args.calib_data.c_str(), args.eval_data.c_str());
   auto model = load_model(args.accuracy_model);
   if (!model.ok()) {
-    std::printf("cannot load: %s\n", model.status().message().c_str());
-    return;
+    std::fprintf(stderr, "bench_quantize: %s\n", model.status().message().c_str());
+    return 1;
   }
+  auto preprocess = cli::quantize_preprocess("", args.accuracy_model, *model);
+  auto eval_options = cli::quantize_eval_options(args.eval_data, args.accuracy_model);
+  if (!preprocess.ok() || !eval_options.ok()) {
+    std::fprintf(
+        stderr, "bench_quantize: %s\n",
+        (!preprocess.ok() ? preprocess.status() : eval_options.status()).message().c_str());
+    return 1;
+  }
+  eval_options->preprocess = *preprocess;
+  auto eval = EvalSet::create(*model, *eval_options);
+  if (!eval.ok()) {
+    std::fprintf(stderr, "bench_quantize: %s\n", eval.status().message().c_str());
+    return 1;
+  }
+  std::printf("%-10s %-9s %-5s %8s %8s %8s  %s\n", "method", "format", "metric", "fp32", "int8",
+              "loss", "target");
   for (auto method :
        {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kEntropy}) {
     CalibrationOptions c;
     c.data_dir = args.calib_data;
     c.method = method;
+    c.preprocess = *preprocess;
     auto table = calibrate(*model, c);
     if (!table.ok()) {
-      std::printf("calibration failed: %s\n", table.status().message().c_str());
-      return;
+      std::fprintf(stderr, "bench_quantize: %s\n", table.status().message().c_str());
+      return 1;
     }
-    QuantizeOptions q;
-    q.table = *table;
-    onnx::ModelProto int8;
-    Status st = quantize(*model, q, &int8);
-    if (!st.ok()) {
-      std::printf("quantize failed: %s\n", st.message().c_str());
-      return;
+    for (QuantFormat format : {QuantFormat::kQdq, QuantFormat::kQOperator}) {
+      QuantizeOptions q;
+      q.table = *table;
+      q.format = format;
+      onnx::ModelProto int8;
+      Status st = quantize(*model, q, &int8);
+      auto r = st.ok() ? eval->score(int8) : Result<AccuracyResult>(st);
+      if (!r.ok()) {
+        std::fprintf(stderr, "bench_quantize: %s\n", r.status().message().c_str());
+        return 1;
+      }
+      const double target = r->metric == "top1" ? 0.5 : 1.0;
+      std::printf("%-10s %-9s %-5s %8.2f %8.2f %8.2f  <= %.1f %s (%s, %lld samples)\n",
+                  std::string(calibration_method_name(method)).c_str(),
+                  std::string(quant_format_name(format)).c_str(), r->metric.c_str(), r->reference,
+                  r->candidate, r->loss_points, target, r->loss_points <= target ? "PASS" : "FAIL",
+                  r->labelled ? "vs labels" : "vs fp32 predictions",
+                  static_cast<long long>(r->samples));
     }
-    EvalOptions e;
-    e.data_dir = args.eval_data;
-    auto eval = EvalSet::create(*model, e);
-    if (!eval.ok()) {
-      std::printf("evaluation failed: %s\n", eval.status().message().c_str());
-      return;
-    }
-    auto r = eval->score(int8);
-    if (!r.ok()) {
-      std::printf("evaluation failed: %s\n", r.status().message().c_str());
-      return;
-    }
-    const double target = r->metric == "top1" ? 0.5 : 1.0;
-    std::printf(
-        "%-10s %s fp32 %.2f int8 %.2f loss %.2f pts (%s, %lld samples)  target <= %.1f %s\n",
-        std::string(calibration_method_name(method)).c_str(), r->metric.c_str(), r->reference,
-        r->candidate, r->loss_points, r->labelled ? "vs labels" : "vs fp32 predictions",
-        static_cast<long long>(r->samples), target, r->loss_points <= target ? "PASS" : "FAIL");
   }
-  (void)tmp;
+  return 0;
 }
 
 }  // namespace
@@ -258,8 +271,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (args.model.empty()) args.model = find_ref_model("resnet50");
-  if (args.model.empty() || !fs::exists(args.model)) {
+  const bool accuracy_only = args.skip_latency && args.skip_memory && !args.accuracy_model.empty();
+  if (args.model.empty() && !accuracy_only) args.model = find_ref_model("resnet50");
+  if (!accuracy_only && (args.model.empty() || !fs::exists(args.model))) {
     std::printf(
         "bench_quantize: no ResNet-50 model found (build/ref-models/resnet50.onnx); create it "
         "with\n"
@@ -276,8 +290,9 @@ int main(int argc, char** argv) {
   const std::string tmp =
       (fs::temp_directory_path() / ("bench_quantize_" + std::to_string(getpid()))).string();
   fs::create_directories(tmp);
-  std::printf("model %s, calibration/timing images %s (%zu), ONNX Runtime %s\n", args.model.c_str(),
-              args.images.c_str(), images.size(), ort_version().c_str());
+  std::printf("model %s, calibration/timing images %s (%zu), ONNX Runtime %s\n",
+              accuracy_only ? "-" : args.model.c_str(), args.images.c_str(), images.size(),
+              ort_version().c_str());
 
   int rc = 0;
   if (!args.skip_latency) {
@@ -353,7 +368,7 @@ int main(int argc, char** argv) {
   }
   if (!args.accuracy_model.empty()) {
     if (args.calib_data.empty()) args.calib_data = args.eval_data;
-    bench_accuracy(args, tmp);
+    if (rc == 0) rc = bench_accuracy(args);
   }
   std::error_code ec;
   fs::remove_all(tmp, ec);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "graph/model_io.h"
@@ -32,8 +33,9 @@ std::function<int()> setup_calibrate(CLI::App* app) {
       ->capture_default_str();
   app->add_option(
       "--preprocess", args->preprocess,
-      "Image preprocessing as a JSON file or inline JSON (default: shorter side to 256/224 of the "
-      "input size, centre crop, ImageNet mean/std, NCHW)");
+      "Image preprocessing as a JSON file or inline JSON (default: the model's sidecar "
+      "<model>.json, else shorter side to 256/224 of the input size, centre crop, ImageNet "
+      "mean/std, NCHW)");
   app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")
       ->capture_default_str();
   app->add_option("-o,--output", args->output, "Calibration table to write (JSON)")->required();
@@ -47,11 +49,6 @@ std::function<int()> setup_calibrate(CLI::App* app) {
     options.max_samples = args->samples;
     options.percentile = args->percentile;
     options.intra_op_threads = args->threads;
-    if (!args->preprocess.empty()) {
-      auto spec = parse_preprocess_arg(args->preprocess);
-      if (!spec.ok()) return report_error(spec.status());
-      options.preprocess = *spec;
-    }
     int64_t last_decile = -1;
     options.progress = [&last_decile](int64_t done, int64_t total) {
       const int64_t decile = done * 10 / std::max<int64_t>(total, 1);
@@ -62,6 +59,9 @@ std::function<int()> setup_calibrate(CLI::App* app) {
     };
     auto model = load_model(args->model);
     if (!model.ok()) return report_error(model.status());
+    auto preprocess = quantize_preprocess(args->preprocess, args->model, *model);
+    if (!preprocess.ok()) return report_error(preprocess.status());
+    options.preprocess = *preprocess;
     Stopwatch watch;
     auto table = calibrate(*model, options);
     if (!table.ok()) return report_error(table.status().with_context(args->model));

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "graph/model_io.h"
@@ -54,8 +55,10 @@ std::function<int()> setup_quantize(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--samples", args->samples, "Calibrate on at most N samples (0 = all)")
       ->capture_default_str();
-  app->add_option("--preprocess", args->preprocess,
-                  "Image preprocessing (JSON file or inline JSON)");
+  app->add_option(
+      "--preprocess", args->preprocess,
+      "Image preprocessing (JSON file or inline JSON; default: the model's sidecar, else the "
+      "input-size default)");
   app->add_option("--format", args->format, "qdq|qoperator")->capture_default_str();
   app->add_option("--weights", args->weights, "per-channel|per-tensor")->capture_default_str();
   app->add_option("--activations", args->activations, "uint8|int8")->capture_default_str();
@@ -66,8 +69,10 @@ std::function<int()> setup_quantize(CLI::App* app) {
   app->add_option("--max-accuracy-loss", args->max_accuracy_loss,
                   "Keep the most sensitive nodes in float until the loss on --eval is at most this "
                   "many points");
-  app->add_option("--eval", args->eval,
-                  "Evaluation folder for --max-accuracy-loss (optional labels.txt)");
+  app->add_option(
+      "--eval", args->eval,
+      "Evaluation data for --max-accuracy-loss: a dataset (labels.csv, class folders, "
+      "images/+masks/) or unlabelled images/.npy (then: agreement with the float model)");
   app->add_option("--eval-samples", args->eval_samples, "Evaluate on at most N samples (0 = all)")
       ->capture_default_str();
   app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")
@@ -98,15 +103,11 @@ std::function<int()> setup_quantize(CLI::App* app) {
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
     options.reduce_range = args->reduce_range;
     options.exclude = args->exclude;
-    std::optional<PreprocessSpec> preprocess;
-    if (!args->preprocess.empty()) {
-      auto spec = parse_preprocess_arg(args->preprocess);
-      if (!spec.ok()) return report_error(spec.status());
-      preprocess = *spec;
-    }
-
     auto model = load_model(args->model);
     if (!model.ok()) return report_error(model.status());
+    auto resolved = quantize_preprocess(args->preprocess, args->model, *model);
+    if (!resolved.ok()) return report_error(resolved.status());
+    const std::optional<PreprocessSpec> preprocess = *resolved;
     Stopwatch watch;
     if (!args->table.empty()) {
       auto t = read_calibration_table(args->table);
@@ -133,7 +134,9 @@ std::function<int()> setup_quantize(CLI::App* app) {
       SensitivityOptions s;
       s.quantize = options;
       s.max_accuracy_loss = args->max_accuracy_loss;
-      s.eval.data_dir = args->eval;
+      auto eval = quantize_eval_options(args->eval, args->model);
+      if (!eval.ok()) return report_error(eval.status());
+      s.eval = std::move(*eval);
       s.eval.max_samples = args->eval_samples;
       s.eval.preprocess = preprocess;
       s.eval.intra_op_threads = args->threads;

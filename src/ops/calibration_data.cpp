@@ -41,7 +41,13 @@ Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir
   reader.dir_ = dir;
   reader.input_ = input;
   std::vector<std::string> images, tensors;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  // A segmentation dataset (images/ + masks/): the masks are not inputs.
+  std::string root = dir;
+  if (fs::is_directory(fs::path(dir) / "images", ec) &&
+      fs::is_directory(fs::path(dir) / "masks", ec)) {
+    root = (fs::path(dir) / "images").string();
+  }
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
   if (ec) return permission_denied("cannot list data folder '" + dir + "': " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) return permission_denied("cannot list data folder '" + dir + "': " + ec.message());
@@ -70,34 +76,56 @@ Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir
   reader.images_ = !images.empty();
   reader.files_ = reader.images_ ? std::move(images) : std::move(tensors);
   std::sort(reader.files_.begin(), reader.files_.end());
-  if (options.max_samples > 0 && static_cast<int64_t>(reader.files_.size()) > options.max_samples) {
-    reader.files_.resize(static_cast<size_t>(options.max_samples));
-  }
+  RETURN_IF_ERROR(reader.finish(options));
+  return reader;
+}
 
-  if (reader.images_) {
-    if (options.preprocess) {
-      reader.spec_ = *options.preprocess;
-      reader.spec_.input_name = input.name;
-    } else {
-      const auto& s = input.shape;
-      const bool nhwc = s.size() == 4 && s[3] == 3 && s[1] != 3;
-      if (s.size() != 4) {
-        return invalid_argument("model input '" + input.name + "' has shape " + shape_to_string(s) +
-                                "; image folders need a 4-D image input (or pass .npy tensors)");
-      }
-      const int64_t h = nhwc ? s[1] : s[2];
-      const int64_t w = nhwc ? s[2] : s[3];
-      if (h <= 0 || w <= 0) {
-        return invalid_argument("model input '" + input.name + "' has dynamic height/width (" +
-                                shape_to_string(s) +
-                                "); pass --preprocess '{\"height\": H, \"width\": W}'");
-      }
-      reader.spec_ = PreprocessSpec::for_input(input.name, h, w);
-      if (nhwc) reader.spec_.layout = "NHWC";
-      if (input.dtype == DType::kUInt8) reader.spec_.dtype = DType::kUInt8;
-    }
-    RETURN_IF_ERROR(reader.spec_.validate());
+Status CalibrationDataReader::finish(const CalibrationDataOptions& options) {
+  const TensorInfo& input = input_;
+  if (options.max_samples > 0 && static_cast<int64_t>(files_.size()) > options.max_samples) {
+    files_.resize(static_cast<size_t>(options.max_samples));
   }
+  if (!images_) return ok_status();
+  if (options.preprocess) {
+    spec_ = *options.preprocess;
+    spec_.input_name = input.name;
+  } else {
+    const auto& s = input.shape;
+    const bool nhwc = s.size() == 4 && s[3] == 3 && s[1] != 3;
+    if (s.size() != 4) {
+      return invalid_argument("model input '" + input.name + "' has shape " + shape_to_string(s) +
+                              "; image folders need a 4-D image input (or pass .npy tensors)");
+    }
+    const int64_t h = nhwc ? s[1] : s[2];
+    const int64_t w = nhwc ? s[2] : s[3];
+    if (h <= 0 || w <= 0) {
+      return invalid_argument("model input '" + input.name + "' has dynamic height/width (" +
+                              shape_to_string(s) +
+                              "); pass --preprocess '{\"height\": H, \"width\": W}'");
+    }
+    spec_ = PreprocessSpec::for_input(input.name, h, w);
+    if (nhwc) spec_.layout = "NHWC";
+    if (input.dtype == DType::kUInt8) spec_.dtype = DType::kUInt8;
+  }
+  return spec_.validate();
+}
+
+Result<CalibrationDataReader> CalibrationDataReader::from_files(
+    std::vector<std::string> files, const TensorInfo& input,
+    const CalibrationDataOptions& options) {
+  if (files.empty()) return invalid_argument("no samples given");
+  CalibrationDataReader reader;
+  reader.input_ = input;
+  reader.images_ = lower_extension(files[0]) != ".npy";
+  for (const auto& f : files) {
+    if ((lower_extension(f) != ".npy") != reader.images_) {
+      return invalid_argument("sample list mixes images and .npy files ('" + files[0] + "', '" + f +
+                              "'); keep one kind");
+    }
+  }
+  reader.dir_ = fs::path(files[0]).parent_path().string();
+  reader.files_ = std::move(files);
+  RETURN_IF_ERROR(reader.finish(options));
   return reader;
 }
 

@@ -21,7 +21,8 @@ struct CalibrationDataOptions {
 
 /// Lists a folder (recursively, sorted by relative path) of images (.jpg .jpeg .png .bmp) or
 /// .npy tensors and reads one sample at a time, so memory does not grow with the folder size.
-/// Other files (labels, notes) are ignored.
+/// Other files (labels, notes) are ignored; in a segmentation dataset (images/ and masks/
+/// subfolders) only images/ is read.
 class CalibrationDataReader {
  public:
   /// `input` is the model input the samples feed (name, dtype, shape with -1 for dynamic dims).
@@ -29,6 +30,12 @@ class CalibrationDataReader {
   /// folder for an input whose height/width are dynamic and no preprocess spec gives them.
   static Result<CalibrationDataReader> open(const std::string& dir, const TensorInfo& input,
                                             const CalibrationDataOptions& options = {});
+
+  /// Reads exactly `files` (images or .npy, in the given order); relative names are taken from
+  /// the first file's folder.
+  static Result<CalibrationDataReader> from_files(std::vector<std::string> files,
+                                                  const TensorInfo& input,
+                                                  const CalibrationDataOptions& options = {});
 
   size_t size() const { return files_.size(); }
   const std::vector<std::string>& files() const { return files_; }
@@ -41,6 +48,9 @@ class CalibrationDataReader {
   Result<Tensor> read(size_t index) const;
 
  private:
+  /// Applies the sample limit and settles the image preprocessing.
+  Status finish(const CalibrationDataOptions& options);
+
   std::string dir_;
   std::vector<std::string> files_;
   bool images_ = false;

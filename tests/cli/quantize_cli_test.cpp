@@ -130,5 +130,31 @@ TEST(QuantizeCli, AccuracyBudgetReportsExcludedNodes) {
   EXPECT_EQ(j["sensitivity"]["final"]["metric"], "top1");
 }
 
+TEST(QuantizeCli, EvaluatesLabelledDatasetsAndUsesTheSidecar) {
+  TempDir dir;
+  const onnx::ModelProto model = fixtures::tiny_resnet();  // 32x32 input, 10 classes
+  ASSERT_TRUE(save_model(model, dir.file("m.onnx")).ok());
+  auto synth =
+      run_edgetier("data synth --task classify -n 12 --size 32 --seed 3 -o " + dir.file("data"));
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  // A sidecar whose normalisation shifts every input below -8: the table shows it was used.
+  write_file(dir.file("m.json"),
+             R"({"task": "classify", "preprocess": {"resize_shorter": 0, "center_crop": false,
+                 "mean": [10, 10, 10], "std": [1, 1, 1]}})");
+  auto c = run_edgetier("calibrate " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " +
+                        dir.file("t.json"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto table = read_calibration_table(dir.file("t.json"));
+  ASSERT_TRUE(table.ok());
+  EXPECT_LT(table->find("input")->observed.max, -8.0f);
+  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("t.json") +
+                        " --max-accuracy-loss 100 --eval " + dir.file("data") + " -o " +
+                        dir.file("q.onnx") + " --json");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto j = nlohmann::json::parse(q.out);
+  EXPECT_TRUE(j["sensitivity"]["final"]["labelled"].get<bool>());
+  EXPECT_EQ(j["sensitivity"]["final"]["samples"], 12);
+}
+
 }  // namespace
 }  // namespace edgetier

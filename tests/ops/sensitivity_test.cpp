@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <cstdio>
 
 #include "graph/fixtures.h"
 #include "ops/quant_test_util.h"
@@ -53,33 +53,64 @@ TEST(EvalSet, SegmentationUsesMeanIoU) {
   EXPECT_DOUBLE_EQ(r->candidate, 100.0);
 }
 
-TEST(EvalSet, ScoresAgainstLabelsAndRejectsMissingOnes) {
+TEST(EvalSet, ScoresAgainstLabels) {
   const onnx::ModelProto model = fixtures::chain_model();
   TempDir dir;
   write_npy_samples(model, dir.path(), 4, 11);
   // Labels equal to the model's own predictions on two samples and wrong on two.
-  std::ofstream labels(dir.file("labels.txt"));
+  EvalOptions options;
   for (int i = 0; i < 4; ++i) {
     char name[16];
     std::snprintf(name, sizeof(name), "%03d.npy", i);
     auto x = load_npy(dir.file(name), "input");
     const int pred = testing::argmax_rows(testing::run_first_output(model, *x))[0];
-    labels << name << " " << (i < 2 ? pred : (pred + 1) % 10) << "\n";
+    options.samples.push_back({dir.file(name), i < 2 ? pred : (pred + 1) % 10, ""});
   }
-  labels.close();
-  auto eval = EvalSet::create(model, {.data_dir = dir.path()});
+  auto eval = EvalSet::create(model, options);
   ASSERT_TRUE(eval.ok()) << eval.status().to_string();
+  EXPECT_TRUE(eval->labelled());
+  EXPECT_DOUBLE_EQ(eval->reference_metric(), 50.0);
   auto r = eval->score(model);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->labelled);
-  EXPECT_DOUBLE_EQ(r->reference, 50.0);
+  EXPECT_DOUBLE_EQ(r->candidate, 50.0);
   EXPECT_DOUBLE_EQ(r->loss_points, 0.0);
 
-  write_file(dir.file("labels.txt"), "000.npy 1\n");
-  auto missing = EvalSet::create(model, {.data_dir = dir.path()});
-  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(missing.status().message().find("001.npy"), std::string::npos)
-      << missing.status().message();
+  options.samples[3].label = 10;  // the model has 10 classes
+  auto bad = EvalSet::create(model, options);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("003.npy"), std::string::npos) << bad.status().message();
+}
+
+TEST(EvalSet, ScoresSegmentationAgainstMasks) {
+  const onnx::ModelProto model = fixtures::side_branch_model();  // [1, 4, 16, 16]
+  TempDir dir;
+  write_npy_samples(model, dir.path(), 2, 13);
+  EvalOptions options;
+  options.samples = {{dir.file("000.npy"), -1, "m0"}, {dir.file("001.npy"), -1, "m1"}};
+  options.ignore_index = 255;
+  // Class 1 everywhere but an ignored border row.
+  options.load_mask = [](const EvalSample&, const PreprocessSpec&, int64_t h, int64_t w) {
+    std::vector<uint8_t> mask(static_cast<size_t>(h * w), 1);
+    for (int64_t x = 0; x < w; ++x) mask[static_cast<size_t>(x)] = 255;
+    return Result<std::vector<uint8_t>>(mask);
+  };
+  auto eval = EvalSet::create(model, options);
+  ASSERT_TRUE(eval.ok()) << eval.status().to_string();
+  EXPECT_EQ(eval->task(), EvalTask::kSegmentation);
+  EXPECT_GE(eval->reference_metric(), 0.0);
+  EXPECT_LE(eval->reference_metric(), 100.0);
+  auto r = eval->score(model);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->metric, "miou");
+  EXPECT_DOUBLE_EQ(r->candidate, eval->reference_metric());
+
+  options.load_mask = [](const EvalSample&, const PreprocessSpec&, int64_t, int64_t) {
+    return Result<std::vector<uint8_t>>(std::vector<uint8_t>(7, 0));
+  };
+  auto bad = EvalSet::create(model, options);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("pixels"), std::string::npos) << bad.status().message();
 }
 
 TEST(Sensitivity, WithinBudgetExcludesNothing) {
