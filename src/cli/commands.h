@@ -8,5 +8,7 @@ namespace edgetier::cli {
 std::function<int()> setup_inspect(CLI::App* app);
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_run(CLI::App* app);
+std::function<int()> setup_export(CLI::App* app);
 
 }  // namespace edgetier::cli

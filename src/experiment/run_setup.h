@@ -1,0 +1,30 @@
+/// Glue between a prepared plan and the results store: open (or resume) the run for a spec and
+/// record its strategies, so the runner only loops over what is left to measure.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/status.h"
+#include "experiment/plan.h"
+#include "experiment/store.h"
+
+namespace edgetier {
+
+/// With `resume`, the newest unfinished run of the same spec hash is reopened (an unfinished
+/// run of a *different* spec is an error naming both hashes); otherwise, or when there is
+/// nothing to resume, a new run starts. Returns the run id.
+Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& experiment,
+                                    bool resume, const nlohmann::json& env);
+
+/// Writes every planned strategy (pending, unless already further along) and every infeasible
+/// dropped one (with its reason; arity mismatches such as P@M are not strategies and are left
+/// out). Returns the ids parallel to plan.strategies.
+Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
+                                         const PreparedExperiment& experiment);
+
+/// The plan's per-strategy choices (cuts, exit) as stored in strategies.plan_json.
+nlohmann::json strategy_plan_json(const PlannedStrategy& strategy);
+
+}  // namespace edgetier

@@ -1,0 +1,263 @@
+/// Experiment spec: the typed form of experiment.yaml (every field has a default), operator-chain
+/// and placement names, presets, model sidecars and the spec hash that identifies a run.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/preprocess.h"
+
+namespace edgetier {
+
+enum class Task { kClassify, kSegment };
+std::string_view task_name(Task task);
+Result<Task> parse_task(std::string_view name);
+
+// ---------------------------------------------------------------------------------------------
+// Operator chains and placements (strategy = OPS@PLACEMENT, e.g. QEP@ME, DEE@0.8@E).
+
+enum class ExitMode { kNone, kStatic, kDynamic };
+
+/// Which black-box operators a variant applies. The order they run in is fixed by steps().
+struct OpChain {
+  bool quantize = false;
+  ExitMode exit = ExitMode::kNone;
+  double exit_threshold = 0;  // dynamic exit: confidence needed to leave early, in (0, 1]
+  bool partition = false;
+
+  /// Canonical name: I, Q, EE, QE, P, QP, EEP, QEP, DEE@0.8, QDEE@0.8, DEEP@0.8, QDEEP@0.8.
+  std::string name() const;
+  /// Operators in the order they are applied: early_exit (or dynamic_exit), quantize, partition.
+  /// Exit first because it rewires the float graph; quantize before partition so both parts
+  /// share one calibration; partition last because it only cuts.
+  std::vector<std::string> steps() const;
+  bool operator==(const OpChain& o) const { return name() == o.name(); }
+};
+/// Accepts the canonical names (case-insensitive) and QEE/QEEP as aliases of QE/QEP.
+Result<OpChain> parse_op_chain(std::string_view text);
+/// The eight chains of the study and its extension: I, Q, EE, QE, P, QP, EEP, QEP.
+std::vector<OpChain> standard_op_chains();
+
+enum class TierRole { kMobile = 0, kEdge = 1, kCloud = 2 };
+inline constexpr int kNumTierRoles = 3;
+std::string_view tier_role_name(TierRole role);  // "mobile", "edge", "cloud"
+char tier_role_letter(TierRole role);            // 'M', 'E', 'C'
+
+/// The tiers a variant's parts run on, lowest first (part i runs on tiers[i]).
+struct Placement {
+  std::vector<TierRole> tiers;
+  std::string name() const;  // "M", "ME", "MEC"
+  int num_tiers() const { return static_cast<int>(tiers.size()); }
+  bool operator==(const Placement& o) const { return tiers == o.tiers; }
+};
+/// M, E, C, ME, EC, MC, MEC (case-insensitive); the tiers must go up the chain Mobile->Edge->Cloud.
+Result<Placement> parse_placement(std::string_view text);
+std::vector<Placement> all_placements();
+
+// ---------------------------------------------------------------------------------------------
+// Data sources.
+
+/// auto: decided from the folder (labels.csv -> folder, masks/ -> segmentation, only class
+/// subfolders -> imagenet, otherwise unlabeled); see datasets.h resolve_data_kind.
+enum class DataKind { kAuto, kSynth, kFolder, kImagenet, kSegmentation, kUnlabeled };
+std::string_view data_kind_name(DataKind kind);
+
+struct DataSpec {
+  DataKind kind = DataKind::kSynth;
+  std::string path;                     // absolute after loading (empty for synth)
+  std::string labels = "labels.csv";    // folder: "file,label" relative to `path`
+  std::string classes = "classes.txt";  // optional class names, one per line
+  std::string images = "images";        // segmentation: image subfolder
+  std::string masks = "masks";          // segmentation: mask subfolder (same file stems, .png)
+  int64_t num_classes = 0;              // segmentation: 0 = from classes.txt or the model's output
+  int64_t ignore_index = 255;           // segmentation: mask value excluded from the metrics
+  int64_t limit = 0;                    // accuracy images (a seeded sample); 0 = all
+  // synth: parameters for the built-in generator (images of shapes; the task follows the model)
+  int64_t synth_count = 200;
+  int64_t synth_size = 96;
+  uint64_t synth_seed = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Per-model settings.
+
+/// Preprocessing keys set in the YAML; unset ones keep the sidecar's or the model's defaults.
+struct PreprocessOverrides {
+  std::optional<int64_t> resize;  // shorter side; 0 = resize straight to the final size
+  std::optional<std::pair<int64_t, int64_t>> crop;  // centre crop H x W after `resize`
+  std::optional<std::pair<int64_t, int64_t>> size;  // fixed H x W (no crop, aspect not kept)
+  std::optional<std::array<float, 3>> mean;
+  std::optional<std::array<float, 3>> std;
+  std::optional<std::string> layout;
+  std::optional<bool> bgr;
+  std::optional<std::string> dtype;
+  bool empty() const {
+    return !resize && !crop && !size && !mean && !std && !layout && !bgr && !dtype;
+  }
+};
+
+/// Where to cut a model for partitioned placements.
+struct CutSpec {
+  bool automatic = true;
+  /// Explicit cuts: one list of tensor names per boundary (1 for two tiers, 2 for MEC).
+  std::vector<std::vector<std::string>> tensors;
+  /// Auto: the share of FLOPs each part below a boundary must carry at least...
+  double min_flops_share = 0.3;
+  /// ...and at most (below the last boundary), so a partition never just ships the logits.
+  double max_flops_share = 0.9;
+};
+
+struct ExitSpec {
+  bool automatic = true;  // pick the skip candidate (see plan.h choose_skip)
+  std::string from;       // explicit: keep the graph up to `from` ...
+  std::string to;  // ... and feed it to the consumers of `to` (the region between is skipped)
+  std::string confidence = "max_prob";  // dynamic exit score: max_prob | margin
+  /// Auto: skip at most this share of the model's FLOPs (an exit that drops most of the network
+  /// is not an early exit).
+  double max_flops_share = 0.5;
+};
+
+struct ModelSpec {
+  std::string name;                  // default: the file stem
+  std::string path;                  // absolute
+  std::optional<Task> task;          // default: sidecar, else classify
+  std::optional<std::string> input;  // input tensor name; default: sidecar, else the first input
+  PreprocessOverrides preprocess;
+  std::optional<DataSpec> data;  // default: the experiment's `data`
+  std::optional<CutSpec> cut;    // default: the experiment's `cut`
+  std::optional<ExitSpec> exit;  // default: the experiment's `exit`
+  std::string classes_file;      // optional class names (one per line), absolute
+};
+
+/// Defaults a model ships beside its .onnx as "<model>.json":
+/// {"task": "classify", "preprocess": {PreprocessSpec keys}, "classes": ["cat", ...]}.
+struct ModelSidecar {
+  std::optional<Task> task;
+  nlohmann::json preprocess = nlohmann::json::object();
+  std::vector<std::string> classes;
+};
+/// Reads "<stem>.json" beside `model_path`; nullopt when there is none.
+Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_path);
+
+// ---------------------------------------------------------------------------------------------
+// Operators' options, testbed, scenarios, measurement.
+
+struct CalibrationSpec {
+  std::string method = "minmax";  // minmax | entropy | percentile
+  int64_t samples = 100;
+  double percentile = 99.99;
+  std::optional<DataSpec> data;  // default: the model's data
+};
+
+struct QuantizeSpec {
+  std::string format = "qdq";         // qdq | qoperator
+  std::string activations = "uint8";  // uint8 | int8 (uint8 is what ORT's x86 kernels fuse fastest)
+  bool per_channel = true;
+};
+
+struct TierSpec {
+  std::string name;          // mobile | edge | cloud
+  bool enabled = true;       // false: the testbed has no such tier (placements using it drop)
+  double cpus = 0;           // CPU quota in cores; 0 = unlimited
+  int64_t memory_bytes = 0;  // 0 = unlimited
+  int threads = 0;           // ONNX Runtime intra-op threads; 0 = ceil(cpus) (1 if unlimited)
+};
+
+struct LinkSpec {
+  std::string name;      // mobile-edge | edge-cloud
+  double rate_mbit = 0;  // 0 = unshaped
+  double rtt_ms = 0;
+  double jitter_ms = 0;
+  double loss_pct = 0;
+};
+std::vector<std::string> link_names();  // {"mobile-edge", "edge-cloud"}
+
+struct TestbedSpec {
+  std::string preset = "default";  // default | study | unlimited
+  std::string network = "auto";    // auto | namespaces | loopback
+  std::vector<TierSpec> tiers;     // mobile, edge, cloud (after applying the preset)
+  std::vector<LinkSpec> links;     // mobile-edge, edge-cloud
+  const TierSpec* tier(std::string_view name) const;
+  const LinkSpec* link(std::string_view name) const;
+};
+/// The named testbed presets; errors suggest the nearest name.
+Result<TestbedSpec> testbed_preset(std::string_view name);
+std::vector<std::string> testbed_preset_names();
+
+/// A named network setting: the testbed's links with some values replaced.
+struct ScenarioSpec {
+  std::string name;
+  std::vector<LinkSpec> links;  // complete: every link of the testbed, overrides applied
+};
+
+struct MeasurementSpec {
+  std::string preset;  // "" | study | quick (fields set explicitly win over the preset)
+  int warmup = 3;      // requests per strategy x scenario before measuring (not stored)
+  int requests = 50;   // requests per pass (the inputs: the first N of the data)
+  int passes = 1;
+  int discard_passes = 0;  // leading passes stored but excluded from statistics
+  int concurrency = 1;     // closed loop: requests in flight
+  double rate_rps = 0;     // > 0: open loop at this request rate instead
+  int64_t timeout_ms = 60000;
+};
+Status apply_measurement_preset(std::string_view name, MeasurementSpec* spec);
+
+// ---------------------------------------------------------------------------------------------
+
+struct ExperimentSpec {
+  std::string name = "experiment";
+  std::string source;     // the file it came from, or "<embedded demo.yaml>"
+  std::string base_dir;   // relative paths in the spec are resolved against this folder
+  std::string yaml_text;  // the original text, stored with the run
+  std::vector<ModelSpec> models;
+  DataSpec data;
+  CalibrationSpec calibration;
+  QuantizeSpec quantize;
+  CutSpec cut;
+  ExitSpec exit;
+  std::vector<OpChain> operators = standard_op_chains();
+  std::vector<Placement> placements = all_placements();
+  TestbedSpec testbed;                  // the "default" preset unless set
+  std::vector<ScenarioSpec> scenarios;  // default: one scenario "default" = the testbed's links
+  MeasurementSpec measurement;
+  uint64_t seed = 1;
+  std::string output_dir;  // absolute; default "<base_dir>/results"
+
+  const DataSpec& data_for(const ModelSpec& m) const { return m.data ? *m.data : data; }
+  const CutSpec& cut_for(const ModelSpec& m) const { return m.cut ? *m.cut : cut; }
+  const ExitSpec& exit_for(const ModelSpec& m) const { return m.exit ? *m.exit : exit; }
+  const ScenarioSpec* scenario(std::string_view name) const;
+};
+
+/// Parses YAML text; relative paths resolve against `base_dir`; `label` names the source in
+/// errors. Checks structure, types and values only (no file is opened: see plan.h).
+Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::string& base_dir,
+                                  const std::string& label);
+/// Reads and parses a spec file (paths relative to its folder).
+Result<ExperimentSpec> load_spec_file(const std::string& path);
+/// The built-in demo (examples/demo.yaml compiled into the binary; paths relative to the
+/// source tree).
+Result<ExperimentSpec> load_builtin_demo();
+
+/// The normalised spec (defaults filled, presets and sweeps expanded, canonical names, absolute
+/// paths) as JSON with sorted keys. The output folder is left out so --out does not change it.
+nlohmann::json spec_to_json(const ExperimentSpec& spec);
+/// 16 hex digits (FNV-1a 64 of spec_to_json's compact dump): equal specs, equal hashes.
+std::string spec_hash(const ExperimentSpec& spec);
+/// FNV-1a 64-bit as 16 lowercase hex digits.
+std::string fnv1a_hex(std::string_view bytes);
+
+/// The model's final preprocessing: PreprocessSpec::for_input(model input) < sidecar < YAML.
+/// `input_name`, `height` and `width` come from the model's input (height/width -1 if dynamic).
+Result<PreprocessSpec> resolve_preprocess(const ModelSpec& model, const ModelSidecar* sidecar,
+                                          const std::string& input_name, int64_t input_height,
+                                          int64_t input_width);
+
+}  // namespace edgetier

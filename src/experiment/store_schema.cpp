@@ -1,0 +1,235 @@
+/// The results store's schema, and opening a store (creating it, or refusing foreign files).
+#include <algorithm>
+#include <filesystem>
+
+#include "experiment/store.h"
+
+namespace edgetier {
+namespace {
+
+constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
+constexpr const char* kTierFields[] = {"queue_ns", "preprocess_ns", "compute_ns", "serialize_ns",
+                                       "forward_ns"};
+constexpr const char* kLinkFields[] = {"transfer_ns", "bytes_up", "bytes_down"};
+
+std::string schema_sql() {
+  std::string requests =
+      "CREATE TABLE requests (\n"
+      "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+      "  strategy_id INTEGER NOT NULL REFERENCES strategies(strategy_id),\n"
+      "  scenario TEXT NOT NULL,\n"
+      "  pass INTEGER NOT NULL,\n"
+      "  request_index INTEGER NOT NULL,\n";
+  for (const auto& col : request_breakdown_columns()) {
+    const bool text = col == "input_file" || col == "outcome";
+    requests +=
+        "  " + col + (text ? " TEXT" : " INTEGER") + (col == "outcome" ? " NOT NULL" : "") + ",\n";
+  }
+  requests += "  PRIMARY KEY (run_id, strategy_id, pass, request_index)\n) WITHOUT ROWID;\n";
+  return std::string(
+             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+             "CREATE TABLE runs (\n"
+             "  run_id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+             "  name TEXT NOT NULL,\n"
+             "  spec_hash TEXT NOT NULL,\n"
+             "  spec_yaml TEXT NOT NULL,\n"
+             "  started_at TEXT NOT NULL,\n"
+             "  finished_at TEXT,\n"
+             "  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', "
+             "'interrupted')),\n"
+             "  env_json TEXT NOT NULL DEFAULT '{}'\n"
+             ");\n"
+             "CREATE INDEX runs_by_spec ON runs (spec_hash, run_id);\n"
+             "CREATE TABLE tiers (\n"
+             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+             "  name TEXT NOT NULL,\n"
+             "  cpus REAL, memory_bytes INTEGER, threads INTEGER,\n"
+             "  PRIMARY KEY (run_id, name)\n"
+             ");\n"
+             "CREATE TABLE links (\n"
+             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+             "  scenario TEXT NOT NULL,\n"
+             "  link TEXT NOT NULL,\n"
+             "  configured_rate_mbit REAL, achieved_rate_mbit REAL, configured_rtt_ms REAL, rtt_ms "
+             "REAL,\n"
+             "  PRIMARY KEY (run_id, scenario, link)\n"
+             ");\n"
+             "CREATE TABLE strategies (\n"
+             "  strategy_id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+             "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+             "  model TEXT NOT NULL, ops TEXT NOT NULL, placement TEXT NOT NULL, scenario TEXT NOT "
+             "NULL,\n"
+             "  name TEXT NOT NULL,\n"
+             "  variant_hash TEXT NOT NULL DEFAULT '',\n"
+             "  status TEXT NOT NULL DEFAULT 'pending'\n"
+             "    CHECK (status IN ('pending', 'running', 'done', 'infeasible', 'failed')),\n"
+             "  reason TEXT NOT NULL DEFAULT '',\n"
+             "  plan_json TEXT NOT NULL DEFAULT '{}',\n"
+             "  UNIQUE (run_id, model, ops, placement, scenario)\n"
+             ");\n") +
+         requests +
+         "CREATE TABLE accuracy (\n"
+         "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+         "  model TEXT NOT NULL, ops TEXT NOT NULL, metric TEXT NOT NULL,\n"
+         "  value REAL NOT NULL, n INTEGER NOT NULL,\n"
+         "  variant_hash TEXT NOT NULL DEFAULT '',\n"
+         "  PRIMARY KEY (run_id, model, ops, metric)\n"
+         ");\n";
+}
+
+}  // namespace
+
+std::string_view link_column_prefix(LinkId link) {
+  switch (link) {
+    case LinkId::kClientMobile: return "client_mobile";
+    case LinkId::kMobileEdge: return "mobile_edge";
+    case LinkId::kEdgeCloud: return "edge_cloud";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& request_breakdown_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c = {"input_file", "sent_ns", "end_to_end_ns", "client_ns"};
+    for (const char* tier : kTierNames) {
+      for (const char* field : kTierFields) c.push_back(std::string(tier) + "_" + field);
+    }
+    for (int l = 0; l < kNumLinks; ++l) {
+      for (const char* field : kLinkFields) {
+        c.push_back(std::string(link_column_prefix(static_cast<LinkId>(l))) + "_" + field);
+      }
+    }
+    c.push_back("exit_taken");
+    c.push_back("outcome");
+    return c;
+  }();
+  return columns;
+}
+
+std::string_view strategy_status_name(StrategyStatus status) {
+  switch (status) {
+    case StrategyStatus::kPending: return "pending";
+    case StrategyStatus::kRunning: return "running";
+    case StrategyStatus::kDone: return "done";
+    case StrategyStatus::kInfeasible: return "infeasible";
+    case StrategyStatus::kFailed: return "failed";
+  }
+  return "?";
+}
+
+Result<StrategyStatus> parse_strategy_status(std::string_view name) {
+  for (auto s : {StrategyStatus::kPending, StrategyStatus::kRunning, StrategyStatus::kDone,
+                 StrategyStatus::kInfeasible, StrategyStatus::kFailed}) {
+    if (strategy_status_name(s) == name) return s;
+  }
+  return data_loss("unknown strategy status '" + std::string(name) + "' in the store");
+}
+
+Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
+                                                       const StoreOptions& options) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
+  if (options.read_only && !existed)
+    return not_found("results database '" + path + "' does not exist");
+  if (existed && std::filesystem::is_directory(path, ec)) {
+    return invalid_argument("'" + path + "' is a folder; expected a results database file");
+  }
+  if (!existed) {
+    const auto parent = std::filesystem::absolute(path).parent_path();
+    std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return permission_denied("cannot create folder '" + parent.string() + "': " + ec.message());
+  }
+  const int flags =
+      options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::open(path, flags));
+  std::unique_ptr<ResultStore> store(new ResultStore(std::move(db), options));
+  RETURN_IF_ERROR(store->db_.exec("PRAGMA busy_timeout = 5000"));
+  // The first read of the header: a non-SQLite file fails here with SQLITE_NOTADB.
+  auto tables =
+      store->db_.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  std::vector<std::string> names;
+  Status st = tables.status();
+  if (tables.ok()) {
+    while (st.ok()) {
+      auto row = tables->step();
+      if (!row.ok()) st = row.status();
+      if (!row.ok() || !*row) break;
+      names.push_back(tables->column_text(0));
+    }
+  }
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kDataLoss) {
+      return data_loss("'" + path +
+                       "' is not an edgetier results database (not SQLite, or corrupt): " +
+                       st.message() + "; choose another --out or remove the file");
+    }
+    return st;
+  }
+  ASSIGN_OR_RETURN(int64_t app_id, store->db_.query_int("PRAGMA application_id"));
+  if (names.empty()) {
+    if (options.read_only)
+      return failed_precondition("'" + path + "' is an empty database, not an edgetier store");
+    RETURN_IF_ERROR(store->init_schema());
+  } else {
+    const bool has_meta = std::find(names.begin(), names.end(), "meta") != names.end();
+    if (app_id != kStoreApplicationId || !has_meta) {
+      std::string list;
+      for (size_t i = 0; i < names.size() && i < 8; ++i) list += (i ? ", " : "") + names[i];
+      return failed_precondition(
+          "'" + path + "' is an SQLite database but not an edgetier results store (tables: " +
+          list + "); choose another --out");
+    }
+    auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (!version.ok())
+      return data_loss("'" + path + "' has no schema version: " + version.status().message());
+    if (*version != std::to_string(kStoreSchemaVersion)) {
+      return failed_precondition("'" + path + "' has store schema version " + *version +
+                                 "; this edgetier reads " + std::to_string(kStoreSchemaVersion) +
+                                 " (use the matching edgetier or a new --out)");
+    }
+  }
+  if (!options.read_only) {
+    ASSIGN_OR_RETURN(std::string mode, store->db_.query_text("PRAGMA journal_mode = WAL"));
+    if (mode != "wal")
+      return failed_precondition("'" + path + "': cannot switch to WAL mode (got '" + mode + "')");
+    RETURN_IF_ERROR(store->db_.exec("PRAGMA synchronous = NORMAL"));
+  }
+  RETURN_IF_ERROR(store->db_.exec("PRAGMA foreign_keys = ON"));
+  if (!options.read_only) RETURN_IF_ERROR(store->prepare_statements());
+  return store;
+}
+
+Status ResultStore::init_schema() {
+  Status st = db_.exec("BEGIN IMMEDIATE");
+  if (st.ok()) st = db_.exec(schema_sql());
+  if (st.ok()) {
+    st = db_.exec(
+        "INSERT INTO meta (key, value) VALUES ('application', 'edgetier'), ('schema_version', '" +
+        std::to_string(kStoreSchemaVersion) +
+        "'), ('created_by', 'edgetier " EDGETIER_VERSION "')");
+  }
+  if (st.ok()) st = db_.exec("PRAGMA application_id = " + std::to_string(kStoreApplicationId));
+  if (st.ok()) st = db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+  if (st.ok()) st = db_.exec("COMMIT");
+  if (!st.ok()) {
+    (void)db_.exec("ROLLBACK");
+    return st.with_context("creating the results schema");
+  }
+  return ok_status();
+}
+
+Status ResultStore::prepare_statements() {
+  std::string sql =
+      "INSERT OR IGNORE INTO requests (run_id, strategy_id, scenario, pass, request_index";
+  std::string values = "?, ?, ?, ?, ?";
+  for (const auto& c : request_breakdown_columns()) {
+    sql += ", " + c;
+    values += ", ?";
+  }
+  sql += ") VALUES (" + values + ")";
+  ASSIGN_OR_RETURN(insert_request_, db_.prepare(sql));
+  return ok_status();
+}
+
+}  // namespace edgetier
