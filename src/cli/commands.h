@@ -10,5 +10,6 @@ std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
 std::function<int()> setup_export(CLI::App* app);
+std::function<int()> setup_plan(CLI::App* app);
 
 }  // namespace edgetier::cli
