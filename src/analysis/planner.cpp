@@ -17,8 +17,10 @@ namespace {
 
 constexpr double kNsPerMs = 1e6;
 constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
-/// Burst sizes tried when fitting a link (bytes a direction passes before shaping bites).
-constexpr int64_t kBurstCandidates[] = {0, 4096, 8192, 16384, 32768, 65536, 131072};
+/// Burst sizes tried when fitting a link (bytes a direction passes before shaping bites): every
+/// KiB up to 128 KiB covers tbf buckets (a few frames) and user-space token buckets (64 KiB).
+constexpr int64_t kBurstStepBytes = 1024;
+constexpr int64_t kMaxBurstBytes = 128 * 1024;
 
 double median_ms(std::vector<double> v) { return v.empty() ? NAN : stats::median(v); }
 
@@ -76,8 +78,12 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     best.method = "no data (defaults)";
     return best;
   }
-  double best_score = INFINITY;
-  for (int64_t burst : kBurstCandidates) {
+  // Fit overhead and rate factor for every burst size, then keep the smallest burst among the
+  // fits about as good as the best one whose overhead is not negative: at a single rate a burst
+  // and the overhead trade off exactly, and a negative per-request overhead is not physical.
+  std::vector<LinkModel> fits;
+  std::vector<double> scores;
+  for (int64_t burst = 0; burst <= kMaxBurstBytes; burst += kBurstStepBytes) {
     LinkModel m = best;
     m.burst_bytes = burst;
     std::vector<double> x, y;
@@ -105,13 +111,21 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     m.overhead_ms = stats::median(r);
     double score = 0;
     for (double v : r) score += std::fabs(v - m.overhead_ms);
-    // A burst is kept only when it explains the data clearly better than a smaller one.
-    if (score < best_score * 0.95 - 1e-9) {
-      best_score = score;
-      best = m;
-    }
+    fits.push_back(std::move(m));
+    scores.push_back(score);
   }
-  return best;
+  const double best_score = *std::min_element(scores.begin(), scores.end());
+  const double good_enough = best_score * 1.05 + 0.005 * static_cast<double>(points.size());
+  std::optional<size_t> pick;
+  for (size_t i = 0; i < fits.size(); ++i) {
+    if (scores[i] > good_enough) continue;
+    if (fits[i].overhead_ms >= 0) {
+      pick = i;
+      break;
+    }
+    if (!pick || fits[i].overhead_ms > fits[*pick].overhead_ms) pick = i;
+  }
+  return fits[*pick];
 }
 
 struct Group {
