@@ -78,9 +78,9 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     best.method = "no data (defaults)";
     return best;
   }
-  // Fit overhead and rate factor for every burst size, then keep the smallest burst among the
-  // fits about as good as the best one whose overhead is not negative: at a single rate a burst
-  // and the overhead trade off exactly, and a negative per-request overhead is not physical.
+  // Fit overhead and rate factor for every burst size, then choose among the fits about as good
+  // as the best: at a single rate a burst and the overhead trade off exactly, and a negative
+  // per-request overhead is not physical.
   std::vector<LinkModel> fits;
   std::vector<double> scores;
   for (int64_t burst = 0; burst <= kMaxBurstBytes; burst += kBurstStepBytes) {
@@ -103,7 +103,9 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
           if (std::fabs(x[j] - x[i]) > 1e-9) slopes.push_back((y[j] - y[i]) / (x[j] - x[i]));
         }
       }
-      m.rate_factor = std::clamp(stats::median(slopes), 0.8, 1.5);
+      // A shaper never delivers much more than its rate (bursts are modelled apart) and rarely
+      // much less: headers cost a few percent.
+      m.rate_factor = std::clamp(stats::median(slopes), 0.95, 1.5);
       m.method = "fitted";
     }
     std::vector<double> r;
@@ -114,16 +116,19 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     fits.push_back(std::move(m));
     scores.push_back(score);
   }
+  // Among the fits about as good as the best: a non-negative overhead first, then the rate
+  // factor closest to 1 (in steps of 1%), then the smallest burst.
   const double best_score = *std::min_element(scores.begin(), scores.end());
   const double good_enough = best_score * 1.05 + 0.005 * static_cast<double>(points.size());
+  auto rank = [&](size_t i) {
+    const LinkModel& m = fits[i];
+    return std::make_tuple(m.overhead_ms >= 0 ? 0.0 : -m.overhead_ms,
+                           std::round(std::fabs(m.rate_factor - 1) * 100), m.burst_bytes);
+  };
   std::optional<size_t> pick;
   for (size_t i = 0; i < fits.size(); ++i) {
     if (scores[i] > good_enough) continue;
-    if (fits[i].overhead_ms >= 0) {
-      pick = i;
-      break;
-    }
-    if (!pick || fits[i].overhead_ms > fits[*pick].overhead_ms) pick = i;
+    if (!pick || rank(i) < rank(*pick)) pick = i;
   }
   return fits[*pick];
 }
