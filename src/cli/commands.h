@@ -11,5 +11,6 @@ std::function<int()> setup_recommend(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
 std::function<int()> setup_export(CLI::App* app);
 std::function<int()> setup_plan(CLI::App* app);
+std::function<int()> setup_data(CLI::App* app);
 
 }  // namespace edgetier::cli

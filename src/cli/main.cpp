@@ -23,6 +23,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
       {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
+      {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
+       edgetier::cli::setup_data},
   };
   return table;
 }

@@ -1,0 +1,137 @@
+/// Checks the committed demo models end to end: C++ data -> sidecar preprocessing -> ONNX Runtime.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
+
+#include "experiment/synth.h"
+#include "graph/model_io.h"
+#include "graph/summary.h"
+#include "runtime/ort_session.h"
+#include "runtime/preprocess.h"
+
+namespace edgetier {
+namespace {
+
+const std::string kModels = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+
+struct DemoModel {
+  std::unique_ptr<OrtSession> session;
+  PreprocessSpec preprocess;
+  nlohmann::json sidecar;
+};
+
+DemoModel load_demo(const std::string& name) {
+  DemoModel m;
+  std::ifstream in(kModels + name + ".json");
+  EXPECT_TRUE(in.good()) << kModels << name << ".json missing";
+  m.sidecar = nlohmann::json::parse(in);
+  auto spec = preprocess_from_json(m.sidecar.at("preprocess"));
+  EXPECT_TRUE(spec.ok()) << spec.status().to_string();
+  if (spec.ok()) m.preprocess = *spec;
+  auto session = OrtSession::from_file(kModels + name + ".onnx", SessionOptions{});
+  EXPECT_TRUE(session.ok()) << session.status().to_string();
+  if (session.ok()) m.session = std::move(*session);
+  return m;
+}
+
+// The image as a client would send it: PNG bytes, decoded and preprocessed by the runtime.
+Tensor input_for(const SynthSample& s, const PreprocessSpec& spec) {
+  std::vector<uchar> png;
+  cv::imencode(".png", s.image, png);
+  auto t = decode_and_preprocess(std::string(png.begin(), png.end()), spec);
+  EXPECT_TRUE(t.ok()) << t.status().to_string();
+  return t.ok() ? *t : Tensor{};
+}
+
+// Held-out data: a seed the training script does not use (it trains on 1, validates on 2).
+constexpr uint64_t kTestSeed = 12345;
+
+TEST(DemoModels, ClassifierIsAccurateOnFreshSyntheticData) {
+  DemoModel m = load_demo("demo_classifier");
+  ASSERT_TRUE(m.session);
+  EXPECT_EQ(m.sidecar.at("task"), "classify");
+  EXPECT_EQ(m.sidecar.at("classes").size(), 10u);
+  ASSERT_EQ(m.session->outputs().size(), 1u);
+  EXPECT_EQ(m.session->outputs()[0].name, "logits");
+  EXPECT_EQ(m.session->inputs()[0].shape, (std::vector<int64_t>{1, 3, 96, 96}));
+  SynthOptions o;
+  o.seed = kTestSeed;
+  const int n = 200;
+  int correct = 0;
+  for (int i = 0; i < n; ++i) {
+    auto s = synth_sample(o, i);
+    ASSERT_TRUE(s.ok());
+    auto out = m.session->run({input_for(*s, m.preprocess)});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    ASSERT_EQ((*out)[0].num_elements(), 10u);
+    const float* logits = (*out)[0].data_as<float>();
+    correct += std::max_element(logits, logits + 10) - logits == s->label;
+  }
+  // The script measured >= 90% on 1,000 held-out images; 200 images leave a little slack.
+  EXPECT_GE(correct, static_cast<int>(0.86 * n)) << correct << "/" << n;
+}
+
+TEST(DemoModels, SegmenterReachesItsMeanIouOnFreshSyntheticData) {
+  DemoModel m = load_demo("demo_segmenter");
+  ASSERT_TRUE(m.session);
+  EXPECT_EQ(m.sidecar.at("task"), "segment");
+  EXPECT_EQ(m.sidecar.at("classes")[0], "background");
+  EXPECT_EQ(m.session->outputs()[0].name, "out");
+  SynthOptions o;
+  o.seed = kTestSeed;
+  constexpr int kClasses = kSynthNumClasses + 1, kSize = 96;
+  std::vector<int64_t> confusion(kClasses * kClasses, 0);
+  for (int i = 0; i < 60; ++i) {
+    auto s = synth_sample(o, i);
+    ASSERT_TRUE(s.ok());
+    auto out = m.session->run({input_for(*s, m.preprocess)});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    ASSERT_EQ((*out)[0].shape, (std::vector<int64_t>{1, kClasses, kSize, kSize}));
+    const float* logits = (*out)[0].data_as<float>();
+    for (int p = 0; p < kSize * kSize; ++p) {
+      int best = 0;
+      for (int c = 1; c < kClasses; ++c) {
+        if (logits[c * kSize * kSize + p] > logits[best * kSize * kSize + p]) best = c;
+      }
+      ++confusion[s->mask.data[p] * kClasses + best];
+    }
+  }
+  double iou_sum = 0;
+  for (int c = 0; c < kClasses; ++c) {
+    int64_t row = 0, col = 0;
+    for (int k = 0; k < kClasses; ++k)
+      row += confusion[c * kClasses + k], col += confusion[k * kClasses + c];
+    const int64_t tp = confusion[c * kClasses + c], uni = row + col - tp;
+    iou_sum += uni ? static_cast<double>(tp) / uni : 0.0;
+  }
+  EXPECT_GE(iou_sum / kClasses, 0.55);
+}
+
+TEST(DemoModels, ClassifierHasTorchvisionStyleCutsAndSkips) {
+  // The study's cut points and early-exit skips are named like torchvision's ResNets.
+  auto model = load_model(kModels + "demo_classifier.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto summary = summarize_model(*model, {});
+  ASSERT_TRUE(summary.ok()) << summary.status().to_string();
+  std::set<std::string> single_cuts;
+  for (const auto& cut : summary->cuts.cuts) {
+    if (cut.single()) single_cuts.insert(cut.tensors[0].name);
+  }
+  for (int layer = 1; layer <= 4; ++layer) {
+    for (int block = 0; block < 2; ++block) {
+      const std::string l = "layer" + std::to_string(layer);
+      const std::string name = "/" + l + "/" + l + "." + std::to_string(block) + "/Add_output_0";
+      EXPECT_TRUE(single_cuts.count(name)) << name << " is not a single-tensor cut";
+    }
+  }
+  int layer4_skips = 0;
+  for (const auto& skip : summary->cuts.skips) {
+    layer4_skips += skip.from.starts_with("/layer4/") && skip.to.starts_with("/layer4/");
+  }
+  EXPECT_GT(layer4_skips, 0);
+}
+
+}  // namespace
+}  // namespace edgetier
