@@ -13,7 +13,7 @@ namespace edgetier {
 namespace {
 
 constexpr const char* kTierPrefixes[] = {"mobile", "edge", "cloud"};
-constexpr const char* kTierFields[] = {"queue", "preprocess", "compute", "serialize", "forward"};
+constexpr const char* kTierFields[] = {"queue", "preprocess", "compute", "serialize"};
 
 /// Reads one requests row laid out as request_breakdown_columns() after strategy_id, pass and
 /// request_index (the order ResultStore::add_request binds them).
@@ -218,23 +218,32 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
       }
       ++ok;
       std::map<std::string, int64_t> breakdown, bytes;
-      if (r.client_ns) breakdown["client"] = *r.client_ns;
+      int64_t accounted = 0;
+      auto add = [&](const std::string& name, const std::optional<int64_t>& ns) {
+        if (!ns) return;
+        breakdown[name] = *ns;
+        accounted += *ns;
+      };
+      add("client", r.client_ns);
       for (int t = 0; t < 3; ++t) {
         const TierTiming& tt = r.tiers[t];
+        // forward_ns is left out: it spans the next link and the tiers above, which have
+        // their own components.
         const std::optional<int64_t>* fields[] = {&tt.queue_ns, &tt.preprocess_ns, &tt.compute_ns,
-                                                  &tt.serialize_ns, &tt.forward_ns};
-        for (int f = 0; f < 5; ++f) {
-          if (*fields[f]) {
-            breakdown[std::string(kTierPrefixes[t]) + "_" + kTierFields[f]] = **fields[f];
-          }
+                                                  &tt.serialize_ns};
+        for (int f = 0; f < 4; ++f) {
+          add(std::string(kTierPrefixes[t]) + "_" + kTierFields[f], *fields[f]);
         }
       }
       for (int l = 0; l < kNumLinks; ++l) {
         const std::string prefix(link_column_prefix(static_cast<LinkId>(l)));
         const LinkTraffic& lt = r.links[l];
-        if (lt.transfer_ns) breakdown[prefix + "_transfer"] = *lt.transfer_ns;
+        add(prefix + "_transfer", lt.transfer_ns);
         if (lt.bytes_up) bytes[prefix + "_bytes_up"] = *lt.bytes_up;
         if (lt.bytes_down) bytes[prefix + "_bytes_down"] = *lt.bytes_down;
+      }
+      if (!breakdown.empty()) {
+        breakdown["other"] = std::max<int64_t>(0, r.end_to_end_ns - accounted);
       }
       results.add_request(key, r.end_to_end_ns, breakdown, bytes);
     }

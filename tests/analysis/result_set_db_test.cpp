@@ -72,6 +72,11 @@ TEST(ResultSetDb, ReadsRequestsWithBreakdownBytesAndAccuracy) {
   EXPECT_EQ(q->breakdown_ns.at("mobile_edge_transfer"), std::vector<int64_t>(5, 816000));
   EXPECT_EQ(q->breakdown_ns.at("client"), std::vector<int64_t>(5, 100000));
   EXPECT_EQ(q->breakdown_ns.count("edge_cloud_transfer"), 0u);
+  EXPECT_EQ(q->breakdown_ns.count("mobile_forward"), 0u);  // overlaps the link and the edge
+  // other = end-to-end minus client 0.1, edge compute 6, client link 0.05, mobile-edge 0.816.
+  std::vector<int64_t> other = q->breakdown_ns.at("other");
+  std::sort(other.begin(), other.end());
+  EXPECT_EQ(other[2], 1850000);
   EXPECT_EQ(q->bytes.at("mobile_edge_bytes_up"), std::vector<int64_t>(5, 20000));
   EXPECT_EQ(q->bytes.at("mobile_edge_bytes_down"), std::vector<int64_t>(5, 400));
   EXPECT_EQ(results->accuracy("net", "Q", "top1"), 79.5);
