@@ -30,6 +30,7 @@ const std::vector<CommandSpec>& command_table() {
       {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
+      {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
       {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
        edgetier::cli::setup_data},
       {"profile", "Measure per-node times with ONNX Runtime's profiler (for --objective latency)",
