@@ -24,6 +24,16 @@ const std::vector<CommandSpec>& command_table() {
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
       {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
        edgetier::cli::setup_data},
+      {"profile", "Measure per-node times with ONNX Runtime's profiler (for --objective latency)",
+       edgetier::cli::setup_profile},
+      {"partition", "Split a model at one or more cuts into parts that chain by tensor name",
+       edgetier::cli::setup_partition},
+      {"early-exit", "Skip the last blocks (static) or add a confidence exit with the original head (dynamic)",
+       edgetier::cli::setup_early_exit},
+      {"variants", "Build strategy variants (I,Q,EE,QE,P,QP,EEP,QEP) in one documented operator order",
+       edgetier::cli::setup_variants},
+      {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
+       edgetier::cli::setup_verify},
   };
   return table;
 }
