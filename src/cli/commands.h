@@ -16,5 +16,7 @@ std::function<int()> setup_partition(CLI::App* app);
 std::function<int()> setup_early_exit(CLI::App* app);
 std::function<int()> setup_variants(CLI::App* app);
 std::function<int()> setup_verify(CLI::App* app);
+std::function<int()> setup_calibrate(CLI::App* app);
+std::function<int()> setup_quantize(CLI::App* app);
 
 }  // namespace edgetier::cli

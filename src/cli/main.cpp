@@ -34,6 +34,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_variants},
       {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
        edgetier::cli::setup_verify},
+      {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
+      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
   };
   return table;
 }
