@@ -6,6 +6,10 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_serve(CLI::App* app);
+std::function<int()> setup_deploy(CLI::App* app);
+std::function<int()> setup_request(CLI::App* app);
+
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
