@@ -10,6 +10,7 @@ std::function<int()> setup_serve(CLI::App* app);
 std::function<int()> setup_deploy(CLI::App* app);
 std::function<int()> setup_request(CLI::App* app);
 
+std::function<int()> setup_testbed(CLI::App* app);
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
