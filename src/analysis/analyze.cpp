@@ -116,6 +116,14 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     return strategy_order_less(a->key, b->key);
   });
 
+  for (const auto& m : results.missing()) {
+    if (m.key.model == model && m.key.scenario == scenario) report.missing.push_back(m);
+  }
+  std::stable_sort(report.missing.begin(), report.missing.end(),
+                   [](const MissingStrategy& a, const MissingStrategy& b) {
+                     return strategy_order_less(a.key, b.key);
+                   });
+
   std::vector<Work> work;
   std::map<std::string, size_t> index;
   const std::vector<double> pcts = {50, 95, options.percentile};
@@ -162,6 +170,10 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
       for (int64_t v : values_ns) ms.push_back(static_cast<double>(v) * 1e-6);
       if (!ms.empty()) r.breakdown_p50_ms[name] = stats::median(ms);
     }
+    for (const auto& [name, values] : s->bytes) {
+      std::vector<double> v(values.begin(), values.end());
+      if (!v.empty()) r.bytes_p50[name] = stats::median(v);
+    }
     if (!report.metric.empty()) {
       r.accuracy = results.accuracy(model, s->key.ops, report.metric);
       if (r.accuracy && report.reference_accuracy) {
@@ -203,7 +215,9 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     report.strategies[i].pareto = true;
     report.pareto_front.push_back(report.strategies[i].label);
   }
-  if (!any_loss) {
+  if (report.strategies.empty()) {
+    // Nothing measured (an interrupted run): `missing` says what is absent.
+  } else if (!any_loss) {
     report.notes.push_back("no accuracy data for " + model +
                            ": the Pareto front ranks latency only (pass --accuracy)");
   } else {
@@ -328,7 +342,19 @@ Status validate_analysis_options(const ResultSet& results, const AnalysisOptions
     return invalid_argument("confidence level " + format_compact(options.bootstrap.confidence) +
                             " is outside (0, 1); use e.g. 0.95");
   }
-  if (results.empty()) return invalid_argument("no latency samples to analyse");
+  if (results.empty()) {
+    if (results.missing().empty()) return invalid_argument("no latency samples to analyse");
+    std::map<std::string, int> kinds;
+    for (const auto& m : results.missing()) ++kinds[m.kind()];
+    std::string list;
+    for (const auto& [kind, n] : kinds) {
+      list += (list.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+    }
+    return failed_precondition("no latency samples to analyse in " + results.source + ": " +
+                               std::to_string(results.missing().size()) + " strategies without " +
+                               "requests (" + list + "); finish the run with `edgetier run " +
+                               "--resume`");
+  }
   const std::vector<std::string> models = results.models();
   if (!options.model.empty() &&
       std::find(models.begin(), models.end(), options.model) == models.end()) {
@@ -357,6 +383,7 @@ Result<AnalysisReport> analyze(const ResultSet& results, const AnalysisOptions& 
   AnalysisReport report;
   report.source = results.source;
   report.options = options;
+  report.warnings = results.warnings;
   std::vector<std::string> models;
   for (const auto& model : results.models()) {
     if (!options.model.empty() && model != options.model) continue;

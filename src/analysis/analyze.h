@@ -54,6 +54,7 @@ struct StrategyReport {
   /// Shapiro-Wilk on the latency samples; absent when n is outside 3..5000 or values are constant.
   std::optional<stats::ShapiroWilkResult> normality;
   std::map<std::string, double> breakdown_p50_ms;  // median of each breakdown component
+  std::map<std::string, double> bytes_p50;         // median of each byte count (per link)
   int64_t failed_requests = 0;
   std::optional<double> accuracy;           // primary metric, percent
   std::optional<double> accuracy_loss_pts;  // reference accuracy minus this, in points
@@ -94,6 +95,10 @@ struct ScenarioReport {
   std::vector<std::string> pareto_front;   // labels, ascending latency
   std::vector<GroupTestReport> tests;
   std::vector<std::string> notes;
+  /// Strategies of this model and scenario the source planned but did not completely measure
+  /// (infeasible, failed, not measured, incomplete), in display order. Incomplete ones with
+  /// samples are in `strategies` too.
+  std::vector<MissingStrategy> missing;
 
   const StrategyReport* find(const std::string& label) const;
 };
@@ -140,6 +145,9 @@ nlohmann::json to_json(const stats::ConfidenceInterval& ci);
 nlohmann::json to_json(const stats::CliffsDelta& delta);
 nlohmann::json to_json(const EffectVsReference& effect);
 nlohmann::json to_json(const StrategyReport& strategy);
+/// {"label", "ops", "placement", "status", "kind", "reason", "requests_stored",
+/// "requests_planned" (null when unknown)}.
+nlohmann::json to_json(const MissingStrategy& missing);
 nlohmann::json to_json(const AnalysisReport& report);
 
 }  // namespace edgetier

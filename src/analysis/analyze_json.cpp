@@ -87,8 +87,21 @@ nlohmann::json to_json(const StrategyReport& s) {
                                                 {"p_value", s.normality->p_value}}
                                : nlohmann::json(nullptr);
   j["breakdown_p50_ms"] = s.breakdown_p50_ms;
+  j["bytes_p50"] = s.bytes_p50;
   j["vs_reference"] = s.vs_reference ? to_json(*s.vs_reference) : nlohmann::json(nullptr);
   return j;
+}
+
+nlohmann::json to_json(const MissingStrategy& m) {
+  return {{"label", m.key.label()},
+          {"ops", m.key.ops},
+          {"placement", m.key.placement},
+          {"status", m.status},
+          {"kind", m.kind()},
+          {"reason", m.reason},
+          {"requests_stored", m.requests_stored},
+          {"requests_planned",
+           m.requests_planned ? nlohmann::json(*m.requests_planned) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json to_json(const AnalysisReport& report) {
@@ -96,6 +109,8 @@ nlohmann::json to_json(const AnalysisReport& report) {
   for (const auto& sc : report.scenarios) {
     nlohmann::json strategies = nlohmann::json::array();
     for (const auto& s : sc.strategies) strategies.push_back(to_json(s));
+    nlohmann::json missing = nlohmann::json::array();
+    for (const auto& m : sc.missing) missing.push_back(to_json(m));
     nlohmann::json tests = nlohmann::json::array();
     for (const auto& t : sc.tests) {
       nlohmann::json pairs = nlohmann::json::array();
@@ -126,7 +141,8 @@ nlohmann::json to_json(const AnalysisReport& report) {
                          {"strategies", strategies},
                          {"pareto_front", sc.pareto_front},
                          {"tests", tests},
-                         {"notes", sc.notes}});
+                         {"notes", sc.notes},
+                         {"missing_strategies", missing}});
   }
   nlohmann::json acc = nlohmann::json::array();
   for (const auto& t : report.accuracy_tests) {

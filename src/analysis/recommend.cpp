@@ -155,6 +155,7 @@ Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptio
   Recommendation r;
   r.model = sc.model;
   r.scenario = sc.scenario;
+  r.missing = sc.missing;
   r.metric = sc.metric;
   r.percentile = options.analysis.percentile;
   std::vector<Candidate> feasible;
@@ -171,7 +172,10 @@ Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptio
     r.feasible = false;
     std::string limits = constraint_phrase(options, pname);
     if (sc.strategies.empty()) {
-      r.reason = "No strategy of " + where + " has latency samples.";
+      r.reason = "No strategy of " + where + " has latency samples";
+      r.reason += r.missing.empty() ? std::string(".")
+                                    : "; " + std::to_string(r.missing.size()) +
+                                          " planned strategies were not measured (listed below).";
       return r;
     }
     if (!r.infeasible.empty() && std::isfinite(r.infeasible.front().violation_score)) {
@@ -297,8 +301,10 @@ nlohmann::json to_json(const RecommendReport& report) {
   nlohmann::json recs = nlohmann::json::array();
   for (const auto& r : report.recommendations) {
     nlohmann::json ranked = nlohmann::json::array(), infeasible = nlohmann::json::array();
+    nlohmann::json missing = nlohmann::json::array();
     for (const auto& c : r.ranked) ranked.push_back(to_json(c));
     for (const auto& c : r.infeasible) infeasible.push_back(to_json(c));
+    for (const auto& m : r.missing) missing.push_back(to_json(m));
     recs.push_back({{"model", r.model},
                     {"scenario", r.scenario},
                     {"metric", r.metric},
@@ -310,6 +316,7 @@ nlohmann::json to_json(const RecommendReport& report) {
                     {"closest", r.closest ? to_json(*r.closest) : nlohmann::json()},
                     {"ranked", ranked},
                     {"infeasible", infeasible},
+                    {"missing_strategies", missing},
                     {"reason", r.reason}});
   }
   const auto& o = report.options;

@@ -52,6 +52,8 @@ struct Recommendation {
   std::optional<Candidate> closest;
   /// One sentence with the numbers and effect sizes behind the choice (or the infeasibility).
   std::string reason;
+  /// Strategies the source planned but did not completely measure (from the analysis).
+  std::vector<MissingStrategy> missing;
 };
 
 struct RecommendReport {

@@ -18,7 +18,9 @@ StrategySamples& ResultSet::slot(const StrategyKey& key) {
   auto it = index_.find(key);
   if (it != index_.end()) return strategies_[it->second];
   index_.emplace(key, strategies_.size());
-  strategies_.push_back(StrategySamples{key, {}, {}, 0});
+  StrategySamples samples;
+  samples.key = key;
+  strategies_.push_back(std::move(samples));
   return strategies_.back();
 }
 
@@ -31,6 +33,39 @@ void ResultSet::add_request(const StrategyKey& key, int64_t latency_ns,
   StrategySamples& s = slot(key);
   s.latency_ns.push_back(latency_ns);
   for (const auto& [name, ns] : breakdown_ns) s.breakdown_ns[name].push_back(ns);
+}
+
+void ResultSet::add_request(const StrategyKey& key, int64_t latency_ns,
+                            const std::map<std::string, int64_t>& breakdown_ns,
+                            const std::map<std::string, int64_t>& bytes) {
+  add_request(key, latency_ns, breakdown_ns);
+  StrategySamples& s = slot(key);
+  for (const auto& [name, n] : bytes) s.bytes[name].push_back(n);
+}
+
+void ResultSet::add_missing(MissingStrategy missing) { missing_.push_back(std::move(missing)); }
+
+std::string MissingStrategy::kind() const {
+  if (status == "infeasible") return "infeasible";
+  if (status == "failed") return "failed";
+  if (requests_stored == 0) return "not measured";
+  return "incomplete";
+}
+
+std::string MissingStrategy::describe() const {
+  const std::string k = kind();
+  if (k == "infeasible" || k == "failed") {
+    std::string out = k;
+    if (!reason.empty()) out += ": " + reason;
+    if (k == "failed" && requests_stored > 0) {
+      out += " (" + std::to_string(requests_stored) + " requests stored)";
+    }
+    return out;
+  }
+  std::string out = k + ": " + std::to_string(requests_stored);
+  if (requests_planned) out += " of " + std::to_string(*requests_planned);
+  out += " requests stored (status " + status + ")";
+  return out;
 }
 
 void ResultSet::add_failures(const StrategyKey& key, int64_t count) {
@@ -68,6 +103,7 @@ std::vector<std::string> ResultSet::models() const {
   };
   for (const auto& s : strategies_) add(s.key.model);
   for (const auto& r : accuracy_) add(r.model);
+  for (const auto& m : missing_) add(m.key.model);
   return out;
 }
 
@@ -77,6 +113,12 @@ std::vector<std::string> ResultSet::scenarios(const std::string& model) const {
     if (s.key.model != model) continue;
     if (std::find(out.begin(), out.end(), s.key.scenario) == out.end()) {
       out.push_back(s.key.scenario);
+    }
+  }
+  for (const auto& m : missing_) {
+    if (m.key.model != model) continue;
+    if (std::find(out.begin(), out.end(), m.key.scenario) == out.end()) {
+      out.push_back(m.key.scenario);
     }
   }
   return out;

@@ -37,6 +37,25 @@ struct StrategySamples {
   std::map<std::string, std::vector<int64_t>> breakdown_ns;
   /// Requests that did not complete (timeouts, OOM kills): recorded, never silently dropped.
   int64_t failed_requests = 0;
+  /// Optional per-request byte counts (e.g. "mobile_edge_bytes_up"), one value per request that
+  /// reported it.
+  std::map<std::string, std::vector<int64_t>> bytes;
+};
+
+/// A strategy of a run without a complete measurement: infeasible (with the plan's reason),
+/// failed, never measured, or stopped part way (an interrupted run). Strategies with some
+/// samples also appear among the measured ones.
+struct MissingStrategy {
+  StrategyKey key;
+  std::string status;  // the store's status: infeasible, pending, running, failed or done
+  std::string reason;  // why infeasible or failed
+  int64_t requests_stored = 0;
+  std::optional<int64_t> requests_planned;  // per strategy, when the run's spec is readable
+
+  /// "infeasible", "failed", "not measured" or "incomplete".
+  std::string kind() const;
+  /// One phrase: "infeasible: <reason>", "incomplete: 4 of 10 requests stored (running)".
+  std::string describe() const;
 };
 
 /// One accuracy figure of a model variant; accuracy does not depend on placement or scenario.
@@ -59,20 +78,28 @@ class ResultSet {
   /// Appends one request with its breakdown components (name -> ns).
   void add_request(const StrategyKey& key, int64_t latency_ns,
                    const std::map<std::string, int64_t>& breakdown_ns);
+  /// Same, with per-request byte counts (name -> bytes).
+  void add_request(const StrategyKey& key, int64_t latency_ns,
+                   const std::map<std::string, int64_t>& breakdown_ns,
+                   const std::map<std::string, int64_t>& bytes);
   /// Counts requests of `key` that failed.
   void add_failures(const StrategyKey& key, int64_t count);
+  /// Records a strategy that was planned but not (completely) measured.
+  void add_missing(MissingStrategy missing);
   /// Adds an accuracy figure; a second, different value for the same model/ops/metric is an error.
   Status add_accuracy(const AccuracyRow& row);
 
   const std::vector<StrategySamples>& strategies() const { return strategies_; }
   const std::vector<AccuracyRow>& accuracy_rows() const { return accuracy_; }
+  const std::vector<MissingStrategy>& missing() const { return missing_; }
   const StrategySamples* find(const StrategyKey& key) const;
   bool empty() const { return strategies_.empty(); }
   size_t total_samples() const;
 
-  /// Models in first-seen order (from samples, then from accuracy rows).
+  /// Models in first-seen order (from samples, then accuracy rows, then missing strategies).
   std::vector<std::string> models() const;
-  /// Scenarios measured for `model`, in first-seen order.
+  /// Scenarios of `model` in first-seen order: measured ones, then those with only missing
+  /// strategies.
   std::vector<std::string> scenarios(const std::string& model) const;
   /// The accuracy of `ops` for `model`; a partitioned chain without its own row inherits the
   /// accuracy of the chain without partitioning (P -> I, QP -> Q, EEP -> EE, QEP -> QE).
@@ -83,6 +110,8 @@ class ResultSet {
 
   /// Where the data came from (file names), for reports.
   std::string source;
+  /// Facts about the source every report should repeat (an interrupted run, skipped rows).
+  std::vector<std::string> warnings;
 
  private:
   StrategySamples& slot(const StrategyKey& key);
@@ -90,6 +119,7 @@ class ResultSet {
   std::vector<StrategySamples> strategies_;
   std::map<StrategyKey, size_t> index_;
   std::vector<AccuracyRow> accuracy_;
+  std::vector<MissingStrategy> missing_;
 };
 
 /// The placements edgetier knows, lowest tier first.

@@ -23,5 +23,6 @@ std::function<int()> setup_variants(CLI::App* app);
 std::function<int()> setup_verify(CLI::App* app);
 std::function<int()> setup_calibrate(CLI::App* app);
 std::function<int()> setup_quantize(CLI::App* app);
+std::function<int()> setup_plan(CLI::App* app);
 
 }  // namespace edgetier::cli

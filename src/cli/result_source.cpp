@@ -4,10 +4,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/result_set_db.h"
+#include "experiment/export_csv.h"
+
 namespace edgetier::cli {
 
 void add_result_source_options(CLI::App* app, ResultSourceArgs* args) {
-  app->add_option("results", args->results, "Results database written by `edgetier run`");
+  app->add_option("results", args->results,
+                  "Results database written by `edgetier run` (or its output folder)");
+  app->add_option("--run", args->run_id, "Run of the results database to read (default: newest)");
   app->add_option("--samples", args->samples_csv,
                   "Latency samples CSV instead of a database (columns latency_s,placement,model,"
                   "strategy[,scenario])");
@@ -31,27 +36,26 @@ void add_result_source_options(CLI::App* app, ResultSourceArgs* args) {
   app->add_option("--seed", args->analysis.bootstrap.seed, "Bootstrap seed")->capture_default_str();
 }
 
-namespace {
-
-Status check_results_database(const std::string& path) {
+Result<std::string> check_results_database(const std::string& given) {
+  const std::string path = resolve_results_path(given);
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
+  if (!std::filesystem::exists(path, ec)) {
+    if (path != given) {
+      return not_found("folder '" + given + "' holds no " + kResultsFileName +
+                       "; pass the results database written by `edgetier run`");
+    }
     return not_found("results database '" + path + "' does not exist");
+  }
+  if (has_sqlite_header(path)) return path;
   std::ifstream in(path, std::ios::binary);
   std::string head(16, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  if (head.rfind("SQLite format 3", 0) == 0) {
-    return unimplemented("'" + path + "' is a results database, which this build cannot read " +
-                         "yet; analyse CSV exports with --samples FILE [--accuracy FILE]");
-  }
   if (head.find(',') != std::string::npos || head.rfind("latency", 0) == 0) {
     return invalid_argument("'" + path + "' looks like a CSV file, not a results database; " +
                             "pass it as --samples " + path);
   }
   return invalid_argument("'" + path + "' is not a results database (no SQLite header)");
 }
-
-}  // namespace
 
 Result<ResultSet> load_result_source(ResultSourceArgs* args) {
   ASSIGN_OR_RETURN(args->analysis.p_adjust, stats::parse_p_adjust(args->p_adjust));
@@ -60,7 +64,12 @@ Result<ResultSet> load_result_source(ResultSourceArgs* args) {
     return invalid_argument("give either a results database or --samples, not both");
   }
   if (!args->results.empty()) {
-    RETURN_IF_ERROR(check_results_database(args->results));
+    ASSIGN_OR_RETURN(std::string path, check_results_database(args->results));
+    ResultsDbOptions options;
+    options.run_id = args->run_id;
+    ASSIGN_OR_RETURN(results, load_results_database(path, options));
+  } else if (args->run_id) {
+    return invalid_argument("--run selects a run of a results database; none was given");
   } else if (!args->samples_csv.empty()) {
     RETURN_IF_ERROR(load_samples_csv(args->samples_csv, &results));
   } else {

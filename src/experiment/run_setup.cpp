@@ -52,7 +52,14 @@ Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
     row.placement = s.placement.name();
     row.scenario = s.scenario;
     row.name = s.name();
-    row.plan_json = strategy_plan_json(s).dump();
+    nlohmann::json plan_json = strategy_plan_json(s);
+    // The model file and input shape let readers (the what-if planner) re-analyse the cuts.
+    for (const auto& facts : e.models) {
+      if (facts.name != s.model) continue;
+      plan_json["model_path"] = facts.path;
+      plan_json["input"] = {{"name", facts.input.name}, {"shape", facts.input.shape}};
+    }
+    row.plan_json = plan_json.dump();
     ASSIGN_OR_RETURN(int64_t id, store.upsert_strategy(run_id, row));
     ids.push_back(id);
   }

@@ -18,7 +18,9 @@ namespace edgetier {
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& experiment,
                                     bool resume, const nlohmann::json& env);
 
-/// Writes every planned strategy (pending, unless already further along) and every infeasible
+/// Writes every planned strategy (pending, unless already further along; plan_json holds the
+/// choices of strategy_plan_json plus "model_path" and "input": {"name", "shape"} at the
+/// preprocessed size) and every infeasible
 /// dropped one (with its reason; arity mismatches such as P@M are not strategies and are left
 /// out). Returns the ids parallel to plan.strategies.
 Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,

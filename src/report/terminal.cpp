@@ -108,6 +108,13 @@ std::string test_line(const GroupTestReport& t) {
 
 }  // namespace
 
+std::string missing_line(const MissingStrategy& m) {
+  const std::string kind = m.kind();
+  const bool partial = kind == "incomplete";
+  return std::string(partial ? "incomplete: " : "not measured: ") + m.key.label() + " (" +
+         m.describe() + ")";
+}
+
 std::string format_p_value(double p) {
   if (std::isnan(p)) return "n/a";
   if (p <= 0) return "<1e-300";
@@ -163,7 +170,12 @@ std::string format_analysis(const AnalysisReport& report) {
       row.push_back(vs);
       table.add(row);
     }
-    out << table.render({0, 1, header.size() - 1}, "  ");
+    if (sc.strategies.empty()) {
+      out << "  (no strategy of this scenario was measured)\n";
+    } else {
+      out << table.render({0, 1, header.size() - 1}, "  ");
+    }
+    for (const auto& m : sc.missing) out << "  " << missing_line(m) << "\n";
     if (!sc.tests.empty()) {
       out << "  Kruskal-Wallis, then Conover-Iman ("
           << stats::p_adjust_name(report.options.p_adjust)
@@ -224,10 +236,11 @@ std::string format_recommendations(const RecommendReport& report) {
                  c.accuracy_loss_pts ? fmt("%.2f", *c.accuracy_loss_pts) : "-", vs,
                  join(c.violations, "; ")});
     }
-    out << table.render({1, 5, 6}, "  ");
+    if (!list.empty()) out << table.render({1, 5, 6}, "  ");
     if (list.size() > kShown) {
       out << "  ... " << list.size() - kShown << " more (--json lists all)\n";
     }
+    for (const auto& m : r.missing) out << "  " << missing_line(m) << "\n";
     out << "\n";
   }
   return out.str();

@@ -18,6 +18,9 @@ std::string format_analysis(const AnalysisReport& report);
 /// strategies (or the closest infeasible ones).
 std::string format_recommendations(const RecommendReport& report);
 
+/// "not measured: QE@M (infeasible: <reason>)", "incomplete: P@ME (incomplete: 4 of 10 ...)".
+std::string missing_line(const MissingStrategy& missing);
+
 /// "6.7e-253", "0.031", "< 1e-300".
 std::string format_p_value(double p);
 

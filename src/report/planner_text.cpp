@@ -1,0 +1,191 @@
+/// Fixed-width text for `edgetier plan` and `edgetier plan --validate`.
+#include "report/planner_text.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "analysis/recommend.h"
+#include "report/terminal.h"
+
+namespace edgetier {
+
+namespace {
+
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+std::string rate_text(double mbit) { return mbit > 0 ? fmt_g(mbit) + " Mbit/s" : "unshaped"; }
+
+std::string bytes_text(double bytes) {
+  char buf[32];
+  if (bytes >= 1e6) {
+    std::snprintf(buf, sizeof(buf), "%.2f MB", bytes / 1e6);
+  } else if (bytes >= 1e3) {
+    std::snprintf(buf, sizeof(buf), "%.1f kB", bytes / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.0f B", bytes);
+  }
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+/// Rows of cells, left-aligned columns (first `right_from` columns left, the rest right).
+std::string render(const std::vector<std::vector<std::string>>& rows, size_t right_from,
+                   const std::string& indent) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()), 0);
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      line += c < right_from ? row[c] + pad : pad + row[c];
+      if (c + 1 < row.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string link_model_line(const LinkModel& l) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%s: overhead %.3f ms, rate factor %.3f, burst %s (%d points",
+                l.link.c_str(), l.overhead_ms, l.rate_factor,
+                bytes_text(static_cast<double>(l.burst_bytes)).c_str(), l.points);
+  std::string out = buf;
+  if (!l.scenarios.empty()) out += " from " + join(l.scenarios, ", ");
+  return out + "; " + l.method + ")";
+}
+
+}  // namespace
+
+std::string format_plan(const PlanReport& report) {
+  std::ostringstream out;
+  out << "What-if planner on " << report.source << ": predicted median latency per setting\n";
+  out << "Link models:\n";
+  for (const auto& l : report.link_models) out << "  " << link_model_line(l) << "\n";
+  out << "\n";
+  const auto& me = report.rates_mbit.at("mobile-edge");
+  const auto& ec = report.rates_mbit.at("edge-cloud");
+  for (const auto& mp : report.models) {
+    for (double rtt : report.rtt_ms) {
+      out << mp.model << ": best strategy per bandwidth (RTT " << fmt_g(rtt) << " ms per link";
+      if (report.max_accuracy_loss_pts) {
+        out << ", accuracy loss <= " << fmt_g(*report.max_accuracy_loss_pts) << " pt";
+      }
+      out << "; + = cut moved)\n";
+      std::vector<std::vector<std::string>> rows;
+      std::vector<std::string> header = {"edge-cloud \\ mobile-edge"};
+      for (double r : me) header.push_back(rate_text(r));
+      rows.push_back(header);
+      // Distinct moved cuts of the best strategies: "P@ME -> tensors (bytes)" -> cells.
+      std::map<std::string, int> moved;
+      std::vector<double> ec_desc(ec.rbegin(), ec.rend());
+      for (double e : ec_desc) {
+        std::vector<std::string> row = {rate_text(e)};
+        for (double m : me) {
+          const PlanCell* cell = nullptr;
+          for (const auto& c : mp.cells) {
+            if (c.rtt_ms == rtt && c.links.at("mobile-edge").rate_mbit == m &&
+                c.links.at("edge-cloud").rate_mbit == e) {
+              cell = &c;
+            }
+          }
+          if (!cell || !cell->best) {
+            row.push_back("-");
+            continue;
+          }
+          const StrategyModel& s = mp.strategies[*cell->best];
+          const StrategyPrediction& p = cell->predictions[*cell->best];
+          const bool cut_moved = p.best_cut && *p.best_cut != s.cut->measured;
+          row.push_back(s.label + (cut_moved ? "+ " : " ") + format_latency(p.best_latency_ms()));
+          if (cut_moved) {
+            const CutOption& o = s.cut->options[*p.best_cut];
+            ++moved[s.label + " cut at " + join(o.tensors, ", ") + " (" +
+                    bytes_text(static_cast<double>(o.bytes)) + ")"];
+          }
+        }
+        rows.push_back(row);
+      }
+      out << render(rows, 1, "  ");
+      for (const auto& [what, n] : moved) {
+        out << "  + " << what << " in " << n << (n == 1 ? " cell" : " cells") << "\n";
+      }
+    }
+    for (const auto& s : mp.strategies) {
+      if (!s.cut_note.empty())
+        out << "  note: " << s.label << " keeps its cut: " << s.cut_note << "\n";
+    }
+    for (const auto& m : mp.missing) out << "  not predicted: " << missing_line(m) << "\n";
+    for (const auto& n : mp.notes) out << "  note: " << n << "\n";
+    out << "\n";
+  }
+  for (const auto& w : report.warnings) out << "warning: " << w << "\n";
+  return out.str();
+}
+
+std::string format_validation(const ValidationReport& report) {
+  std::ostringstream out;
+  const bool loo = report.method == "leave-one-scenario-out";
+  out << "Planner validation on " << report.source << " ("
+      << (loo ? "leave-one-scenario-out: each scenario predicted from the others' data"
+              : "in-sample: the only scenario predicted from its own data")
+      << ")\n";
+  bool any_in_sample = false;
+  for (const auto& v : report.scenarios) {
+    std::vector<std::string> links;
+    for (const auto& [link, s] : v.links) {
+      std::string text = link + " " + rate_text(s.rate_mbit);
+      if (s.rtt_ms > 0) text += " RTT " + fmt_g(s.rtt_ms) + " ms";
+      links.push_back(text);
+    }
+    out << "scenario " << v.scenario << " (" << join(links, ", ") << "), predicted from "
+        << join(v.trained_on, ", ") << ":\n";
+    std::vector<std::vector<std::string>> rows = {
+        {"model", "strategy", "n", "measured p50", "predicted", "error"}};
+    for (const auto& r : v.rows) {
+      char err[32];
+      std::snprintf(err, sizeof(err), "%+.1f%%", r.error_pct);
+      any_in_sample = any_in_sample || (loo && r.in_sample);
+      rows.push_back({r.model, r.strategy + (loo && r.in_sample ? " *" : ""),
+                      std::to_string(r.requests), format_latency(r.measured_ms),
+                      format_latency(r.predicted_ms), err});
+    }
+    out << render(rows, 2, "  ");
+    char line[96];
+    std::snprintf(line, sizeof(line),
+                  "  median absolute percentage error: %.1f%% (%zu strategies)\n", v.mdape_pct,
+                  v.rows.size());
+    out << line;
+  }
+  if (any_in_sample) {
+    out << "  * measured only in this scenario: predicted from its own data\n";
+  }
+  char line[128];
+  std::snprintf(line, sizeof(line),
+                "Median absolute percentage error: %.1f%% over %zu predictions (%s)\n",
+                report.mdape_pct, report.predictions, report.method.c_str());
+  out << line;
+  out << "Link models fitted on every scenario:\n";
+  for (const auto& l : report.link_models) out << "  " << link_model_line(l) << "\n";
+  for (const auto& n : report.notes) out << "note: " << n << "\n";
+  for (const auto& w : report.warnings) out << "warning: " << w << "\n";
+  return out.str();
+}
+
+}  // namespace edgetier
