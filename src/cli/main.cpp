@@ -25,6 +25,7 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_request},
       {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
       {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
+      {"report", "Write the self-contained HTML report (charts, tables, recommendation), CSV, JSON", edgetier::cli::setup_report},
       {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
