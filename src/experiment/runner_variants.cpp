@@ -7,11 +7,7 @@
 #include "experiment/metrics.h"
 #include "experiment/runner_internal.h"
 #include "experiment/synth.h"
-#include "ops/calibrate.h"
-#include "ops/compose.h"
-#include "ops/manifest.h"
-#include "ops/quantize.h"
-#include "ops/variant_dir.h"
+#include "experiment/variant_build.h"
 #include "runtime/preprocess.h"
 
 namespace edgetier::runner {
@@ -57,38 +53,6 @@ std::string calibration_dir(const Dataset& d, const DataSpec& spec) {
   return d.root;
 }
 
-/// The int8 quantizer bound to the spec: calibrate the model it is given (so an exit cut before
-/// quantizing calibrates the shorter model), then quantize with the spec's format.
-QuantizeFn make_quantizer(const ExperimentSpec& spec, const ModelFacts& facts,
-                          const std::string& calib_dir) {
-  return [&spec, facts, calib_dir](const onnx::ModelProto& in, onnx::ModelProto* out) -> Status {
-    CalibrationOptions co;
-    co.data_dir = calib_dir;
-    ASSIGN_OR_RETURN(co.method, parse_calibration_method(spec.calibration.method));
-    co.max_samples = spec.calibration.samples;
-    co.percentile = spec.calibration.percentile;
-    co.preprocess = facts.preprocess;
-    co.intra_op_threads = 2;
-    ASSIGN_OR_RETURN(CalibrationTable table, calibrate(in, co));
-    QuantizeOptions qo;
-    qo.table = std::move(table);
-    ASSIGN_OR_RETURN(qo.format, parse_quant_format(spec.quantize.format));
-    qo.per_channel = spec.quantize.per_channel;
-    qo.activation_dtype = spec.quantize.activations == "int8" ? DType::kInt8 : DType::kUInt8;
-    return quantize(in, qo, out);
-  };
-}
-
-/// Tiers preprocess with the manifest's recipe: make it the model's (sidecar and spec), not the
-/// generic ImageNet default.
-Status pin_preprocess(const std::string& dir, const PreprocessSpec& pre) {
-  ASSIGN_OR_RETURN(VariantManifest m, read_manifest(dir));
-  if (m.preprocess && preprocess_to_json(*m.preprocess) == preprocess_to_json(pre))
-    return Status();
-  m.preprocess = pre;
-  return write_manifest(dir, m);
-}
-
 }  // namespace
 
 Status prepare_data(RunContext* c) {
@@ -127,40 +91,32 @@ Status build_variants_for_plan(RunContext* c) {
     v.model = s.model;
     v.ops = s.ops.name();
     const std::string model_dir = (fs::path(spec.output_dir) / "variants" / s.model).string();
-    VariantOptions o;
-    o.ops = {v.ops};
-    o.skip_from = s.exit_from;
-    o.skip_to = s.exit_to;
-    const DataSpec& data_spec =
-        spec.calibration.data ? *spec.calibration.data : spec.data;
-    const std::string calib_dir = calibration_dir(c->calibration.at(s.model), data_spec);
-    o.quantize_fn = make_quantizer(spec, facts, calib_dir);
-    o.quantize_options = {{"method", spec.calibration.method},
-                          {"samples", spec.calibration.samples},
-                          {"percentile", spec.calibration.percentile},
-                          {"data", calib_dir},
-                          {"format", spec.quantize.format},
-                          {"activations", spec.quantize.activations},
-                          {"per_channel", spec.quantize.per_channel}};
-    o.cuts = s.cuts;
-    o.task = std::string(task_name(facts.task));
-    o.input_shapes[facts.input.name] = facts.input.shape;
-    std::vector<VariantResult> results;
-    Status st = build_variants(facts.path, o, model_dir, &results);
-    if (st.ok() && results.size() == 1) {
-      v.dir = results[0].dir;
-      st = pin_preprocess(v.dir, facts.preprocess);
-      auto manifest = read_manifest(v.dir);
-      if (st.ok() && manifest.ok()) {
-        v.hash = manifest->source_sha256.substr(0, 16) + ":" +
-                 manifest->options_sha256.substr(0, 16);
-      } else if (st.ok()) {
-        st = manifest.status();
-      }
-      LOG_INFO << "variant " << s.model << "/" << v.ops << (results[0].cached ? " (cached)" : "")
+    const DataSpec& data_spec = spec.calibration.data ? *spec.calibration.data : spec.data;
+    VariantBuildRequest r;
+    r.model_path = facts.path;
+    r.ops = v.ops;
+    r.skip_from = s.exit_from;
+    r.skip_to = s.exit_to;
+    r.cuts = s.cuts;
+    r.task = std::string(task_name(facts.task));
+    r.input_name = facts.input.name;
+    r.input_shape = facts.input.shape;
+    r.out_dir = model_dir;
+    r.preprocess = facts.preprocess;
+    r.calibration_dir = calibration_dir(c->calibration.at(s.model), data_spec);
+    r.calibration_method = spec.calibration.method;
+    r.calibration_samples = spec.calibration.samples;
+    r.calibration_percentile = spec.calibration.percentile;
+    r.quant_format = spec.quantize.format;
+    r.activations = spec.quantize.activations;
+    r.per_channel = spec.quantize.per_channel;
+    auto built = build_strategy_variant(r);
+    Status st = built.status();
+    if (built.ok()) {
+      v.dir = built->dir;
+      v.hash = built->hash;
+      LOG_INFO << "variant " << s.model << "/" << v.ops << (built->cached ? " (cached)" : "")
                << ": " << v.dir;
-    } else if (st.ok()) {
-      st = internal_error("build_variants returned no variant for " + v.ops);
     }
     if (!st.ok()) {
       v.error = st.message();
@@ -199,7 +155,7 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
   so.intra_op_threads = 2;
   std::unique_ptr<PartRunner> runner;
   if (is_dir) {
-    ASSIGN_OR_RETURN(runner, open_variant(parts_or_dir[0], so));
+    ASSIGN_OR_RETURN(runner, open_variant_runner(parts_or_dir[0], so));
   } else {
     ASSIGN_OR_RETURN(runner, PartRunner::from_files(parts_or_dir, so));
   }
