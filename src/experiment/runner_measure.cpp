@@ -257,6 +257,8 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
                                                            : rec.end_to_end_ns;
         consecutive_errors = 0;
       } else {
+        // Stopping: a request cut short by the stop is measured again on --resume.
+        if (c->cancelled()) return false;
         rec.outcome = "error: " + r.status().message();
         // A tier that died is the strategy's outcome, not a row per lost request.
         std::string dead = tier_failure_reason(bed);
@@ -310,6 +312,8 @@ Status measure_all(RunContext* c) {
       done += static_cast<int64_t>(have.size());
     }
   }
+  // A run killed while its testbed was up left it behind: remove it before anything else.
+  RETURN_IF_ERROR(teardown_previous_testbed(c->state_dir));
   Progress progress(c->options.progress_tty, total);
   progress.add(done);
 

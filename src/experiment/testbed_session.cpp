@@ -102,6 +102,14 @@ Status TestbedSession::down() {
   return Status();
 }
 
+Status teardown_previous_testbed(const std::string& state_dir) {
+  auto state = read_state(state_dir);
+  if (!state.ok()) return Status();
+  LOG_INFO << "removing testbed run " << state->run_id << " left in " << state_dir;
+  auto report = testbed_down(state_dir, state->run_id);
+  return report.ok() ? Status() : report.status();
+}
+
 std::string testbed_leftovers(const std::string& run_id) {
   Leftovers left = find_leftovers(run_id);
   return left.empty() ? std::string() : left.to_text();

@@ -85,6 +85,9 @@ class TestbedSession {
   std::vector<SessionLink> links_;
 };
 
+/// Removes a testbed an earlier (killed) run left in `state_dir`; fine when there is none.
+Status teardown_previous_testbed(const std::string& state_dir);
+
 /// Names of our namespaces, interfaces, cgroups and processes of `run_id` (empty: any run)
 /// that still exist; empty when nothing is left.
 std::string testbed_leftovers(const std::string& run_id);

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 
 constexpr int kRequests = 6;
-constexpr int kStrategies = 6;  // 2 models x {I@M, Q@E, P@ME}
+constexpr int kStrategies = 10;  // 2 models x {I@M, I@E, Q@M, Q@E, P@ME}
 
 std::string tiny_spec(int requests) {
   const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
