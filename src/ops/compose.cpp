@@ -83,7 +83,7 @@ Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& 
   }
   if (!o.auto_cut)
     return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
-  ASSIGN_OR_RETURN(CutChoice choice, select_cut(model, *o.auto_cut));
+  ASSIGN_OR_RETURN(CutSelection choice, select_cut(model, *o.auto_cut));
   std::vector<std::vector<std::string>> ranked;
   for (const auto& c : choice.ranked) ranked.push_back(c.cut.names());
   return ranked;

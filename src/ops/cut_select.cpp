@@ -43,7 +43,7 @@ Result<std::vector<double>> node_times_ms(const GraphView& view, const ModelProf
 
 }  // namespace
 
-Result<CutChoice> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options) {
+Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options) {
   if (options.objective != "bytes" && options.objective != "latency") {
     return invalid_argument("cut selection: objective '" + options.objective +
                             "' is not bytes or latency");
@@ -75,7 +75,7 @@ Result<CutChoice> select_cut(const onnx::ModelProto& model, const CutSelectOptio
     ASSIGN_OR_RETURN(upper_times, node_times_ms(view, up, "upper"));
   }
   const auto& order = view.topo_order();
-  CutChoice choice;
+  CutSelection choice;
   choice.considered = static_cast<int>(analysis.cuts.size());
   const double total = static_cast<double>(std::max<int64_t>(1, analysis.total_flops));
   for (const auto& cut : analysis.cuts) {

@@ -39,7 +39,7 @@ struct CutCandidate {
   double predicted_ms = 0.0;
 };
 
-struct CutChoice {
+struct CutSelection {
   CutCandidate best;
   std::vector<CutCandidate> ranked;  // eligible cuts, best first
   int considered = 0;                // cuts before the FLOPs window and tensor-count filters
@@ -47,6 +47,6 @@ struct CutChoice {
 
 /// Ranks the cuts of graph/cuts.h under the objective. Ties on bytes go to the cut with less
 /// compute below it (the lower tier is usually the weaker one).
-Result<CutChoice> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options);
+Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options);
 
 }  // namespace edgetier

@@ -20,6 +20,10 @@ Result<StageTrunk> last_stage_trunk(const GraphView& view, const ShapeMap& shape
   }
   auto spans_a_cut = [&](const SkipCandidate& s) {
     for (int node : s.node_indices) {
+      // On QDQ models a lone int8 twin (QuantizeLinear output) of a trunk tensor is a cut too;
+      // quantization steps do not end a stage.
+      const std::string& op = view.node(node).op_type();
+      if (op == "QuantizeLinear" || op == "DequantizeLinear") continue;
       for (const auto& out : view.node(node).output()) {
         if (out != s.to && single_cuts.count(out)) return true;
       }

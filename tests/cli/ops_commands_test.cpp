@@ -1,11 +1,8 @@
 /// End-to-end tests of the operator subcommands through the edgetier binary: outputs on success,
 /// one-line errors and no partial output on failure.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +12,7 @@
 #include "ops/manifest.h"
 #include "ops/ops_test_util.h"
 #include "runtime/preprocess.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
@@ -22,38 +20,21 @@ namespace {
 namespace fs = std::filesystem;
 using namespace edgetier::testing;
 
-struct CommandRun {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-CommandRun edgetier(const std::string& args) {
-  CommandRun r;
-  const std::string cmd = std::string(EDGETIER_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 class OpsCommands : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = tmp_.path();
     model_ = dir_ + "/tiny.onnx";
     ASSERT_TRUE(save_model(fixtures::tiny_resnet(), model_).ok());
   }
+  TempDir tmp_;
   std::string dir_, model_;
 };
 
 TEST_F(OpsCommands, PartitionWritesPartsAndManifest) {
-  const CommandRun r =
-      edgetier("partition " + model_ + " --cut /Relu_4/Relu_output_0 -o " + dir_ + "/p --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CommandResult r =
+      run_edgetier("partition " + model_ + " --cut /Relu_4/Relu_output_0 -o " + dir_ + "/p --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["ops"], "P");
   EXPECT_EQ(j["parts"].size(), 2u);
@@ -65,44 +46,46 @@ TEST_F(OpsCommands, PartitionWritesPartsAndManifest) {
 }
 
 TEST_F(OpsCommands, PartitionErrorsAreOneLineAndLeaveNothing) {
-  CommandRun r = edgetier("partition " + model_ + " --cut /Relu_4/Relu_outpt_0 -o " + dir_ + "/p");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("nearest: '/Relu_4/Relu_output_0'"), std::string::npos) << r.out;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  CommandResult r =
+      run_edgetier("partition " + model_ + " --cut /Relu_4/Relu_outpt_0 -o " + dir_ + "/p");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nearest: '/Relu_4/Relu_output_0'"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/p"));
   // A cut inside a residual block is bypassed by the identity path.
-  r = edgetier("partition " + model_ + " --cut /Conv_2/Conv_output_0 -o " + dir_ + "/p");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("does not separate"), std::string::npos) << r.out;
+  r = run_edgetier("partition " + model_ + " --cut /Conv_2/Conv_output_0 -o " + dir_ + "/p");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("does not separate"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/p"));
   for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path().filename(), "tiny.onnx");
 }
 
 TEST_F(OpsCommands, EarlyExitStaticAndDynamic) {
-  CommandRun r = edgetier("early-exit " + model_ + " --skip-last 1 -o " + dir_ + "/ee.onnx --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  CommandResult r =
+      run_edgetier("early-exit " + model_ + " --skip-last 1 -o " + dir_ + "/ee.onnx --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["removed_nodes"].size(), 7u);
   EXPECT_TRUE(load_model(dir_ + "/ee.onnx").ok());
-  r = edgetier("early-exit " + model_ + " --skip /Relu_0/Relu_output_0:/Gemm_0/Gemm_output_0 -o " +
-               dir_ + "/bad.onnx");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("the shapes differ"), std::string::npos) << r.out;
+  r = run_edgetier("early-exit " + model_ +
+                   " --skip /Relu_0/Relu_output_0:/Gemm_0/Gemm_output_0 -o " + dir_ + "/bad.onnx");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the shapes differ"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/bad.onnx"));
-  r = edgetier("early-exit " + model_ + " --skip-last 1 --dynamic -o " + dir_ + "/x");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("exactly one of"), std::string::npos) << r.out;
+  r = run_edgetier("early-exit " + model_ + " --skip-last 1 --dynamic -o " + dir_ + "/x");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("exactly one of"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/x"));
 }
 
 TEST_F(OpsCommands, VariantsRefusesQuantizationUntilTheQuantizerIsLinked) {
-  CommandRun r = edgetier("variants " + model_ + " --ops I,QE -o " + dir_ + "/v");
-  EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("needs the int8 quantizer"), std::string::npos) << r.out;
+  CommandResult r = run_edgetier("variants " + model_ + " --ops I,QE -o " + dir_ + "/v");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("needs the int8 quantizer"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/v"));
-  r = edgetier("variants " + model_ +
-               " --ops I,EE,P,EEP --skip-last 1 --cut auto --max-lower-flops 0.5 -o " + dir_ +
-               "/v --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  r = run_edgetier("variants " + model_ +
+                   " --ops I,EE,P,EEP --skip-last 1 --cut auto --max-lower-flops 0.5 -o " + dir_ +
+                   "/v --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j.size(), 4u);
   EXPECT_EQ(j[3]["ops"], "EEP");
@@ -110,11 +93,12 @@ TEST_F(OpsCommands, VariantsRefusesQuantizationUntilTheQuantizerIsLinked) {
 }
 
 TEST_F(OpsCommands, ProfileFeedsTheLatencyObjectiveAndVerifyChecksTheResult) {
-  CommandRun r = edgetier("profile " + model_ + " --runs 2 --warmup 1 -o " + dir_ + "/prof.json");
-  ASSERT_EQ(r.code, 0) << r.out;
-  r = edgetier("partition " + model_ + " --cut auto --objective latency --profile " + dir_ +
-               "/prof.json --bandwidth-mbit 100 --lower-scale 4 -o " + dir_ + "/p --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  CommandResult r =
+      run_edgetier("profile " + model_ + " --runs 2 --warmup 1 -o " + dir_ + "/prof.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_edgetier("partition " + model_ + " --cut auto --objective latency --profile " + dir_ +
+                   "/prof.json --bandwidth-mbit 100 --lower-scale 4 -o " + dir_ + "/p --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(nlohmann::json::parse(r.out)["auto_cut"]["ranked"][0]["predicted_ms"].get<double>(),
             0.0);
   fs::create_directories(dir_ + "/data");
@@ -123,9 +107,9 @@ TEST_F(OpsCommands, ProfileFeedsTheLatencyObjectiveAndVerifyChecksTheResult) {
                          dir_ + "/data/" + std::to_string(i) + ".npy")
                     .ok());
   }
-  r = edgetier("verify " + model_ + " " + dir_ + "/p --data " + dir_ +
-               "/data --graph-opt disabled --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  r = run_edgetier("verify " + model_ + " " + dir_ + "/p --data " + dir_ +
+                   "/data --graph-opt disabled --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["samples"], 3);
   EXPECT_EQ(j["bit_identical"], true);

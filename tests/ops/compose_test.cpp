@@ -16,6 +16,7 @@
 #include "ops/partition.h"
 #include "ops/qdq_fixture.h"
 #include "ops/variant_dir.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
@@ -57,7 +58,8 @@ std::vector<Tensor> run_variant(const std::string& dir, const std::vector<Tensor
 }
 
 TEST(Compose, FloatChainsMatchTheirOperatorsExactly) {
-  const std::string root = temp_dir("compose_float");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"I", "EE", "P", "EEP"};
@@ -106,7 +108,8 @@ struct RecordingQuantizer {
 };
 
 TEST(Compose, QuantizeThenExitIsTheDefaultAndExitThenQuantizeIsSupported) {
-  const std::string root = temp_dir("compose_order");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   const int full_nodes = fixtures::tiny_resnet().graph().node_size();
   RecordingQuantizer study;
@@ -141,7 +144,8 @@ TEST(Compose, QuantizeThenExitIsTheDefaultAndExitThenQuantizeIsSupported) {
 }
 
 TEST(Compose, QuantizedPartitionShipsTheInt8Tensor) {
-  const std::string root = temp_dir("compose_qp");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"QP"};
@@ -166,7 +170,8 @@ TEST(Compose, QuantizedPartitionShipsTheInt8Tensor) {
 TEST(Compose, FollowsNamesTheQuantizerFusedAway) {
   // A quantizer that absorbs each ReLU into its producer (which then writes the ReLU's output),
   // as int8 quantizers do: the Add outputs of the skip vanish and the ReLU outputs take over.
-  const std::string root = temp_dir("compose_fused");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"QEP"};
@@ -213,7 +218,8 @@ TEST(Compose, FollowsNamesTheQuantizerFusedAway) {
 }
 
 TEST(Compose, SkipsUpToDateVariantsAndRebuildsWhenInputsChange) {
-  const std::string root = temp_dir("compose_cache");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"I", "EE"};
@@ -242,7 +248,8 @@ TEST(Compose, SkipsUpToDateVariantsAndRebuildsWhenInputsChange) {
 }
 
 TEST(Compose, rejects_q_without_a_linked_quantizer_and_writes_nothing) {
-  const std::string root = temp_dir("compose_noq");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"I", "QE"};
@@ -253,7 +260,8 @@ TEST(Compose, rejects_q_without_a_linked_quantizer_and_writes_nothing) {
 }
 
 TEST(Compose, rejects_unknown_strategies_with_a_suggestion) {
-  const std::string root = temp_dir("compose_unknown");
+  TempDir tmp;
+  const std::string root = tmp.path();
   VariantOptions o;
   o.ops = {"QEEP"};
   Status st = build_variants(write_fixture(root), o, root + "/v", nullptr);
@@ -263,7 +271,8 @@ TEST(Compose, rejects_unknown_strategies_with_a_suggestion) {
 }
 
 TEST(Compose, rejects_a_cut_inside_the_skipped_region_and_leaves_no_partial_variant) {
-  const std::string root = temp_dir("compose_badcut");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   // The ReLU after the 7th block's Add: --skip-last 1 skips Add 7 -> Add 8, removing it.
   const auto model = fixtures::tiny_resnet();
@@ -294,7 +303,8 @@ TEST(Compose, rejects_a_cut_inside_the_skipped_region_and_leaves_no_partial_vari
 }
 
 TEST(Compose, AutomaticCutUsesTheSelection) {
-  const std::string root = temp_dir("compose_auto");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"P"};

@@ -4,13 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
 
+#include "experiment/synth.h"
 #include "graph/cuts.h"
 #include "graph/fixtures.h"
 #include "graph/graph_view.h"
+#include "graph/model_io.h"
 #include "ops/early_exit.h"
 #include "ops/ops_test_util.h"
 #include "ops/trunk.h"
+#include "runtime/preprocess.h"
 
 namespace edgetier {
 namespace {
@@ -196,6 +201,79 @@ TEST(DynamicExit, rejects_bad_exit_points_and_thresholds) {
                     &parts, &policy);
   EXPECT_FALSE(st.ok());
   EXPECT_TRUE(parts.empty());
+}
+
+}  // namespace
+}  // namespace edgetier
+
+namespace edgetier {
+namespace {
+
+using namespace edgetier::testing;
+
+// The committed demo classifier on fresh synthetic images: exit rate falls and agreement with
+// the full model rises as the threshold rises; the bench (bench_dynamic_exit) adds measured time.
+TEST(DynamicExit, DemoClassifierTradeOffIsMonotone) {
+  const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+  auto model = load_model(models + "demo_classifier.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  std::ifstream sidecar(models + "demo_classifier.json");
+  auto spec = preprocess_from_json(nlohmann::json::parse(sidecar).at("preprocess"));
+  ASSERT_TRUE(spec.ok());
+  const StageTrunk trunk = trunk_of(*model);
+  const std::string exit_at = trunk.tensors[trunk.block_ends.front() - 1];
+  EXPECT_EQ(exit_at, "/layer4/layer4.0/relu_1/Relu_output_0");
+  std::vector<onnx::ModelProto> parts;
+  ExitPolicy policy;
+  ASSERT_TRUE(dynamic_exit(*model, {exit_at, "", 0.0, "", {}}, &parts, &policy).ok());
+  auto probe = runner_for(parts, policy, one_thread());
+  auto full = OrtSession::from_file(models + "demo_classifier.onnx", one_thread());
+  ASSERT_TRUE(full.ok());
+  SynthOptions o;
+  o.seed = 777;  // not a training or validation seed
+  struct Row {
+    int label, full_class, early_class;
+    double confidence;
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 100; ++i) {
+    auto s = synth_sample(o, i);
+    ASSERT_TRUE(s.ok());
+    std::vector<uchar> png;
+    cv::imencode(".png", s->image, png);
+    auto t = decode_and_preprocess(std::string(png.begin(), png.end()), *spec);
+    ASSERT_TRUE(t.ok());
+    auto f = (*full)->run({*t});
+    auto e = probe->run({*t});
+    ASSERT_TRUE(f.ok() && e.ok());
+    rows.push_back({s->label, argmax((*f)[0]), argmax(e->outputs[0]), e->confidence});
+  }
+  int last_exits = 101, full_correct = 0;
+  double last_agreement = -1.0, agreement_at_09 = 0.0;
+  int exits_at_09 = 0;
+  for (const auto& r : rows) full_correct += r.full_class == r.label;
+  for (double threshold : {0.0, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0}) {
+    int exits = 0, agree = 0, correct = 0;
+    for (const auto& r : rows) {
+      const bool stop = r.confidence >= threshold;
+      const int answer = stop ? r.early_class : r.full_class;
+      exits += stop;
+      agree += answer == r.full_class;
+      correct += answer == r.label;
+    }
+    EXPECT_LE(exits, last_exits) << threshold;
+    EXPECT_GE(agree / 100.0, last_agreement) << threshold;
+    last_exits = exits;
+    last_agreement = agree / 100.0;
+    if (threshold == 0.0) EXPECT_EQ(exits, 100);
+    if (threshold == 0.9) {
+      exits_at_09 = exits;
+      agreement_at_09 = agree / 100.0;
+    }
+    if (threshold == 1.0) EXPECT_EQ(correct, full_correct);
+  }
+  EXPECT_GT(exits_at_09, 0) << "a confident share of inputs stops early";
+  EXPECT_GE(agreement_at_09, 0.97);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "graph/graph_view.h"
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
+#include "ops/qdq_fixture.h"
 #include "ops/trunk.h"
 
 namespace edgetier {
@@ -165,6 +166,25 @@ TEST(EarlyExit, ExplicitSkipToAGraphOutputKeepsTheOutputName) {
   expected[0].name = out;
   std::string why;
   EXPECT_TRUE(bit_identical(expected, run_model(exited, inputs, exact_settings()), &why)) << why;
+}
+
+TEST(EarlyExit, SkipLastOnAQdqModelFindsTheSameBlocks) {
+  // Q/DQ pairs make every int8 twin a single-tensor cut; they must not hide the stage's blocks.
+  const auto model = fixtures::tiny_resnet();
+  const auto qdq = to_qdq(model);
+  for (int blocks : {1, 2}) {
+    EarlyExitOptions options;
+    options.skip_last = blocks;
+    EarlyExitReport float_report, qdq_report;
+    exit_model(model, options, &float_report);
+    const auto exited = exit_model(qdq, options, &qdq_report);
+    EXPECT_EQ(qdq_report.from, float_report.from);
+    EXPECT_EQ(qdq_report.to, float_report.to);
+    EXPECT_GT(qdq_report.removed_nodes.size(), float_report.removed_nodes.size());  // + Q/DQ
+    const auto out = run_model(exited, random_inputs(qdq, 3), exact_settings());
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].shape, (std::vector<int64_t>{1, 10}));
+  }
 }
 
 Status try_skip(const onnx::ModelProto& model, const std::string& from, const std::string& to,

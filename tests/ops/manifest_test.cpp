@@ -12,6 +12,7 @@
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
 #include "ops/variant_dir.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
@@ -51,7 +52,8 @@ VariantManifest sample_manifest() {
 
 TEST(Manifest, RoundTripsThroughJsonAndFiles) {
   const VariantManifest m = sample_manifest();
-  const std::string dir = temp_dir("manifest_roundtrip");
+  TempDir tmp;
+  const std::string dir = tmp.path();
   ASSERT_TRUE(write_manifest(dir, m).ok());
   auto back = read_manifest(dir);
   ASSERT_TRUE(back.ok()) << back.status().to_string();
@@ -97,7 +99,8 @@ TEST(Manifest, rejects_unknown_and_missing_keys_by_path) {
 }
 
 TEST(Manifest, rejects_missing_or_corrupt_files) {
-  const std::string dir = temp_dir("manifest_missing");
+  TempDir tmp;
+  const std::string dir = tmp.path();
   auto r = read_manifest(dir);
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   EXPECT_NE(r.status().message().find("is '" + dir + "' a variant directory"), std::string::npos);
@@ -108,7 +111,8 @@ TEST(Manifest, rejects_missing_or_corrupt_files) {
 TEST(Sha256, MatchesKnownDigests) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  const std::string dir = temp_dir("sha");
+  TempDir tmp;
+  const std::string dir = tmp.path();
   std::ofstream(fs::path(dir) / "f") << "abc";
   EXPECT_EQ(*sha256_file((fs::path(dir) / "f").string()), sha256_hex("abc"));
   EXPECT_EQ(sha256_file((fs::path(dir) / "none").string()).status().code(), StatusCode::kNotFound);
@@ -121,7 +125,8 @@ std::vector<onnx::ModelProto> two_parts() {
 }
 
 TEST(VariantDir, WritesPartsAndADescribedManifestThatOpensAndRuns) {
-  const std::string root = temp_dir("variant_ok");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string dir = root + "/P";
   VariantManifest m;
   m.model_name = "chain";
@@ -151,7 +156,8 @@ TEST(VariantDir, WritesPartsAndADescribedManifestThatOpensAndRuns) {
 }
 
 TEST(VariantDir, rejects_parts_modified_after_writing) {
-  const std::string dir = temp_dir("variant_tamper") + "/P";
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/P";
   ASSERT_TRUE(write_variant(dir, two_parts(), VariantManifest{}).ok());
   std::ofstream(dir + "/part1.onnx", std::ios::app) << "x";
   auto runner = open_variant(dir, one_thread());
@@ -160,7 +166,8 @@ TEST(VariantDir, rejects_parts_modified_after_writing) {
 }
 
 TEST(VariantDir, LeavesNothingBehindOnErrorAndKeepsTheOldVariant) {
-  const std::string root = temp_dir("variant_atomic");
+  TempDir tmp;
+  const std::string root = tmp.path();
   const std::string dir = root + "/P";
   // A failing fill leaves no directory at all.
   Status st = write_dir_atomically(dir, [](const std::string& tmp) {
@@ -187,7 +194,8 @@ TEST(VariantDir, LeavesNothingBehindOnErrorAndKeepsTheOldVariant) {
 }
 
 TEST(VariantDir, rejects_replacing_a_directory_that_is_not_a_variant) {
-  const std::string root = temp_dir("variant_foreign");
+  TempDir tmp;
+  const std::string root = tmp.path();
   fs::create_directories(root + "/mine");
   std::ofstream(root + "/mine/notes.txt") << "keep me";
   Status st = write_variant(root + "/mine", two_parts(), VariantManifest{});
@@ -200,7 +208,8 @@ TEST(VariantDir, rejects_replacing_a_directory_that_is_not_a_variant) {
 }
 
 TEST(VariantDir, SourceManifestFillsTaskAndPreprocessing) {
-  const std::string dir = temp_dir("source_manifest");
+  TempDir tmp;
+  const std::string dir = tmp.path();
   ASSERT_TRUE(save_model(fixtures::tiny_resnet(), dir + "/tiny.onnx").ok());
   auto m = source_manifest(dir + "/tiny.onnx", fixtures::tiny_resnet(), "", {});
   ASSERT_TRUE(m.ok()) << m.status().to_string();

@@ -2,7 +2,6 @@
 #include "ops/ops_test_util.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -142,16 +141,6 @@ double max_relative_diff(const std::vector<Tensor>& a, const std::vector<Tensor>
     }
     return scale > 0.0 ? d / scale : d;
   });
-}
-
-std::string temp_dir(const std::string& name) {
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::temp_directory_path() / ("edgetier_test_" + std::to_string(::getpid())) / name;
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir, ec);
-  return dir.string();
 }
 
 }  // namespace edgetier::testing

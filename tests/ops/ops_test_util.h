@@ -32,7 +32,5 @@ double max_relative_diff(const std::vector<Tensor>& a, const std::vector<Tensor>
 double max_abs_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
 /// Serialized bytes of a model (fails the test on error).
 std::string bytes_of(const onnx::ModelProto& model);
-/// A fresh empty directory under the test temp dir.
-std::string temp_dir(const std::string& name);
 
 }  // namespace edgetier::testing

@@ -8,6 +8,7 @@
 #include "graph/cuts.h"
 #include "graph/fixtures.h"
 #include "graph/graph_view.h"
+#include "graph/model_io.h"
 #include "graph/shapes.h"
 #include "ops/ops_test_util.h"
 #include "ops/qdq_fixture.h"
@@ -82,6 +83,25 @@ TEST(Partition, EverySingleTensorCutOfEveryFixtureIsBitIdentical) {
     }
   }
   EXPECT_GE(checked, 45);  // chain 6, residual 9, tiny_resnet 30 single-tensor cuts
+}
+
+TEST(Partition, EverySingleTensorCutOfTheDemoModelsIsBitIdentical) {
+  for (const char* name : {"demo_classifier", "demo_segmenter"}) {
+    auto model = load_model(std::string(EDGETIER_SOURCE_DIR) + "/models/" + name + ".onnx");
+    ASSERT_TRUE(model.ok()) << model.status().to_string();
+    const auto inputs = random_inputs(*model, 17);
+    const auto whole = run_model(*model, inputs, exact_settings());
+    int checked = 0;
+    for (const auto& cut : cuts_of(*model).cuts) {
+      if (!cut.single()) continue;
+      const auto parts = split(*model, {cut.names()});
+      std::string why;
+      EXPECT_TRUE(bit_identical(whole, run_parts(parts, inputs, exact_settings()), &why))
+          << name << " cut " << cut.names()[0] << ": " << why;
+      ++checked;
+    }
+    EXPECT_GE(checked, 15) << name;
+  }
 }
 
 TEST(Partition, EveryMultiTensorCutIsBitIdenticalWithoutRewrites) {

@@ -11,6 +11,7 @@
 #include "graph/model_io.h"
 #include "ops/cut_select.h"
 #include "ops/ops_test_util.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
@@ -24,7 +25,8 @@ json event(const std::string& cat, const std::string& name, int64_t ts, double d
 }
 
 TEST(Profile, MeasuresEveryNodeOfARealModel) {
-  const std::string dir = temp_dir("profile_real");
+  TempDir tmp;
+  const std::string dir = tmp.path();
   const auto model = fixtures::tiny_resnet();
   ASSERT_TRUE(save_model(model, dir + "/tiny.onnx").ok());
   ProfileOptions options;

@@ -17,6 +17,7 @@
 #include "ops/trunk.h"
 #include "ops/variant_dir.h"
 #include "runtime/preprocess.h"
+#include "test_util.h"
 
 namespace edgetier {
 namespace {
@@ -28,9 +29,9 @@ struct VerifyData {
   std::string root, model_path, data;
 };
 
-VerifyData make_setup(const std::string& name, const onnx::ModelProto& model, int samples) {
+VerifyData make_setup(const TempDir& tmp, const onnx::ModelProto& model, int samples) {
   VerifyData s;
-  s.root = temp_dir(name);
+  s.root = tmp.path();
   s.model_path = s.root + "/model.onnx";
   EXPECT_TRUE(save_model(model, s.model_path).ok());
   s.data = s.root + "/data";
@@ -64,7 +65,8 @@ onnx::ModelProto tiny_segmenter() {
 
 TEST(Verify, PartitionedVariantIsBitIdenticalAndAgreesFully) {
   const auto model = fixtures::tiny_resnet();
-  const VerifyData s = make_setup("verify_p", model, 6);
+  TempDir tmp;
+  const VerifyData s = make_setup(tmp, model, 6);
   std::vector<onnx::ModelProto> parts;
   ASSERT_TRUE(partition(model, {{{"/Relu_4/Relu_output_0"}}}, &parts).ok());
   VariantManifest m;
@@ -84,7 +86,8 @@ TEST(Verify, PartitionedVariantIsBitIdenticalAndAgreesFully) {
 
 TEST(Verify, EarlyExitDiffersAndDynamicExitsAreCounted) {
   const auto model = fixtures::tiny_resnet();
-  const VerifyData s = make_setup("verify_ee", model, 5);
+  TempDir tmp;
+  const VerifyData s = make_setup(tmp, model, 5);
   EarlyExitOptions ee;
   ee.skip_last = 2;
   onnx::ModelProto exited;
@@ -118,7 +121,8 @@ TEST(Verify, EarlyExitDiffersAndDynamicExitsAreCounted) {
 
 TEST(Verify, SegmentationReportsMiou) {
   const auto model = tiny_segmenter();
-  const VerifyData s = make_setup("verify_seg", model, 3);
+  TempDir tmp;
+  const VerifyData s = make_setup(tmp, model, 3);
   std::vector<onnx::ModelProto> parts;
   ASSERT_TRUE(partition(model, {{{"/Relu_0/Relu_output_0"}}}, &parts).ok());
   VariantManifest m;
@@ -144,7 +148,8 @@ TEST(Verify, SegmentationReportsMiou) {
 
 TEST(Verify, rejects_missing_data_variants_and_mismatched_tensors) {
   const auto model = fixtures::tiny_resnet();
-  const VerifyData s = make_setup("verify_bad", model, 1);
+  TempDir tmp;
+  const VerifyData s = make_setup(tmp, model, 1);
   VariantManifest m;
   ASSERT_TRUE(write_variant(s.root + "/I", {model}, m).ok());
   auto r = verify_variant(s.model_path, s.root + "/I", exact(s.root + "/nowhere"));
