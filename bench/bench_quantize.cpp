@@ -1,7 +1,9 @@
-/// Int8 vs fp32 on a ResNet-50-class model: latency ratios (interleaved), calibration memory, accuracy.
+/// Int8 vs fp32 on a ResNet-50-class model: latency ratios (interleaved), calibration memory,
+/// accuracy.
 ///
 ///   bench_quantize [--model resnet50.onnx] [--images DIR] [--runs 30] [--threads 1,2]
-///                  [--memory-model resnet18.onnx] [--memory-samples 100,1000] [--skip-memory] [--skip-latency]
+///                  [--memory-model resnet18.onnx] [--memory-samples 100,1000] [--skip-memory]
+///                  [--skip-latency]
 ///                  [--format qdq|qoperator] [--method minmax|percentile|entropy]
 ///                  [--accuracy-model M.onnx --calib-data DIR --eval-data DIR]
 ///
@@ -66,9 +68,11 @@ std::string find_ref_model(const std::string& name) {
   }
   // Export it (offline, random weights) when torchvision is installed.
   const std::string out = std::string(EDGETIER_SOURCE_DIR) + "/build/ref-models";
-  const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) + "/scripts/export_torchvision.py " +
-                          name + " -o " + out + " >/dev/null 2>&1";
-  if (fs::exists("/usr/bin/python3") && std::system(cmd.c_str()) == 0 && fs::exists(out + "/" + name + ".onnx")) {
+  const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
+                          "/scripts/export_torchvision.py " + name + " -o " + out +
+                          " >/dev/null 2>&1";
+  if (fs::exists("/usr/bin/python3") && std::system(cmd.c_str()) == 0 &&
+      fs::exists(out + "/" + name + ".onnx")) {
     return out + "/" + name + ".onnx";
   }
   return "";
@@ -77,7 +81,8 @@ std::string find_ref_model(const std::string& name) {
 std::vector<std::string> list_images(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); ++it) {
     std::string ext = it->path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
     if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") files.push_back(it->path().string());
@@ -87,7 +92,8 @@ std::vector<std::string> list_images(const std::string& dir) {
 }
 
 // A folder of `n` symlinks cycling through `images` (decoded for real each time).
-std::string make_image_folder(const std::string& root, const std::vector<std::string>& images, int n) {
+std::string make_image_folder(const std::string& root, const std::vector<std::string>& images,
+                              int n) {
   const std::string dir = root + "/images_" + std::to_string(n);
   fs::create_directories(dir);
   for (int i = 0; i < n; ++i) {
@@ -105,20 +111,25 @@ double median(std::vector<double> v) {
 }
 
 // Peak RSS (MiB) of `edgetier calibrate` run as a child process; -1 on failure.
-double calibrate_peak_mib(const std::string& model, const std::string& data, const std::string& table) {
+double calibrate_peak_mib(const std::string& model, const std::string& data,
+                          const std::string& table) {
+  std::fflush(stdout);  // the child shares stdout
   const pid_t pid = fork();
   if (pid == 0) {
-    execl(EDGETIER_BINARY, EDGETIER_BINARY, "--log-level", "warn", "calibrate", model.c_str(), "--data", data.c_str(),
-          "--method", "percentile", "-o", table.c_str(), static_cast<char*>(nullptr));
+    execl(EDGETIER_BINARY, EDGETIER_BINARY, "--log-level", "warn", "calibrate", model.c_str(),
+          "--data", data.c_str(), "-o", table.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
   struct rusage usage {};
-  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1.0;
+  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return -1.0;
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-int bench_latency(const Args& args, const std::string& fp32_path, const std::string& int8_path, const Tensor& input) {
+int bench_latency(const Args& args, const std::string& fp32_path, const std::string& int8_path,
+                  const Tensor& input) {
   std::printf("\n== latency: fp32 vs int8 (interleaved, median of %d runs each)\n", args.runs);
   std::printf("%8s %12s %12s %10s  %s\n", "threads", "fp32_ms", "int8_ms", "int8/fp32", "target");
   for (int threads : args.threads) {
@@ -127,7 +138,8 @@ int bench_latency(const Args& args, const std::string& fp32_path, const std::str
     auto fp32 = OrtSession::from_file(fp32_path, so);
     auto int8 = OrtSession::from_file(int8_path, so);
     if (!fp32.ok() || !int8.ok()) {
-      std::fprintf(stderr, "bench_quantize: %s\n", (!fp32.ok() ? fp32.status() : int8.status()).message().c_str());
+      std::fprintf(stderr, "bench_quantize: %s\n",
+                   (!fp32.ok() ? fp32.status() : int8.status()).message().c_str());
       return 1;
     }
     std::vector<double> a, b;
@@ -150,14 +162,15 @@ int bench_latency(const Args& args, const std::string& fp32_path, const std::str
 }
 
 void bench_accuracy(const Args& args, const std::string& tmp) {
-  std::printf("\n== accuracy: %s (calibrated on %s, evaluated on %s)\n", args.accuracy_model.c_str(),
-              args.calib_data.c_str(), args.eval_data.c_str());
+  std::printf("\n== accuracy: %s (calibrated on %s, evaluated on %s)\n",
+              args.accuracy_model.c_str(), args.calib_data.c_str(), args.eval_data.c_str());
   auto model = load_model(args.accuracy_model);
   if (!model.ok()) {
     std::printf("cannot load: %s\n", model.status().message().c_str());
     return;
   }
-  for (auto method : {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kEntropy}) {
+  for (auto method :
+       {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kEntropy}) {
     CalibrationOptions c;
     c.data_dir = args.calib_data;
     c.method = method;
@@ -187,10 +200,11 @@ void bench_accuracy(const Args& args, const std::string& tmp) {
       return;
     }
     const double target = r->metric == "top1" ? 0.5 : 1.0;
-    std::printf("%-10s %s fp32 %.2f int8 %.2f loss %.2f pts (%s, %lld samples)  target <= %.1f %s\n",
-                std::string(calibration_method_name(method)).c_str(), r->metric.c_str(), r->reference, r->candidate,
-                r->loss_points, r->labelled ? "vs labels" : "vs fp32 predictions", static_cast<long long>(r->samples),
-                target, r->loss_points <= target ? "PASS" : "FAIL");
+    std::printf(
+        "%-10s %s fp32 %.2f int8 %.2f loss %.2f pts (%s, %lld samples)  target <= %.1f %s\n",
+        std::string(calibration_method_name(method)).c_str(), r->metric.c_str(), r->reference,
+        r->candidate, r->loss_points, r->labelled ? "vs labels" : "vs fp32 predictions",
+        static_cast<long long>(r->samples), target, r->loss_points <= target ? "PASS" : "FAIL");
   }
   (void)tmp;
 }
@@ -202,46 +216,65 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--model") args.model = next();
-    else if (a == "--images") args.images = next();
-    else if (a == "--runs") args.runs = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--threads") args.threads = parse_ints(next());
-    else if (a == "--memory-model") args.memory_model = next();
-    else if (a == "--memory-samples") args.memory_samples = parse_ints(next());
-    else if (a == "--skip-memory") args.skip_memory = true;
-    else if (a == "--skip-latency") args.skip_latency = true;
+    if (a == "--model")
+      args.model = next();
+    else if (a == "--images")
+      args.images = next();
+    else if (a == "--runs")
+      args.runs = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--threads")
+      args.threads = parse_ints(next());
+    else if (a == "--memory-model")
+      args.memory_model = next();
+    else if (a == "--memory-samples")
+      args.memory_samples = parse_ints(next());
+    else if (a == "--skip-memory")
+      args.skip_memory = true;
+    else if (a == "--skip-latency")
+      args.skip_latency = true;
     else if (a == "--format" || a == "--method") {
       const std::string v = next();
-      if (a == "--format" && parse_quant_format(v).ok()) args.format = *parse_quant_format(v);
-      else if (a == "--method" && parse_calibration_method(v).ok()) args.method = *parse_calibration_method(v);
+      if (a == "--format" && parse_quant_format(v).ok())
+        args.format = *parse_quant_format(v);
+      else if (a == "--method" && parse_calibration_method(v).ok())
+        args.method = *parse_calibration_method(v);
       else {
         std::fprintf(stderr, "bench_quantize: bad %s '%s'\n", a.c_str(), v.c_str());
         return 2;
       }
-    }
-    else if (a == "--accuracy-model") args.accuracy_model = next();
-    else if (a == "--calib-data") args.calib_data = next();
-    else if (a == "--eval-data") args.eval_data = next();
+    } else if (a == "--accuracy-model")
+      args.accuracy_model = next();
+    else if (a == "--calib-data")
+      args.calib_data = next();
+    else if (a == "--eval-data")
+      args.eval_data = next();
     else {
-      std::fprintf(stderr, "usage: %s [--model M] [--images DIR] [--runs N] [--threads 1,2] [--memory-model M] "
-                   "[--memory-samples 100,1000] [--skip-memory] [--skip-latency] [--format qdq|qoperator] [--method M] [--accuracy-model M --calib-data D --eval-data D]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--model M] [--images DIR] [--runs N] [--threads 1,2] [--memory-model M] "
+          "[--memory-samples 100,1000] [--skip-memory] [--skip-latency] [--format qdq|qoperator] "
+          "[--method M] [--accuracy-model M --calib-data D --eval-data D]\n",
+          argv[0]);
       return 2;
     }
   }
   if (args.model.empty()) args.model = find_ref_model("resnet50");
   if (args.model.empty() || !fs::exists(args.model)) {
-    std::printf("bench_quantize: no ResNet-50 model found (build/ref-models/resnet50.onnx); create it with\n"
-                "  /usr/bin/python3 scripts/export_torchvision.py resnet50 -o build/ref-models\n"
-                "or pass --model PATH. Skipping.\n");
+    std::printf(
+        "bench_quantize: no ResNet-50 model found (build/ref-models/resnet50.onnx); create it "
+        "with\n"
+        "  /usr/bin/python3 scripts/export_torchvision.py resnet50 -o build/ref-models\n"
+        "or pass --model PATH. Skipping.\n");
     return 0;
   }
   const std::vector<std::string> images = list_images(args.images);
   if (images.empty()) {
-    std::printf("bench_quantize: no images under '%s'; pass --images DIR. Skipping.\n", args.images.c_str());
+    std::printf("bench_quantize: no images under '%s'; pass --images DIR. Skipping.\n",
+                args.images.c_str());
     return 0;
   }
-  const std::string tmp = (fs::temp_directory_path() / ("bench_quantize_" + std::to_string(getpid()))).string();
+  const std::string tmp =
+      (fs::temp_directory_path() / ("bench_quantize_" + std::to_string(getpid()))).string();
   fs::create_directories(tmp);
   std::printf("model %s, calibration/timing images %s (%zu), ONNX Runtime %s\n", args.model.c_str(),
               args.images.c_str(), images.size(), ort_version().c_str());
@@ -276,15 +309,18 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_quantize: %s\n", st.message().c_str());
       return 1;
     }
-    std::printf("calibrated (%s) %zu tensors on %lld images in %.1f s; quantized (%s, uint8 activations, per-channel "
-                "int8 weights) in %.1f s\n",
-                std::string(calibration_method_name(args.method)).c_str(), table->tensors.size(),
-                static_cast<long long>(table->samples), calib_s, std::string(quant_format_name(args.format)).c_str(),
-                watch.elapsed_ms() / 1000.0);
+    std::printf(
+        "calibrated (%s) %zu tensors on %lld images in %.1f s; quantized (%s, uint8 activations, "
+        "per-channel "
+        "int8 weights) in %.1f s\n",
+        std::string(calibration_method_name(args.method)).c_str(), table->tensors.size(),
+        static_cast<long long>(table->samples), calib_s,
+        std::string(quant_format_name(args.format)).c_str(), watch.elapsed_ms() / 1000.0);
     auto session = OrtSession::from_file(args.model);
     if (!session.ok()) return 1;
     const auto& in = (*session)->inputs()[0];
-    auto input = load_image_tensor(images[0], PreprocessSpec::for_input(in.name, in.shape[2], in.shape[3]));
+    auto input =
+        load_image_tensor(images[0], PreprocessSpec::for_input(in.name, in.shape[2], in.shape[3]));
     if (!input.ok()) {
       std::fprintf(stderr, "bench_quantize: %s\n", input.status().message().c_str());
       return 1;
@@ -294,15 +330,19 @@ int main(int argc, char** argv) {
   }
 
   if (!args.skip_memory && rc == 0) {
-    std::string mem_model = args.memory_model.empty() ? find_ref_model("resnet18") : args.memory_model;
+    std::string mem_model =
+        args.memory_model.empty() ? find_ref_model("resnet18") : args.memory_model;
     if (mem_model.empty()) mem_model = args.model;
-    std::printf("\n== calibration peak memory (edgetier calibrate as a child, %s)\n", mem_model.c_str());
+    std::printf("\n== calibration peak memory (edgetier calibrate as a child, %s)\n",
+                mem_model.c_str());
     std::vector<double> peaks;
     for (int n : args.memory_samples) {
       const std::string dir = make_image_folder(tmp, images, n);
       Stopwatch watch;
-      const double mib = calibrate_peak_mib(mem_model, dir, tmp + "/table_" + std::to_string(n) + ".json");
-      std::printf("%6d images: peak RSS %8.1f MiB  (%.0f s)\n", n, mib, watch.elapsed_ms() / 1000.0);
+      const double mib =
+          calibrate_peak_mib(mem_model, dir, tmp + "/table_" + std::to_string(n) + ".json");
+      std::printf("%6d images: peak RSS %8.1f MiB  (%.0f s)\n", n, mib,
+                  watch.elapsed_ms() / 1000.0);
       peaks.push_back(mib);
     }
     if (peaks.size() >= 2 && peaks.front() > 0 && peaks.back() > 0) {

@@ -26,13 +26,16 @@ std::function<int()> setup_calibrate(CLI::App* app) {
   app->add_option("model", args->model, "ONNX model file")->required();
   app->add_option("--data", args->data, "Folder of images (.jpg/.png) or .npy tensors")->required();
   app->add_option("--method", args->method, "minmax|percentile|entropy")->capture_default_str();
-  app->add_option("--samples", args->samples, "Use at most N samples (0 = all)")->capture_default_str();
+  app->add_option("--samples", args->samples, "Use at most N samples (0 = all)")
+      ->capture_default_str();
   app->add_option("--percentile", args->percentile, "Percentile of |x| kept by --method percentile")
       ->capture_default_str();
-  app->add_option("--preprocess", args->preprocess,
-                  "Image preprocessing as a JSON file or inline JSON (default: shorter side to 256/224 of the "
-                  "input size, centre crop, ImageNet mean/std, NCHW)");
-  app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")->capture_default_str();
+  app->add_option(
+      "--preprocess", args->preprocess,
+      "Image preprocessing as a JSON file or inline JSON (default: shorter side to 256/224 of the "
+      "input size, centre crop, ImageNet mean/std, NCHW)");
+  app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")
+      ->capture_default_str();
   app->add_option("-o,--output", args->output, "Calibration table to write (JSON)")->required();
   app->add_flag("--json", args->json, "Print a JSON summary");
   return [args]() {
@@ -66,8 +69,12 @@ std::function<int()> setup_calibrate(CLI::App* app) {
     if (!st.ok()) return report_error(st);
     const double seconds = watch.elapsed_ms() / 1000.0;
     if (args->json) {
-      print_json({{"model", args->model}, {"table", args->output}, {"method", table->method},
-                  {"samples", table->samples}, {"tensors", table->tensors.size()}, {"seconds", seconds}});
+      print_json({{"model", args->model},
+                  {"table", args->output},
+                  {"method", table->method},
+                  {"samples", table->samples},
+                  {"tensors", table->tensors.size()},
+                  {"seconds", seconds}});
     } else {
       std::cout << "calibrated " << table->tensors.size() << " tensors of " << args->model << " on "
                 << table->samples << " samples (" << table->method << ") in " << seconds << " s -> "

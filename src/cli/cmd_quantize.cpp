@@ -14,8 +14,8 @@ namespace edgetier::cli {
 namespace {
 
 nlohmann::json report_to_json(const QuantizeReport& r) {
-  return {{"quantized_ops", r.quantized_ops}, {"quantized_nodes", r.quantized_nodes.size()},
-          {"excluded_nodes", r.excluded_nodes}, {"unsupported_nodes", r.unsupported_nodes},
+  return {{"quantized_ops", r.quantized_ops},         {"quantized_nodes", r.quantized_nodes.size()},
+          {"excluded_nodes", r.excluded_nodes},       {"unsupported_nodes", r.unsupported_nodes},
           {"folded_batchnorms", r.folded_batchnorms}, {"absorbed_relus", r.absorbed_relus},
           {"quantized_tensors", r.quantized_tensors}};
 }
@@ -44,29 +44,40 @@ std::function<int()> setup_quantize(CLI::App* app) {
   };
   auto args = std::make_shared<Args>();
   app->add_option("model", args->model, "ONNX model file (float32)")->required();
-  auto* table = app->add_option("--table", args->table, "Calibration table from `edgetier calibrate`");
-  auto* data = app->add_option("--data", args->data, "Calibrate on this folder of images or .npy tensors first");
+  auto* table =
+      app->add_option("--table", args->table, "Calibration table from `edgetier calibrate`");
+  auto* data = app->add_option("--data", args->data,
+                               "Calibrate on this folder of images or .npy tensors first");
   table->excludes(data);
-  app->add_option("--method", args->method, "Calibration method with --data: minmax|percentile|entropy")
+  app->add_option("--method", args->method,
+                  "Calibration method with --data: minmax|percentile|entropy")
       ->capture_default_str();
-  app->add_option("--samples", args->samples, "Calibrate on at most N samples (0 = all)")->capture_default_str();
-  app->add_option("--preprocess", args->preprocess, "Image preprocessing (JSON file or inline JSON)");
+  app->add_option("--samples", args->samples, "Calibrate on at most N samples (0 = all)")
+      ->capture_default_str();
+  app->add_option("--preprocess", args->preprocess,
+                  "Image preprocessing (JSON file or inline JSON)");
   app->add_option("--format", args->format, "qdq|qoperator")->capture_default_str();
   app->add_option("--weights", args->weights, "per-channel|per-tensor")->capture_default_str();
   app->add_option("--activations", args->activations, "uint8|int8")->capture_default_str();
-  app->add_flag("--reduce-range", args->reduce_range, "7-bit weights (for u8s8 saturation on AVX2 without VNNI)");
-  app->add_option("--exclude", args->exclude, "Nodes to keep in float (comma-separated names)")->delimiter(',');
+  app->add_flag("--reduce-range", args->reduce_range,
+                "7-bit weights (for u8s8 saturation on AVX2 without VNNI)");
+  app->add_option("--exclude", args->exclude, "Nodes to keep in float (comma-separated names)")
+      ->delimiter(',');
   app->add_option("--max-accuracy-loss", args->max_accuracy_loss,
-                  "Keep the most sensitive nodes in float until the loss on --eval is at most this many points");
-  app->add_option("--eval", args->eval, "Evaluation folder for --max-accuracy-loss (optional labels.txt)");
+                  "Keep the most sensitive nodes in float until the loss on --eval is at most this "
+                  "many points");
+  app->add_option("--eval", args->eval,
+                  "Evaluation folder for --max-accuracy-loss (optional labels.txt)");
   app->add_option("--eval-samples", args->eval_samples, "Evaluate on at most N samples (0 = all)")
       ->capture_default_str();
-  app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")->capture_default_str();
+  app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")
+      ->capture_default_str();
   app->add_option("-o,--output", args->output, "Quantized model to write")->required();
   app->add_flag("--json", args->json, "Print a JSON summary");
   return [args]() {
     if (args->table.empty() && args->data.empty()) {
-      return report_error(invalid_argument("quantize: give --table T (from `edgetier calibrate`) or --data DIR"));
+      return report_error(
+          invalid_argument("quantize: give --table T (from `edgetier calibrate`) or --data DIR"));
     }
     if ((args->max_accuracy_loss >= 0.0) != !args->eval.empty()) {
       return report_error(invalid_argument("quantize: --max-accuracy-loss and --eval go together"));
@@ -76,11 +87,13 @@ std::function<int()> setup_quantize(CLI::App* app) {
     if (!format.ok()) return report_error(format.status());
     options.format = *format;
     if (args->weights != "per-channel" && args->weights != "per-tensor") {
-      return report_error(invalid_argument("--weights '" + args->weights + "': expected per-channel or per-tensor"));
+      return report_error(invalid_argument("--weights '" + args->weights +
+                                           "': expected per-channel or per-tensor"));
     }
     options.per_channel = args->weights == "per-channel";
     if (args->activations != "uint8" && args->activations != "int8") {
-      return report_error(invalid_argument("--activations '" + args->activations + "': expected uint8 or int8"));
+      return report_error(
+          invalid_argument("--activations '" + args->activations + "': expected uint8 or int8"));
     }
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
     options.reduce_range = args->reduce_range;
@@ -113,7 +126,8 @@ std::function<int()> setup_quantize(CLI::App* app) {
       options.table = std::move(*t);
     }
 
-    nlohmann::json summary = {{"model", args->model}, {"output", args->output},
+    nlohmann::json summary = {{"model", args->model},
+                              {"output", args->output},
                               {"format", std::string(quant_format_name(options.format))}};
     if (args->max_accuracy_loss >= 0.0) {
       SensitivityOptions s;
@@ -128,17 +142,20 @@ std::function<int()> setup_quantize(CLI::App* app) {
       if (!found.ok()) return report_error(found.status().with_context(args->model));
       if (!found->within_budget) {
         return report_error(failed_precondition(
-            "quantize: the loss on '" + args->eval + "' is still " + std::to_string(found->final.loss_points) +
-            " points with " + std::to_string(found->excluded.size()) +
-            " nodes in float, over the budget of " + std::to_string(args->max_accuracy_loss) +
+            "quantize: the loss on '" + args->eval + "' is still " +
+            std::to_string(found->final.loss_points) + " points with " +
+            std::to_string(found->excluded.size()) + " nodes in float, over the budget of " +
+            std::to_string(args->max_accuracy_loss) +
             "; raise --max-accuracy-loss or recalibrate (e.g. --method entropy)"));
       }
       options.exclude.insert(options.exclude.end(), found->excluded.begin(), found->excluded.end());
       summary["sensitivity"] = sensitivity_to_json(*found);
       if (!args->json) {
-        std::cout << "accuracy loss " << found->final.loss_points << " pts (" << found->final.metric << ", "
-                  << found->final.samples << " samples, budget " << args->max_accuracy_loss << ")";
-        if (found->excluded.empty()) std::cout << " with every node in int8\n";
+        std::cout << "accuracy loss " << found->final.loss_points << " pts (" << found->final.metric
+                  << ", " << found->final.samples << " samples, budget " << args->max_accuracy_loss
+                  << ")";
+        if (found->excluded.empty())
+          std::cout << " with every node in int8\n";
         else {
           std::cout << "; left in float:";
           for (const auto& n : found->excluded) std::cout << " " << n;
@@ -165,9 +182,10 @@ std::function<int()> setup_quantize(CLI::App* app) {
         total += count;
         ops += (ops.empty() ? "" : ", ") + std::to_string(count) + " " + op;
       }
-      std::cout << "quantized " << total << " nodes (" << ops << ") of " << args->model << " -> " << args->output
-                << " [" << quant_format_name(options.format) << "]\n";
-      if (!report.excluded_nodes.empty()) std::cout << "  kept in float: " << report.excluded_nodes.size() << " excluded nodes\n";
+      std::cout << "quantized " << total << " nodes (" << ops << ") of " << args->model << " -> "
+                << args->output << " [" << quant_format_name(options.format) << "]\n";
+      if (!report.excluded_nodes.empty())
+        std::cout << "  kept in float: " << report.excluded_nodes.size() << " excluded nodes\n";
       for (const auto& u : report.unsupported_nodes) std::cout << "  float: " << u << "\n";
     }
     return 0;

@@ -1,14 +1,14 @@
 /// Accuracy of a model variant against its float reference on an evaluation folder (top-1 / mIoU).
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "ops/calibration_data.h"
@@ -32,10 +32,10 @@ enum class EvalTask { kClassification, kSegmentation };
 
 struct AccuracyResult {
   EvalTask task = EvalTask::kClassification;
-  std::string metric;        // "top1" or "miou"
-  bool labelled = false;     // against labels (else against the reference's predictions)
+  std::string metric;     // "top1" or "miou"
+  bool labelled = false;  // against labels (else against the reference's predictions)
   int64_t samples = 0;
-  double reference = 0.0;    // reference metric in points (100 when the reference is the truth)
+  double reference = 0.0;  // reference metric in points (100 when the reference is the truth)
   double candidate = 0.0;
   double loss_points = 0.0;  // reference - candidate
 };
@@ -68,7 +68,7 @@ class EvalSet {
   std::vector<std::vector<int32_t>> reference_predictions_;  // per sample: class per item/pixel
   std::vector<int32_t> labels_;                              // per sample, -1 if unlabelled
   bool labelled_ = false;
-  std::vector<std::vector<float>> reference_outputs_;        // first error_samples samples
+  std::vector<std::vector<float>> reference_outputs_;  // first error_samples samples
 };
 
 }  // namespace edgetier

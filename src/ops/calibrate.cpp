@@ -26,10 +26,12 @@ Status validate(const CalibrationOptions& o) {
   if (o.data_dir.empty()) return invalid_argument("calibrate: no data folder given (--data DIR)");
   if (o.max_samples < 0) return invalid_argument("calibrate: --samples must be >= 0 (0 = all)");
   if (!(o.percentile > 0.0 && o.percentile <= 100.0)) {
-    return invalid_argument("calibrate: percentile " + std::to_string(o.percentile) + " is outside (0, 100]");
+    return invalid_argument("calibrate: percentile " + std::to_string(o.percentile) +
+                            " is outside (0, 100]");
   }
   if (o.num_bins < 256 || o.num_bins > (1 << 20)) {
-    return invalid_argument("calibrate: num_bins " + std::to_string(o.num_bins) + " is outside [256, 1048576]");
+    return invalid_argument("calibrate: num_bins " + std::to_string(o.num_bins) +
+                            " is outside [256, 1048576]");
   }
   return ok_status();
 }
@@ -74,7 +76,8 @@ std::string_view calibration_method_name(CalibrationMethod method) {
 }
 
 Result<CalibrationMethod> parse_calibration_method(std::string_view name) {
-  for (auto m : {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kEntropy}) {
+  for (auto m :
+       {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kEntropy}) {
     if (name == calibration_method_name(m)) return m;
   }
   return invalid_argument("unknown calibration method '" + std::string(name) + "'; did you mean '" +
@@ -82,7 +85,8 @@ Result<CalibrationMethod> parse_calibration_method(std::string_view name) {
                           "'? (minmax|percentile|entropy)");
 }
 
-Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const CalibrationOptions& options) {
+Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model,
+                                   const CalibrationOptions& options) {
   RETURN_IF_ERROR(validate(options));
   onnx::ModelProto model;
   RETURN_IF_ERROR(fold_batchnorm(input_model, {}, &model));
@@ -100,11 +104,13 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
     const auto known = view.all_tensor_names();
     for (const auto& t : tensors) {
       if (!view.has_tensor(t)) {
-        return not_found("calibrate: tensor '" + t + "' is not in the model; nearest: '" + nearest_name(t, known) + "'");
+        return not_found("calibrate: tensor '" + t + "' is not in the model; nearest: '" +
+                         nearest_name(t, known) + "'");
       }
     }
   }
-  if (tensors.empty()) return invalid_argument("calibrate: the model has no float tensors to calibrate");
+  if (tensors.empty())
+    return invalid_argument("calibrate: the model has no float tensors to calibrate");
 
   // Expose every calibrated node output as a graph output of a private copy.
   onnx::ModelProto probe = model;
@@ -136,7 +142,8 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
   CalibrationDataOptions data_options;
   data_options.max_samples = options.max_samples;
   data_options.preprocess = options.preprocess;
-  ASSIGN_OR_RETURN(CalibrationDataReader reader, CalibrationDataReader::open(options.data_dir, input, data_options));
+  ASSIGN_OR_RETURN(CalibrationDataReader reader,
+                   CalibrationDataReader::open(options.data_dir, input, data_options));
 
   std::vector<TensorHistogram> histograms;
   histograms.reserve(tensors.size());
@@ -152,7 +159,8 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
       histograms[slot[sample.name]].add(sample.data_as<float>(), sample.num_elements());
     }
     auto results = session->run({sample}, outputs);
-    if (!results.ok()) return results.status().with_context("calibrate: sample '" + reader.relative_name(s) + "'");
+    if (!results.ok())
+      return results.status().with_context("calibrate: sample '" + reader.relative_name(s) + "'");
     for (const Tensor& t : *results) {
       if (t.dtype != DType::kFloat32) continue;
       histograms[slot[t.name]].add(t.data_as<float>(), t.num_elements());
@@ -168,7 +176,8 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorHistogram& h = histograms[i];
     if (h.count() == 0) {
-      LOG_WARN << "calibrate: tensor '" << tensors[i] << "' produced no finite values; left out of the table";
+      LOG_WARN << "calibrate: tensor '" << tensors[i]
+               << "' produced no finite values; left out of the table";
       continue;
     }
     table.tensors[tensors[i]] = TensorCalibration{choose_range(h, options), h.minmax_range()};
@@ -179,11 +188,13 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model, const Ca
 nlohmann::json calibration_table_to_json(const CalibrationTable& table) {
   nlohmann::json tensors = nlohmann::json::object();
   for (const auto& [name, c] : table.tensors) {
-    tensors[name] = {{"min", c.range.min}, {"max", c.range.max},
-                     {"observed_min", c.observed.min}, {"observed_max", c.observed.max}};
+    tensors[name] = {{"min", c.range.min},
+                     {"max", c.range.max},
+                     {"observed_min", c.observed.min},
+                     {"observed_max", c.observed.max}};
   }
   nlohmann::json j = {{"format", "edgetier-calibration"}, {"version", kTableVersion},
-                      {"method", table.method}, {"samples", table.samples},
+                      {"method", table.method},           {"samples", table.samples},
                       {"model_graph", table.model_graph}, {"tensors", tensors}};
   if (table.method == "percentile") j["percentile"] = table.percentile;
   return j;
@@ -191,15 +202,17 @@ nlohmann::json calibration_table_to_json(const CalibrationTable& table) {
 
 Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j) {
   if (!j.is_object() || j.value("format", "") != "edgetier-calibration") {
-    return invalid_argument("not an edgetier calibration table (missing \"format\": \"edgetier-calibration\"); "
-                            "create one with `edgetier calibrate`");
+    return invalid_argument(
+        "not an edgetier calibration table (missing \"format\": \"edgetier-calibration\"); "
+        "create one with `edgetier calibrate`");
   }
   CalibrationTable table;
   try {
     const int version = j.at("version").get<int>();
     if (version != kTableVersion) {
-      return invalid_argument("calibration table version " + std::to_string(version) + " is not supported (expected " +
-                              std::to_string(kTableVersion) + "); recalibrate");
+      return invalid_argument("calibration table version " + std::to_string(version) +
+                              " is not supported (expected " + std::to_string(kTableVersion) +
+                              "); recalibrate");
     }
     table.method = j.at("method").get<std::string>();
     ASSIGN_OR_RETURN(CalibrationMethod method, parse_calibration_method(table.method));
@@ -215,7 +228,8 @@ Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j) {
       c.observed.max = t.value("observed_max", c.range.max);
       if (!std::isfinite(c.range.min) || !std::isfinite(c.range.max) || c.range.min > c.range.max) {
         return invalid_argument("calibration table: tensor '" + name + "' has a bad range [" +
-                                std::to_string(c.range.min) + ", " + std::to_string(c.range.max) + "]");
+                                std::to_string(c.range.min) + ", " + std::to_string(c.range.max) +
+                                "]");
       }
       table.tensors[name] = c;
     }

@@ -1,16 +1,16 @@
 /// Post-training calibration: run the model on sample data and record a clipping range per tensor.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "ops/histogram.h"
@@ -49,15 +49,15 @@ struct CalibrationOptions {
 };
 
 struct TensorCalibration {
-  TensorRange range;      // the clipping range the method chose
-  TensorRange observed;   // the observed min/max
+  TensorRange range;     // the clipping range the method chose
+  TensorRange observed;  // the observed min/max
 };
 
 struct CalibrationTable {
-  std::string method;        // calibration_method_name()
-  double percentile = 0.0;   // for "percentile"
+  std::string method;       // calibration_method_name()
+  double percentile = 0.0;  // for "percentile"
   int64_t samples = 0;
-  std::string model_graph;   // graph name of the calibrated model (informational)
+  std::string model_graph;  // graph name of the calibrated model (informational)
   std::map<std::string, TensorCalibration> tensors;
 
   const TensorCalibration* find(const std::string& tensor) const {
@@ -70,7 +70,8 @@ struct CalibrationTable {
 /// with ONNX Runtime over the data folder, exposing the calibrated tensors as extra outputs of a
 /// copy of the model, and streams each into a fixed-size histogram: memory is independent of
 /// the number of samples.
-Result<CalibrationTable> calibrate(const onnx::ModelProto& model, const CalibrationOptions& options);
+Result<CalibrationTable> calibrate(const onnx::ModelProto& model,
+                                   const CalibrationOptions& options);
 
 nlohmann::json calibration_table_to_json(const CalibrationTable& table);
 Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j);

@@ -11,7 +11,8 @@ namespace {
 
 std::string lower_extension(const fs::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext;
 }
 
@@ -29,11 +30,13 @@ bool shape_fits(const std::vector<int64_t>& want, const std::vector<int64_t>& go
 
 }  // namespace
 
-Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir, const TensorInfo& input,
+Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir,
+                                                          const TensorInfo& input,
                                                           const CalibrationDataOptions& options) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return not_found("data folder '" + dir + "' does not exist");
-  if (!fs::is_directory(dir, ec)) return invalid_argument("'" + dir + "' is not a folder; pass a folder of images or .npy files");
+  if (!fs::is_directory(dir, ec))
+    return invalid_argument("'" + dir + "' is not a folder; pass a folder of images or .npy files");
   CalibrationDataReader reader;
   reader.dir_ = dir;
   reader.input_ = input;
@@ -49,16 +52,20 @@ Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir
     }
     if (!it->is_regular_file(ec)) continue;
     const std::string ext = lower_extension(p);
-    if (is_image_extension(ext)) images.push_back(p.string());
-    else if (ext == ".npy") tensors.push_back(p.string());
+    if (is_image_extension(ext))
+      images.push_back(p.string());
+    else if (ext == ".npy")
+      tensors.push_back(p.string());
   }
   if (!images.empty() && !tensors.empty()) {
-    return invalid_argument("data folder '" + dir + "' mixes " + std::to_string(images.size()) + " images and " +
-                            std::to_string(tensors.size()) + " .npy files; keep one kind per folder");
+    return invalid_argument("data folder '" + dir + "' mixes " + std::to_string(images.size()) +
+                            " images and " + std::to_string(tensors.size()) +
+                            " .npy files; keep one kind per folder");
   }
   if (images.empty() && tensors.empty()) {
-    return invalid_argument("data folder '" + dir +
-                            "' has no samples: expected images (.jpg .jpeg .png .bmp) or .npy tensors");
+    return invalid_argument(
+        "data folder '" + dir +
+        "' has no samples: expected images (.jpg .jpeg .png .bmp) or .npy tensors");
   }
   reader.images_ = !images.empty();
   reader.files_ = reader.images_ ? std::move(images) : std::move(tensors);
@@ -81,7 +88,8 @@ Result<CalibrationDataReader> CalibrationDataReader::open(const std::string& dir
       const int64_t h = nhwc ? s[1] : s[2];
       const int64_t w = nhwc ? s[2] : s[3];
       if (h <= 0 || w <= 0) {
-        return invalid_argument("model input '" + input.name + "' has dynamic height/width (" + shape_to_string(s) +
+        return invalid_argument("model input '" + input.name + "' has dynamic height/width (" +
+                                shape_to_string(s) +
                                 "); pass --preprocess '{\"height\": H, \"width\": W}'");
       }
       reader.spec_ = PreprocessSpec::for_input(input.name, h, w);
@@ -100,7 +108,8 @@ std::string CalibrationDataReader::relative_name(size_t index) const {
 }
 
 Result<Tensor> CalibrationDataReader::read(size_t index) const {
-  if (index >= files_.size()) return out_of_range("sample " + std::to_string(index) + " of " + std::to_string(files_.size()));
+  if (index >= files_.size())
+    return out_of_range("sample " + std::to_string(index) + " of " + std::to_string(files_.size()));
   const std::string& path = files_[index];
   Tensor t;
   if (images_) {
@@ -114,12 +123,14 @@ Result<Tensor> CalibrationDataReader::read(size_t index) const {
     t.shape.insert(t.shape.begin(), 1);
   }
   if (t.dtype != input_.dtype) {
-    return invalid_argument(path + ": holds " + std::string(dtype_name(t.dtype)) + " but model input '" + input_.name +
-                            "' expects " + std::string(dtype_name(input_.dtype)));
+    return invalid_argument(path + ": holds " + std::string(dtype_name(t.dtype)) +
+                            " but model input '" + input_.name + "' expects " +
+                            std::string(dtype_name(input_.dtype)));
   }
   if (!shape_fits(input_.shape, t.shape)) {
-    return invalid_argument(path + ": shape " + shape_to_string(t.shape) + " does not fit model input '" + input_.name +
-                            "' " + shape_to_string(input_.shape) +
+    return invalid_argument(path + ": shape " + shape_to_string(t.shape) +
+                            " does not fit model input '" + input_.name + "' " +
+                            shape_to_string(input_.shape) +
                             (images_ ? "; adjust --preprocess height/width/layout" : ""));
   }
   return t;
@@ -128,7 +139,8 @@ Result<Tensor> CalibrationDataReader::read(size_t index) const {
 Result<PreprocessSpec> parse_preprocess_arg(const std::string& arg) {
   std::string text = arg;
   const auto first = arg.find_first_not_of(" \t\n");
-  if (first == std::string::npos) return invalid_argument("--preprocess is empty; pass a JSON file or inline JSON");
+  if (first == std::string::npos)
+    return invalid_argument("--preprocess is empty; pass a JSON file or inline JSON");
   const bool inline_json = arg[first] == '{';
   if (!inline_json) {
     auto bytes = read_file_bytes(arg);
@@ -139,7 +151,8 @@ Result<PreprocessSpec> parse_preprocess_arg(const std::string& arg) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    return invalid_argument("--preprocess " + std::string(inline_json ? "(inline JSON)" : "'" + arg + "'") +
+    return invalid_argument("--preprocess " +
+                            std::string(inline_json ? "(inline JSON)" : "'" + arg + "'") +
                             " is not valid JSON: " + e.what());
   }
   auto spec = preprocess_from_json(j);

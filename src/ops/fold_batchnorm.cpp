@@ -1,4 +1,5 @@
-/// Conv+BatchNormalization folding: exact up to float rounding, run before calibration/quantization.
+/// Conv+BatchNormalization folding: exact up to float rounding, run before
+/// calibration/quantization.
 #include "ops/fold_batchnorm.h"
 
 #include <cmath>
@@ -17,7 +18,8 @@ struct FoldCandidate {
 
 // Why a BN cannot be folded ("" when it can); `conv` receives the producing Conv.
 std::string fold_blocker(const GraphView& view, int bn_index,
-                         const std::unordered_map<std::string, const onnx::TensorProto*>& inits, int* conv) {
+                         const std::unordered_map<std::string, const onnx::TensorProto*>& inits,
+                         int* conv) {
   const onnx::NodeProto& bn = view.node(bn_index);
   if (bn.input_size() < 5) return "it has fewer than 5 inputs";
   for (int i = 1; i < bn.output_size(); ++i) {
@@ -33,7 +35,8 @@ std::string fold_blocker(const GraphView& view, int bn_index,
   if (view.consumers(bn.input(0)).size() != 1 || view.is_graph_output(bn.input(0))) {
     return "the Conv output '" + bn.input(0) + "' has other readers";
   }
-  if (c.input_size() < 2 || !inits.count(c.input(1))) return "the Conv weight is not an initializer";
+  if (c.input_size() < 2 || !inits.count(c.input(1)))
+    return "the Conv weight is not an initializer";
   if (c.input_size() > 2 && !c.input(2).empty() && !inits.count(c.input(2))) {
     return "the Conv bias is not an initializer";
   }
@@ -43,7 +46,8 @@ std::string fold_blocker(const GraphView& view, int bn_index,
 
 }  // namespace
 
-Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& options, onnx::ModelProto* out) {
+Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& options,
+                      onnx::ModelProto* out) {
   onnx::ModelProto model = in;
   onnx::GraphProto* graph = model.mutable_graph();
   auto inits = initializer_map(in.graph());
@@ -64,12 +68,14 @@ Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& op
 
   for (int i = 0; i < view.num_nodes(); ++i) {
     const onnx::NodeProto& bn = view.node(i);
-    if (bn.op_type() != "BatchNormalization" || !(bn.domain().empty() || bn.domain() == "ai.onnx")) continue;
+    if (bn.op_type() != "BatchNormalization" || !(bn.domain().empty() || bn.domain() == "ai.onnx"))
+      continue;
     int conv_index = -1;
     const std::string why = fold_blocker(view, i, inits, &conv_index);
     if (!why.empty()) {
       if (options.require_all) {
-        return failed_precondition("fold_batchnorm: cannot fold " + view.node_label(i) + ": " + why);
+        return failed_precondition("fold_batchnorm: cannot fold " + view.node_label(i) + ": " +
+                                   why);
       }
       continue;
     }
@@ -96,8 +102,8 @@ Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& op
       ASSIGN_OR_RETURN(bias, float_values(*inits.at(conv.input(2))));
       if (static_cast<int64_t>(bias.size()) != out_channels) {
         return invalid_argument("fold_batchnorm: Conv '" + conv.name() + "' bias has " +
-                                std::to_string(bias.size()) + " values for " + std::to_string(out_channels) +
-                                " channels");
+                                std::to_string(bias.size()) + " values for " +
+                                std::to_string(out_channels) + " channels");
       }
     }
     // Compute in double so the folded model matches Conv->BN to float rounding.
@@ -124,8 +130,10 @@ Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& op
 
     onnx::NodeProto* new_conv = graph->mutable_node(conv_index);
     new_conv->set_input(1, wname);
-    if (new_conv->input_size() < 3) new_conv->add_input(bname);
-    else new_conv->set_input(2, bname);
+    if (new_conv->input_size() < 3)
+      new_conv->add_input(bname);
+    else
+      new_conv->set_input(2, bname);
     new_conv->set_output(0, bn.output(0));
     removed.insert(i);
     ++folded;

@@ -19,6 +19,7 @@ struct FoldBatchNormOptions {
 /// b' = (b - m) * g / sqrt(v + eps) + beta. The Conv takes over the BN's output name, so tensor
 /// names downstream (and calibration tables keyed by them) stay valid. `out` may alias nothing
 /// else; it is only written on success.
-Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& options, onnx::ModelProto* out);
+Status fold_batchnorm(const onnx::ModelProto& in, const FoldBatchNormOptions& options,
+                      onnx::ModelProto* out);
 
 }  // namespace edgetier

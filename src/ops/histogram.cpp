@@ -7,7 +7,8 @@
 
 namespace edgetier {
 
-TensorHistogram::TensorHistogram(int num_bins) : bins_(static_cast<size_t>(std::max(2, num_bins + num_bins % 2))) {}
+TensorHistogram::TensorHistogram(int num_bins)
+    : bins_(static_cast<size_t>(std::max(2, num_bins + num_bins % 2))) {}
 
 void TensorHistogram::grow_to(double magnitude) {
   if (limit_ == 0.0) {
@@ -44,7 +45,8 @@ void TensorHistogram::add(const float* values, size_t count) {
     max_ = std::max(max_, hi);
   }
   count_ += static_cast<int64_t>(finite);
-  const double magnitude = std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
+  const double magnitude =
+      std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
   if (magnitude > 0.0 && magnitude >= limit_) grow_to(magnitude);
   const size_t n = bins_.size();
   if (limit_ == 0.0) {  // only zeros so far
@@ -90,7 +92,8 @@ TensorRange TensorHistogram::entropy_range(int levels) const {
   size_t used = bins_.size();
   while (used > 0 && bins_[used - 1] == 0) --used;
   const size_t q_levels = static_cast<size_t>(std::max(2, levels));
-  if (used <= q_levels) return minmax_range();  // fewer populated bins than levels: no clipping helps
+  if (used <= q_levels)
+    return minmax_range();  // fewer populated bins than levels: no clipping helps
   const double width = limit_ / static_cast<double>(bins_.size());
 
   // Suffix sums give the outlier mass beyond each candidate threshold in O(1).
@@ -133,7 +136,8 @@ TensorRange TensorHistogram::entropy_range(int levels) const {
       if (p[k] <= 0.0) continue;
       const double pk = p[k] / p_sum;
       const double qk = q[k] / q_sum;
-      divergence = qk > 0.0 ? divergence + pk * std::log(pk / qk) : std::numeric_limits<double>::infinity();
+      divergence =
+          qk > 0.0 ? divergence + pk * std::log(pk / qk) : std::numeric_limits<double>::infinity();
     }
     if (divergence < best_divergence) {
       best_divergence = divergence;

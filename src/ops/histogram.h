@@ -44,7 +44,8 @@ class TensorHistogram {
 
  private:
   void grow_to(double magnitude);
-  /// Clamps the symmetric threshold `t` to the observed values (keeps a one-sided tensor one-sided).
+  /// Clamps the symmetric threshold `t` to the observed values (keeps a one-sided tensor
+  /// one-sided).
   TensorRange clip(double t) const;
 
   std::vector<int64_t> bins_;

@@ -6,7 +6,8 @@
 
 namespace edgetier {
 
-std::unordered_map<std::string, const onnx::TensorProto*> initializer_map(const onnx::GraphProto& graph) {
+std::unordered_map<std::string, const onnx::TensorProto*> initializer_map(
+    const onnx::GraphProto& graph) {
   std::unordered_map<std::string, const onnx::TensorProto*> map;
   for (const auto& t : graph.initializer()) map[t.name()] = &t;
   return map;
@@ -21,8 +22,8 @@ int64_t num_elements(const onnx::TensorProto& tensor) {
 }
 
 template <typename T, typename Field>
-Result<std::vector<T>> typed_values(const onnx::TensorProto& tensor, int32_t want_type, const char* type_name,
-                                    const Field& field) {
+Result<std::vector<T>> typed_values(const onnx::TensorProto& tensor, int32_t want_type,
+                                    const char* type_name, const Field& field) {
   if (tensor.data_type() != want_type) {
     return invalid_argument("initializer '" + tensor.name() + "' has data type " +
                             std::to_string(tensor.data_type()) + ", expected " + type_name);
@@ -35,16 +36,17 @@ Result<std::vector<T>> typed_values(const onnx::TensorProto& tensor, int32_t wan
   std::vector<T> values;
   if (tensor.has_raw_data()) {
     if (tensor.raw_data().size() != static_cast<size_t>(n) * sizeof(T)) {
-      return data_loss("initializer '" + tensor.name() + "' holds " + std::to_string(tensor.raw_data().size()) +
-                       " bytes for " + std::to_string(n) + " " + type_name + " values");
+      return data_loss("initializer '" + tensor.name() + "' holds " +
+                       std::to_string(tensor.raw_data().size()) + " bytes for " +
+                       std::to_string(n) + " " + type_name + " values");
     }
     values.resize(static_cast<size_t>(n));
     if (n > 0) std::memcpy(values.data(), tensor.raw_data().data(), tensor.raw_data().size());
     return values;
   }
   if (field.size() != n) {
-    return data_loss("initializer '" + tensor.name() + "' holds " + std::to_string(field.size()) + " values for " +
-                     std::to_string(n) + " elements");
+    return data_loss("initializer '" + tensor.name() + "' holds " + std::to_string(field.size()) +
+                     " values for " + std::to_string(n) + " elements");
   }
   values.assign(field.begin(), field.end());
   return values;

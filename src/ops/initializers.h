@@ -1,12 +1,12 @@
 /// Helpers for reading and writing ONNX initializers (TensorProto) used by the graph rewrites.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -14,7 +14,8 @@
 namespace edgetier {
 
 /// Name -> initializer of `graph` (pointers into the graph; invalidated when it changes).
-std::unordered_map<std::string, const onnx::TensorProto*> initializer_map(const onnx::GraphProto& graph);
+std::unordered_map<std::string, const onnx::TensorProto*> initializer_map(
+    const onnx::GraphProto& graph);
 
 /// The values of a float32 initializer (raw_data or float_data). Errors name the tensor.
 Result<std::vector<float>> float_values(const onnx::TensorProto& tensor);
@@ -23,13 +24,14 @@ Result<std::vector<int64_t>> int64_values(const onnx::TensorProto& tensor);
 
 /// Makes an initializer holding `values` as raw little-endian data.
 template <typename T>
-onnx::TensorProto make_initializer(const std::string& name, DType dtype, const std::vector<int64_t>& dims,
-                                   const std::vector<T>& values) {
+onnx::TensorProto make_initializer(const std::string& name, DType dtype,
+                                   const std::vector<int64_t>& dims, const std::vector<T>& values) {
   onnx::TensorProto t;
   t.set_name(name);
   t.set_data_type(static_cast<int32_t>(dtype));
   for (int64_t d : dims) t.add_dims(d);
-  t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
+  t.set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
   return t;
 }
 

@@ -13,14 +13,18 @@ std::string_view quant_format_name(QuantFormat format) {
 Result<QuantFormat> parse_quant_format(std::string_view name) {
   if (name == "qdq") return QuantFormat::kQdq;
   if (name == "qoperator") return QuantFormat::kQOperator;
-  return invalid_argument("unknown quantization format '" + std::string(name) + "'; did you mean '" +
-                          nearest_name(std::string(name), {"qdq", "qoperator"}) + "'? (qdq|qoperator)");
+  return invalid_argument(
+      "unknown quantization format '" + std::string(name) + "'; did you mean '" +
+      nearest_name(std::string(name), {"qdq", "qoperator"}) + "'? (qdq|qoperator)");
 }
 
 const std::vector<std::string>& quantizable_op_types() {
-  static const std::vector<std::string> kTypes = {
-      "Conv",    "Gemm",      "MatMul",    "Add",     "Mul",       "Concat",  "MaxPool", "AveragePool",
-      "GlobalAveragePool", "Resize", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Relu"};
+  static const std::vector<std::string> kTypes = {"Conv",      "Gemm",        "MatMul",
+                                                  "Add",       "Mul",         "Concat",
+                                                  "MaxPool",   "AveragePool", "GlobalAveragePool",
+                                                  "Resize",    "Flatten",     "Reshape",
+                                                  "Transpose", "Squeeze",     "Unsqueeze",
+                                                  "Relu"};
   return kTypes;
 }
 

@@ -1,12 +1,12 @@
 /// Post-training static int8 quantization of an ONNX model (QDQ or QOperator format).
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -31,9 +31,10 @@ struct QuantizeReport {
   std::map<std::string, int> quantized_ops;  // op type -> nodes running in int8
   std::vector<std::string> quantized_nodes;  // their names (labels), in graph order
   std::vector<std::string> excluded_nodes;   // left in float because the options said so
-  std::vector<std::string> unsupported_nodes;  // "name (op): reason" for quantizable op types left in float
+  std::vector<std::string>
+      unsupported_nodes;  // "name (op): reason" for quantizable op types left in float
   int folded_batchnorms = 0;
-  int absorbed_relus = 0;  // ReLUs made redundant by the uint8 clamp of the producer's output
+  int absorbed_relus = 0;     // ReLUs made redundant by the uint8 clamp of the producer's output
   int quantized_tensors = 0;  // activations with a quantization step
 };
 

@@ -1,12 +1,13 @@
-/// Quantization planning: node selection, ReLU absorption, activation parameters, weight quantizers.
+/// Quantization planning: node selection, ReLU absorption, activation parameters, weight
+/// quantizers.
 #include "ops/quantize_plan.h"
+
+#include <onnx/version_converter/convert.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
-
-#include <onnx/version_converter/convert.h>
 
 #include "graph/model_io.h"
 #include "ops/fold_batchnorm.h"
@@ -33,8 +34,8 @@ std::optional<OpKind> kind_of(const onnx::NodeProto& node) {
   if (op == "Add" || op == "Mul") return OpKind::kBinary;
   if (op == "Concat") return OpKind::kConcat;
   if (op == "AveragePool" || op == "GlobalAveragePool") return OpKind::kPool;
-  if (op == "MaxPool" || op == "Resize" || op == "Flatten" || op == "Reshape" || op == "Transpose" ||
-      op == "Squeeze" || op == "Unsqueeze") {
+  if (op == "MaxPool" || op == "Resize" || op == "Flatten" || op == "Reshape" ||
+      op == "Transpose" || op == "Squeeze" || op == "Unsqueeze") {
     return OpKind::kPassThrough;
   }
   return std::nullopt;
@@ -42,7 +43,9 @@ std::optional<OpKind> kind_of(const onnx::NodeProto& node) {
 
 // Conv, Gemm and MatMul carry the arithmetic; the other kinds are only worth quantizing when an
 // int8 tensor already flows into them (otherwise they would add conversions and save nothing).
-bool is_anchor(OpKind kind) { return kind == OpKind::kConv || kind == OpKind::kGemm || kind == OpKind::kMatMul; }
+bool is_anchor(OpKind kind) {
+  return kind == OpKind::kConv || kind == OpKind::kGemm || kind == OpKind::kMatMul;
+}
 
 DType dtype_of(const ShapeMap& shapes, const std::string& tensor) {
   auto it = shapes.find(tensor);
@@ -75,27 +78,31 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
   }
   if (dtype_of(shapes, node.output(0)) != DType::kFloat32) return "its output is not float32";
   for (int slot : activation_slots(node, kind, c.init_names)) {
-    if (slot >= node.input_size() || node.input(slot).empty()) return "input " + std::to_string(slot) + " is missing";
+    if (slot >= node.input_size() || node.input(slot).empty())
+      return "input " + std::to_string(slot) + " is missing";
     if (dtype_of(shapes, node.input(slot)) != DType::kFloat32) {
       return "input '" + node.input(slot) + "' is not float32";
     }
   }
   switch (kind) {
     case OpKind::kConv: {
-      if (node.input_size() < 2 || !is_float_init(c, node.input(1))) return "its weight is not a float initializer";
+      if (node.input_size() < 2 || !is_float_init(c, node.input(1)))
+        return "its weight is not a float initializer";
       const auto* w = c.inits.at(node.input(1));
       if (w->dims_size() < 3) return "its weight has rank " + std::to_string(w->dims_size());
       if (node.input_size() > 2 && !node.input(2).empty()) {
         if (!is_float_init(c, node.input(2))) return "its bias is not a float initializer";
         const auto* b = c.inits.at(node.input(2));
-        if (b->dims_size() != 1 || b->dims(0) != w->dims(0)) return "its bias does not have one value per channel";
+        if (b->dims_size() != 1 || b->dims(0) != w->dims(0))
+          return "its bias does not have one value per channel";
       }
       return "";
     }
     case OpKind::kGemm: {
       if (node_attr_int(node, "transA", 0) != 0) return "transA=1 has no int8 kernel";
       if (node_attr_float(node, "alpha", 1.0f) != 1.0f) return "alpha != 1";
-      if (node.input_size() < 2 || !is_float_init(c, node.input(1))) return "B is not a float initializer";
+      if (node.input_size() < 2 || !is_float_init(c, node.input(1)))
+        return "B is not a float initializer";
       const auto* b = c.inits.at(node.input(1));
       if (b->dims_size() != 2) return "B is not 2-D";
       if (rank_of(shapes, node.input(0)) != 2) return "A is not 2-D";
@@ -107,7 +114,8 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
         int64_t elements = 1;
         for (int64_t d : bias->dims()) elements *= d;
         const bool row = bias->dims_size() == 1 || (bias->dims_size() == 2 && bias->dims(0) == 1);
-        if (!row || elements != n) return "C is not a per-column bias of " + std::to_string(n) + " values";
+        if (!row || elements != n)
+          return "C is not a per-column bias of " + std::to_string(n) + " values";
       }
       return "";
     }
@@ -122,15 +130,16 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
     }
     case OpKind::kBinary:
       if (node.input_size() != 2) return "it does not have two inputs";
-      if (c.init_names.count(node.input(0)) && c.init_names.count(node.input(1))) return "both inputs are constants";
+      if (c.init_names.count(node.input(0)) && c.init_names.count(node.input(1)))
+        return "both inputs are constants";
       return "";
-    case OpKind::kConcat:
-      return node.input_size() == 0 ? "it has no inputs" : "";
+    case OpKind::kConcat: return node.input_size() == 0 ? "it has no inputs" : "";
     case OpKind::kPool:
       if (rank_of(shapes, node.input(0)) != 4) return "its input is not 4-D (NCHW)";
       return "";
     case OpKind::kPassThrough:
-      if (node.op_type() == "MaxPool" && node_attr_int(node, "storage_order", 0) != 0) return "storage_order=1";
+      if (node.op_type() == "MaxPool" && node_attr_int(node, "storage_order", 0) != 0)
+        return "storage_order=1";
       if (node.op_type() == "Resize") {
         std::string mode = "nearest";
         for (const auto& a : node.attribute()) {
@@ -151,7 +160,8 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
 void constants_to_initializers(onnx::GraphProto* graph) {
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   for (auto& node : *graph->mutable_node()) {
-    const bool plain_constant = node.op_type() == "Constant" && (node.domain().empty() || node.domain() == "ai.onnx") &&
+    const bool plain_constant = node.op_type() == "Constant" &&
+                                (node.domain().empty() || node.domain() == "ai.onnx") &&
                                 node.attribute_size() == 1 && node.attribute(0).name() == "value" &&
                                 node.output_size() == 1;
     if (plain_constant) {
@@ -171,8 +181,9 @@ Status upgrade_opset(onnx::ModelProto* model) {
   try {
     *model = onnx::version_conversion::ConvertVersion(*model, static_cast<int>(kMinOpset));
   } catch (const std::exception& e) {
-    return unimplemented("quantize: the model uses opset " + std::to_string(opset) + " and could not be upgraded to " +
-                         std::to_string(kMinOpset) + " (needed for per-channel quantization): " + e.what() +
+    return unimplemented("quantize: the model uses opset " + std::to_string(opset) +
+                         " and could not be upgraded to " + std::to_string(kMinOpset) +
+                         " (needed for per-channel quantization): " + e.what() +
                          "; re-export it with opset >= 13");
   }
   return ok_status();
@@ -210,11 +221,12 @@ QParams params_for_range(float min, float max, DType dtype) {
   double scale = (rmax - rmin) / static_cast<double>(qmax - qmin);
   if (!(scale > 1e-30) || !std::isfinite(scale)) {
     p.scale = 1.0f;  // an all-zero tensor: any scale represents it exactly
-    p.zero_point = dtype == DType::kInt8 ? 0 : 0;
+    p.zero_point = 0;
     return p;
   }
   const double zp = std::round(static_cast<double>(qmin) - rmin / scale);
-  p.zero_point = static_cast<int32_t>(std::clamp(zp, static_cast<double>(qmin), static_cast<double>(qmax)));
+  p.zero_point =
+      static_cast<int32_t>(std::clamp(zp, static_cast<double>(qmin), static_cast<double>(qmax)));
   p.scale = static_cast<float>(scale);
   return p;
 }
@@ -229,7 +241,8 @@ int64_t weight_axis(const onnx::NodeProto& node, OpKind kind, bool per_channel) 
   }
 }
 
-Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t axis, bool reduce_range) {
+Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t axis,
+                                        bool reduce_range) {
   ASSIGN_OR_RETURN(std::vector<float> w, float_values(weight));
   QuantizedWeight q;
   q.dims.assign(weight.dims().begin(), weight.dims().end());
@@ -240,10 +253,12 @@ Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t
     for (size_t d = static_cast<size_t>(axis) + 1; d < q.dims.size(); ++d) inner *= q.dims[d];
   }
   auto channel_of = [&](size_t index) {
-    return axis >= 0 ? static_cast<size_t>((static_cast<int64_t>(index) / inner) % channels) : size_t{0};
+    return axis >= 0 ? static_cast<size_t>((static_cast<int64_t>(index) / inner) % channels)
+                     : size_t{0};
   };
   std::vector<float> amax(static_cast<size_t>(channels), 0.0f);
-  for (size_t i = 0; i < w.size(); ++i) amax[channel_of(i)] = std::max(amax[channel_of(i)], std::fabs(w[i]));
+  for (size_t i = 0; i < w.size(); ++i)
+    amax[channel_of(i)] = std::max(amax[channel_of(i)], std::fabs(w[i]));
   // Symmetric [-127, 127] (or 7-bit [-63, 63]) so zero stays exact and the zero point is 0.
   const float qmax = reduce_range ? 63.0f : 127.0f;
   q.scales.resize(static_cast<size_t>(channels));
@@ -257,14 +272,16 @@ Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t
 }
 
 Result<std::vector<int32_t>> quantize_bias(const onnx::TensorProto& bias, float input_scale,
-                                           const std::vector<float>& weight_scales, std::vector<float>* bias_scales) {
+                                           const std::vector<float>& weight_scales,
+                                           std::vector<float>* bias_scales) {
   ASSIGN_OR_RETURN(std::vector<float> b, float_values(bias));
   if (weight_scales.size() != 1 && weight_scales.size() != b.size()) {
-    return internal_error("bias '" + bias.name() + "' has " + std::to_string(b.size()) + " values for " +
-                          std::to_string(weight_scales.size()) + " weight scales");
+    return internal_error("bias '" + bias.name() + "' has " + std::to_string(b.size()) +
+                          " values for " + std::to_string(weight_scales.size()) + " weight scales");
   }
   bias_scales->resize(weight_scales.size());
-  for (size_t c = 0; c < weight_scales.size(); ++c) (*bias_scales)[c] = input_scale * weight_scales[c];
+  for (size_t c = 0; c < weight_scales.size(); ++c)
+    (*bias_scales)[c] = input_scale * weight_scales[c];
   std::vector<int32_t> q(b.size());
   constexpr double kLimit = 2147483647.0;
   for (size_t i = 0; i < b.size(); ++i) {
@@ -274,7 +291,8 @@ Result<std::vector<int32_t>> quantize_bias(const onnx::TensorProto& bias, float 
   return q;
 }
 
-Result<std::pair<std::vector<uint8_t>, QParams>> quantize_constant(const onnx::TensorProto& constant, DType dtype) {
+Result<std::pair<std::vector<uint8_t>, QParams>> quantize_constant(
+    const onnx::TensorProto& constant, DType dtype) {
   ASSIGN_OR_RETURN(std::vector<float> v, float_values(constant));
   float lo = 0.0f, hi = 0.0f;
   for (float x : v) {
@@ -286,8 +304,10 @@ Result<std::pair<std::vector<uint8_t>, QParams>> quantize_constant(const onnx::T
   const int32_t qmax = dtype == DType::kInt8 ? 127 : 255;
   std::vector<uint8_t> bytes(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
-    const int32_t q = std::clamp(static_cast<int32_t>(std::lround(v[i] / p.scale)) + p.zero_point, qmin, qmax);
-    bytes[i] = static_cast<uint8_t>(q & 0xff);  // two's complement: the same bytes serve int8 and uint8
+    const int32_t q =
+        std::clamp(static_cast<int32_t>(std::lround(v[i] / p.scale)) + p.zero_point, qmin, qmax);
+    bytes[i] =
+        static_cast<uint8_t>(q & 0xff);  // two's complement: the same bytes serve int8 and uint8
   }
   return std::make_pair(std::move(bytes), p);
 }
@@ -297,11 +317,13 @@ onnx::TensorProto scalar_initializer(const std::string& name, float value) {
 }
 
 onnx::TensorProto zero_point_initializer(const std::string& name, DType dtype, int32_t value) {
-  if (dtype == DType::kInt8) return make_initializer(name, dtype, {}, std::vector<int8_t>{static_cast<int8_t>(value)});
+  if (dtype == DType::kInt8)
+    return make_initializer(name, dtype, {}, std::vector<int8_t>{static_cast<int8_t>(value)});
   return make_initializer(name, dtype, {}, std::vector<uint8_t>{static_cast<uint8_t>(value)});
 }
 
-onnx::NodeProto make_node(const std::string& op_type, const std::string& name, const std::vector<std::string>& inputs,
+onnx::NodeProto make_node(const std::string& op_type, const std::string& name,
+                          const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& domain) {
   onnx::NodeProto n;
   n.set_op_type(op_type);
@@ -353,8 +375,9 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   for (const auto& name : options.exclude) {
     auto it = by_name.find(name);
     if (it == by_name.end()) {
-      return not_found("quantize: --exclude names node '" + name + "', which is not in the model; nearest: '" +
-                       nearest_name(name, names) + "'");
+      return not_found("quantize: --exclude names node '" + name +
+                       "', which is not in the model; nearest: '" + nearest_name(name, names) +
+                       "'");
     }
     excluded.insert(it->second);
   }
@@ -366,19 +389,22 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   ctx.shapes = &shapes;
   ctx.format = options.format;
   auto allowed_type = [&](const std::string& op) {
-    return options.op_types.empty() ||
-           std::find(options.op_types.begin(), options.op_types.end(), op) != options.op_types.end();
+    return options.op_types.empty() || std::find(options.op_types.begin(), options.op_types.end(),
+                                                 op) != options.op_types.end();
   };
 
-  // Pass 1, in topological order: which nodes run in int8 and which ReLUs their output clamp absorbs.
+  // Pass 1, in topological order: which nodes run in int8 and which ReLUs their output clamp
+  // absorbs.
   const int n = view.num_nodes();
-  std::vector<bool> quantized(static_cast<size_t>(n), false), absorbed(static_cast<size_t>(n), false);
+  std::vector<bool> quantized(static_cast<size_t>(n), false),
+      absorbed(static_cast<size_t>(n), false);
   std::vector<OpKind> kinds(static_cast<size_t>(n), OpKind::kPassThrough);
   std::unordered_set<std::string> int8_tensors;  // produced by a quantized node
   std::unordered_set<std::string> relu_outputs;
   for (int i : view.topo_order()) {
     const onnx::NodeProto& node = view.node(i);
-    const bool is_relu = node.op_type() == "Relu" && (node.domain().empty() || node.domain() == "ai.onnx");
+    const bool is_relu =
+        node.op_type() == "Relu" && (node.domain().empty() || node.domain() == "ai.onnx");
     auto kind = kind_of(node);
     if (excluded.count(i)) {
       if (kind || is_relu) plan.report.excluded_nodes.push_back(plain_label(view, i));
@@ -388,7 +414,8 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
       // Q(x) with zero point at the bottom of the range clamps negatives: exactly ReLU.
       const int p = view.producer(node.input(0));
       // Not after pass-through ops: their output inherits the input's (possibly signed) range.
-      if (p >= 0 && quantized[static_cast<size_t>(p)] && kinds[static_cast<size_t>(p)] != OpKind::kPassThrough &&
+      if (p >= 0 && quantized[static_cast<size_t>(p)] &&
+          kinds[static_cast<size_t>(p)] != OpKind::kPassThrough &&
           view.consumers(node.input(0)).size() == 1 && !view.is_graph_output(node.input(0))) {
         absorbed[static_cast<size_t>(i)] = true;
         int8_tensors.insert(node.output(0));
@@ -401,12 +428,14 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     if (node.output_size() == 0 || dtype_of(shapes, node.output(0)) != DType::kFloat32) continue;
     const std::string why = unsupported_reason(node, *kind, ctx);
     if (!why.empty()) {
-      plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() + "): " + why);
+      plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() +
+                                              "): " + why);
       continue;
     }
     if (!is_anchor(*kind)) {
       bool fed = false;
-      for (int slot : activation_slots(node, *kind, ctx.init_names)) fed = fed || int8_tensors.count(node.input(slot));
+      for (int slot : activation_slots(node, *kind, ctx.init_names))
+        fed = fed || int8_tensors.count(node.input(slot));
       if (!fed) continue;
     }
     quantized[static_cast<size_t>(i)] = true;
@@ -416,10 +445,14 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   int num_quantized = 0;
   for (int i = 0; i < n; ++i) num_quantized += quantized[static_cast<size_t>(i)] ? 1 : 0;
   if (num_quantized == 0) {
-    std::string msg = "quantize: the model has no quantizable op (quantizable: Conv, Gemm, MatMul and, after them, ";
+    std::string msg =
+        "quantize: the model has no quantizable op (quantizable: Conv, Gemm, MatMul and, after "
+        "them, ";
     msg += "Add, Mul, Concat, pooling, Resize, reshapes)";
-    if (!options.exclude.empty()) msg += " once the " + std::to_string(options.exclude.size()) + " excluded nodes are left out";
-    if (!plan.report.unsupported_nodes.empty()) msg += "; not quantizable: " + plan.report.unsupported_nodes.front();
+    if (!options.exclude.empty())
+      msg += " once the " + std::to_string(options.exclude.size()) + " excluded nodes are left out";
+    if (!plan.report.unsupported_nodes.empty())
+      msg += "; not quantizable: " + plan.report.unsupported_nodes.front();
     return invalid_argument(msg);
   }
 
@@ -463,13 +496,15 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     bool int8_reader = false;
     for (int c : qview.consumers(node.output(0))) {
       if (!plan.quantized[static_cast<size_t>(c)]) continue;
-      for (int slot : activation_slots(qview.node(c), plan.kind[static_cast<size_t>(c)], ctx.init_names)) {
+      for (int slot :
+           activation_slots(qview.node(c), plan.kind[static_cast<size_t>(c)], ctx.init_names)) {
         int8_reader = int8_reader || qview.node(c).input(slot) == node.output(0);
       }
     }
     // A Gemm whose result only float ops read (typically the logits) keeps a float output.
     // (Unless it absorbed a ReLU, which only the quantization step implements.)
-    if (plan.kind[static_cast<size_t>(i)] == OpKind::kGemm && !int8_reader && !relu_outputs.count(node.output(0))) {
+    if (plan.kind[static_cast<size_t>(i)] == OpKind::kGemm && !int8_reader &&
+        !relu_outputs.count(node.output(0))) {
       plan.float_outputs.insert(node.output(0));
     } else {
       needed.insert(node.output(0));
@@ -477,7 +512,8 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   }
   auto assign = [&](const std::string& t) -> Status {
     const int p = qview.producer(t);
-    if (p >= 0 && plan.quantized[static_cast<size_t>(p)] && plan.kind[static_cast<size_t>(p)] == OpKind::kPassThrough) {
+    if (p >= 0 && plan.quantized[static_cast<size_t>(p)] &&
+        plan.kind[static_cast<size_t>(p)] == OpKind::kPassThrough) {
       // MaxPool/Resize/reshapes move values without arithmetic: output scale = input scale.
       plan.activations[t] = plan.activations.at(qview.node(p).input(0));
       return ok_status();

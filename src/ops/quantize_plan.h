@@ -2,13 +2,13 @@
 /// weight/bias quantizers shared by the QDQ and QOperator writers.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "graph/graph_view.h"
@@ -26,13 +26,13 @@ struct QParams {
 
 /// How an op is rewritten.
 enum class OpKind {
-  kConv,        // QLinearConv
-  kGemm,        // QGemm (com.microsoft)
-  kMatMul,      // QLinearMatMul
-  kBinary,      // QLinearAdd / QLinearMul (com.microsoft)
-  kConcat,      // QLinearConcat (com.microsoft)
-  kPool,        // QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft)
-  kPassThrough, // runs unchanged on the 8-bit tensor; output shares the input's parameters
+  kConv,         // QLinearConv
+  kGemm,         // QGemm (com.microsoft)
+  kMatMul,       // QLinearMatMul
+  kBinary,       // QLinearAdd / QLinearMul (com.microsoft)
+  kConcat,       // QLinearConcat (com.microsoft)
+  kPool,         // QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft)
+  kPassThrough,  // runs unchanged on the 8-bit tensor; output shares the input's parameters
 };
 
 struct QuantPlan {
@@ -71,12 +71,15 @@ struct QuantizedWeight {
   std::vector<int64_t> dims;
   int64_t axis = -1;
 };
-Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t axis, bool reduce_range);
+Result<QuantizedWeight> quantize_weight(const onnx::TensorProto& weight, int64_t axis,
+                                        bool reduce_range);
 /// int32 bias with scale input_scale * weight_scale[c] (zero point 0).
 Result<std::vector<int32_t>> quantize_bias(const onnx::TensorProto& bias, float input_scale,
-                                           const std::vector<float>& weight_scales, std::vector<float>* bias_scales);
+                                           const std::vector<float>& weight_scales,
+                                           std::vector<float>* bias_scales);
 /// Per-tensor asymmetric quantization of a float constant with its own min/max.
-Result<std::pair<std::vector<uint8_t>, QParams>> quantize_constant(const onnx::TensorProto& constant, DType dtype);
+Result<std::pair<std::vector<uint8_t>, QParams>> quantize_constant(
+    const onnx::TensorProto& constant, DType dtype);
 /// Parameters for a [min, max] range (widened to include 0).
 QParams params_for_range(float min, float max, DType dtype);
 
@@ -90,7 +93,8 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out);
 /// Small builders shared by the writers.
 onnx::TensorProto scalar_initializer(const std::string& name, float value);
 onnx::TensorProto zero_point_initializer(const std::string& name, DType dtype, int32_t value);
-onnx::NodeProto make_node(const std::string& op_type, const std::string& name, const std::vector<std::string>& inputs,
+onnx::NodeProto make_node(const std::string& op_type, const std::string& name,
+                          const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& domain = "");
 
 }  // namespace edgetier::quant

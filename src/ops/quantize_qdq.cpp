@@ -20,7 +20,8 @@ void set_axis(onnx::NodeProto* node, int64_t axis) {
 
 // DequantizeLinear nodes for the int8 weight and int32 bias; rewires `node` to read them.
 // `original` is the node before its inputs were rewired (the bias scale needs its input's name).
-Status dequantize_weights(GraphWriter* w, OpKind kind, const onnx::NodeProto& original, onnx::NodeProto* node) {
+Status dequantize_weights(GraphWriter* w, OpKind kind, const onnx::NodeProto& original,
+                          onnx::NodeProto* node) {
   ASSIGN_OR_RETURN(GraphWriter::Weights q, w->add_weights(original, kind));
   const std::string weight_name = node->input(1);
   const std::string wf = w->fresh(weight_name + "_dequantized");
@@ -52,7 +53,8 @@ Status write_qdq(const QuantPlan& plan, onnx::ModelProto* out) {
   // The QuantizeLinear output of each quantized activation.
   std::unordered_map<std::string, std::string> quantized_name;
   for (const auto& in : view.inputs()) {
-    if (plan.is_quantized_tensor(in)) quantized_name[in] = w.add_quantize(in, in, w.fresh(in + "_quantized"));
+    if (plan.is_quantized_tensor(in))
+      quantized_name[in] = w.add_quantize(in, in, w.fresh(in + "_quantized"));
   }
 
   for (int i : view.topo_order()) {
@@ -65,7 +67,8 @@ Status write_qdq(const QuantPlan& plan, onnx::ModelProto* out) {
       const std::string& t = node.input(k);
       if (!plan.is_quantized_tensor(t)) continue;
       auto it = dequantized.find(t);
-      if (it == dequantized.end()) it = dequantized.emplace(t, w.add_dequantize(t, quantized_name.at(t))).first;
+      if (it == dequantized.end())
+        it = dequantized.emplace(t, w.add_dequantize(t, quantized_name.at(t))).first;
       node.set_input(k, it->second);
     }
     if (quantized) {
@@ -74,7 +77,8 @@ Status write_qdq(const QuantPlan& plan, onnx::ModelProto* out) {
         if (!init_names.count(t)) continue;
         ASSIGN_OR_RETURN(GraphWriter::Constant c, w.add_constant(t));
         const std::string f = w.fresh(t + "_dequantized");
-        w.add_node(make_node("DequantizeLinear", w.fresh(t + "_DequantizeLinear"), {c.data, c.scale, c.zero_point}, {f}));
+        w.add_node(make_node("DequantizeLinear", w.fresh(t + "_DequantizeLinear"),
+                             {c.data, c.scale, c.zero_point}, {f}));
         node.set_input(slot, f);
       }
       const bool has_weight = kind == OpKind::kConv || kind == OpKind::kGemm ||

@@ -13,7 +13,8 @@ struct QInput {
   std::string data, scale, zero_point;
 };
 
-void copy_attributes(const onnx::NodeProto& from, onnx::NodeProto* to, const std::vector<std::string>& skip = {}) {
+void copy_attributes(const onnx::NodeProto& from, onnx::NodeProto* to,
+                     const std::vector<std::string>& skip = {}) {
   for (const auto& a : from.attribute()) {
     if (std::find(skip.begin(), skip.end(), a.name()) == skip.end()) *to->add_attribute() = a;
   }
@@ -102,8 +103,8 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
         ASSIGN_OR_RETURN(QInput x, input_of(node.input(0)));
         ASSIGN_OR_RETURN(GraphWriter::Weights wt, w.add_weights(node, kind));
         q = make_node("QLinearConv", w.fresh(label + "_quant"),
-                      {x.data, x.scale, x.zero_point, wt.weight, wt.weight_scale, wt.weight_zero_point,
-                       y_params[0], y_params[1]},
+                      {x.data, x.scale, x.zero_point, wt.weight, wt.weight_scale,
+                       wt.weight_zero_point, y_params[0], y_params[1]},
                       {y_out});
         if (!wt.bias.empty()) q.add_input(wt.bias);
         copy_attributes(node, &q);
@@ -113,7 +114,8 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
         ASSIGN_OR_RETURN(QInput a, input_of(node.input(0)));
         ASSIGN_OR_RETURN(GraphWriter::Weights wt, w.add_weights(node, kind));
         q = make_node("QGemm", w.fresh(label + "_quant"),
-                      {a.data, a.scale, a.zero_point, wt.weight, wt.weight_scale, wt.weight_zero_point, wt.bias},
+                      {a.data, a.scale, a.zero_point, wt.weight, wt.weight_scale,
+                       wt.weight_zero_point, wt.bias},
                       {y_out}, kMsDomain);
         for (const auto& p : y_params) q.add_input(p);
         copy_attributes(node, &q, {"beta"});
@@ -129,7 +131,8 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
           ASSIGN_OR_RETURN(b, input_of(node.input(1)));
         }
         q = make_node("QLinearMatMul", w.fresh(label + "_quant"),
-                      {a.data, a.scale, a.zero_point, b.data, b.scale, b.zero_point, y_params[0], y_params[1]},
+                      {a.data, a.scale, a.zero_point, b.data, b.scale, b.zero_point, y_params[0],
+                       y_params[1]},
                       {y_out});
         break;
       }
@@ -137,12 +140,14 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
         ASSIGN_OR_RETURN(QInput a, input_of(node.input(0)));
         ASSIGN_OR_RETURN(QInput b, input_of(node.input(1)));
         q = make_node("QLinear" + node.op_type(), w.fresh(label + "_quant"),
-                      {a.data, a.scale, a.zero_point, b.data, b.scale, b.zero_point, y_params[0], y_params[1]},
+                      {a.data, a.scale, a.zero_point, b.data, b.scale, b.zero_point, y_params[0],
+                       y_params[1]},
                       {y_out}, kMsDomain);
         break;
       }
       case OpKind::kConcat: {
-        q = make_node("QLinearConcat", w.fresh(label + "_quant"), {y_params[0], y_params[1]}, {y_out}, kMsDomain);
+        q = make_node("QLinearConcat", w.fresh(label + "_quant"), {y_params[0], y_params[1]},
+                      {y_out}, kMsDomain);
         for (const auto& t : node.input()) {
           ASSIGN_OR_RETURN(QInput x, input_of(t));
           q.add_input(x.data);
@@ -155,7 +160,8 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
       case OpKind::kPool: {
         ASSIGN_OR_RETURN(QInput x, input_of(node.input(0)));
         q = make_node("QLinear" + node.op_type(), w.fresh(label + "_quant"),
-                      {x.data, x.scale, x.zero_point, y_params[0], y_params[1]}, {y_out}, kMsDomain);
+                      {x.data, x.scale, x.zero_point, y_params[0], y_params[1]}, {y_out},
+                      kMsDomain);
         copy_attributes(node, &q);
         set_node_attr_int(&q, "channels_last", 0);
         break;

@@ -36,16 +36,20 @@ const std::pair<std::string, std::string>& GraphWriter::activation_params(const 
   return params_.emplace(t, std::move(names)).first->second;
 }
 
-std::string GraphWriter::add_dequantize(const std::string& t, const std::string& q_input, const std::string& output) {
+std::string GraphWriter::add_dequantize(const std::string& t, const std::string& q_input,
+                                        const std::string& output) {
   const auto params = activation_params(t);
   const std::string out = output.empty() ? fresh(t + "_dequantized") : output;
-  add_node(make_node("DequantizeLinear", fresh(t + "_DequantizeLinear"), {q_input, params.first, params.second}, {out}));
+  add_node(make_node("DequantizeLinear", fresh(t + "_DequantizeLinear"),
+                     {q_input, params.first, params.second}, {out}));
   return out;
 }
 
-std::string GraphWriter::add_quantize(const std::string& t, const std::string& input, const std::string& output) {
+std::string GraphWriter::add_quantize(const std::string& t, const std::string& input,
+                                      const std::string& output) {
   const auto params = activation_params(t);
-  add_node(make_node("QuantizeLinear", fresh(t + "_QuantizeLinear"), {input, params.first, params.second}, {output}));
+  add_node(make_node("QuantizeLinear", fresh(t + "_QuantizeLinear"),
+                     {input, params.first, params.second}, {output}));
   return output;
 }
 
@@ -69,12 +73,15 @@ Result<GraphWriter::Constant> GraphWriter::add_constant(const std::string& name)
 Result<GraphWriter::Weights> GraphWriter::add_weights(const onnx::NodeProto& node, OpKind kind) {
   const QuantizeOptions& o = plan_->options;
   const onnx::TensorProto* w = initializer(node.input(1));
-  if (!w) return internal_error("quantize: weight '" + node.input(1) + "' of '" + node.name() + "' is not an initializer");
+  if (!w)
+    return internal_error("quantize: weight '" + node.input(1) + "' of '" + node.name() +
+                          "' is not an initializer");
   Weights out;
   out.axis = weight_axis(node, kind, o.per_channel);
   ASSIGN_OR_RETURN(QuantizedWeight qw, quantize_weight(*w, out.axis, o.reduce_range));
   const std::vector<int64_t> param_dims =
-      out.axis >= 0 ? std::vector<int64_t>{static_cast<int64_t>(qw.scales.size())} : std::vector<int64_t>{};
+      out.axis >= 0 ? std::vector<int64_t>{static_cast<int64_t>(qw.scales.size())}
+                    : std::vector<int64_t>{};
   out.weight = fresh(node.input(1) + "_quantized");
   out.weight_scale = fresh(node.input(1) + "_scale");
   out.weight_zero_point = fresh(node.input(1) + "_zero_point");
@@ -87,10 +94,13 @@ Result<GraphWriter::Weights> GraphWriter::add_weights(const onnx::NodeProto& nod
                         !node.input(2).empty();
   if (!has_bias) return out;
   const onnx::TensorProto* b = initializer(node.input(2));
-  if (!b) return internal_error("quantize: bias '" + node.input(2) + "' of '" + node.name() + "' is not an initializer");
+  if (!b)
+    return internal_error("quantize: bias '" + node.input(2) + "' of '" + node.name() +
+                          "' is not an initializer");
   const float input_scale = plan_->activations.at(node.input(0)).scale;
   std::vector<float> bias_scales;
-  ASSIGN_OR_RETURN(std::vector<int32_t> qb, quantize_bias(*b, input_scale, qw.scales, &bias_scales));
+  ASSIGN_OR_RETURN(std::vector<int32_t> qb,
+                   quantize_bias(*b, input_scale, qw.scales, &bias_scales));
   out.bias = fresh(node.input(2) + "_quantized");
   out.bias_scale = fresh(node.input(2) + "_scale");
   out.bias_zero_point = fresh(node.input(2) + "_zero_point");

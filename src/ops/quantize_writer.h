@@ -1,11 +1,11 @@
 /// Internal to quantize(): output-graph assembly shared by the QDQ and QOperator writers.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "ops/quantize_plan.h"
@@ -29,9 +29,11 @@ class GraphWriter {
   /// Scale and zero-point initializer names of activation `t` (created on first use).
   const std::pair<std::string, std::string>& activation_params(const std::string& t);
   /// A DequantizeLinear of `q_input` with `t`'s parameters, named after `t`; returns its output.
-  std::string add_dequantize(const std::string& t, const std::string& q_input, const std::string& output = "");
+  std::string add_dequantize(const std::string& t, const std::string& q_input,
+                             const std::string& output = "");
   /// A QuantizeLinear of float `input` with `t`'s parameters; returns its output.
-  std::string add_quantize(const std::string& t, const std::string& input, const std::string& output);
+  std::string add_quantize(const std::string& t, const std::string& input,
+                           const std::string& output);
 
   /// Quantized copy of a float constant read by a quantized Add/Mul/Concat: the int8 initializer
   /// and its scale/zero point.

@@ -1,13 +1,13 @@
 /// Accuracy-budgeted quantization: find the nodes to keep in float so the int8 loss fits a budget.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "ops/accuracy_eval.h"
@@ -33,8 +33,8 @@ struct NodeSensitivity {
 };
 
 struct SensitivityReport {
-  AccuracyResult initial;  // everything quantized (but the user's exclusions)
-  AccuracyResult final;    // with `excluded` left in float
+  AccuracyResult initial;                // everything quantized (but the user's exclusions)
+  AccuracyResult final;                  // with `excluded` left in float
   std::vector<NodeSensitivity> ranking;  // most sensitive first
   std::vector<std::string> excluded;     // nodes this search left in float, in order
   bool within_budget = false;
@@ -46,6 +46,7 @@ nlohmann::json sensitivity_to_json(const SensitivityReport& report);
 /// exceeds the budget, ranks the nodes by sensitivity (the output error removed by leaving each one
 /// alone in float, on the first eval.error_samples samples) and excludes the most sensitive ones
 /// greedily until the measured loss fits. Reports what it excluded.
-Result<SensitivityReport> find_sensitive_nodes(const onnx::ModelProto& model, const SensitivityOptions& options);
+Result<SensitivityReport> find_sensitive_nodes(const onnx::ModelProto& model,
+                                               const SensitivityOptions& options);
 
 }  // namespace edgetier

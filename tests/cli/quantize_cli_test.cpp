@@ -1,8 +1,9 @@
-/// Tests for `edgetier calibrate` and `edgetier quantize`: outputs, JSON, one-line errors, no partial files.
+/// Tests for `edgetier calibrate` and `edgetier quantize`: outputs, JSON, one-line errors, no
+/// partial files.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "graph/builder.h"
 #include "graph/fixtures.h"
@@ -38,13 +39,15 @@ TEST(QuantizeCli, CalibrateThenQuantizeWithTable) {
   auto table = read_calibration_table(dir.file("t.json"));
   ASSERT_TRUE(table.ok()) << table.status().to_string();
 
-  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("t.json") +
-                        " --format qoperator --exclude /Conv_0 -o " + dir.file("q.onnx") + " --json");
+  auto q =
+      run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("t.json") +
+                   " --format qoperator --exclude /Conv_0 -o " + dir.file("q.onnx") + " --json");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   auto qj = nlohmann::json::parse(q.out);
   EXPECT_EQ(qj["format"], "qoperator");
   EXPECT_EQ(qj["report"]["excluded_nodes"][0], "/Conv_0");
-  EXPECT_EQ(qj["report"]["quantized_ops"]["Conv"].get<int>(), testing::count_ops(model, "Conv") - 1);
+  EXPECT_EQ(qj["report"]["quantized_ops"]["Conv"].get<int>(),
+            testing::count_ops(model, "Conv") - 1);
   auto out = load_model(dir.file("q.onnx"));
   ASSERT_TRUE(out.ok());
   EXPECT_GT(testing::count_ops(*out, "QLinearConv"), 0);
@@ -54,7 +57,8 @@ TEST(QuantizeCli, QuantizeCalibratesFromDataAndPrintsSummary) {
   TempDir dir;
   ASSERT_TRUE(save_model(fixtures::chain_model(), dir.file("m.onnx")).ok());
   testing::write_npy_samples(fixtures::chain_model(), dir.file("data"), 4);
-  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " + dir.file("q.onnx"));
+  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " +
+                        dir.file("q.onnx"));
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_NE(q.out.find("quantized 5 nodes"), std::string::npos) << q.out;
   EXPECT_TRUE(fs::exists(dir.file("q.onnx")));
@@ -64,11 +68,13 @@ TEST(QuantizeCli, EmptyCalibrationFolderFailsWithoutOutput) {
   TempDir dir;
   ASSERT_TRUE(save_model(fixtures::chain_model(), dir.file("m.onnx")).ok());
   fs::create_directories(dir.file("empty"));
-  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("empty") + " -o " + dir.file("out.onnx"));
+  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("empty") + " -o " +
+                        dir.file("out.onnx"));
   EXPECT_EQ(q.exit_code, 2);
   EXPECT_NE(q.err.find("no samples"), std::string::npos) << q.err;
   EXPECT_EQ(std::count(q.err.begin(), q.err.end(), '\n'), 1) << q.err;
-  auto c = run_edgetier("calibrate " + dir.file("m.onnx") + " --data " + dir.file("empty") + " -o " + dir.file("out.json"));
+  auto c = run_edgetier("calibrate " + dir.file("m.onnx") + " --data " + dir.file("empty") +
+                        " -o " + dir.file("out.json"));
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_TRUE(folder_has_no_leftovers(dir.path()));
 }
@@ -80,7 +86,8 @@ TEST(QuantizeCli, ModelWithoutQuantizableOpFailsWithoutOutput) {
   const onnx::ModelProto model = *b.build();
   ASSERT_TRUE(save_model(model, dir.file("m.onnx")).ok());
   testing::write_npy_samples(model, dir.file("data"), 2);
-  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " + dir.file("out.onnx"));
+  auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " +
+                        dir.file("out.onnx"));
   EXPECT_EQ(q.exit_code, 2);
   EXPECT_NE(q.err.find("no quantizable op"), std::string::npos) << q.err;
   EXPECT_TRUE(folder_has_no_leftovers(dir.path()));
@@ -90,7 +97,8 @@ TEST(QuantizeCli, RejectsBadFlagsWithSuggestions) {
   TempDir dir;
   ASSERT_TRUE(save_model(fixtures::chain_model(), dir.file("m.onnx")).ok());
   testing::write_npy_samples(fixtures::chain_model(), dir.file("data"), 2);
-  const std::string base = "quantize " + dir.file("m.onnx") + " --data " + dir.file("data") + " -o " + dir.file("out.onnx");
+  const std::string base = "quantize " + dir.file("m.onnx") + " --data " + dir.file("data") +
+                           " -o " + dir.file("out.onnx");
   auto exclude = run_edgetier(base + " --exclude /Conv_1,/Cnv_0");
   EXPECT_NE(exclude.exit_code, 0);
   EXPECT_NE(exclude.err.find("nearest: '/Conv_0'"), std::string::npos) << exclude.err;
@@ -100,8 +108,8 @@ TEST(QuantizeCli, RejectsBadFlagsWithSuggestions) {
   EXPECT_NE(format.err.find("did you mean 'qdq'"), std::string::npos) << format.err;
   auto budget = run_edgetier(base + " --max-accuracy-loss 0.5");
   EXPECT_NE(budget.err.find("--eval"), std::string::npos) << budget.err;
-  auto table = run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("nope.json") + " -o " +
-                            dir.file("out.onnx"));
+  auto table = run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("nope.json") +
+                            " -o " + dir.file("out.onnx"));
   EXPECT_NE(table.err.find("nope.json"), std::string::npos) << table.err;
   EXPECT_TRUE(folder_has_no_leftovers(dir.path()));
 }
@@ -113,7 +121,8 @@ TEST(QuantizeCli, AccuracyBudgetReportsExcludedNodes) {
   testing::write_npy_samples(model, dir.file("data"), 8, 3);
   testing::write_npy_samples(model, dir.file("eval"), 8, 4);
   auto q = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") +
-                        " --max-accuracy-loss 100 --eval " + dir.file("eval") + " -o " + dir.file("q.onnx") + " --json");
+                        " --max-accuracy-loss 100 --eval " + dir.file("eval") + " -o " +
+                        dir.file("q.onnx") + " --json");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   auto j = nlohmann::json::parse(q.out);
   EXPECT_TRUE(j["sensitivity"]["within_budget"].get<bool>());

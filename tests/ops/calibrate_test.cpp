@@ -98,8 +98,8 @@ TEST(TensorHistogram, EntropyThresholdIsBetweenBulkAndMax) {
 
 TEST(TensorHistogram, IgnoresNonFiniteValues) {
   TensorHistogram h(256);
-  const std::vector<float> v = {1.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
-                                -1.0f};
+  const std::vector<float> v = {1.0f, std::numeric_limits<float>::quiet_NaN(),
+                                std::numeric_limits<float>::infinity(), -1.0f};
   h.add(v.data(), v.size());
   EXPECT_EQ(h.count(), 2);
   EXPECT_FLOAT_EQ(h.minmax_range().max, 1.0f);
@@ -159,7 +159,8 @@ TEST(Calibrate, ReadsImagesWithDefaultPreprocessing) {
   options.data_dir = images;
   auto table = calibrate(model, options);
   ASSERT_TRUE(table.ok()) << table.status().to_string();
-  EXPECT_EQ(table->samples, static_cast<int64_t>(std::distance(fs::directory_iterator(images), fs::directory_iterator())));
+  EXPECT_EQ(table->samples, static_cast<int64_t>(std::distance(fs::directory_iterator(images),
+                                                               fs::directory_iterator())));
   // ImageNet-normalised pixels span roughly [-2.1, 2.6].
   const TensorCalibration* in = table->find("input");
   ASSERT_TRUE(in);
@@ -175,15 +176,18 @@ TEST(Calibrate, RejectsEmptyMissingAndMixedFolders) {
   std::ofstream(dir.file("notes.txt")) << "not a sample";
   auto empty = calibrate(model, options);
   EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(empty.status().message().find(dir.path()), std::string::npos) << empty.status().message();
-  EXPECT_NE(empty.status().message().find("no samples"), std::string::npos) << empty.status().message();
+  EXPECT_NE(empty.status().message().find(dir.path()), std::string::npos)
+      << empty.status().message();
+  EXPECT_NE(empty.status().message().find("no samples"), std::string::npos)
+      << empty.status().message();
 
   options.data_dir = dir.file("missing");
   EXPECT_EQ(calibrate(model, options).status().code(), StatusCode::kNotFound);
 
   write_npy_samples(model, dir.path(), 2);
-  fs::copy_file(std::string(EDGETIER_SHARED_DIR) + "/paper-data/images/imagenet/ILSVRC2012_val_00011015.JPEG",
-                dir.file("photo.jpg"));
+  fs::copy_file(
+      std::string(EDGETIER_SHARED_DIR) + "/paper-data/images/imagenet/ILSVRC2012_val_00011015.JPEG",
+      dir.file("photo.jpg"));
   options.data_dir = dir.path();
   auto mixed = calibrate(model, options);
   EXPECT_EQ(mixed.status().code(), StatusCode::kInvalidArgument);
@@ -199,13 +203,15 @@ TEST(Calibrate, RejectsCorruptAndMisshapenSamplesNamingTheFile) {
   options.data_dir = dir.path();
   auto corrupt = calibrate(model, options);
   EXPECT_EQ(corrupt.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(corrupt.status().message().find("002.npy"), std::string::npos) << corrupt.status().message();
+  EXPECT_NE(corrupt.status().message().find("002.npy"), std::string::npos)
+      << corrupt.status().message();
 
   fs::remove(dir.file("002.npy"));
   ASSERT_TRUE(save_npy(testing::random_tensor("input", {1, 3, 8, 8}, 1), dir.file("003.npy")).ok());
   auto misshapen = calibrate(model, options);
   EXPECT_EQ(misshapen.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(misshapen.status().message().find("003.npy"), std::string::npos) << misshapen.status().message();
+  EXPECT_NE(misshapen.status().message().find("003.npy"), std::string::npos)
+      << misshapen.status().message();
 }
 
 TEST(Calibrate, RejectsBadOptions) {
@@ -217,13 +223,15 @@ TEST(Calibrate, RejectsBadOptions) {
   EXPECT_EQ(calibrate(model, options).status().code(), StatusCode::kInvalidArgument);
   auto method = parse_calibration_method("entropi");
   ASSERT_FALSE(method.ok());
-  EXPECT_NE(method.status().message().find("'entropy'"), std::string::npos) << method.status().message();
+  EXPECT_NE(method.status().message().find("'entropy'"), std::string::npos)
+      << method.status().message();
 }
 
 TEST(CalibrationData, AddsBatchDimensionAndParsesInlinePreprocess) {
   TempDir dir;
   ASSERT_TRUE(save_npy(testing::random_tensor("x", {3, 16, 16}, 2), dir.file("a.npy")).ok());
-  auto reader = CalibrationDataReader::open(dir.path(), TensorInfo{"input", DType::kFloat32, {1, 3, 16, 16}});
+  auto reader =
+      CalibrationDataReader::open(dir.path(), TensorInfo{"input", DType::kFloat32, {1, 3, 16, 16}});
   ASSERT_TRUE(reader.ok()) << reader.status().to_string();
   auto t = reader->read(0);
   ASSERT_TRUE(t.ok()) << t.status().to_string();
@@ -262,30 +270,37 @@ TEST(CalibrationTable, RoundTripsThroughJson) {
 TEST(CalibrationTable, RejectsBadTables) {
   TempDir dir;
   std::ofstream(dir.file("bad.json")) << "{ not json";
-  EXPECT_EQ(read_calibration_table(dir.file("bad.json")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(read_calibration_table(dir.file("bad.json")).status().code(),
+            StatusCode::kInvalidArgument);
   std::ofstream(dir.file("other.json")) << R"({"tensors": {}})";
   auto other = read_calibration_table(dir.file("other.json"));
-  EXPECT_NE(other.status().message().find("edgetier calibrate"), std::string::npos) << other.status().message();
+  EXPECT_NE(other.status().message().find("edgetier calibrate"), std::string::npos)
+      << other.status().message();
   std::ofstream(dir.file("range.json"))
       << R"({"format": "edgetier-calibration", "version": 1, "method": "minmax", "samples": 1,
              "tensors": {"x": {"min": 2.0, "max": 1.0}}})";
   auto range = read_calibration_table(dir.file("range.json"));
   EXPECT_EQ(range.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(range.status().message().find("'x'"), std::string::npos) << range.status().message();
-  EXPECT_EQ(read_calibration_table(dir.file("missing.json")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read_calibration_table(dir.file("missing.json")).status().code(),
+            StatusCode::kNotFound);
 }
 
 // Peak RSS (KiB) of `edgetier calibrate` as a child process.
-long calibrate_peak_kib(const std::string& model, const std::string& data, const std::string& table) {
+long calibrate_peak_kib(const std::string& model, const std::string& data,
+                        const std::string& table) {
   const pid_t pid = fork();
   if (pid == 0) {
-    execl(EDGETIER_BINARY, EDGETIER_BINARY, "--log-level", "warn", "calibrate", model.c_str(), "--data", data.c_str(),
-          "--method", "entropy", "-o", table.c_str(), static_cast<char*>(nullptr));
+    execl(EDGETIER_BINARY, EDGETIER_BINARY, "--log-level", "warn", "calibrate", model.c_str(),
+          "--data", data.c_str(), "--method", "entropy", "-o", table.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
   struct rusage usage {};
-  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return -1;
   return usage.ru_maxrss;
 }
 
@@ -305,7 +320,8 @@ TEST(Calibrate, PeakMemoryDoesNotGrowWithSampleCount) {
   const long many = calibrate_peak_kib(dir.file("m.onnx"), dir.file("many"), dir.file("many.json"));
   ASSERT_GT(few, 0);
   ASSERT_GT(many, 0);
-  EXPECT_LE(static_cast<double>(many), 1.2 * static_cast<double>(few)) << few << " KiB vs " << many << " KiB";
+  EXPECT_LE(static_cast<double>(many), 1.2 * static_cast<double>(few))
+      << few << " KiB vs " << many << " KiB";
   EXPECT_LT(many - few, 16 * 1024) << few << " KiB vs " << many << " KiB";
 }
 

@@ -1,4 +1,5 @@
-/// Tests for Conv+BatchNormalization folding: exact equivalence, structure, and what it leaves alone.
+/// Tests for Conv+BatchNormalization folding: exact equivalence, structure, and what it leaves
+/// alone.
 #include "ops/fold_batchnorm.h"
 
 #include <gtest/gtest.h>
@@ -19,14 +20,16 @@ using testing::random_tensor;
 using testing::relative_error;
 using testing::run_first_output;
 
-void expect_equivalent(const onnx::ModelProto& a, const onnx::ModelProto& b, const std::vector<int64_t>& shape) {
+void expect_equivalent(const onnx::ModelProto& a, const onnx::ModelProto& b,
+                       const std::vector<int64_t>& shape) {
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     const Tensor x = random_tensor("input", shape, seed);
     const Tensor ya = run_first_output(a, x), yb = run_first_output(b, x);
     ASSERT_EQ(ya.num_elements(), yb.num_elements());
     for (size_t i = 0; i < ya.num_elements(); ++i) {
       const float ref = ya.data_as<float>()[i];
-      EXPECT_NEAR(yb.data_as<float>()[i], ref, 1e-5f * std::max(1.0f, std::fabs(ref))) << "element " << i;
+      EXPECT_NEAR(yb.data_as<float>()[i], ref, 1e-5f * std::max(1.0f, std::fabs(ref)))
+          << "element " << i;
     }
   }
 }
@@ -57,7 +60,8 @@ TEST(FoldBatchNorm, TinyResnetIsEquivalentAndKeepsOutputNames) {
   }
   for (const auto& name : bn_outputs) EXPECT_TRUE(conv_outputs.count(name)) << name;
   // BN statistics are gone from the initializers.
-  for (const auto& t : folded.graph().initializer()) EXPECT_EQ(t.name().find("/bn_"), std::string::npos) << t.name();
+  for (const auto& t : folded.graph().initializer())
+    EXPECT_EQ(t.name().find("/bn_"), std::string::npos) << t.name();
   expect_equivalent(model, folded, {1, 3, 32, 32});
 }
 

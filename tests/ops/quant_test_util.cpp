@@ -30,22 +30,26 @@ TensorInfo model_input(const onnx::ModelProto& model) {
   TensorInfo info;
   info.name = in.name();
   info.dtype = DType::kFloat32;
-  for (const auto& d : in.type().tensor_type().shape().dim()) info.shape.push_back(d.has_dim_value() ? d.dim_value() : 1);
+  for (const auto& d : in.type().tensor_type().shape().dim())
+    info.shape.push_back(d.has_dim_value() ? d.dim_value() : 1);
   return info;
 }
 
-void write_npy_samples(const onnx::ModelProto& model, const std::string& dir, int count, uint32_t seed) {
+void write_npy_samples(const onnx::ModelProto& model, const std::string& dir, int count,
+                       uint32_t seed) {
   const TensorInfo in = model_input(model);
   fs::create_directories(dir);
   for (int i = 0; i < count; ++i) {
     char name[32];
     std::snprintf(name, sizeof(name), "/%03d.npy", i);
-    Status st = save_npy(random_tensor(in.name, in.shape, seed * 1000 + static_cast<uint32_t>(i)), dir + name);
+    Status st = save_npy(random_tensor(in.name, in.shape, seed * 1000 + static_cast<uint32_t>(i)),
+                         dir + name);
     if (!st.ok()) throw std::runtime_error(st.to_string());
   }
 }
 
-CalibrationTable calibrate_random(const onnx::ModelProto& model, int count, CalibrationMethod method) {
+CalibrationTable calibrate_random(const onnx::ModelProto& model, int count,
+                                  CalibrationMethod method) {
   TempDir dir;
   write_npy_samples(model, dir.path(), count);
   CalibrationOptions options;

@@ -1,11 +1,11 @@
 /// Helpers for the calibration/quantization tests: seeded .npy data, model runs, comparisons.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/tensor.h"
 #include "ops/calibrate.h"
@@ -17,7 +17,8 @@ Tensor random_tensor(const std::string& name, const std::vector<int64_t>& shape,
 /// The model's single input: name and concrete shape.
 TensorInfo model_input(const onnx::ModelProto& model);
 /// Writes `count` seeded random samples for the model's input as 000.npy, 001.npy... into `dir`.
-void write_npy_samples(const onnx::ModelProto& model, const std::string& dir, int count, uint32_t seed = 1);
+void write_npy_samples(const onnx::ModelProto& model, const std::string& dir, int count,
+                       uint32_t seed = 1);
 /// Calibrates on `count` seeded random samples (written to a temporary folder).
 CalibrationTable calibrate_random(const onnx::ModelProto& model, int count = 16,
                                   CalibrationMethod method = CalibrationMethod::kMinMax);

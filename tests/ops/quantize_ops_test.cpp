@@ -37,13 +37,29 @@ struct OpCase {
 
 std::vector<OpCase> op_cases() {
   return {
-      {"Conv", [] { GraphBuilder b; return finish(b, b.conv(stem(b), {.out_channels = 8, .stride = 2, .bias = false})); },
+      {"Conv",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(stem(b), {.out_channels = 8, .stride = 2, .bias = false}));
+       },
        "Conv", "QLinearConv"},
-      {"GroupedConv", [] { GraphBuilder b; return finish(b, b.conv(stem(b), {.out_channels = 8, .group = 4})); },
+      {"GroupedConv",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(stem(b), {.out_channels = 8, .group = 4}));
+       },
        "Conv", "QLinearConv"},
-      {"DilatedConv", [] { GraphBuilder b; return finish(b, b.conv(stem(b), {.out_channels = 8, .dilation = 2})); },
+      {"DilatedConv",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(stem(b), {.out_channels = 8, .dilation = 2}));
+       },
        "Conv", "QLinearConv"},
-      {"Gemm", [] { GraphBuilder b; return finish(b, b.gemm(b.flatten(b.global_avg_pool(stem(b))), 10)); },
+      {"Gemm",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.gemm(b.flatten(b.global_avg_pool(stem(b))), 10));
+       },
        "Gemm", "QGemm"},
       {"GemmTransB0",
        [] {
@@ -67,14 +83,20 @@ std::vector<OpCase> op_cases() {
        [] {
          GraphBuilder b;
          const std::string a = b.matmul(b.input("input", {1, 8, 16}), 16);
-         const std::string t = b.node("Transpose", {a}, 1, {GraphBuilder::attr_ints("perm", {0, 2, 1})})[0];
+         const std::string t =
+             b.node("Transpose", {a}, 1, {GraphBuilder::attr_ints("perm", {0, 2, 1})})[0];
          b.set_shape(t, {1, 16, 8});
          const std::string y = b.node("MatMul", {a, t})[0];
          b.set_shape(y, {1, 8, 8});
          return finish(b, y);
        },
        "MatMul", "QLinearMatMul"},
-      {"Add", [] { GraphBuilder b; const std::string x = stem(b); return finish(b, b.add(b.conv(x, {.out_channels = 8}), x)); },
+      {"Add",
+       [] {
+         GraphBuilder b;
+         const std::string x = stem(b);
+         return finish(b, b.add(b.conv(x, {.out_channels = 8}), x));
+       },
        "Add", "QLinearAdd"},
       {"AddConstant",
        [] {
@@ -96,34 +118,65 @@ std::vector<OpCase> op_cases() {
        [] {
          GraphBuilder b;
          const std::string x = stem(b);
-         return finish(b, b.conv(b.concat({b.conv(x, {.out_channels = 4}), x}), {.out_channels = 4}));
+         return finish(b,
+                       b.conv(b.concat({b.conv(x, {.out_channels = 4}), x}), {.out_channels = 4}));
        },
        "Concat", "QLinearConcat"},
-      {"MaxPool", [] { GraphBuilder b; return finish(b, b.conv(b.max_pool(stem(b)), {.out_channels = 4})); },
+      {"MaxPool",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(b.max_pool(stem(b)), {.out_channels = 4}));
+       },
        "MaxPool", "MaxPool"},
       {"AveragePool",
        [] {
          GraphBuilder b;
          const std::string p = b.node("AveragePool", {stem(b)}, 1,
-                                      {GraphBuilder::attr_ints("kernel_shape", {2, 2}), GraphBuilder::attr_ints("strides", {2, 2})})[0];
+                                      {GraphBuilder::attr_ints("kernel_shape", {2, 2}),
+                                       GraphBuilder::attr_ints("strides", {2, 2})})[0];
          b.set_shape(p, {1, 8, 8, 8});
          return finish(b, b.conv(p, {.out_channels = 4}));
        },
        "AveragePool", "QLinearAveragePool"},
-      {"GlobalAveragePool", [] { GraphBuilder b; return finish(b, b.conv(b.global_avg_pool(stem(b)), {.out_channels = 4, .kernel = 1})); },
+      {"GlobalAveragePool",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(b.global_avg_pool(stem(b)), {.out_channels = 4, .kernel = 1}));
+       },
        "GlobalAveragePool", "QLinearGlobalAveragePool"},
-      {"ResizeNearest", [] { GraphBuilder b; return finish(b, b.conv(b.resize(stem(b, 8), 2.0f), {.out_channels = 4})); },
+      {"ResizeNearest",
+       [] {
+         GraphBuilder b;
+         return finish(b, b.conv(b.resize(stem(b, 8), 2.0f), {.out_channels = 4}));
+       },
        "Resize", "Resize"},
       {"ResizeLinear",
        [] {
          GraphBuilder b;
          const std::string x = stem(b, 8);
          const std::string scales = b.initializer("scales", {4}, {1.0f, 1.0f, 2.0f, 2.0f});
-         const std::string y = b.node("Resize", {x, "", scales}, 1, {GraphBuilder::attr_string("mode", "linear")})[0];
+         const std::string y =
+             b.node("Resize", {x, "", scales}, 1, {GraphBuilder::attr_string("mode", "linear")})[0];
          b.set_shape(y, {1, 8, 16, 16});
          return finish(b, b.conv(y, {.out_channels = 4}));
        },
        "Resize", "Resize", /*in_qdq=*/false},
+      {"DepthToSpaceHead",  // DUC: Conv -> Reshape -> Transpose -> Reshape (pixel shuffle)
+       [] {
+         GraphBuilder b;
+         const std::string x = b.conv(stem(b, 8), {.out_channels = 16});
+         const std::string s6 = b.int64_initializer("s6", {6}, {1, 4, 2, 2, 8, 8});
+         const std::string s4 = b.int64_initializer("s4", {4}, {1, 4, 16, 16});
+         const std::string r = b.node("Reshape", {x, s6})[0];
+         b.set_shape(r, {1, 4, 2, 2, 8, 8});
+         const std::string t =
+             b.node("Transpose", {r}, 1, {GraphBuilder::attr_ints("perm", {0, 1, 4, 2, 5, 3})})[0];
+         b.set_shape(t, {1, 4, 8, 2, 8, 2});
+         const std::string y = b.node("Reshape", {t, s4})[0];
+         b.set_shape(y, {1, 4, 16, 16});
+         return finish(b, y);
+       },
+       "Transpose", "Transpose"},
       {"Reshape",
        [] {
          GraphBuilder b;
@@ -151,13 +204,16 @@ TEST_P(QuantizeOp, RunsInInt8AndMatchesFloat) {
   if (format == QuantFormat::kQdq && !c.in_qdq) {
     EXPECT_EQ(report.quantized_ops.count(c.op), 0u) << c.name;
     ASSERT_FALSE(report.unsupported_nodes.empty());
-    EXPECT_NE(report.unsupported_nodes[0].find("no 8-bit kernel"), std::string::npos) << report.unsupported_nodes[0];
+    EXPECT_NE(report.unsupported_nodes[0].find("no 8-bit kernel"), std::string::npos)
+        << report.unsupported_nodes[0];
   } else {
     EXPECT_GE(report.quantized_ops[c.op], 1) << c.name;
   }
   if (format == QuantFormat::kQOperator) {
     EXPECT_GE(count_ops(q, c.qoperator), 1) << c.name;
-    EXPECT_EQ(count_ops(q, "Conv") + count_ops(q, "Gemm") + (c.qoperator == "QLinearMatMul" ? count_ops(q, "MatMul") : 0), 0)
+    EXPECT_EQ(count_ops(q, "Conv") + count_ops(q, "Gemm") +
+                  (c.qoperator == "QLinearMatMul" ? count_ops(q, "MatMul") : 0),
+              0)
         << c.name << ": a float compute op is left";
   } else {
     // The op reads DequantizeLinear outputs on every float input.
@@ -183,12 +239,14 @@ TEST_P(QuantizeOp, RunsInInt8AndMatchesFloat) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<std::tuple<OpCase, QuantFormat>>& info) {
-  return std::get<0>(info.param).name + (std::get<1>(info.param) == QuantFormat::kQdq ? "_Qdq" : "_QOperator");
+  return std::get<0>(info.param).name +
+         (std::get<1>(info.param) == QuantFormat::kQdq ? "_Qdq" : "_QOperator");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOps, QuantizeOp,
                          ::testing::Combine(::testing::ValuesIn(op_cases()),
-                                            ::testing::Values(QuantFormat::kQdq, QuantFormat::kQOperator)),
+                                            ::testing::Values(QuantFormat::kQdq,
+                                                              QuantFormat::kQOperator)),
                          case_name);
 
 TEST(QuantizeOpStructure, UnsupportedConfigurationsStayFloatAndAreReported) {
@@ -208,7 +266,8 @@ TEST(QuantizeOpStructure, UnsupportedConfigurationsStayFloatAndAreReported) {
   ASSERT_TRUE(quantize(model, options, &q).ok());
   EXPECT_EQ(report.quantized_ops.count("Gemm"), 0u);
   ASSERT_FALSE(report.unsupported_nodes.empty());
-  EXPECT_NE(report.unsupported_nodes[0].find("transA"), std::string::npos) << report.unsupported_nodes[0];
+  EXPECT_NE(report.unsupported_nodes[0].find("transA"), std::string::npos)
+      << report.unsupported_nodes[0];
   const Tensor in = random_tensor("input", {1, 3, 16, 16}, 9);
   EXPECT_LT(relative_error(run_first_output(q, in), run_first_output(model, in)), 0.08);
 }
@@ -230,7 +289,8 @@ TEST(QuantizeOpStructure, ConvWithComputedWeightStaysFloat) {
   ASSERT_TRUE(quantize(model, options, &q).ok());
   EXPECT_EQ(report.quantized_ops["Conv"], 1);  // the stem only
   ASSERT_EQ(report.unsupported_nodes.size(), 1u);
-  EXPECT_NE(report.unsupported_nodes[0].find("weight is not a float initializer"), std::string::npos);
+  EXPECT_NE(report.unsupported_nodes[0].find("weight is not a float initializer"),
+            std::string::npos);
 }
 
 }  // namespace

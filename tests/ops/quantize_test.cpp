@@ -63,7 +63,8 @@ void expect_qdq_convs(const onnx::ModelProto& q, DType activation = DType::kUInt
     const auto& readers = ix.consumers.at(n.output(0));
     ASSERT_EQ(readers.size(), 1u) << n.name();
     EXPECT_EQ(readers[0]->op_type(), "QuantizeLinear") << n.name();
-    for (const auto& o : q.graph().output()) EXPECT_NE(o.name(), n.output(0)) << "a Conv writes a graph output";
+    for (const auto& o : q.graph().output())
+      EXPECT_NE(o.name(), n.output(0)) << "a Conv writes a graph output";
   }
   EXPECT_GT(convs, 0);
 }
@@ -78,7 +79,8 @@ void expect_close(const onnx::ModelProto& q, const onnx::ModelProto& model, doub
   const TensorInfo in = testing::model_input(model);
   for (uint32_t seed = 50; seed < 54; ++seed) {
     const Tensor x = random_tensor(in.name, in.shape, seed);
-    EXPECT_LT(relative_error(run_first_output(q, x), run_first_output(model, x)), tolerance) << "seed " << seed;
+    EXPECT_LT(relative_error(run_first_output(q, x), run_first_output(model, x)), tolerance)
+        << "seed " << seed;
   }
 }
 
@@ -100,7 +102,8 @@ TEST(Quantize, TinyResnetQdqStructure) {
   EXPECT_EQ(report.quantized_ops["GlobalAveragePool"], 1);
   // No float weights remain.
   for (const auto& t : q.graph().initializer()) {
-    if (t.data_type() == onnx::TensorProto::FLOAT) EXPECT_LE(t.dims_size(), 1) << t.name() << " looks like a float weight";
+    if (t.data_type() == onnx::TensorProto::FLOAT)
+      EXPECT_LE(t.dims_size(), 1) << t.name() << " looks like a float weight";
   }
   // The logits stay float: the final Gemm writes the graph output directly.
   const Index ix = index_of(q);
@@ -118,14 +121,16 @@ TEST(Quantize, TinyResnetMatchesFloatInBothFormats) {
     int agree = 0;
     for (uint32_t seed = 200; seed < 216; ++seed) {
       const Tensor x = random_tensor("input", {1, 3, 32, 32}, seed);
-      agree += testing::argmax_rows(run_first_output(q, x)) == testing::argmax_rows(run_first_output(model, x));
+      agree += testing::argmax_rows(run_first_output(q, x)) ==
+               testing::argmax_rows(run_first_output(model, x));
     }
     EXPECT_GE(agree, 13) << quant_format_name(format);
   }
 }
 
 TEST(Quantize, ResidualAndSideBranchModels) {
-  for (const auto& model : {fixtures::residual_model(), fixtures::chain_model(), fixtures::side_branch_model()}) {
+  for (const auto& model :
+       {fixtures::residual_model(), fixtures::chain_model(), fixtures::side_branch_model()}) {
     for (QuantFormat format : {QuantFormat::kQdq, QuantFormat::kQOperator}) {
       QuantizeOptions o = options_for(model);
       o.format = format;
@@ -134,7 +139,8 @@ TEST(Quantize, ResidualAndSideBranchModels) {
       ASSERT_TRUE(st.ok()) << model.graph().name() << ": " << st.to_string();
       expect_close(q, model, 0.1);
       ASSERT_EQ(q.graph().output_size(), model.graph().output_size());
-      for (int i = 0; i < q.graph().output_size(); ++i) EXPECT_EQ(q.graph().output(i).name(), model.graph().output(i).name());
+      for (int i = 0; i < q.graph().output_size(); ++i)
+        EXPECT_EQ(q.graph().output(i).name(), model.graph().output(i).name());
     }
   }
 }
@@ -217,7 +223,8 @@ TEST(Quantize, ExcludedAndFilteredNodesStayFloat) {
   EXPECT_EQ(report.quantized_ops["Conv"], 1);
   const Index ix = index_of(q);
   for (const auto& n : q.graph().node()) {
-    if (n.name() == first_conv) EXPECT_TRUE(ix.inits.count(n.input(1))) << "excluded Conv keeps its float weight";
+    if (n.name() == first_conv)
+      EXPECT_TRUE(ix.inits.count(n.input(1))) << "excluded Conv keeps its float weight";
   }
   expect_close(q, model, 0.1);
 

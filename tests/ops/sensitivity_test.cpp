@@ -78,7 +78,8 @@ TEST(EvalSet, ScoresAgainstLabelsAndRejectsMissingOnes) {
   write_file(dir.file("labels.txt"), "000.npy 1\n");
   auto missing = EvalSet::create(model, {.data_dir = dir.path()});
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(missing.status().message().find("001.npy"), std::string::npos) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("001.npy"), std::string::npos)
+      << missing.status().message();
 }
 
 TEST(Sensitivity, WithinBudgetExcludesNothing) {
