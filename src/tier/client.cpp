@@ -33,6 +33,11 @@ Status TierClient::call_error(const grpc::Status& status, const grpc::ClientCont
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     return unavailable("tier at " + address_ + " is unavailable: " + status.error_message());
   }
+  if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
+    // gRPC answers this way, before any handler runs, when a message does not decode.
+    return internal_error("tier at " + address_ + " could not decode the request (malformed " +
+                          "protobuf, or a string field that is not valid UTF-8)");
+  }
   return from_grpc_status(status, "tier at " + address_);
 }
 

@@ -278,8 +278,9 @@ TEST(TierServer, UserSpaceLinkEmulationHoldsForwardedCalls) {
   const auto& b = result->breakdown;
   expect_consistent(b, {"mobile", "edge"});
   // Up: bytes*8/rate + delay; down: the response likewise.
-  const double ideal_ms = (static_cast<double>(b.hops[0].bytes_out + b.hops[0].bytes_back) * 8.0 /
-                           40e6) * 1e3 + 2 * 15.0;
+  const double ideal_ms =
+      (static_cast<double>(b.hops[0].bytes_out + b.hops[0].bytes_back) * 8.0 / 40e6) * 1e3 +
+      2 * 15.0;
   EXPECT_GE(ns_to_ms(b.links[1].transfer_ns), ideal_ms * 0.98);
   auto health = chain.entry->health();
   ASSERT_TRUE(health.ok());
