@@ -17,6 +17,8 @@
 namespace edgetier::cli {
 namespace {
 
+using namespace edgetier::testbed;
+
 std::atomic<bool> g_stop_requested{false};
 
 extern "C" void on_stop_signal(int) { g_stop_requested = true; }
@@ -166,6 +168,7 @@ int run_up_detached(const TestbedConfig& config, const UpOptions& options, bool 
 }  // namespace
 
 std::function<int()> setup_testbed(CLI::App* app) {
+  using namespace edgetier::testbed;
   struct Args {
     std::string config;
     std::string preset = "default";

@@ -17,7 +17,7 @@
 #include "core/clock.h"
 #include "testbed/files.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 std::vector<std::string> split(std::string_view text, char sep) {
@@ -427,4 +427,4 @@ std::vector<std::string> find_cgroup_dirs(const std::vector<std::string>& roots,
   return found;
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

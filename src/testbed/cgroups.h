@@ -13,7 +13,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 enum class CgroupVersion { kNone, kV1, kV2 };
 std::string_view cgroup_version_name(CgroupVersion version);  // "none", "v1", "v2"
@@ -102,4 +102,4 @@ std::vector<std::string> find_cgroup_dirs(const std::vector<std::string>& roots,
                                           const std::function<bool(const std::string&)>& match,
                                           int max_depth = 5);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 bool is_executable(const std::string& path) {
@@ -185,4 +185,4 @@ Result<std::string> run_checked_output(const std::vector<std::string>& argv,
   return std::move(result.out);
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 struct CommandOutput {
   int exit_code = 0;  // 128 + signal when the command was killed
@@ -37,4 +37,4 @@ Result<std::string> run_checked_output(const std::vector<std::string>& argv,
 /// "ip link add x type veth" (arguments with spaces are quoted) for messages and logs.
 std::string command_to_string(const std::vector<std::string>& argv);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
@@ -117,4 +117,4 @@ Status make_directories(const std::string& path, int mode) {
   return ok_status();
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 Result<std::string> read_text_file(const std::string& path);
 /// Writes `text` with a single write(2) (cgroupfs parses each write as one command); creates
@@ -21,4 +21,4 @@ std::vector<std::string> list_subdirectories(const std::string& dir);
 /// mkdir -p.
 Status make_directories(const std::string& path, int mode = 0755);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 // How our reaped children ended: waitpid can report it only once.
@@ -333,4 +333,4 @@ Result<std::string> wait_for_ready(const ProcessHandle& process, const std::stri
   }
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -13,7 +13,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 struct LaunchSpec {
   std::vector<std::string> argv;          // argv[0] is resolved with find_tool
@@ -72,4 +72,4 @@ char process_state_letter(pid_t pid);
 /// Last `max_bytes` of a file, for error messages ("" when unreadable).
 std::string file_tail(const std::string& path, size_t max_bytes = 1500);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

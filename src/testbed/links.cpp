@@ -7,7 +7,7 @@
 
 #include "testbed/command.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 std::string fixed(double value, int decimals = 3) {
@@ -176,4 +176,4 @@ Status delete_interface(const std::string& netns, const std::string& name) {
   return run_checked(ip(netns, {"link", "del", name}));
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

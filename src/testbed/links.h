@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 /// MTU of our veth and ifb devices: large frames keep header overhead (~0.7%) out of the
 /// achieved payload rate while tbf bursts stay small (GSO packets are split by tbf).
@@ -73,4 +73,4 @@ Result<std::string> show_qdiscs(const std::string& netns, const std::string& dev
 /// `ip link del NAME` in `netns` (empty: current); OK when it does not exist.
 Status delete_interface(const std::string& netns, const std::string& name);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

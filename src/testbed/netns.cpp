@@ -14,7 +14,7 @@
 #include "testbed/command.h"
 #include "testbed/files.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 std::string netns_name(std::string_view run_id, std::string_view tier) {
   return "et-" + std::string(run_id) + "-" + std::string(tier);
@@ -93,4 +93,4 @@ Status run_in_netns(const std::string& name, const std::function<void()>& fn) {
   return status;
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 /// "et-<run_id>-<tier>".
 std::string netns_name(std::string_view run_id, std::string_view tier);
@@ -33,4 +33,4 @@ Result<int> open_netns(const std::string& name);
 /// of a link.
 Status run_in_netns(const std::string& name, const std::function<void()>& fn);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

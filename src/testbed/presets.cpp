@@ -1,7 +1,7 @@
 /// Presets and tiers.yaml parsing.
 ///
 /// tiers.yaml:
-///   cpu_period_us: 10000        # CFS period of the CPU quotas
+///   cpu_period_us: 8000         # CFS period of the CPU quotas (see kDefaultCpuPeriodUs)
 ///   port: 50051                 # TCP port of every tier
 ///   ready_timeout_s: 30         # how long a tier may take to print READY
 ///   probe_tolerance: 0.10       # `up` refuses links further off than this
@@ -25,7 +25,7 @@
 #include "graph/graph_view.h"
 #include "testbed/files.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"tiers",          "links",          "cpu_period_us",
@@ -342,4 +342,4 @@ int threads_for_cpus(double cpus) {
   return std::max(1, static_cast<int>(std::ceil(cpus - 1e-9)));
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -8,13 +8,16 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
-/// CFS period for CPU quotas, chosen with bench_testbed. With the kernel's (and Docker's)
-/// 100 ms, a 0.5-CPU tier runs 50 ms then stalls 50 ms, so a 22 ms inference takes 22 or 77 ms
-/// (bimodal: medians mislead); with 10 ms, slice accounting lets a 1.0-CPU tier use only ~0.9
-/// of a CPU. 20 ms keeps 0.5 CPU smooth (41-53 ms) and 1.0 CPU at ~0.97 of a CPU.
-constexpr int64_t kDefaultCpuPeriodUs = 20000;
+/// CFS period for CPU quotas, chosen with bench_testbed (0.5 vs 1.0 CPU, 1-thread ~50 ms
+/// inference). The kernel's (and Docker's) 100 ms period lets a short request that arrives at an
+/// idle tier finish on the fresh quota (0.5 CPU measured only 1.29x slower than 1.0 CPU); the
+/// shorter the period, the smaller that head start, but the quota is charged at scheduler ticks,
+/// so periods that are not a multiple of the tick misbehave (10 ms on a 250 Hz kernel: a 1.0-CPU
+/// tier got 0.90 of a CPU). 8 ms (a multiple of 1 ms and 4 ms ticks) measured 1.93-1.98x when
+/// saturated and 1.91-2.02x for sequential requests. On a 100 Hz kernel use 20000 or more.
+constexpr int64_t kDefaultCpuPeriodUs = 8000;
 constexpr int kDefaultTierPort = 50051;
 
 struct TierSpec {
@@ -75,4 +78,4 @@ std::string format_bytes(int64_t bytes);  // "512 MiB"
 /// ONNX Runtime intra-op threads for a CPU quota: ceil(cpus), at least 1.
 int threads_for_cpus(double cpus);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

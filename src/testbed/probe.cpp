@@ -17,7 +17,7 @@
 #include "core/clock.h"
 #include "testbed/netns.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 class Fd {
@@ -301,4 +301,4 @@ Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndp
   return bulk(conn.client.get(), conn.server.get(), bytes, bucket);
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -10,7 +10,7 @@
 #include "core/status.h"
 #include "testbed/shaper.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 /// One side of a link: a namespace (empty: the caller's) and an IPv4 address in it.
 struct ProbeEndpoint {
@@ -59,4 +59,4 @@ Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndp
                                       int64_t bytes, TokenBucket* bucket = nullptr,
                                       int timeout_ms = 60000);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -11,7 +11,7 @@
 
 #include "core/clock.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 TokenBucket::TokenBucket(double rate_mbit, int64_t burst_bytes)
     : rate_mbit_(rate_mbit),
@@ -60,4 +60,4 @@ Status paced_send(int fd, const void* data, size_t size, TokenBucket* bucket, si
   return ok_status();
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -8,7 +8,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 class TokenBucket {
  public:
@@ -39,4 +39,4 @@ class TokenBucket {
 Status paced_send(int fd, const void* data, size_t size, TokenBucket* bucket,
                   size_t chunk_bytes = 16384);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -3,7 +3,7 @@
 
 #include "testbed/files.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 std::string tier_status_name(TierStatus status) {
   switch (status) {
@@ -182,4 +182,4 @@ Result<TestbedState> read_state(const std::string& dir) {
   return state;
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

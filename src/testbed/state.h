@@ -15,7 +15,7 @@
 #include "testbed/cgroups.h"
 #include "testbed/probe.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 enum class TierStatus { kStarting, kRunning, kDead, kOom };
 std::string tier_status_name(TierStatus status);  // "starting", "running", "dead", "oom"
@@ -83,4 +83,4 @@ Status write_state(const std::string& dir, const TestbedState& state);
 /// NOT_FOUND when there is no state file (no testbed was brought up from `dir`).
 Result<TestbedState> read_state(const std::string& dir);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -17,7 +17,7 @@
 #include "testbed/netns.h"
 #include "testbed/state.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 bool is_lower_alnum(std::string_view text) {
@@ -281,4 +281,4 @@ Result<TeardownReport> teardown_run(const std::string& run_id, const std::string
   return report;
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -11,7 +11,7 @@
 
 #include "core/status.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 /// Environment variable every tier process carries, so its run finds it without a state file.
 constexpr const char* kRunIdEnv = "EDGETIER_TESTBED_RUN";
@@ -57,4 +57,4 @@ struct Leftovers {
 };
 Leftovers find_leftovers(const std::string& run_id);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

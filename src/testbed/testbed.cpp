@@ -25,7 +25,7 @@
 #include "testbed/links.h"
 #include "testbed/netns.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 const char* const kUserspaceWarning =
     "WARNING: not running as root, so the testbed runs in user space: every tier is a plain "
@@ -461,4 +461,4 @@ Result<TeardownReport> testbed_down(const std::string& state_dir, const std::str
   return teardown_run(id, state_dir);
 }
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -12,7 +12,7 @@
 #include "testbed/state.h"
 #include "testbed/teardown.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 
 enum class TestbedMode {
   kAuto,       // kernel when running as root, else user space
@@ -65,4 +65,4 @@ Result<TeardownReport> testbed_down(const std::string& state_dir, const std::str
 /// `tolerance` (a fraction, 0.10 = 10%).
 Status check_probes(const std::vector<LinkProbe>& probes, double tolerance);
 
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -19,7 +19,7 @@
 #include "testbed/testbed.h"
 #include "testbed/testbed_fixtures.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 std::string read_trimmed(const std::string& path) {
@@ -232,4 +232,4 @@ TEST(CgroupsReal, OrdinaryExitIsDeadNotOom) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -11,7 +11,7 @@
 #include "testbed/teardown.h"
 #include "testbed/testbed_fixtures.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 TEST(Launcher, WaitsForReadyLineAndStops) {
@@ -122,4 +122,4 @@ TEST(LauncherReal, ChildRunsInsideTheNamespace) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

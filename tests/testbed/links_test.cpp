@@ -10,7 +10,7 @@
 #include "testbed/teardown.h"
 #include "testbed/testbed_fixtures.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 bool contains(const std::vector<std::string>& argv, const std::string& word) {
@@ -115,4 +115,4 @@ TEST(LinksReal, ShapedVethLinkAchievesItsRateAndIsRemovedWithItsNamespaces) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 TEST(TestbedPresets, DefaultKeepsStudyRatiosOnTwoCores) {
@@ -137,4 +137,4 @@ TEST(TestbedPresets, ThreadsAreTheCeilingOfTheCpuQuota) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

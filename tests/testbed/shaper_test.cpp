@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 TEST(TokenBucket, StartsFullThenPacesAtTheRate) {
@@ -50,4 +50,4 @@ TEST(TokenBucket, PacedSendDeliversEveryByte) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

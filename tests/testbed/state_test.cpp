@@ -7,7 +7,7 @@
 #include "testbed/files.h"
 #include "testbed/testbed_fixtures.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 TestbedState sample_state(const std::string& dir) {
@@ -94,4 +94,4 @@ TEST(TestbedState, MissingAndCorruptFilesAreClearErrors) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -9,7 +9,7 @@
 #include "testbed/links.h"
 #include "testbed/netns.h"
 
-namespace edgetier {
+namespace edgetier::testbed {
 namespace {
 
 TEST(Teardown, RunIdsAreSixHexDigitsAndVary) {
@@ -63,4 +63,4 @@ TEST(Teardown, RejectsMalformedRunId) {
 }
 
 }  // namespace
-}  // namespace edgetier
+}  // namespace edgetier::testbed

@@ -12,7 +12,7 @@
 #include "testbed/netns.h"
 #include "testbed/presets.h"
 
-namespace edgetier::testing {
+namespace edgetier::testbed::testing {
 
 /// Tests that create namespaces, links or cgroups need root. CI runs as root, so without root
 /// they fail loudly; EDGETIER_ALLOW_NONROOT_SKIP=1 turns that into a skip on developer machines.
@@ -41,15 +41,17 @@ struct NetnsGuard {
 inline std::string edgetier_binary() { return EDGETIER_BINARY; }
 
 /// Three small tiers in chain order with the default (real `edgetier serve`) command.
-inline TestbedConfig small_chain_config(double edge_cloud_mbit = 10.0) {
+inline TestbedConfig small_chain_config(double mobile_edge_mbit = 200.0,
+                                        double edge_cloud_mbit = 10.0) {
   TestbedConfig config;
   config.source = "test";
   config.server_command = default_server_command();
   config.tiers = {
       {"mobile", 0.5, 256LL << 20}, {"edge", 1.0, 512LL << 20}, {"cloud", 1.0, 512LL << 20}};
-  config.links = {{"mobile", "edge", 200.0, 0, 0, 0}, {"edge", "cloud", edge_cloud_mbit, 0, 0, 0}};
+  config.links = {{"mobile", "edge", mobile_edge_mbit, 0, 0, 0},
+                  {"edge", "cloud", edge_cloud_mbit, 0, 0, 0}};
   config.ready_timeout_ms = 30000;
   return config;
 }
 
-}  // namespace edgetier::testing
+}  // namespace edgetier::testbed::testing
