@@ -17,8 +17,10 @@ namespace {
 
 constexpr double kNsPerMs = 1e6;
 constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
-/// Burst sizes tried when fitting a link (bytes a direction passes before shaping bites).
-constexpr int64_t kBurstCandidates[] = {0, 4096, 8192, 16384, 32768, 65536, 131072};
+/// Burst sizes tried when fitting a link (bytes a direction passes before shaping bites): every
+/// KiB up to 128 KiB covers tbf buckets (a few frames) and user-space token buckets (64 KiB).
+constexpr int64_t kBurstStepBytes = 1024;
+constexpr int64_t kMaxBurstBytes = 128 * 1024;
 
 double median_ms(std::vector<double> v) { return v.empty() ? NAN : stats::median(v); }
 
@@ -76,8 +78,12 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     best.method = "no data (defaults)";
     return best;
   }
-  double best_score = INFINITY;
-  for (int64_t burst : kBurstCandidates) {
+  // Fit overhead and rate factor for every burst size, then choose among the fits about as good
+  // as the best: at a single rate a burst and the overhead trade off exactly, and a negative
+  // per-request overhead is not physical.
+  std::vector<LinkModel> fits;
+  std::vector<double> scores;
+  for (int64_t burst = 0; burst <= kMaxBurstBytes; burst += kBurstStepBytes) {
     LinkModel m = best;
     m.burst_bytes = burst;
     std::vector<double> x, y;
@@ -97,7 +103,9 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
           if (std::fabs(x[j] - x[i]) > 1e-9) slopes.push_back((y[j] - y[i]) / (x[j] - x[i]));
         }
       }
-      m.rate_factor = std::clamp(stats::median(slopes), 0.8, 1.5);
+      // A shaper never delivers much more than its rate (bursts are modelled apart) and rarely
+      // much less: headers cost a few percent.
+      m.rate_factor = std::clamp(stats::median(slopes), 0.95, 1.5);
       m.method = "fitted";
     }
     std::vector<double> r;
@@ -105,13 +113,24 @@ LinkModel fit_link(const std::string& link, const std::vector<LinkPoint>& points
     m.overhead_ms = stats::median(r);
     double score = 0;
     for (double v : r) score += std::fabs(v - m.overhead_ms);
-    // A burst is kept only when it explains the data clearly better than a smaller one.
-    if (score < best_score * 0.95 - 1e-9) {
-      best_score = score;
-      best = m;
-    }
+    fits.push_back(std::move(m));
+    scores.push_back(score);
   }
-  return best;
+  // Among the fits about as good as the best: a non-negative overhead first, then the rate
+  // factor closest to 1 (in steps of 1%), then the smallest burst.
+  const double best_score = *std::min_element(scores.begin(), scores.end());
+  const double good_enough = best_score * 1.05 + 0.005 * static_cast<double>(points.size());
+  auto rank = [&](size_t i) {
+    const LinkModel& m = fits[i];
+    return std::make_tuple(m.overhead_ms >= 0 ? 0.0 : -m.overhead_ms,
+                           std::round(std::fabs(m.rate_factor - 1) * 100), m.burst_bytes);
+  };
+  std::optional<size_t> pick;
+  for (size_t i = 0; i < fits.size(); ++i) {
+    if (scores[i] > good_enough) continue;
+    if (!pick || rank(i) < rank(*pick)) pick = i;
+  }
+  return fits[*pick];
 }
 
 struct Group {

@@ -149,7 +149,10 @@ std::string format_validation(const ValidationReport& report) {
   bool any_in_sample = false;
   for (const auto& v : report.scenarios) {
     std::vector<std::string> links;
-    for (const auto& [link, s] : v.links) {
+    for (const auto& link : planner_links()) {
+      auto it = v.links.find(link);
+      if (it == v.links.end()) continue;
+      const LinkSetting& s = it->second;
       std::string text = link + " " + rate_text(s.rate_mbit);
       if (s.rtt_ms > 0) text += " RTT " + fmt_g(s.rtt_ms) + " ms";
       links.push_back(text);

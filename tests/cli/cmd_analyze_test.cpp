@@ -74,13 +74,20 @@ TEST(CliAnalyze, MissingOrWrongInputsAreExplained) {
   EXPECT_NE(run.err.find("expected none, holm or bonferroni"), std::string::npos) << run.err;
 }
 
-TEST(CliAnalyze, ResultsDatabaseIsRecognized) {
+TEST(CliAnalyze, CorruptResultsDatabaseIsRefused) {
   TempDir dir;
   const std::string db = dir.file("results.db");
   write_file(db, std::string("SQLite format 3\0", 16) + std::string(84, '\0'));
-  const auto run = run_edgetier("analyze " + db);
+  auto run = run_edgetier("analyze " + db);
   EXPECT_NE(run.exit_code, 0);
-  EXPECT_NE(run.err.find("is a results database"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("is not an edgetier results database"), std::string::npos) << run.err;
+  run = run_edgetier("analyze " + dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("is not an edgetier results database"), std::string::npos) << run.err;
+  run = run_edgetier("analyze --run 2 --samples " + kData + "/latency_samples.csv");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--run selects a run of a results database"), std::string::npos)
+      << run.err;
 }
 
 }  // namespace
