@@ -76,8 +76,8 @@ std::function<int()> setup_run(CLI::App* app) {
     } else {
       std::cout << summary->text;
     }
-    std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": "
-              << summary->requests << " requests over " << summary->strategies
+    std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": " << summary->requests
+              << " requests over " << summary->strategies
               << " strategies\nresults: " << summary->results_path << "\n";
     if (!summary->report_path.empty()) std::cerr << "report:  " << summary->report_path << "\n";
     if (summary->status == "interrupted") {

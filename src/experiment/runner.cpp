@@ -98,8 +98,8 @@ void Progress::draw_locked(bool force) {
 }  // namespace runner
 
 std::string default_run_state_dir(const std::string& output_dir) {
-  return "/tmp/edgetier-run-" + fnv1a_hex(fs::absolute(output_dir).lexically_normal().string())
-                                    .substr(0, 8);
+  return "/tmp/edgetier-run-" +
+         fnv1a_hex(fs::absolute(output_dir).lexically_normal().string()).substr(0, 8);
 }
 
 namespace {
@@ -193,8 +193,9 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   const ExperimentSpec& spec = e.spec;
   std::error_code ec;
   fs::create_directories(spec.output_dir, ec);
-  if (ec) return invalid_argument("cannot create output folder '" + spec.output_dir + "': " +
-                                  ec.message() + "; pass another --out");
+  if (ec)
+    return invalid_argument("cannot create output folder '" + spec.output_dir +
+                            "': " + ec.message() + "; pass another --out");
   const std::string db_path = (fs::path(spec.output_dir) / kResultsFileName).string();
   ASSIGN_OR_RETURN(std::unique_ptr<ResultStore> store, ResultStore::open(db_path));
   if (!options.resume) {
@@ -202,7 +203,8 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
     if (unfinished) {
       return failed_precondition("run " + std::to_string(unfinished->run_id) + " of '" +
                                  unfinished->name + "' in " + db_path + " did not finish (" +
-                                 unfinished->status + "); continue it with --resume, or start "
+                                 unfinished->status +
+                                 "); continue it with --resume, or start "
                                  "afresh with another --out");
     }
   }

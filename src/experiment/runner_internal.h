@@ -52,8 +52,8 @@ struct RunContext {
   RunOptions options;
   ResultStore* store = nullptr;
   int64_t run_id = 0;
-  std::vector<int64_t> strategy_ids;         // parallel to plan.strategies
-  std::map<std::string, Dataset> data;       // model -> evaluation data (synth generated)
+  std::vector<int64_t> strategy_ids;    // parallel to plan.strategies
+  std::map<std::string, Dataset> data;  // model -> evaluation data (synth generated)
   std::map<std::string, Dataset> calibration;
   std::map<std::string, BuiltVariant> variants;  // variant_key -> variant
   std::string state_dir;

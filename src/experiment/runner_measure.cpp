@@ -157,8 +157,8 @@ std::string tier_failure_reason(Bed* bed) {
   if (!bed->session) return "";
   auto f = bed->session->check_tiers();
   if (!f) return "";
-  if (f->oom) return "does not fit on " + f->tier + ": OOM-killed at " +
-                     describe_bytes(f->memory_bytes);
+  if (f->oom)
+    return "does not fit on " + f->tier + ": OOM-killed at " + describe_bytes(f->memory_bytes);
   return f->tier + " tier died: " + f->detail;
 }
 
@@ -248,13 +248,13 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
       rec.input_file = inputs[static_cast<size_t>(i)].image_path;
       rec.sent_ns = ns_since(t0);
       const auto start = Clock::now();
-      auto r = bed->client->infer_image(d.model_name, encoded[static_cast<size_t>(i)],
-                                        m.timeout_ms);
+      auto r =
+          bed->client->infer_image(d.model_name, encoded[static_cast<size_t>(i)], m.timeout_ms);
       rec.end_to_end_ns = ns_since(start);
       if (r.ok()) {
         fill_breakdown(r->breakdown, &rec);
-        rec.end_to_end_ns = r->breakdown.end_to_end_ns > 0 ? r->breakdown.end_to_end_ns
-                                                           : rec.end_to_end_ns;
+        rec.end_to_end_ns =
+            r->breakdown.end_to_end_ns > 0 ? r->breakdown.end_to_end_ns : rec.end_to_end_ns;
         consecutive_errors = 0;
       } else {
         // Stopping: a request cut short by the stop is measured again on --resume.
@@ -363,8 +363,8 @@ Status measure_all(RunContext* c) {
       }
       RETURN_IF_ERROR(c->store->set_strategy_status(id, o.status, o.reason, v.hash));
       if (o.status != StrategyStatus::kDone) {
-        progress.note(s.model + " " + s.name() + " [" + scenario.name + "]: " +
-                      std::string(strategy_status_name(o.status)) + ": " + o.reason);
+        progress.note(s.model + " " + s.name() + " [" + scenario.name +
+                      "]: " + std::string(strategy_status_name(o.status)) + ": " + o.reason);
         // Requests the strategy will never send still count as done for the ETA.
         ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
         progress.add(per_strategy - static_cast<int64_t>(have.size()));

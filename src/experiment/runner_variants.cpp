@@ -231,8 +231,8 @@ Status evaluate_accuracy(RunContext* c) {
     }
     std::vector<MetricValue> values;
     const auto t0 = std::chrono::steady_clock::now();
-    Status st = score_variant({v.dir}, true, facts, data, reference, &values,
-                              c->options.is_cancelled);
+    Status st =
+        score_variant({v.dir}, true, facts, data, reference, &values, c->options.is_cancelled);
     if (st.code() == StatusCode::kCancelled) return st;
     if (!st.ok()) {
       LOG_WARN << "accuracy of " << v.model << "/" << v.ops << ": " << st.message();
@@ -245,8 +245,8 @@ Status evaluate_accuracy(RunContext* c) {
       std::snprintf(buf, sizeof(buf), " %s %.1f%%", m.metric.c_str(), m.value);
       line += buf;
     }
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     LOG_INFO << "accuracy " << v.model << "/" << v.ops << ":" << line << " (" << data.samples.size()
              << " images, " << static_cast<int64_t>(ms) << " ms)";
   }

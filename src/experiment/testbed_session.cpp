@@ -8,11 +8,12 @@ namespace edgetier {
 
 Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& config) {
   const std::string preset = config.preset == "study" ? "study" : "default";
-  ASSIGN_OR_RETURN(TestbedConfig tb, preset_config(preset, detect_host_resources()));
+  ASSIGN_OR_RETURN(testbed::TestbedConfig tb,
+                   testbed::preset_config(preset, testbed::detect_host_resources()));
   tb.source = "experiment testbed (preset " + config.preset + ")";
   tb.tiers.clear();
   for (const auto& t : config.tiers) {
-    TierSpec spec;
+    testbed::TierSpec spec;
     spec.name = t.name;
     spec.cpus = t.cpus;
     spec.memory_bytes = t.memory_bytes;
@@ -20,7 +21,7 @@ Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& 
   }
   tb.links.clear();
   for (const auto& l : config.links) {
-    LinkSpec spec;
+    testbed::LinkSpec spec;
     spec.from = l.from;
     spec.to = l.to;
     spec.rate_mbit = l.rate_mbit;
@@ -29,17 +30,17 @@ Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& 
     spec.loss_pct = l.loss_pct;
     tb.links.push_back(spec);
   }
-  UpOptions options;
+  testbed::UpOptions options;
   options.state_dir = config.state_dir;
-  options.mode = config.network == "namespaces" ? TestbedMode::kKernel
-                 : config.network == "loopback" ? TestbedMode::kUserspace
-                                                : TestbedMode::kAuto;
+  options.mode = config.network == "namespaces" ? testbed::TestbedMode::kKernel
+                 : config.network == "loopback" ? testbed::TestbedMode::kUserspace
+                                                : testbed::TestbedMode::kAuto;
   // The achieved rates are recorded with every run; a link a little off its target is a fact
   // to report, not a reason to measure nothing.
   options.allow_link_mismatch = true;
   options.exe = config.exe;
   options.is_cancelled = config.is_cancelled;
-  ASSIGN_OR_RETURN(TestbedState state, testbed_up(tb, options));
+  ASSIGN_OR_RETURN(testbed::TestbedState state, testbed::testbed_up(tb, options));
 
   std::unique_ptr<TestbedSession> s(new TestbedSession());
   s->state_dir_ = config.state_dir;
@@ -76,42 +77,43 @@ TestbedSession::~TestbedSession() {
   if (!st.ok()) LOG_WARN << "testbed teardown: " << st.message();
 }
 
-std::string TestbedSession::state_file() const { return state_file_path(state_dir_); }
+std::string TestbedSession::state_file() const { return testbed::state_file_path(state_dir_); }
 
 std::optional<TierFailure> TestbedSession::check_tiers() {
   if (down_) return std::nullopt;
-  auto state = read_state(state_dir_);
+  auto state = testbed::read_state(state_dir_);
   if (!state.ok()) return std::nullopt;
   bool changed = false;
   std::optional<TierFailure> failure;
   for (auto& t : state->tiers) {
-    changed |= refresh_tier_state(&t);
-    if (!failure && (t.state == TierStatus::kOom || t.state == TierStatus::kDead)) {
-      failure = TierFailure{t.name, t.state == TierStatus::kOom, t.memory_bytes, t.detail};
+    changed |= testbed::refresh_tier_state(&t);
+    if (!failure &&
+        (t.state == testbed::TierStatus::kOom || t.state == testbed::TierStatus::kDead)) {
+      failure = TierFailure{t.name, t.state == testbed::TierStatus::kOom, t.memory_bytes, t.detail};
     }
   }
-  if (changed) (void)write_state(state_dir_, *state);
+  if (changed) (void)testbed::write_state(state_dir_, *state);
   return failure;
 }
 
 Status TestbedSession::down() {
   if (down_) return Status();
   down_ = true;
-  auto report = testbed_down(state_dir_, run_id_);
+  auto report = testbed::testbed_down(state_dir_, run_id_);
   if (!report.ok()) return report.status();
   return Status();
 }
 
 Status teardown_previous_testbed(const std::string& state_dir) {
-  auto state = read_state(state_dir);
+  auto state = testbed::read_state(state_dir);
   if (!state.ok()) return Status();
   LOG_INFO << "removing testbed run " << state->run_id << " left in " << state_dir;
-  auto report = testbed_down(state_dir, state->run_id);
+  auto report = testbed::testbed_down(state_dir, state->run_id);
   return report.ok() ? Status() : report.status();
 }
 
 std::string testbed_leftovers(const std::string& run_id) {
-  Leftovers left = find_leftovers(run_id);
+  testbed::Leftovers left = testbed::find_leftovers(run_id);
   return left.empty() ? std::string() : left.to_text();
 }
 

@@ -13,8 +13,7 @@
 
 namespace edgetier {
 
-// This header deliberately uses its own plain types: the testbed's and the store's records
-// share names (TierRecord, LinkRecord) and cannot be seen by one translation unit.
+// Plain types of its own, so the runner's other units need none of the testbed's headers.
 
 struct SessionTier {
   std::string name;  // mobile | edge | cloud

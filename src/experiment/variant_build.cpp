@@ -29,8 +29,7 @@ Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r) {
 /// generic ImageNet default.
 Status pin_preprocess(const std::string& dir, const PreprocessSpec& pre) {
   ASSIGN_OR_RETURN(VariantManifest m, read_manifest(dir));
-  if (m.preprocess && preprocess_to_json(*m.preprocess) == preprocess_to_json(pre))
-    return Status();
+  if (m.preprocess && preprocess_to_json(*m.preprocess) == preprocess_to_json(pre)) return Status();
   m.preprocess = pre;
   return write_manifest(dir, m);
 }

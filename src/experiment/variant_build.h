@@ -21,7 +21,7 @@ struct VariantBuildRequest {
   std::string task;  // classify | segment
   std::string input_name;
   std::vector<int64_t> input_shape;
-  std::string out_dir;  // the variant goes to <out_dir>/<ops>/
+  std::string out_dir;        // the variant goes to <out_dir>/<ops>/
   PreprocessSpec preprocess;  // recorded in the manifest: what the tiers apply
   // Calibration and quantization (Q chains).
   std::string calibration_dir;

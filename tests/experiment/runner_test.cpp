@@ -1,6 +1,9 @@
 // End-to-end runs of `edgetier run` on a small spec over the demo models: rows and accuracy in
 // the store, a SIGKILLed run finished by --resume without duplicates, nothing left behind.
+#include "experiment/runner.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,16 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "experiment/runner.h"
 #include "experiment/store.h"
-#include "experiment/testbed_session.h"
 #include "experiment/test_util.h"
+#include "experiment/testbed_session.h"
 
 namespace edgetier {
 namespace {
@@ -32,8 +32,12 @@ std::string tiny_spec(int requests) {
   const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
   return "name: runner-test\n"
          "models:\n"
-         "  - path: " + models + "demo_classifier.onnx\n"
-         "  - path: " + models + "demo_segmenter.onnx\n"
+         "  - path: " +
+         models +
+         "demo_classifier.onnx\n"
+         "  - path: " +
+         models +
+         "demo_segmenter.onnx\n"
          "data: {kind: synth, count: 12, size: 96, seed: 3}\n"
          "calibration: {method: minmax, samples: 8}\n"
          "operators: [I, Q, P]\n"
@@ -44,7 +48,8 @@ std::string tiny_spec(int requests) {
          "    links:\n"
          "      mobile-edge: {rate_mbit: 200}\n"
          "      edge-cloud: {rate_mbit: 50}\n"
-         "measurement: {warmup: 1, requests: " + std::to_string(requests) + ", passes: 1}\n";
+         "measurement: {warmup: 1, requests: " +
+         std::to_string(requests) + ", passes: 1}\n";
 }
 
 /// Starts the edgetier binary in the background (output to files in `dir`).
