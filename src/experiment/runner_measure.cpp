@@ -328,6 +328,7 @@ Status measure_all(RunContext* c) {
     }
   }
 
+  bool stopped = false;  // a stop left something unmeasured
   for (const auto& scenario : spec.scenarios) {
     std::vector<size_t> todo;
     for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
@@ -335,15 +336,24 @@ Status measure_all(RunContext* c) {
         todo.push_back(i);
     }
     if (todo.empty()) continue;
-    if (c->cancelled()) break;
+    if (c->cancelled()) {
+      stopped = true;
+      break;
+    }
     progress.note("scenario " + scenario.name + ": bringing the testbed up");
     Bed bed;
     for (size_t k = 0; k < todo.size(); ++k) {
-      if (c->cancelled()) break;
+      if (c->cancelled()) {
+        stopped = true;
+        break;
+      }
       if (!bed.session) {
         auto up = bring_up(c, scenario);
         if (!up.ok()) {
-          if (up.status().code() == StatusCode::kCancelled || c->cancelled()) break;
+          if (up.status().code() == StatusCode::kCancelled || c->cancelled()) {
+            stopped = true;
+            break;
+          }
           return up.status().with_context("testbed for scenario '" + scenario.name + "'");
         }
         bed = std::move(*up);
@@ -358,8 +368,12 @@ Status measure_all(RunContext* c) {
       StrategyOutcome o = measure_strategy(c, &bed, s, id, in.first, in.second, &progress);
       RETURN_IF_ERROR(c->store->flush());
       if (c->cancelled() && o.status == StrategyStatus::kDone) {
-        // Stopped part-way: stays running, --resume measures the rest.
-        break;
+        ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
+        if (static_cast<int64_t>(have.size()) < per_strategy) {
+          // Stopped part-way: stays running, --resume measures the rest.
+          stopped = true;
+          break;
+        }
       }
       RETURN_IF_ERROR(c->store->set_strategy_status(id, o.status, o.reason, v.hash));
       if (o.status != StrategyStatus::kDone) {
@@ -381,7 +395,7 @@ Status measure_all(RunContext* c) {
   }
   progress.finish();
   RETURN_IF_ERROR(c->store->flush());
-  if (c->cancelled()) return cancelled("stopped by a signal");
+  if (stopped) return cancelled("stopped by a signal");
   return Status();
 }
 
