@@ -220,5 +220,51 @@ TEST(RunnerTest, ResumesAfterSigkillWithoutDuplicates) {
   expect_nothing_left(ids, state_dir);
 }
 
+TEST(RunnerTest, RecordsOomKilledStrategyAsInfeasible) {
+  TempDir dir;
+  const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+  // 20 MiB holds an idle tier process but not the segmenter's session: Mobile is OOM-killed,
+  // the testbed comes up again and Edge still measures.
+  testing::write_text(dir / "spec.yaml",
+                      "name: oom\n"
+                      "models:\n"
+                      "  - path: " +
+                          models +
+                          "demo_segmenter.onnx\n"
+                          "data: {kind: synth, count: 4, size: 96, seed: 3}\n"
+                          "operators: [I]\n"
+                          "placements: [M, E]\n"
+                          "testbed:\n"
+                          "  preset: default\n"
+                          "  tiers:\n"
+                          "    mobile: {memory: 20m}\n"
+                          "measurement: {warmup: 1, requests: 4, passes: 1}\n");
+  const std::string out = dir / "out";
+  const std::string state_dir = default_run_state_dir(out);
+  std::set<std::string> ids;
+  pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out}, dir.path());
+  ASSERT_EQ(wait_child(pid, state_dir, &ids), 0) << testing::read_text(dir / "child.err");
+
+  StoreOptions o;
+  o.read_only = true;
+  auto store = ResultStore::open(out + "/results.db", o);
+  ASSERT_TRUE(store.ok());
+  auto runs = (*store)->runs();
+  ASSERT_TRUE(runs.ok() && runs->size() == 1u);
+  auto strategies = (*store)->strategies(runs->front().run_id);
+  ASSERT_TRUE(strategies.ok());
+  ASSERT_EQ(strategies->size(), 2u);
+  for (const auto& s : *strategies) {
+    if (s.name == "I@M") {
+      EXPECT_EQ(s.status, StrategyStatus::kInfeasible);
+      EXPECT_EQ(s.reason, "does not fit on mobile: OOM-killed at 20 MiB");
+    } else {
+      EXPECT_EQ(s.status, StrategyStatus::kDone) << s.name << ": " << s.reason;
+    }
+  }
+  EXPECT_GE(ids.size(), 2u) << "the testbed should come up again after the OOM kill";
+  expect_nothing_left(ids, state_dir);
+}
+
 }  // namespace
 }  // namespace edgetier
