@@ -25,7 +25,5 @@ std::function<int()> setup_verify(CLI::App* app);
 std::function<int()> setup_calibrate(CLI::App* app);
 std::function<int()> setup_quantize(CLI::App* app);
 std::function<int()> setup_plan(CLI::App* app);
-std::function<int()> setup_calibrate(CLI::App* app);
-std::function<int()> setup_quantize(CLI::App* app);
 
 }  // namespace edgetier::cli
