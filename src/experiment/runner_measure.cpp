@@ -152,14 +152,22 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   return bed;
 }
 
-/// The reason a strategy stopped because a tier died, or empty when all tiers run.
-std::string tier_failure_reason(Bed* bed) {
+/// The reason a strategy stopped because a tier died, or empty when all tiers run. A call that
+/// failed on a dying tier can return before the kernel has finished it, so the tiers are
+/// watched for up to `grace_ms` before they are declared alive.
+std::string tier_failure_reason(Bed* bed, int grace_ms = 1500) {
   if (!bed->session) return "";
-  auto f = bed->session->check_tiers();
-  if (!f) return "";
-  if (f->oom)
-    return "does not fit on " + f->tier + ": OOM-killed at " + describe_bytes(f->memory_bytes);
-  return f->tier + " tier died: " + f->detail;
+  const auto until = Clock::now() + std::chrono::milliseconds(grace_ms);
+  while (true) {
+    auto f = bed->session->check_tiers();
+    if (f) {
+      if (f->oom)
+        return "does not fit on " + f->tier + ": OOM-killed at " + describe_bytes(f->memory_bytes);
+      return f->tier + " tier died: " + f->detail;
+    }
+    if (Clock::now() >= until) return "";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 struct StrategyOutcome {
@@ -346,6 +354,12 @@ Status measure_all(RunContext* c) {
       if (c->cancelled()) {
         stopped = true;
         break;
+      }
+      if (bed.session && !tier_failure_reason(&bed, 0).empty()) {
+        // A tier died after the previous strategy: start afresh rather than blame this one.
+        bed.client.reset();
+        RETURN_IF_ERROR(bed.session->down());
+        bed.session.reset();
       }
       if (!bed.session) {
         auto up = bring_up(c, scenario);
