@@ -5,6 +5,7 @@
 #include "cli/ops_common.h"
 #include "ops/compose.h"
 #include "ops/early_exit.h"
+#include "ops/quantize_hook.h"
 
 namespace edgetier::cli {
 namespace {
@@ -27,12 +28,21 @@ struct Args {
   bool json = false;
 };
 
-/// The int8 quantizer bound to this command's calibration flags. This is the one place that
-/// links ops/quantize.h into `variants`: until it is wired, it returns an empty function and
-/// build_variants refuses Q strategies with a clear error instead of producing float models.
-/// Wiring: calibrate the model it is given (so --exit-then-quantize calibrates the exited
-/// model) from --calibration-data, or read --calibration-table, then call quantize().
-QuantizeFn linked_quantizer(const Args& a) { return {}; }
+/// The int8 quantizer bound to this command's calibration flags: a fixed --calibration-table,
+/// or calibration of the model it is handed on --calibration-data (so --exit-then-quantize
+/// calibrates the exited model). Empty without either: build_variants then refuses Q chains.
+Result<QuantizeFn> linked_quantizer(const Args& a) {
+  QuantizeHookOptions h;
+  if (!a.calibration_table.empty()) {
+    ASSIGN_OR_RETURN(h.table, read_calibration_table(a.calibration_table));
+  } else if (!a.calibration_data.empty()) {
+    h.calibration.data_dir = a.calibration_data;
+    h.calibration.method = CalibrationMethod::kMinMax;
+  } else {
+    return QuantizeFn{};
+  }
+  return make_quantize_hook(std::move(h));
+}
 
 int run(const Args& a) {
   auto shapes = parse_input_shapes(a.input_shapes);
@@ -48,7 +58,9 @@ int run(const Args& a) {
   }
   o.skip_last = a.skip_last;
   o.exit_then_quantize = a.exit_then_quantize;
-  o.quantize_fn = linked_quantizer(a);
+  auto quantizer = linked_quantizer(a);
+  if (!quantizer.ok()) return report_error(quantizer.status());
+  o.quantize_fn = *quantizer;
   if (!a.calibration_table.empty()) o.quantize_options["calibration_table"] = a.calibration_table;
   if (!a.calibration_data.empty()) o.quantize_options["calibration_data"] = a.calibration_data;
   o.calibration_table = a.calibration_table;

@@ -30,7 +30,6 @@ const std::vector<CommandSpec>& command_table() {
       {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
-      {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
       {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
        edgetier::cli::setup_data},
       {"profile", "Measure per-node times with ONNX Runtime's profiler (for --objective latency)",
@@ -47,6 +46,11 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_testbed},
       {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
       {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
+      {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
+      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
+      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
+       edgetier::cli::setup_testbed},
+      {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
   };
   return table;
 }
