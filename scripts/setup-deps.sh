@@ -12,7 +12,7 @@ ort_dir="${EDGETIER_DEPS_DIR:-$root/third_party}/ort"
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libonnx-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libsqlite3-dev libboost-math-dev
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libsqlite3-dev libboost-math-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps ccache

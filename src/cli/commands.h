@@ -17,5 +17,10 @@ std::function<int()> setup_report(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
 std::function<int()> setup_export(CLI::App* app);
 std::function<int()> setup_data(CLI::App* app);
+std::function<int()> setup_profile(CLI::App* app);
+std::function<int()> setup_partition(CLI::App* app);
+std::function<int()> setup_early_exit(CLI::App* app);
+std::function<int()> setup_variants(CLI::App* app);
+std::function<int()> setup_verify(CLI::App* app);
 
 }  // namespace edgetier::cli
