@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "testbed/netns.h"
+#include "tier/shaper.h"
 
 namespace edgetier::testbed {
 namespace {
@@ -172,8 +173,20 @@ Result<double> median_rtt_ms(int client, int server, int rounds) {
   return samples[samples.size() / 2];
 }
 
-// Sends `bytes` from `send_fd` to `recv_fd`; the receiver acknowledges with one byte.
-Result<TransferTiming> bulk(int send_fd, int recv_fd, int64_t bytes, TokenBucket* bucket) {
+// Writes all of `data` (EINTR and short writes handled).
+Status send_all(int fd, const uint8_t* data, size_t size) {
+  for (size_t sent = 0; sent < size;) {
+    ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return unavailable("probe: send: " + errno_text());
+    sent += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+// Sends `bytes` from `send_fd` to `recv_fd`, in messages held by `shaper` when given
+// (as the tiers' forwarders hold theirs); the receiver acknowledges with one byte.
+Result<TransferTiming> bulk(int send_fd, int recv_fd, int64_t bytes, tier::LinkShaper* shaper) {
   std::vector<std::pair<int64_t, int64_t>> samples;  // (ns, cumulative bytes)
   samples.reserve(4096);
   std::atomic<bool> recv_ok{true};
@@ -194,11 +207,22 @@ Result<TransferTiming> bulk(int send_fd, int recv_fd, int64_t bytes, TokenBucket
     if (!send_byte(recv_fd, 'k')) recv_ok = false;
   });
   static const std::vector<uint8_t> payload(1 << 20, 0x5a);
+  // The tiers hold whole messages (a tensor per request); 20 ms worth keeps the sleeps' own
+  // overshoot small, as it is for real tensors.
+  const int64_t message =
+      shaper != nullptr
+          ? std::clamp<int64_t>(static_cast<int64_t>(shaper->spec().rate_mbit * 1e6 / 8 * 0.02),
+                                65536, static_cast<int64_t>(payload.size()))
+          : static_cast<int64_t>(payload.size());
   int64_t start = monotonic_ns();
   Status status;
   for (int64_t sent = 0; sent < bytes && status.ok();) {
-    size_t chunk = static_cast<size_t>(std::min<int64_t>(bytes - sent, payload.size()));
-    status = paced_send(send_fd, payload.data(), chunk, bucket);
+    size_t chunk = static_cast<size_t>(std::min<int64_t>(bytes - sent, message));
+    if (shaper != nullptr) {
+      auto held = shaper->transmit(tier::LinkShaper::Direction::kUp, static_cast<int64_t>(chunk));
+      if (!held.ok()) status = held.status();
+    }
+    if (status.ok()) status = send_all(send_fd, payload.data(), chunk);
     sent += static_cast<int64_t>(chunk);
   }
   char ack = 0;
@@ -279,16 +303,18 @@ Result<LinkProbe> probe_link(const std::string& link, double configured_rate_mbi
   ASSIGN_OR_RETURN(Connection conn, connect_pair(up, down, timeout_ms));
   ASSIGN_OR_RETURN(probe.rtt_ms, median_rtt_ms(conn.client.get(), conn.server.get(),
                                                std::max(1, options.rtt_rounds)));
-  std::unique_ptr<TokenBucket> forward_bucket;
-  std::unique_ptr<TokenBucket> reverse_bucket;
+  std::unique_ptr<tier::LinkShaper> forward_shaper;
+  std::unique_ptr<tier::LinkShaper> reverse_shaper;
   if (options.userspace_rate_mbit > 0) {
-    forward_bucket = std::make_unique<TokenBucket>(options.userspace_rate_mbit);
-    reverse_bucket = std::make_unique<TokenBucket>(options.userspace_rate_mbit);
+    forward_shaper =
+        std::make_unique<tier::LinkShaper>(tier::LinkEmulationSpec{options.userspace_rate_mbit, 0});
+    reverse_shaper =
+        std::make_unique<tier::LinkShaper>(tier::LinkEmulationSpec{options.userspace_rate_mbit, 0});
   }
   ASSIGN_OR_RETURN(TransferTiming forward,
-                   bulk(conn.client.get(), conn.server.get(), probe.bytes, forward_bucket.get()));
+                   bulk(conn.client.get(), conn.server.get(), probe.bytes, forward_shaper.get()));
   ASSIGN_OR_RETURN(TransferTiming reverse,
-                   bulk(conn.server.get(), conn.client.get(), probe.bytes, reverse_bucket.get()));
+                   bulk(conn.server.get(), conn.client.get(), probe.bytes, reverse_shaper.get()));
   probe.forward_rate_mbit = forward.steady_rate_mbit;
   probe.reverse_rate_mbit = reverse.steady_rate_mbit;
   probe.achieved_rate_mbit = std::min(forward.steady_rate_mbit, reverse.steady_rate_mbit);
@@ -296,9 +322,13 @@ Result<LinkProbe> probe_link(const std::string& link, double configured_rate_mbi
 }
 
 Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to,
-                                      int64_t bytes, TokenBucket* bucket, int timeout_ms) {
+                                      int64_t bytes, double userspace_rate_mbit, int timeout_ms) {
   ASSIGN_OR_RETURN(Connection conn, connect_pair(from, to, timeout_ms));
-  return bulk(conn.client.get(), conn.server.get(), bytes, bucket);
+  std::unique_ptr<tier::LinkShaper> shaper;
+  if (userspace_rate_mbit > 0) {
+    shaper = std::make_unique<tier::LinkShaper>(tier::LinkEmulationSpec{userspace_rate_mbit, 0});
+  }
+  return bulk(conn.client.get(), conn.server.get(), bytes, shaper.get());
 }
 
 }  // namespace edgetier::testbed

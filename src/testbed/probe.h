@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "core/status.h"
-#include "testbed/shaper.h"
 
 namespace edgetier::testbed {
 
@@ -23,7 +22,8 @@ struct ProbeOptions {
   int64_t min_bytes = 128 * 1024;
   int64_t max_bytes = 64LL * 1024 * 1024;
   int rtt_rounds = 21;
-  /// > 0: the sender is paced in user space at this rate (links the kernel does not shape).
+  /// > 0: the sender is paced in user space at this rate, by the tiers' own link emulation
+  /// (tier::LinkShaper), for links the kernel does not shape.
   double userspace_rate_mbit = 0;
 };
 
@@ -54,9 +54,9 @@ struct TransferTiming {
   double steady_rate_mbit = 0;  // as in probe_link
 };
 /// One bulk transfer from `from` to `to` on a fresh, already-connected TCP connection
-/// (handshake excluded), optionally paced by `bucket`.
+/// (handshake excluded), optionally paced in user space at `userspace_rate_mbit`.
 Result<TransferTiming> timed_transfer(const ProbeEndpoint& from, const ProbeEndpoint& to,
-                                      int64_t bytes, TokenBucket* bucket = nullptr,
+                                      int64_t bytes, double userspace_rate_mbit = 0,
                                       int timeout_ms = 60000);
 
 }  // namespace edgetier::testbed

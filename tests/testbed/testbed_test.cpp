@@ -12,12 +12,15 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "graph/builder.h"
+#include "graph/model_io.h"
 #include "test_util.h"
 #include "testbed/command.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"
 #include "testbed/netns.h"
 #include "testbed/testbed_fixtures.h"
+#include "tier/deploy.h"
 
 namespace edgetier::testbed {
 namespace {
@@ -152,6 +155,55 @@ TEST(TestbedReal, RefusesLinksThatMissTheirRateAndCleansUp) {
 }
 
 // Waits until `predicate` holds, up to `timeout_ms`.
+bool eventually(const std::function<bool()>& predicate, int timeout_ms);
+
+TEST(TestbedReal, ModelOverMobileMemoryLimitIsReportedAsOom) {
+  EDGETIER_REQUIRE_ROOT();
+  TempDir temp_dir;
+  const std::string dir = temp_dir.path();
+  {
+    // A MatMul with a 128 MiB weight cannot load in a 96 MiB Mobile.
+    GraphBuilder builder("too_big_for_mobile");
+    std::string x = builder.input("x", {1, 4096});
+    std::string w = builder.initializer("w", {4096, 8192}, std::vector<float>(4096 * 8192, 0.01f));
+    std::string y = builder.node("MatMul", {x, w})[0];
+    builder.set_shape(y, {1, 8192});
+    builder.output(y);
+    auto model = builder.build();
+    ASSERT_TRUE(model.ok()) << model.status().to_string();
+    ASSERT_TRUE(save_model(*model, dir + "/big.onnx").ok());
+  }
+  TestbedConfig config = testing::small_chain_config();
+  config.tiers = {{"mobile", 0.5, 96LL << 20}};
+  config.links.clear();
+  auto state = testbed_up(config, test_options(dir));
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+
+  auto endpoints = tier::load_testbed_state(state_file_path(dir));
+  ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
+  auto parts = tier::read_variant_dir(dir + "/big.onnx");
+  ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+  tier::DeployOptions deploy;
+  deploy.placement = "M";
+  deploy.skip_warmup = true;
+  deploy.control_deadline_ms = 60000;
+  auto deployed = tier::deploy_variant(*endpoints, *parts, deploy);
+  EXPECT_FALSE(deployed.ok()) << "a 128 MiB model loaded in a 96 MiB tier";
+  TestbedState seen;
+  EXPECT_TRUE(eventually(
+      [&]() {
+        auto s = testbed_status(dir);
+        if (s.ok()) seen = *s;
+        return s.ok() && s->tiers[0].state != TierStatus::kRunning;
+      },
+      10000));
+  EXPECT_EQ(seen.tiers[0].state, TierStatus::kOom) << seen.tiers[0].detail;
+  EXPECT_NE(seen.tiers[0].detail.find("96 MiB"), std::string::npos) << seen.tiers[0].detail;
+  auto report = testbed_down(dir);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  expect_no_leftovers(state->run_id);
+}
+
 bool eventually(const std::function<bool()>& predicate, int timeout_ms) {
   int64_t deadline = monotonic_ns() + static_cast<int64_t>(timeout_ms) * 1000000;
   while (monotonic_ns() < deadline) {
