@@ -1,4 +1,5 @@
 /// `edgetier quantize MODEL (--table T | --data DIR) -o OUT.onnx`: post-training static int8 model.
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -144,12 +145,16 @@ std::function<int()> setup_quantize(CLI::App* app) {
       auto found = find_sensitive_nodes(*model, s);
       if (!found.ok()) return report_error(found.status().with_context(args->model));
       if (!found->within_budget) {
+        char loss[32], budget[32];
+        std::snprintf(loss, sizeof(loss), "%.2f", found->final.loss_points);
+        std::snprintf(budget, sizeof(budget), "%.2f", args->max_accuracy_loss);
         return report_error(failed_precondition(
-            "quantize: the loss on '" + args->eval + "' is still " +
-            std::to_string(found->final.loss_points) + " points with " +
-            std::to_string(found->excluded.size()) + " nodes in float, over the budget of " +
-            std::to_string(args->max_accuracy_loss) +
-            "; raise --max-accuracy-loss or recalibrate (e.g. --method entropy)"));
+            "quantize: the " + found->final.metric + " loss on '" + args->eval + "' is still " +
+            loss + " points with " + std::to_string(found->excluded.size()) + " of " +
+            std::to_string(found->ranking.size()) + " nodes in float, over the budget of " +
+            budget +
+            "; raise --max-accuracy-loss, evaluate on more samples, or recalibrate "
+            "(--method minmax|percentile|entropy)"));
       }
       options.exclude.insert(options.exclude.end(), found->excluded.begin(), found->excluded.end());
       summary["sensitivity"] = sensitivity_to_json(*found);

@@ -1,6 +1,8 @@
 /// Calibration: expose activations as outputs, stream them into histograms, pick ranges, JSON I/O.
 #include "ops/calibrate.h"
 
+#include <malloc.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -153,18 +155,27 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model,
     slot[tensors[i]] = i;
   }
   const int64_t total = static_cast<int64_t>(reader.size());
-  for (size_t s = 0; s < reader.size(); ++s) {
+  // One sample at a time; its input and activations are released before the next is read.
+  auto add_sample = [&](size_t s) -> Status {
     ASSIGN_OR_RETURN(Tensor sample, reader.read(s));
     if (sample.dtype == DType::kFloat32 && slot.count(sample.name)) {
       histograms[slot[sample.name]].add(sample.data_as<float>(), sample.num_elements());
     }
     auto results = session->run({sample}, outputs);
-    if (!results.ok())
+    if (!results.ok()) {
       return results.status().with_context("calibrate: sample '" + reader.relative_name(s) + "'");
-    for (const Tensor& t : *results) {
-      if (t.dtype != DType::kFloat32) continue;
-      histograms[slot[t.name]].add(t.data_as<float>(), t.num_elements());
     }
+    for (const Tensor& t : *results) {
+      if (t.dtype == DType::kFloat32)
+        histograms[slot[t.name]].add(t.data_as<float>(), t.num_elements());
+    }
+    return ok_status();
+  };
+  for (size_t s = 0; s < reader.size(); ++s) {
+    RETURN_IF_ERROR(add_sample(s));
+    // Each sample frees tens of MB of differently sized buffers (decoded images, activations);
+    // handing them back keeps fragmentation from raising the peak as the sample count grows.
+    malloc_trim(0);
     if (options.progress) options.progress(static_cast<int64_t>(s + 1), total);
   }
 

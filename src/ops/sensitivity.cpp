@@ -81,23 +81,32 @@ Result<SensitivityReport> find_sensitive_nodes(const onnx::ModelProto& model,
                      return a.error_reduction > b.error_reduction;
                    });
 
-  // Greedy: exclude the most sensitive nodes, in steps that grow with the count so far.
+  // Greedy: exclude the most sensitive nodes, in steps that grow with the count so far. A step
+  // that would leave nothing to quantize is retried one node at a time, so `excluded` only ever
+  // lists nodes whose exclusion was measured.
   size_t next = 0;
+  bool single = false;
   while (next < report.ranking.size()) {
     if (options.max_excluded > 0 &&
-        static_cast<int>(report.excluded.size()) >= options.max_excluded)
+        static_cast<int>(report.excluded.size()) >= options.max_excluded) {
       break;
-    size_t step = std::max<size_t>(1, report.excluded.size() / 4);
+    }
+    size_t step = single ? 1 : std::max<size_t>(1, report.excluded.size() / 4);
     if (options.max_excluded > 0) {
       step = std::min(step, static_cast<size_t>(options.max_excluded) - report.excluded.size());
     }
-    for (size_t k = 0; k < step && next < report.ranking.size(); ++k)
+    const size_t before = report.excluded.size(), before_next = next;
+    for (size_t k = 0; k < step && next < report.ranking.size(); ++k) {
       report.excluded.push_back(report.ranking[next++].node);
+    }
     auto variant = quantize_excluding(report.excluded, nullptr);
     if (!variant.ok()) {
-      if (variant.status().code() == StatusCode::kInvalidArgument)
-        break;  // nothing left to quantize
-      return variant.status();
+      if (variant.status().code() != StatusCode::kInvalidArgument) return variant.status();
+      report.excluded.resize(before);  // nothing would be left in int8
+      if (single) break;
+      single = true;
+      next = before_next;
+      continue;
     }
     ASSIGN_OR_RETURN(report.final, eval.score(*variant));
     say(std::to_string(report.excluded.size()) + " nodes in float: loss " +

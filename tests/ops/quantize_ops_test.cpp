@@ -249,6 +249,83 @@ INSTANTIATE_TEST_SUITE_P(AllOps, QuantizeOp,
                                                               QuantFormat::kQOperator)),
                          case_name);
 
+// Configurations with no int8 kernel stay float, are reported with the reason, and the model
+// still matches the float one.
+struct FloatCase {
+  std::string name;
+  std::function<onnx::ModelProto()> build;
+  std::string reason;  // expected in the report ("" = silently left float)
+};
+
+class QuantizeOpLeftFloat : public ::testing::TestWithParam<FloatCase> {};
+
+TEST_P(QuantizeOpLeftFloat, IsReportedAndStillMatches) {
+  const FloatCase& c = GetParam();
+  const onnx::ModelProto model = c.build();
+  QuantizeOptions options;
+  options.table = testing::calibrate_random(model, 8);
+  QuantizeReport report;
+  options.report = &report;
+  onnx::ModelProto q;
+  ASSERT_TRUE(quantize(model, options, &q).ok());
+  if (!c.reason.empty()) {
+    ASSERT_EQ(report.unsupported_nodes.size(), 1u) << c.name;
+    EXPECT_NE(report.unsupported_nodes[0].find(c.reason), std::string::npos)
+        << report.unsupported_nodes[0];
+  }
+  const TensorInfo in = testing::model_input(model);
+  const Tensor x = random_tensor(in.name, in.shape, 77);
+  EXPECT_LT(relative_error(run_first_output(q, x), run_first_output(model, x)), 0.08) << c.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Unsupported, QuantizeOpLeftFloat,
+    ::testing::Values(FloatCase{"MaxPoolWithIndices",
+                                [] {
+                                  GraphBuilder b;
+                                  const auto outs =
+                                      b.node("MaxPool", {stem(b)}, 2,
+                                             {GraphBuilder::attr_ints("kernel_shape", {2, 2}),
+                                              GraphBuilder::attr_ints("strides", {2, 2})});
+                                  b.set_shape(outs[0], {1, 8, 8, 8});
+                                  b.set_shape(outs[1], {1, 8, 8, 8}, DType::kInt64);
+                                  return finish(b, b.conv(outs[0], {.out_channels = 4}));
+                                },
+                                "more than one output"},
+                      FloatCase{"AddOfTwoConstants",
+                                [] {
+                                  GraphBuilder b;
+                                  const std::string x = stem(b);
+                                  const std::string c =
+                                      b.add(b.initializer("a", {1, 8, 1, 1}, {}, 0.5f),
+                                            b.initializer("b", {1, 8, 1, 1}, {}, 0.5f));
+                                  return finish(b, b.add(x, c));
+                                },
+                                "both inputs are constants"},
+                      FloatCase{"PoolOf3DInput",
+                                [] {
+                                  GraphBuilder b;
+                                  const std::string x = b.matmul(b.input("input", {1, 8, 16}), 16);
+                                  const std::string p = b.node("GlobalAveragePool", {x})[0];
+                                  b.set_shape(p, {1, 8, 1});
+                                  return finish(b, p);
+                                },
+                                "not 4-D"},
+                      FloatCase{"GemmWithAlpha",
+                                [] {
+                                  GraphBuilder b;
+                                  const std::string x = b.flatten(b.global_avg_pool(stem(b)));
+                                  const std::string w = b.initializer("w", {6, 8}, {}, 0.3f);
+                                  const std::string y =
+                                      b.node("Gemm", {x, w}, 1,
+                                             {GraphBuilder::attr_int("transB", 1),
+                                              GraphBuilder::attr_float("alpha", 0.5f)})[0];
+                                  b.set_shape(y, {1, 6});
+                                  return finish(b, y);
+                                },
+                                "alpha != 1"}),
+    [](const ::testing::TestParamInfo<FloatCase>& info) { return info.param.name; });
+
 TEST(QuantizeOpStructure, UnsupportedConfigurationsStayFloatAndAreReported) {
   GraphBuilder b;
   const std::string x = b.flatten(b.global_avg_pool(stem(b)));

@@ -155,6 +155,27 @@ TEST(Sensitivity, ExcludesTheNodeABadRangeBreaks) {
   EXPECT_EQ(j["excluded"][0], first_conv(model));
 }
 
+TEST(Sensitivity, ReportsAnUnreachableBudgetWithOnlyMeasuredExclusions) {
+  const onnx::ModelProto model = fixtures::chain_model();
+  TempDir dir;
+  write_npy_samples(model, dir.path(), 24, 41);
+  SensitivityOptions o;
+  o.quantize.table = testing::calibrate_random(model, 32);
+  // Two hopeless ranges, at the input and before the pooling: one exclusion cannot fix both.
+  for (auto& [name, c] : o.quantize.table.tensors) {
+    if (name == "input" || name.find("Relu") != std::string::npos) c.range = {-2000.0f, 2000.0f};
+  }
+  o.max_accuracy_loss = 5.0;
+  o.max_excluded = 1;
+  o.eval.data_dir = dir.path();
+  o.eval.error_samples = 8;
+  auto r = find_sensitive_nodes(model, o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_FALSE(r->within_budget);
+  EXPECT_EQ(r->excluded.size(), 1u);
+  EXPECT_GT(r->final.loss_points, 5.0);
+}
+
 TEST(Sensitivity, RejectsNegativeBudgetAndEmptyEvalFolder) {
   const onnx::ModelProto model = fixtures::chain_model();
   TempDir dir;
