@@ -46,10 +46,6 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_testbed},
       {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
       {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
-      {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
-      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
-      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
-       edgetier::cli::setup_testbed},
       {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
   };
   return table;

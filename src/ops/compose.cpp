@@ -130,8 +130,9 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
   if (any_q) {
     if (!o.quantize_fn) {
       return failed_precondition(
-          "variants: operator Q needs the int8 quantizer, which is not linked into this build of "
-          "edgetier yet; build the float strategies (--ops I,EE,P,EEP) for now");
+          "variants: operator Q needs the int8 quantizer and its calibration: pass "
+          "--calibration-data DIR (images or .npy) or --calibration-table FILE (edgetier "
+          "calibrate), or build the float strategies only (--ops I,EE,P,EEP)");
     }
     plan.quantize = o.quantize_options;
     if (!o.calibration_table.empty()) {

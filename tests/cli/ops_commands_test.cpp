@@ -77,7 +77,7 @@ TEST_F(OpsCommands, EarlyExitStaticAndDynamic) {
   EXPECT_FALSE(fs::exists(dir_ + "/x"));
 }
 
-TEST_F(OpsCommands, VariantsRefusesQuantizationUntilTheQuantizerIsLinked) {
+TEST_F(OpsCommands, VariantsRefusesQuantizationWithoutCalibration) {
   CommandResult r = run_edgetier("variants " + model_ + " --ops I,QE -o " + dir_ + "/v");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("needs the int8 quantizer"), std::string::npos) << r.err;
