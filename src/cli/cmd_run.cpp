@@ -1,13 +1,35 @@
-/// `edgetier run [EXPERIMENT.yaml]`: checks the whole plan before anything runs; --plan-only
-/// prints it (the built-in demo when no file is given).
+/// `edgetier run [EXPERIMENT.yaml]`: checks the whole plan before anything runs, then builds,
+/// deploys, measures and analyses it; --plan-only prints the plan (the built-in demo when no
+/// file is given).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "experiment/plan.h"
+#include "experiment/runner.h"
 #include "experiment/spec.h"
 
 namespace edgetier::cli {
+namespace {
+
+std::atomic<bool> g_run_stop{false};
+extern "C" void on_run_signal(int) { g_run_stop = true; }
+
+/// Ctrl-C and SIGTERM stop after the current request: the runner flushes the store, marks the
+/// run interrupted and tears the testbed down.
+void install_stop_handlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = on_run_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
 
 std::function<int()> setup_run(CLI::App* app) {
   struct Args {
@@ -42,11 +64,28 @@ std::function<int()> setup_run(CLI::App* app) {
       }
       return 0;
     }
-    // Measuring needs the tier servers and the testbed; until they are part of this build the
-    // plan is checked and nothing is written.
-    return report_error(
-        unimplemented("measuring is not available in this build yet (the plan checks out; see it "
-                      "with --plan-only)"));
+    install_stop_handlers();
+    RunOptions options;
+    options.resume = args->resume;
+    options.progress_tty = ::isatty(STDERR_FILENO) == 1;
+    options.is_cancelled = []() { return g_run_stop.load(); };
+    auto summary = run_experiment(*prepared, options);
+    if (!summary.ok()) return report_error(summary.status());
+    if (args->json) {
+      print_json(summary->json);
+    } else {
+      std::cout << summary->text;
+    }
+    std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": " << summary->requests
+              << " requests over " << summary->strategies
+              << " strategies\nresults: " << summary->results_path << "\n";
+    if (!summary->report_path.empty()) std::cerr << "report:  " << summary->report_path << "\n";
+    if (summary->status == "interrupted") {
+      std::cerr << "continue with: edgetier run " << args->experiment
+                << (args->out.empty() ? "" : " --out " + args->out) << " --resume\n";
+      return 130;
+    }
+    return 0;
   };
 }
 

@@ -1,0 +1,130 @@
+/// `edgetier variants MODEL --ops I,Q,EE,QE,P,QP,EEP,QEP -o DIR`: build strategy variants.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/ops_common.h"
+#include "ops/compose.h"
+#include "ops/early_exit.h"
+#include "ops/quantize_hook.h"
+
+namespace edgetier::cli {
+namespace {
+
+struct Args {
+  std::string model;
+  std::string ops = "I,Q,EE,QE,P,QP,EEP,QEP";
+  std::string out;
+  std::string skip;
+  int skip_last = 2;
+  bool exit_then_quantize = false;
+  std::vector<std::string> cuts;
+  AutoCutArgs auto_cut;
+  bool keep_float_boundary = false;
+  std::string calibration_table;
+  std::string calibration_data;
+  std::vector<std::string> input_shapes;
+  std::string task;
+  bool force = false;
+  bool json = false;
+};
+
+/// The int8 quantizer bound to this command's calibration flags: a fixed --calibration-table,
+/// or calibration of the model it is handed on --calibration-data (so --exit-then-quantize
+/// calibrates the exited model). Empty without either: build_variants then refuses Q chains.
+Result<QuantizeFn> linked_quantizer(const Args& a) {
+  QuantizeHookOptions h;
+  if (!a.calibration_table.empty()) {
+    ASSIGN_OR_RETURN(h.table, read_calibration_table(a.calibration_table));
+  } else if (!a.calibration_data.empty()) {
+    h.calibration.data_dir = a.calibration_data;
+    h.calibration.method = CalibrationMethod::kMinMax;
+  } else {
+    return QuantizeFn{};
+  }
+  return make_quantize_hook(std::move(h));
+}
+
+int run(const Args& a) {
+  auto shapes = parse_input_shapes(a.input_shapes);
+  if (!shapes.ok()) return report_error(shapes.status());
+  VariantOptions o;
+  o.ops = split_list(a.ops);
+  if (!a.skip.empty()) {
+    const size_t colon = a.skip.find(':');
+    if (colon == std::string::npos)
+      return report_error(invalid_argument("--skip '" + a.skip + "' must be FROM:TO"));
+    o.skip_from = a.skip.substr(0, colon);
+    o.skip_to = a.skip.substr(colon + 1);
+  }
+  o.skip_last = a.skip_last;
+  o.exit_then_quantize = a.exit_then_quantize;
+  auto quantizer = linked_quantizer(a);
+  if (!quantizer.ok()) return report_error(quantizer.status());
+  o.quantize_fn = *quantizer;
+  if (!a.calibration_table.empty()) o.quantize_options["calibration_table"] = a.calibration_table;
+  if (!a.calibration_data.empty()) o.quantize_options["calibration_data"] = a.calibration_data;
+  o.calibration_table = a.calibration_table;
+  if (a.cuts.size() == 1 && a.cuts[0] == "auto") {
+    auto select = auto_cut_options(a.auto_cut, *shapes);
+    if (!select.ok()) return report_error(select.status());
+    o.auto_cut = *select;
+  } else {
+    for (const auto& c : a.cuts) o.cuts.push_back(split_list(c));
+  }
+  o.quantized_boundary = !a.keep_float_boundary;
+  o.task = a.task;
+  o.input_shapes = *shapes;
+  o.force = a.force;
+
+  std::vector<VariantResult> results;
+  Status st = build_variants(a.model, o, a.out, &results);
+  if (a.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : results)
+      j.push_back({{"ops", r.ops}, {"dir", r.dir}, {"cached", r.cached}, {"parts", r.parts}});
+    if (st.ok()) print_json(j);
+  } else {
+    for (const auto& r : results) {
+      std::cout << "  " << r.ops << ": " << r.dir << " (" << r.parts << " part"
+                << (r.parts == 1 ? "" : "s") << (r.cached ? ", up to date" : "") << ")\n";
+    }
+  }
+  if (!st.ok()) return report_error(st);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> setup_variants(CLI::App* app) {
+  auto args = std::make_shared<Args>();
+  app->add_option("model", args->model, "ONNX model file (float)")->required();
+  app->add_option("--ops", args->ops,
+                  "Strategies to build, comma-separated: I,Q,EE,QE,P,QP,EEP,QEP")
+      ->capture_default_str();
+  app->add_option("-o,--out", args->out, "Output directory; each strategy goes to DIR/<OPS>/")
+      ->required();
+  app->add_option("--skip", args->skip, "EE: FROM:TO (default: --skip-last)");
+  app->add_option("--skip-last", args->skip_last, "EE: skip the last N blocks of the last stage")
+      ->capture_default_str();
+  app->add_flag(
+      "--exit-then-quantize", args->exit_then_quantize,
+      "QE/QEP: cut the exit first, then calibrate and quantize (default: the study's order, "
+      "exit surgery on the int8 model)");
+  app->add_option("--cut", args->cuts,
+                  "P: tensors crossing the boundary (comma-separated), or 'auto'");
+  add_auto_cut_options(app, &args->auto_cut);
+  app->add_flag("--keep-float-boundary", args->keep_float_boundary,
+                "QP/QEP: ship the float cut tensor, not its int8 form");
+  app->add_option("--calibration-table", args->calibration_table,
+                  "Q: calibration table (edgetier calibrate)");
+  app->add_option("--calibration-data", args->calibration_data,
+                  "Q: folder of calibration images or .npy tensors");
+  app->add_option("--input-shape", args->input_shapes,
+                  "Concrete input shape NAME=1x3x224x224 (repeatable)");
+  app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
+  app->add_flag("--json", args->json, "Print JSON");
+  return [args]() { return run(*args); };
+}
+
+}  // namespace edgetier::cli

@@ -1,0 +1,38 @@
+/// Helpers shared by the operator subcommands (partition, early-exit, variants, verify, profile).
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/shapes.h"
+#include "ops/cut_select.h"
+#include "ops/manifest.h"
+
+namespace edgetier::cli {
+
+/// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> split_list(const std::string& text);
+Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args);
+
+/// The `--cut auto` flags, shared by partition and variants.
+struct AutoCutArgs {
+  std::string objective = "bytes";
+  double min_lower_flops = 0.0;
+  double max_lower_flops = 1.0;
+  bool single_tensor = false;
+  std::string profile;
+  std::string upper_profile;
+  double lower_scale = 1.0;
+  double upper_scale = 1.0;
+  double bandwidth_mbit = 0.0;
+  double rtt_ms = 0.0;
+};
+void add_auto_cut_options(CLI::App* app, AutoCutArgs* args);
+Result<CutSelectOptions> auto_cut_options(const AutoCutArgs& args, const InputShapes& input_shapes);
+nlohmann::json cut_candidate_json(const CutCandidate& c);
+
+}  // namespace edgetier::cli

@@ -1,0 +1,27 @@
+/// Shared by `calibrate` and `quantize`: preprocessing and evaluation data from flags and sidecars.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "ops/accuracy_eval.h"
+#include "runtime/preprocess.h"
+
+namespace edgetier::cli {
+
+/// Image preprocessing for calibration/evaluation: `--preprocess` (JSON file or inline JSON) when
+/// given, else the model's sidecar ("<model>.json") merged over the input-size default, else
+/// nullopt (the data reader then derives it from the model's input size).
+Result<std::optional<PreprocessSpec>> quantize_preprocess(const std::string& arg,
+                                                          const std::string& model_path,
+                                                          const onnx::ModelProto& model);
+
+/// Evaluation options for `--eval DIR`: labelled when the folder is a dataset edgetier reads
+/// (labels.csv, class subfolders, images/ + masks/), scored against the float model's own
+/// predictions otherwise (including .npy folders).
+Result<EvalOptions> quantize_eval_options(const std::string& dir, const std::string& model_path);
+
+}  // namespace edgetier::cli

@@ -1,0 +1,257 @@
+/// run_experiment: the order of the runner's stages, the run's lifecycle in the store, progress
+/// and the closing analysis (terminal tables, load summary, HTML report).
+#include "experiment/runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "analysis/analyze.h"
+#include "analysis/recommend.h"
+#include "analysis/result_set_db.h"
+#include "core/log.h"
+#include "experiment/environment.h"
+#include "experiment/run_setup.h"
+#include "experiment/runner_internal.h"
+#include "experiment/testbed_session.h"
+#include "report/html.h"
+#include "report/terminal.h"
+
+namespace edgetier {
+namespace fs = std::filesystem;
+
+namespace runner {
+
+namespace {
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>((s / 60) % 60));
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof(buf), "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%llds", static_cast<long long>(s));
+  }
+  return buf;
+}
+}  // namespace
+
+void Progress::start_strategy(const std::string& scenario, const std::string& strategy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scenario_ = scenario;
+  strategy_ = strategy;
+  if (!tty_) {
+    std::fprintf(stderr, "[%lld/%lld] %s  %s\n", static_cast<long long>(done_),
+                 static_cast<long long>(total_), scenario.c_str(), strategy.c_str());
+  }
+  draw_locked(true);
+}
+
+void Progress::add(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ += n;
+  if (!strategy_.empty()) measured_ += n;
+  draw_locked(false);
+}
+
+void Progress::note(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "%s\n", line.c_str());
+  draw_locked(true);
+}
+
+void Progress::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  std::fprintf(stderr, "measured %lld of %lld requests in %s\n", static_cast<long long>(done_),
+               static_cast<long long>(total_), format_duration(s).c_str());
+}
+
+void Progress::draw_locked(bool force) {
+  if (!tty_ || strategy_.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  const double elapsed = std::chrono::duration<double>(now - started_).count();
+  const double rate = measured_ > 0 ? measured_ / elapsed : 0;
+  const double eta = rate > 0 ? (total_ - done_) / rate : -1;
+  const int width = 24;
+  const int filled = total_ > 0 ? static_cast<int>(width * done_ / total_) : 0;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\r\033[K[%s] %lld/%lld  %s  %s  ETA %s", bar.c_str(),
+               static_cast<long long>(done_), static_cast<long long>(total_), scenario_.c_str(),
+               strategy_.c_str(), format_duration(eta).c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace runner
+
+std::string default_run_state_dir(const std::string& output_dir) {
+  return "/tmp/edgetier-run-" +
+         fnv1a_hex(fs::absolute(output_dir).lexically_normal().string()).substr(0, 8);
+}
+
+namespace {
+
+double percentile_ms(std::vector<double> sorted, double pct) {
+  if (sorted.empty()) return 0;
+  std::sort(sorted.begin(), sorted.end());
+  const double rank = pct / 100.0 * (sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(rank));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+/// Load mode: p50/p95/p99 and throughput per strategy from the stored rows.
+void load_summary(const StoredRun& run, std::string* text, nlohmann::json* json) {
+  char line[256];
+  std::snprintf(line, sizeof(line), "\nLoad summary\n%-18s %-10s %-12s %6s %9s %9s %9s %10s\n",
+                "model", "scenario", "strategy", "n", "p50_ms", "p95_ms", "p99_ms", "req/s");
+  *text += line;
+  *json = nlohmann::json::array();
+  for (const auto& s : run.strategies) {
+    std::vector<double> ms;
+    int64_t first = INT64_MAX, last = 0;
+    for (const auto& r : s.requests) {
+      if (r.outcome != "ok") continue;
+      ms.push_back(r.end_to_end_ns / 1e6);
+      first = std::min(first, r.sent_ns);
+      last = std::max(last, r.sent_ns + r.end_to_end_ns);
+    }
+    if (ms.empty()) continue;
+    const double seconds = (last - first) / 1e9;
+    const double rps = seconds > 0 ? ms.size() / seconds : 0;
+    const double p50 = percentile_ms(ms, 50), p95 = percentile_ms(ms, 95),
+                 p99 = percentile_ms(ms, 99);
+    std::snprintf(line, sizeof(line), "%-18s %-10s %-12s %6zu %9.2f %9.2f %9.2f %10.2f\n",
+                  s.row.model.c_str(), s.row.scenario.c_str(), s.row.name.c_str(), ms.size(), p50,
+                  p95, p99, rps);
+    *text += line;
+    json->push_back({{"model", s.row.model},
+                     {"scenario", s.row.scenario},
+                     {"strategy", s.row.name},
+                     {"n", ms.size()},
+                     {"p50_ms", p50},
+                     {"p95_ms", p95},
+                     {"p99_ms", p99},
+                     {"throughput_rps", rps}});
+  }
+}
+
+/// The analysis of this run: tables for the terminal, JSON, and report.html beside the store.
+Status summarize(const std::string& db_path, int64_t run_id, const ExperimentSpec& spec,
+                 RunSummary* out) {
+  ResultsDbOptions ro;
+  ro.run_id = run_id;
+  ASSIGN_OR_RETURN(StoredRun stored, read_results_database(db_path, ro));
+  ASSIGN_OR_RETURN(ResultSet results, to_result_set(stored));
+  auto analysis = analyze(results, AnalysisOptions{});
+  if (!analysis.ok()) {
+    out->text = "analysis: " + analysis.status().message() + "\n";
+    return Status();
+  }
+  out->text = format_analysis(*analysis);
+  nlohmann::json doc = {{"analysis", to_json(*analysis)}};
+  auto rec = recommend(results, *analysis, RecommendOptions{});
+  if (rec.ok()) {
+    doc["recommendation"] = to_json(*rec);
+    out->text += "\n" + format_recommendations(*rec);
+  }
+  out->json["analysis"] = doc["analysis"];
+  if (doc.contains("recommendation")) out->json["recommendation"] = doc["recommendation"];
+  if (spec.measurement.concurrency > 1 || spec.measurement.rate_rps > 0) {
+    nlohmann::json load;
+    load_summary(stored, &out->text, &load);
+    out->json["load"] = load;
+  }
+  auto html = render_html_report(doc);
+  if (html.ok()) {
+    const std::string path = (fs::path(spec.output_dir) / "report.html").string();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << *html;
+    if (f.good()) out->report_path = path;
+  } else {
+    LOG_WARN << "report.html: " << html.status().message();
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions& options) {
+  const ExperimentSpec& spec = e.spec;
+  std::error_code ec;
+  fs::create_directories(spec.output_dir, ec);
+  if (ec)
+    return invalid_argument("cannot create output folder '" + spec.output_dir +
+                            "': " + ec.message() + "; pass another --out");
+  const std::string db_path = (fs::path(spec.output_dir) / kResultsFileName).string();
+  ASSIGN_OR_RETURN(std::unique_ptr<ResultStore> store, ResultStore::open(db_path));
+  if (!options.resume) {
+    ASSIGN_OR_RETURN(auto unfinished, store->resumable_run(e.hash));
+    if (unfinished) {
+      return failed_precondition("run " + std::to_string(unfinished->run_id) + " of '" +
+                                 unfinished->name + "' in " + db_path + " did not finish (" +
+                                 unfinished->status +
+                                 "); continue it with --resume, or start "
+                                 "afresh with another --out");
+    }
+  }
+  ASSIGN_OR_RETURN(int64_t run_id,
+                   start_or_resume_run(*store, e, options.resume, collect_environment()));
+
+  runner::RunContext c;
+  c.e = &e;
+  c.options = options;
+  c.store = store.get();
+  c.run_id = run_id;
+  c.state_dir = options.testbed_state_dir.empty() ? default_run_state_dir(spec.output_dir)
+                                                  : options.testbed_state_dir;
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(c.strategy_ids, record_plan(*store, run_id, e));
+    RETURN_IF_ERROR(runner::prepare_data(&c));
+    RETURN_IF_ERROR(runner::build_variants_for_plan(&c));
+    RETURN_IF_ERROR(runner::evaluate_accuracy(&c));
+    return runner::measure_all(&c);
+  }();
+  RunSummary summary;
+  summary.run_id = run_id;
+  summary.results_path = db_path;
+  summary.strategies = static_cast<int64_t>(e.plan.strategies.size());
+  Status flushed = store->flush();
+  if (st.code() == StatusCode::kCancelled) {
+    (void)store->finish_run(run_id, "interrupted");
+    summary.status = "interrupted";
+  } else if (!st.ok() || !flushed.ok()) {
+    (void)store->finish_run(run_id, "failed");
+    return st.ok() ? flushed : st;
+  } else {
+    RETURN_IF_ERROR(store->finish_run(run_id, "done"));
+    summary.status = "done";
+  }
+  ASSIGN_OR_RETURN(summary.requests, store->count_requests(run_id));
+  summary.json["run"] = {{"run_id", run_id},
+                         {"status", summary.status},
+                         {"results", db_path},
+                         {"strategies", summary.strategies},
+                         {"requests", summary.requests}};
+  store.reset();  // the analysis reads the file on its own connection
+  if (summary.status == "done") {
+    RETURN_IF_ERROR(summarize(db_path, run_id, spec, &summary));
+    summary.json["run"]["report"] = summary.report_path;
+  }
+  return summary;
+}
+
+}  // namespace edgetier

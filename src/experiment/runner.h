@@ -1,0 +1,47 @@
+/// The experiment runner (`edgetier run`): spec -> plan -> variants -> accuracy -> testbed ->
+/// requests -> store -> analysis -> report, resumable after a crash or Ctrl-C.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/status.h"
+#include "experiment/plan.h"
+
+namespace edgetier {
+
+struct RunOptions {
+  /// Continue the newest unfinished run of the same spec in the output folder. Without it an
+  /// unfinished run there is an error (use --resume or another --out).
+  bool resume = false;
+  /// Progress as one updating line (a terminal) instead of log lines.
+  bool progress_tty = false;
+  /// The edgetier binary the tiers run; empty = this program.
+  std::string exe;
+  /// Testbed state folder (sockets, state file); empty = /tmp/edgetier-run-<hash of output>.
+  std::string testbed_state_dir;
+  /// Polled between requests: true stops the run cleanly (Ctrl-C).
+  std::function<bool()> is_cancelled;
+};
+
+struct RunSummary {
+  int64_t run_id = 0;
+  std::string status;  // done | interrupted
+  std::string results_path;
+  std::string report_path;  // empty when no report was written
+  int64_t strategies = 0;   // planned strategy x scenario pairs
+  int64_t requests = 0;     // request rows stored for this run
+  std::string text;         // the analysis tables (and load summary) for the terminal
+  nlohmann::json json = nlohmann::json::object();  // {"run", "analysis", "load"}
+};
+
+/// Runs the prepared experiment end to end. Returns the summary also when interrupted
+/// (status "interrupted"); errors leave the run marked failed and the testbed torn down.
+Result<RunSummary> run_experiment(const PreparedExperiment& experiment, const RunOptions& options);
+
+/// The testbed state folder used for an output folder when none is given.
+std::string default_run_state_dir(const std::string& output_dir);
+
+}  // namespace edgetier

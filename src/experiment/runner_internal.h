@@ -1,0 +1,75 @@
+/// Shared state of the runner's stages (runner.cpp, runner_variants.cpp, runner_measure.cpp).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "experiment/datasets.h"
+#include "experiment/plan.h"
+#include "experiment/runner.h"
+#include "experiment/store.h"
+
+namespace edgetier::runner {
+
+/// One built variant, shared by every strategy with its variant_key().
+struct BuiltVariant {
+  std::string model;
+  std::string ops;
+  std::string dir;
+  std::string hash;   // source + options hash from the manifest
+  std::string error;  // non-empty: building failed (its strategies are marked failed)
+};
+
+/// Requests done out of the total with an ETA; one updating line on a terminal, log lines
+/// otherwise.
+class Progress {
+ public:
+  Progress(bool tty, int64_t total) : tty_(tty), total_(total) {}
+  void start_strategy(const std::string& scenario, const std::string& strategy);
+  void add(int64_t n = 1);
+  void note(const std::string& line);  // a permanent line (clears the bar first)
+  void finish();
+
+ private:
+  void draw_locked(bool force);
+  bool tty_;
+  int64_t total_;
+  int64_t done_ = 0;
+  int64_t measured_ = 0;  // requests sent by this process (the ETA's rate)
+  std::string scenario_, strategy_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::mutex mu_;
+};
+
+struct RunContext {
+  const PreparedExperiment* e = nullptr;
+  RunOptions options;
+  ResultStore* store = nullptr;
+  int64_t run_id = 0;
+  std::vector<int64_t> strategy_ids;    // parallel to plan.strategies
+  std::map<std::string, Dataset> data;  // model -> evaluation data (synth generated)
+  std::map<std::string, Dataset> calibration;
+  std::map<std::string, BuiltVariant> variants;  // variant_key -> variant
+  std::string state_dir;
+
+  bool cancelled() const { return options.is_cancelled && options.is_cancelled(); }
+  const ModelFacts& facts(const std::string& model) const;
+};
+
+/// Generates synth data once (cached under <out>/data) and loads every model's datasets.
+Status prepare_data(RunContext* ctx);
+/// Builds every variant the plan needs (cached by content hash under <out>/variants).
+Status build_variants_for_plan(RunContext* ctx);
+/// Top-1/top-5, mIoU/pixel accuracy or agreement with Identity, once per variant.
+Status evaluate_accuracy(RunContext* ctx);
+/// Every scenario: testbed up, each unfinished strategy deployed and measured, testbed down.
+/// CANCELLED when stopped by is_cancelled (everything measured so far is stored).
+Status measure_all(RunContext* ctx);
+
+}  // namespace edgetier::runner

@@ -1,0 +1,256 @@
+/// Runner stages before the testbed: data (synth generated once), variants (built once per
+/// variant key, cached by content hash) and accuracy (once per variant, in process).
+#include <filesystem>
+#include <set>
+
+#include "core/log.h"
+#include "experiment/metrics.h"
+#include "experiment/runner_internal.h"
+#include "experiment/synth.h"
+#include "experiment/variant_build.h"
+#include "runtime/preprocess.h"
+
+namespace edgetier::runner {
+namespace fs = std::filesystem;
+
+const ModelFacts& RunContext::facts(const std::string& model) const {
+  for (const auto& m : e->models)
+    if (m.name == model) return m;
+  return e->models.front();  // the plan only names models it loaded
+}
+
+namespace {
+
+/// Generates (or reuses) the synth folder for a task and loads it as a dataset.
+Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, const RunContext& c) {
+  const std::string cache = (fs::path(c.e->spec.output_dir) / "data").string();
+  const std::string dir = synth_data_dir(spec, facts.task, cache);
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "classes.txt", ec)) {
+    SynthOptions o;
+    o.task = facts.task == Task::kClassify ? SynthTask::kClassify : SynthTask::kSegment;
+    o.count = spec.synth_count;
+    o.size = static_cast<int>(spec.synth_size);
+    o.seed = spec.synth_seed;
+    LOG_INFO << "generating " << o.count << " synthetic " << synth_task_name(o.task)
+             << " images in " << dir;
+    auto summary = write_synth_dataset(o, dir, /*force=*/true);
+    if (!summary.ok()) return summary.status().with_context("synth data for '" + facts.name + "'");
+  }
+  DatasetOptions options;
+  options.seed = c.e->spec.seed;
+  options.model_classes = facts.classes;
+  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir), options);
+  if (!loaded.ok()) return loaded.status().with_context("synth data for '" + facts.name + "'");
+  Dataset d = std::move(*loaded);
+  RETURN_IF_ERROR(check_data_fits_model(facts, &d));
+  return d;
+}
+
+/// The folder of images the calibrator reads (masks and label files left out).
+std::string calibration_dir(const Dataset& d, const DataSpec& spec) {
+  if (d.segmentation()) return (fs::path(d.root) / spec.images).string();
+  return d.root;
+}
+
+}  // namespace
+
+Status prepare_data(RunContext* c) {
+  for (const auto& facts : c->e->models) {
+    const ModelSpec* spec = nullptr;
+    for (const auto& m : c->e->spec.models)
+      if (m.name == facts.name) spec = &m;
+    if (!spec) return internal_error("model '" + facts.name + "' is not in the spec");
+    auto given = c->e->data.find(facts.name);
+    if (given != c->e->data.end()) {
+      c->data[facts.name] = given->second;
+    } else {
+      ASSIGN_OR_RETURN(c->data[facts.name], synth_dataset(c->e->spec.data_for(*spec), facts, *c));
+    }
+    auto calib = c->e->calibration.find(facts.name);
+    if (calib != c->e->calibration.end()) {
+      c->calibration[facts.name] = calib->second;
+    } else if (c->e->spec.calibration.data) {
+      ASSIGN_OR_RETURN(c->calibration[facts.name],
+                       synth_dataset(*c->e->spec.calibration.data, facts, *c));
+    } else {
+      c->calibration[facts.name] = c->data[facts.name];
+    }
+  }
+  return Status();
+}
+
+Status build_variants_for_plan(RunContext* c) {
+  const ExperimentSpec& spec = c->e->spec;
+  for (const auto& s : c->e->plan.strategies) {
+    const std::string key = s.variant_key();
+    if (c->variants.count(key)) continue;
+    if (c->cancelled()) return cancelled("stopped while building variants");
+    const ModelFacts& facts = c->facts(s.model);
+    BuiltVariant v;
+    v.model = s.model;
+    v.ops = s.ops.name();
+    const std::string model_dir = (fs::path(spec.output_dir) / "variants" / s.model).string();
+    const DataSpec& data_spec = spec.calibration.data ? *spec.calibration.data : spec.data;
+    VariantBuildRequest r;
+    r.model_path = facts.path;
+    r.ops = v.ops;
+    r.skip_from = s.exit_from;
+    r.skip_to = s.exit_to;
+    r.cuts = s.cuts;
+    r.task = std::string(task_name(facts.task));
+    r.input_name = facts.input.name;
+    r.input_shape = facts.input.shape;
+    r.out_dir = model_dir;
+    r.preprocess = facts.preprocess;
+    r.calibration_dir = calibration_dir(c->calibration.at(s.model), data_spec);
+    r.calibration_method = spec.calibration.method;
+    r.calibration_samples = spec.calibration.samples;
+    r.calibration_percentile = spec.calibration.percentile;
+    r.quant_format = spec.quantize.format;
+    r.activations = spec.quantize.activations;
+    r.per_channel = spec.quantize.per_channel;
+    auto built = build_strategy_variant(r);
+    Status st = built.status();
+    if (built.ok()) {
+      v.dir = built->dir;
+      v.hash = built->hash;
+      LOG_INFO << "variant " << s.model << "/" << v.ops << (built->cached ? " (cached)" : "")
+               << ": " << v.dir;
+    }
+    if (!st.ok()) {
+      v.error = st.message();
+      LOG_WARN << "variant " << s.model << "/" << v.ops << " could not be built: " << v.error;
+    }
+    c->variants[key] = v;
+  }
+  return Status();
+}
+
+namespace {
+
+/// What one image's output means for the metrics: class scores or per-pixel class ids.
+struct Prediction {
+  int64_t top1 = -1;
+  std::vector<int32_t> pixels;
+};
+
+Result<Prediction> predict(const Tensor& out, Task task) {
+  Prediction p;
+  if (task == Task::kClassify) {
+    ASSIGN_OR_RETURN(std::vector<float> scores, class_scores(out));
+    p.top1 = argmax(scores.data(), static_cast<int64_t>(scores.size()));
+  } else {
+    ASSIGN_OR_RETURN(p.pixels, argmax_channels(out));
+  }
+  return p;
+}
+
+/// Runs a variant (or the source model, for the reference) over the dataset and feeds metrics.
+Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
+                     const ModelFacts& facts, const Dataset& data,
+                     std::vector<Prediction>* reference, std::vector<MetricValue>* values,
+                     const std::function<bool()>& stop) {
+  SessionOptions so;
+  so.intra_op_threads = 2;
+  std::unique_ptr<PartRunner> runner;
+  if (is_dir) {
+    ASSIGN_OR_RETURN(runner, open_variant_runner(parts_or_dir[0], so));
+  } else {
+    ASSIGN_OR_RETURN(runner, PartRunner::from_files(parts_or_dir, so));
+  }
+  TopKAccuracy topk;
+  ConfusionMatrix cm(std::max<int64_t>(data.num_classes, facts.num_classes), data.ignore_index);
+  Agreement agree;
+  const bool collect_reference = reference && reference->empty();
+  for (size_t i = 0; i < data.samples.size(); ++i) {
+    if (stop && stop()) return edgetier::cancelled("stopped while scoring accuracy");
+    const Sample& s = data.samples[i];
+    ASSIGN_OR_RETURN(Tensor input, load_image_tensor(s.image_path, facts.preprocess));
+    input.name = runner->inputs().empty() ? facts.input.name : runner->inputs()[0].name;
+    ASSIGN_OR_RETURN(PartRunResult r, runner->run({std::move(input)}));
+    if (r.outputs.empty()) return internal_error("the variant produced no output");
+    const Tensor& out = r.outputs[0];
+    if (data.labeled()) {
+      if (data.segmentation()) {
+        int64_t h = 0, w = 0;
+        if (out.shape.size() >= 2) {
+          h = out.shape[out.shape.size() - 2];
+          w = out.shape[out.shape.size() - 1];
+        }
+        ASSIGN_OR_RETURN(std::vector<uint8_t> mask, load_mask(s.mask_path, facts.preprocess, h, w));
+        RETURN_IF_ERROR(cm.add_logits(out, mask));
+      } else {
+        RETURN_IF_ERROR(topk.add(out, s.label));
+      }
+    } else {
+      ASSIGN_OR_RETURN(Prediction p, predict(out, facts.task));
+      if (collect_reference) {
+        reference->push_back(std::move(p));
+      } else if (reference && i < reference->size()) {
+        const Prediction& ref = (*reference)[i];
+        if (facts.task == Task::kClassify) {
+          agree.add(p.top1, ref.top1);
+        } else {
+          RETURN_IF_ERROR(agree.add(p.pixels, ref.pixels));
+        }
+      }
+    }
+  }
+  if (data.labeled()) {
+    *values = data.segmentation() ? cm.values() : topk.values();
+  } else if (!collect_reference) {
+    values->push_back(agree.value(facts.task == Task::kSegment));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status evaluate_accuracy(RunContext* c) {
+  std::map<std::string, std::vector<Prediction>> references;  // model -> Identity's predictions
+  std::set<std::string> done;
+  for (const auto& s : c->e->plan.strategies) {
+    const std::string key = s.variant_key();
+    if (done.count(key)) continue;
+    done.insert(key);
+    const BuiltVariant& v = c->variants.at(key);
+    if (!v.error.empty()) continue;
+    ASSIGN_OR_RETURN(auto stored, c->store->accuracy(c->run_id, v.model, v.ops));
+    if (!stored.empty()) continue;  // resumed: scored before
+    const ModelFacts& facts = c->facts(v.model);
+    const Dataset& data = c->data.at(v.model);
+    std::vector<Prediction>* reference = nullptr;
+    if (!data.labeled()) {
+      reference = &references[v.model];
+      if (reference->empty()) {
+        std::vector<MetricValue> none;
+        RETURN_IF_ERROR(score_variant({facts.path}, false, facts, data, reference, &none,
+                                      c->options.is_cancelled));
+      }
+    }
+    std::vector<MetricValue> values;
+    const auto t0 = std::chrono::steady_clock::now();
+    Status st =
+        score_variant({v.dir}, true, facts, data, reference, &values, c->options.is_cancelled);
+    if (st.code() == StatusCode::kCancelled) return st;
+    if (!st.ok()) {
+      LOG_WARN << "accuracy of " << v.model << "/" << v.ops << ": " << st.message();
+      continue;
+    }
+    std::string line;
+    for (const auto& m : values) {
+      RETURN_IF_ERROR(c->store->record_accuracy(c->run_id, v.model, v.ops, m, v.hash));
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), " %s %.1f%%", m.metric.c_str(), m.value);
+      line += buf;
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    LOG_INFO << "accuracy " << v.model << "/" << v.ops << ":" << line << " (" << data.samples.size()
+             << " images, " << static_cast<int64_t>(ms) << " ms)";
+  }
+  return Status();
+}
+
+}  // namespace edgetier::runner

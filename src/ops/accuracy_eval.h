@@ -1,0 +1,95 @@
+/// Accuracy of a model variant against its float reference on evaluation samples (top-1 / mIoU).
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ops/calibration_data.h"
+#include "runtime/preprocess.h"
+
+namespace edgetier {
+
+/// One labelled evaluation image.
+struct EvalSample {
+  std::string path;
+  int64_t label = -1;     // classification: class index; -1 when unknown
+  std::string mask_path;  // segmentation: class-id mask; empty when unknown
+};
+
+/// Reads `sample`'s mask as `height` x `width` class ids, with the image's preprocessing geometry.
+using MaskLoader = std::function<Result<std::vector<uint8_t>>(
+    const EvalSample& sample, const PreprocessSpec& spec, int64_t height, int64_t width)>;
+
+struct EvalOptions {
+  /// Unlabelled folder of images or .npy tensors, used when `samples` is empty: the metric is then
+  /// agreement with the reference model's predictions (top-1 per image, class per pixel).
+  std::string data_dir;
+  /// Labelled images (e.g. from experiment/datasets' load_dataset): the metric is top-1 against
+  /// the labels, or mIoU against the masks read by `load_mask`.
+  std::vector<EvalSample> samples;
+  MaskLoader load_mask;
+  int64_t ignore_index = -1;  // mask value left out of mIoU
+  int64_t max_samples = 0;    // 0 = all
+  std::optional<PreprocessSpec> preprocess;
+  int intra_op_threads = 0;
+  /// Samples whose float reference outputs are kept for output_error() (memory: this many outputs).
+  int64_t error_samples = 16;
+};
+
+enum class EvalTask { kClassification, kSegmentation };
+
+struct AccuracyResult {
+  EvalTask task = EvalTask::kClassification;
+  std::string metric;     // "top1" or "miou"
+  bool labelled = false;  // against labels/masks (else against the reference's predictions)
+  int64_t samples = 0;
+  double reference = 0.0;  // reference metric in points (100 when the reference is the truth)
+  double candidate = 0.0;
+  double loss_points = 0.0;  // reference - candidate
+};
+
+nlohmann::json accuracy_to_json(const AccuracyResult& r);
+
+/// The evaluation samples plus what the reference model scores on them, computed once.
+/// Classification outputs ([N, classes]) are scored by top-1, segmentation outputs
+/// ([N, classes, H, W]) by mIoU of the per-pixel argmax.
+class EvalSet {
+ public:
+  static Result<EvalSet> create(const onnx::ModelProto& reference, const EvalOptions& options);
+
+  int64_t size() const { return static_cast<int64_t>(reader_ ? reader_->size() : 0); }
+  EvalTask task() const { return task_; }
+  bool labelled() const { return labelled_; }
+  /// The reference model's metric in points on all samples.
+  double reference_metric() const { return reference_metric_; }
+
+  /// Runs `candidate` (same input and first output as the reference) on every sample and compares.
+  Result<AccuracyResult> score(const onnx::ModelProto& candidate) const;
+  /// Mean over the kept samples of ||y - y_ref||^2 / ||y_ref||^2 of the first output: a smooth
+  /// measure for ranking small differences that top-1 cannot see.
+  Result<double> output_error(const onnx::ModelProto& candidate) const;
+
+ private:
+  struct Tally;
+  Status add_prediction(size_t sample, const Tensor& output, Tally* tally) const;
+
+  EvalOptions options_;
+  std::shared_ptr<const CalibrationDataReader> reader_;
+  EvalTask task_ = EvalTask::kClassification;
+  int64_t classes_ = 0;
+  std::string output_name_;
+  bool labelled_ = false;
+  double reference_metric_ = 100.0;
+  std::vector<std::vector<int32_t>> reference_predictions_;  // unlabelled: class per item/pixel
+  std::vector<std::vector<float>> reference_outputs_;        // first error_samples samples
+};
+
+}  // namespace edgetier

@@ -1,0 +1,331 @@
+/// Operator composition: resolve the options once on the float model, then build each chain.
+#include "ops/compose.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "core/log.h"
+#include "core/sha256.h"
+#include "graph/cuts.h"
+#include "graph/graph_view.h"
+#include "graph/model_io.h"
+#include "ops/early_exit.h"
+#include "ops/partition.h"
+#include "ops/profile.h"
+#include "ops/trunk.h"
+#include "ops/variant_dir.h"
+
+namespace edgetier {
+namespace fs = std::filesystem;
+namespace {
+
+using json = nlohmann::json;
+
+enum class Step { kQuantize, kEarlyExit, kPartition };
+
+const std::vector<std::string>& known_ops() {
+  static const std::vector<std::string> kOps = {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"};
+  return kOps;
+}
+
+/// THE operator order; every strategy is built by running these steps in this order.
+std::vector<Step> pipeline(const std::string& ops, bool exit_then_quantize) {
+  // Strategy names: Q = int8, E or EE = early exit (QE, QEP write it with one E), P = partition.
+  const bool q = ops.find('Q') != std::string::npos;
+  const bool ee = ops.find('E') != std::string::npos;
+  const bool p = !ops.empty() && ops.back() == 'P';
+  std::vector<Step> steps;
+  // Q and EE: the study's QE cuts the exit out of the int8 model (quantize first, then skip);
+  // with exit_then_quantize the exit is cut first, so calibration sees only the activations
+  // of the shortened model. Either way the skip is named on the float model: QDQ quantization
+  // keeps the float tensor names, so the same FROM/TO exist in the int8 graph.
+  if (ee && exit_then_quantize) steps.push_back(Step::kEarlyExit);
+  if (q) steps.push_back(Step::kQuantize);
+  if (ee && !exit_then_quantize) steps.push_back(Step::kEarlyExit);
+  // P last: the tiers must run exactly the final graph, so parts are cut from it. Cut tensors
+  // are float names that survive Q (partition then ships the int8 QuantizeLinear output) and
+  // must lie outside the region EE removed (checked by partition: unknown tensor).
+  if (p) steps.push_back(Step::kPartition);
+  return steps;
+}
+
+const char* step_name(Step s) {
+  switch (s) {
+    case Step::kQuantize: return "Q";
+    case Step::kEarlyExit: return "EE";
+    case Step::kPartition: return "P";
+  }
+  return "?";
+}
+
+/// Options resolved once on the float model so every chain uses the same skip and cuts.
+struct Plan {
+  std::string skip_from, skip_to;
+  /// Cut choices, best first: the explicit cut alone, or the automatic ranking (on the float
+  /// model for chains without EE, on the float model with the exit for chains with it). A chain
+  /// takes the first choice whose tensors all still exist after its earlier steps.
+  std::vector<std::vector<std::string>> cuts;
+  std::vector<std::vector<std::string>> ee_cuts;
+  json auto_cut = nullptr;
+  json quantize = nullptr;
+  std::optional<CalibrationRecord> calibration;
+};
+
+Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model,
+                                                        const VariantOptions& o) {
+  if (!o.cuts.empty()) {
+    if (o.cuts.size() != 1) {
+      return invalid_argument("variants: P builds two parts; give one --cut (got " +
+                              std::to_string(o.cuts.size()) + ")");
+    }
+    return o.cuts;
+  }
+  if (!o.auto_cut)
+    return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
+  ASSIGN_OR_RETURN(CutSelection choice, select_cut(model, *o.auto_cut));
+  std::vector<std::vector<std::string>> ranked;
+  for (const auto& c : choice.ranked) ranked.push_back(c.cut.names());
+  return ranked;
+}
+
+Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, bool any_q,
+                       bool any_ee, bool any_p, bool any_eep) {
+  Plan plan;
+  onnx::ModelProto exited;
+  if (any_ee) {
+    EarlyExitOptions ee;
+    ee.from = o.skip_from;
+    ee.to = o.skip_to;
+    ee.skip_last = o.skip_from.empty() && o.skip_to.empty() ? o.skip_last : 0;
+    ee.input_shapes = o.input_shapes;
+    EarlyExitReport report;
+    RETURN_IF_ERROR(early_exit(model, ee, &exited, &report).with_context("variants: EE"));
+    plan.skip_from = report.from;
+    plan.skip_to = report.to;
+  }
+  if (any_p) {
+    ASSIGN_OR_RETURN(plan.cuts, rank_cuts(model, o));
+    plan.ee_cuts = plan.cuts;
+    if (any_eep && o.cuts.empty()) {
+      ASSIGN_OR_RETURN(plan.ee_cuts, rank_cuts(exited, o));
+    }
+    if (o.cuts.empty()) {
+      plan.auto_cut = {{"objective", o.auto_cut->objective},
+                       {"min_lower_flops", o.auto_cut->min_lower_flops},
+                       {"max_lower_flops", o.auto_cut->max_lower_flops},
+                       {"single_tensor", o.auto_cut->single_tensor_only},
+                       {"bandwidth_mbit", o.auto_cut->bandwidth_mbit},
+                       {"rtt_ms", o.auto_cut->rtt_ms},
+                       {"lower_scale", o.auto_cut->lower_scale},
+                       {"upper_scale", o.auto_cut->upper_scale}};
+      if (o.auto_cut->profile)
+        plan.auto_cut["profile_sha256"] = sha256_hex(profile_to_json(*o.auto_cut->profile).dump());
+      if (o.auto_cut->upper_profile) {
+        plan.auto_cut["upper_profile_sha256"] =
+            sha256_hex(profile_to_json(*o.auto_cut->upper_profile).dump());
+      }
+    }
+  }
+  if (any_q) {
+    if (!o.quantize_fn) {
+      return failed_precondition(
+          "variants: operator Q needs the int8 quantizer, which is not linked into this build of "
+          "edgetier yet; build the float strategies (--ops I,EE,P,EEP) for now");
+    }
+    plan.quantize = o.quantize_options;
+    if (!o.calibration_table.empty()) {
+      ASSIGN_OR_RETURN(std::string digest, sha256_file(o.calibration_table));
+      plan.calibration = CalibrationRecord{o.calibration_table, digest};
+      plan.quantize["calibration_sha256"] = digest;
+    }
+  }
+  return plan;
+}
+
+/// The name a float-model tensor has in `after` (the model after earlier steps). Quantizers may
+/// fold an elementwise op into its producer (a ReLU absorbed by the int8 clamp, a BatchNorm folded
+/// into a Conv): then the tensor's value lives on under the name of that op's output, so follow
+/// single readers of those kinds while the name is missing.
+Result<std::string> surviving_name(const GraphView& before, const GraphView& after,
+                                   const std::string& name, const std::string& what) {
+  std::string cur = name;
+  for (int hop = 0; hop < 4; ++hop) {
+    if (after.has_tensor(cur)) return cur;
+    const auto& readers = before.consumers(cur);
+    if (readers.size() != 1) break;
+    const auto& node = before.node(readers[0]);
+    if (node.op_type() != "Relu" && node.op_type() != "BatchNormalization" &&
+        node.op_type() != "Clip")
+      break;
+    cur = node.output(0);
+  }
+  return not_found(what + " '" + name +
+                   "' does not exist after the earlier steps (the quantizer fused it away); " +
+                   "pick a neighbouring tensor, e.g. '" +
+                   nearest_name(name, after.all_tensor_names()) + "'");
+}
+
+/// What a step's options are before building (the cache key is made of these).
+json step_key(Step s, const Plan& plan, const VariantOptions& o, bool with_exit) {
+  switch (s) {
+    case Step::kQuantize: return plan.quantize;
+    case Step::kEarlyExit: return {{"from", plan.skip_from}, {"to", plan.skip_to}};
+    case Step::kPartition: {
+      const auto& choices = with_exit ? plan.ee_cuts : plan.cuts;
+      json j = {{"choices", json::array()}, {"quantized_boundary", o.quantized_boundary}};
+      for (size_t i = 0; i < choices.size() && i < 8; ++i) j["choices"].push_back(choices[i]);
+      if (!plan.auto_cut.is_null()) j["auto"] = plan.auto_cut;
+      return j;
+    }
+  }
+  return nullptr;
+}
+
+bool up_to_date(const std::string& dir, const std::string& source_sha256,
+                const std::string& options_sha256) {
+  auto m = read_manifest(dir);
+  if (!m.ok() || m->source_sha256 != source_sha256 || m->options_sha256 != options_sha256)
+    return false;
+  std::error_code ec;
+  for (const auto& part : m->parts) {
+    if (!fs::exists(fs::path(dir) / part.file, ec)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status build_variants(const std::string& model_path, const VariantOptions& o,
+                      const std::string& out_dir, std::vector<VariantResult>* results) {
+  if (o.ops.empty())
+    return invalid_argument("variants: no operators given (--ops I,Q,EE,QE,P,QP,EEP,QEP)");
+  bool any_q = false, any_ee = false, any_p = false, any_eep = false;
+  for (const auto& ops : o.ops) {
+    if (std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
+      return invalid_argument("variants: unknown strategy '" + ops + "'; did you mean '" +
+                              nearest_name(ops, known_ops()) +
+                              "'? (known: I,Q,EE,QE,P,QP,EEP,QEP)");
+    }
+    const auto steps = pipeline(ops, o.exit_then_quantize);
+    const auto has = [&](Step s) {
+      return std::find(steps.begin(), steps.end(), s) != steps.end();
+    };
+    any_q = any_q || has(Step::kQuantize);
+    any_ee = any_ee || has(Step::kEarlyExit);
+    any_p = any_p || has(Step::kPartition);
+    any_eep = any_eep || (has(Step::kEarlyExit) && has(Step::kPartition));
+  }
+  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path));
+  ASSIGN_OR_RETURN(VariantManifest base,
+                   source_manifest(model_path, model, o.task, o.input_shapes));
+  ASSIGN_OR_RETURN(Plan plan, make_plan(model, o, any_q, any_ee, any_p, any_eep));
+  ASSIGN_OR_RETURN(GraphView float_view, GraphView::build(model.graph()));
+
+  std::error_code ec;
+  const bool created_out = !fs::exists(out_dir, ec);
+  std::map<std::string, onnx::ModelProto> memo;  // "Q", "EE", "Q>EE", "EE>Q": shared prefixes
+  std::vector<VariantResult> done;
+  Status status;
+  for (const auto& ops : o.ops) {
+    const auto steps = pipeline(ops, o.exit_then_quantize);
+    const bool with_exit = std::find(steps.begin(), steps.end(), Step::kEarlyExit) != steps.end();
+    VariantManifest manifest = base;
+    manifest.ops = ops;
+    json key = {{"format_version", kManifestFormatVersion}, {"ops", ops}, {"chain", json::array()}};
+    for (Step s : steps)
+      key["chain"].push_back({{"op", step_name(s)}, {"options", step_key(s, plan, o, with_exit)}});
+    manifest.options_sha256 = sha256_hex(key.dump());
+    if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end())
+      manifest.calibration = plan.calibration;
+    const std::string dir = (fs::path(out_dir) / ops).string();
+    if (!o.force && up_to_date(dir, manifest.source_sha256, manifest.options_sha256)) {
+      LOG_DEBUG << "variants: " << dir << " is up to date";
+      auto m = read_manifest(dir);
+      done.push_back({ops, dir, true, m.ok() ? static_cast<int>(m->parts.size()) : 0});
+      continue;
+    }
+
+    const onnx::ModelProto* current = &model;
+    std::string prefix;
+    std::vector<onnx::ModelProto> parts;
+    auto run_step = [&](Step s) -> Status {
+      ASSIGN_OR_RETURN(GraphView view, GraphView::build(current->graph()));
+      if (s == Step::kPartition) {
+        // The first cut choice whose tensors all survived the earlier steps.
+        PartitionOptions p;
+        p.quantized_boundary = o.quantized_boundary;
+        Status last = ok_status();
+        for (const auto& choice : with_exit ? plan.ee_cuts : plan.cuts) {
+          std::vector<std::string> names;
+          for (const auto& t : choice) {
+            auto mapped = surviving_name(float_view, view, t, "cut tensor");
+            if (!mapped.ok()) {
+              last = mapped.status();
+              break;
+            }
+            names.push_back(*mapped);
+          }
+          if (names.size() == choice.size()) {
+            p.cuts = {names};
+            break;
+          }
+        }
+        if (p.cuts.empty()) return last;
+        RETURN_IF_ERROR(partition(*current, p, &parts));
+        json options = {{"cuts", p.cuts}, {"quantized_boundary", p.quantized_boundary}};
+        if (!plan.auto_cut.is_null()) options["auto"] = plan.auto_cut;
+        manifest.chain.push_back({"P", options});
+        return ok_status();
+      }
+      json options;
+      onnx::ModelProto next;
+      if (s == Step::kQuantize) {
+        options = plan.quantize;
+        prefix += prefix.empty() ? "Q" : ">Q";
+      } else {
+        ASSIGN_OR_RETURN(std::string from,
+                         surviving_name(float_view, view, plan.skip_from, "exit tensor FROM"));
+        ASSIGN_OR_RETURN(std::string to,
+                         surviving_name(float_view, view, plan.skip_to, "exit tensor TO"));
+        options = {{"from", from}, {"to", to}};
+        prefix += prefix.empty() ? "EE" : ">EE";
+      }
+      manifest.chain.push_back({step_name(s), options});
+      auto it = memo.find(prefix);
+      if (it == memo.end()) {
+        if (s == Step::kQuantize) {
+          RETURN_IF_ERROR(o.quantize_fn(*current, &next));
+        } else {
+          EarlyExitOptions ee;
+          ee.from = options["from"].get<std::string>();
+          ee.to = options["to"].get<std::string>();
+          ee.input_shapes = o.input_shapes;
+          RETURN_IF_ERROR(early_exit(*current, ee, &next));
+        }
+        it = memo.emplace(prefix, std::move(next)).first;
+      }
+      current = &it->second;
+      return ok_status();
+    };
+    for (Step s : steps) {
+      status = run_step(s);
+      if (!status.ok()) break;
+    }
+    if (status.ok() && parts.empty()) parts.push_back(*current);
+    if (status.ok()) status = write_variant(dir, parts, manifest, o.input_shapes);
+    if (!status.ok()) {
+      std::string chain;
+      for (Step st : steps) chain += (chain.empty() ? "" : " -> ") + std::string(step_name(st));
+      status = status.with_context("variants: building " + ops + " (" +
+                                   (chain.empty() ? "no steps" : chain) + ")");
+      break;
+    }
+    done.push_back({ops, dir, false, static_cast<int>(parts.size())});
+  }
+  if (!status.ok() && created_out && done.empty()) fs::remove_all(out_dir, ec);
+  if (results) *results = std::move(done);
+  return status;
+}
+
+}  // namespace edgetier

@@ -1,0 +1,45 @@
+/// quantize(): plan the rewrite, then write it in the requested format.
+#include "ops/quantize.h"
+
+#include "graph/graph_view.h"
+#include "ops/quantize_plan.h"
+
+namespace edgetier {
+
+std::string_view quant_format_name(QuantFormat format) {
+  return format == QuantFormat::kQOperator ? "qoperator" : "qdq";
+}
+
+Result<QuantFormat> parse_quant_format(std::string_view name) {
+  if (name == "qdq") return QuantFormat::kQdq;
+  if (name == "qoperator") return QuantFormat::kQOperator;
+  return invalid_argument(
+      "unknown quantization format '" + std::string(name) + "'; did you mean '" +
+      nearest_name(std::string(name), {"qdq", "qoperator"}) + "'? (qdq|qoperator)");
+}
+
+const std::vector<std::string>& quantizable_op_types() {
+  static const std::vector<std::string> kTypes = {"Conv",      "Gemm",        "MatMul",
+                                                  "Add",       "Mul",         "Concat",
+                                                  "MaxPool",   "AveragePool", "GlobalAveragePool",
+                                                  "Resize",    "Flatten",     "Reshape",
+                                                  "Transpose", "Squeeze",     "Unsqueeze",
+                                                  "Relu"};
+  return kTypes;
+}
+
+Status quantize(const onnx::ModelProto& in, const QuantizeOptions& options, onnx::ModelProto* out) {
+  if (out == nullptr) return invalid_argument("quantize: no output model given");
+  ASSIGN_OR_RETURN(quant::QuantPlan plan, quant::make_plan(in, options));
+  onnx::ModelProto result;
+  if (options.format == QuantFormat::kQOperator) {
+    RETURN_IF_ERROR(quant::write_qoperator(plan, &result));
+  } else {
+    RETURN_IF_ERROR(quant::write_qdq(plan, &result));
+  }
+  if (options.report) *options.report = plan.report;
+  *out = std::move(result);
+  return ok_status();
+}
+
+}  // namespace edgetier

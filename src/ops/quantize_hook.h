@@ -1,0 +1,26 @@
+/// The quantizer as operator composition calls it: calibrate the model it is handed, then
+/// quantize it (or quantize with a fixed calibration table).
+#pragma once
+
+#include <optional>
+
+#include "ops/calibrate.h"
+#include "ops/compose.h"
+#include "ops/quantize.h"
+
+namespace edgetier {
+
+struct QuantizeHookOptions {
+  /// Used when `table` is unset: the model the hook receives is calibrated on this data, so a
+  /// chain that cuts the exit first calibrates the shorter model.
+  CalibrationOptions calibration;
+  /// A fixed table (e.g. from `edgetier calibrate`); its tensors must cover the model.
+  std::optional<CalibrationTable> table;
+  /// Format, per-channel, activation dtype...; its table is replaced by the one above.
+  QuantizeOptions quantize;
+};
+
+/// Binds the options into a QuantizeFn for VariantOptions::quantize_fn.
+QuantizeFn make_quantize_hook(QuantizeHookOptions options);
+
+}  // namespace edgetier

@@ -1,0 +1,44 @@
+/// `edgetier verify`: runs a reference model and a variant on the same inputs and compares them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/ort_session.h"
+
+namespace edgetier {
+
+struct VerifyOptions {
+  std::string
+      data_dir;      // images (.jpg .jpeg .png, preprocessed as the manifest says) or .npy tensors
+  int limit = 0;     // first N files in name order; 0 = all
+  std::string task;  // classify | segment; default: the variant's manifest
+  SessionOptions session;  // used for both the reference and the variant's parts
+};
+
+struct VerifyReport {
+  std::string reference;
+  std::string variant;
+  std::string ops;
+  std::string task;
+  int samples = 0;
+  std::vector<std::string> outputs;  // compared by name
+  double max_abs_diff = 0.0;         // over every compared float output element
+  double mean_abs_diff = 0.0;
+  bool bit_identical = true;
+  double top1_agreement = -1.0;  // classify: share of samples with the same argmax class
+  double miou = -1.0;            // segment: mean IoU of the variant's argmax map vs the reference's
+  int exited_early = 0;          // dynamic exits: samples answered by the early head
+  double reference_ms_mean = 0.0;
+  double variant_ms_mean = 0.0;  // compute time summed over the parts that ran
+};
+
+/// Both sides run every sample; errors name the file or tensor at fault.
+Result<VerifyReport> verify_variant(const std::string& reference_model,
+                                    const std::string& variant_dir, const VerifyOptions& options);
+
+nlohmann::json verify_report_to_json(const VerifyReport& report);
+
+}  // namespace edgetier

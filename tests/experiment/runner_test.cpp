@@ -1,0 +1,270 @@
+// End-to-end runs of `edgetier run` on a small spec over the demo models: rows and accuracy in
+// the store, a SIGKILLed run finished by --resume without duplicates, nothing left behind.
+#include "experiment/runner.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "experiment/store.h"
+#include "experiment/test_util.h"
+#include "experiment/testbed_session.h"
+
+namespace edgetier {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+constexpr int kRequests = 6;
+constexpr int kStrategies = 10;  // 2 models x {I@M, I@E, Q@M, Q@E, P@ME}
+
+std::string tiny_spec(int requests) {
+  const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+  return "name: runner-test\n"
+         "models:\n"
+         "  - path: " +
+         models +
+         "demo_classifier.onnx\n"
+         "  - path: " +
+         models +
+         "demo_segmenter.onnx\n"
+         "data: {kind: synth, count: 12, size: 96, seed: 3}\n"
+         "calibration: {method: minmax, samples: 8}\n"
+         "operators: [I, Q, P]\n"
+         "placements: [M, E, ME]\n"
+         "testbed: default\n"
+         "scenarios:\n"
+         "  - name: fast\n"
+         "    links:\n"
+         "      mobile-edge: {rate_mbit: 200}\n"
+         "      edge-cloud: {rate_mbit: 50}\n"
+         "measurement: {warmup: 1, requests: " +
+         std::to_string(requests) + ", passes: 1}\n";
+}
+
+/// Starts the edgetier binary in the background (output to files in `dir`).
+pid_t spawn_edgetier(const std::vector<std::string>& args, const std::string& dir) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open((dir + "/child.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int err = ::open((dir + "/child.err").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    std::string exe = EDGETIER_BINARY;
+    argv.push_back(exe.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(exe.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// Testbed run ids seen in the runner's state file while it runs.
+void note_testbed_run(const std::string& state_dir, std::set<std::string>* ids) {
+  std::ifstream in(state_dir + "/testbed.json");
+  if (!in) return;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_object() && j.contains("run_id") && j["run_id"].is_string())
+    ids->insert(j["run_id"].get<std::string>());
+}
+
+int64_t stored_requests(const std::string& db) {
+  StoreOptions o;
+  o.read_only = true;
+  auto store = ResultStore::open(db, o);
+  if (!store.ok()) return -1;
+  auto runs = (*store)->runs();
+  if (!runs.ok() || runs->empty()) return 0;
+  auto n = (*store)->count_requests(runs->back().run_id);
+  return n.ok() ? *n : -1;
+}
+
+/// Waits for the child, noting testbed run ids; returns its exit code.
+int wait_child(pid_t pid, const std::string& state_dir, std::set<std::string>* ids,
+               const std::function<bool()>& kill_when = {}) {
+  int status = 0;
+  while (true) {
+    note_testbed_run(state_dir, ids);
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (kill_when && kill_when()) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -SIGKILL;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+void expect_nothing_left(const std::set<std::string>& ids, const std::string& state_dir) {
+  EXPECT_FALSE(ids.empty()) << "the run never brought a testbed up";
+  for (const auto& id : ids) EXPECT_EQ(testbed_leftovers(id), "") << "testbed run " << id;
+  EXPECT_FALSE(fs::exists(state_dir + "/testbed.json"));
+}
+
+TEST(RunnerTest, RunsTinySpecEndToEnd) {
+  TempDir dir;
+  testing::write_text(dir / "spec.yaml", tiny_spec(kRequests));
+  const std::string out = dir / "out";
+  const std::string state_dir = default_run_state_dir(out);
+  std::set<std::string> ids;
+  pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--json"}, dir.path());
+  const int code = wait_child(pid, state_dir, &ids);
+  ASSERT_EQ(code, 0) << testing::read_text(dir / "child.err");
+
+  auto summary = nlohmann::json::parse(testing::read_text(dir / "child.out"));
+  EXPECT_EQ(summary["run"]["status"], "done");
+  EXPECT_EQ(summary["run"]["strategies"], kStrategies);
+  EXPECT_TRUE(summary.contains("analysis"));
+
+  StoreOptions o;
+  o.read_only = true;
+  auto store = ResultStore::open(out + "/results.db", o);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto runs = (*store)->runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  const int64_t run_id = runs->front().run_id;
+  EXPECT_EQ(runs->front().status, "done");
+  auto n = (*store)->count_requests(run_id);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kStrategies * kRequests);
+
+  auto strategies = (*store)->strategies(run_id);
+  ASSERT_TRUE(strategies.ok());
+  int done = 0;
+  for (const auto& s : *strategies) {
+    if (s.status == StrategyStatus::kDone) ++done;
+    auto acc = (*store)->accuracy(run_id, s.model, s.ops);
+    ASSERT_TRUE(acc.ok());
+    ASSERT_FALSE(acc->empty()) << s.model << " " << s.ops << " has no accuracy";
+    const std::string metric = s.model == "demo_classifier" ? "top1" : "miou";
+    bool found = false;
+    for (const auto& m : *acc) {
+      if (m.metric != metric) continue;
+      found = true;
+      EXPECT_EQ(m.n, 12);
+      EXPECT_GE(m.value, 0.0);
+      EXPECT_LE(m.value, 100.0);
+    }
+    EXPECT_TRUE(found) << s.model << " " << s.ops << " lacks " << metric;
+  }
+  EXPECT_EQ(done, kStrategies);
+  EXPECT_TRUE(fs::exists(out + "/report.html"));
+  expect_nothing_left(ids, state_dir);
+
+  // A second run without --resume starts a new run and reuses the built variants.
+  const auto mtime = fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx");
+  auto again = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out, "--plan-only"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx"), mtime);
+}
+
+TEST(RunnerTest, ResumesAfterSigkillWithoutDuplicates) {
+  TempDir dir;
+  const int requests = 30;
+  testing::write_text(dir / "spec.yaml", tiny_spec(requests));
+  const std::string out = dir / "out";
+  const std::string db = out + "/results.db";
+  const std::string state_dir = default_run_state_dir(out);
+  std::set<std::string> ids;
+
+  pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out}, dir.path());
+  int64_t at_kill = 0;
+  const int code = wait_child(pid, state_dir, &ids, [&]() {
+    if (!fs::exists(db)) return false;
+    at_kill = stored_requests(db);
+    return at_kill >= 10;
+  });
+  ASSERT_EQ(code, -SIGKILL) << "the run finished before it could be killed: "
+                            << testing::read_text(dir / "child.err");
+  ASSERT_LT(at_kill, kStrategies * requests);
+
+  // Without --resume an unfinished run is refused.
+  auto refused = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+
+  pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--resume"}, dir.path());
+  ASSERT_EQ(wait_child(pid, state_dir, &ids), 0) << testing::read_text(dir / "child.err");
+
+  StoreOptions o;
+  o.read_only = true;
+  auto store = ResultStore::open(db, o);
+  ASSERT_TRUE(store.ok());
+  auto runs = (*store)->runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u) << "--resume must continue the killed run";
+  EXPECT_EQ(runs->front().status, "done");
+  auto n = (*store)->count_requests(runs->front().run_id);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kStrategies * requests);
+  auto distinct = (*store)->db().query_int(
+      "SELECT COUNT(*) FROM (SELECT DISTINCT strategy_id, pass, request_index FROM requests)");
+  ASSERT_TRUE(distinct.ok());
+  EXPECT_EQ(*distinct, *n);
+  expect_nothing_left(ids, state_dir);
+}
+
+TEST(RunnerTest, RecordsOomKilledStrategyAsInfeasible) {
+  TempDir dir;
+  const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+  // 20 MiB holds an idle tier process but not the segmenter's session: Mobile is OOM-killed,
+  // the testbed comes up again and Edge still measures.
+  testing::write_text(dir / "spec.yaml",
+                      "name: oom\n"
+                      "models:\n"
+                      "  - path: " +
+                          models +
+                          "demo_segmenter.onnx\n"
+                          "data: {kind: synth, count: 4, size: 96, seed: 3}\n"
+                          "operators: [I]\n"
+                          "placements: [M, E]\n"
+                          "testbed:\n"
+                          "  preset: default\n"
+                          "  tiers:\n"
+                          "    mobile: {memory: 20m}\n"
+                          "measurement: {warmup: 1, requests: 4, passes: 1}\n");
+  const std::string out = dir / "out";
+  const std::string state_dir = default_run_state_dir(out);
+  std::set<std::string> ids;
+  pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out}, dir.path());
+  ASSERT_EQ(wait_child(pid, state_dir, &ids), 0) << testing::read_text(dir / "child.err");
+
+  StoreOptions o;
+  o.read_only = true;
+  auto store = ResultStore::open(out + "/results.db", o);
+  ASSERT_TRUE(store.ok());
+  auto runs = (*store)->runs();
+  ASSERT_TRUE(runs.ok() && runs->size() == 1u);
+  auto strategies = (*store)->strategies(runs->front().run_id);
+  ASSERT_TRUE(strategies.ok());
+  ASSERT_EQ(strategies->size(), 2u);
+  for (const auto& s : *strategies) {
+    if (s.name == "I@M") {
+      EXPECT_EQ(s.status, StrategyStatus::kInfeasible);
+      EXPECT_EQ(s.reason, "does not fit on mobile: OOM-killed at 20 MiB");
+    } else {
+      EXPECT_EQ(s.status, StrategyStatus::kDone) << s.name << ": " << s.reason;
+    }
+  }
+  EXPECT_GE(ids.size(), 2u) << "the testbed should come up again after the OOM kill";
+  expect_nothing_left(ids, state_dir);
+}
+
+}  // namespace
+}  // namespace edgetier
