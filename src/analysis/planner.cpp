@@ -178,8 +178,9 @@ class GraphCache {
 
 /// Fills s->cut (or s->cut_note) for a partitioned two-tier strategy.
 Status attach_cut_model(const Group& g, const std::vector<const RequestRecord*>& rows,
-                        const PlannerOptions& options, GraphCache* cache, StrategyModel* s,
-                        std::vector<std::string>* notes) {
+                        const PlannerOptions& options,
+                        const std::map<std::string, std::pair<double, double>>& window,
+                        GraphCache* cache, StrategyModel* s, std::vector<std::string>* notes) {
   const StrategyRow& row = g.parts.front()->row;
   nlohmann::json plan = nlohmann::json::parse(row.plan_json, nullptr, false);
   if (plan.is_discarded() || !plan.is_object()) plan = nlohmann::json::object();
@@ -266,6 +267,12 @@ Status attach_cut_model(const Group& g, const std::vector<const RequestRecord*>&
   if (plan.contains("exit") && plan.at("exit").is_object()) {
     exit_from = plan.at("exit").value("from", "");
     exit_to = plan.at("exit").value("to", "");
+  }
+  if (!options.any_cut) {
+    if (auto it = window.find(g.model); it != window.end()) {
+      measured.min_flops_share = it->second.first;
+      measured.max_flops_share = it->second.second;
+    }
   }
   auto cut = make_cut_model(**graph, tensors, exit_from, exit_to, measured);
   if (!cut.ok()) {
@@ -433,7 +440,8 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
     for (auto& [name, v] : breakdown) s.fixed_breakdown_ms[name] = median_ms(v);
     for (const auto& l : crossed) s.links.push_back({l, median_ms(up[l]), median_ms(down[l])});
     s.accuracy_loss_pts = accuracy_loss(results, g.model, g.ops);
-    RETURN_IF_ERROR(attach_cut_model(g, rows, options, &cache, &s, &fit.notes));
+    RETURN_IF_ERROR(
+        attach_cut_model(g, rows, options, run.cut_flops_window, &cache, &s, &fit.notes));
     fit.strategies.push_back(std::move(s));
   }
   for (const auto& u : unconfigured) {

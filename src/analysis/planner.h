@@ -31,7 +31,7 @@
 ///                   "scenarios": [...], "links": [{"link", "bytes_up", "bytes_down"}],
 ///                   "accuracy_loss_pts": number | null,
 ///                   "cut": null | {"tensors": [...], "bytes", "lower_tier", "upper_tier",
-///                                  "cost_source", "candidates"},
+///                                  "cost_source", "flops_window": [min, max], "candidates"},
 ///                   "cut_note": ""}],
 ///                "missing_strategies": [to_json(MissingStrategy)], "notes": [...]}],
 ///    "heatmaps": [{"model", "scenario": "" | "RTT 20 ms", "percentile": 50, "rtt_ms",
@@ -81,6 +81,9 @@ struct PlannerOptions {
   /// The best strategy of a cell loses at most this many accuracy points against Identity.
   std::optional<double> max_accuracy_loss_pts;
   bool move_cuts = true;  // re-choose partition cuts per cell
+  /// Consider every cut, not only those leaving the share of FLOPs below them that the
+  /// experiment allowed (cut.min_flops_share..max_flops_share).
+  bool any_cut = false;
 };
 
 /// Parses "mobile-edge=1,10,50" into `out` (unknown links get the nearest name; rates must be
@@ -116,10 +119,11 @@ struct LinkLoad {
 /// One cut a partitioned strategy can move to.
 struct CutOption {
   std::vector<std::string> tensors;
-  int64_t bytes = 0;      // raw tensor bytes per request
-  int position = 0;       // nodes below the cut, in topological order
-  double lower_cost = 0;  // profile us (or FLOPs) of the nodes below the cut
-  double upper_cost = 0;  // ... and above it (an early exit's skipped nodes left out)
+  int64_t bytes = 0;       // raw tensor bytes per request
+  int position = 0;        // nodes below the cut, in topological order
+  double lower_cost = 0;   // profile us (or FLOPs) of the nodes below the cut
+  double upper_cost = 0;   // ... and above it (an early exit's skipped nodes left out)
+  double flops_share = 0;  // of the model's FLOPs below the cut
 };
 
 /// How a partitioned strategy's latency depends on its cut.
@@ -128,6 +132,7 @@ struct CutModel {
   std::vector<std::string> cut_links;                 // links the cut tensors cross
   std::string cost_source;                            // "profile <file>" or "FLOPs (no profile)"
   size_t measured = 0;                                // index of the measured cut in `options`
+  double min_flops_share = 0, max_flops_share = 1;    // window of the options (measured: always)
   double lower_compute_ms = 0, upper_compute_ms = 0;  // measured medians
   double lower_ms_per_cost = 0, upper_ms_per_cost = 0;
   double boundary_ms = 0;  // lower serialize + upper preprocess medians; scales with bytes

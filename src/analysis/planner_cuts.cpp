@@ -125,6 +125,8 @@ Result<CutModel> make_cut_model(const ModelGraph& graph,
   m.lower_compute_ms = measured.lower_compute_ms;
   m.upper_compute_ms = measured.upper_compute_ms;
   m.boundary_ms = measured.boundary_ms;
+  m.min_flops_share = measured.min_flops_share;
+  m.max_flops_share = measured.max_flops_share;
   std::optional<size_t> measured_index;
   for (const Cut& cut : graph.analysis.cuts) {
     if (cut.bytes <= 0) continue;
@@ -133,7 +135,13 @@ Result<CutModel> make_cut_model(const ModelGraph& graph,
       if (cut.position > first && cut.position <= last) continue;
       if (std::find(names.begin(), names.end(), exit_to) != names.end()) continue;
     }
+    const double flops = static_cast<double>(cut.flops_before + cut.flops_after);
+    const double share = flops > 0 ? static_cast<double>(cut.flops_before) / flops : 0.0;
+    const bool in_window =
+        share >= measured.min_flops_share - 1e-9 && share <= measured.max_flops_share + 1e-9;
+    if (!in_window && names != wanted) continue;
     CutOption o;
+    o.flops_share = share;
     o.tensors = names;
     o.bytes = cut.bytes;
     o.position = cut.position;

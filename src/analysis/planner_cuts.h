@@ -41,6 +41,8 @@ struct MeasuredCut {
   double lower_compute_ms = 0, upper_compute_ms = 0;
   double boundary_ms = 0;
   double cut_link_bytes_up = 0;  // message bytes on the first cut link, up
+  /// Cuts leaving less or more of the FLOPs below them are not options (the measured one is).
+  double min_flops_share = 0, max_flops_share = 1;
 };
 
 /// The cut options of a strategy whose plan (strategies.plan_json) cut at `measured_tensors`,

@@ -29,6 +29,7 @@ json strategy_json(const StrategyModel& s) {
            {"lower_tier", s.cut->lower_tier},
            {"upper_tier", s.cut->upper_tier},
            {"cost_source", s.cut->cost_source},
+           {"flops_window", {s.cut->min_flops_share, s.cut->max_flops_share}},
            {"candidates", s.cut->options.size()}};
   }
   return {{"strategy", s.label},

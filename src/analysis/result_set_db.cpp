@@ -124,6 +124,10 @@ void read_spec_facts(const ResultsDbOptions& options, StoredRun* run) {
   const MeasurementSpec& m = spec->measurement;
   run->planned_requests = static_cast<int64_t>(m.requests) * m.passes;
   run->discard_passes = options.include_discarded_passes ? 0 : m.discard_passes;
+  for (const auto& model : spec->models) {
+    const CutSpec& cut = spec->cut_for(model);
+    run->cut_flops_window[model.name] = {cut.min_flops_share, cut.max_flops_share};
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct StoredRun {
   /// parses; discard_passes from the same spec.
   std::optional<int64_t> planned_requests;
   int discard_passes = 0;
+  /// Per model, the share of FLOPs an automatic cut may leave below it (the spec's
+  /// cut.min_flops_share, cut.max_flops_share), when the stored spec parses.
+  std::map<std::string, std::pair<double, double>> cut_flops_window;
   /// Facts worth repeating in every report ("run 2 was interrupted", an unreadable spec).
   std::vector<std::string> warnings;
 

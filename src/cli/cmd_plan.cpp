@@ -22,6 +22,7 @@ std::function<int()> setup_plan(CLI::App* app) {
     std::vector<std::string> profiles;
     std::optional<double> max_accuracy_loss_pts;
     bool keep_cuts = false;
+    bool any_cut = false;
     bool validate = false;
     bool json = false;
   };
@@ -50,6 +51,9 @@ std::function<int()> setup_plan(CLI::App* app) {
                   "Identity");
   app->add_flag("--keep-cuts", args->keep_cuts,
                 "Predict partitioned strategies at their measured cut only");
+  app->add_flag(
+      "--any-cut", args->any_cut,
+      "Consider every cut, not only those within the experiment's cut.min/max_flops_share");
   app->add_flag("--validate", args->validate,
                 "Predict every measured scenario from the others and print the median absolute "
                 "percentage error");
@@ -75,6 +79,7 @@ std::function<int()> setup_plan(CLI::App* app) {
     options.model = args->model;
     options.max_accuracy_loss_pts = args->max_accuracy_loss_pts;
     options.move_cuts = !args->keep_cuts;
+    options.any_cut = args->any_cut;
     if (options.max_accuracy_loss_pts && !(*options.max_accuracy_loss_pts >= 0)) {
       return report_error(invalid_argument("--max-accuracy-loss must be 0 or more points"));
     }

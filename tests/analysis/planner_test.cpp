@@ -261,6 +261,16 @@ TEST(Planner, MovesThePartitionCutWithTheBandwidth) {
   PlannerOptions po;
   po.rates_mbit["mobile-edge"] = {0.1, 100000};
   po.rates_mbit["edge-cloud"] = {10};
+  // By default only cuts leaving 30-90% of the FLOPs below them (the spec's defaults) compete.
+  auto windowed = plan_grid(run, po);
+  ASSERT_TRUE(windowed.ok()) << windowed.status().to_string();
+  ASSERT_TRUE(windowed->models[0].strategies[0].cut.has_value());
+  const CutModel& wc = *windowed->models[0].strategies[0].cut;
+  EXPECT_DOUBLE_EQ(wc.min_flops_share, 0.3);
+  EXPECT_DOUBLE_EQ(wc.max_flops_share, 0.9);
+  for (const auto& o : wc.options) EXPECT_TRUE(o.flops_share >= 0.3 && o.flops_share <= 0.9);
+  EXPECT_LT(wc.options.size(), c.graph.analysis.cuts.size());
+  po.any_cut = true;
   auto plan = plan_grid(run, po);
   ASSERT_TRUE(plan.ok()) << plan.status().to_string();
   const StrategyModel& s = plan->models[0].strategies[0];
@@ -320,6 +330,7 @@ TEST(Planner, UsesAProfileForCutCosts) {
   EXPECT_DOUBLE_EQ(c.graph.cost[2], 5000.0);
   const StoredRun run = make_run(dir, {kScenarios[0], kScenarios[1]}, {c.def}, {});
   PlannerOptions po;
+  po.any_cut = true;
   po.profiles["net"] = profile;
   po.model_files["net"] = c.model_path;
   auto plan = plan_grid(run, po);
