@@ -247,7 +247,8 @@ TEST(Compose, SkipsUpToDateVariantsAndRebuildsWhenInputsChange) {
   EXPECT_FALSE(results[1].cached);
 }
 
-TEST(Compose, rejects_q_without_a_linked_quantizer_and_writes_nothing) {
+// With the int8 quantizer linked, a Q chain without calibration data or table is the rejection.
+TEST(Compose, rejects_q_without_calibration_and_writes_nothing) {
   TempDir tmp;
   const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
@@ -255,7 +256,8 @@ TEST(Compose, rejects_q_without_a_linked_quantizer_and_writes_nothing) {
   o.ops = {"I", "QE"};
   Status st = build_variants(model_path, o, root + "/v", nullptr);
   EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(st.message().find("not linked"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("--calibration-data"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("--calibration-table"), std::string::npos) << st.message();
   EXPECT_FALSE(fs::exists(root + "/v"));
 }
 
