@@ -74,7 +74,9 @@ Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& 
 
 TestbedSession::~TestbedSession() {
   Status st = down();
-  if (!st.ok()) LOG_WARN << "testbed teardown: " << st.message();
+  if (!st.ok()) {
+    LOG_WARN << "testbed teardown: " << st.message();
+  }
 }
 
 std::string TestbedSession::state_file() const { return testbed::state_file_path(state_dir_); }
