@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 ## Installs edgetier's build/run dependencies idempotently: Debian packages and ONNX Runtime
 ## (headers from Debian trixie's libonnxruntime-dev, library from npm's onnxruntime-node),
-## pinned and sha256-verified, into the git-ignored folder third_party/ort.
+## pinned and sha256-verified, into the git-ignored folder third_party/ort; and the Vega charting
+## libraries the HTML report inlines (npm, pinned, sha256-verified) into third_party/vega.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,6 +56,32 @@ if ! command -v npm >/dev/null; then
 fi
 
 sha_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]; }
+
+# --- Vega charting libraries for the HTML report (inlined into every report, so it works offline).
+# Pinned npm tarballs, sha256-verified, kept in the git-ignored third_party/vega together with the
+# minified browser bundles CMake embeds into the binary. Nothing is fetched when they are present.
+vega_dir="${EDGETIER_DEPS_DIR:-$root/third_party}/vega"
+vega_pkgs=(
+  "vega 5.33.0 7b61f992d1a1e196e7f2eeb3d6176e5694949d0d4bbfea237a842d523dd6e1f3"
+  "vega-lite 5.23.0 e4cbfdd8f6f1abe381c59cd558fd6a559c12b1496bfdf2e0c3295263a40fe4da"
+  "vega-embed 6.29.0 ecf1ee709c2bac9e0a4ead6908114b05b62c71493e10a8a4308109bb070f8eb1"
+)
+mkdir -p "$vega_dir"
+for entry in "${vega_pkgs[@]}"; do
+  read -r name version sha <<<"$entry"
+  tgz="$vega_dir/$name-$version.tgz"
+  if sha_ok "$tgz" "$sha" && [[ -f "$vega_dir/$name.min.js" ]]; then
+    log "$name@$version already in $vega_dir; nothing to fetch"
+    continue
+  fi
+  if ! sha_ok "$tgz" "$sha"; then
+    log "fetching $name@$version from npm"
+    (cd "$vega_dir" && npm pack --silent "$name@$version" >/dev/null)
+    sha_ok "$tgz" "$sha" || die "sha256 mismatch for $tgz (expected $sha)"
+  fi
+  tar -xzf "$tgz" -O "package/build/$name.min.js" > "$vega_dir/$name.min.js.tmp"
+  mv "$vega_dir/$name.min.js.tmp" "$vega_dir/$name.min.js"
+done
 
 if [[ -n "${EDGETIER_ORT_ROOT:-}" ]]; then
   log "using ONNX Runtime from EDGETIER_ORT_ROOT=$EDGETIER_ORT_ROOT; not fetching"

@@ -6,8 +6,14 @@
 namespace edgetier::cli {
 
 std::function<int()> setup_inspect(CLI::App* app);
+std::function<int()> setup_testbed(CLI::App* app);
+std::function<int()> setup_serve(CLI::App* app);
+std::function<int()> setup_deploy(CLI::App* app);
+std::function<int()> setup_request(CLI::App* app);
+
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_report(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
 std::function<int()> setup_export(CLI::App* app);
 std::function<int()> setup_data(CLI::App* app);

@@ -17,8 +17,16 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"inspect", "Show a model's inputs, ops, parameters, cuts and early-exit skip candidates",
        edgetier::cli::setup_inspect},
+      {"serve", "Run one tier server (KServe v2 inference + control) until stopped",
+       edgetier::cli::setup_serve},
+      {"deploy", "Load a variant's parts onto the running tiers for a placement (ME, EC, ...)",
+       edgetier::cli::setup_deploy},
+      {"request", "Send images to the first tier and print each request's latency breakdown",
+       edgetier::cli::setup_request},
       {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
       {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
+      {"report", "Write the self-contained HTML report (charts, tables, recommendation), CSV, JSON",
+       edgetier::cli::setup_report},
       {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
        edgetier::cli::setup_run},
       {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
@@ -34,6 +42,8 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_variants},
       {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
        edgetier::cli::setup_verify},
+      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
+       edgetier::cli::setup_testbed},
   };
   return table;
 }

@@ -359,9 +359,11 @@ Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_
         sidecar.preprocess = value;
       } else if (key == "classes") {
         sidecar.classes = value.get<std::vector<std::string>>();
+      } else if (key == "provenance") {
+        // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
       } else {
         return invalid_argument(p.string() + ": unknown key '" + key + "'; did you mean '" +
-                                nearest_name(key, {"task", "preprocess", "classes"}) + "'?");
+                                nearest_name(key, {"task", "preprocess", "classes", "provenance"}) + "'?");
       }
     }
   } catch (const nlohmann::json::exception& e) {

@@ -1,0 +1,345 @@
+/// Presets and tiers.yaml parsing.
+///
+/// tiers.yaml:
+///   cpu_period_us: 8000         # CFS period of the CPU quotas (see kDefaultCpuPeriodUs)
+///   port: 50051                 # TCP port of every tier
+///   ready_timeout_s: 30         # how long a tier may take to print READY
+///   probe_tolerance: 0.10       # `up` refuses links further off than this
+///   server_command: ["{exe}", "serve", "--tier", "{tier}", ...]
+///   tiers:                      # chain order: the client talks to the first
+///     - {name: mobile, cpus: 0.5, memory: 512MiB}
+///     - {name: edge, cpus: 1, memory: 2GiB}
+///   links:                      # one per neighbouring pair, from the client's side
+///     - {from: mobile, to: edge, rate_mbit: 200, delay_ms: 0, jitter_ms: 0, loss_pct: 0}
+#include "testbed/presets.h"
+
+#include <sched.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "graph/graph_view.h"
+#include "testbed/files.h"
+
+namespace edgetier::testbed {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"tiers",          "links",          "cpu_period_us",
+                                           "port",           "server_command", "ready_timeout_s",
+                                           "probe_tolerance"};
+const std::vector<std::string> kTierKeys = {"name", "cpus", "memory"};
+const std::vector<std::string> kLinkKeys = {"from",     "to",        "rate_mbit",
+                                            "delay_ms", "jitter_ms", "loss_pct"};
+
+Status check_keys(const YAML::Node& node, const std::vector<std::string>& allowed,
+                  const std::string& path, const std::string& label) {
+  if (!node.IsMap()) return invalid_argument(label + ": '" + path + "' must be a mapping");
+  for (const auto& entry : node) {
+    std::string key = entry.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string full = path.empty() ? key : path + "." + key;
+    return invalid_argument(label + ": unknown key '" + full + "'; did you mean '" +
+                            nearest_name(key, allowed) + "'?");
+  }
+  return ok_status();
+}
+
+template <typename T>
+Status read_scalar(const YAML::Node& node, const std::string& path, const std::string& label,
+                   T* out) {
+  try {
+    *out = node.as<T>();
+  } catch (const YAML::Exception&) {
+    std::string text = node.IsScalar() ? node.Scalar() : "<not a scalar>";
+    return invalid_argument(label + ": '" + path + "' must be a number, got '" + text + "'");
+  }
+  return ok_status();
+}
+
+Status read_string(const YAML::Node& node, const std::string& path, const std::string& label,
+                   std::string* out) {
+  if (!node.IsScalar()) return invalid_argument(label + ": '" + path + "' must be a string");
+  *out = node.Scalar();
+  return ok_status();
+}
+
+bool valid_tier_name(const std::string& name) {
+  if (name.empty() || name.size() > 16 || !std::islower(static_cast<unsigned char>(name[0])))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+std::string number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& label) {
+  TestbedConfig config;
+  config.source = label;
+  config.server_command = default_server_command();
+  RETURN_IF_ERROR(check_keys(root, kTopKeys, "", label));
+  if (root["cpu_period_us"]) {
+    RETURN_IF_ERROR(
+        read_scalar(root["cpu_period_us"], "cpu_period_us", label, &config.cpu_period_us));
+  }
+  if (root["port"]) RETURN_IF_ERROR(read_scalar(root["port"], "port", label, &config.port));
+  if (root["ready_timeout_s"]) {
+    double seconds = 0;
+    RETURN_IF_ERROR(read_scalar(root["ready_timeout_s"], "ready_timeout_s", label, &seconds));
+    config.ready_timeout_ms = static_cast<int>(seconds * 1000);
+  }
+  if (root["probe_tolerance"]) {
+    RETURN_IF_ERROR(
+        read_scalar(root["probe_tolerance"], "probe_tolerance", label, &config.probe_tolerance));
+  }
+  if (root["server_command"]) {
+    const YAML::Node& cmd = root["server_command"];
+    if (!cmd.IsSequence() || cmd.size() == 0) {
+      return invalid_argument(label + ": 'server_command' must be a non-empty list of strings");
+    }
+    config.server_command.clear();
+    for (size_t i = 0; i < cmd.size(); ++i) {
+      std::string arg;
+      RETURN_IF_ERROR(
+          read_string(cmd[i], "server_command[" + std::to_string(i) + "]", label, &arg));
+      config.server_command.push_back(arg);
+    }
+  }
+  const YAML::Node& tiers = root["tiers"];
+  if (!tiers || !tiers.IsSequence() || tiers.size() == 0) {
+    return invalid_argument(
+        label + ": 'tiers' must be a non-empty list (e.g. - {name: mobile, cpus: 0.5})");
+  }
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    std::string path = "tiers[" + std::to_string(i) + "]";
+    RETURN_IF_ERROR(check_keys(tiers[i], kTierKeys, path, label));
+    TierSpec tier;
+    if (!tiers[i]["name"]) return invalid_argument(label + ": '" + path + ".name' is missing");
+    RETURN_IF_ERROR(read_string(tiers[i]["name"], path + ".name", label, &tier.name));
+    if (tiers[i]["cpus"])
+      RETURN_IF_ERROR(read_scalar(tiers[i]["cpus"], path + ".cpus", label, &tier.cpus));
+    if (tiers[i]["memory"]) {
+      std::string text;
+      RETURN_IF_ERROR(read_string(tiers[i]["memory"], path + ".memory", label, &text));
+      auto bytes = parse_bytes(text);
+      if (!bytes.ok()) return bytes.status().with_context(label + ": '" + path + ".memory'");
+      tier.memory_bytes = *bytes;
+    }
+    config.tiers.push_back(tier);
+  }
+  const YAML::Node& links = root["links"];
+  if (links && !links.IsSequence()) return invalid_argument(label + ": 'links' must be a list");
+  for (size_t i = 0; links && i < links.size(); ++i) {
+    std::string path = "links[" + std::to_string(i) + "]";
+    RETURN_IF_ERROR(check_keys(links[i], kLinkKeys, path, label));
+    LinkSpec link;
+    for (const char* key : {"from", "to"}) {
+      if (!links[i][key])
+        return invalid_argument(label + ": '" + path + "." + key + "' is missing");
+    }
+    RETURN_IF_ERROR(read_string(links[i]["from"], path + ".from", label, &link.from));
+    RETURN_IF_ERROR(read_string(links[i]["to"], path + ".to", label, &link.to));
+    const std::pair<const char*, double*> numbers[] = {{"rate_mbit", &link.rate_mbit},
+                                                       {"delay_ms", &link.delay_ms},
+                                                       {"jitter_ms", &link.jitter_ms},
+                                                       {"loss_pct", &link.loss_pct}};
+    for (const auto& [key, field] : numbers) {
+      if (links[i][key])
+        RETURN_IF_ERROR(read_scalar(links[i][key], path + "." + key, label, field));
+    }
+    config.links.push_back(link);
+  }
+  RETURN_IF_ERROR(validate_testbed_config(config));
+  return config;
+}
+
+}  // namespace
+
+std::vector<std::string> default_server_command() {
+  return {"{exe}",    "serve",    "--tier",      "{tier}",    "--listen",
+          "{listen}", "--listen", "unix:{unix}", "--threads", "{threads}"};
+}
+
+HostResources detect_host_resources() {
+  HostResources host;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) host.cpus = std::max(1, CPU_COUNT(&set));
+  auto meminfo = read_text_file("/proc/meminfo");
+  if (meminfo.ok()) {
+    std::istringstream lines(*meminfo);
+    std::string key;
+    int64_t kib = 0;
+    std::string unit;
+    while (lines >> key >> kib >> unit) {
+      if (key == "MemTotal:") host.memory_bytes = kib * 1024;
+    }
+  }
+  return host;
+}
+
+std::vector<std::string> preset_names() { return {"default", "study"}; }
+
+Result<TestbedConfig> preset_config(const std::string& name, const HostResources& host) {
+  if (name != "default" && name != "study") {
+    return invalid_argument("unknown testbed preset '" + name + "'; did you mean '" +
+                            nearest_name(name, preset_names()) + "'? (presets: default, study)");
+  }
+  TestbedConfig config;
+  config.source = "preset " + name;
+  config.server_command = default_server_command();
+  const double cloud_cpus = std::max(1, host.cpus);
+  const int64_t mib = 1024 * 1024;
+  const int64_t unit =
+      static_cast<int64_t>(static_cast<double>(host.memory_bytes) * kMemoryBudgetFraction / 21.0);
+  auto memory = [&](int parts) { return std::max<int64_t>(64 * mib, unit * parts / mib * mib); };
+  config.tiers = {{"mobile", cloud_cpus / 4.0, memory(1)},
+                  {"edge", cloud_cpus / 2.0, memory(4)},
+                  {"cloud", cloud_cpus, memory(16)}};
+  double edge_cloud_mbit = name == "study" ? 1.0 : 10.0;
+  config.links = {{"mobile", "edge", 200.0, 0, 0, 0}, {"edge", "cloud", edge_cloud_mbit, 0, 0, 0}};
+  RETURN_IF_ERROR(validate_testbed_config(config));
+  return config;
+}
+
+Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const std::string& label) {
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    return parse_root(root, label);
+  } catch (const YAML::Exception& e) {
+    return invalid_argument(label + ": YAML error: " + e.what());
+  }
+}
+
+Result<TestbedConfig> load_testbed_config(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text.ok()) return text.status();
+  return parse_testbed_config(*text, path);
+}
+
+Status validate_testbed_config(const TestbedConfig& config) {
+  const std::string& label = config.source;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < config.tiers.size(); ++i) {
+    const TierSpec& tier = config.tiers[i];
+    std::string path = label + ": tiers[" + std::to_string(i) + "]";
+    if (!valid_tier_name(tier.name)) {
+      return invalid_argument(path + ".name '" + tier.name +
+                              "' must be 1-16 lowercase letters/digits starting with a letter");
+    }
+    if (std::find(names.begin(), names.end(), tier.name) != names.end()) {
+      return invalid_argument(path + ".name '" + tier.name + "' appears twice");
+    }
+    names.push_back(tier.name);
+    if (tier.cpus < 0 || tier.cpus > 1024)
+      return invalid_argument(path + ".cpus " + number(tier.cpus) + " is out of range");
+    if (tier.memory_bytes != 0 && tier.memory_bytes < 16 * 1024 * 1024) {
+      return invalid_argument(path + ".memory " + format_bytes(tier.memory_bytes) +
+                              " is below 16 MiB; a tier process cannot start in that");
+    }
+  }
+  if (config.tiers.empty()) return invalid_argument(label + ": no tiers");
+  if (config.links.size() != config.tiers.size() - 1) {
+    return invalid_argument(label + ": " + std::to_string(config.tiers.size()) + " tiers need " +
+                            std::to_string(config.tiers.size() - 1) +
+                            " links (one per neighbouring pair), got " +
+                            std::to_string(config.links.size()));
+  }
+  for (size_t i = 0; i < config.links.size(); ++i) {
+    const LinkSpec& link = config.links[i];
+    std::string path = label + ": links[" + std::to_string(i) + "]";
+    const std::string& want_from = config.tiers[i].name;
+    const std::string& want_to = config.tiers[i + 1].name;
+    if (link.from != want_from || link.to != want_to) {
+      return invalid_argument(path + " joins '" + link.from + "' and '" + link.to +
+                              "'; links follow the tier order, so it must be from: " + want_from +
+                              ", to: " + want_to);
+    }
+    if (!(link.rate_mbit > 0) || link.rate_mbit > 100000) {
+      return invalid_argument(path + ".rate_mbit " + number(link.rate_mbit) +
+                              " must be in (0, 100000]");
+    }
+    if (link.delay_ms < 0 || link.jitter_ms < 0 || link.loss_pct < 0 || link.loss_pct > 100) {
+      return invalid_argument(path +
+                              ": delay_ms/jitter_ms must be >= 0 and loss_pct within 0..100");
+    }
+  }
+  if (config.cpu_period_us < 1000 || config.cpu_period_us > 1000000) {
+    return invalid_argument(label + ": cpu_period_us " + std::to_string(config.cpu_period_us) +
+                            " must be within 1000..1000000");
+  }
+  if (config.port <= 0 || config.port > 65535) {
+    return invalid_argument(label + ": port " + std::to_string(config.port) + " is not a TCP port");
+  }
+  if (config.server_command.empty()) return invalid_argument(label + ": server_command is empty");
+  if (config.probe_tolerance <= 0) return invalid_argument(label + ": probe_tolerance must be > 0");
+  if (config.ready_timeout_ms <= 0)
+    return invalid_argument(label + ": ready_timeout_s must be > 0");
+  return ok_status();
+}
+
+Result<int64_t> parse_bytes(std::string_view text) {
+  std::string s(text);
+  s.erase(std::remove_if(s.begin(), s.end(),
+                         [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+          s.end());
+  size_t pos = 0;
+  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
+    ++pos;
+  if (pos == 0)
+    return invalid_argument("'" + std::string(text) + "' is not a size (e.g. 512MiB, 4g)");
+  double value = std::strtod(s.substr(0, pos).c_str(), nullptr);
+  std::string suffix = s.substr(pos);
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const std::vector<std::pair<std::string, double>> units = {{"", 1},
+                                                                    {"b", 1},
+                                                                    {"k", 1024.0},
+                                                                    {"kb", 1024.0},
+                                                                    {"kib", 1024.0},
+                                                                    {"m", 1048576.0},
+                                                                    {"mb", 1048576.0},
+                                                                    {"mib", 1048576.0},
+                                                                    {"g", 1073741824.0},
+                                                                    {"gb", 1073741824.0},
+                                                                    {"gib", 1073741824.0},
+                                                                    {"t", 1099511627776.0},
+                                                                    {"tb", 1099511627776.0},
+                                                                    {"tib", 1099511627776.0}};
+  for (const auto& [name, factor] : units) {
+    if (suffix == name) return static_cast<int64_t>(std::llround(value * factor));
+  }
+  std::vector<std::string> names;
+  for (const auto& unit : units) names.push_back(unit.first);
+  return invalid_argument("unknown size unit '" + suffix + "' in '" + std::string(text) +
+                          "'; did you mean '" + nearest_name(suffix, names) + "'?");
+}
+
+std::string format_bytes(int64_t bytes) {
+  char buffer[64];
+  const double b = static_cast<double>(bytes);
+  if (bytes >= (1LL << 30)) {
+    std::snprintf(buffer, sizeof(buffer), "%.2f GiB", b / (1LL << 30));
+  } else if (bytes >= (1LL << 20)) {
+    std::snprintf(buffer, sizeof(buffer), "%.0f MiB", b / (1LL << 20));
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%lld B", static_cast<long long>(bytes));
+  }
+  return buffer;
+}
+
+int threads_for_cpus(double cpus) {
+  if (cpus <= 0) return 1;
+  return std::max(1, static_cast<int>(std::ceil(cpus - 1e-9)));
+}
+
+}  // namespace edgetier::testbed

@@ -1,0 +1,26 @@
+/// The TierControl service: load/unload model parts, health (limits, usage), shutdown.
+#pragma once
+
+#include "proto/edgetier_control.grpc.pb.h"
+#include "tier/server.h"
+
+namespace edgetier::tier {
+
+class ControlService final : public control::TierControl::Service {
+ public:
+  explicit ControlService(TierState& state) : state_(state) {}
+
+  grpc::Status LoadModel(grpc::ServerContext* context, const control::LoadModelRequest* request,
+                         control::LoadModelResponse* response) override;
+  grpc::Status Unload(grpc::ServerContext* context, const control::UnloadRequest* request,
+                      control::UnloadResponse* response) override;
+  grpc::Status Health(grpc::ServerContext* context, const control::HealthRequest* request,
+                      control::HealthResponse* response) override;
+  grpc::Status Shutdown(grpc::ServerContext* context, const control::ShutdownRequest* request,
+                        control::ShutdownResponse* response) override;
+
+ private:
+  TierState& state_;
+};
+
+}  // namespace edgetier::tier

@@ -1,0 +1,363 @@
+/// Variant deployment: placement parsing, variant directories, LoadModel on each tier.
+#include "tier/deploy.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/log.h"
+#include "graph/model_io.h"
+#include "tier/client.h"
+
+namespace edgetier::tier {
+namespace fs = std::filesystem;
+
+const TierEndpoint* TestbedEndpoints::find(const std::string& name) const {
+  for (const auto& t : tiers) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string TestbedEndpoints::client_address() const {
+  if (tiers.empty()) return "";
+  return tiers.front().client.empty() ? tiers.front().control : tiers.front().client;
+}
+
+Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state,
+                                             const std::string& label) {
+  TestbedEndpoints endpoints;
+  try {
+    if (!state.is_object() || !state.contains("tiers") || !state.at("tiers").is_array()) {
+      return invalid_argument(label + ": expected an object with a \"tiers\" array");
+    }
+    for (const auto& t : state.at("tiers")) {
+      TierEndpoint e;
+      e.name = t.at("name").get<std::string>();
+      e.control = t.value("control", "");
+      e.listen = t.value("listen", "");
+      e.client = t.value("client", "");
+      if (e.control.empty()) e.control = e.listen;
+      if (e.listen.empty()) e.listen = e.control;
+      if (e.control.empty()) {
+        return invalid_argument(label + ": tier '" + e.name + "' has neither control nor listen");
+      }
+      endpoints.tiers.push_back(e);
+    }
+    if (state.contains("links")) {
+      for (const auto& l : state.at("links")) {
+        if (!l.value("userspace", false)) continue;
+        endpoints.userspace_links[l.at("from").get<std::string>()] =
+            LinkEmulationSpec{l.value("rate_mbit", 0.0), l.value("delay_ms", 0.0)};
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_argument(label + ": " + e.what());
+  }
+  if (endpoints.tiers.empty()) return invalid_argument(label + ": no tiers listed");
+  return endpoints;
+}
+
+Result<TestbedEndpoints> load_testbed_state(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return not_found("testbed state '" + path +
+                     "' not found; is the testbed up (edgetier testbed up)?");
+  }
+  nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+  if (state.is_discarded())
+    return invalid_argument("testbed state '" + path + "' is not valid JSON");
+  return parse_testbed_state(state, path);
+}
+
+Result<TestbedEndpoints> endpoints_from_args(const std::vector<std::string>& args) {
+  TestbedEndpoints endpoints;
+  for (const auto& arg : args) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
+      return invalid_argument("--tier '" + arg + "': expected NAME=ADDR or NAME=CONTROL,LISTEN, " +
+                              "e.g. mobile=unix:/tmp/mobile.sock");
+    }
+    TierEndpoint e;
+    e.name = arg.substr(0, eq);
+    const std::string value = arg.substr(eq + 1);
+    const size_t comma = value.find(',');
+    e.control = value.substr(0, comma);
+    e.listen = comma == std::string::npos ? e.control : value.substr(comma + 1);
+    if (endpoints.find(e.name)) return invalid_argument("--tier '" + e.name + "' given twice");
+    endpoints.tiers.push_back(e);
+  }
+  return endpoints;
+}
+
+Status add_link_arg(const std::string& arg, TestbedEndpoints* endpoints) {
+  const size_t eq = arg.find('='), colon = arg.find(':', eq == std::string::npos ? 0 : eq);
+  const std::string usage =
+      "--link '" + arg + "': expected FROM=RATE_MBIT:DELAY_MS, e.g. mobile=10:5";
+  if (eq == std::string::npos || colon == std::string::npos) return invalid_argument(usage);
+  try {
+    size_t used_rate = 0, used_delay = 0;
+    const std::string rate_text = arg.substr(eq + 1, colon - eq - 1);
+    const std::string delay_text = arg.substr(colon + 1);
+    const double rate = std::stod(rate_text, &used_rate);
+    const double delay = std::stod(delay_text, &used_delay);
+    if (used_rate != rate_text.size() || used_delay != delay_text.size() || rate < 0 || delay < 0 ||
+        !std::isfinite(rate) || !std::isfinite(delay)) {
+      return invalid_argument(usage);
+    }
+    endpoints->userspace_links[arg.substr(0, eq)] = LinkEmulationSpec{rate, delay};
+  } catch (const std::exception&) {
+    return invalid_argument(usage);
+  }
+  return ok_status();
+}
+
+Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
+                                           const std::vector<std::string>& tier_args,
+                                           const std::vector<std::string>& link_args) {
+  if (testbed_state.empty() == tier_args.empty()) {
+    return invalid_argument(
+        "give either --testbed STATE.json or --tier NAME=ADDR (repeatable, in "
+        "chain order: mobile, edge, cloud)");
+  }
+  Result<TestbedEndpoints> endpoints =
+      testbed_state.empty() ? endpoints_from_args(tier_args) : load_testbed_state(testbed_state);
+  if (!endpoints.ok()) return endpoints;
+  for (const auto& link : link_args) RETURN_IF_ERROR(add_link_arg(link, &*endpoints));
+  return endpoints;
+}
+
+Result<std::vector<size_t>> parse_placement(const std::string& placement,
+                                            const std::vector<TierEndpoint>& tiers) {
+  if (placement.empty())
+    return invalid_argument("placement is empty; expected e.g. M, ME, EC, MEC");
+  std::vector<size_t> indices;
+  for (char letter : placement) {
+    const char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(letter)));
+    size_t found = tiers.size();
+    for (size_t i = 0; i < tiers.size(); ++i) {
+      if (!tiers[i].name.empty() &&
+          std::toupper(static_cast<unsigned char>(tiers[i].name[0])) == upper) {
+        if (found != tiers.size()) {
+          return invalid_argument("placement letter '" + std::string(1, letter) +
+                                  "' matches tiers '" + tiers[found].name + "' and '" +
+                                  tiers[i].name + "'");
+        }
+        found = i;
+      }
+    }
+    if (found == tiers.size()) {
+      std::string names;
+      for (const auto& t : tiers) names += (names.empty() ? "" : ", ") + t.name;
+      return invalid_argument("placement '" + placement + "': no tier starts with '" +
+                              std::string(1, letter) + "' (tiers: " + names + ")");
+    }
+    if (!indices.empty() && found < indices.back()) {
+      return invalid_argument("placement '" + placement + "' must follow the chain order (" +
+                              tiers.front().name + " first): parts flow one way");
+    }
+    indices.push_back(found);
+  }
+  return indices;
+}
+
+Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model_path) {
+  LoadOptions load_options;
+  load_options.load_external_data = false;
+  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path, load_options));
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& input : model.graph().input()) {
+    bool is_initializer = false;
+    for (const auto& init : model.graph().initializer())
+      is_initializer |= init.name() == input.name();
+    if (!is_initializer) inputs.push_back(&input);
+  }
+  if (inputs.size() != 1) return std::optional<PreprocessSpec>();
+  const auto& type = inputs[0]->type().tensor_type();
+  const auto elem = static_cast<DType>(type.elem_type());
+  if (type.shape().dim_size() != 4 || (elem != DType::kFloat32 && elem != DType::kUInt8)) {
+    return std::optional<PreprocessSpec>();
+  }
+  std::vector<int64_t> dims;
+  for (const auto& d : type.shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  PreprocessSpec spec;
+  if (dims[1] == 3 && dims[2] > 0 && dims[3] > 0) {
+    spec = PreprocessSpec::for_input(inputs[0]->name(), dims[2], dims[3]);
+  } else if (dims[3] == 3 && dims[1] > 0 && dims[2] > 0) {
+    spec = PreprocessSpec::for_input(inputs[0]->name(), dims[1], dims[2]);
+    spec.layout = "NHWC";
+  } else {
+    return std::optional<PreprocessSpec>();
+  }
+  spec.dtype = elem;
+  return std::optional<PreprocessSpec>(spec);
+}
+
+Result<VariantParts> read_variant_dir(const std::string& path) {
+  VariantParts parts;
+  std::error_code ec;
+  const fs::path dir = fs::absolute(path, ec);
+  if (fs::is_regular_file(dir, ec)) {
+    parts.name = dir.stem().string();
+    parts.part_paths.push_back(dir.string());
+  } else if (fs::is_directory(dir, ec)) {
+    parts.name = dir.filename().string();
+    if (parts.name.empty()) parts.name = dir.parent_path().filename().string();
+    const fs::path manifest_path = dir / "manifest.json";
+    if (fs::exists(manifest_path, ec)) {
+      std::ifstream in(manifest_path);
+      nlohmann::json manifest = nlohmann::json::parse(in, nullptr, false);
+      if (manifest.is_discarded()) {
+        return invalid_argument("variant manifest '" + manifest_path.string() +
+                                "' is not valid JSON");
+      }
+      try {
+        if (manifest.contains("parts") && manifest.at("parts").is_array()) {
+          for (const auto& p : manifest.at("parts")) {
+            std::string file = p.is_string() ? p.get<std::string>()
+                                             : p.value("file", p.value("path", std::string()));
+            if (file.empty())
+              return invalid_argument(manifest_path.string() + ": a part has no file");
+            parts.part_paths.push_back((dir / file).string());
+          }
+        }
+        parts.dynamic_exit =
+            manifest.contains("exit_policy") && !manifest.at("exit_policy").is_null();
+        if (manifest.contains("preprocess") && manifest.at("preprocess").is_object()) {
+          auto spec = preprocess_from_json(manifest.at("preprocess"));
+          if (!spec.ok()) return spec.status().with_context(manifest_path.string());
+          parts.preprocess = *spec;
+        }
+      } catch (const nlohmann::json::exception& e) {
+        return invalid_argument(manifest_path.string() + ": " + e.what());
+      }
+    }
+    if (parts.part_paths.empty()) {
+      for (int i = 0;; ++i) {
+        const fs::path part = dir / ("part" + std::to_string(i) + ".onnx");
+        if (!fs::exists(part, ec)) break;
+        parts.part_paths.push_back(part.string());
+      }
+    }
+    if (parts.part_paths.empty() && fs::exists(dir / "model.onnx", ec)) {
+      parts.part_paths.push_back((dir / "model.onnx").string());
+    }
+    if (parts.part_paths.empty()) {
+      return not_found("variant '" + path +
+                       "' holds no part0.onnx, model.onnx or manifest.json parts");
+    }
+  } else {
+    return not_found("variant '" + path + "' does not exist");
+  }
+  for (const auto& p : parts.part_paths) {
+    if (!fs::exists(p, ec)) return not_found("variant part '" + p + "' does not exist");
+  }
+  if (!parts.preprocess) {
+    ASSIGN_OR_RETURN(parts.preprocess, derive_preprocess(parts.part_paths.front()));
+  }
+  return parts;
+}
+
+Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
+                                    const DeployOptions& options) {
+  ASSIGN_OR_RETURN(std::vector<size_t> hosts, parse_placement(options.placement, endpoints.tiers));
+  if (hosts.size() != parts.part_paths.size()) {
+    return invalid_argument("placement '" + options.placement + "' names " +
+                            std::to_string(hosts.size()) + " tiers but the variant has " +
+                            std::to_string(parts.part_paths.size()) + " parts");
+  }
+  if (parts.dynamic_exit) {
+    return unimplemented(
+        "variant has a dynamic early exit policy; tiers run its parts but do not "
+        "take the early exit yet, so deploying it would measure the wrong thing");
+  }
+  DeployResult result;
+  result.model_name = options.model_name.empty() ? parts.name : options.model_name;
+  result.placement = options.placement;
+  result.entry_address = endpoints.client_address();
+  const size_t last = hosts.back();
+  result.tiers.resize(endpoints.tiers.size());
+
+  for (size_t k = endpoints.tiers.size(); k-- > 0;) {
+    const TierEndpoint& tier = endpoints.tiers[k];
+    TierDeployment& d = result.tiers[k];
+    d.tier = tier.name;
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control));
+    if (k > last) {
+      d.role = "unused";
+      auto removed = client->unload(result.model_name, options.control_deadline_ms);
+      if (!removed.ok()) return removed.status().with_context("deploy: tier '" + tier.name + "'");
+      continue;
+    }
+    control::LoadModelRequest request;
+    request.set_model_name(result.model_name);
+    request.set_model_version(options.model_version);
+    request.set_label(options.label);
+    request.set_skip_warmup(options.skip_warmup);
+    for (size_t p = 0; p < hosts.size(); ++p) {
+      if (hosts[p] != k) continue;
+      if (d.part_index < 0) d.part_index = static_cast<int>(p);
+      d.parts.push_back(parts.part_paths[p]);
+      control::PartSource* source = request.add_parts();
+      if (options.send_bytes) {
+        ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(parts.part_paths[p]));
+        source->set_bytes(std::move(bytes));
+      } else {
+        source->set_path(parts.part_paths[p]);
+      }
+    }
+    if (d.part_index >= 0) request.set_part_index(d.part_index);
+    if (d.part_index == 0 && parts.preprocess) {
+      request.set_preprocess_json(preprocess_to_json(*parts.preprocess).dump());
+    }
+    if (k < last) {
+      const TierEndpoint& next = endpoints.tiers[k + 1];
+      request.set_next_hop(next.listen);
+      request.set_next_hop_name(next.name);
+      request.set_deadline_ms(options.forward_deadline_ms);
+      auto link = endpoints.userspace_links.find(tier.name);
+      if (link != endpoints.userspace_links.end()) {
+        request.mutable_link()->set_rate_mbit(link->second.rate_mbit);
+        request.mutable_link()->set_delay_ms(link->second.delay_ms);
+      }
+      d.next_hop = next.listen;
+    }
+    auto loaded = client->load_model(request, options.control_deadline_ms);
+    if (!loaded.ok()) return loaded.status().with_context("deploy: tier '" + tier.name + "'");
+    d.role = loaded->role();
+    d.load_ms = loaded->load_ms();
+    d.warmup_ms = loaded->warmup_ms();
+    LOG_DEBUG << "deploy: " << tier.name << " " << d.role << " part " << d.part_index;
+  }
+  return result;
+}
+
+Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
+  for (const auto& tier : endpoints.tiers) {
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control));
+    auto removed = client->unload(model_name);
+    if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");
+  }
+  return ok_status();
+}
+
+nlohmann::json deploy_result_to_json(const DeployResult& result) {
+  nlohmann::json tiers = nlohmann::json::array();
+  for (const auto& d : result.tiers) {
+    tiers.push_back({{"tier", d.tier},
+                     {"role", d.role},
+                     {"part_index", d.part_index},
+                     {"parts", d.parts},
+                     {"next_hop", d.next_hop},
+                     {"load_ms", d.load_ms},
+                     {"warmup_ms", d.warmup_ms}});
+  }
+  return {{"model", result.model_name},
+          {"placement", result.placement},
+          {"entry", result.entry_address},
+          {"tiers", tiers}};
+}
+
+}  // namespace edgetier::tier

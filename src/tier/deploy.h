@@ -1,0 +1,110 @@
+/// Deploying a variant onto running tiers: each part on its tier, relay entries in between,
+/// so a request sent to the first tier walks the chain client -> mobile -> edge -> cloud.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "runtime/preprocess.h"
+#include "tier/shaper.h"
+
+namespace edgetier::tier {
+
+struct TierEndpoint {
+  std::string name;     // "mobile", "edge", "cloud"
+  std::string control;  // where the control service is reached (often a unix socket)
+  std::string listen;   // where the upstream neighbour reaches this tier's inference service
+  std::string client;   // where the device app reaches it (first tier only); empty: control
+};
+
+/// The running tiers in chain order (requests enter at tiers[0]) and the user-space link
+/// emulation to apply where the kernel does not shape, keyed by the sending side
+/// ("client" for the device's link to the first tier).
+struct TestbedEndpoints {
+  std::vector<TierEndpoint> tiers;
+  std::map<std::string, LinkEmulationSpec> userspace_links;
+
+  const TierEndpoint* find(const std::string& name) const;
+  /// Where the device app sends requests: the first tier's client (else control) address.
+  std::string client_address() const;
+};
+
+/// Parses the testbed's state file:
+/// {"tiers":[{"name":"mobile","control":"unix:/..","listen":"10.77.1.2:8001","client":".."}],
+///  "links":[{"from":"mobile","to":"edge","rate_mbit":10,"delay_ms":5,"userspace":true}]}.
+/// Links without "userspace": true are shaped by the kernel and ignored here.
+Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state, const std::string& label);
+Result<TestbedEndpoints> load_testbed_state(const std::string& path);
+/// "--tier NAME=ADDR" (control and listen alike) or "NAME=CONTROL,LISTEN", in chain order.
+Result<TestbedEndpoints> endpoints_from_args(const std::vector<std::string>& args);
+/// "FROM=RATE_MBIT:DELAY_MS" (e.g. "mobile=10:5", "client=50:2") into `endpoints`.
+Status add_link_arg(const std::string& arg, TestbedEndpoints* endpoints);
+/// The command-line way: a state file path or `--tier` arguments (exactly one of them), then
+/// `--link` arguments on top.
+Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
+                                           const std::vector<std::string>& tier_args,
+                                           const std::vector<std::string>& link_args);
+
+/// Indices into `tiers` of the placement's letters (the first letter of each tier name), one
+/// per part, e.g. "MC" -> {0, 2}. Letters follow the chain order; a repeated letter puts
+/// consecutive parts on the same tier ("MME": parts 0 and 1 on mobile, part 2 on edge).
+Result<std::vector<size_t>> parse_placement(const std::string& placement,
+                                            const std::vector<TierEndpoint>& tiers);
+
+struct VariantParts {
+  std::string name;                          // the directory's name
+  std::vector<std::string> part_paths;       // absolute, in execution order
+  std::optional<PreprocessSpec> preprocess;  // of the first part; none: it takes tensors
+  bool dynamic_exit = false;  // the manifest has an exit policy (not deployable on tiers yet)
+};
+
+/// Reads a variant directory (part0.onnx, part1.onnx, ... and optional manifest.json with
+/// "parts" and "preprocess") or a single .onnx file. Without a manifest preprocess, a part0
+/// input of shape [N,3,H,W] (or [N,H,W,3]) gets the study's resize/crop/normalise recipe.
+Result<VariantParts> read_variant_dir(const std::string& path);
+/// The image preprocessing a model's only input implies, if it looks like an image.
+Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model_path);
+
+struct DeployOptions {
+  std::string model_name;  // empty: the variant's name
+  std::string model_version;
+  std::string placement;  // ME, EC, MC, MEC, M, E, C
+  std::string label;      // e.g. the strategy name, shown by health
+  int64_t forward_deadline_ms = 30000;
+  bool send_bytes = false;  // send part bytes instead of paths (tiers without the files)
+  bool skip_warmup = false;
+  int64_t control_deadline_ms = 120000;
+};
+
+struct TierDeployment {
+  std::string tier;
+  std::string role;     // compute, relay, or "unused" (after the last part; entry removed)
+  int part_index = -1;  // the first part this tier runs
+  std::vector<std::string> parts;
+  std::string next_hop;
+  double load_ms = 0;
+  double warmup_ms = 0;
+};
+
+struct DeployResult {
+  std::string model_name;
+  std::string placement;
+  std::string entry_address;  // where the device app sends requests
+  std::vector<TierDeployment> tiers;
+};
+
+/// Loads the parts back to front (a tier's next hop is ready before it forwards), relays on
+/// the tiers in between, and removes the model from tiers after the last part.
+Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
+                                    const DeployOptions& options);
+/// Removes the model from every tier (missing entries are fine).
+Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name);
+
+nlohmann::json deploy_result_to_json(const DeployResult& result);
+
+}  // namespace edgetier::tier

@@ -1,0 +1,243 @@
+/// ModelInfer on a tier: validate, decode+preprocess (first part), run, forward, add timings.
+#include "tier/inference_service.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "graph/graph_view.h"
+#include "tier/channel.h"
+#include "tier/image_header.h"
+#include "tier/protocol.h"
+
+namespace edgetier::tier {
+
+struct InferenceService::HopTimes {
+  int64_t queue_ns = 0;
+  int64_t preprocess_ns = 0;
+  int64_t compute_ns = 0;
+  int64_t serialize_ns = 0;
+  int64_t forward_ns = 0;
+  int64_t bytes_in = 0;
+  int64_t bytes_out = 0;
+  int64_t bytes_back = 0;
+};
+
+grpc::Status InferenceService::fail(grpc::ServerContext* context, const Status& status,
+                                    const std::string& origin) {
+  const std::string& tier = state_.options.tier_name;
+  context->AddTrailingMetadata(kErrorOriginKey, origin.empty() ? tier : origin);
+  // Errors this tier produced start with its name; downstream ones already name theirs.
+  if (origin.empty())
+    return grpc::Status(to_grpc_code(status.code()), tier + ": " + status.message());
+  return to_grpc_status(status);
+}
+
+Result<std::shared_ptr<ModelEntry>> InferenceService::find(const std::string& name) const {
+  auto entry = state_.registry.find(name);
+  if (entry) return entry;
+  const auto names = state_.registry.names();
+  if (names.empty()) {
+    return not_found("model '" + name.substr(0, 256) + "' is not loaded (no models are; deploy " +
+                     "a variant first)");
+  }
+  return not_found("model '" + name.substr(0, 256) + "' is not loaded; did you mean '" +
+                   nearest_name(name.substr(0, 256), names) + "'?");
+}
+
+grpc::Status InferenceService::ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
+                                          inference::ServerLiveResponse* response) {
+  response->set_live(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status InferenceService::ServerReady(grpc::ServerContext*,
+                                           const inference::ServerReadyRequest*,
+                                           inference::ServerReadyResponse* response) {
+  response->set_ready(!state_.stopping.load());
+  return grpc::Status::OK;
+}
+
+grpc::Status InferenceService::ModelReady(grpc::ServerContext*,
+                                          const inference::ModelReadyRequest* request,
+                                          inference::ModelReadyResponse* response) {
+  response->set_ready(!state_.stopping.load() && state_.registry.find(request->name()) != nullptr);
+  return grpc::Status::OK;
+}
+
+grpc::Status InferenceService::ServerMetadata(grpc::ServerContext*,
+                                              const inference::ServerMetadataRequest*,
+                                              inference::ServerMetadataResponse* response) {
+  response->set_name("edgetier");
+  response->set_version(EDGETIER_VERSION);
+  return grpc::Status::OK;
+}
+
+grpc::Status InferenceService::ModelMetadata(grpc::ServerContext* context,
+                                             const inference::ModelMetadataRequest* request,
+                                             inference::ModelMetadataResponse* response) {
+  auto entry = find(request->name());
+  if (!entry.ok()) return fail(context, entry.status(), "");
+  const ModelEntry& e = **entry;
+  if (e.forwarder) {
+    // The chain answers with the last part's outputs; a relay answers entirely from downstream.
+    const auto deadline = deadline_after_ms(e.forwarder->target().deadline_ms, context->deadline());
+    auto downstream = e.forwarder->metadata(*request, deadline);
+    if (!downstream.ok()) return fail(context, downstream.status(), "");
+    if (e.is_relay()) {
+      *response = *downstream;
+      return grpc::Status::OK;
+    }
+    *response->mutable_outputs() = downstream->outputs();
+  } else {
+    for (const auto& spec : entry_outputs(e)) {
+      auto* out = response->add_outputs();
+      out->set_name(spec.name());
+      out->set_datatype(spec.datatype());
+      *out->mutable_shape() = spec.shape();
+    }
+  }
+  response->set_name(e.name);
+  if (!e.version.empty()) response->add_versions(e.version);
+  response->set_platform("onnxruntime_onnx");
+  for (const auto& spec : entry_inputs(e)) {
+    auto* in = response->add_inputs();
+    in->set_name(spec.name());
+    in->set_datatype(spec.datatype());
+    *in->mutable_shape() = spec.shape();
+  }
+  return grpc::Status::OK;
+}
+
+Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* context,
+                                 const inference::ModelInferRequest& request,
+                                 inference::ModelInferResponse* response, HopTimes* times,
+                                 std::string* origin) {
+  std::vector<Tensor> outputs;
+  {
+    Stopwatch queue;
+    std::unique_lock<std::mutex> slot(state_.compute_mutex);
+    times->queue_ns = queue.elapsed_ns();
+
+    std::vector<Tensor> inputs;
+    if (e.preprocess) {
+      Stopwatch pre;
+      ASSIGN_OR_RETURN(std::string_view image,
+                       image_from_request(request, e.preprocess->input_name));
+      ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
+      if (header.width <= 0 || header.height <= 0 ||
+          header.width > state_.options.max_image_pixels / header.height) {
+        return invalid_argument("image declares " + std::to_string(header.width) + "x" +
+                                std::to_string(header.height) + " pixels; the limit is " +
+                                std::to_string(state_.options.max_image_pixels) + " pixels");
+      }
+      ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(std::string(image), *e.preprocess));
+      inputs.push_back(std::move(x));
+      times->preprocess_ns = pre.elapsed_ns();
+    } else {
+      Stopwatch unpack;
+      ASSIGN_OR_RETURN(inputs, tensors_from_request(request, e.segment->inputs()));
+      times->serialize_ns += unpack.elapsed_ns();
+    }
+    // Only the last tier honours requested outputs; earlier ones must hand on everything.
+    std::vector<std::string> wanted;
+    if (!e.forwarder) {
+      std::vector<std::string> names;
+      for (const auto& info : e.segment->outputs()) names.push_back(info.name);
+      for (const auto& requested : request.outputs()) {
+        if (std::find(names.begin(), names.end(), requested.name()) == names.end()) {
+          return invalid_argument("requested output '" + requested.name().substr(0, 256) +
+                                  "' does not exist; did you mean '" +
+                                  nearest_name(requested.name().substr(0, 256), names) + "'?");
+        }
+        if (std::find(wanted.begin(), wanted.end(), requested.name()) != wanted.end()) {
+          return invalid_argument("output '" + requested.name() + "' is requested twice");
+        }
+        wanted.push_back(requested.name());
+      }
+    }
+    ASSIGN_OR_RETURN(outputs, e.segment->run(std::move(inputs), wanted, &times->compute_ns));
+  }
+
+  Stopwatch pack;
+  if (!e.forwarder) {
+    for (const Tensor& t : outputs) add_raw_output(response, t);
+    times->serialize_ns += pack.elapsed_ns();
+    return ok_status();
+  }
+  inference::ModelInferRequest next;
+  next.set_model_name(request.model_name());
+  next.set_model_version(request.model_version());
+  next.set_id(request.id());
+  *next.mutable_parameters() = request.parameters();
+  *next.mutable_outputs() = request.outputs();
+  for (const Tensor& t : outputs) add_raw_input(&next, t);
+  outputs.clear();
+  times->serialize_ns += pack.elapsed_ns();
+
+  ForwardStats stats;
+  Status status = e.forwarder->infer(next, context->deadline(), response, &stats, origin);
+  times->forward_ns = stats.forward_ns;
+  times->bytes_out = stats.bytes_out;
+  times->bytes_back = stats.bytes_back;
+  return status;
+}
+
+grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
+                                          const inference::ModelInferRequest* request,
+                                          inference::ModelInferResponse* response) {
+  const int64_t start_ns = monotonic_ns();
+  state_.requests.fetch_add(1);
+  HopTimes times;
+  times.bytes_in = static_cast<int64_t>(request->ByteSizeLong());
+  auto found = find(request->model_name());
+  if (!found.ok()) {
+    state_.errors.fetch_add(1);
+    return fail(context, found.status(), "");
+  }
+  ModelEntry& e = **found;
+  e.requests.fetch_add(1);
+
+  std::string origin;
+  Status status;
+  if (e.is_relay()) {
+    ForwardStats stats;
+    status = e.forwarder->infer(*request, context->deadline(), response, &stats, &origin);
+    times.forward_ns = stats.forward_ns;
+    times.bytes_out = stats.bytes_out;
+    times.bytes_back = stats.bytes_back;
+  } else {
+    status = compute(e, context, *request, response, &times, &origin);
+  }
+  if (!status.ok()) {
+    state_.errors.fetch_add(1);
+    e.errors.fetch_add(1);
+    LOG_DEBUG << state_.options.tier_name << ": ModelInfer '" << e.name
+              << "' failed: " << status.to_string();
+    return fail(context, status, origin);
+  }
+
+  const std::string& tier = state_.options.tier_name;
+  auto* params = response->mutable_parameters();
+  const std::string downstream_hops = get_string_param(*params, std::string(kHopsParam));
+  set_string_param(params, std::string(kHopsParam),
+                   downstream_hops.empty() ? tier : tier + "," + downstream_hops);
+  set_string_param(params, timing_key(tier, kRole), e.role());
+  set_int_param(params, timing_key(tier, kQueueNs), times.queue_ns);
+  set_int_param(params, timing_key(tier, kPreprocessNs), times.preprocess_ns);
+  set_int_param(params, timing_key(tier, kComputeNs), times.compute_ns);
+  set_int_param(params, timing_key(tier, kSerializeNs), times.serialize_ns);
+  set_int_param(params, timing_key(tier, kForwardNs), times.forward_ns);
+  set_int_param(params, timing_key(tier, kBytesIn), times.bytes_in);
+  set_int_param(params, timing_key(tier, kBytesOut), times.bytes_out);
+  set_int_param(params, timing_key(tier, kBytesBack), times.bytes_back);
+  if (!e.forwarder) {
+    response->set_model_name(e.name);
+    response->set_model_version(e.version);
+    response->set_id(request->id());
+  }
+  set_int_param(params, timing_key(tier, kTotalNs), monotonic_ns() - start_ns);
+  return grpc::Status::OK;
+}
+
+}  // namespace edgetier::tier

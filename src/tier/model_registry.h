@@ -1,0 +1,71 @@
+/// The models a tier holds: warm ONNX Runtime sessions (or relay entries) and their next hops.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "proto/edgetier_control.pb.h"
+#include "runtime/preprocess.h"
+#include "tier/forwarder.h"
+#include "tier/segment.h"
+
+namespace edgetier::tier {
+
+/// One loaded model part. Immutable after load except the counters, so requests share it
+/// without locks; a reload swaps in a new entry and in-flight requests finish on the old one.
+struct ModelEntry {
+  std::string name;
+  std::string version;
+  std::string label;
+  std::vector<std::string> part_sources;  // each part's path or "<bytes>"; empty for a relay
+  int part_index = 0;
+  std::unique_ptr<Segment> segment;          // null: relay entry
+  std::optional<PreprocessSpec> preprocess;  // set: the first part takes the encoded image
+  std::unique_ptr<Forwarder> forwarder;      // null: this tier answers
+  double load_ms = 0;
+  double warmup_ms = 0;
+  std::atomic<int64_t> requests{0};
+  std::atomic<int64_t> errors{0};
+
+  bool is_relay() const { return segment == nullptr; }
+  std::string role() const { return is_relay() ? "relay" : "compute"; }
+};
+
+struct RegistryOptions {
+  std::string tier_name;
+  int intra_op_threads = 1;
+  int64_t max_message_bytes = int64_t{64} << 20;
+};
+
+class ModelRegistry {
+ public:
+  explicit ModelRegistry(RegistryOptions options) : options_(std::move(options)) {}
+
+  /// Creates and warms the session outside the lock (loading a large part must not stall
+  /// requests for other models), then swaps the entry in. Errors name the model and the field.
+  Result<control::LoadModelResponse> load(const control::LoadModelRequest& request);
+  /// Removes `name` (or every model when `all`); returns how many entries went away.
+  int unload(const std::string& name, bool all);
+  std::shared_ptr<ModelEntry> find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  std::vector<std::shared_ptr<ModelEntry>> entries() const;
+
+ private:
+  RegistryOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<ModelEntry>> models_;
+};
+
+/// What a model entry accepts and returns, in KServe datatypes (the image input is BYTES [1]).
+std::vector<control::TensorSpec> entry_inputs(const ModelEntry& entry);
+std::vector<control::TensorSpec> entry_outputs(const ModelEntry& entry);
+
+}  // namespace edgetier::tier

@@ -1,0 +1,87 @@
+/// A tier server: the KServe v2 inference service plus the control service on one or more
+/// listening addresses, holding warm sessions and forwarding to the next hop.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "tier/model_registry.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace edgetier::tier {
+
+struct ServeOptions {
+  std::string tier_name = "tier";
+  /// host:port (port 0 picks a free one) or unix:/path; every address serves both services.
+  std::vector<std::string> listen = {"127.0.0.1:0"};
+  int intra_op_threads = 0;  // 0: default_intra_op_threads() (cgroup quota or CPUs)
+  int64_t max_message_bytes = int64_t{64} << 20;
+  /// Images whose header declares more pixels are refused before decoding.
+  int64_t max_image_pixels = int64_t{64} << 20;
+  int max_rpc_threads = 16;  // gRPC handler threads (bounded; excess calls get RESOURCE_EXHAUSTED)
+};
+
+/// State shared by the two services of one tier.
+struct TierState {
+  explicit TierState(const ServeOptions& options, int threads)
+      : options(options),
+        threads(threads),
+        registry(RegistryOptions{options.tier_name, threads, options.max_message_bytes}) {}
+
+  ServeOptions options;
+  int threads;
+  ModelRegistry registry;
+  std::vector<std::string> bound_addresses;
+  int64_t start_ns = 0;
+  /// One part computes at a time: its intra-op threads already use the tier's CPUs, so the
+  /// wait for this lock is the request's queueing time on the tier.
+  std::mutex compute_mutex;
+  std::atomic<int64_t> requests{0};
+  std::atomic<int64_t> errors{0};
+  std::atomic<bool> stopping{false};
+  std::function<void()> request_stop;
+};
+
+class TierServer {
+ public:
+  ~TierServer();
+  /// Binds every address and starts serving; fails (naming the address) if one cannot be bound.
+  static Result<std::unique_ptr<TierServer>> start(const ServeOptions& options);
+
+  /// Addresses as bound, with chosen ports filled in ("127.0.0.1:41234", "unix:/run/t.sock").
+  const std::vector<std::string>& addresses() const { return state_->bound_addresses; }
+  const std::string& tier_name() const { return state_->options.tier_name; }
+  int threads() const { return state_->threads; }
+
+  /// Blocks until a Shutdown call, request_stop(), or `should_stop()` (polled every 100 ms)
+  /// returns true; then stops accepting calls and lets in-flight ones finish (2 s at most).
+  void wait(const std::function<bool()>& should_stop = nullptr);
+  void request_stop();
+
+ private:
+  TierServer() = default;
+
+  std::unique_ptr<TierState> state_;
+  std::unique_ptr<class InferenceService> inference_;
+  std::unique_ptr<class ControlService> control_;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;
+  bool stopped_ = false;
+};
+
+/// Tier names become parameter keys ("<tier>.compute_ns"): letters, digits, '-' and '_' only.
+Status check_tier_name(const std::string& name);
+
+}  // namespace edgetier::tier

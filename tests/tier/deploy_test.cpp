@@ -1,0 +1,146 @@
+/// Placement parsing, testbed state files, variant directories (no servers needed).
+#include "tier/deploy.h"
+
+#include <gtest/gtest.h>
+
+#include "graph/model_io.h"
+#include "tier/tier_fixtures.h"
+
+namespace edgetier::tier {
+namespace {
+
+std::vector<TierEndpoint> three_tiers() {
+  return {{"mobile", "unix:/m", "unix:/m", ""},
+          {"edge", "unix:/e", "10.0.0.2:1", ""},
+          {"cloud", "unix:/c", "10.0.0.3:1", ""}};
+}
+
+TEST(Deploy, ParsesPlacements) {
+  const auto tiers = three_tiers();
+  EXPECT_EQ(*parse_placement("M", tiers), (std::vector<size_t>{0}));
+  EXPECT_EQ(*parse_placement("C", tiers), (std::vector<size_t>{2}));
+  EXPECT_EQ(*parse_placement("MC", tiers), (std::vector<size_t>{0, 2}));
+  EXPECT_EQ(*parse_placement("mec", tiers), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(*parse_placement("MME", tiers), (std::vector<size_t>{0, 0, 1}));
+}
+
+TEST(Deploy, RejectsBadPlacements) {
+  const auto tiers = three_tiers();
+  EXPECT_FALSE(parse_placement("", tiers).ok());
+  EXPECT_FALSE(parse_placement("EM", tiers).ok());  // against the chain
+  EXPECT_FALSE(parse_placement("MEM", tiers).ok());
+  auto unknown = parse_placement("MX", tiers);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("no tier starts with 'X'"), std::string::npos);
+}
+
+TEST(Deploy, ParsesTestbedState) {
+  const nlohmann::json state = {
+      {"tiers",
+       {{{"name", "mobile"}, {"control", "unix:/run/m.sock"}, {"listen", "10.77.1.2:8001"}},
+        {{"name", "edge"}, {"control", "unix:/run/e.sock"}, {"listen", "10.77.2.2:8001"}}}},
+      {"links",
+       {{{"from", "mobile"},
+         {"to", "edge"},
+         {"rate_mbit", 10},
+         {"delay_ms", 5},
+         {"userspace", true}},
+        {{"from", "client"}, {"to", "mobile"}, {"rate_mbit", 50}}}}};
+  auto endpoints = parse_testbed_state(state, "state.json");
+  ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
+  ASSERT_EQ(endpoints->tiers.size(), 2u);
+  EXPECT_EQ(endpoints->find("edge")->listen, "10.77.2.2:8001");
+  EXPECT_EQ(endpoints->client_address(), "unix:/run/m.sock");
+  ASSERT_EQ(endpoints->userspace_links.count("mobile"), 1u);
+  EXPECT_EQ(endpoints->userspace_links.at("mobile").rate_mbit, 10);
+  EXPECT_EQ(endpoints->userspace_links.count("client"), 0u);  // kernel-shaped: not ours
+  EXPECT_FALSE(parse_testbed_state(nlohmann::json::object(), "s").ok());
+  EXPECT_EQ(load_testbed_state("/nonexistent/state.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(Deploy, ParsesTierAndLinkArguments) {
+  auto endpoints = endpoints_from_args({"mobile=unix:/m.sock", "edge=unix:/e.sock,10.0.0.2:80"});
+  ASSERT_TRUE(endpoints.ok());
+  EXPECT_EQ(endpoints->tiers[0].listen, "unix:/m.sock");
+  EXPECT_EQ(endpoints->tiers[1].control, "unix:/e.sock");
+  EXPECT_EQ(endpoints->tiers[1].listen, "10.0.0.2:80");
+  ASSERT_TRUE(add_link_arg("edge=2.5:10", &*endpoints).ok());
+  EXPECT_EQ(endpoints->userspace_links.at("edge").rate_mbit, 2.5);
+  EXPECT_EQ(endpoints->userspace_links.at("edge").delay_ms, 10);
+  EXPECT_FALSE(add_link_arg("edge=fast", &*endpoints).ok());
+  EXPECT_FALSE(endpoints_from_args({"mobile"}).ok());
+  EXPECT_FALSE(endpoints_from_args({"m=a", "m=b"}).ok());
+  EXPECT_FALSE(resolve_endpoints("", {}, {}).ok());
+}
+
+TEST(Deploy, ReadsVariantDirectoryAndDerivesPreprocessing) {
+  TempDir dir;
+  const auto paths = tier_test::save_parts(tier_test::split_chain(2), dir.path());
+  auto parts = read_variant_dir(dir.path());
+  ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+  EXPECT_EQ(parts->part_paths, paths);
+  ASSERT_TRUE(parts->preprocess.has_value());
+  EXPECT_EQ(parts->preprocess->input_name, "input");
+  EXPECT_EQ(parts->preprocess->height, tier_test::kImageSize);
+  EXPECT_EQ(parts->preprocess->layout, "NCHW");
+
+  // The second part takes an 8-channel tensor: not an image.
+  auto derived = derive_preprocess(paths[1]);
+  ASSERT_TRUE(derived.ok());
+  EXPECT_FALSE(derived->has_value());
+}
+
+TEST(Deploy, ManifestListsPartsAndPreprocessing) {
+  TempDir dir;
+  tier_test::save_parts(tier_test::split_chain(2), dir.path());
+  PreprocessSpec spec = tier_test::small_preprocess();
+  spec.resize_shorter = 20;
+  write_file(dir.file("manifest.json"),
+             nlohmann::json{{"parts", {{{"file", "part0.onnx"}}, {{"file", "part1.onnx"}}}},
+                            {"preprocess", preprocess_to_json(spec)},
+                            {"operators", {"P"}}}
+                 .dump());
+  auto parts = read_variant_dir(dir.path());
+  ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+  ASSERT_EQ(parts->part_paths.size(), 2u);
+  EXPECT_EQ(parts->preprocess->resize_shorter, 20);
+}
+
+TEST(Deploy, RefusesDynamicExitVariants) {
+  TempDir dir;
+  tier_test::save_parts(tier_test::split_chain(2), dir.path());
+  write_file(dir.file("manifest.json"),
+             nlohmann::json{{"parts", {{{"file", "part0.onnx"}}, {{"file", "part1.onnx"}}}},
+                            {"exit_policy", {{"exit_part", 1}, {"threshold", 0.8}}}}
+                 .dump());
+  auto parts = read_variant_dir(dir.path());
+  ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+  EXPECT_TRUE(parts->dynamic_exit);
+  TestbedEndpoints endpoints;
+  endpoints.tiers = three_tiers();
+  DeployOptions options;
+  options.placement = "ME";
+  EXPECT_EQ(deploy_variant(endpoints, *parts, options).status().code(), StatusCode::kUnimplemented);
+}
+
+TEST(Deploy, RejectsMissingVariant) {
+  TempDir dir;
+  EXPECT_EQ(read_variant_dir(dir.file("nope")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read_variant_dir(dir.path()).status().code(), StatusCode::kNotFound);
+}
+
+TEST(Deploy, PartCountMustMatchPlacement) {
+  TempDir dir;
+  TestbedEndpoints endpoints;
+  endpoints.tiers = three_tiers();
+  VariantParts parts;
+  parts.part_paths = {"a.onnx", "b.onnx"};
+  DeployOptions options;
+  options.placement = "M";
+  auto result = deploy_variant(endpoints, parts, options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("2 parts"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgetier::tier
