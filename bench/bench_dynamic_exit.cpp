@@ -3,20 +3,24 @@
 /// all measured in one run from per-part times of the same inputs. Raising the threshold must
 /// never lower the agreement nor the time ratio (fewer inputs stop early).
 ///
-///   bench_dynamic_exit --model models/demo_classifier.onnx --data DIR [--exit-at T] [--limit N]
+///   bench_dynamic_exit [--model models/demo_classifier.onnx] [--data DIR] [--exit-at T] [--limit
+///   N]
 ///
 /// DIR is an `edgetier data synth --task classify` folder (images/ + labels.csv) or any folder of
-/// images / .npy tensors. Preprocessing comes from the model's sidecar <model>.json when present.
+/// images / .npy tensors; without it, fresh synthetic images are drawn in memory (seed 2).
+/// Preprocessing comes from the model's sidecar <model>.json when present.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/log.h"
+#include "experiment/synth.h"
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
@@ -86,20 +90,18 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--limit") && i + 1 < argc)
       limit = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s --model M.onnx --data DIR [--exit-at T] [--limit N]\n",
+      std::fprintf(stderr, "usage: %s [--model M.onnx] [--data DIR] [--exit-at T] [--limit N]\n",
                    argv[0]);
       return 2;
     }
   }
   set_log_level(LogLevel::kWarn);
-  if (!fs::exists(model_path) || data.empty() || !fs::is_directory(data)) {
-    std::printf(
-        "skipped: needs --model (found: %s) and --data DIR (e.g. edgetier data synth --task "
-        "classify -n 500 "
-        "--seed 2 -o build/demo-data/classify-heldout)\n",
-        fs::exists(model_path) ? "yes" : "no");
+  if (!fs::exists(model_path)) {
+    std::printf("skipped: model %s not found (pass --model)\n", model_path.c_str());
     return 0;
   }
+  if (!data.empty() && !fs::is_directory(data))
+    return fail(not_found("--data '" + data + "' is not a folder"));
   auto model = load_model(model_path);
   if (!model.ok()) return fail(model.status());
   auto view = GraphView::build(model->graph());
@@ -148,16 +150,34 @@ int main(int argc, char** argv) {
     double confidence, full_ms, trunk_ms, head_ms, rest_ms;
   };
   std::vector<Measure> m;
-  const std::vector<Sample> samples = list_samples(data, limit);
+  // Without --data: fresh synthetic images (seed 2, the demo models' held-out seed), in memory.
+  const bool synthetic = data.empty();
+  const std::vector<Sample> samples =
+      synthetic ? std::vector<Sample>(static_cast<size_t>(limit > 0 ? limit : 300))
+                : list_samples(data, limit);
   if (samples.empty()) return fail(not_found("no samples in " + data));
+  SynthOptions synth;
+  synth.seed = 2;
   for (size_t k = 0; k <= samples.size(); ++k) {
     // Pass 0 runs the first sample once to warm every session up; it is not counted.
-    const Sample& sample = samples[k == 0 ? 0 : k - 1];
-    auto t = fs::path(sample.file).extension() == ".npy" ? load_npy(sample.file, input.name)
-                                                         : load_image_tensor(sample.file, spec);
+    const size_t index = k == 0 ? 0 : k - 1;
+    const Sample& sample = samples[index];
+    Result<Tensor> t = not_found("no input");
+    int label = sample.label;
+    if (synthetic) {
+      auto s = synth_sample(synth, static_cast<int64_t>(index));
+      if (!s.ok()) return fail(s.status());
+      std::vector<uchar> png;
+      cv::imencode(".png", s->image, png);
+      t = decode_and_preprocess(std::string(png.begin(), png.end()), spec);
+      label = s->label;
+    } else {
+      t = fs::path(sample.file).extension() == ".npy" ? load_npy(sample.file, input.name)
+                                                      : load_image_tensor(sample.file, spec);
+    }
     if (!t.ok()) return fail(t.status());
     Measure r{};
-    r.label = sample.label;
+    r.label = label;
     // Full model and parts run back to back; the order alternates so neither side always
     // finds the warmer caches.
     auto run_full = [&]() -> Status {
