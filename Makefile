@@ -8,7 +8,7 @@ ifneq ($(EDGETIER_ORT_ROOT),)
 CMAKE_FLAGS += -DEDGETIER_ORT_ROOT=$(EDGETIER_ORT_ROOT)
 endif
 
-.PHONY: all deps test-deps build test test-asan demo bench format clean
+.PHONY: all deps test-deps build build-cli test test-asan demo bench format clean
 
 all: build
 
@@ -24,6 +24,10 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# The demo needs only the CLI: building the tests and benchmarks too would add minutes.
+build-cli: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target edgetier
+
 test: test-deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
@@ -33,7 +37,7 @@ test-asan: test-deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j 1
 
-demo: build
+demo: build-cli
 	./$(BUILD_DIR)/edgetier run
 
 bench: build
