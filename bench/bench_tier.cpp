@@ -207,7 +207,7 @@ std::string default_image() {
 
 int main(int argc, char** argv) {
   std::string model_path, image_path;
-  int n = 30, threads = 1;
+  int n = 60, threads = 1;
   bool check = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

@@ -75,7 +75,7 @@ Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
   return s;
 }
 
-Result<Tensor> decode_and_preprocess(const std::string& encoded, const PreprocessSpec& spec) {
+Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec) {
   RETURN_IF_ERROR(spec.validate());
   if (encoded.empty()) return invalid_argument("image is empty (0 bytes)");
   cv::Mat image;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +38,7 @@ nlohmann::json preprocess_to_json(const PreprocessSpec& spec);
 Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j);
 
 /// Decodes JPEG/PNG bytes and applies `spec`; returns a [1, C, H, W] (or NHWC) tensor.
-Result<Tensor> decode_and_preprocess(const std::string& encoded, const PreprocessSpec& spec);
+Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec);
 /// Reads an image file and preprocesses it; errors name the file.
 Result<Tensor> load_image_tensor(const std::string& path, const PreprocessSpec& spec);
 /// Reads a .npy file (little-endian float32/uint8/int8/int64, C order) as a tensor.

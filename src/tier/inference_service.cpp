@@ -131,7 +131,7 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
                                 std::to_string(header.height) + " pixels; the limit is " +
                                 std::to_string(state_.options.max_image_pixels) + " pixels");
       }
-      ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(std::string(image), *e.preprocess));
+      ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(image, *e.preprocess));
       inputs.push_back(std::move(x));
       times->preprocess_ns = pre.elapsed_ns();
     } else {
