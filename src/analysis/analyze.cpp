@@ -140,6 +140,10 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     r.label = s->key.label();
     r.ops_name = ops_display_name(s->key.ops);
     r.failed_requests = s->failed_requests;
+    if (s->exit_decisions > 0) {
+      r.exit_rate_pct = 100.0 * static_cast<double>(s->exits_taken) /
+                        static_cast<double>(s->exit_decisions);
+    }
     const stats::Summary sum = stats::summarize_sorted(w.sorted_ms);
     LatencyStats& l = r.latency;
     l.n = sum.n;

@@ -56,6 +56,8 @@ struct StrategyReport {
   std::map<std::string, double> breakdown_p50_ms;  // median of each breakdown component
   std::map<std::string, double> bytes_p50;         // median of each byte count (per link)
   int64_t failed_requests = 0;
+  /// Dynamic early exit: share of requests the early head answered, percent.
+  std::optional<double> exit_rate_pct;
   std::optional<double> accuracy;           // primary metric, percent
   std::optional<double> accuracy_loss_pts;  // reference accuracy minus this, in points
   std::optional<EffectVsReference> vs_reference;

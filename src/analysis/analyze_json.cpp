@@ -79,6 +79,7 @@ nlohmann::json to_json(const StrategyReport& s) {
                       {"ops_name", s.ops_name},
                       {"latency", latency},
                       {"failed_requests", s.failed_requests},
+                      {"exit_rate_pct", optional_number(s.exit_rate_pct)},
                       {"accuracy", optional_number(s.accuracy)},
                       {"accuracy_loss_pts", optional_number(s.accuracy_loss_pts)},
                       {"pareto", s.pareto}};

@@ -72,6 +72,12 @@ void ResultSet::add_failures(const StrategyKey& key, int64_t count) {
   slot(key).failed_requests += count;
 }
 
+void ResultSet::add_exit_decisions(const StrategyKey& key, int64_t decided, int64_t taken) {
+  StrategySamples& s = slot(key);
+  s.exit_decisions += decided;
+  s.exits_taken += taken;
+}
+
 Status ResultSet::add_accuracy(const AccuracyRow& row) {
   for (const auto& r : accuracy_) {
     if (r.model == row.model && r.ops == row.ops && r.metric == row.metric) {

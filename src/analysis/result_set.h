@@ -40,6 +40,9 @@ struct StrategySamples {
   /// Optional per-request byte counts (e.g. "mobile_edge_bytes_up"), one value per request that
   /// reported it.
   std::map<std::string, std::vector<int64_t>> bytes;
+  /// Dynamic early exit: requests that reached a confidence check, and those it stopped early.
+  int64_t exit_decisions = 0;
+  int64_t exits_taken = 0;
 };
 
 /// A strategy of a run without a complete measurement: infeasible (with the plan's reason),
@@ -84,6 +87,8 @@ class ResultSet {
                    const std::map<std::string, int64_t>& bytes);
   /// Counts requests of `key` that failed.
   void add_failures(const StrategyKey& key, int64_t count);
+  /// Dynamic early exit decisions of successful requests: `taken` answered at the early head.
+  void add_exit_decisions(const StrategyKey& key, int64_t decided, int64_t taken);
   /// Records a strategy that was planned but not (completely) measured.
   void add_missing(MissingStrategy missing);
   /// Adds an accuracy figure; a second, different value for the same model/ops/metric is an error.

@@ -250,6 +250,7 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
         breakdown["other"] = std::max<int64_t>(0, r.end_to_end_ns - accounted);
       }
       results.add_request(key, r.end_to_end_ns, breakdown, bytes);
+      if (r.exit_taken) results.add_exit_decisions(key, 1, *r.exit_taken == 1 ? 1 : 0);
     }
     if (failed > 0) results.add_failures(key, failed);
     const std::string status(strategy_status_name(s.row.status));

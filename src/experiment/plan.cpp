@@ -262,8 +262,17 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
             s.exit_to = skip_used->to;
           }
         }
-        if (reason.empty() && ops.partition) {
-          // Static exits change the graph before the cut; dynamic exits keep the full graph.
+        if (reason.empty() && ops.partition && ops.exit == ExitMode::kDynamic) {
+          // A dynamic exit's split is its exit: trunk and early head on the first tier (a
+          // confident request never leaves it), the rest of the model on the second.
+          if (placement.num_tiers() != 2) {
+            reason = ops.name() + " splits the model at its exit onto two tiers; it needs a " +
+                     "2-tier placement (ME, EC, MC)";
+          } else {
+            s.cuts = {{s.exit_from}};
+          }
+        } else if (reason.empty() && ops.partition) {
+          // Static exits change the graph before the cut.
           const bool static_exit = ops.exit == ExitMode::kStatic;
           auto cuts =
               choose_cuts(facts, spec.cut_for(*model), placement.num_tiers() - 1,

@@ -65,6 +65,7 @@ void fill_breakdown(const tier::RequestBreakdown& b, RequestRecord* r) {
     const int64_t first_link = b.links.empty() ? 0 : b.links.front().transfer_ns;
     r->client_ns = std::max<int64_t>(0, b.end_to_end_ns - first_total - first_link);
   }
+  if (b.exit_taken >= 0) r->exit_taken = b.exit_taken;
 }
 
 std::string describe_bytes(int64_t bytes) {
@@ -215,8 +216,6 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
   if (!v.error.empty()) return {StrategyStatus::kFailed, "variant not built: " + v.error, false};
   auto parts = tier::read_variant_dir(v.dir);
   if (!parts.ok()) return {StrategyStatus::kFailed, parts.status().message(), false};
-  if (parts->dynamic_exit)
-    return {StrategyStatus::kInfeasible, "dynamic early exit is not deployable on tiers", false};
 
   tier::DeployOptions d;
   d.model_name = s.model + "." + s.ops.name();

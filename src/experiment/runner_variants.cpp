@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/log.h"
+#include "core/sha256.h"
 #include "experiment/metrics.h"
 #include "experiment/runner_internal.h"
 #include "experiment/synth.h"
@@ -90,7 +91,16 @@ Status build_variants_for_plan(RunContext* c) {
     BuiltVariant v;
     v.model = s.model;
     v.ops = s.ops.name();
-    const std::string model_dir = (fs::path(spec.output_dir) / "variants" / s.model).string();
+    fs::path model_dir = fs::path(spec.output_dir) / "variants" / s.model;
+    if (!s.cuts.empty()) {
+      // The same chain cut differently (P@ME and P@MEC) must not share a directory.
+      std::string cuts;
+      for (const auto& boundary : s.cuts) {
+        for (const auto& t : boundary) cuts += t + ",";
+        cuts += ";";
+      }
+      model_dir /= "cut-" + sha256_hex(cuts).substr(0, 8);
+    }
     const DataSpec& data_spec = spec.calibration.data ? *spec.calibration.data : spec.data;
     VariantBuildRequest r;
     r.model_path = facts.path;
@@ -101,7 +111,7 @@ Status build_variants_for_plan(RunContext* c) {
     r.task = std::string(task_name(facts.task));
     r.input_name = facts.input.name;
     r.input_shape = facts.input.shape;
-    r.out_dir = model_dir;
+    r.out_dir = model_dir.string();
     r.preprocess = facts.preprocess;
     r.calibration_dir = calibration_dir(c->calibration.at(s.model), data_spec);
     r.calibration_method = spec.calibration.method;

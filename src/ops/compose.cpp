@@ -2,6 +2,7 @@
 #include "ops/compose.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -10,6 +11,7 @@
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
+#include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
 #include "ops/partition.h"
 #include "ops/profile.h"
@@ -22,15 +24,46 @@ namespace {
 
 using json = nlohmann::json;
 
-enum class Step { kQuantize, kEarlyExit, kPartition };
+enum class Step { kQuantize, kEarlyExit, kDynamicExit, kPartition };
 
 const std::vector<std::string>& known_ops() {
-  static const std::vector<std::string> kOps = {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"};
+  static const std::vector<std::string> kOps = {"I",   "Q",   "EE",    "QE",     "P",
+                                                "QP",  "EEP", "QEP",   "DEE@p",  "QDEE@p",
+                                                "DEEP@p", "QDEEP@p"};
   return kOps;
+}
+
+/// "DEE@0.8" -> 0.8 (the dynamic exit's threshold); nullopt for names without "DEE".
+Result<std::optional<double>> dee_threshold(const std::string& ops) {
+  const size_t dee = ops.find("DEE");
+  if (dee == std::string::npos) return std::optional<double>();
+  const std::string base = ops.substr(0, ops.find('@'));
+  if (base != "DEE" && base != "QDEE" && base != "DEEP" && base != "QDEEP") {
+    return invalid_argument("variants: unknown strategy '" + ops +
+                            "'; dynamic exit chains are DEE@p, QDEE@p, DEEP@p and QDEEP@p");
+  }
+  const size_t at = ops.find('@');
+  char* end = nullptr;
+  const double p = at == std::string::npos ? -1 : std::strtod(ops.c_str() + at + 1, &end);
+  if (at == std::string::npos || end == ops.c_str() + at + 1 || *end != '\0' || !(p >= 0) ||
+      p > 1) {
+    return invalid_argument("variants: '" + ops + "' needs its exit threshold in 0..1 after '@', " +
+                            "e.g. '" + base + "@0.8'");
+  }
+  return std::optional<double>(p);
 }
 
 /// THE operator order; every strategy is built by running these steps in this order.
 std::vector<Step> pipeline(const std::string& ops, bool exit_then_quantize) {
+  if (ops.find("DEE") != std::string::npos) {
+    // A dynamic exit keeps the whole model and splits it into trunk | early head | rest, so it
+    // is the last step: quantize first (its parts are int8), and its split is the partition
+    // (DEEP places trunk and head on one tier and the rest on the next).
+    std::vector<Step> steps;
+    if (ops.front() == 'Q') steps.push_back(Step::kQuantize);
+    steps.push_back(Step::kDynamicExit);
+    return steps;
+  }
   // Strategy names: Q = int8, E or EE = early exit (QE, QEP write it with one E), P = partition.
   const bool q = ops.find('Q') != std::string::npos;
   const bool ee = ops.find('E') != std::string::npos;
@@ -54,6 +87,7 @@ const char* step_name(Step s) {
   switch (s) {
     case Step::kQuantize: return "Q";
     case Step::kEarlyExit: return "EE";
+    case Step::kDynamicExit: return "DEE";
     case Step::kPartition: return "P";
   }
   return "?";
@@ -74,13 +108,8 @@ struct Plan {
 
 Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model,
                                                         const VariantOptions& o) {
-  if (!o.cuts.empty()) {
-    if (o.cuts.size() != 1) {
-      return invalid_argument("variants: P builds two parts; give one --cut (got " +
-                              std::to_string(o.cuts.size()) + ")");
-    }
-    return o.cuts;
-  }
+  // Explicit boundaries are one choice (two give three parts); see run_step.
+  if (!o.cuts.empty()) return o.cuts;
   if (!o.auto_cut)
     return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
   ASSIGN_OR_RETURN(CutSelection choice, select_cut(model, *o.auto_cut));
@@ -172,6 +201,7 @@ json step_key(Step s, const Plan& plan, const VariantOptions& o, bool with_exit)
   switch (s) {
     case Step::kQuantize: return plan.quantize;
     case Step::kEarlyExit: return {{"from", plan.skip_from}, {"to", plan.skip_to}};
+    case Step::kDynamicExit: return {{"exit_at", plan.skip_from}};  // threshold: in the name
     case Step::kPartition: {
       const auto& choices = with_exit ? plan.ee_cuts : plan.cuts;
       json j = {{"choices", json::array()}, {"quantized_boundary", o.quantized_boundary}};
@@ -203,17 +233,19 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     return invalid_argument("variants: no operators given (--ops I,Q,EE,QE,P,QP,EEP,QEP)");
   bool any_q = false, any_ee = false, any_p = false, any_eep = false;
   for (const auto& ops : o.ops) {
-    if (std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
+    ASSIGN_OR_RETURN(std::optional<double> threshold, dee_threshold(ops));
+    if (!threshold &&
+        std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
       return invalid_argument("variants: unknown strategy '" + ops + "'; did you mean '" +
                               nearest_name(ops, known_ops()) +
-                              "'? (known: I,Q,EE,QE,P,QP,EEP,QEP)");
+                              "'? (known: I,Q,EE,QE,P,QP,EEP,QEP,DEE@p,QDEE@p,DEEP@p,QDEEP@p)");
     }
     const auto steps = pipeline(ops, o.exit_then_quantize);
     const auto has = [&](Step s) {
       return std::find(steps.begin(), steps.end(), s) != steps.end();
     };
     any_q = any_q || has(Step::kQuantize);
-    any_ee = any_ee || has(Step::kEarlyExit);
+    any_ee = any_ee || has(Step::kEarlyExit) || has(Step::kDynamicExit);
     any_p = any_p || has(Step::kPartition);
     any_eep = any_eep || (has(Step::kEarlyExit) && has(Step::kPartition));
   }
@@ -253,11 +285,24 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     auto run_step = [&](Step s) -> Status {
       ASSIGN_OR_RETURN(GraphView view, GraphView::build(current->graph()));
       if (s == Step::kPartition) {
-        // The first cut choice whose tensors all survived the earlier steps.
         PartitionOptions p;
         p.quantized_boundary = o.quantized_boundary;
         Status last = ok_status();
-        for (const auto& choice : with_exit ? plan.ee_cuts : plan.cuts) {
+        if (!o.cuts.empty()) {
+          // Explicit boundaries, in chain order: all of them, each mapped onto this graph.
+          for (const auto& boundary : o.cuts) {
+            std::vector<std::string> names;
+            for (const auto& t : boundary) {
+              ASSIGN_OR_RETURN(std::string mapped,
+                               surviving_name(float_view, view, t, "cut tensor"));
+              names.push_back(mapped);
+            }
+            p.cuts.push_back(names);
+          }
+        }
+        // Automatic: the first cut choice whose tensors all survived the earlier steps.
+        for (const auto& choice : p.cuts.empty() ? (with_exit ? plan.ee_cuts : plan.cuts)
+                                                 : std::vector<std::vector<std::string>>{}) {
           std::vector<std::string> names;
           for (const auto& t : choice) {
             auto mapped = surviving_name(float_view, view, t, "cut tensor");
@@ -277,6 +322,20 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
         json options = {{"cuts", p.cuts}, {"quantized_boundary", p.quantized_boundary}};
         if (!plan.auto_cut.is_null()) options["auto"] = plan.auto_cut;
         manifest.chain.push_back({"P", options});
+        return ok_status();
+      }
+      if (s == Step::kDynamicExit) {
+        ASSIGN_OR_RETURN(std::string exit_at,
+                         surviving_name(float_view, view, plan.skip_from, "exit tensor"));
+        DynamicExitOptions dee;
+        dee.exit_at = exit_at;
+        dee.threshold = dee_threshold(ops).value().value();
+        dee.task = o.task;
+        dee.input_shapes = o.input_shapes;
+        ExitPolicy policy;
+        RETURN_IF_ERROR(dynamic_exit(*current, dee, &parts, &policy));
+        manifest.exit_policy = policy;
+        manifest.chain.push_back({"DEE", {{"exit_at", exit_at}, {"threshold", dee.threshold}}});
         return ok_status();
       }
       json options;

@@ -146,9 +146,10 @@ std::string strategies_table(const json& scenario, const json* rec) {
   if (rec != nullptr && rec->value("recommended", json()).is_object()) {
     recommended = rec->at("recommended").at("label");
   }
-  bool any_failed = false, any_accuracy = false;
+  bool any_failed = false, any_accuracy = false, any_exit = false;
   for (const auto& s : scenario.at("strategies")) {
     any_failed = any_failed || s.value("failed_requests", 0) > 0;
+    any_exit = any_exit || s.value("exit_rate_pct", json()).is_number();
     any_accuracy = any_accuracy || s.at("accuracy").is_number();
   }
   std::string out = "<table class=\"data strategies\"><thead><tr>" + th("Strategy", "text") +
@@ -156,7 +157,10 @@ std::string strategies_table(const json& scenario, const json* rec) {
                     th("n", "num", "Successful requests") +
                     th("p50 [CI]", "num", "Median latency with its bootstrap confidence interval") +
                     th("p95 [CI]") + th("p99") + th("Mean") +
-                    (any_failed ? th("Failed", "num", "Requests that did not complete") : "");
+                    (any_failed ? th("Failed", "num", "Requests that did not complete") : "") +
+                    (any_exit ? th("Exits (%)", "num",
+                                   "Requests the dynamic exit's early head answered")
+                              : "");
   if (any_accuracy) out += th(metric.empty() ? "Accuracy" : metric + " (%)") + th("Loss (pt)");
   out += th("Speedup", "num", "Against Identity on the tier the request enters, at " + pname) +
          th("Cliff's delta", "num", "Latency vs Identity: negative means faster") +
@@ -176,6 +180,7 @@ std::string strategies_table(const json& scenario, const json* rec) {
            td(field(l, "p95_ms", ms_text) + ci_text(l.value("p95_ci_ms", json()))) +
            td(field(l, "p99_ms", ms_text)) + td(field(l, "mean_ms", ms_text));
     if (any_failed) out += td(std::to_string(s.value("failed_requests", 0)));
+    if (any_exit) out += td(field(s, "exit_rate_pct", number_text));
     if (any_accuracy) {
       out += td(field(s, "accuracy", number_text)) + td(field(s, "accuracy_loss_pts", number_text));
     }

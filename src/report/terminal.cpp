@@ -80,7 +80,7 @@ class Table {
 
 /// The part of a strategy label that differs within a test group.
 std::string group_member_name(const GroupTestReport& t, const std::string& label) {
-  const size_t at = label.find('@');
+  const size_t at = label.rfind('@');  // the placement is last; DEE@0.8 has its own '@'
   if (at == std::string::npos) return label;
   return t.kind == "across_tiers" ? label.substr(at + 1) : label.substr(0, at);
 }
@@ -138,10 +138,13 @@ std::string format_analysis(const AnalysisReport& report) {
     out << "  (speedup and Pareto front on " << pname << "; * = Pareto front)\n";
     std::vector<std::string> header = {"",       "strategy",   "n",     "p50" + unit,
                                        "95% CI", "p95" + unit, "95% CI"};
+    const bool any_exit = std::any_of(sc.strategies.begin(), sc.strategies.end(),
+                                      [](const StrategyReport& s) { return s.exit_rate_pct; });
     if (extra_percentile) {
       header.push_back(pname + unit);
       header.push_back("95% CI");
     }
+    if (any_exit) header.push_back("exits %");
     for (const std::string& h : {metric, std::string("loss pt"), std::string("vs I same tier")}) {
       header.push_back(h);
     }
@@ -156,6 +159,7 @@ std::string format_analysis(const AnalysisReport& report) {
         row.push_back(number(l.at_percentile_ms * scale));
         row.push_back(ci_text(l.at_percentile_ci_ms, scale));
       }
+      if (any_exit) row.push_back(s.exit_rate_pct ? fmt("%.0f", *s.exit_rate_pct) : "-");
       row.push_back(s.accuracy ? fmt("%.2f", *s.accuracy) : "-");
       row.push_back(s.accuracy_loss_pts ? fmt("%.2f", *s.accuracy_loss_pts) : "-");
       std::string vs = "-";

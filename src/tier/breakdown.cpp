@@ -2,6 +2,7 @@
 #include "tier/breakdown.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "tier/protocol.h"
@@ -53,8 +54,15 @@ RequestBreakdown breakdown_from_parameters(
     h.bytes_back = get_int_param(parameters, timing_key(tier, kBytesBack));
     h.other_ns =
         h.total_ns - h.queue_ns - h.preprocess_ns - h.compute_ns - h.serialize_ns - h.forward_ns;
+    const std::string confidence = get_string_param(parameters, timing_key(tier, kExitConfidence));
+    if (!confidence.empty() && b.exit_taken < 0) {
+      b.exit_taken = 0;
+      b.exit_confidence = std::strtod(confidence.c_str(), nullptr);
+    }
     b.hops.push_back(h);
   }
+  b.exit_tier = get_string_param(parameters, std::string(kExitParam));
+  if (!b.exit_tier.empty()) b.exit_taken = 1;
   for (size_t i = 0; i < b.hops.size(); ++i) {
     LinkBreakdown link;
     link.from = i == 0 ? "client" : b.hops[i - 1].tier;
@@ -92,7 +100,13 @@ nlohmann::json breakdown_to_json(const RequestBreakdown& b) {
                      {"bytes_up", l.bytes_up},
                      {"bytes_down", l.bytes_down}});
   }
-  return {{"end_to_end_ns", b.end_to_end_ns}, {"hops", hops}, {"links", links}};
+  nlohmann::json j = {{"end_to_end_ns", b.end_to_end_ns}, {"hops", hops}, {"links", links}};
+  if (b.exit_taken >= 0) {
+    j["exit_taken"] = b.exit_taken == 1;
+    j["exit_confidence"] = b.exit_confidence;
+    if (b.exit_taken == 1) j["exit_tier"] = b.exit_tier;
+  }
+  return j;
 }
 
 std::string breakdown_to_text(const RequestBreakdown& b) {
@@ -108,6 +122,8 @@ std::string breakdown_to_text(const RequestBreakdown& b) {
     if (h.role != "relay") out += " cmp " + ms(h.compute_ns);
     out += " ser " + ms(h.serialize_ns);
   }
+  if (b.exit_taken == 1) out += " | exit at " + b.exit_tier;
+  if (b.exit_taken == 0) out += " | no exit";
   return out;
 }
 

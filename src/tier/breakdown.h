@@ -42,6 +42,10 @@ struct RequestBreakdown {
       0;  // measured by the client, request building and output parsing included
   std::vector<HopBreakdown> hops;    // first to last tier
   std::vector<LinkBreakdown> links;  // links[i] ends at hops[i]
+  /// Dynamic early exit: -1 no exit on the path, 0 the full model ran, 1 an early head answered.
+  int exit_taken = -1;
+  std::string exit_tier;          // the tier that answered early, when exit_taken == 1
+  double exit_confidence = -1.0;  // the early head's measure (the first tier that has one)
 
   int64_t sum_ns(int64_t HopBreakdown::*field) const;
   /// Sum of every hop's queue+preprocess+compute+serialize and every link's transfer; never

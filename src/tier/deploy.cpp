@@ -223,8 +223,20 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
             parts.part_paths.push_back((dir / file).string());
           }
         }
-        parts.dynamic_exit =
-            manifest.contains("exit_policy") && !manifest.at("exit_policy").is_null();
+        if (manifest.contains("parts") && manifest.at("parts").is_array()) {
+          for (const auto& p : manifest.at("parts")) {
+            std::vector<std::string> names;
+            if (p.is_object() && p.contains("inputs")) {
+              for (const auto& in : p.at("inputs")) names.push_back(in.at("name").get<std::string>());
+            }
+            parts.part_inputs.push_back(std::move(names));
+          }
+        }
+        if (manifest.contains("exit_policy") && !manifest.at("exit_policy").is_null()) {
+          auto policy = exit_policy_from_json(manifest.at("exit_policy"));
+          if (!policy.ok()) return policy.status().with_context(manifest_path.string());
+          parts.exit_policy = *policy;
+        }
         if (manifest.contains("preprocess") && manifest.at("preprocess").is_object()) {
           auto spec = preprocess_from_json(manifest.at("preprocess"));
           if (!spec.ok()) return spec.status().with_context(manifest_path.string());
@@ -260,18 +272,64 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
   return parts;
 }
 
+namespace {
+
+/// A dynamic exit's parts on the placement's tiers: everything on one tier, or the trunk and the
+/// early head on the first (a confident request never leaves it) and the rest on the second.
+Result<std::vector<size_t>> exit_hosts(const std::vector<size_t>& tiers, const VariantParts& parts,
+                                       const std::string& placement) {
+  const size_t n = parts.part_paths.size();
+  const auto head = static_cast<size_t>(parts.exit_policy->exit_part);
+  if (head < 1 || head >= n) {
+    return invalid_argument("variant '" + parts.name + "': exit part " + std::to_string(head) +
+                            " is outside its " + std::to_string(n) + " parts");
+  }
+  if (tiers.size() == n) return tiers;  // one letter per part, e.g. "MME"
+  if (tiers.size() > 2) {
+    return invalid_argument("placement '" + placement + "': a dynamic exit runs on one tier or " +
+                            "splits at its exit onto two (e.g. M, ME); give one letter per part " +
+                            "for more (the variant has " + std::to_string(n) + " parts)");
+  }
+  std::vector<size_t> hosts(n, tiers.front());
+  for (size_t p = head + 1; p < n; ++p) hosts[p] = tiers.back();
+  return hosts;
+}
+
+/// The exit policy, re-indexed to tier `k`'s parts, and (when the rest runs further on) the
+/// tensors the next tier needs, which are the trunk's, not the early head's.
+Status add_exit(const VariantParts& parts, const std::vector<size_t>& hosts, size_t k,
+                int first_part, control::LoadModelRequest* request) {
+  const auto head = static_cast<size_t>(parts.exit_policy->exit_part);
+  if (hosts[head] != k) return ok_status();
+  if (hosts[head - 1] != k) {
+    return invalid_argument("variant '" + parts.name + "': the early head (part " +
+                            std::to_string(head) + ") must run on the tier of the part before it");
+  }
+  ExitPolicy local = *parts.exit_policy;
+  local.exit_part = static_cast<int>(head) - first_part;
+  request->set_exit_policy_json(exit_policy_to_json(local).dump());
+  if (head + 1 < hosts.size() && hosts[head + 1] != k) {
+    if (head + 1 >= parts.part_inputs.size() || parts.part_inputs[head + 1].empty()) {
+      return invalid_argument("variant '" + parts.name + "': its manifest does not list the " +
+                              "inputs of part " + std::to_string(head + 1) +
+                              ", so the tensors to forward are unknown");
+    }
+    for (const auto& name : parts.part_inputs[head + 1]) request->add_forward_tensors(name);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
                                     const DeployOptions& options) {
   ASSIGN_OR_RETURN(std::vector<size_t> hosts, parse_placement(options.placement, endpoints.tiers));
-  if (hosts.size() != parts.part_paths.size()) {
+  if (parts.exit_policy) {
+    ASSIGN_OR_RETURN(hosts, exit_hosts(hosts, parts, options.placement));
+  } else if (hosts.size() != parts.part_paths.size()) {
     return invalid_argument("placement '" + options.placement + "' names " +
                             std::to_string(hosts.size()) + " tiers but the variant has " +
                             std::to_string(parts.part_paths.size()) + " parts");
-  }
-  if (parts.dynamic_exit) {
-    return unimplemented(
-        "variant has a dynamic early exit policy; tiers run its parts but do not "
-        "take the early exit yet, so deploying it would measure the wrong thing");
   }
   DeployResult result;
   result.model_name = options.model_name.empty() ? parts.name : options.model_name;
@@ -309,6 +367,7 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       }
     }
     if (d.part_index >= 0) request.set_part_index(d.part_index);
+    if (parts.exit_policy) RETURN_IF_ERROR(add_exit(parts, hosts, k, d.part_index, &request));
     if (d.part_index == 0 && parts.preprocess) {
       request.set_preprocess_json(preprocess_to_json(*parts.preprocess).dump());
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
 #include "tier/shaper.h"
 
@@ -60,7 +61,10 @@ struct VariantParts {
   std::string name;                          // the directory's name
   std::vector<std::string> part_paths;       // absolute, in execution order
   std::optional<PreprocessSpec> preprocess;  // of the first part; none: it takes tensors
-  bool dynamic_exit = false;  // the manifest has an exit policy (not deployable on tiers yet)
+  /// The manifest's dynamic exit (exit_part indexes part_paths): its parts up to the early head
+  /// go on the placement's first tier, the rest on the second (or all on one tier).
+  std::optional<ExitPolicy> exit_policy;
+  std::vector<std::vector<std::string>> part_inputs;  // input names per part, from the manifest
 };
 
 /// Reads a variant directory (part0.onnx, part1.onnx, ... and optional manifest.json with

@@ -21,6 +21,7 @@ struct InferenceService::HopTimes {
   int64_t bytes_in = 0;
   int64_t bytes_out = 0;
   int64_t bytes_back = 0;
+  ExitDecision exit;  // set when the segment has a dynamic exit
 };
 
 grpc::Status InferenceService::fail(grpc::ServerContext* context, const Status& status,
@@ -156,11 +157,14 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
         wanted.push_back(requested.name());
       }
     }
-    ASSIGN_OR_RETURN(outputs, e.segment->run(std::move(inputs), wanted, &times->compute_ns));
+    ASSIGN_OR_RETURN(outputs,
+                     e.segment->run(std::move(inputs), wanted, &times->compute_ns,
+                                    e.segment->exit_policy() ? &times->exit : nullptr));
   }
 
   Stopwatch pack;
-  if (!e.forwarder) {
+  // A confident early head answers here, whatever hosts the rest of the model.
+  if (!e.forwarder || times->exit.exited) {
     for (const Tensor& t : outputs) add_raw_output(response, t);
     times->serialize_ns += pack.elapsed_ns();
     return ok_status();
@@ -231,7 +235,13 @@ grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
   set_int_param(params, timing_key(tier, kBytesIn), times.bytes_in);
   set_int_param(params, timing_key(tier, kBytesOut), times.bytes_out);
   set_int_param(params, timing_key(tier, kBytesBack), times.bytes_back);
-  if (!e.forwarder) {
+  if (e.segment && e.segment->exit_policy()) {
+    // "exit" = the tier that answered from its early head; the confidence is this tier's.
+    if (times.exit.exited) set_string_param(params, std::string(kExitParam), tier);
+    set_string_param(params, timing_key(tier, kExitConfidence),
+                     std::to_string(times.exit.confidence));
+  }
+  if (!e.forwarder || times.exit.exited) {
     response->set_model_name(e.name);
     response->set_model_version(e.version);
     response->set_id(request->id());

@@ -124,8 +124,10 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     return invalid_argument("LoadModel '" + name + "': give parts (a path or bytes each), " +
                             "or a next_hop for a relay entry");
   }
-  if (!has_part && (!request.preprocess_json().empty() || request.forward_tensors_size() > 0)) {
-    return invalid_argument("LoadModel '" + name + "': preprocess_json and forward_tensors need " +
+  if (!has_part && (!request.preprocess_json().empty() || request.forward_tensors_size() > 0 ||
+                    !request.exit_policy_json().empty())) {
+    return invalid_argument("LoadModel '" + name + "': preprocess_json, forward_tensors and " +
+                            "exit_policy_json need " +
                             "parts to go with");
   }
 
@@ -165,11 +167,27 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
       if (!session.ok()) return session.status().with_context("LoadModel '" + name + "'");
       sessions.push_back(std::move(session).value());
     }
+    std::optional<ExitPolicy> exit;
+    if (!request.exit_policy_json().empty()) {
+      nlohmann::json j = nlohmann::json::parse(request.exit_policy_json(), nullptr, false);
+      if (j.is_discarded()) {
+        return invalid_argument("LoadModel '" + name + "': exit_policy_json is not valid JSON");
+      }
+      auto policy = exit_policy_from_json(j);
+      if (!policy.ok()) return policy.status().with_context("LoadModel '" + name + "': exit policy");
+      exit = *policy;
+    }
     auto segment = Segment::create(std::move(sessions),
                                    std::vector<std::string>(request.forward_tensors().begin(),
                                                             request.forward_tensors().end()),
-                                   "LoadModel '" + name + "'");
+                                   "LoadModel '" + name + "'", std::move(exit));
     if (!segment.ok()) return segment.status();
+    const auto& policy = segment->exit_policy();
+    if (policy && policy->exit_part + 1 == static_cast<int>(segment->num_parts()) &&
+        request.next_hop().empty()) {
+      return invalid_argument("LoadModel '" + name + "': the early head is the last part on " +
+                              "this tier, so the rest of the model needs a next_hop");
+    }
     entry->segment = std::make_unique<Segment>(std::move(segment).value());
     entry->load_ms = ns_to_ms(entry->segment->load_ns());
     if (entry->preprocess) {

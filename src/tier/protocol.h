@@ -67,6 +67,10 @@ inline constexpr std::string_view kBytesIn = "bytes_in";      // request bytes r
 inline constexpr std::string_view kBytesOut = "bytes_out";    // request bytes forwarded
 inline constexpr std::string_view kBytesBack = "bytes_back";  // response bytes from next hop
 inline constexpr std::string_view kRole = "role";             // "compute" or "relay"
+/// Dynamic early exit: "exit" names the tier whose early head answered (absent: the full model
+/// ran); "<tier>.exit_confidence" is the early head's measure on each tier that has one.
+inline constexpr std::string_view kExitParam = "exit";
+inline constexpr std::string_view kExitConfidence = "exit_confidence";
 
 std::string timing_key(std::string_view tier, std::string_view field);
 void set_int_param(google::protobuf::Map<std::string, inference::InferParameter>* params,

@@ -15,6 +15,9 @@
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
 #include "ops/qdq_fixture.h"
+#include "ops/trunk.h"
+#include "graph/cuts.h"
+#include "graph/shapes.h"
 #include "ops/variant_dir.h"
 #include "test_util.h"
 
@@ -320,6 +323,96 @@ TEST(Compose, AutomaticCutUsesTheSelection) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->chain[0].options["cuts"][0].get<std::vector<std::string>>(), best->best.cut.names());
   EXPECT_EQ(m->cuts[0].bytes, best->best.cut.bytes);
+}
+
+}  // namespace
+}  // namespace edgetier
+
+namespace edgetier {
+namespace {
+
+// DEE@p: trunk | early head | rest with the policy in the manifest; at threshold 0 every input
+// leaves at the early head (the static exit's result), and DEEP@p is the same split.
+TEST(Compose, DynamicExitChainsBuildThreePartsWithThePolicy) {
+  TempDir tmp;
+  const std::string root = tmp.path();
+  const std::string model_path = write_fixture(root);
+  VariantOptions o;
+  o.ops = {"DEE@0", "DEEP@0.7"};
+  o.skip_last = 1;
+  std::vector<VariantResult> results;
+  Status st = build_variants(model_path, o, root + "/v", &results);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].parts, 3);
+  EXPECT_EQ(results[1].parts, 3);
+  auto m = read_manifest(root + "/v/DEEP@0.7");
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  ASSERT_TRUE(m->exit_policy.has_value());
+  EXPECT_EQ(m->exit_policy->exit_part, 1);
+  EXPECT_DOUBLE_EQ(m->exit_policy->threshold, 0.7);
+  ASSERT_EQ(m->chain.size(), 1u);
+  EXPECT_EQ(m->chain[0].op, "DEE");
+
+  // Threshold 0 always exits: the static skip from the exit tensor to where the head starts.
+  const auto model = fixtures::tiny_resnet();
+  const auto inputs = random_inputs(model, 5);
+  EarlyExitOptions ee;
+  ee.from = m->chain[0].options["exit_at"].get<std::string>();
+  auto view = GraphView::build(model.graph());
+  auto shapes = infer_shapes(model);
+  ASSERT_TRUE(view.ok() && shapes.ok());
+  auto trunk = last_stage_trunk(*view, *shapes, *analyze_cuts(*view, *shapes));
+  ASSERT_TRUE(trunk.ok()) << trunk.status().to_string();
+  ee.to = trunk->head_input();
+  onnx::ModelProto exited;
+  ASSERT_TRUE(early_exit(model, ee, &exited).ok());
+  std::string why;
+  EXPECT_TRUE(bit_identical(run_model(exited, inputs, exact_settings()),
+                            run_variant(root + "/v/DEE@0", inputs), &why))
+      << why;
+}
+
+TEST(Compose, rejects_dynamic_exits_without_a_threshold_in_range) {
+  TempDir tmp;
+  const std::string model_path = write_fixture(tmp.path());
+  for (const std::string ops : {"DEE", "DEE@1.5", "DEE@x", "XDEE@0.5"}) {
+    VariantOptions o;
+    o.ops = {ops};
+    o.skip_last = 1;
+    Status st = build_variants(model_path, o, tmp.file("v"), nullptr);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << ops;
+    EXPECT_NE(st.message().find(ops), std::string::npos) << st.message();
+    EXPECT_FALSE(fs::exists(tmp.file("v") + "/" + ops)) << ops;
+  }
+}
+
+// Two explicit boundaries give three parts (Mobile -> Edge -> Cloud) that chain back exactly.
+TEST(Compose, TwoExplicitBoundariesGiveThreeParts) {
+  TempDir tmp;
+  const std::string root = tmp.path();
+  const std::string model_path = write_fixture(root);
+  const auto model = fixtures::tiny_resnet();
+  auto view = GraphView::build(model.graph());
+  ASSERT_TRUE(view.ok());
+  std::vector<std::string> adds;
+  for (int i : view->topo_order()) {
+    if (view->node(i).op_type() == "Add") adds.push_back(view->node(i).output(0));
+  }
+  ASSERT_GE(adds.size(), 3u);
+  VariantOptions o;
+  o.ops = {"P"};
+  o.cuts = {{adds[0]}, {adds[2]}};
+  std::vector<VariantResult> results;
+  Status st = build_variants(model_path, o, root + "/v", &results);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].parts, 3);
+  const auto inputs = random_inputs(model, 3);
+  std::string why;
+  EXPECT_TRUE(bit_identical(run_model(model, inputs, exact_settings()),
+                            run_variant(root + "/v/P", inputs), &why))
+      << why;
 }
 
 }  // namespace

@@ -106,21 +106,35 @@ TEST(Deploy, ManifestListsPartsAndPreprocessing) {
   EXPECT_EQ(parts->preprocess->resize_shorter, 20);
 }
 
-TEST(Deploy, RefusesDynamicExitVariants) {
+TEST(Deploy, ReadsTheExitPolicyAndPartInputsFromTheManifest) {
   TempDir dir;
-  tier_test::save_parts(tier_test::split_chain(2), dir.path());
+  tier_test::save_parts(tier_test::split_chain(3), dir.path());
+  nlohmann::json part = {{"file", "part0.onnx"}, {"inputs", {{{"name", "input"}}}}};
   write_file(dir.file("manifest.json"),
-             nlohmann::json{{"parts", {{{"file", "part0.onnx"}}, {{"file", "part1.onnx"}}}},
-                            {"exit_policy", {{"exit_part", 1}, {"threshold", 0.8}}}}
+             nlohmann::json{{"parts",
+                             {part,
+                              {{"file", "part1.onnx"}, {"inputs", {{{"name", "t0"}}}}},
+                              {{"file", "part2.onnx"}, {"inputs", {{{"name", "t0"}}}}}}},
+                            {"exit_policy",
+                             {{"exit_part", 1},
+                              {"output", "logits"},
+                              {"measure", "max_softmax"},
+                              {"threshold", 0.8}}}}
                  .dump());
   auto parts = read_variant_dir(dir.path());
   ASSERT_TRUE(parts.ok()) << parts.status().to_string();
-  EXPECT_TRUE(parts->dynamic_exit);
-  TestbedEndpoints endpoints;
-  endpoints.tiers = three_tiers();
-  DeployOptions options;
-  options.placement = "ME";
-  EXPECT_EQ(deploy_variant(endpoints, *parts, options).status().code(), StatusCode::kUnimplemented);
+  ASSERT_TRUE(parts->exit_policy.has_value());
+  EXPECT_EQ(parts->exit_policy->exit_part, 1);
+  ASSERT_EQ(parts->part_inputs.size(), 3u);
+  EXPECT_EQ(parts->part_inputs[2], std::vector<std::string>{"t0"});
+
+  // A policy with a missing key names it.
+  write_file(dir.file("manifest.json"),
+             nlohmann::json{{"exit_policy", {{"exit_part", 1}, {"threshold", 0.8}}}}.dump());
+  auto bad = read_variant_dir(dir.path());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("manifest.json"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(Deploy, RejectsMissingVariant) {
