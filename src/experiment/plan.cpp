@@ -246,10 +246,8 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
             reason = "the testbed has no " + std::string(tier_role_name(role)) + " tier";
           }
         }
-        if (reason.empty() && ops.exit == ExitMode::kDynamic && facts.task != Task::kClassify) {
-          reason = "a dynamic exit needs a classifier's confidence; '" + facts.name +
-                   "' is a segmentation model";
-        }
+        // Dynamic exits measure confidence per task: the top class probability for a
+        // classifier, its mean over pixels for a segmenter (ops/dynamic_exit.h).
         const SkipCandidate* skip_used = nullptr;
         const SkipSpan* span_used = nullptr;
         if (reason.empty() && ops.exit != ExitMode::kNone) {

@@ -286,7 +286,7 @@ TEST(Spec, EveryExampleParsesAndIsEmbedded) {
   EXPECT_EQ(demo->models[0].path,
             std::string(EDGETIER_SOURCE_DIR) + "/models/demo_classifier.onnx");
   EXPECT_EQ(demo->scenarios.size(), 2u);
-  EXPECT_EQ(demo->operators.size(), 8u);
+  EXPECT_EQ(demo->operators.size(), 10u);
 }
 
 TEST(Spec, StudyProtocolExampleIsTheStudy) {
