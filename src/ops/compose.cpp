@@ -35,14 +35,13 @@ const std::vector<std::string>& known_ops() {
 
 /// "DEE@0.8" -> 0.8 (the dynamic exit's threshold); nullopt for names without "DEE".
 Result<std::optional<double>> dee_threshold(const std::string& ops) {
-  const size_t dee = ops.find("DEE");
-  if (dee == std::string::npos) return std::optional<double>();
-  const std::string base = ops.substr(0, ops.find('@'));
+  if (ops.find("DEE") == std::string::npos) return std::optional<double>();
+  const size_t at = ops.find('@');
+  const std::string base = ops.substr(0, at);
   if (base != "DEE" && base != "QDEE" && base != "DEEP" && base != "QDEEP") {
     return invalid_argument("variants: unknown strategy '" + ops +
                             "'; dynamic exit chains are DEE@p, QDEE@p, DEEP@p and QDEEP@p");
   }
-  const size_t at = ops.find('@');
   char* end = nullptr;
   const double p = at == std::string::npos ? -1 : std::strtod(ops.c_str() + at + 1, &end);
   if (at == std::string::npos || end == ops.c_str() + at + 1 || *end != '\0' || !(p >= 0) ||
@@ -288,33 +287,31 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
         PartitionOptions p;
         p.quantized_boundary = o.quantized_boundary;
         Status last = ok_status();
+        // A boundary named on the float model, renamed to what survived the earlier steps.
+        auto map_boundary = [&](const std::vector<std::string>& boundary)
+            -> Result<std::vector<std::string>> {
+          std::vector<std::string> names;
+          for (const auto& t : boundary) {
+            ASSIGN_OR_RETURN(std::string mapped, surviving_name(float_view, view, t, "cut tensor"));
+            names.push_back(mapped);
+          }
+          return names;
+        };
         if (!o.cuts.empty()) {
-          // Explicit boundaries, in chain order: all of them, each mapped onto this graph.
+          // Explicit boundaries, in chain order: all of them.
           for (const auto& boundary : o.cuts) {
-            std::vector<std::string> names;
-            for (const auto& t : boundary) {
-              ASSIGN_OR_RETURN(std::string mapped,
-                               surviving_name(float_view, view, t, "cut tensor"));
-              names.push_back(mapped);
-            }
+            ASSIGN_OR_RETURN(std::vector<std::string> names, map_boundary(boundary));
             p.cuts.push_back(names);
           }
-        }
-        // Automatic: the first cut choice whose tensors all survived the earlier steps.
-        for (const auto& choice : p.cuts.empty() ? (with_exit ? plan.ee_cuts : plan.cuts)
-                                                 : std::vector<std::vector<std::string>>{}) {
-          std::vector<std::string> names;
-          for (const auto& t : choice) {
-            auto mapped = surviving_name(float_view, view, t, "cut tensor");
-            if (!mapped.ok()) {
-              last = mapped.status();
+        } else {
+          // Automatic: the first cut choice whose tensors all survived the earlier steps.
+          for (const auto& choice : with_exit ? plan.ee_cuts : plan.cuts) {
+            auto names = map_boundary(choice);
+            if (names.ok()) {
+              p.cuts = {*names};
               break;
             }
-            names.push_back(*mapped);
-          }
-          if (names.size() == choice.size()) {
-            p.cuts = {names};
-            break;
+            last = names.status();
           }
         }
         if (p.cuts.empty()) return last;

@@ -221,15 +221,11 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
             if (file.empty())
               return invalid_argument(manifest_path.string() + ": a part has no file");
             parts.part_paths.push_back((dir / file).string());
-          }
-        }
-        if (manifest.contains("parts") && manifest.at("parts").is_array()) {
-          for (const auto& p : manifest.at("parts")) {
-            std::vector<std::string> names;
+            std::vector<std::string> inputs;
             if (p.is_object() && p.contains("inputs")) {
-              for (const auto& in : p.at("inputs")) names.push_back(in.at("name").get<std::string>());
+              for (const auto& in : p.at("inputs")) inputs.push_back(in.at("name").get<std::string>());
             }
-            parts.part_inputs.push_back(std::move(names));
+            parts.part_inputs.push_back(std::move(inputs));
           }
         }
         if (manifest.contains("exit_policy") && !manifest.at("exit_policy").is_null()) {

@@ -237,6 +237,16 @@ links:
   return path;
 }
 
+// `edgetier testbed up` on the test config in the background (log in DIR/up.log), for the tests
+// that interrupt it.
+auto spawn_testbed_up(const std::string& dir) {
+  LaunchSpec spec;
+  spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", write_config_file(dir),
+               "--state-dir", dir, "--allow-link-mismatch"};
+  spec.log_path = dir + "/up.log";
+  return spawn_process(spec);
+}
+
 // SIGKILLs the controller recorded in the state file and the `up` process itself.
 void kill_controllers(const std::string& dir, const ProcessHandle& up) {
   auto state = read_state(dir);
@@ -249,12 +259,7 @@ TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleans
   EDGETIER_REQUIRE_ROOT();
   TempDir temp_dir;
   const std::string dir = temp_dir.path();
-  std::string config = write_config_file(dir);
-  LaunchSpec spec;
-  spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", config, "--state-dir", dir,
-               "--allow-link-mismatch"};
-  spec.log_path = dir + "/up.log";
-  auto up = spawn_process(spec);
+  auto up = spawn_testbed_up(dir);
   ASSERT_TRUE(up.ok()) << up.status().to_string();
   // The run id is on disk before anything exists; kill once its namespaces appear.
   std::string run;
@@ -265,7 +270,7 @@ TEST(TestbedReal, DownAfterSigkillOfControllerMidwayLeavesNothingAndNextUpCleans
         return !run.empty() && !find_leftovers(run).namespaces.empty();
       },
       20000))
-      << file_tail(spec.log_path);
+      << file_tail(dir + "/up.log");
   kill_controllers(dir, *up);
   EXPECT_FALSE(find_leftovers(run).empty());
 
@@ -283,12 +288,7 @@ TEST(TestbedReal, SigtermDuringUpTearsDownAndFailsAsCancelled) {
   EDGETIER_REQUIRE_ROOT();
   TempDir temp_dir;
   const std::string dir = temp_dir.path();
-  std::string config = write_config_file(dir);
-  LaunchSpec spec;
-  spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", config, "--state-dir", dir,
-               "--allow-link-mismatch"};
-  spec.log_path = dir + "/up.log";
-  auto up = spawn_process(spec);
+  auto up = spawn_testbed_up(dir);
   ASSERT_TRUE(up.ok()) << up.status().to_string();
   std::string run;
   pid_t controller = -1;
@@ -302,13 +302,13 @@ TEST(TestbedReal, SigtermDuringUpTearsDownAndFailsAsCancelled) {
         return !run.empty() && !find_leftovers(run).namespaces.empty();
       },
       20000))
-      << file_tail(spec.log_path);
+      << file_tail(dir + "/up.log");
   ASSERT_EQ(::kill(controller, SIGTERM), 0);
   ProcessStatus status = wait_process(*up, 30000);
   EXPECT_EQ(status.state, ProcessState::kExited) << status.describe();
-  EXPECT_EQ(status.exit_code, 130) << file_tail(spec.log_path);
-  EXPECT_NE(file_tail(spec.log_path).find("interrupted"), std::string::npos)
-      << file_tail(spec.log_path);
+  EXPECT_EQ(status.exit_code, 130) << file_tail(dir + "/up.log");
+  EXPECT_NE(file_tail(dir + "/up.log").find("interrupted"), std::string::npos)
+      << file_tail(dir + "/up.log");
   EXPECT_TRUE(eventually([&]() { return find_leftovers(run).empty(); }, 5000))
       << find_leftovers(run).to_text();
   EXPECT_FALSE(path_exists(state_file_path(dir)));
