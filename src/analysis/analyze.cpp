@@ -8,7 +8,7 @@
 #include <set>
 
 #include "analysis/pareto.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier {
 
@@ -141,8 +141,8 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     r.ops_name = ops_display_name(s->key.ops);
     r.failed_requests = s->failed_requests;
     if (s->exit_decisions > 0) {
-      r.exit_rate_pct = 100.0 * static_cast<double>(s->exits_taken) /
-                        static_cast<double>(s->exit_decisions);
+      r.exit_rate_pct =
+          100.0 * static_cast<double>(s->exits_taken) / static_cast<double>(s->exit_decisions);
     }
     const stats::Summary sum = stats::summarize_sorted(w.sorted_ms);
     LatencyStats& l = r.latency;

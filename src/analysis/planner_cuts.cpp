@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/strings.h"
 #include "graph/flops.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"

@@ -7,7 +7,7 @@
 
 #include "analysis/planner.h"
 #include "analysis/stats.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier {
 

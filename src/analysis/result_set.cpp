@@ -7,7 +7,7 @@
 #include <fstream>
 #include <set>
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier {
 
@@ -163,22 +163,7 @@ const std::vector<std::string>& known_placements() {
   return kPlacements;
 }
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::string> normalize_placement(std::string_view name) {
   static const std::vector<std::pair<std::string, std::string>> kLong = {

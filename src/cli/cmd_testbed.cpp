@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "testbed/testbed.h"
 
 namespace edgetier::cli {

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace {
 
@@ -23,30 +23,43 @@ const std::vector<CommandSpec>& command_table() {
        edgetier::cli::setup_deploy},
       {"request", "Send images to the first tier and print each request's latency breakdown",
        edgetier::cli::setup_request},
-      {"analyze", "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results", edgetier::cli::setup_analyze},
-      {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits", edgetier::cli::setup_recommend},
+      {"analyze",
+       "Latency/accuracy statistics, rank tests, effect sizes and Pareto front of results",
+       edgetier::cli::setup_analyze},
+      {"recommend", "Recommend the strategy to ship per model under latency and accuracy limits",
+       edgetier::cli::setup_recommend},
       {"report", "Write the self-contained HTML report (charts, tables, recommendation), CSV, JSON",
        edgetier::cli::setup_report},
-      {"run", "Check an experiment's plan, then build, deploy and measure every strategy (default: the demo)",
+      {"run",
+       "Check an experiment's plan, then build, deploy and measure every strategy (default: the "
+       "demo)",
        edgetier::cli::setup_run},
-      {"export", "Write a results database as CSV files, or summarise its runs", edgetier::cli::setup_export},
+      {"export", "Write a results database as CSV files, or summarise its runs",
+       edgetier::cli::setup_export},
       {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",
        edgetier::cli::setup_data},
       {"profile", "Measure per-node times with ONNX Runtime's profiler (for --objective latency)",
        edgetier::cli::setup_profile},
       {"partition", "Split a model at one or more cuts into parts that chain by tensor name",
        edgetier::cli::setup_partition},
-      {"early-exit", "Skip the last blocks (static) or add a confidence exit with the original head (dynamic)",
+      {"early-exit",
+       "Skip the last blocks (static) or add a confidence exit with the original head (dynamic)",
        edgetier::cli::setup_early_exit},
-      {"variants", "Build strategy variants (I,Q,EE,QE,P,QP,EEP,QEP) in one documented operator order",
+      {"variants",
+       "Build strategy variants (I,Q,EE,QE,P,QP,EEP,QEP) in one documented operator order",
        edgetier::cli::setup_variants},
-      {"verify", "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
+      {"verify",
+       "Run a variant and its reference on the same inputs: max diff, top-1 agreement or mIoU",
        edgetier::cli::setup_verify},
-      {"testbed", "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
+      {"testbed",
+       "Bring up, check, probe or remove the tiers with CPU/memory limits and shaped links",
        edgetier::cli::setup_testbed},
-      {"calibrate", "Record activation ranges on sample data for int8 quantization", edgetier::cli::setup_calibrate},
-      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)", edgetier::cli::setup_quantize},
-      {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results", edgetier::cli::setup_plan},
+      {"calibrate", "Record activation ranges on sample data for int8 quantization",
+       edgetier::cli::setup_calibrate},
+      {"quantize", "Post-training static int8 quantization (QDQ or QOperator)",
+       edgetier::cli::setup_quantize},
+      {"plan", "What-if planner: best strategy and cut per link bandwidth, from measured results",
+       edgetier::cli::setup_plan},
   };
   return table;
 }
@@ -72,8 +85,10 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const auto& n : names) known = known || n == argv[i];
     if (!known) {
-      std::fprintf(stderr, "edgetier: error: unknown command '%s'; did you mean '%s'? (see edgetier --help)\n",
-                   argv[i], edgetier::nearest_name(argv[i], names).c_str());
+      std::fprintf(
+          stderr,
+          "edgetier: error: unknown command '%s'; did you mean '%s'? (see edgetier --help)\n",
+          argv[i], edgetier::nearest_name(argv[i], names).c_str());
       return 2;
     }
     break;
@@ -92,7 +107,8 @@ int main(int argc, char** argv) {
   }
   edgetier::LogLevel level;
   if (!edgetier::parse_log_level(log_level, &level)) {
-    std::fprintf(stderr, "edgetier: error: bad --log-level '%s'; expected debug|info|warn|error|off\n",
+    std::fprintf(stderr,
+                 "edgetier: error: bad --log-level '%s'; expected debug|info|warn|error|off\n",
                  log_level.c_str());
     return 2;
   }

@@ -13,24 +13,12 @@
 #include <set>
 
 #include "core/log.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace fs = std::filesystem;
 
 namespace edgetier {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 std::string normal(const fs::path& p) { return fs::absolute(p).lexically_normal().string(); }
 

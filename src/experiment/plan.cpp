@@ -7,17 +7,13 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/strings.h"
+
 namespace edgetier {
 namespace {
 
 std::string percent(double share) {
   return std::to_string(static_cast<int>(share * 100.0 + 0.5)) + "%";
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/strings.h"
 #include "experiment/plan.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"

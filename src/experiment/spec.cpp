@@ -7,23 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-/// Shortest text that reads back as the same double ("0.8", "10", "1e-05").
-std::string format_number(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
-}
 
 nlohmann::json data_to_json(const DataSpec& d) {
   nlohmann::json j = {{"kind", std::string(data_kind_name(d.kind))}, {"limit", d.limit}};
@@ -101,14 +88,6 @@ nlohmann::json preprocess_overrides_to_json(const PreprocessOverrides& p) {
 
 }  // namespace
 
-std::string_view task_name(Task task) { return task == Task::kClassify ? "classify" : "segment"; }
-
-Result<Task> parse_task(std::string_view name) {
-  if (name == "classify" || name == "classification") return Task::kClassify;
-  if (name == "segment" || name == "segmentation") return Task::kSegment;
-  return invalid_argument("unknown task '" + std::string(name) + "'; expected classify or segment");
-}
-
 // ---------------------------------------------------------------------------------------------
 
 std::string OpChain::name() const {
@@ -119,7 +98,7 @@ std::string OpChain::name() const {
   if (partition) out += "P";
   if (exit == ExitMode::kDynamic) {
     out += '@';  // appended in two steps: GCC 12 warns falsely (-Wrestrict) on "@" + string
-    out += format_number(exit_threshold);
+    out += shortest_number(exit_threshold);
   }
   return out;
 }
@@ -363,7 +342,8 @@ Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_
         // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
       } else {
         return invalid_argument(p.string() + ": unknown key '" + key + "'; did you mean '" +
-                                nearest_name(key, {"task", "preprocess", "classes", "provenance"}) + "'?");
+                                nearest_name(key, {"task", "preprocess", "classes", "provenance"}) +
+                                "'?");
       }
     }
   } catch (const nlohmann::json::exception& e) {

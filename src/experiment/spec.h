@@ -13,12 +13,9 @@
 
 #include "core/status.h"
 #include "runtime/preprocess.h"
+#include "strategy/task.h"
 
 namespace edgetier {
-
-enum class Task { kClassify, kSegment };
-std::string_view task_name(Task task);
-Result<Task> parse_task(std::string_view name);
 
 // ---------------------------------------------------------------------------------------------
 // Operator chains and placements (strategy = OPS@PLACEMENT, e.g. QEP@ME, DEE@0.8@E).

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <set>
 
+#include "core/strings.h"
 #include "experiment/spec_yaml_internal.h"
-#include "graph/graph_view.h"
 
 namespace edgetier::spec_yaml {
 

@@ -5,18 +5,13 @@
 #include <cmath>
 #include <map>
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier {
 namespace {
 
 // yaml-cpp tags quoted scalars "!" and plain ones "?": a quoted "6" is a string, not a number.
 bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
@@ -139,35 +134,9 @@ Result<int64_t> yaml_bytes(const YamlCursor& at) {
   if (!at.node || !at.node.IsScalar()) {
     return at.error("expected a size such as 512MiB or 4g, got " + describe_yaml(at.node));
   }
-  const std::string text = at.node.Scalar();
-  size_t end = 0;
-  double number = 0;
-  try {
-    number = std::stod(text, &end);
-  } catch (const std::exception&) {
-    return at.error("expected a size such as 512MiB or 4g, got '" + text + "'");
-  }
-  std::string unit = lower(text.substr(end));
-  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
-  static const std::map<std::string, double> kUnits = {{"", 1.0},
-                                                       {"b", 1.0},
-                                                       {"k", 1024.0},
-                                                       {"kib", 1024.0},
-                                                       {"m", 1048576.0},
-                                                       {"mib", 1048576.0},
-                                                       {"g", 1073741824.0},
-                                                       {"gib", 1073741824.0},
-                                                       {"t", 1099511627776.0},
-                                                       {"tib", 1099511627776.0},
-                                                       {"kb", 1e3},
-                                                       {"mb", 1e6},
-                                                       {"gb", 1e9},
-                                                       {"tb", 1e12}};
-  auto it = kUnits.find(unit);
-  if (it == kUnits.end() || !std::isfinite(number) || number < 0) {
-    return at.error("expected a size such as 512MiB or 4g, got '" + text + "'");
-  }
-  return static_cast<int64_t>(std::llround(number * it->second));
+  auto bytes = parse_bytes(at.node.Scalar());
+  if (!bytes.ok()) return at.error(bytes.status().message());
+  return *bytes;
 }
 
 Result<YamlMap> YamlMap::open(const YamlCursor& at) {

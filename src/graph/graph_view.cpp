@@ -25,33 +25,7 @@ void collect_captures(const onnx::GraphProto& g, std::unordered_set<std::string>
   }
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 }  // namespace
-
-std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = SIZE_MAX;
-  for (const auto& c : candidates) {
-    const size_t d = edit_distance(name, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
-}
 
 Result<GraphView> GraphView::build(const onnx::GraphProto& graph) {
   GraphView view;
@@ -72,8 +46,9 @@ Result<GraphView> GraphView::build(const onnx::GraphProto& graph) {
       if (out.empty()) continue;
       auto [it, inserted] = view.producer_.emplace(out, i);
       if (!inserted) {
-        return invalid_argument("graph is not valid SSA: tensor '" + out + "' is produced by both " +
-                                view.node_label(it->second) + " and " + view.node_label(i));
+        return invalid_argument("graph is not valid SSA: tensor '" + out +
+                                "' is produced by both " + view.node_label(it->second) + " and " +
+                                view.node_label(i));
       }
     }
   }
@@ -123,7 +98,8 @@ Result<GraphView> GraphView::build(const onnx::GraphProto& graph) {
   }
   if (static_cast<int>(view.topo_order_.size()) != n) {
     for (int i = 0; i < n; ++i) {
-      if (indegree[i] > 0) return invalid_argument("graph has a cycle through node " + view.node_label(i));
+      if (indegree[i] > 0)
+        return invalid_argument("graph has a cycle through node " + view.node_label(i));
     }
   }
   view.topo_position_.assign(n, 0);
@@ -136,7 +112,8 @@ Result<GraphView> GraphView::build(const onnx::GraphProto& graph) {
       if (view.graph_inputs_.count(in)) constant = false;
       auto it = view.producer_.find(in);
       if (it != view.producer_.end() && !view.constant_node_[it->second]) constant = false;
-      if (it == view.producer_.end() && !view.initializers_.count(in)) constant = false;  // unknown: assume live
+      if (it == view.producer_.end() && !view.initializers_.count(in))
+        constant = false;  // unknown: assume live
     }
     view.constant_node_[i] = constant;
   }

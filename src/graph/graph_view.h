@@ -1,13 +1,13 @@
 /// Read-only index over an ONNX graph: producers, consumers, topological order, initializers.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 
@@ -68,8 +68,5 @@ class GraphView {
   std::vector<int> topo_position_;
   std::vector<bool> constant_node_;
 };
-
-/// The closest name in `candidates` to `name` by edit distance ("" when candidates is empty).
-std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace edgetier

@@ -3,6 +3,7 @@
 
 #include <onnx/shape_inference/implementation.h>
 
+#include "core/strings.h"
 #include "graph/graph_view.h"
 
 namespace edgetier {
@@ -29,8 +30,10 @@ void set_value_info(const TensorInfo& info, onnx::ValueInfoProto* value_info) {
   shape->clear_dim();
   for (size_t i = 0; i < info.shape.size(); ++i) {
     auto* dim = shape->add_dim();
-    if (info.shape[i] >= 0) dim->set_dim_value(info.shape[i]);
-    else dim->set_dim_param(info.name + "_dim" + std::to_string(i));
+    if (info.shape[i] >= 0)
+      dim->set_dim_value(info.shape[i]);
+    else
+      dim->set_dim_param(info.name + "_dim" + std::to_string(i));
   }
 }
 
@@ -49,12 +52,14 @@ Status parse_input_shape_arg(const std::string& arg, InputShapes* shapes) {
   return ok_status();
 }
 
-Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model, const InputShapes& input_shapes) {
+Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model,
+                                           const InputShapes& input_shapes) {
   onnx::ModelProto m = model;
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(m.graph()));
   for (const auto& [name, dims] : input_shapes) {
     if (!view.is_graph_input(name)) {
-      return not_found("--input-shape names '" + name + "', which is not an input of the model; nearest: '" +
+      return not_found("--input-shape names '" + name +
+                       "', which is not an input of the model; nearest: '" +
                        nearest_name(name, view.inputs()) + "'");
     }
   }
@@ -64,21 +69,23 @@ Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model, const 
     auto it = input_shapes.find(in.name());
     if (it == input_shapes.end()) {
       // Unspecified dynamic leading dimension: assume one request (batch 1).
-      if (shape->dim_size() > 0 && !shape->dim(0).has_dim_value()) shape->mutable_dim(0)->set_dim_value(1);
+      if (shape->dim_size() > 0 && !shape->dim(0).has_dim_value())
+        shape->mutable_dim(0)->set_dim_value(1);
       continue;
     }
     const auto& dims = it->second;
     if (shape->dim_size() != static_cast<int>(dims.size())) {
-      return invalid_argument("--input-shape " + in.name() + "=" + shape_to_string(dims) + " has rank " +
-                              std::to_string(dims.size()) + " but the model's input has rank " +
+      return invalid_argument("--input-shape " + in.name() + "=" + shape_to_string(dims) +
+                              " has rank " + std::to_string(dims.size()) +
+                              " but the model's input has rank " +
                               std::to_string(shape->dim_size()) + " (" +
                               shape_to_string(tensor_info_from_type(in.type()).shape) + ")");
     }
     for (int d = 0; d < shape->dim_size(); ++d) {
       if (shape->dim(d).has_dim_value() && shape->dim(d).dim_value() != dims[d]) {
-        return invalid_argument("--input-shape " + in.name() + "=" + shape_to_string(dims) + ": dimension " +
-                                std::to_string(d) + " is fixed to " + std::to_string(shape->dim(d).dim_value()) +
-                                " in the model");
+        return invalid_argument("--input-shape " + in.name() + "=" + shape_to_string(dims) +
+                                ": dimension " + std::to_string(d) + " is fixed to " +
+                                std::to_string(shape->dim(d).dim_value()) + " in the model");
       }
       shape->mutable_dim(d)->set_dim_value(dims[d]);
     }

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "core/log.h"
+#include "core/strings.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "graph/shapes.h"

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/sha256.h"
+#include "core/strings.h"
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
@@ -27,9 +28,8 @@ using json = nlohmann::json;
 enum class Step { kQuantize, kEarlyExit, kDynamicExit, kPartition };
 
 const std::vector<std::string>& known_ops() {
-  static const std::vector<std::string> kOps = {"I",   "Q",   "EE",    "QE",     "P",
-                                                "QP",  "EEP", "QEP",   "DEE@p",  "QDEE@p",
-                                                "DEEP@p", "QDEEP@p"};
+  static const std::vector<std::string> kOps = {
+      "I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@p", "QDEE@p", "DEEP@p", "QDEEP@p"};
   return kOps;
 }
 
@@ -233,8 +233,7 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
   bool any_q = false, any_ee = false, any_p = false, any_eep = false;
   for (const auto& ops : o.ops) {
     ASSIGN_OR_RETURN(std::optional<double> threshold, dee_threshold(ops));
-    if (!threshold &&
-        std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
+    if (!threshold && std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
       return invalid_argument("variants: unknown strategy '" + ops + "'; did you mean '" +
                               nearest_name(ops, known_ops()) +
                               "'? (known: I,Q,EE,QE,P,QP,EEP,QEP,DEE@p,QDEE@p,DEEP@p,QDEEP@p)");
@@ -288,8 +287,8 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
         p.quantized_boundary = o.quantized_boundary;
         Status last = ok_status();
         // A boundary named on the float model, renamed to what survived the earlier steps.
-        auto map_boundary = [&](const std::vector<std::string>& boundary)
-            -> Result<std::vector<std::string>> {
+        auto map_boundary =
+            [&](const std::vector<std::string>& boundary) -> Result<std::vector<std::string>> {
           std::vector<std::string> names;
           for (const auto& t : boundary) {
             ASSIGN_OR_RETURN(std::string mapped, surviving_name(float_view, view, t, "cut tensor"));

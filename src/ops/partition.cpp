@@ -5,18 +5,13 @@
 #include <unordered_set>
 
 #include "core/log.h"
+#include "core/strings.h"
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "ops/subgraph.h"
 
 namespace edgetier {
 namespace {
-
-std::string join(const std::vector<std::string>& names, const char* sep = ", ") {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : sep) + n;
-  return out;
-}
 
 std::string cut_label(size_t index, const std::vector<std::string>& tensors) {
   return "cut " + std::to_string(index + 1) + " {" + join(tensors) + "}";

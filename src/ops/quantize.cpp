@@ -1,7 +1,7 @@
 /// quantize(): plan the rewrite, then write it in the requested format.
 #include "ops/quantize.h"
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 #include "ops/quantize_plan.h"
 
 namespace edgetier {

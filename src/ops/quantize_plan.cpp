@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "core/strings.h"
 #include "graph/model_io.h"
 #include "ops/fold_batchnorm.h"
 #include "ops/initializers.h"

@@ -7,6 +7,8 @@
 #include <deque>
 #include <unordered_set>
 
+#include "core/strings.h"
+
 namespace edgetier {
 
 Result<TypeMap> infer_types(const onnx::ModelProto& model) {

@@ -5,18 +5,13 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/strings.h"
 #include "ops/variant_dir.h"
 #include "runtime/preprocess.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 Result<std::vector<std::string>> data_files(const std::string& dir, int limit) {
   std::error_code ec;

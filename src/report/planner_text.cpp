@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/recommend.h"
+#include "core/strings.h"
 #include "report/terminal.h"
 
 namespace edgetier {
@@ -32,12 +33,6 @@ std::string bytes_text(double bytes) {
     std::snprintf(buf, sizeof(buf), "%.0f B", bytes);
   }
   return buf;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
 }
 
 /// Rows of cells, left-aligned columns (first `right_from` columns left, the rest right).

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace edgetier {
 
 namespace {
@@ -18,15 +20,6 @@ std::string fmt(const char* format, ...) {
   std::vsnprintf(buf, sizeof(buf), format, args);
   va_end(args);
   return buf;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += separator;
-    out += parts[i];
-  }
-  return out;
 }
 
 /// A number in the table's unit with about three significant digits.

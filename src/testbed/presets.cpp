@@ -22,7 +22,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 #include "testbed/files.h"
 
 namespace edgetier::testbed {
@@ -285,56 +285,6 @@ Status validate_testbed_config(const TestbedConfig& config) {
   if (config.ready_timeout_ms <= 0)
     return invalid_argument(label + ": ready_timeout_s must be > 0");
   return ok_status();
-}
-
-Result<int64_t> parse_bytes(std::string_view text) {
-  std::string s(text);
-  s.erase(std::remove_if(s.begin(), s.end(),
-                         [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
-          s.end());
-  size_t pos = 0;
-  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
-    ++pos;
-  if (pos == 0)
-    return invalid_argument("'" + std::string(text) + "' is not a size (e.g. 512MiB, 4g)");
-  double value = std::strtod(s.substr(0, pos).c_str(), nullptr);
-  std::string suffix = s.substr(pos);
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  static const std::vector<std::pair<std::string, double>> units = {{"", 1},
-                                                                    {"b", 1},
-                                                                    {"k", 1024.0},
-                                                                    {"kb", 1024.0},
-                                                                    {"kib", 1024.0},
-                                                                    {"m", 1048576.0},
-                                                                    {"mb", 1048576.0},
-                                                                    {"mib", 1048576.0},
-                                                                    {"g", 1073741824.0},
-                                                                    {"gb", 1073741824.0},
-                                                                    {"gib", 1073741824.0},
-                                                                    {"t", 1099511627776.0},
-                                                                    {"tb", 1099511627776.0},
-                                                                    {"tib", 1099511627776.0}};
-  for (const auto& [name, factor] : units) {
-    if (suffix == name) return static_cast<int64_t>(std::llround(value * factor));
-  }
-  std::vector<std::string> names;
-  for (const auto& unit : units) names.push_back(unit.first);
-  return invalid_argument("unknown size unit '" + suffix + "' in '" + std::string(text) +
-                          "'; did you mean '" + nearest_name(suffix, names) + "'?");
-}
-
-std::string format_bytes(int64_t bytes) {
-  char buffer[64];
-  const double b = static_cast<double>(bytes);
-  if (bytes >= (1LL << 30)) {
-    std::snprintf(buffer, sizeof(buffer), "%.2f GiB", b / (1LL << 30));
-  } else if (bytes >= (1LL << 20)) {
-    std::snprintf(buffer, sizeof(buffer), "%.0f MiB", b / (1LL << 20));
-  } else {
-    std::snprintf(buffer, sizeof(buffer), "%lld B", static_cast<long long>(bytes));
-  }
-  return buffer;
 }
 
 int threads_for_cpus(double cpus) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/strings.h"
 
 namespace edgetier::testbed {
 
@@ -73,8 +74,6 @@ Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const s
 Status validate_testbed_config(const TestbedConfig& config);
 
 /// "512MiB", "4g", "1.5GiB", "1000000" -> bytes (k/m/g are powers of 1024 as in Docker).
-Result<int64_t> parse_bytes(std::string_view text);
-std::string format_bytes(int64_t bytes);  // "512 MiB"
 /// ONNX Runtime intra-op threads for a CPU quota: ceil(cpus), at least 1.
 int threads_for_cpus(double cpus);
 

@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "testbed/cgroups.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"

@@ -5,7 +5,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 #include "tier/channel.h"
 #include "tier/image_header.h"
 #include "tier/protocol.h"
@@ -157,9 +157,8 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
         wanted.push_back(requested.name());
       }
     }
-    ASSIGN_OR_RETURN(outputs,
-                     e.segment->run(std::move(inputs), wanted, &times->compute_ns,
-                                    e.segment->exit_policy() ? &times->exit : nullptr));
+    ASSIGN_OR_RETURN(outputs, e.segment->run(std::move(inputs), wanted, &times->compute_ns,
+                                             e.segment->exit_policy() ? &times->exit : nullptr));
   }
 
   Stopwatch pack;

@@ -5,7 +5,7 @@
 #include <limits>
 #include <unordered_set>
 
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier::tier {
 namespace {

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "core/clock.h"
-#include "graph/graph_view.h"
+#include "core/strings.h"
 
 namespace edgetier::tier {
 
@@ -25,8 +25,8 @@ Status check_exit(const std::vector<std::unique_ptr<OrtSession>>& parts,
   const int n = static_cast<int>(parts.size());
   if (exit.exit_part < 1 || exit.exit_part >= n) {
     return invalid_argument(label + ": exit part " + std::to_string(exit.exit_part) +
-                            " must come after the trunk, within this tier's " +
-                            std::to_string(n) + " parts (1.." + std::to_string(n - 1) + ")");
+                            " must come after the trunk, within this tier's " + std::to_string(n) +
+                            " parts (1.." + std::to_string(n - 1) + ")");
   }
   const auto head_outputs = names_of(parts[exit.exit_part]->outputs());
   if (std::find(head_outputs.begin(), head_outputs.end(), exit.output) == head_outputs.end()) {
@@ -172,7 +172,8 @@ Result<std::vector<Tensor>> Segment::take_exit_answer(std::vector<Tensor> head_o
     auto it = std::find_if(head_outputs.begin(), head_outputs.end(),
                            [&](const Tensor& t) { return t.name == name; });
     if (it == head_outputs.end())
-      return invalid_argument(label_ + ": output '" + name + "' is not an output of the early exit");
+      return invalid_argument(label_ + ": output '" + name +
+                              "' is not an output of the early exit");
     answer.push_back(std::move(*it));
   }
   return answer;

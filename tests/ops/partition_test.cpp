@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "core/strings.h"
 #include "graph/cuts.h"
 #include "graph/fixtures.h"
 #include "graph/graph_view.h"

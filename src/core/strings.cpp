@@ -1,0 +1,156 @@
+/// String helpers: edit distance, case and white space, byte sizes (one table of units).
+#include "core/strings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+namespace edgetier {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(name, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == lower(prefix);
+}
+
+namespace {
+
+constexpr double kKi = 1024.0;
+/// THE table of size units (lower case); see parse_bytes in strings.h.
+const std::vector<std::pair<std::string, double>>& size_units() {
+  static const std::vector<std::pair<std::string, double>> kUnits = {{"", 1},
+                                                                     {"b", 1},
+                                                                     {"kb", 1e3},
+                                                                     {"mb", 1e6},
+                                                                     {"gb", 1e9},
+                                                                     {"tb", 1e12},
+                                                                     {"kib", kKi},
+                                                                     {"mib", kKi * kKi},
+                                                                     {"gib", kKi * kKi * kKi},
+                                                                     {"tib", kKi * kKi * kKi * kKi},
+                                                                     {"ki", kKi},
+                                                                     {"mi", kKi * kKi},
+                                                                     {"gi", kKi * kKi * kKi},
+                                                                     {"ti", kKi * kKi * kKi * kKi},
+                                                                     {"k", kKi},
+                                                                     {"m", kKi * kKi},
+                                                                     {"g", kKi * kKi * kKi},
+                                                                     {"t", kKi * kKi * kKi * kKi}};
+  return kUnits;
+}
+
+}  // namespace
+
+Result<int64_t> parse_bytes(std::string_view text) {
+  const std::string s = trim(text);
+  size_t pos = 0;
+  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
+    ++pos;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + pos, value);
+  if (pos == 0 || ec != std::errc() || end != s.data() + pos || !std::isfinite(value)) {
+    return invalid_argument("'" + std::string(text) +
+                            "' is not a size; write a number with an optional unit, e.g. "
+                            "512MiB (2^20 bytes each), 512MB (10^6 bytes each) or 4g");
+  }
+  const std::string unit = lower(trim(s.substr(pos)));
+  for (const auto& [name, factor] : size_units()) {
+    if (unit != name) continue;
+    const double bytes = std::round(value * factor);
+    if (bytes > 9.2e18) return out_of_range("size '" + std::string(text) + "' is too large");
+    return static_cast<int64_t>(bytes);
+  }
+  std::vector<std::string> names;
+  for (const auto& u : size_units()) {
+    if (!u.first.empty()) names.push_back(u.first);
+  }
+  return invalid_argument("unknown size unit '" + unit + "' in '" + std::string(text) +
+                          "'; did you mean '" + nearest_name(unit, names) +
+                          "'? (kB/MB/GB/TB = powers of 10, KiB/MiB/GiB/TiB or k/m/g/t = powers "
+                          "of 2)");
+}
+
+std::string format_bytes(int64_t bytes) {
+  char buffer[64];
+  const double b = static_cast<double>(bytes);
+  constexpr int64_t kMiB = 1LL << 20, kGiB = 1LL << 30;
+  if (bytes >= kGiB) {
+    std::snprintf(buffer, sizeof(buffer), "%.2f GiB", b / kGiB);
+    if (bytes % kGiB != 0 && bytes % 1000000000 == 0)
+      std::snprintf(buffer, sizeof(buffer), "%lld GB", static_cast<long long>(bytes / 1000000000));
+    else if (bytes % kGiB != 0 && bytes % kMiB != 0 && bytes % 1000000 == 0)
+      std::snprintf(buffer, sizeof(buffer), "%lld MB", static_cast<long long>(bytes / 1000000));
+  } else if (bytes >= kMiB) {
+    if (bytes % kMiB != 0 && bytes % 1000000 == 0)
+      std::snprintf(buffer, sizeof(buffer), "%lld MB", static_cast<long long>(bytes / 1000000));
+    else
+      std::snprintf(buffer, sizeof(buffer), "%.0f MiB", b / kMiB);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%lld B", static_cast<long long>(bytes));
+  }
+  return buffer;
+}
+
+std::string shortest_number(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(value);
+}
+
+}  // namespace edgetier

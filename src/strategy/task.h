@@ -1,0 +1,19 @@
+/// The tasks a model can do (classify, segment): one enum, one parser, one name table.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace edgetier {
+
+enum class Task { kClassify, kSegment };
+
+/// "classify", "segment".
+std::string_view task_name(Task task);
+/// Accepts the names and their long forms ("classification", "segmentation").
+Result<Task> parse_task(std::string_view name);
+std::vector<Task> all_tasks();
+
+}  // namespace edgetier
