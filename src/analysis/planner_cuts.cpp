@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/json_reader.h"
 #include "core/strings.h"
 #include "graph/flops.h"
 #include "graph/graph_view.h"
@@ -12,10 +13,7 @@
 namespace edgetier {
 
 Result<std::map<std::string, double>> read_profile_node_times(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("profile '" + path + "' cannot be read");
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return invalid_argument("profile '" + path + "' is not valid JSON");
+  ASSIGN_OR_RETURN(const nlohmann::json j, read_json_file(path));
   if (!j.is_object() || !j.contains("nodes") || !j.at("nodes").is_array()) {
     return invalid_argument("profile '" + path +
                             "' has no \"nodes\" array; write it with `edgetier profile MODEL -o " +

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/files.h"
 #include "tier/deploy.h"
 
 namespace edgetier::cli {

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/result_source.h"
+#include "core/json_reader.h"
 #include "report/report_data.h"
 
 namespace edgetier::cli {
@@ -12,11 +13,9 @@ namespace edgetier::cli {
 namespace {
 
 Result<nlohmann::json> load_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return not_found("planner file '" + path + "' cannot be opened");
-  nlohmann::json value = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded())
-    return invalid_argument("planner file '" + path + "' is not valid JSON");
+  auto parsed = read_json_file(path);
+  if (!parsed.ok()) return parsed.status().with_context("planner file");
+  nlohmann::json value = std::move(parsed).value();
   if (!value.is_object() || !value.contains("heatmaps")) {
     return invalid_argument("planner file '" + path + "' has no 'heatmaps' array");
   }

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/files.h"
 #include "runtime/preprocess.h"
 #include "tier/client.h"
 #include "tier/deploy.h"

@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "core/strings.h"
 #include "tier/server.h"
 
 namespace edgetier::cli {
@@ -20,7 +22,7 @@ void on_stop_signal(int signal) { g_stop_signal = signal; }
 std::function<int()> setup_serve(CLI::App* app) {
   struct Args {
     tier::ServeOptions options;
-    double max_message_mb = 64;
+    std::string max_message_size = "64MiB";
     double max_image_mpixels = 64;
   };
   auto args = std::make_shared<Args>();
@@ -33,8 +35,9 @@ std::function<int()> setup_serve(CLI::App* app) {
   app->add_option("--threads", args->options.intra_op_threads,
                   "ONNX Runtime intra-op threads (0: ceil of the cgroup CPU quota, else all CPUs)")
       ->capture_default_str();
-  app->add_option("--max-message-mb", args->max_message_mb,
-                  "Largest request or response message, in MiB")
+  app->add_option("--max-message-size", args->max_message_size,
+                  "Largest request or response message: bytes, or with a unit (64MiB = 64 x 2^20, "
+                  "64MB = 64 x 10^6)")
       ->capture_default_str();
   app->add_option("--max-image-mpixels", args->max_image_mpixels,
                   "Largest image (width x height, in 2^20 pixels) a tier agrees to decode")
@@ -43,7 +46,14 @@ std::function<int()> setup_serve(CLI::App* app) {
       ->capture_default_str();
   return [args]() {
     tier::ServeOptions options = args->options;
-    options.max_message_bytes = static_cast<int64_t>(args->max_message_mb * 1024 * 1024);
+    auto max_message_bytes = parse_bytes(args->max_message_size);
+    if (!max_message_bytes.ok())
+      return report_error(max_message_bytes.status().with_context("--max-message-size"));
+    if (*max_message_bytes <= 0 || *max_message_bytes > INT32_MAX) {
+      return report_error(invalid_argument("--max-message-size " + args->max_message_size +
+                                           " must be between 1 B and 2 GiB (gRPC's limit)"));
+    }
+    options.max_message_bytes = *max_message_bytes;
     options.max_image_pixels = static_cast<int64_t>(args->max_image_mpixels * 1024 * 1024);
     std::signal(SIGTERM, on_stop_signal);
     std::signal(SIGINT, on_stop_signal);
@@ -55,8 +65,9 @@ std::function<int()> setup_serve(CLI::App* app) {
       listen += (listen.empty() ? "" : ",") + address;
     }
     // One machine-readable line for launchers; logs go to stderr.
-    std::printf("READY tier=%s listen=%s pid=%d threads=%d\n", options.tier_name.c_str(),
-                listen.c_str(), static_cast<int>(getpid()), (*server)->threads());
+    std::printf("READY tier=%s listen=%s pid=%d threads=%d max_message_bytes=%lld\n",
+                options.tier_name.c_str(), listen.c_str(), static_cast<int>(getpid()),
+                (*server)->threads(), static_cast<long long>(options.max_message_bytes));
     std::fflush(stdout);
     (*server)->wait([] { return g_stop_signal != 0; });
     return 0;

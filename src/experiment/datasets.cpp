@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -77,33 +78,6 @@ Status no_images_error(const std::string& dir) {
   return invalid_argument("data folder '" + dir + "' has no images (.jpg, .jpeg, .png, .bmp)");
 }
 
-/// Splits one CSV line (RFC 4180 quoting; no embedded newlines).
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  for (auto& f : fields) f = trim(f);
-  return fields;
-}
-
 /// The class list for a folder: its classes file when present, else the model's.
 Result<std::vector<std::string>> folder_classes(const DataSpec& spec,
                                                 const DatasetOptions& options) {
@@ -126,19 +100,17 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
   if (!in)
     return not_found("label file '" + labels_path +
                      "' does not exist (expected a CSV with header 'file,label')");
-  std::string line;
-  int line_no = 0;
+  CsvReader reader(in, labels_path);
+  std::vector<std::string> fields;
+  Status read_status;
   int file_col = -1, label_col = -1;
   std::map<std::string, int> seen;  // image -> line number
   std::vector<std::string> missing;
   std::map<std::string, int> name_to_index;
   for (size_t i = 0; i < d.classes.size(); ++i) name_to_index[d.classes[i]] = static_cast<int>(i);
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);  // UTF-8 BOM
-    if (trim(line).empty()) continue;
-    const auto fields = split_csv_line(line);
+  while (reader.next(&fields, &read_status)) {
+    const int line_no = reader.line();
+    const std::string line = join(fields, ",");
     const std::string where = labels_path + ":" + std::to_string(line_no);
     if (file_col < 0) {
       for (size_t i = 0; i < fields.size(); ++i) {
@@ -196,6 +168,7 @@ Result<Dataset> load_labeled_folder(const DataSpec& spec, const DatasetOptions& 
     if (!fs::is_regular_file(image, ec)) missing.push_back(image);
     d.samples.push_back(std::move(s));
   }
+  RETURN_IF_ERROR(read_status);
   if (file_col < 0)
     return invalid_argument("label file '" + labels_path +
                             "' is empty (expected the header 'file,label')");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "experiment/runner_internal.h"
 #include "experiment/testbed_session.h"

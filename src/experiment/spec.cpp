@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/files.h"
+#include "core/json_reader.h"
 #include "core/strings.h"
 
 namespace edgetier {
@@ -323,32 +325,25 @@ Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_
   p.replace_extension(".json");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(p, ec)) return std::optional<ModelSidecar>();
-  ASSIGN_OR_RETURN(std::string text, read_file_bytes(p.string()));
+  ASSIGN_OR_RETURN(nlohmann::json j, read_json_file(p.string()));
+  ASSIGN_OR_RETURN(JsonMap map, JsonMap::open(j, p.string()));
   ModelSidecar sidecar;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    if (!j.is_object()) return invalid_argument(p.string() + ": expected a JSON object");
-    for (const auto& [key, value] : j.items()) {
-      if (key == "task") {
-        ASSIGN_OR_RETURN(Task task, parse_task(value.get<std::string>()));
-        sidecar.task = task;
-      } else if (key == "preprocess") {
-        if (!value.is_object())
-          return invalid_argument(p.string() + ": 'preprocess' must be an object");
-        sidecar.preprocess = value;
-      } else if (key == "classes") {
-        sidecar.classes = value.get<std::vector<std::string>>();
-      } else if (key == "provenance") {
-        // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
-      } else {
-        return invalid_argument(p.string() + ": unknown key '" + key + "'; did you mean '" +
-                                nearest_name(key, {"task", "preprocess", "classes", "provenance"}) +
-                                "'?");
-      }
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return invalid_argument(p.string() + ": " + e.what());
+  std::string task;
+  RETURN_IF_ERROR(map.get("task", &task));
+  if (!task.empty()) {
+    auto parsed = parse_task(task);
+    if (!parsed.ok()) return map.error("task", parsed.status().message());
+    sidecar.task = *parsed;
   }
+  if (map.has("preprocess")) {
+    if (!map.at("preprocess").is_object())
+      return map.error("preprocess", "expected an object of preprocessing keys");
+    sidecar.preprocess = map.at("preprocess");
+  }
+  RETURN_IF_ERROR(map.get("classes", &sidecar.classes));
+  // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
+  map.allow("provenance");
+  RETURN_IF_ERROR(map.finish());
   return std::optional<ModelSidecar>(std::move(sidecar));
 }
 

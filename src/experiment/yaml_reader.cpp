@@ -135,7 +135,10 @@ Result<int64_t> yaml_bytes(const YamlCursor& at) {
     return at.error("expected a size such as 512MiB or 4g, got " + describe_yaml(at.node));
   }
   auto bytes = parse_bytes(at.node.Scalar());
-  if (!bytes.ok()) return at.error(bytes.status().message());
+  if (!bytes.ok()) {
+    return at.error("expected a size such as 512MiB or 4g, got '" + at.node.Scalar() +
+                    "': " + bytes.status().message());
+  }
   return *bytes;
 }
 

@@ -12,21 +12,28 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
+
 namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
 
-Status read_external(onnx::TensorProto* tensor, const fs::path& base_dir, const std::string& model_path) {
+Status read_external(onnx::TensorProto* tensor, const fs::path& base_dir,
+                     const std::string& model_path) {
   std::string location;
   int64_t offset = 0;
   int64_t length = -1;
   for (const auto& entry : tensor->external_data()) {
-    if (entry.key() == "location") location = entry.value();
-    else if (entry.key() == "offset") offset = std::stoll(entry.value());
-    else if (entry.key() == "length") length = std::stoll(entry.value());
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset")
+      offset = std::stoll(entry.value());
+    else if (entry.key() == "length")
+      length = std::stoll(entry.value());
   }
   if (location.empty()) {
-    return data_loss(model_path + ": initializer '" + tensor->name() + "' is external but has no location");
+    return data_loss(model_path + ": initializer '" + tensor->name() +
+                     "' is external but has no location");
   }
   const fs::path file = base_dir / location;
   std::ifstream in(file, std::ios::binary);
@@ -69,11 +76,13 @@ Status parse_stream(google::protobuf::io::ZeroCopyInputStream* raw, onnx::ModelP
   google::protobuf::io::CodedInputStream coded(raw);
   coded.SetTotalBytesLimit(INT_MAX);  // the default 64 MB cap would reject large models
   if (!model->ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
-    return data_loss(label + " is not a valid ONNX model (truncated or corrupt protobuf); "
+    return data_loss(label +
+                     " is not a valid ONNX model (truncated or corrupt protobuf); "
                      "re-export it or check the download");
   }
   if (model->graph().node_size() == 0) {
-    return data_loss(label + " parsed but has an empty graph (no nodes); is it really an ONNX model?");
+    return data_loss(label +
+                     " parsed but has an empty graph (no nodes); is it really an ONNX model?");
   }
   return ok_status();
 }
@@ -83,9 +92,11 @@ Status parse_stream(google::protobuf::io::ZeroCopyInputStream* raw, onnx::ModelP
 Result<onnx::ModelProto> load_model(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return not_found("model file '" + path + "' does not exist");
-  if (fs::is_directory(path, ec)) return invalid_argument("'" + path + "' is a directory, expected an .onnx file");
+  if (fs::is_directory(path, ec))
+    return invalid_argument("'" + path + "' is a directory, expected an .onnx file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return permission_denied("cannot open model file '" + path + "': " + std::strerror(errno));
+  if (!in)
+    return permission_denied("cannot open model file '" + path + "': " + std::strerror(errno));
   google::protobuf::io::IstreamInputStream stream(&in);
   onnx::ModelProto model;
   RETURN_IF_ERROR(parse_stream(&stream, &model, "'" + path + "'"));
@@ -109,7 +120,8 @@ Result<onnx::ModelProto> parse_model(const std::string& bytes, const std::string
 Result<std::string> serialize_model(const onnx::ModelProto& model) {
   const size_t bytes = model.ByteSizeLong();
   if (bytes > static_cast<size_t>(INT_MAX)) {
-    return out_of_range("model is " + std::to_string(bytes) + " bytes, over protobuf's 2 GB limit; "
+    return out_of_range("model is " + std::to_string(bytes) +
+                        " bytes, over protobuf's 2 GB limit; "
                         "save it to a file (weights go to external data)");
   }
   std::string out;
@@ -117,66 +129,61 @@ Result<std::string> serialize_model(const onnx::ModelProto& model) {
   return out;
 }
 
-Status save_model(const onnx::ModelProto& model, const std::string& path, const SaveOptions& options) {
+Status save_model(const onnx::ModelProto& model, const std::string& path,
+                  const SaveOptions& options) {
   const fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  const std::string tmp = path + ".tmp";
   const onnx::ModelProto* to_write = &model;
   onnx::ModelProto external_copy;
   const std::string data_name = target.filename().string() + ".data";
-  const bool external = static_cast<int64_t>(model.ByteSizeLong()) > options.external_data_threshold_bytes;
+  const bool external =
+      static_cast<int64_t>(model.ByteSizeLong()) > options.external_data_threshold_bytes;
   if (external) {
-    // Move large initializers to a side file so the protobuf itself stays under 2 GB.
+    // Move large initializers to a side file so the protobuf itself stays under 2 GB. The side
+    // file is replaced first: a model file never names data that is not there yet.
     external_copy = model;
-    std::ofstream data_out(path + ".data.tmp", std::ios::binary | std::ios::trunc);
-    if (!data_out) return permission_denied("cannot write '" + path + ".data': " + std::strerror(errno));
-    int64_t offset = 0;
-    Status status = for_each_initializer(external_copy.mutable_graph(), [&](onnx::TensorProto* t) {
-      if (!t->has_raw_data() || static_cast<int64_t>(t->raw_data().size()) < options.external_min_tensor_bytes) {
-        return ok_status();
-      }
-      const std::string& raw = t->raw_data();
-      data_out.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-      t->set_data_location(onnx::TensorProto::EXTERNAL);
-      auto add = [&](const char* key, const std::string& value) {
-        auto* entry = t->add_external_data();
-        entry->set_key(key);
-        entry->set_value(value);
-      };
-      add("location", data_name);
-      add("offset", std::to_string(offset));
-      add("length", std::to_string(raw.size()));
-      offset += static_cast<int64_t>(raw.size());
-      t->clear_raw_data();
+    RETURN_IF_ERROR(replace_file_atomic(path + ".data", [&](const std::string& tmp) -> Status {
+      std::ofstream data_out(tmp, std::ios::binary | std::ios::trunc);
+      if (!data_out)
+        return permission_denied("cannot write '" + path + ".data': " + std::strerror(errno));
+      int64_t offset = 0;
+      RETURN_IF_ERROR(
+          for_each_initializer(external_copy.mutable_graph(), [&](onnx::TensorProto* t) {
+            if (!t->has_raw_data() ||
+                static_cast<int64_t>(t->raw_data().size()) < options.external_min_tensor_bytes) {
+              return ok_status();
+            }
+            const std::string& raw = t->raw_data();
+            data_out.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+            t->set_data_location(onnx::TensorProto::EXTERNAL);
+            auto add = [&](const char* key, const std::string& value) {
+              auto* entry = t->add_external_data();
+              entry->set_key(key);
+              entry->set_value(value);
+            };
+            add("location", data_name);
+            add("offset", std::to_string(offset));
+            add("length", std::to_string(raw.size()));
+            offset += static_cast<int64_t>(raw.size());
+            t->clear_raw_data();
+            return ok_status();
+          }));
+      data_out.close();
+      if (!data_out) return resource_exhausted("writing '" + path + ".data' failed (disk full?)");
       return ok_status();
-    });
-    RETURN_IF_ERROR(status);
-    data_out.close();
-    if (!data_out) return resource_exhausted("writing '" + path + ".data' failed (disk full?)");
+    }));
     to_write = &external_copy;
   }
-  {
+  return replace_file_atomic(path, [&](const std::string& tmp) -> Status {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return permission_denied("cannot write '" + tmp + "': " + std::strerror(errno));
-    if (!to_write->SerializeToOstream(&out)) {
-      out.close();
-      fs::remove(tmp, ec);
+    if (!to_write->SerializeToOstream(&out))
       return resource_exhausted("writing model '" + path + "' failed (disk full, or over 2 GB?)");
-    }
     out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return resource_exhausted("writing model '" + path + "' failed (disk full?)");
-    }
-  }
-  if (external) {
-    fs::rename(path + ".data.tmp", path + ".data", ec);
-    if (ec) return internal_error("renaming '" + path + ".data.tmp': " + ec.message());
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return internal_error("renaming '" + tmp + "' to '" + path + "': " + ec.message());
-  return ok_status();
+    if (!out) return resource_exhausted("writing model '" + path + "' failed (disk full?)");
+    return ok_status();
+  });
 }
 
 int64_t model_opset(const onnx::ModelProto& model) {

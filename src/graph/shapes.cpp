@@ -90,14 +90,19 @@ Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model,
       shape->mutable_dim(d)->set_dim_value(dims[d]);
     }
   }
-  m.mutable_graph()->clear_value_info();
+  RETURN_IF_ERROR(run_shape_inference(&m));
+  return m;
+}
+
+Status run_shape_inference(onnx::ModelProto* model) {
+  model->mutable_graph()->clear_value_info();
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+    onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception& e) {
     return invalid_argument(std::string("shape inference failed: ") + e.what());
   }
-  return m;
+  return ok_status();
 }
 
 Result<ShapeMap> infer_shapes(const onnx::ModelProto& model, const InputShapes& input_shapes) {

@@ -1,12 +1,12 @@
 /// Static shape inference (onnx's, with data propagation) resolved against concrete input shapes.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -27,7 +27,11 @@ Status parse_input_shape_arg(const std::string& arg, InputShapes* shapes);
 Result<ShapeMap> infer_shapes(const onnx::ModelProto& model, const InputShapes& input_shapes = {});
 
 /// The model with its inputs fixed to `input_shapes` and value_info filled in.
-Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model, const InputShapes& input_shapes);
+Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model,
+                                           const InputShapes& input_shapes);
+/// ONNX shape inference (with data propagation) on `model` in place, after dropping its old
+/// value_info; a failure is INVALID_ARGUMENT with ONNX's reason.
+Status run_shape_inference(onnx::ModelProto* model);
 
 /// Converts a TypeProto tensor type into TensorInfo (name left empty).
 TensorInfo tensor_info_from_type(const onnx::TypeProto& type);

@@ -11,6 +11,8 @@
 #include <memory>
 #include <unordered_set>
 
+#include "core/files.h"
+#include "core/json_reader.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/graph_view.h"
@@ -253,37 +255,14 @@ Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j) {
 }
 
 Status write_calibration_table(const CalibrationTable& table, const std::string& path) {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return permission_denied("cannot write '" + tmp + "': " + std::strerror(errno));
-    out << calibration_table_to_json(table).dump(2) << "\n";
-    out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return resource_exhausted("writing '" + path + "' failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return internal_error("renaming '" + tmp + "' to '" + path + "' failed");
-  }
-  return ok_status();
+  const std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
+  return write_file_atomic(path, calibration_table_to_json(table).dump(2) + "\n");
 }
 
 Result<CalibrationTable> read_calibration_table(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, read_file_bytes(path));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    return invalid_argument("calibration table '" + path + "' is not valid JSON: " + e.what());
-  }
+  ASSIGN_OR_RETURN(nlohmann::json j, read_json_file(path));
   auto table = calibration_table_from_json(j);
   if (!table.ok()) return table.status().with_context(path);
   return table;

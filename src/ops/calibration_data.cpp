@@ -5,6 +5,9 @@
 #include <cctype>
 #include <filesystem>
 
+#include "core/files.h"
+#include "core/json_reader.h"
+
 namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
@@ -175,15 +178,9 @@ Result<PreprocessSpec> parse_preprocess_arg(const std::string& arg) {
     if (!bytes.ok()) return bytes.status().with_context("--preprocess");
     text = *bytes;
   }
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    return invalid_argument("--preprocess " +
-                            std::string(inline_json ? "(inline JSON)" : "'" + arg + "'") +
-                            " is not valid JSON: " + e.what());
-  }
-  auto spec = preprocess_from_json(j);
+  auto j = parse_json(text, inline_json ? "(inline JSON)" : arg);
+  if (!j.ok()) return j.status().with_context("--preprocess");
+  auto spec = preprocess_from_json(*j);
   if (!spec.ok()) return spec.status().with_context("--preprocess");
   return spec;
 }

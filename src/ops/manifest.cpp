@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
+#include "core/json_reader.h"
+
 namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
@@ -189,20 +192,8 @@ Result<VariantManifest> manifest_from_json(const json& j) {
 }
 
 Status write_manifest(const std::string& dir, const VariantManifest& manifest) {
-  const fs::path path = fs::path(dir) / kManifestFile;
-  const fs::path tmp = fs::path(dir) / (std::string(kManifestFile) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out)
-      return permission_denied("cannot write '" + tmp.string() + "': " + std::strerror(errno));
-    out << manifest_to_json(manifest).dump(2) << "\n";
-    out.close();
-    if (!out) return resource_exhausted("writing '" + tmp.string() + "' failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return internal_error("renaming '" + tmp.string() + "': " + ec.message());
-  return ok_status();
+  return write_file_atomic((fs::path(dir) / kManifestFile).string(),
+                           manifest_to_json(manifest).dump(2) + "\n");
 }
 
 Result<VariantManifest> read_manifest(const std::string& dir) {
@@ -214,9 +205,9 @@ Result<VariantManifest> read_manifest(const std::string& dir) {
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  json j = json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return data_loss("manifest file '" + path.string() + "' is not valid JSON");
-  auto m = manifest_from_json(j);
+  auto j = parse_json(buffer.str(), path.string());
+  if (!j.ok()) return data_loss("manifest file " + j.status().message());
+  auto m = manifest_from_json(*j);
   if (!m.ok()) return m.status().with_context(path.string());
   return m;
 }

@@ -15,6 +15,8 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/files.h"
+#include "core/json_reader.h"
 #include "core/sha256.h"
 #include "graph/flops.h"
 #include "graph/graph_view.h"
@@ -291,18 +293,7 @@ Result<ModelProfile> profile_from_json(const json& j) {
 }
 
 Status write_profile(const std::string& path, const ModelProfile& profile) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return permission_denied("cannot write '" + tmp + "': " + std::strerror(errno));
-    out << profile_to_json(profile).dump(2) << "\n";
-    out.close();
-    if (!out) return resource_exhausted("writing '" + tmp + "' failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return internal_error("renaming '" + tmp + "': " + ec.message());
-  return ok_status();
+  return write_file_atomic(path, profile_to_json(profile).dump(2) + "\n");
 }
 
 Result<ModelProfile> read_profile(const std::string& path) {
@@ -310,9 +301,11 @@ Result<ModelProfile> read_profile(const std::string& path) {
   if (!in)
     return not_found("profile file '" + path +
                      "' not found; make one with edgetier profile MODEL -o " + path);
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return data_loss("profile file '" + path + "' is not valid JSON");
-  auto p = profile_from_json(j);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto j = parse_json(buffer.str(), path);
+  if (!j.ok()) return data_loss("profile file " + j.status().message());
+  auto p = profile_from_json(*j);
   if (!p.ok()) return p.status().with_context(path);
   return p;
 }

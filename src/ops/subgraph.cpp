@@ -1,25 +1,18 @@
 /// Graph-surgery helpers: symbolic type inference, closures, part extraction.
 #include "ops/subgraph.h"
 
-#include <onnx/shape_inference/implementation.h>
-
 #include <algorithm>
 #include <deque>
 #include <unordered_set>
 
 #include "core/strings.h"
+#include "graph/shapes.h"
 
 namespace edgetier {
 
 Result<TypeMap> infer_types(const onnx::ModelProto& model) {
   onnx::ModelProto m = model;
-  m.mutable_graph()->clear_value_info();
-  try {
-    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    return invalid_argument(std::string("shape inference failed: ") + e.what());
-  }
+  RETURN_IF_ERROR(run_shape_inference(&m));
   TypeMap types;
   for (const auto& vi : m.graph().input()) types[vi.name()] = vi.type();
   for (const auto& vi : m.graph().value_info()) types[vi.name()] = vi.type();

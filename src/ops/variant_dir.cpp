@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/files.h"
 #include "core/sha256.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
@@ -79,7 +80,6 @@ Result<VariantManifest> source_manifest(const std::string& model_path,
 Status write_dir_atomically(const std::string& dir,
                             const std::function<Status(const std::string&)>& fill) {
   const fs::path target = fs::absolute(fs::path(dir)).lexically_normal();
-  const fs::path parent = target.parent_path();
   const std::string base = target.filename().string();
   if (base.empty()) return invalid_argument("output directory '" + dir + "' has no name");
   std::error_code ec;
@@ -94,33 +94,7 @@ Status write_dir_atomically(const std::string& dir,
                             "': it exists and is not a variant directory (no manifest.json)");
     }
   }
-  fs::create_directories(parent, ec);
-  if (ec) return permission_denied("cannot create '" + parent.string() + "': " + ec.message());
-  const std::string suffix = std::to_string(::getpid());
-  const fs::path tmp = parent / ("." + base + ".tmp-" + suffix);
-  const fs::path old = parent / ("." + base + ".old-" + suffix);
-  fs::remove_all(tmp, ec);
-  fs::create_directory(tmp, ec);
-  if (ec) return permission_denied("cannot create '" + tmp.string() + "': " + ec.message());
-  Status st = fill(tmp.string());
-  if (st.ok()) {
-    if (fs::exists(target, ec)) {
-      fs::rename(target, old, ec);
-      if (ec) st = internal_error("moving the old '" + dir + "' aside: " + ec.message());
-    }
-    if (st.ok()) {
-      fs::rename(tmp, target, ec);
-      if (ec) {
-        st = internal_error("renaming '" + tmp.string() + "' to '" + dir + "': " + ec.message());
-        std::error_code ignore;
-        if (fs::exists(old, ignore)) fs::rename(old, target, ignore);  // put the old one back
-      }
-    }
-  }
-  std::error_code ignore;
-  fs::remove_all(tmp, ignore);
-  fs::remove_all(old, ignore);
-  return st;
+  return replace_directory_atomic(target.string(), fill);
 }
 
 Status write_variant(const std::string& dir, const std::vector<onnx::ModelProto>& parts,

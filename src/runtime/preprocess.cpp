@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
+
 namespace edgetier {
 
 PreprocessSpec PreprocessSpec::for_input(const std::string& name, int64_t height, int64_t width) {
@@ -140,14 +142,6 @@ Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessS
   } catch (const cv::Exception& e) {
     return invalid_argument(std::string("preprocessing failed: ") + e.what());
   }
-}
-
-Result<std::string> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("cannot open '" + path + "': " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 Result<Tensor> load_image_tensor(const std::string& path, const PreprocessSpec& spec) {

@@ -3,11 +3,10 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -18,14 +17,15 @@ namespace edgetier {
 /// the study used: resize the shorter side, centre crop, scale to [0,1], normalise, NCHW, RGB.
 struct PreprocessSpec {
   std::string input_name = "input";
-  int64_t height = 224;        // final tensor height (crop size, or fixed resize)
+  int64_t height = 224;  // final tensor height (crop size, or fixed resize)
   int64_t width = 224;
-  int64_t resize_shorter = 256;  // resize the shorter side to this first; 0 = resize to height x width
-  bool center_crop = true;       // crop height x width from the centre after resizing
+  int64_t resize_shorter =
+      256;                  // resize the shorter side to this first; 0 = resize to height x width
+  bool center_crop = true;  // crop height x width from the centre after resizing
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // RGB, applied after scaling to [0,1]
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
-  std::string layout = "NCHW";   // or "NHWC"
-  bool bgr = false;              // channel order of the model (OpenCV decodes BGR)
+  std::string layout = "NCHW";    // or "NHWC"
+  bool bgr = false;               // channel order of the model (OpenCV decodes BGR)
   DType dtype = DType::kFloat32;  // float32, or uint8 for models that normalise inside
 
   /// The study's rule: shorter side to 256/224 of the model's input size, centre crop to it.
@@ -45,7 +45,5 @@ Result<Tensor> load_image_tensor(const std::string& path, const PreprocessSpec& 
 Result<Tensor> load_npy(const std::string& path, const std::string& tensor_name);
 /// Writes a tensor as .npy (for fixtures and calibration folders).
 Status save_npy(const Tensor& tensor, const std::string& path);
-/// Reads a whole file into a string (errors name the file).
-Result<std::string> read_file_bytes(const std::string& path);
 
 }  // namespace edgetier

@@ -119,68 +119,55 @@ Result<InferResult> TierClient::infer_request(inference::ModelInferRequest reque
 
 Result<inference::ModelMetadataResponse> TierClient::model_metadata(const std::string& model_name,
                                                                     int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   inference::ModelMetadataRequest request;
   request.set_name(model_name);
   inference::ModelMetadataResponse response;
-  const grpc::Status status = inference_->ModelMetadata(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
+  RETURN_IF_ERROR(unary(inference_.get(), &inference::GRPCInferenceService::Stub::ModelMetadata,
+                        request, &response, deadline_ms));
   return response;
 }
 
 Result<bool> TierClient::model_ready(const std::string& model_name, int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   inference::ModelReadyRequest request;
   request.set_name(model_name);
   inference::ModelReadyResponse response;
-  const grpc::Status status = inference_->ModelReady(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
+  RETURN_IF_ERROR(unary(inference_.get(), &inference::GRPCInferenceService::Stub::ModelReady,
+                        request, &response, deadline_ms));
   return response.ready();
 }
 
 Result<control::HealthResponse> TierClient::health(int64_t probe_timeout_ms, int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   control::HealthRequest request;
   request.set_probe_timeout_ms(probe_timeout_ms);
   control::HealthResponse response;
-  const grpc::Status status = control_->Health(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
+  RETURN_IF_ERROR(
+      unary(control_.get(), &control::TierControl::Stub::Health, request, &response, deadline_ms));
   return response;
 }
 
 Result<control::LoadModelResponse> TierClient::load_model(const control::LoadModelRequest& request,
                                                           int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   control::LoadModelResponse response;
-  const grpc::Status status = control_->LoadModel(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
+  RETURN_IF_ERROR(unary(control_.get(), &control::TierControl::Stub::LoadModel, request, &response,
+                        deadline_ms));
   return response;
 }
 
 Result<int> TierClient::unload(const std::string& model_name, int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   control::UnloadRequest request;
   request.set_model_name(model_name);
   request.set_all(model_name.empty());
   control::UnloadResponse response;
-  const grpc::Status status = control_->Unload(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
+  RETURN_IF_ERROR(
+      unary(control_.get(), &control::TierControl::Stub::Unload, request, &response, deadline_ms));
   return response.unloaded();
 }
 
 Status TierClient::shutdown(int64_t deadline_ms) {
-  grpc::ClientContext context;
-  context.set_deadline(deadline_after_ms(deadline_ms));
   control::ShutdownRequest request;
   control::ShutdownResponse response;
-  const grpc::Status status = control_->Shutdown(&context, request, &response);
-  if (!status.ok()) return call_error(status, context, deadline_ms);
-  return ok_status();
+  return unary(control_.get(), &control::TierControl::Stub::Shutdown, request, &response,
+               deadline_ms);
 }
 
 namespace {

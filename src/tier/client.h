@@ -72,6 +72,18 @@ class TierClient {
   TierClient() = default;
   /// Converts a failed call: errors a tier produced keep their code and message; a tier that
   /// did not answer becomes UNAVAILABLE/DEADLINE_EXCEEDED naming this client's address.
+  /// One unary RPC with a deadline: `(stub->*method)(context, request, response)`; errors say
+  /// which tier and how long the call had.
+  template <typename Stub, typename Request, typename Response>
+  Status unary(Stub* stub,
+               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+               const Request& request, Response* response, int64_t deadline_ms) {
+    grpc::ClientContext context;
+    context.set_deadline(deadline_after_ms(deadline_ms));
+    const grpc::Status status = (stub->*method)(&context, request, response);
+    if (!status.ok()) return call_error(status, context, deadline_ms);
+    return ok_status();
+  }
   Status call_error(const grpc::Status& status, const grpc::ClientContext& context,
                     int64_t deadline_ms) const;
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "graph/model_io.h"
 #include "tier/client.h"

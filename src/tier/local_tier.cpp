@@ -32,6 +32,7 @@ Result<ReadyLine> parse_ready_line(const std::string& line) {
     if (key == "tier") ready.tier = value;
     if (key == "pid") ready.pid = std::atoll(value.c_str());
     if (key == "threads") ready.threads = std::atoi(value.c_str());
+    if (key == "max_message_bytes") ready.max_message_bytes = std::atoll(value.c_str());
     if (key == "listen") {
       std::istringstream parts(value);
       std::string address;

@@ -18,7 +18,7 @@ struct LocalTierOptions {
   std::string tier;    // tier name
   std::vector<std::string> listen = {"127.0.0.1:0"};
   int threads = 1;
-  std::vector<std::string> extra_args;  // e.g. {"--max-message-mb", "1"}
+  std::vector<std::string> extra_args;  // e.g. {"--max-message-size", "1MiB"}
   std::string log_path;                 // child's stderr; empty: inherited
   int64_t ready_timeout_ms = 30000;
   /// The child gets SIGKILL when the thread that started it exits (PR_SET_PDEATHSIG), so a
@@ -26,12 +26,14 @@ struct LocalTierOptions {
   bool die_with_parent = true;
 };
 
-/// The READY line a server prints: "READY tier=NAME listen=A,B pid=N threads=T".
+/// The READY line a server prints:
+/// "READY tier=NAME listen=A,B pid=N threads=T max_message_bytes=B".
 struct ReadyLine {
   std::string tier;
   std::vector<std::string> listen;
   int64_t pid = 0;
   int threads = 0;
+  int64_t max_message_bytes = 0;  // 0 when the server did not say
 };
 Result<ReadyLine> parse_ready_line(const std::string& line);
 
@@ -48,6 +50,7 @@ class LocalTier {
   /// Bound addresses in --listen order (chosen ports filled in).
   const std::vector<std::string>& addresses() const { return ready_.listen; }
   const std::string& address() const { return ready_.listen.front(); }
+  const ReadyLine& ready() const { return ready_; }
 
   /// Sends a signal (SIGKILL, SIGSTOP, SIGCONT, ...).
   void signal(int sig);

@@ -258,7 +258,7 @@ TEST(TierFaults, TenThousandMutatedRequestsNeitherCrashNorGrowMemory) {
   ASSERT_TRUE(save_model(fixtures::chain_model(), chain_path).ok());
   const auto image_parts = tier_test::save_parts(tier_test::split_chain(1), dir.path());
   auto tier =
-      tier_test::start_tier(dir, "edge", {"--max-image-mpixels", "1", "--max-message-mb", "4"});
+      tier_test::start_tier(dir, "edge", {"--max-image-mpixels", "1", "--max-message-size", "4MiB"});
   ASSERT_TRUE(tier);
   auto client = std::move(TierClient::connect(tier->address()).value());
   control::LoadModelRequest load;

@@ -126,7 +126,7 @@ TEST_F(TierValidation, BadImages) {
 TEST(TierLimits, MessageCapIsEnforcedAndTheTierSurvives) {
   TempDir dir;
   const auto paths = tier_test::save_parts(tier_test::split_chain(1), dir.path());
-  auto tier = tier_test::start_tier(dir, "edge", {"--max-message-mb", "1"});
+  auto tier = tier_test::start_tier(dir, "edge", {"--max-message-size", "1MiB"});
   ASSERT_TRUE(tier);
   auto client = std::move(TierClient::connect(tier->address()).value());
   control::LoadModelRequest load;
