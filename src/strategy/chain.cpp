@@ -220,9 +220,12 @@ Result<OpChain> parse_op_chain(std::string_view text, ChainSpelling spelling) {
     threshold = all.substr(at + 1);
   }
   std::optional<double> value;  // the threshold, once read: suggestions keep it
-  auto bad = [&](const std::string& why) -> Status {
+  // `probe` is what the suggestion is nearest to: the text, or the text with an example
+  // threshold when it lacks one.
+  auto bad = [&](const std::string& why, const std::string& probe = "") -> Status {
     return invalid_argument("operator chain '" + std::string(text) + "': " + why +
-                            "; did you mean '" + nearest_name(all, suggestion_names(value)) +
+                            "; did you mean '" +
+                            nearest_name(probe.empty() ? all : probe, suggestion_names(value)) +
                             "'? (chains: " + op_chain_forms() + ")");
   };
   OpChain chain;
@@ -252,7 +255,11 @@ Result<OpChain> parse_op_chain(std::string_view text, ChainSpelling spelling) {
   const bool wants_threshold = std::any_of(
       ops.begin(), ops.end(), [](OperatorId op) { return operator_row(op).takes_threshold; });
   if (wants_threshold) {
-    if (threshold.empty()) return bad("a dynamic exit needs a confidence threshold such as @0.8");
+    if (threshold.empty()) {
+      const std::string example = shortest_number(kExampleThreshold);
+      return bad("a dynamic exit needs a confidence threshold such as @" + example,
+                 head + "@" + example);
+    }
     double v = 0;
     auto [end, ec] = std::from_chars(threshold.data(), threshold.data() + threshold.size(), v);
     if (ec != std::errc() || end != threshold.data() + threshold.size() ||

@@ -29,10 +29,11 @@ Result<Strategy> parse_strategy(std::string_view text) {
                             strategy_label(ops.empty() ? identity_chain_name() : ops, "E") + "'");
   }
   const std::string context = "strategy '" + std::string(text) + "'";
-  auto chain = parse_op_chain(ops);
-  if (!chain.ok()) return chain.status().with_context(context);
+  // The placement first: "DEE@0.8" alone is a chain without a placement, not a bad chain.
   auto where = parse_placement(placement);
   if (!where.ok()) return where.status().with_context(context);
+  auto chain = parse_op_chain(ops);
+  if (!chain.ok()) return chain.status().with_context(context);
   return Strategy{*chain, *where};
 }
 

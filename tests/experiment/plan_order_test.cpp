@@ -33,7 +33,8 @@ std::string early_cut(const onnx::ModelProto& model) {
 /// The stored "steps" as manifest step names ("quantize" -> "Q").
 std::vector<std::string> stored_steps(const StrategyRow& row) {
   std::vector<std::string> out;
-  for (const auto& s : nlohmann::json::parse(row.plan_json).at("steps")) {
+  const nlohmann::json plan = nlohmann::json::parse(row.plan_json);
+  for (const auto& s : plan.at("steps")) {
     auto op = operator_by_name(s.get<std::string>());
     out.push_back(op ? std::string(step_name(*op)) : "unknown '" + s.get<std::string>() + "'");
   }
@@ -88,7 +89,7 @@ void check_order(bool exit_then_quantize) {
     ASSERT_TRUE(manifest.ok()) << row.ops << ": " << manifest.status().to_string();
     std::vector<std::string> built_steps;
     for (const auto& step : manifest->chain) built_steps.push_back(step.op);
-    EXPECT_EQ(stored_steps(row), built_steps) << row.name;
+    EXPECT_EQ(stored_steps(row), built_steps) << row.name << ": " << row.plan_json;
   }
 }
 
