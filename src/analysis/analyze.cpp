@@ -9,22 +9,23 @@
 
 #include "analysis/pareto.h"
 #include "core/strings.h"
+#include "strategy/chain.h"
+#include "strategy/placement.h"
+#include "strategy/strategy.h"
 
 namespace edgetier {
 
 namespace {
 
+/// Display order (strategy/): a name that does not parse goes after every known one.
 int placement_rank(const std::string& placement) {
-  const auto& known = known_placements();
-  auto it = std::find(known.begin(), known.end(), placement);
-  return it == known.end() ? static_cast<int>(known.size()) : static_cast<int>(it - known.begin());
+  auto p = parse_placement(placement);
+  return p.ok() ? p->rank() : static_cast<int>(all_placements().size());
 }
 
 int ops_rank(const std::string& ops) {
-  static const std::vector<std::string> kOrder = {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"};
-  auto it = std::find(kOrder.begin(), kOrder.end(), ops);
-  return it == kOrder.end() ? static_cast<int>(kOrder.size())
-                            : static_cast<int>(it - kOrder.begin());
+  auto chain = parse_op_chain(ops);
+  return chain.ok() ? chain->rank() : static_cast<int>(standard_op_chains().size());
 }
 
 /// Per-strategy working data kept alongside the report while analysing one scenario.
@@ -43,9 +44,9 @@ std::string format_compact(double v) {
 /// tier the request enters.
 std::string reference_label_for(const StrategyKey& key, const std::string& reference_ops,
                                 const std::map<std::string, size_t>& index) {
-  const std::string same = reference_ops + "@" + key.placement;
+  const std::string same = strategy_label(reference_ops, key.placement);
   if (index.count(same)) return same;
-  const std::string entry = reference_ops + "@" + key.placement.substr(0, 1);
+  const std::string entry = strategy_label(reference_ops, key.placement.substr(0, 1));
   if (index.count(entry)) return entry;
   return "";
 }

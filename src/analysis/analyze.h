@@ -10,6 +10,7 @@
 
 #include "analysis/result_set.h"
 #include "analysis/stats.h"
+#include "strategy/chain.h"
 
 namespace edgetier {
 
@@ -22,7 +23,7 @@ struct AnalysisOptions {
   double alpha = 0.05;
   std::string model;     // analyse only this model ("" = all)
   std::string scenario;  // analyse only this scenario ("" = all)
-  std::string reference_ops = "I";
+  std::string reference_ops = identity_chain_name();
 };
 
 /// Latency of one strategy in milliseconds.

@@ -10,13 +10,15 @@
 #include "analysis/planner_cuts.h"
 #include "analysis/stats.h"
 #include "graph/graph_view.h"
+#include "strategy/chain.h"
+#include "strategy/placement.h"
+#include "strategy/strategy.h"
 
 namespace edgetier {
 
 namespace {
 
 constexpr double kNsPerMs = 1e6;
-constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
 /// Burst sizes tried when fitting a link (bytes a direction passes before shaping bites): every
 /// KiB up to 128 KiB covers tbf buckets (a few frames) and user-space token buckets (64 KiB).
 constexpr int64_t kBurstStepBytes = 1024;
@@ -25,37 +27,28 @@ constexpr int64_t kMaxBurstBytes = 128 * 1024;
 double median_ms(std::vector<double> v) { return v.empty() ? NAN : stats::median(v); }
 
 int link_id(const std::string& link) {
-  return link == "mobile-edge" ? static_cast<int>(LinkId::kMobileEdge)
-                               : static_cast<int>(LinkId::kEdgeCloud);
+  return link == link_name(TierRole::kMobile) ? static_cast<int>(LinkId::kMobileEdge)
+                                              : static_cast<int>(LinkId::kEdgeCloud);
 }
-
-int tier_index(char letter) { return letter == 'M' ? 0 : letter == 'E' ? 1 : 2; }
 
 /// Requests go client -> mobile -> edge -> cloud: reaching the edge crosses mobile-edge, reaching
 /// the cloud crosses both.
 std::vector<std::string> links_crossed(const std::string& placement) {
-  if (placement.find('C') != std::string::npos) return {"mobile-edge", "edge-cloud"};
-  if (placement.find('E') != std::string::npos) return {"mobile-edge"};
-  return {};
+  auto p = parse_placement(placement);
+  return p.ok() ? p->links_crossed() : std::vector<std::string>{};
 }
 
-/// Links between two tiers of the chain.
-std::vector<std::string> links_between(int lower, int upper) {
-  std::vector<std::string> out;
-  if (lower < 1 && upper >= 1) out.push_back("mobile-edge");
-  if (lower < 2 && upper >= 2) out.push_back("edge-cloud");
-  return out;
-}
-
+/// The chain's name says whether it is partitioned (a dynamic exit's split has no step of its
+/// own, so the stored steps do not); the stored steps decide for names that do not parse.
 bool is_partitioned(const StrategyRow& row, const nlohmann::json& plan) {
+  if (auto chain = parse_op_chain(row.ops); chain.ok()) return chain->partition;
+  const std::string partition(operator_row(OperatorId::kPartition).name);
   if (plan.contains("steps") && plan.at("steps").is_array()) {
     for (const auto& s : plan.at("steps")) {
-      if (s.is_string() && s.get<std::string>() == "partition") return true;
+      if (s.is_string() && s.get<std::string>() == partition) return true;
     }
-    return false;
   }
-  const std::string ops = row.ops.substr(0, row.ops.find('@'));
-  return !ops.empty() && ops.back() == 'P';
+  return false;
 }
 
 /// One (strategy, scenario) median on a link, for the link fit.
@@ -241,10 +234,16 @@ Status attach_cut_model(const Group& g, const std::vector<const RequestRecord*>&
     if (std::find(notes->begin(), notes->end(), n) == notes->end()) notes->push_back(n);
   }
   MeasuredCut measured;
-  const int lower = tier_index(g.placement[0]), upper = tier_index(g.placement[1]);
-  measured.lower_tier = kTierNames[lower];
-  measured.upper_tier = kTierNames[upper];
-  measured.cut_links = links_between(lower, upper);
+  auto placed = parse_placement(g.placement);
+  if (!placed.ok() || placed->num_tiers() < 2) {
+    s->cut_note = "placement '" + g.placement + "' has no boundary to move";
+    return ok_status();
+  }
+  const TierRole lower_role = placed->tiers[0], upper_role = placed->tiers[1];
+  const int lower = static_cast<int>(lower_role), upper = static_cast<int>(upper_role);
+  measured.lower_tier = tier_role_name(lower_role);
+  measured.upper_tier = tier_role_name(upper_role);
+  measured.cut_links = links_between(lower_role, upper_role);
   std::vector<double> lc, uc, ls, up;
   for (const RequestRecord* r : rows) {
     if (r->tiers[lower].compute_ns) lc.push_back(*r->tiers[lower].compute_ns / kNsPerMs);
@@ -287,7 +286,7 @@ std::optional<double> accuracy_loss(const ResultSet& results, const std::string&
                                     const std::string& ops) {
   const auto metric = results.primary_metric(model);
   if (!metric) return std::nullopt;
-  const auto ref = results.accuracy(model, "I", *metric);
+  const auto ref = results.accuracy(model, identity_chain_name(), *metric);
   const auto acc = results.accuracy(model, ops, *metric);
   if (!ref || !acc) return std::nullopt;
   return *ref - *acc;
@@ -296,7 +295,7 @@ std::optional<double> accuracy_loss(const ResultSet& results, const std::string&
 }  // namespace
 
 const std::vector<std::string>& planner_links() {
-  static const std::vector<std::string> kLinks = {"mobile-edge", "edge-cloud"};
+  static const std::vector<std::string> kLinks = link_names();
   return kLinks;
 }
 
@@ -356,7 +355,7 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
     s.model = g.model;
     s.ops = g.ops;
     s.placement = g.placement;
-    s.label = g.ops + "@" + g.placement;
+    s.label = strategy_label(g.ops, g.placement);
     const std::vector<std::string> crossed = links_crossed(g.placement);
     std::vector<const RequestRecord*> rows;
     std::vector<double> fixed;
@@ -393,7 +392,9 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
               {"compute", &tt.compute_ns},
               {"serialize", &tt.serialize_ns}};
           for (const auto& [name, v] : fields) {
-            if (*v) breakdown[std::string(kTierNames[t]) + "_" + name].push_back(**v / kNsPerMs);
+            if (*v)
+              breakdown[std::string(tier_role_name(static_cast<TierRole>(t))) + "_" + name]
+                  .push_back(**v / kNsPerMs);
           }
         }
       }

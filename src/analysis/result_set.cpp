@@ -8,6 +8,8 @@
 #include <set>
 
 #include "core/strings.h"
+#include "strategy/chain.h"
+#include "strategy/placement.h"
 
 namespace edgetier {
 
@@ -158,70 +160,37 @@ std::optional<std::string> ResultSet::primary_metric(const std::string& model) c
 // ---------------------------------------------------------------------------------------------
 // Strategy names
 
+// The names are strategy/'s (chain.h, placement.h); these keep the string forms analysis and
+// report work with. A name that does not parse has no parent, rank or display name of its own.
+
 const std::vector<std::string>& known_placements() {
-  static const std::vector<std::string> kPlacements = {"M", "E", "C", "ME", "EC", "MC", "MEC"};
+  static const std::vector<std::string> kPlacements = [] {
+    std::vector<std::string> out;
+    for (const auto& p : all_placements()) out.push_back(p.name());
+    return out;
+  }();
   return kPlacements;
 }
 
-namespace {}  // namespace
-
 Result<std::string> normalize_placement(std::string_view name) {
-  static const std::vector<std::pair<std::string, std::string>> kLong = {
-      {"mobile", "M"},
-      {"edge", "E"},
-      {"cloud", "C"},
-      {"mobile-edge", "ME"},
-      {"edge-cloud", "EC"},
-      {"mobile-cloud", "MC"},
-      {"mobile-edge-cloud", "MEC"}};
-  std::string t = trim(name);
-  for (const auto& p : known_placements()) {
-    if (t == p) return p;
-  }
-  std::string l = lower(t);
-  for (const auto& [long_name, short_name] : kLong) {
-    if (l == long_name) return short_name;
-  }
-  std::vector<std::string> candidates = known_placements();
-  for (const auto& [long_name, short_name] : kLong) candidates.push_back(long_name);
-  return invalid_argument("unknown placement '" + t + "'; expected one of M, E, C, ME, EC, MC, " +
-                          "MEC or Mobile, Edge, Cloud, Mobile-Edge, Edge-Cloud, Mobile-Cloud " +
-                          "(nearest: '" + nearest_name(l, candidates) + "')");
+  ASSIGN_OR_RETURN(Placement p, parse_placement(name));
+  return p.name();
 }
 
 std::string unpartitioned_ops(const std::string& ops) {
-  if (ops == "P") return "I";
-  if (ops.size() > 1 && ops.back() == 'P') return ops.substr(0, ops.size() - 1);
-  return "";
+  auto chain = parse_op_chain(ops);
+  if (!chain.ok() || !chain->unpartitioned()) return "";
+  return chain->unpartitioned()->name();
 }
 
 int ops_complexity(const std::string& ops) {
-  if (ops == "I" || ops.empty()) return 0;
-  std::string base = ops;
-  int n = 0;
-  if (!unpartitioned_ops(base).empty()) {
-    ++n;
-    base = unpartitioned_ops(base);
-    if (base == "I") return n;
-  }
-  // QE is Q followed by EE; DEE is a (dynamic) early exit.
-  if (base.find('Q') != std::string::npos) ++n;
-  if (base.find('E') != std::string::npos) ++n;
-  return std::max(n, 1);
+  auto chain = parse_op_chain(ops);
+  return chain.ok() ? chain->complexity() : 0;
 }
 
 std::string ops_display_name(const std::string& ops) {
-  static const std::map<std::string, std::string> kNames = {
-      {"I", "Identity"},
-      {"Q", "Quantization"},
-      {"EE", "Early Exit"},
-      {"QE", "Quantized Early Exit"},
-      {"P", "Partitioning"},
-      {"QP", "Quantized Partitioning"},
-      {"EEP", "Early Exit Partitioning"},
-      {"QEP", "Quantized Early Exit Partitioning"}};
-  auto it = kNames.find(ops);
-  return it == kNames.end() ? ops : it->second;
+  auto chain = parse_op_chain(ops);
+  return chain.ok() ? chain->display_name() : ops;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,9 +318,11 @@ Result<std::pair<std::string, std::string>> parse_study_variant(const CsvReader&
                           "'; expected Quantize, EarlyExit or Partition");
     }
   }
-  std::string ops = std::string(q ? "Q" : "") + (ee ? (q ? "E" : "EE") : "") + (p ? "P" : "");
-  if (ops.empty()) ops = "I";
-  return std::make_pair(words[0], ops);
+  OpChain chain;
+  chain.quantize = q;
+  chain.exit = ee ? ExitMode::kStatic : ExitMode::kNone;
+  chain.partition = p;
+  return std::make_pair(words[0], chain.name());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
 #include "ops/variant_dir.h"
+#include "strategy/operators.h"
 
 namespace edgetier::cli {
 namespace {
@@ -55,7 +56,7 @@ int run(const Args& a) {
     ExitPolicy policy;
     Status st = dynamic_exit(*model, options, &parts, &policy);
     if (!st.ok()) return report_error(st.with_context(a.model));
-    manifest->ops = "DEE";
+    manifest->ops = std::string(step_name(OperatorId::kDynamicExit));
     manifest->exit_policy = policy;
     op_options = {{"exit_at", a.exit_at}, {"head_input", a.head_input}, {"threshold", a.threshold}};
     summary = exit_policy_to_json(policy);
@@ -76,7 +77,7 @@ int run(const Args& a) {
     Status st = early_exit(*model, options, &exited, &report);
     if (!st.ok()) return report_error(st.with_context(a.model));
     parts.push_back(std::move(exited));
-    manifest->ops = "EE";
+    manifest->ops = std::string(step_name(OperatorId::kEarlyExit));
     op_options = {{"from", report.from}, {"to", report.to}};
     if (a.skip_last > 0) op_options["skip_last"] = a.skip_last;
     summary = {{"from", report.from},

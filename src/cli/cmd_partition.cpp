@@ -8,6 +8,7 @@
 #include "graph/model_io.h"
 #include "ops/partition.h"
 #include "ops/variant_dir.h"
+#include "strategy/operators.h"
 
 namespace edgetier::cli {
 namespace {
@@ -56,11 +57,11 @@ int run(const Args& a) {
 
   auto manifest = source_manifest(a.model, *model, a.task, *shapes);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));
-  manifest->ops = "P";
+  manifest->ops = std::string(step_name(OperatorId::kPartition));
   nlohmann::json op_options = {{"cuts", options.cuts},
                                {"quantized_boundary", options.quantized_boundary}};
   if (!chosen.is_null()) op_options["auto"] = chosen;
-  manifest->chain.push_back({"P", op_options});
+  manifest->chain.push_back({std::string(step_name(OperatorId::kPartition)), op_options});
   manifest->options_sha256 = sha256_hex(op_options.dump());
   st = write_variant(a.out, parts, *manifest, *shapes);
   if (!st.ok()) return report_error(st);

@@ -3,20 +3,29 @@
 
 #include "cli/commands.h"
 #include "cli/ops_common.h"
+#include "core/strings.h"
 #include "ops/compose.h"
 #include "ops/early_exit.h"
 #include "ops/quantize_hook.h"
+#include "strategy/chain.h"
 
 namespace edgetier::cli {
 namespace {
 
+/// The study's chains, comma-separated: the default of --ops.
+std::string standard_chain_list() {
+  std::vector<std::string> names;
+  for (const auto& c : standard_op_chains()) names.push_back(c.name());
+  return join(names, ",");
+}
+
 struct Args {
   std::string model;
-  std::string ops = "I,Q,EE,QE,P,QP,EEP,QEP";
+  std::string ops = standard_chain_list();
   std::string out;
   std::string skip;
   int skip_last = 2;
-  bool exit_then_quantize = false;
+  bool exit_then_quantize = kDefaultExitThenQuantize;
   std::vector<std::string> cuts;
   AutoCutArgs auto_cut;
   bool keep_float_boundary = false;
@@ -99,22 +108,22 @@ std::function<int()> setup_variants(CLI::App* app) {
   auto args = std::make_shared<Args>();
   app->add_option("model", args->model, "ONNX model file (float)")->required();
   app->add_option("--ops", args->ops,
-                  "Strategies to build, comma-separated: I,Q,EE,QE,P,QP,EEP,QEP")
+                  "Strategies to build, comma-separated, from: " + op_chain_forms())
       ->capture_default_str();
   app->add_option("-o,--out", args->out, "Output directory; each strategy goes to DIR/<OPS>/")
       ->required();
   app->add_option("--skip", args->skip, "EE: FROM:TO (default: --skip-last)");
   app->add_option("--skip-last", args->skip_last, "EE: skip the last N blocks of the last stage")
       ->capture_default_str();
-  app->add_flag(
-      "--exit-then-quantize", args->exit_then_quantize,
-      "QE/QEP: cut the exit first, then calibrate and quantize (default: the study's order, "
-      "exit surgery on the int8 model)");
+  app->add_flag("--exit-then-quantize", args->exit_then_quantize,
+                "Q with an early exit: cut the exit first, then calibrate and quantize (default: "
+                "the study's order, "
+                "exit surgery on the int8 model)");
   app->add_option("--cut", args->cuts,
                   "P: tensors crossing the boundary (comma-separated), or 'auto'");
   add_auto_cut_options(app, &args->auto_cut);
   app->add_flag("--keep-float-boundary", args->keep_float_boundary,
-                "QP/QEP: ship the float cut tensor, not its int8 form");
+                "Q with P: ship the float cut tensor, not its int8 form");
   app->add_option("--calibration-table", args->calibration_table,
                   "Q: calibration table (edgetier calibrate)");
   app->add_option("--calibration-data", args->calibration_data,

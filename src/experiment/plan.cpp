@@ -393,7 +393,7 @@ std::string plan_to_text(const PreparedExperiment& e) {
     for (const auto& d : p.dropped) {
       if (d.model != m.name) continue;
       if (!by_reason.count(d.reason)) reasons.push_back(d.reason);
-      by_reason[d.reason].insert(d.ops + "@" + d.placement);
+      by_reason[d.reason].insert(strategy_label(d.ops, d.placement));
     }
     for (const auto& r : reasons) {
       out << "  dropped "

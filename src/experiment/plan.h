@@ -81,7 +81,7 @@ struct PlannedStrategy {
   std::vector<std::vector<std::string>> cuts;  // one list per boundary (partitioned chains)
   std::string exit_from, exit_to;              // the skipped region (exit chains)
   /// "QEP@ME": the study's naming (ARCHITECTURE.md).
-  std::string name() const { return ops.name() + "@" + placement.name(); }
+  std::string name() const { return strategy_label(ops.name(), placement.name()); }
   /// Strategies with equal keys share one built variant (same model, operators, cuts, exit).
   std::string variant_key() const;
 };

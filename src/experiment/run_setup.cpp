@@ -5,8 +5,10 @@
 
 namespace edgetier {
 
-nlohmann::json strategy_plan_json(const PlannedStrategy& s) {
-  nlohmann::json j = {{"steps", s.ops.steps()}, {"variant_key", s.variant_key()}};
+nlohmann::json strategy_plan_json(const PlannedStrategy& s, bool exit_then_quantize) {
+  // The order the variant is really built in (ops/compose builds with the same steps()).
+  nlohmann::json j = {{"steps", s.ops.step_names(exit_then_quantize)},
+                      {"variant_key", s.variant_key()}};
   if (!s.cuts.empty()) j["cuts"] = s.cuts;
   if (!s.exit_from.empty()) j["exit"] = {{"from", s.exit_from}, {"to", s.exit_to}};
   if (s.ops.exit == ExitMode::kDynamic) j["exit_threshold"] = s.ops.exit_threshold;
@@ -52,7 +54,7 @@ Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
     row.placement = s.placement.name();
     row.scenario = s.scenario;
     row.name = s.name();
-    nlohmann::json plan_json = strategy_plan_json(s);
+    nlohmann::json plan_json = strategy_plan_json(s, e.spec.quantize.exit_then_quantize);
     // The model file and input shape let readers (the what-if planner) re-analyse the cuts.
     for (const auto& facts : e.models) {
       if (facts.name != s.model) continue;
@@ -70,7 +72,7 @@ Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
     row.ops = d.ops;
     row.placement = d.placement;
     row.scenario = d.scenario;
-    row.name = d.ops + "@" + d.placement;
+    row.name = strategy_label(d.ops, d.placement);
     row.status = StrategyStatus::kInfeasible;
     row.reason = d.reason;
     ASSIGN_OR_RETURN(int64_t id, store.upsert_strategy(run_id, row));

@@ -26,7 +26,8 @@ Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment
 Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
                                          const PreparedExperiment& experiment);
 
-/// The plan's per-strategy choices (cuts, exit) as stored in strategies.plan_json.
-nlohmann::json strategy_plan_json(const PlannedStrategy& strategy);
+/// The plan's per-strategy choices (cuts, exit) as stored in strategies.plan_json; "steps" is
+/// the order the variant is built in with `exit_then_quantize` (as the runner builds it).
+nlohmann::json strategy_plan_json(const PlannedStrategy& strategy, bool exit_then_quantize);
 
 }  // namespace edgetier

@@ -120,6 +120,7 @@ Status build_variants_for_plan(RunContext* c) {
     r.quant_format = spec.quantize.format;
     r.activations = spec.quantize.activations;
     r.per_channel = spec.quantize.per_channel;
+    r.exit_then_quantize = spec.quantize.exit_then_quantize;
     auto built = build_strategy_variant(r);
     Status st = built.status();
     if (built.ok()) {

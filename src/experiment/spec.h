@@ -13,50 +13,16 @@
 
 #include "core/status.h"
 #include "runtime/preprocess.h"
+#include "strategy/chain.h"
+#include "strategy/placement.h"
+#include "strategy/strategy.h"
 #include "strategy/task.h"
 
 namespace edgetier {
 
-// ---------------------------------------------------------------------------------------------
-// Operator chains and placements (strategy = OPS@PLACEMENT, e.g. QEP@ME, DEE@0.8@E).
-
-enum class ExitMode { kNone, kStatic, kDynamic };
-
-/// Which black-box operators a variant applies. The order they run in is fixed by steps().
-struct OpChain {
-  bool quantize = false;
-  ExitMode exit = ExitMode::kNone;
-  double exit_threshold = 0;  // dynamic exit: confidence needed to leave early, in (0, 1]
-  bool partition = false;
-
-  /// Canonical name: I, Q, EE, QE, P, QP, EEP, QEP, DEE@0.8, QDEE@0.8, DEEP@0.8, QDEEP@0.8.
-  std::string name() const;
-  /// Operators in the order they are applied: early_exit (or dynamic_exit), quantize, partition.
-  /// Exit first because it rewires the float graph; quantize before partition so both parts
-  /// share one calibration; partition last because it only cuts.
-  std::vector<std::string> steps() const;
-  bool operator==(const OpChain& o) const { return name() == o.name(); }
-};
-/// Accepts the canonical names (case-insensitive) and QEE/QEEP as aliases of QE/QEP.
-Result<OpChain> parse_op_chain(std::string_view text);
-/// The eight chains of the study and its extension: I, Q, EE, QE, P, QP, EEP, QEP.
-std::vector<OpChain> standard_op_chains();
-
-enum class TierRole { kMobile = 0, kEdge = 1, kCloud = 2 };
-inline constexpr int kNumTierRoles = 3;
-std::string_view tier_role_name(TierRole role);  // "mobile", "edge", "cloud"
-char tier_role_letter(TierRole role);            // 'M', 'E', 'C'
-
-/// The tiers a variant's parts run on, lowest first (part i runs on tiers[i]).
-struct Placement {
-  std::vector<TierRole> tiers;
-  std::string name() const;  // "M", "ME", "MEC"
-  int num_tiers() const { return static_cast<int>(tiers.size()); }
-  bool operator==(const Placement& o) const { return tiers == o.tiers; }
-};
-/// M, E, C, ME, EC, MC, MEC (case-insensitive); the tiers must go up the chain Mobile->Edge->Cloud.
-Result<Placement> parse_placement(std::string_view text);
-std::vector<Placement> all_placements();
+// Operator chains and placements (strategy = OPS@PLACEMENT, e.g. QEP@ME, DEE@0.8@E): OpChain,
+// parse_op_chain, standard_op_chains, TierRole, Placement, parse_placement and all_placements
+// live in strategy/ (included above) so every layer reads the names one way.
 
 // ---------------------------------------------------------------------------------------------
 // Data sources.
@@ -157,6 +123,9 @@ struct QuantizeSpec {
   std::string format = "qdq";         // qdq | qoperator
   std::string activations = "uint8";  // uint8 | int8 (uint8 is what ORT's x86 kernels fuse fastest)
   bool per_channel = true;
+  /// The build order of Q with an exit (not a YAML key: the runner builds the study's order).
+  /// Variants are built with it and strategies.plan_json records the order it gives.
+  bool exit_then_quantize = kDefaultExitThenQuantize;
 };
 
 struct TierSpec {
@@ -174,7 +143,7 @@ struct LinkSpec {
   double jitter_ms = 0;
   double loss_pct = 0;
 };
-std::vector<std::string> link_names();  // {"mobile-edge", "edge-cloud"}
+// link_names() ({"mobile-edge", "edge-cloud"}): strategy/placement.h.
 
 struct TestbedSpec {
   std::string preset = "default";  // default | study | unlimited

@@ -49,6 +49,7 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
                         {"format", r.quant_format},
                         {"activations", r.activations},
                         {"per_channel", r.per_channel}};
+  o.exit_then_quantize = r.exit_then_quantize;
   o.cuts = r.cuts;
   o.task = r.task;
   o.input_shapes[r.input_name] = r.input_shape;

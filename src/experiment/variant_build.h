@@ -10,12 +10,13 @@
 #include "core/status.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
+#include "strategy/chain.h"
 
 namespace edgetier {
 
 struct VariantBuildRequest {
   std::string model_path;
-  std::string ops;  // "QEP"
+  std::string ops;  // canonical chain name (strategy/chain.h)
   std::string skip_from, skip_to;
   std::vector<std::vector<std::string>> cuts;
   std::string task;  // classify | segment
@@ -31,6 +32,7 @@ struct VariantBuildRequest {
   std::string quant_format = "qdq";
   std::string activations = "uint8";
   bool per_channel = true;
+  bool exit_then_quantize = kDefaultExitThenQuantize;  // see VariantOptions
 };
 
 struct BuiltVariantInfo {

@@ -18,6 +18,7 @@
 #include "ops/profile.h"
 #include "ops/trunk.h"
 #include "ops/variant_dir.h"
+#include "strategy/chain.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -25,71 +26,23 @@ namespace {
 
 using json = nlohmann::json;
 
-enum class Step { kQuantize, kEarlyExit, kDynamicExit, kPartition };
+using Step = OperatorId;
 
-const std::vector<std::string>& known_ops() {
-  static const std::vector<std::string> kOps = {
-      "I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@p", "QDEE@p", "DEEP@p", "QDEEP@p"};
-  return kOps;
+/// The chain a requested name builds. Only canonical names: the name is the variant's folder and
+/// its manifest's `ops`, so two spellings of one chain would build and cache it twice.
+Result<OpChain> variant_chain(const std::string& ops) {
+  auto chain = parse_op_chain(ops, ChainSpelling::kCanonical);
+  if (!chain.ok()) return chain.status().with_context("variants");
+  return chain;
 }
 
-/// "DEE@0.8" -> 0.8 (the dynamic exit's threshold); nullopt for names without "DEE".
-Result<std::optional<double>> dee_threshold(const std::string& ops) {
-  if (ops.find("DEE") == std::string::npos) return std::optional<double>();
-  const size_t at = ops.find('@');
-  const std::string base = ops.substr(0, at);
-  if (base != "DEE" && base != "QDEE" && base != "DEEP" && base != "QDEEP") {
-    return invalid_argument("variants: unknown strategy '" + ops +
-                            "'; dynamic exit chains are DEE@p, QDEE@p, DEEP@p and QDEEP@p");
+/// The standard chains without Q, comma-separated ("I,EE,P,EEP"): what builds without a quantizer.
+std::string float_chains() {
+  std::vector<std::string> names;
+  for (const auto& c : standard_op_chains()) {
+    if (!c.quantize) names.push_back(c.name());
   }
-  char* end = nullptr;
-  const double p = at == std::string::npos ? -1 : std::strtod(ops.c_str() + at + 1, &end);
-  if (at == std::string::npos || end == ops.c_str() + at + 1 || *end != '\0' || !(p >= 0) ||
-      p > 1) {
-    return invalid_argument("variants: '" + ops + "' needs its exit threshold in 0..1 after '@', " +
-                            "e.g. '" + base + "@0.8'");
-  }
-  return std::optional<double>(p);
-}
-
-/// THE operator order; every strategy is built by running these steps in this order.
-std::vector<Step> pipeline(const std::string& ops, bool exit_then_quantize) {
-  if (ops.find("DEE") != std::string::npos) {
-    // A dynamic exit keeps the whole model and splits it into trunk | early head | rest, so it
-    // is the last step: quantize first (its parts are int8), and its split is the partition
-    // (DEEP places trunk and head on one tier and the rest on the next).
-    std::vector<Step> steps;
-    if (ops.front() == 'Q') steps.push_back(Step::kQuantize);
-    steps.push_back(Step::kDynamicExit);
-    return steps;
-  }
-  // Strategy names: Q = int8, E or EE = early exit (QE, QEP write it with one E), P = partition.
-  const bool q = ops.find('Q') != std::string::npos;
-  const bool ee = ops.find('E') != std::string::npos;
-  const bool p = !ops.empty() && ops.back() == 'P';
-  std::vector<Step> steps;
-  // Q and EE: the study's QE cuts the exit out of the int8 model (quantize first, then skip);
-  // with exit_then_quantize the exit is cut first, so calibration sees only the activations
-  // of the shortened model. Either way the skip is named on the float model: QDQ quantization
-  // keeps the float tensor names, so the same FROM/TO exist in the int8 graph.
-  if (ee && exit_then_quantize) steps.push_back(Step::kEarlyExit);
-  if (q) steps.push_back(Step::kQuantize);
-  if (ee && !exit_then_quantize) steps.push_back(Step::kEarlyExit);
-  // P last: the tiers must run exactly the final graph, so parts are cut from it. Cut tensors
-  // are float names that survive Q (partition then ships the int8 QuantizeLinear output) and
-  // must lie outside the region EE removed (checked by partition: unknown tensor).
-  if (p) steps.push_back(Step::kPartition);
-  return steps;
-}
-
-const char* step_name(Step s) {
-  switch (s) {
-    case Step::kQuantize: return "Q";
-    case Step::kEarlyExit: return "EE";
-    case Step::kDynamicExit: return "DEE";
-    case Step::kPartition: return "P";
-  }
-  return "?";
+  return join(names, ",");
 }
 
 /// Options resolved once on the float model so every chain uses the same skip and cuts.
@@ -160,7 +113,8 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
       return failed_precondition(
           "variants: operator Q needs the int8 quantizer and its calibration: pass "
           "--calibration-data DIR (images or .npy) or --calibration-table FILE (edgetier "
-          "calibrate), or build the float strategies only (--ops I,EE,P,EEP)");
+          "calibrate), or build the float strategies only (--ops " +
+          float_chains() + ")");
     }
     plan.quantize = o.quantize_options;
     if (!o.calibration_table.empty()) {
@@ -229,16 +183,12 @@ bool up_to_date(const std::string& dir, const std::string& source_sha256,
 Status build_variants(const std::string& model_path, const VariantOptions& o,
                       const std::string& out_dir, std::vector<VariantResult>* results) {
   if (o.ops.empty())
-    return invalid_argument("variants: no operators given (--ops I,Q,EE,QE,P,QP,EEP,QEP)");
+    return invalid_argument("variants: no operators given (--ops with some of " + op_chain_forms() +
+                            ")");
   bool any_q = false, any_ee = false, any_p = false, any_eep = false;
   for (const auto& ops : o.ops) {
-    ASSIGN_OR_RETURN(std::optional<double> threshold, dee_threshold(ops));
-    if (!threshold && std::find(known_ops().begin(), known_ops().end(), ops) == known_ops().end()) {
-      return invalid_argument("variants: unknown strategy '" + ops + "'; did you mean '" +
-                              nearest_name(ops, known_ops()) +
-                              "'? (known: I,Q,EE,QE,P,QP,EEP,QEP,DEE@p,QDEE@p,DEEP@p,QDEEP@p)");
-    }
-    const auto steps = pipeline(ops, o.exit_then_quantize);
+    ASSIGN_OR_RETURN(OpChain chain, variant_chain(ops));
+    const auto steps = chain.steps(o.exit_then_quantize);
     const auto has = [&](Step s) {
       return std::find(steps.begin(), steps.end(), s) != steps.end();
     };
@@ -259,13 +209,16 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
   std::vector<VariantResult> done;
   Status status;
   for (const auto& ops : o.ops) {
-    const auto steps = pipeline(ops, o.exit_then_quantize);
+    ASSIGN_OR_RETURN(const OpChain chain, variant_chain(ops));
+    // THE operator order (strategy/chain.h): the plan the experiment stores is the same list.
+    const auto steps = chain.steps(o.exit_then_quantize);
     const bool with_exit = std::find(steps.begin(), steps.end(), Step::kEarlyExit) != steps.end();
     VariantManifest manifest = base;
     manifest.ops = ops;
     json key = {{"format_version", kManifestFormatVersion}, {"ops", ops}, {"chain", json::array()}};
     for (Step s : steps)
-      key["chain"].push_back({{"op", step_name(s)}, {"options", step_key(s, plan, o, with_exit)}});
+      key["chain"].push_back(
+          {{"op", std::string(step_name(s))}, {"options", step_key(s, plan, o, with_exit)}});
     manifest.options_sha256 = sha256_hex(key.dump());
     if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end())
       manifest.calibration = plan.calibration;
@@ -317,7 +270,7 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
         RETURN_IF_ERROR(partition(*current, p, &parts));
         json options = {{"cuts", p.cuts}, {"quantized_boundary", p.quantized_boundary}};
         if (!plan.auto_cut.is_null()) options["auto"] = plan.auto_cut;
-        manifest.chain.push_back({"P", options});
+        manifest.chain.push_back({std::string(step_name(Step::kPartition)), options});
         return ok_status();
       }
       if (s == Step::kDynamicExit) {
@@ -325,29 +278,31 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
                          surviving_name(float_view, view, plan.skip_from, "exit tensor"));
         DynamicExitOptions dee;
         dee.exit_at = exit_at;
-        dee.threshold = dee_threshold(ops).value().value();
+        dee.threshold = chain.exit_threshold;
         dee.task = o.task;
         dee.input_shapes = o.input_shapes;
         ExitPolicy policy;
         RETURN_IF_ERROR(dynamic_exit(*current, dee, &parts, &policy));
         manifest.exit_policy = policy;
-        manifest.chain.push_back({"DEE", {{"exit_at", exit_at}, {"threshold", dee.threshold}}});
+        manifest.chain.push_back({std::string(step_name(Step::kDynamicExit)),
+                                  {{"exit_at", exit_at}, {"threshold", dee.threshold}}});
         return ok_status();
       }
       json options;
       onnx::ModelProto next;
+      // Memo key: the steps so far ("Q", "Q>EE", "EE>Q"), shared by chains with that prefix.
+      if (!prefix.empty()) prefix += ">";
+      prefix += step_name(s);
       if (s == Step::kQuantize) {
         options = plan.quantize;
-        prefix += prefix.empty() ? "Q" : ">Q";
       } else {
         ASSIGN_OR_RETURN(std::string from,
                          surviving_name(float_view, view, plan.skip_from, "exit tensor FROM"));
         ASSIGN_OR_RETURN(std::string to,
                          surviving_name(float_view, view, plan.skip_to, "exit tensor TO"));
         options = {{"from", from}, {"to", to}};
-        prefix += prefix.empty() ? "EE" : ">EE";
       }
-      manifest.chain.push_back({step_name(s), options});
+      manifest.chain.push_back({std::string(step_name(s)), options});
       auto it = memo.find(prefix);
       if (it == memo.end()) {
         if (s == Step::kQuantize) {
@@ -371,10 +326,10 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     if (status.ok() && parts.empty()) parts.push_back(*current);
     if (status.ok()) status = write_variant(dir, parts, manifest, o.input_shapes);
     if (!status.ok()) {
-      std::string chain;
-      for (Step st : steps) chain += (chain.empty() ? "" : " -> ") + std::string(step_name(st));
+      std::string order;
+      for (Step st : steps) order += (order.empty() ? "" : " -> ") + std::string(step_name(st));
       status = status.with_context("variants: building " + ops + " (" +
-                                   (chain.empty() ? "no steps" : chain) + ")");
+                                   (order.empty() ? "no steps" : order) + ")");
       break;
     }
     done.push_back({ops, dir, false, static_cast<int>(parts.size())});

@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "graph/shapes.h"
 #include "ops/cut_select.h"
+#include "strategy/chain.h"
 
 namespace edgetier {
 
@@ -21,7 +22,7 @@ namespace edgetier {
 using QuantizeFn = std::function<Status(const onnx::ModelProto& in, onnx::ModelProto* out)>;
 
 struct VariantOptions {
-  /// Strategy operators to build, e.g. {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"}.
+  /// Strategy operators to build, by canonical chain name (strategy/chain.h), e.g. I, QE, QEP.
   std::vector<std::string> ops;
 
   // --- EE: the skip, resolved on the float model (names survive quantization) ---
@@ -30,7 +31,7 @@ struct VariantOptions {
   int skip_last = 2;  // used when skip_from/skip_to are empty (the study skips 2 blocks)
   /// false (default, the study's QE): quantize the whole model, then cut the exit out of the
   /// int8 graph. true: cut the exit first, then calibrate and quantize the shorter model.
-  bool exit_then_quantize = false;
+  bool exit_then_quantize = kDefaultExitThenQuantize;
 
   // --- Q ---
   QuantizeFn quantize_fn;  // empty: the quantizer is not available and Q variants fail

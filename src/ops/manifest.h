@@ -11,6 +11,7 @@
 #include "core/tensor.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
+#include "strategy/chain.h"
 
 namespace edgetier {
 
@@ -49,9 +50,9 @@ struct VariantManifest {
   std::string model_name;
   std::string source_model;  // file name of the model the variant was built from
   std::string source_sha256;
-  std::string task = "classify";        // classify | segment
-  std::string ops = "I";                // strategy operators, e.g. "QEP"
-  std::vector<ManifestOperator> chain;  // in the order they were applied
+  std::string task = "classify";            // classify | segment
+  std::string ops = identity_chain_name();  // strategy operators, e.g. "QEP"
+  std::vector<ManifestOperator> chain;      // in the order they were applied
   std::vector<ManifestPart> parts;
   std::vector<ManifestCut> cuts;
   std::optional<PreprocessSpec> preprocess;

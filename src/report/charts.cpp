@@ -13,6 +13,8 @@
 #include "analysis/recommend.h"
 #include "report/format.h"
 #include "report/terminal.h"
+#include "strategy/chain.h"
+#include "strategy/placement.h"
 
 namespace edgetier::charts {
 
@@ -20,15 +22,10 @@ using nlohmann::json;
 
 namespace {
 
-// Operator chains in the order the study lists them; anything else follows alphabetically.
-const std::vector<std::string> kOpsOrder = {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP"};
-// Colour-blind-friendly categorical colours (Vega's tableau10), one per chain in kOpsOrder.
-const std::vector<std::string> kOpsColors = {"#4c78a8", "#f58518", "#54a24b", "#e45756",
-                                             "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6"};
+// Chains without a colour of their own (strategy/chain.h OpChain::colour: a threshold sweep
+// such as DEE@0.7, DEE@0.8) take these, alphabetically.
 const std::vector<std::string> kExtraColors = {"#9d755d", "#bab0ac", "#1f77b4",
                                                "#8c564b", "#17becf", "#bcbd22"};
-// Placements lowest tier first, then the multi-tier ones (as analysis/result_set.h orders them).
-const std::vector<std::string> kPlacements = {"M", "E", "C", "ME", "EC", "MC", "MEC"};
 // Breakdown components in the order a request meets them; others follow alphabetically.
 const std::vector<std::string> kComponentOrder = {
     "queue", "preprocess", "serialize", "transfer", "compute", "deserialize", "postprocess"};
@@ -64,7 +61,7 @@ std::vector<std::string> placements_in(const json& scenario) {
   std::set<std::string> present;
   for (const auto& s : scenario.at("strategies")) present.insert(s.at("key").at("placement"));
   std::vector<std::string> out;
-  for (const auto& p : kPlacements) {
+  for (const auto& p : known_placements()) {
     if (present.erase(p)) out.push_back(placement_display_name(p));
   }
   for (const auto& p : present) out.push_back(placement_display_name(p));
@@ -130,10 +127,12 @@ Palette make_palette(const nlohmann::json& analysis) {
     for (const auto& s : sc.at("strategies")) present.insert(s.at("key").at("ops"));
   }
   Palette palette;
-  for (size_t i = 0; i < kOpsOrder.size(); ++i) {
-    if (present.erase(kOpsOrder[i])) {
-      palette.ops.push_back(kOpsOrder[i]);
-      palette.colors.push_back(kOpsColors[i]);
+  // The study's chains first, in display order, with their colours; the rest alphabetically.
+  for (const OpChain& chain : standard_op_chains()) {
+    const std::string colour = chain.colour();
+    if (!colour.empty() && present.erase(chain.name())) {
+      palette.ops.push_back(chain.name());
+      palette.colors.push_back(colour);
     }
   }
   size_t extra = 0;
@@ -145,16 +144,11 @@ Palette make_palette(const nlohmann::json& analysis) {
 }
 
 std::string placement_display_name(std::string_view placement) {
-  static const std::map<std::string, std::string, std::less<>> kNames = {
-      {"M", "Mobile"},
-      {"E", "Edge"},
-      {"C", "Cloud"},
-      {"ME", "Mobile-Edge"},
-      {"EC", "Edge-Cloud"},
-      {"MC", "Mobile-Cloud"},
-      {"MEC", "Mobile-Edge-Cloud"}};
-  auto it = kNames.find(placement);
-  return it == kNames.end() ? std::string(placement) : it->second;
+  // Only the canonical short names: anything else is shown as it was stored.
+  for (const auto& p : all_placements()) {
+    if (p.name() == placement) return p.display_name();
+  }
+  return std::string(placement);
 }
 
 std::string metric_axis_title(std::string_view metric) {

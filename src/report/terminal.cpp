@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/strings.h"
+#include "strategy/strategy.h"
 
 namespace edgetier {
 
@@ -73,9 +74,10 @@ class Table {
 
 /// The part of a strategy label that differs within a test group.
 std::string group_member_name(const GroupTestReport& t, const std::string& label) {
-  const size_t at = label.rfind('@');  // the placement is last; DEE@0.8 has its own '@'
-  if (at == std::string::npos) return label;
-  return t.kind == "across_tiers" ? label.substr(at + 1) : label.substr(0, at);
+  // The placement is last; DEE@0.8 has its own '@'.
+  if (label.find('@') == std::string::npos) return label;
+  auto [ops, placement] = split_strategy_label(label);
+  return t.kind == "across_tiers" ? placement : ops;
 }
 
 std::string test_line(const GroupTestReport& t) {

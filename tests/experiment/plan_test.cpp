@@ -105,7 +105,9 @@ TEST_F(PlanTest, EveryCombinationIsPlannedOrDroppedWithAReason) {
   ASSERT_NE(qep, nullptr);
   ASSERT_EQ(qep->cuts.size(), 1u);
   EXPECT_FALSE(qep->exit_from.empty());
-  EXPECT_EQ(qep->ops.steps(), (std::vector<std::string>{"early_exit", "quantize", "partition"}));
+  // The exit-first order is the one built with exit_then_quantize (the default quantizes first).
+  EXPECT_EQ(qep->ops.step_names(/*exit_then_quantize=*/true),
+            (std::vector<std::string>{"early_exit", "quantize", "partition"}));
   const PlannedStrategy* p_mec = find_planned(plan, "P@MEC");
   ASSERT_NE(p_mec, nullptr);
   EXPECT_EQ(p_mec->cuts.size(), 2u);
@@ -173,7 +175,8 @@ TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
               HasSubstr("a segmentation model must output [1, classes, H, W]"));
   // A sidecar with a value of the wrong type.
   testing::save(fixtures::tiny_resnet(32, 8), dir_ / "models/odd.onnx");
-  testing::write_text(dir_ / "models/odd.json", R"({"preprocess": {"height": "big", "layout": 4}})");
+  testing::write_text(dir_ / "models/odd.json",
+                      R"({"preprocess": {"height": "big", "layout": 4}})");
   EXPECT_THAT(error_of("models: [models/odd.onnx]\n"), HasSubstr("model 'odd': preprocess: "));
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);

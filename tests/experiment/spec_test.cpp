@@ -109,8 +109,10 @@ TEST(Spec, OperatorChainNames) {
   }
   EXPECT_EQ(parse_op_chain("qeep")->name(), "QEP");  // alias, case-insensitive
   auto qep = parse_op_chain("QEP");
-  EXPECT_EQ(qep->steps(), (std::vector<std::string>{"early_exit", "quantize", "partition"}));
-  EXPECT_TRUE(parse_op_chain("I")->steps().empty());
+  // The exit-first order is the one built with exit_then_quantize (the default quantizes first).
+  EXPECT_EQ(qep->step_names(/*exit_then_quantize=*/true),
+            (std::vector<std::string>{"early_exit", "quantize", "partition"}));
+  EXPECT_TRUE(parse_op_chain("I")->steps(kDefaultExitThenQuantize).empty());
   EXPECT_DOUBLE_EQ(parse_op_chain("DEE@0.75")->exit_threshold, 0.75);
   EXPECT_THAT(parse_op_chain("DEE").status().message(), HasSubstr("needs a confidence threshold"));
   EXPECT_THAT(parse_op_chain("DEE@1.5").status().message(),
