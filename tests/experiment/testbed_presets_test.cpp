@@ -29,7 +29,7 @@ void expect_same_links(const std::vector<LinkSpec>& a, const std::vector<LinkSpe
   }
 }
 
-TEST(TestbedPresets, SpecPresetsAreTheTestbedsPresets) {
+TEST(SpecTestbedPresets, SpecPresetsAreTheTestbedsPresets) {
   EXPECT_EQ(testbed_preset_names(), testbed::topology_preset_names());
   for (const auto& name : testbed_preset_names()) {
     auto spec = parse_spec("models: [m.onnx]\ntestbed: " + name + "\n", "/exp", "t.yaml");
@@ -43,7 +43,7 @@ TEST(TestbedPresets, SpecPresetsAreTheTestbedsPresets) {
 }
 
 // The demo (examples/demo.yaml: `testbed: default`) keeps its 2-core tiers.
-TEST(TestbedPresets, DefaultIsTheDemosTestbed) {
+TEST(SpecTestbedPresets, DefaultIsTheDemosTestbed) {
   auto spec = parse_spec("models: [m.onnx]\ntestbed: default\n", "/exp", "t.yaml");
   ASSERT_TRUE(spec.ok());
   const int64_t gib = int64_t{1} << 30;
@@ -52,7 +52,7 @@ TEST(TestbedPresets, DefaultIsTheDemosTestbed) {
   expect_same_links(spec->testbed.links, {{"mobile", "edge", 200}, {"edge", "cloud", 10}});
 }
 
-TEST(TestbedPresets, SpecAndTiersYamlAgree) {
+TEST(SpecTestbedPresets, SpecAndTiersYamlAgree) {
   for (const char* name : {"default", "study"}) {
     auto preset = testbed::preset_topology(name);
     ASSERT_TRUE(preset.ok());
@@ -78,7 +78,7 @@ TEST(TestbedPresets, SpecAndTiersYamlAgree) {
 }
 
 // `testbed up --preset` fits the study's ratios to the host and keeps the preset's links.
-TEST(TestbedPresets, HostFittedPresetsKeepThePresetsLinks) {
+TEST(SpecTestbedPresets, HostFittedPresetsKeepThePresetsLinks) {
   for (const char* name : {"default", "study"}) {
     auto fitted = testbed::preset_config(name, testbed::HostResources{16, 168LL << 30});
     ASSERT_TRUE(fitted.ok()) << fitted.status().to_string();
