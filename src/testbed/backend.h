@@ -13,8 +13,10 @@
 /// reached over TLS with a token) is one new file plus a keyword:
 ///   1. remote_backend.cpp: a class deriving from TestbedBackend that implements
 ///        mode()   TestbedMode::kRemote;
-///        up()     takes the tiers' addresses (and TLS/token settings) from the config, checks
-///                 every tier answers, writes a state file whose tiers carry listen/control (so
+///        up()     takes each tier's address and the TLS/token settings from the config
+///                 (these fields do not exist yet: TierSpec in topology.h gets an `address`,
+///                 TestbedConfig the TLS/token settings), checks every tier answers, writes a
+///                 state file (network "remote") whose tiers carry listen/control (so
 ///                 `deploy --testbed`, `request --testbed` and endpoints_from_state work as for
 ///                 local tiers; no pids, namespaces or cgroups) and returns the endpoints;
 ///        check()  asks every tier's control service for its health (dead when it does not
@@ -23,8 +25,8 @@
 ///        down()   undeploys what it loaded and forgets the state file; it never stops tiers it
 ///                 did not start.
 ///      and a `make_remote_backend()` declared at the bottom of this header.
-///   2. the keyword: one row in kModes (backend.cpp: keyword <-> TestbedMode), the enum value
-///      below, and one `case` in make_backend. The spec parser takes its keywords from
+///   2. the keyword: one row in kModes (backend.cpp: keyword <-> TestbedMode), the TestbedMode
+///      value (testbed.h), and one `case` in make_backend. The spec parser takes its keywords from
 ///      network_keywords(), so experiment.yaml accepts `network: remote` with no other change.
 /// No static self-registration: the factory is a switch, so every backend is visible there.
 #pragma once

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
 #include "testbed/topology.h"
 
 namespace edgetier::testbed {
@@ -69,6 +70,14 @@ TEST(TestbedBackend, RecordedRunNamesItsBackend) {
   EXPECT_EQ(old->network, "namespaces");
   state.network = "carrier-pigeon";
   EXPECT_FALSE(backend_for_state(state).ok());
+}
+
+// The CLI takes the same keywords; a typo fails before anything is created.
+TEST(TestbedBackend, CliNetworkKeywordTypoIsNamed) {
+  TempDir dir;
+  auto up = run_edgetier("testbed up --network loopbak --state-dir " + dir.path());
+  EXPECT_NE(up.exit_code, 0);
+  EXPECT_NE(up.err.find("did you mean 'loopback'"), std::string::npos) << up.err;
 }
 
 TEST(TestbedTopology, LinksAreNamedFromToWithRttTwiceTheDelay) {
