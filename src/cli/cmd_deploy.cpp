@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "core/files.h"
+#include "testbed/endpoints.h"
 #include "tier/deploy.h"
 
 namespace edgetier::cli {
@@ -43,7 +44,7 @@ std::function<int()> setup_deploy(CLI::App* app) {
                 "Send the part files' bytes instead of their paths");
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() {
-    auto endpoints = tier::resolve_endpoints(args->testbed, args->tiers, args->links);
+    auto endpoints = testbed::resolve_endpoints(args->testbed, args->tiers, args->links);
     if (!endpoints.ok()) return report_error(endpoints.status());
     auto parts = tier::read_variant_dir(args->variant);
     if (!parts.ok()) return report_error(parts.status());

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/files.h"
 #include "runtime/preprocess.h"
+#include "testbed/endpoints.h"
 #include "tier/client.h"
 #include "tier/deploy.h"
 
@@ -88,7 +89,7 @@ std::function<int()> setup_request(CLI::App* app) {
     if (address.empty() || !args->links.empty()) {
       std::vector<std::string> tiers = args->tiers;
       if (!args->to.empty()) tiers = {"client-target=" + args->to};
-      auto endpoints = tier::resolve_endpoints(args->testbed, tiers, args->links);
+      auto endpoints = testbed::resolve_endpoints(args->testbed, tiers, args->links);
       if (!endpoints.ok()) return report_error(endpoints.status());
       if (address.empty()) address = endpoints->client_address();
       auto link = endpoints->userspace_links.find("client");

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "testbed/backend.h"
 #include "testbed/testbed.h"
 
 namespace edgetier::cli {
@@ -59,7 +60,7 @@ void print_state_text(const TestbedState& state) {
     std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", "link", "rate", "delay", "loss",
                 "shaping", "delay by", "achieved", "rtt");
     for (const auto& l : state.links) {
-      std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", l.name.c_str(),
+      std::printf("%-12s %9s %9s %8s %-9s %-9s %11s %8s\n", l.name().c_str(),
                   (fixed(l.rate_mbit, 1) + "M").c_str(), (fixed(l.delay_ms, 1) + "ms").c_str(),
                   (fixed(l.loss_pct, 1) + "%").c_str(), l.shaping.c_str(),
                   l.delay_emulation.c_str(),
@@ -177,6 +178,7 @@ std::function<int()> setup_testbed(CLI::App* app) {
     std::string run_id;
     bool userspace = false;
     bool allow_mismatch = false;
+    std::string network;
     bool foreground = false;
     bool all = false;
     bool json = false;
@@ -198,9 +200,12 @@ std::function<int()> setup_testbed(CLI::App* app) {
   up->add_option("--preset", args->preset, "Built-in configuration: default|study")
       ->capture_default_str()
       ->excludes(config_opt);
-  up->add_flag(
+  auto* userspace_opt = up->add_flag(
       "--userspace", args->userspace,
       "Loopback tiers without namespaces or cgroups (limits NOT enforced); automatic without root");
+  up->add_option("--network", args->network,
+                 "Backend: auto (namespaces as root, else loopback) | namespaces | loopback")
+      ->excludes(userspace_opt);
   up->add_flag("--allow-link-mismatch", args->allow_mismatch,
                "Keep going when a link's probed rate is more than the tolerance off");
   up->add_flag("--foreground", args->foreground,
@@ -241,7 +246,12 @@ std::function<int()> setup_testbed(CLI::App* app) {
       install_stop_handlers();
       UpOptions options;
       options.state_dir = args->state_dir;
-      options.mode = args->userspace ? TestbedMode::kUserspace : TestbedMode::kAuto;
+      options.mode = args->userspace ? TestbedMode::kLoopback : TestbedMode::kAuto;
+      if (!args->network.empty()) {
+        auto mode = parse_testbed_mode(args->network);
+        if (!mode.ok()) return report_error(mode.status());
+        options.mode = *mode;
+      }
       options.allow_link_mismatch = args->allow_mismatch;
       options.probe = probe_options;
       options.is_cancelled = []() { return g_stop_requested.load(); };

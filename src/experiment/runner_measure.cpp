@@ -94,27 +94,23 @@ SessionConfig session_config(const RunContext& c, const ScenarioSpec& scenario) 
   sc.state_dir = c.state_dir;
   sc.exe = c.options.exe;
   sc.is_cancelled = c.options.is_cancelled;
-  std::vector<std::string> names;
   for (const auto& t : tb.tiers) {
-    if (!t.enabled) continue;
-    sc.tiers.push_back(SessionTier{t.name, t.cpus, t.memory_bytes, t.threads});
-    names.push_back(t.name);
+    if (t.enabled) sc.tiers.push_back(t);
   }
-  for (size_t i = 0; i + 1 < names.size(); ++i) {
-    SessionLink l;
-    l.from = names[i];
-    l.to = names[i + 1];
+  for (size_t i = 0; i + 1 < sc.tiers.size(); ++i) {
+    LinkSpec l;
+    l.from = sc.tiers[i].name;
+    l.to = sc.tiers[i + 1].name;
     // A link skipping a disabled tier takes the settings of the hop into its far end.
     const LinkSpec* spec = nullptr;
     for (const auto& s : scenario.links)
-      if (s.name == l.from + "-" + l.to) spec = &s;
+      if (s.name() == l.name()) spec = &s;
     if (!spec)
       for (const auto& s : scenario.links)
-        if (s.name.size() > l.to.size() && s.name.substr(s.name.size() - l.to.size()) == l.to)
-          spec = &s;
+        if (s.to == l.to) spec = &s;
     if (spec) {
       l.rate_mbit = spec->rate_mbit;
-      l.delay_ms = spec->rtt_ms / 2;
+      l.delay_ms = spec->delay_ms;
       l.jitter_ms = spec->jitter_ms;
       l.loss_pct = spec->loss_pct;
     }
@@ -127,12 +123,13 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   Bed bed;
   ASSIGN_OR_RETURN(bed.session, TestbedSession::up(session_config(*c, scenario)));
   for (const auto& w : bed.session->warnings()) LOG_WARN << "testbed: " << w;
-  ASSIGN_OR_RETURN(bed.endpoints, tier::load_testbed_state(bed.session->state_file()));
+  bed.endpoints = bed.session->endpoints();
   tier::TierClientOptions co;
   auto link = bed.endpoints.userspace_links.find("client");
   if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
   ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));
   RETURN_IF_ERROR(bed.client->wait_until_live(30000));
+  // The store keeps its own rows (store.h): what each tier got and each link achieved.
   for (const auto& t : bed.session->tiers()) {
     TierRecord r;
     r.name = t.name;
@@ -144,11 +141,13 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   for (const auto& l : bed.session->links()) {
     LinkRecord r;
     r.scenario = scenario.name;
-    r.link = l.from + "-" + l.to;
+    r.link = l.name();
     r.configured_rate_mbit = l.rate_mbit;
-    r.configured_rtt_ms = l.delay_ms * 2;
-    r.achieved_rate_mbit = l.achieved_rate_mbit;
-    r.rtt_ms = l.rtt_ms;
+    r.configured_rtt_ms = l.rtt_ms();
+    if (l.probe) {
+      r.achieved_rate_mbit = l.probe->achieved_rate_mbit;
+      r.rtt_ms = l.probe->rtt_ms;
+    }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }
   return bed;

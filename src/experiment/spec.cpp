@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/json_reader.h"
 #include "core/strings.h"
+#include "testbed/presets.h"
 
 namespace edgetier {
 namespace {
@@ -70,7 +71,7 @@ nlohmann::json exit_to_json(const ExitSpec& e) {
 
 nlohmann::json link_to_json(const LinkSpec& l) {
   return {{"rate_mbit", l.rate_mbit},
-          {"rtt_ms", l.rtt_ms},
+          {"rtt_ms", l.rtt_ms()},
           {"jitter_ms", l.jitter_ms},
           {"loss_pct", l.loss_pct}};
 }
@@ -113,37 +114,19 @@ const TierSpec* TestbedSpec::tier(std::string_view n) const {
 
 const LinkSpec* TestbedSpec::link(std::string_view n) const {
   for (const auto& l : links) {
-    if (l.name == n) return &l;
+    if (l.name() == n) return &l;
   }
   return nullptr;
 }
 
-std::vector<std::string> testbed_preset_names() { return {"default", "study", "unlimited"}; }
+std::vector<std::string> testbed_preset_names() { return testbed::topology_preset_names(); }
 
 Result<TestbedSpec> testbed_preset(std::string_view name) {
-  constexpr int64_t kGiB = int64_t{1} << 30;
+  ASSIGN_OR_RETURN(testbed::PresetTopology preset, testbed::preset_topology(name));
   TestbedSpec t;
-  t.preset = std::string(name);
-  if (name == "default") {
-    // Scaled to fit a 2-core machine: requests are sequential, so one tier computes at a time.
-    t.tiers = {{"mobile", true, 0.5, 1 * kGiB, 0},
-               {"edge", true, 1.0, 2 * kGiB, 0},
-               {"cloud", true, 2.0, 4 * kGiB, 0}};
-    t.links = {{"mobile-edge", 200, 0, 0, 0}, {"edge-cloud", 10, 0, 0, 0}};
-  } else if (name == "study") {
-    // The study's containers (--cpus/--memory) and its network-constrained cloud.
-    t.tiers = {{"mobile", true, 4, 4 * kGiB, 0},
-               {"edge", true, 8, 16 * kGiB, 0},
-               {"cloud", true, 16, 64 * kGiB, 0}};
-    t.links = {{"mobile-edge", 200, 0, 0, 0}, {"edge-cloud", 1, 0, 0, 0}};
-  } else if (name == "unlimited") {
-    t.tiers = {{"mobile", true, 0, 0, 0}, {"edge", true, 0, 0, 0}, {"cloud", true, 0, 0, 0}};
-    t.links = {{"mobile-edge", 0, 0, 0, 0}, {"edge-cloud", 0, 0, 0, 0}};
-  } else {
-    return invalid_argument("unknown testbed preset '" + std::string(name) + "'; did you mean '" +
-                            nearest_name(std::string(name), testbed_preset_names()) +
-                            "'? (presets: default, study, unlimited)");
-  }
+  t.preset = preset.name;
+  t.tiers = std::move(preset.tiers);
+  t.links = std::move(preset.links);
   return t;
 }
 
@@ -268,11 +251,11 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
                      {"memory_bytes", t.memory_bytes},
                      {"threads", t.threads}};
   }
-  for (const auto& l : s.testbed.links) links[l.name] = link_to_json(l);
+  for (const auto& l : s.testbed.links) links[l.name()] = link_to_json(l);
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& sc : s.scenarios) {
     nlohmann::json sl = nlohmann::json::object();
-    for (const auto& l : sc.links) sl[l.name] = link_to_json(l);
+    for (const auto& l : sc.links) sl[l.name()] = link_to_json(l);
     scenarios.push_back({{"name", sc.name}, {"links", sl}});
   }
   const MeasurementSpec& m = s.measurement;

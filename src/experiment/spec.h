@@ -17,6 +17,7 @@
 #include "strategy/placement.h"
 #include "strategy/strategy.h"
 #include "strategy/task.h"
+#include "testbed/topology.h"
 
 namespace edgetier {
 
@@ -128,21 +129,10 @@ struct QuantizeSpec {
   bool exit_then_quantize = kDefaultExitThenQuantize;
 };
 
-struct TierSpec {
-  std::string name;          // mobile | edge | cloud
-  bool enabled = true;       // false: the testbed has no such tier (placements using it drop)
-  double cpus = 0;           // CPU quota in cores; 0 = unlimited
-  int64_t memory_bytes = 0;  // 0 = unlimited
-  int threads = 0;           // ONNX Runtime intra-op threads; 0 = ceil(cpus) (1 if unlimited)
-};
-
-struct LinkSpec {
-  std::string name;      // mobile-edge | edge-cloud
-  double rate_mbit = 0;  // 0 = unshaped
-  double rtt_ms = 0;
-  double jitter_ms = 0;
-  double loss_pct = 0;
-};
+// Tiers and links are the testbed's model (testbed/topology.h): a link is from/to, its name()
+// "mobile-edge", experiment.yaml's rtt_ms its rtt_ms() = 2 x the one-way delay_ms.
+using testbed::LinkSpec;
+using testbed::TierSpec;
 // link_names() ({"mobile-edge", "edge-cloud"}): strategy/placement.h.
 
 struct TestbedSpec {
@@ -153,7 +143,8 @@ struct TestbedSpec {
   const TierSpec* tier(std::string_view name) const;
   const LinkSpec* link(std::string_view name) const;
 };
-/// The named testbed presets; errors suggest the nearest name.
+/// The named testbed presets (testbed/presets.h preset_topology); errors suggest the nearest
+/// name.
 Result<TestbedSpec> testbed_preset(std::string_view name);
 std::vector<std::string> testbed_preset_names();
 

@@ -7,6 +7,7 @@
 
 #include "core/strings.h"
 #include "experiment/spec_yaml_internal.h"
+#include "testbed/backend.h"
 
 namespace edgetier::spec_yaml {
 
@@ -40,11 +41,13 @@ static Status parse_link_values(const YamlCursor& at, LinkSpec* link) {
   }
   ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
   RETURN_IF_ERROR(m.get("rate_mbit", &link->rate_mbit));
-  RETURN_IF_ERROR(m.get("rtt_ms", &link->rtt_ms));
+  double rtt_ms = link->rtt_ms();
+  RETURN_IF_ERROR(m.get("rtt_ms", &rtt_ms));
+  link->set_rtt_ms(rtt_ms);
   RETURN_IF_ERROR(m.get("jitter_ms", &link->jitter_ms));
   RETURN_IF_ERROR(m.get("loss_pct", &link->loss_pct));
   RETURN_IF_ERROR(check_range(m.at("rate_mbit"), link->rate_mbit, 0, 1e6, ">= 0 (0 = unshaped)"));
-  RETURN_IF_ERROR(check_range(m.at("rtt_ms"), link->rtt_ms, 0, 1e6, ">= 0"));
+  RETURN_IF_ERROR(check_range(m.at("rtt_ms"), rtt_ms, 0, 1e6, ">= 0"));
   RETURN_IF_ERROR(check_range(m.at("jitter_ms"), link->jitter_ms, 0, 1e6, ">= 0"));
   RETURN_IF_ERROR(check_range(m.at("loss_pct"), link->loss_pct, 0, 100, "in [0, 100]"));
   return m.finish();
@@ -63,7 +66,7 @@ Result<TestbedSpec> parse_testbed(const YamlCursor& at) {
   if (!base.ok()) return m.at("preset").error(base.status().message());
   TestbedSpec t = *base;
   RETURN_IF_ERROR(m.get("network", &t.network));
-  RETURN_IF_ERROR(check_choice(m.at("network"), t.network, {"auto", "namespaces", "loopback"}));
+  RETURN_IF_ERROR(check_choice(m.at("network"), t.network, testbed::network_keywords()));
   if (m.has("tiers")) {
     ASSIGN_OR_RETURN(YamlMap tiers, YamlMap::open(m.at("tiers")));
     for (auto& tier : t.tiers) {
@@ -83,7 +86,7 @@ Result<TestbedSpec> parse_testbed(const YamlCursor& at) {
   if (m.has("links")) {
     ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(m.at("links")));
     for (auto& link : t.links) {
-      if (links.has(link.name)) RETURN_IF_ERROR(parse_link_values(links.at(link.name), &link));
+      if (links.has(link.name())) RETURN_IF_ERROR(parse_link_values(links.at(link.name()), &link));
     }
     RETURN_IF_ERROR(links.finish());
   }
@@ -108,11 +111,11 @@ static Status expand_sweep(const YamlCursor& links_at, const std::string& prefix
   std::vector<Axis> axes;
   ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(links_at));
   for (const auto& link : testbed.links) {
-    if (!links.has(link.name)) continue;
-    YamlCursor lat = links.at(link.name);
+    if (!links.has(link.name())) continue;
+    YamlCursor lat = links.at(link.name());
     if (lat.node && (lat.node.IsScalar() || lat.node.IsSequence())) {  // shorthand: rates
       ASSIGN_OR_RETURN(auto v, yaml_double_list(lat));
-      axes.push_back({link.name, "rate_mbit", v});
+      axes.push_back({link.name(), "rate_mbit", v});
       continue;
     }
     ASSIGN_OR_RETURN(YamlMap lm, YamlMap::open(lat));
@@ -120,7 +123,7 @@ static Status expand_sweep(const YamlCursor& links_at, const std::string& prefix
       if (!lm.has(field)) continue;
       ASSIGN_OR_RETURN(auto v, yaml_double_list(lm.at(field)));
       if (v.empty()) return lm.at(field).error("a sweep needs at least one value");
-      axes.push_back({link.name, field, v});
+      axes.push_back({link.name(), field, v});
     }
     RETURN_IF_ERROR(lm.finish());
   }
@@ -134,14 +137,14 @@ static Status expand_sweep(const YamlCursor& links_at, const std::string& prefix
     for (size_t a = 0; a < axes.size(); ++a) {
       const double v = axes[a].values[index[a]];
       for (auto& l : sc.links) {
-        if (l.name != axes[a].link) continue;
-        const std::string abbr = l.name == "mobile-edge" ? "me" : "ec";
+        if (l.name() != axes[a].link) continue;
+        const std::string abbr = l.name() == "mobile-edge" ? "me" : "ec";
         const std::string& field = axes[a].field;
         if (field == "rate_mbit") {
           l.rate_mbit = v;
           sc.name += "-" + abbr + format_value(v) + "M";
         } else if (field == "rtt_ms") {
-          l.rtt_ms = v;
+          l.set_rtt_ms(v);
           sc.name += "-" + abbr + format_value(v) + "ms";
         } else if (field == "jitter_ms") {
           l.jitter_ms = v;
@@ -191,7 +194,8 @@ Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
       if (m.has("links")) {
         ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(m.at("links")));
         for (auto& link : sc.links) {
-          if (links.has(link.name)) RETURN_IF_ERROR(parse_link_values(links.at(link.name), &link));
+          if (links.has(link.name()))
+            RETURN_IF_ERROR(parse_link_values(links.at(link.name()), &link));
         }
         RETURN_IF_ERROR(links.finish());
       }

@@ -1,4 +1,4 @@
-/// TestbedSession: the runner's RAII wrapper over testbed_up / testbed_down.
+/// TestbedSession: the runner's RAII wrapper over a testbed backend's up / check / down.
 #include "experiment/testbed_session.h"
 
 #include "core/log.h"
@@ -7,68 +7,27 @@
 namespace edgetier {
 
 Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& config) {
-  const std::string preset = config.preset == "study" ? "study" : "default";
-  ASSIGN_OR_RETURN(testbed::TestbedConfig tb,
-                   testbed::preset_config(preset, testbed::detect_host_resources()));
+  ASSIGN_OR_RETURN(auto backend, testbed::make_backend(config.network));
+  testbed::TestbedConfig tb;
   tb.source = "experiment testbed (preset " + config.preset + ")";
-  tb.tiers.clear();
-  for (const auto& t : config.tiers) {
-    testbed::TierSpec spec;
-    spec.name = t.name;
-    spec.cpus = t.cpus;
-    spec.memory_bytes = t.memory_bytes;
-    tb.tiers.push_back(spec);
-  }
-  tb.links.clear();
-  for (const auto& l : config.links) {
-    testbed::LinkSpec spec;
-    spec.from = l.from;
-    spec.to = l.to;
-    spec.rate_mbit = l.rate_mbit;
-    spec.delay_ms = l.delay_ms;
-    spec.jitter_ms = l.jitter_ms;
-    spec.loss_pct = l.loss_pct;
-    tb.links.push_back(spec);
-  }
+  tb.server_command = testbed::default_server_command();
+  tb.tiers = config.tiers;
+  tb.links = config.links;
   testbed::UpOptions options;
   options.state_dir = config.state_dir;
-  options.mode = config.network == "namespaces" ? testbed::TestbedMode::kKernel
-                 : config.network == "loopback" ? testbed::TestbedMode::kUserspace
-                                                : testbed::TestbedMode::kAuto;
+  options.mode = backend->mode();
   // The achieved rates are recorded with every run; a link a little off its target is a fact
   // to report, not a reason to measure nothing.
   options.allow_link_mismatch = true;
   options.exe = config.exe;
   options.is_cancelled = config.is_cancelled;
-  ASSIGN_OR_RETURN(testbed::TestbedState state, testbed::testbed_up(tb, options));
+  ASSIGN_OR_RETURN(testbed::UpResult up, backend->up(tb, options));
 
   std::unique_ptr<TestbedSession> s(new TestbedSession());
+  s->backend_ = std::move(backend);
   s->state_dir_ = config.state_dir;
-  s->run_id_ = state.run_id;
-  s->kernel_ = state.root;
-  s->warnings_ = state.warnings;
-  for (const auto& t : state.tiers) {
-    SessionTier st;
-    st.name = t.name;
-    st.cpus = t.cpus;
-    st.memory_bytes = t.memory_bytes;
-    st.threads = t.threads;
-    s->tiers_.push_back(st);
-  }
-  for (const auto& l : state.links) {
-    SessionLink sl;
-    sl.from = l.from;
-    sl.to = l.to;
-    sl.rate_mbit = l.rate_mbit;
-    sl.delay_ms = l.delay_ms;
-    sl.jitter_ms = l.jitter_ms;
-    sl.loss_pct = l.loss_pct;
-    if (l.probe) {
-      sl.achieved_rate_mbit = l.probe->achieved_rate_mbit;
-      sl.rtt_ms = l.probe->rtt_ms;
-    }
-    s->links_.push_back(sl);
-  }
+  s->state_ = std::move(up.state);
+  s->endpoints_ = std::move(up.endpoints);
   return s;
 }
 
@@ -83,25 +42,20 @@ std::string TestbedSession::state_file() const { return testbed::state_file_path
 
 std::optional<TierFailure> TestbedSession::check_tiers() {
   if (down_) return std::nullopt;
-  auto state = testbed::read_state(state_dir_);
+  auto state = backend_->check(state_dir_);
   if (!state.ok()) return std::nullopt;
-  bool changed = false;
-  std::optional<TierFailure> failure;
-  for (auto& t : state->tiers) {
-    changed |= testbed::refresh_tier_state(&t);
-    if (!failure &&
-        (t.state == testbed::TierStatus::kOom || t.state == testbed::TierStatus::kDead)) {
-      failure = TierFailure{t.name, t.state == testbed::TierStatus::kOom, t.memory_bytes, t.detail};
+  for (const auto& t : state->tiers) {
+    if (t.state == testbed::TierStatus::kOom || t.state == testbed::TierStatus::kDead) {
+      return TierFailure{t.name, t.state == testbed::TierStatus::kOom, t.memory_bytes, t.detail};
     }
   }
-  if (changed) (void)testbed::write_state(state_dir_, *state);
-  return failure;
+  return std::nullopt;
 }
 
 Status TestbedSession::down() {
   if (down_) return Status();
   down_ = true;
-  auto report = testbed::testbed_down(state_dir_, run_id_);
+  auto report = backend_->down(state_dir_, state_.run_id);
   if (!report.ok()) return report.status();
   return Status();
 }

@@ -1,5 +1,6 @@
-/// The runner's handle on a testbed: brings tiers and links up for one scenario, reports what
-/// was probed, notices dead or OOM-killed tiers and always tears down (RAII).
+/// The runner's handle on a testbed: brings tiers and links up for one scenario through the
+/// backend of the spec's `network`, reports what was probed, notices dead or OOM-killed tiers and
+/// always tears down (RAII).
 #pragma once
 
 #include <cstdint>
@@ -10,36 +11,20 @@
 #include <vector>
 
 #include "core/status.h"
+#include "testbed/backend.h"
+#include "testbed/state.h"
+#include "testbed/topology.h"
+#include "tier/deploy.h"
 
 namespace edgetier {
 
-// Plain types of its own, so the runner's other units need none of the testbed's headers.
-
-struct SessionTier {
-  std::string name;  // mobile | edge | cloud
-  double cpus = 0;   // <= 0: unlimited
-  int64_t memory_bytes = 0;
-  int threads = 0;  // filled after up
-};
-
-struct SessionLink {
-  std::string from, to;  // "mobile", "edge"
-  double rate_mbit = 0;
-  double delay_ms = 0;  // one way
-  double jitter_ms = 0;
-  double loss_pct = 0;
-  // Filled after up from the probe:
-  std::optional<double> achieved_rate_mbit;
-  std::optional<double> rtt_ms;
-};
-
 struct SessionConfig {
-  std::string preset = "default";  // testbed preset supplying the tier command and defaults
-  std::string network = "auto";    // auto | namespaces | loopback
-  std::vector<SessionTier> tiers;  // chain order
-  std::vector<SessionLink> links;  // links[i] joins tiers[i] and tiers[i + 1]
-  std::string state_dir;           // where the state file and sockets live
-  std::string exe;                 // the edgetier binary the tiers run (default: this program)
+  std::string preset = "default";        // the spec's testbed preset (for the state's source)
+  std::string network = "auto";          // auto | namespaces | loopback (backend.h)
+  std::vector<testbed::TierSpec> tiers;  // chain order, enabled tiers only
+  std::vector<testbed::LinkSpec> links;  // links[i] joins tiers[i] and tiers[i + 1]
+  std::string state_dir;                 // where the state file and sockets live
+  std::string exe;  // the edgetier binary the tiers run (default: this program)
   std::function<bool()> is_cancelled;
 };
 
@@ -60,13 +45,16 @@ class TestbedSession {
   TestbedSession(const TestbedSession&) = delete;
   TestbedSession& operator=(const TestbedSession&) = delete;
 
-  const std::string& run_id() const { return run_id_; }
-  /// <state_dir>/testbed.json: what tier::load_testbed_state reads.
+  const std::string& run_id() const { return state_.run_id; }
+  /// <state_dir>/testbed.json.
   std::string state_file() const;
-  bool kernel() const { return kernel_; }
-  const std::vector<std::string>& warnings() const { return warnings_; }
-  const std::vector<SessionTier>& tiers() const { return tiers_; }
-  const std::vector<SessionLink>& links() const { return links_; }
+  bool kernel() const { return state_.root; }
+  const std::vector<std::string>& warnings() const { return state_.warnings; }
+  /// As brought up: threads resolved, links with their probes.
+  const std::vector<testbed::TierRecord>& tiers() const { return state_.tiers; }
+  const std::vector<testbed::LinkRecord>& links() const { return state_.links; }
+  /// How the device app and deploy reach the tiers.
+  const tier::TestbedEndpoints& endpoints() const { return endpoints_; }
 
   /// The first tier found dead or OOM-killed since up (nullopt: all running).
   std::optional<TierFailure> check_tiers();
@@ -75,13 +63,11 @@ class TestbedSession {
 
  private:
   TestbedSession() = default;
+  std::unique_ptr<testbed::TestbedBackend> backend_;
   std::string state_dir_;
-  std::string run_id_;
-  bool kernel_ = false;
+  testbed::TestbedState state_;
+  tier::TestbedEndpoints endpoints_;
   bool down_ = false;
-  std::vector<std::string> warnings_;
-  std::vector<SessionTier> tiers_;
-  std::vector<SessionLink> links_;
 };
 
 /// Removes a testbed an earlier (killed) run left in `state_dir`; fine when there is none.

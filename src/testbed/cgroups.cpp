@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/procfs.h"
 #include "testbed/files.h"
 
 namespace edgetier::testbed {
@@ -40,46 +41,7 @@ std::vector<std::string> split_ws(std::string_view text) {
   return parts;
 }
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape_octal(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size() && std::isdigit(text[i + 1]) &&
-        std::isdigit(text[i + 2]) && std::isdigit(text[i + 3])) {
-      out += static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
-                               (text[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-struct MountEntry {
-  std::string root;         // the hierarchy path mounted there ("/" normally)
-  std::string mount_point;  // where it is mounted
-  std::string fs_type;      // cgroup, cgroup2
-  std::vector<std::string> super_options;
-};
-
-std::vector<MountEntry> parse_cgroup_mounts(std::string_view mountinfo) {
-  std::vector<MountEntry> mounts;
-  for (const auto& line : split(mountinfo, '\n')) {
-    auto fields = split_ws(line);
-    auto dash = std::find(fields.begin(), fields.end(), "-");
-    if (fields.size() < 5 || dash == fields.end() || std::distance(dash, fields.end()) < 3)
-      continue;
-    MountEntry entry;
-    entry.root = unescape_octal(fields[3]);
-    entry.mount_point = unescape_octal(fields[4]);
-    entry.fs_type = *(dash + 1);
-    if (entry.fs_type != "cgroup" && entry.fs_type != "cgroup2") continue;
-    entry.super_options = split(*(dash + 3), ',');
-    mounts.push_back(std::move(entry));
-  }
-  return mounts;
-}
+using MountEntry = MountInfoEntry;
 
 bool has_token(const std::vector<std::string>& tokens, std::string_view token) {
   return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
@@ -87,27 +49,17 @@ bool has_token(const std::vector<std::string>& tokens, std::string_view token) {
 
 // The path of this process's cgroup for `controller` ("" for the v2 line "0::/path").
 std::string own_cgroup_path(std::string_view self_cgroup, std::string_view controller) {
-  for (const auto& line : split(self_cgroup, '\n')) {
-    size_t first = line.find(':');
-    size_t second = first == std::string::npos ? first : line.find(':', first + 1);
-    if (second == std::string::npos) continue;
-    auto controllers = split(line.substr(first + 1, second - first - 1), ',');
-    bool match = controller.empty()
-                     ? line.substr(0, first) == "0" && controllers == std::vector<std::string>{""}
-                     : has_token(controllers, controller);
-    if (match) return line.substr(second + 1);
-  }
-  return "/";
+  std::string path = proc_cgroup_path(parse_proc_cgroup(self_cgroup), controller);
+  return path.empty() ? "/" : path;
 }
 
-// The directory of `cgroup_path` under a mount that exposes hierarchy path `mount_root`.
+// The directory of `cgroup_path` under `mount`; a path outside the mount's root is taken as
+// relative to the mount point (where v1 cgroups for the testbed are made in any case).
 std::string dir_under_mount(const MountEntry& mount, const std::string& cgroup_path) {
-  std::string relative = cgroup_path;
-  if (mount.root != "/" && relative.rfind(mount.root, 0) == 0)
-    relative = relative.substr(mount.root.size());
-  if (relative.empty() || relative == "/") return mount.mount_point;
-  if (relative.front() != '/') relative = "/" + relative;
-  return mount.mount_point + relative;
+  std::string dir = cgroup_dir_under_mount(mount, cgroup_path);
+  if (!dir.empty()) return dir;
+  if (cgroup_path.empty() || cgroup_path == "/") return mount.mount_point;
+  return mount.mount_point + (cgroup_path.front() == '/' ? "" : "/") + cgroup_path;
 }
 
 // Kernel files hold plain integers; anything else reads as "unknown" rather than throwing.
@@ -180,7 +132,7 @@ CgroupLayout detect_cgroup_layout_from(std::string_view mountinfo, std::string_v
       continue;
     }
     for (const auto& mount : mounts) {
-      if (mount.fs_type != "cgroup" || !has_token(mount.super_options, controller)) continue;
+      if (mount.fs_type != "cgroup" || !mount.has_super_option(controller)) continue;
       place.version = CgroupVersion::kV1;
       place.mount = mount.mount_point;
       place.parent = dir_under_mount(mount, own_cgroup_path(self_cgroup, controller));
@@ -211,8 +163,8 @@ CgroupLayout detect_cgroup_layout() {
 std::vector<std::string> cgroup_search_roots(std::string_view mountinfo) {
   std::vector<std::string> roots;
   for (const auto& mount : parse_cgroup_mounts(mountinfo)) {
-    bool relevant = mount.fs_type == "cgroup2" || has_token(mount.super_options, "cpu") ||
-                    has_token(mount.super_options, "memory");
+    bool relevant = mount.fs_type == "cgroup2" || mount.has_super_option("cpu") ||
+                    mount.has_super_option("memory");
     if (relevant && !has_token(roots, mount.mount_point)) roots.push_back(mount.mount_point);
   }
   return roots;

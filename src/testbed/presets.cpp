@@ -187,6 +187,38 @@ HostResources detect_host_resources() {
   return host;
 }
 
+std::vector<std::string> topology_preset_names() { return {"default", "study", "unlimited"}; }
+
+Result<PresetTopology> preset_topology(std::string_view name) {
+  constexpr int64_t kGiB = int64_t{1} << 30;
+  auto tiers = [](double m_cpus, int64_t m_bytes, double e_cpus, int64_t e_bytes, double c_cpus,
+                  int64_t c_bytes) {
+    return std::vector<TierSpec>{
+        {"mobile", m_cpus, m_bytes}, {"edge", e_cpus, e_bytes}, {"cloud", c_cpus, c_bytes}};
+  };
+  auto links = [](double mobile_edge_mbit, double edge_cloud_mbit) {
+    return std::vector<LinkSpec>{{"mobile", "edge", mobile_edge_mbit},
+                                 {"edge", "cloud", edge_cloud_mbit}};
+  };
+  PresetTopology t;
+  t.name = std::string(name);
+  if (name == "default") {
+    t.tiers = tiers(0.5, 1 * kGiB, 1.0, 2 * kGiB, 2.0, 4 * kGiB);
+    t.links = links(200, 10);
+  } else if (name == "study") {
+    t.tiers = tiers(4, 4 * kGiB, 8, 16 * kGiB, 16, 64 * kGiB);
+    t.links = links(200, 1);
+  } else if (name == "unlimited") {
+    t.tiers = tiers(0, 0, 0, 0, 0, 0);
+    t.links = links(0, 0);
+  } else {
+    return invalid_argument("unknown testbed preset '" + std::string(name) + "'; did you mean '" +
+                            nearest_name(std::string(name), topology_preset_names()) +
+                            "'? (presets: " + join(topology_preset_names()) + ")");
+  }
+  return t;
+}
+
 std::vector<std::string> preset_names() { return {"default", "study"}; }
 
 Result<TestbedConfig> preset_config(const std::string& name, const HostResources& host) {
@@ -194,19 +226,27 @@ Result<TestbedConfig> preset_config(const std::string& name, const HostResources
     return invalid_argument("unknown testbed preset '" + name + "'; did you mean '" +
                             nearest_name(name, preset_names()) + "'? (presets: default, study)");
   }
+  ASSIGN_OR_RETURN(PresetTopology preset, preset_topology(name));
+  ASSIGN_OR_RETURN(PresetTopology study, preset_topology("study"));
   TestbedConfig config;
   config.source = "preset " + name;
   config.server_command = default_server_command();
+  // The study's ratios: CPUs relative to Cloud, memory in parts of Mobile's.
   const double cloud_cpus = std::max(1, host.cpus);
+  const TierSpec& study_cloud = study.tiers.back();
+  const TierSpec& study_mobile = study.tiers.front();
+  int64_t parts_total = 0;
+  for (const auto& t : study.tiers) parts_total += t.memory_bytes / study_mobile.memory_bytes;
   const int64_t mib = 1024 * 1024;
   const int64_t unit =
-      static_cast<int64_t>(static_cast<double>(host.memory_bytes) * kMemoryBudgetFraction / 21.0);
-  auto memory = [&](int parts) { return std::max<int64_t>(64 * mib, unit * parts / mib * mib); };
-  config.tiers = {{"mobile", cloud_cpus / 4.0, memory(1)},
-                  {"edge", cloud_cpus / 2.0, memory(4)},
-                  {"cloud", cloud_cpus, memory(16)}};
-  double edge_cloud_mbit = name == "study" ? 1.0 : 10.0;
-  config.links = {{"mobile", "edge", 200.0, 0, 0, 0}, {"edge", "cloud", edge_cloud_mbit, 0, 0, 0}};
+      static_cast<int64_t>(static_cast<double>(host.memory_bytes) * kMemoryBudgetFraction /
+                           static_cast<double>(parts_total));
+  for (const auto& t : study.tiers) {
+    const int64_t parts = t.memory_bytes / study_mobile.memory_bytes;
+    config.tiers.push_back({t.name, cloud_cpus * t.cpus / study_cloud.cpus,
+                            std::max<int64_t>(64 * mib, unit * parts / mib * mib)});
+  }
+  config.links = preset.links;
   RETURN_IF_ERROR(validate_testbed_config(config));
   return config;
 }
@@ -285,11 +325,6 @@ Status validate_testbed_config(const TestbedConfig& config) {
   if (config.ready_timeout_ms <= 0)
     return invalid_argument(label + ": ready_timeout_s must be > 0");
   return ok_status();
-}
-
-int threads_for_cpus(double cpus) {
-  if (cpus <= 0) return 1;
-  return std::max(1, static_cast<int>(std::ceil(cpus - 1e-9)));
 }
 
 }  // namespace edgetier::testbed

@@ -1,4 +1,4 @@
-/// Testbed configurations: the built-in presets (default, study) and tiers.yaml loading.
+/// Testbed configurations: the built-in presets (defined here once) and tiers.yaml loading.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "core/strings.h"
+#include "testbed/topology.h"
 
 namespace edgetier::testbed {
 
@@ -20,22 +21,6 @@ namespace edgetier::testbed {
 /// saturated and 1.91-2.02x for sequential requests. On a 100 Hz kernel use 20000 or more.
 constexpr int64_t kDefaultCpuPeriodUs = 8000;
 constexpr int kDefaultTierPort = 50051;
-
-struct TierSpec {
-  std::string name;
-  double cpus = 0;           // CPU quota; <= 0: unlimited
-  int64_t memory_bytes = 0;  // <= 0: unlimited
-};
-
-struct LinkSpec {
-  std::string from;  // upstream tier (nearer the client)
-  std::string to;    // downstream tier
-  double rate_mbit = 0;
-  double delay_ms = 0;  // one way
-  double jitter_ms = 0;
-  double loss_pct = 0;
-  std::string name() const { return from + "-" + to; }
-};
 
 struct TestbedConfig {
   std::string source;           // "preset default" or the file it came from
@@ -61,9 +46,22 @@ HostResources detect_host_resources();
 /// Share of host memory the default presets split between the tiers.
 constexpr double kMemoryBudgetFraction = 0.5;
 
-/// "default": CPUs Mobile:Edge:Cloud = 1:2:4 with Cloud on every host CPU, memory 1:4:16 of
-/// half the host's memory, Mobile-Edge 200 Mbit/s, Edge-Cloud 10 Mbit/s.
-/// "study": the same tiers with the study's rates (Mobile-Edge 200, Edge-Cloud 1 Mbit/s).
+/// The named testbeds, at fixed sizes (what an experiment spec's `testbed: NAME` starts from):
+///   default    Mobile/Edge/Cloud 0.5/1/2 CPUs and 1/2/4 GiB (fits a 2-core machine: requests
+///              are sequential, so one tier computes at a time); 200 and 10 Mbit/s
+///   study      the study's containers: 4/8/16 CPUs, 4/16/64 GiB; 200 and 1 Mbit/s
+///   unlimited  no CPU/memory limits, unshaped links (rate 0)
+struct PresetTopology {
+  std::string name;
+  std::vector<TierSpec> tiers;  // chain order
+  std::vector<LinkSpec> links;  // links[i] joins tiers[i] and tiers[i + 1]
+};
+Result<PresetTopology> preset_topology(std::string_view name);
+std::vector<std::string> topology_preset_names();  // default, study, unlimited
+
+/// `edgetier testbed up --preset NAME` (default, study): the study's container ratios fitted to
+/// this host (CPUs 1:2:4 with Cloud on every host CPU, memory 1:4:16 of half the host's memory)
+/// and the preset's links.
 Result<TestbedConfig> preset_config(const std::string& name, const HostResources& host);
 std::vector<std::string> preset_names();
 
@@ -72,9 +70,5 @@ std::vector<std::string> preset_names();
 Result<TestbedConfig> load_testbed_config(const std::string& path);
 Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const std::string& label);
 Status validate_testbed_config(const TestbedConfig& config);
-
-/// "512MiB", "4g", "1.5GiB", "1000000" -> bytes (k/m/g are powers of 1024 as in Docker).
-/// ONNX Runtime intra-op threads for a CPU quota: ceil(cpus), at least 1.
-int threads_for_cpus(double cpus);
 
 }  // namespace edgetier::testbed

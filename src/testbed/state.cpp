@@ -25,19 +25,21 @@ TierStatus parse_tier_status(const std::string& text) {
 }
 
 nlohmann::json tier_to_json(const TierRecord& t) {
-  return {{"name", t.name},
-          {"pid", t.pid},
-          {"start_ticks", t.start_ticks},
-          {"netns", t.netns},
-          {"cgroup", t.cgroup.to_json()},
-          {"cpus", t.cpus},
-          {"memory_bytes", t.memory_bytes},
-          {"threads", t.threads},
-          {"listen", t.listen},
-          {"control", t.control},
-          {"log", t.log},
-          {"state", tier_status_name(t.state)},
-          {"detail", t.detail}};
+  nlohmann::json j = {{"name", t.name},
+                      {"pid", t.pid},
+                      {"start_ticks", t.start_ticks},
+                      {"netns", t.netns},
+                      {"cgroup", t.cgroup.to_json()},
+                      {"cpus", t.cpus},
+                      {"memory_bytes", t.memory_bytes},
+                      {"threads", t.threads},
+                      {"listen", t.listen},
+                      {"control", t.control},
+                      {"log", t.log},
+                      {"state", tier_status_name(t.state)},
+                      {"detail", t.detail}};
+  if (!t.client.empty()) j["client"] = t.client;
+  return j;
 }
 
 TierRecord tier_from_json(const nlohmann::json& j) {
@@ -46,12 +48,14 @@ TierRecord tier_from_json(const nlohmann::json& j) {
   t.pid = j.value("pid", -1);
   t.start_ticks = j.value("start_ticks", int64_t{-1});
   t.netns = j.value("netns", "");
-  if (j.contains("cgroup")) t.cgroup = TierCgroup::from_json(j.at("cgroup"));
+  if (j.contains("cgroup") && j.at("cgroup").is_object())
+    t.cgroup = TierCgroup::from_json(j.at("cgroup"));
   t.cpus = j.value("cpus", 0.0);
   t.memory_bytes = j.value("memory_bytes", int64_t{0});
   t.threads = j.value("threads", 1);
   t.listen = j.value("listen", "");
   t.control = j.value("control", "");
+  t.client = j.value("client", "");
   t.log = j.value("log", "");
   t.state = parse_tier_status(j.value("state", "dead"));
   t.detail = j.value("detail", "");
@@ -59,7 +63,7 @@ TierRecord tier_from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json link_to_json(const LinkRecord& l) {
-  nlohmann::json j = {{"name", l.name},
+  nlohmann::json j = {{"name", l.name()},
                       {"from", l.from},
                       {"to", l.to},
                       {"rate_mbit", l.rate_mbit},
@@ -68,10 +72,7 @@ nlohmann::json link_to_json(const LinkRecord& l) {
                       {"loss_pct", l.loss_pct},
                       {"shaping", l.shaping},
                       {"delay_emulation", l.delay_emulation},
-                      // For the tiers' forwarders: emulate this link (rate_mbit, delay_ms) in user
-                      // space. Where tc shapes the rate and only the delay is missing, pacing again
-                      // at the same rate in front of tbf leaves the rate unchanged.
-                      {"userspace", l.shaping == "userspace" || l.delay_emulation == "userspace"},
+                      {"userspace", l.userspace()},  // for the tiers' forwarders
                       {"from_addr", l.from_addr},
                       {"to_addr", l.to_addr},
                       {"devices", l.devices}};
@@ -81,14 +82,14 @@ nlohmann::json link_to_json(const LinkRecord& l) {
 
 LinkRecord link_from_json(const nlohmann::json& j) {
   LinkRecord l;
-  l.name = j.at("name").get<std::string>();
-  l.from = j.value("from", "");
-  l.to = j.value("to", "");
+  l.from = j.at("from").get<std::string>();
+  l.to = j.at("to").get<std::string>();
   l.rate_mbit = j.value("rate_mbit", 0.0);
   l.delay_ms = j.value("delay_ms", 0.0);
   l.jitter_ms = j.value("jitter_ms", 0.0);
   l.loss_pct = j.value("loss_pct", 0.0);
-  l.shaping = j.value("shaping", "tc");
+  // A hand-written file may say only "userspace": true.
+  l.shaping = j.value("shaping", j.value("userspace", false) ? "userspace" : "tc");
   l.delay_emulation = j.value("delay_emulation", "none");
   l.from_addr = j.value("from_addr", "");
   l.to_addr = j.value("to_addr", "");
@@ -98,12 +99,24 @@ LinkRecord link_from_json(const nlohmann::json& j) {
   return l;
 }
 
+// Runs `parse`, turning a JSON error into one naming the element ("tiers[1]: ...key 'name'...").
+template <typename Parse>
+Status guarded(const std::string& where, Parse parse) {
+  try {
+    parse();
+  } catch (const nlohmann::json::exception& e) {
+    return data_loss("testbed state: " + where + ": " + e.what());
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 nlohmann::json TestbedState::to_json() const {
   nlohmann::json j = {{"format", "edgetier-testbed-1"},
                       {"run_id", run_id},
                       {"root", root},
+                      {"network", network},
                       {"phase", phase},
                       {"controller_pid", controller_pid},
                       {"controller_start_ticks", controller_start_ticks},
@@ -122,11 +135,13 @@ nlohmann::json TestbedState::to_json() const {
   return j;
 }
 
-Result<TestbedState> TestbedState::from_json(const nlohmann::json& j) {
+Result<TestbedState> TestbedState::from_json(const nlohmann::json& j, bool require_run) {
+  if (!j.is_object()) return data_loss("testbed state: expected an object");
   try {
     TestbedState s;
-    s.run_id = j.at("run_id").get<std::string>();
+    s.run_id = require_run ? j.at("run_id").get<std::string>() : j.value("run_id", "");
     s.root = j.value("root", false);
+    s.network = j.value("network", s.root ? "namespaces" : "loopback");
     s.phase = j.value("phase", "starting");
     s.controller_pid = j.value("controller_pid", -1);
     s.controller_start_ticks = j.value("controller_start_ticks", int64_t{-1});
@@ -138,10 +153,18 @@ Result<TestbedState> TestbedState::from_json(const nlohmann::json& j) {
     s.mtu = j.value("mtu", 0);
     s.created_unix_ms = j.value("created_unix_ms", int64_t{0});
     s.warnings = j.value("warnings", std::vector<std::string>{});
-    for (const auto& t : j.value("tiers", nlohmann::json::array()))
-      s.tiers.push_back(tier_from_json(t));
-    for (const auto& l : j.value("links", nlohmann::json::array()))
-      s.links.push_back(link_from_json(l));
+    const nlohmann::json tiers = j.value("tiers", nlohmann::json::array());
+    for (size_t i = 0; i < tiers.size(); ++i) {
+      Status st = guarded("tiers[" + std::to_string(i) + "]",
+                          [&]() { s.tiers.push_back(tier_from_json(tiers.at(i))); });
+      RETURN_IF_ERROR(st);
+    }
+    const nlohmann::json links = j.value("links", nlohmann::json::array());
+    for (size_t i = 0; i < links.size(); ++i) {
+      Status st = guarded("links[" + std::to_string(i) + "]",
+                          [&]() { s.links.push_back(link_from_json(links.at(i))); });
+      RETURN_IF_ERROR(st);
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_loss(std::string("testbed state: ") + e.what());
@@ -164,8 +187,7 @@ Status write_state(const std::string& dir, const TestbedState& state) {
   return write_file_atomic(state_file_path(dir), state.to_json().dump(2) + "\n");
 }
 
-Result<TestbedState> read_state(const std::string& dir) {
-  std::string path = state_file_path(dir);
+Result<TestbedState> read_state_file(const std::string& path, bool require_run) {
   auto text = read_text_file(path);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
@@ -177,9 +199,13 @@ Result<TestbedState> read_state(const std::string& dir) {
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded())
     return data_loss(path + " is not valid JSON; remove it or run `edgetier testbed down`");
-  auto state = TestbedState::from_json(j);
+  auto state = TestbedState::from_json(j, require_run);
   if (!state.ok()) return state.status().with_context(path);
   return state;
+}
+
+Result<TestbedState> read_state(const std::string& dir) {
+  return read_state_file(state_file_path(dir));
 }
 
 }  // namespace edgetier::testbed

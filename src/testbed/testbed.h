@@ -1,9 +1,11 @@
 /// The testbed's commands: bring tiers up with their limits and links (up), report their state
-/// (status), measure the links (probe) and remove everything (down).
+/// (status), measure the links (probe) and remove everything (down), each through the backend
+/// of the mode (up) or of the recorded run (backend.h).
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -15,10 +17,12 @@
 namespace edgetier::testbed {
 
 enum class TestbedMode {
-  kAuto,       // kernel when running as root, else user space
-  kKernel,     // namespaces, veth + tc, cgroups (needs root)
-  kUserspace,  // loopback, shaping in the tiers' transport, limits NOT enforced
+  kAuto,        // namespaces when running as root, else loopback
+  kNamespaces,  // namespaces, veth + tc, cgroups (needs root)
+  kLoopback,    // loopback, shaping in the tiers' transport, limits NOT enforced
 };
+/// "auto", "namespaces", "loopback" (experiment.yaml's `network` and the state's `network`).
+std::string_view testbed_mode_keyword(TestbedMode mode);
 
 struct UpOptions {
   std::string state_dir = default_state_dir();
@@ -36,8 +40,9 @@ struct UpOptions {
 /// The loud warning printed and recorded when limits cannot be enforced.
 extern const char* const kUserspaceWarning;
 
-/// Removes the previous run recorded in options.state_dir, registers a new run id in the state
-/// file before creating anything, then creates namespaces, cgroups and links, starts one tier
+/// The backend of options.mode (backend.h) brings the testbed up: it removes the previous run
+/// recorded in options.state_dir, registers a new run id in the state file before creating
+/// anything, then creates namespaces, cgroups and links (or loopback ports), starts one tier
 /// process per tier, waits for their READY lines and probes every link. On any failure (or
 /// cancellation) everything created is removed again.
 Result<TestbedState> testbed_up(const TestbedConfig& config, const UpOptions& options);

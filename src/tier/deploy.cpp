@@ -27,52 +27,6 @@ std::string TestbedEndpoints::client_address() const {
   return tiers.front().client.empty() ? tiers.front().control : tiers.front().client;
 }
 
-Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state,
-                                             const std::string& label) {
-  TestbedEndpoints endpoints;
-  try {
-    if (!state.is_object() || !state.contains("tiers") || !state.at("tiers").is_array()) {
-      return invalid_argument(label + ": expected an object with a \"tiers\" array");
-    }
-    for (const auto& t : state.at("tiers")) {
-      TierEndpoint e;
-      e.name = t.at("name").get<std::string>();
-      e.control = t.value("control", "");
-      e.listen = t.value("listen", "");
-      e.client = t.value("client", "");
-      if (e.control.empty()) e.control = e.listen;
-      if (e.listen.empty()) e.listen = e.control;
-      if (e.control.empty()) {
-        return invalid_argument(label + ": tier '" + e.name + "' has neither control nor listen");
-      }
-      endpoints.tiers.push_back(e);
-    }
-    if (state.contains("links")) {
-      for (const auto& l : state.at("links")) {
-        if (!l.value("userspace", false)) continue;
-        endpoints.userspace_links[l.at("from").get<std::string>()] =
-            LinkEmulationSpec{l.value("rate_mbit", 0.0), l.value("delay_ms", 0.0)};
-      }
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return invalid_argument(label + ": " + e.what());
-  }
-  if (endpoints.tiers.empty()) return invalid_argument(label + ": no tiers listed");
-  return endpoints;
-}
-
-Result<TestbedEndpoints> load_testbed_state(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return not_found("testbed state '" + path +
-                     "' not found; is the testbed up (edgetier testbed up)?");
-  }
-  nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
-  if (state.is_discarded())
-    return invalid_argument("testbed state '" + path + "' is not valid JSON");
-  return parse_testbed_state(state, path);
-}
-
 Result<TestbedEndpoints> endpoints_from_args(const std::vector<std::string>& args) {
   TestbedEndpoints endpoints;
   for (const auto& arg : args) {
@@ -113,21 +67,6 @@ Status add_link_arg(const std::string& arg, TestbedEndpoints* endpoints) {
     return invalid_argument(usage);
   }
   return ok_status();
-}
-
-Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
-                                           const std::vector<std::string>& tier_args,
-                                           const std::vector<std::string>& link_args) {
-  if (testbed_state.empty() == tier_args.empty()) {
-    return invalid_argument(
-        "give either --testbed STATE.json or --tier NAME=ADDR (repeatable, in "
-        "chain order: mobile, edge, cloud)");
-  }
-  Result<TestbedEndpoints> endpoints =
-      testbed_state.empty() ? endpoints_from_args(tier_args) : load_testbed_state(testbed_state);
-  if (!endpoints.ok()) return endpoints;
-  for (const auto& link : link_args) RETURN_IF_ERROR(add_link_arg(link, &*endpoints));
-  return endpoints;
 }
 
 Result<std::vector<size_t>> parse_placement(const std::string& placement,
@@ -224,7 +163,8 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
             parts.part_paths.push_back((dir / file).string());
             std::vector<std::string> inputs;
             if (p.is_object() && p.contains("inputs")) {
-              for (const auto& in : p.at("inputs")) inputs.push_back(in.at("name").get<std::string>());
+              for (const auto& in : p.at("inputs"))
+                inputs.push_back(in.at("name").get<std::string>());
             }
             parts.part_inputs.push_back(std::move(inputs));
           }

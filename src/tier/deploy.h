@@ -25,7 +25,8 @@ struct TierEndpoint {
 
 /// The running tiers in chain order (requests enter at tiers[0]) and the user-space link
 /// emulation to apply where the kernel does not shape, keyed by the sending side
-/// ("client" for the device's link to the first tier).
+/// ("client" for the device's link to the first tier). From a testbed state file:
+/// testbed/endpoints.h (the testbed layer reads its own file); from arguments: below.
 struct TestbedEndpoints {
   std::vector<TierEndpoint> tiers;
   std::map<std::string, LinkEmulationSpec> userspace_links;
@@ -35,21 +36,10 @@ struct TestbedEndpoints {
   std::string client_address() const;
 };
 
-/// Parses the testbed's state file:
-/// {"tiers":[{"name":"mobile","control":"unix:/..","listen":"10.77.1.2:8001","client":".."}],
-///  "links":[{"from":"mobile","to":"edge","rate_mbit":10,"delay_ms":5,"userspace":true}]}.
-/// Links without "userspace": true are shaped by the kernel and ignored here.
-Result<TestbedEndpoints> parse_testbed_state(const nlohmann::json& state, const std::string& label);
-Result<TestbedEndpoints> load_testbed_state(const std::string& path);
 /// "--tier NAME=ADDR" (control and listen alike) or "NAME=CONTROL,LISTEN", in chain order.
 Result<TestbedEndpoints> endpoints_from_args(const std::vector<std::string>& args);
 /// "FROM=RATE_MBIT:DELAY_MS" (e.g. "mobile=10:5", "client=50:2") into `endpoints`.
 Status add_link_arg(const std::string& arg, TestbedEndpoints* endpoints);
-/// The command-line way: a state file path or `--tier` arguments (exactly one of them), then
-/// `--link` arguments on top.
-Result<TestbedEndpoints> resolve_endpoints(const std::string& testbed_state,
-                                           const std::vector<std::string>& tier_args,
-                                           const std::vector<std::string>& link_args);
 
 /// Indices into `tiers` of the placement's letters (the first letter of each tier name), one
 /// per part, e.g. "MC" -> {0, 2}. Letters follow the chain order; a repeated letter puts

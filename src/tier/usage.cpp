@@ -10,6 +10,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/procfs.h"
+
 namespace edgetier::tier {
 namespace {
 
@@ -19,62 +21,13 @@ bool read_first_line(const std::string& path, std::string* line) {
 }
 
 int64_t status_kb(const std::string& path, const std::string& key) {
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + ":", 0) == 0) {
-      std::istringstream fields(line.substr(key.size() + 1));
-      int64_t kb = -1;
-      fields >> kb;
-      return kb < 0 ? -1 : kb * 1024;
-    }
-  }
-  return -1;
+  return proc_status_bytes(read_proc_text(path), key);
 }
 
-struct Mount {
-  std::string root;  // the hierarchy's subtree that is mounted
-  std::string mountpoint;
-  std::string fstype;  // cgroup or cgroup2
-  std::string super_options;
-};
+using Mount = MountInfoEntry;
 
 std::vector<Mount> cgroup_mounts() {
-  std::vector<Mount> mounts;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::vector<std::string> parts;
-    std::string f;
-    while (fields >> f) parts.push_back(f);
-    // Fields: id parent dev root mountpoint options [optional...] - fstype source super-options
-    auto dash = std::find(parts.begin(), parts.end(), "-");
-    if (parts.size() < 5 || dash == parts.end() || parts.end() - dash < 4) continue;
-    Mount m{parts[3], parts[4], *(dash + 1), *(dash + 3)};
-    if (m.fstype == "cgroup" || m.fstype == "cgroup2") mounts.push_back(m);
-  }
-  return mounts;
-}
-
-bool has_option(const std::string& options, const std::string& name) {
-  std::istringstream in(options);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (item == name) return true;
-  }
-  return false;
-}
-
-// The directory of `cgroup_path` in the mount, or "" when the mount does not contain it.
-std::string directory_in(const Mount& m, const std::string& cgroup_path) {
-  std::string rel = cgroup_path;
-  if (m.root != "/") {
-    if (rel.rfind(m.root, 0) != 0) return "";
-    rel = rel.substr(m.root.size());
-  }
-  if (rel.empty() || rel[0] != '/') rel = "/" + rel;
-  return m.mountpoint + (rel == "/" ? "" : rel);
+  return parse_cgroup_mounts(read_proc_text("/proc/self/mountinfo"));
 }
 
 // Walks from `dir` up to `top`, calling `visit` on each directory.
@@ -119,25 +72,15 @@ int64_t read_rss_bytes(pid_t pid) {
 
 CgroupLimits read_cgroup_limits() {
   CgroupLimits limits;
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  std::string v2_path, v1_cpu_path, v1_memory_path;
-  while (std::getline(in, line)) {
-    // "hierarchy-id:controllers:path"; v2 is "0::path".
-    const size_t a = line.find(':');
-    const size_t b = a == std::string::npos ? a : line.find(':', a + 1);
-    if (b == std::string::npos) continue;
-    const std::string controllers = line.substr(a + 1, b - a - 1);
-    const std::string path = line.substr(b + 1);
-    if (controllers.empty()) v2_path = path;
-    if (has_option(controllers, "cpu")) v1_cpu_path = path;
-    if (has_option(controllers, "memory")) v1_memory_path = path;
-  }
+  const auto own = parse_proc_cgroup(read_proc_text("/proc/self/cgroup"));
+  const std::string v2_path = proc_cgroup_path(own, "");
+  const std::string v1_cpu_path = proc_cgroup_path(own, "cpu");
+  const std::string v1_memory_path = proc_cgroup_path(own, "memory");
   for (const Mount& m : cgroup_mounts()) {
-    if (m.fstype == "cgroup2" && !v2_path.empty()) {
-      const std::string dir = directory_in(m, v2_path);
+    if (m.fs_type == "cgroup2" && !v2_path.empty()) {
+      const std::string dir = cgroup_dir_under_mount(m, v2_path);
       if (dir.empty()) continue;
-      walk_up(dir, m.mountpoint, [&](const std::string& d) {
+      walk_up(dir, m.mount_point, [&](const std::string& d) {
         std::string text;
         if (read_first_line(d + "/cpu.max", &text)) {
           std::istringstream fields(text);
@@ -168,11 +111,11 @@ CgroupLimits read_cgroup_limits() {
         limits.memory_usage_bytes = parse_int(current, -1);
       }
     }
-    if (m.fstype == "cgroup" && has_option(m.super_options, "cpu") && !v1_cpu_path.empty() &&
+    if (m.fs_type == "cgroup" && m.has_super_option("cpu") && !v1_cpu_path.empty() &&
         limits.cpu_quota_cores <= 0) {
-      const std::string dir = directory_in(m, v1_cpu_path);
+      const std::string dir = cgroup_dir_under_mount(m, v1_cpu_path);
       if (dir.empty()) continue;
-      walk_up(dir, m.mountpoint, [&](const std::string& d) {
+      walk_up(dir, m.mount_point, [&](const std::string& d) {
         std::string quota, period;
         if (!read_first_line(d + "/cpu.cfs_quota_us", &quota)) return;
         if (!read_first_line(d + "/cpu.cfs_period_us", &period)) return;
@@ -186,12 +129,12 @@ CgroupLimits read_cgroup_limits() {
         }
       });
     }
-    if (m.fstype == "cgroup" && has_option(m.super_options, "memory") && !v1_memory_path.empty() &&
+    if (m.fs_type == "cgroup" && m.has_super_option("memory") && !v1_memory_path.empty() &&
         limits.memory_limit_bytes <= 0) {
-      const std::string dir = directory_in(m, v1_memory_path);
+      const std::string dir = cgroup_dir_under_mount(m, v1_memory_path);
       if (dir.empty()) continue;
       // v1 reports "no limit" as a huge page-rounded number; anything above 2^60 is unlimited.
-      walk_up(dir, m.mountpoint, [&](const std::string& d) {
+      walk_up(dir, m.mount_point, [&](const std::string& d) {
         std::string text;
         if (!read_first_line(d + "/memory.limit_in_bytes", &text)) return;
         const int64_t bytes = parse_int(text, 0);

@@ -159,7 +159,7 @@ TEST(Spec, TestbedPresetWithInlineOverrides) {
   EXPECT_DOUBLE_EQ(spec->testbed.tier("edge")->cpus, 2);
   EXPECT_EQ(spec->testbed.tier("edge")->memory_bytes, 512 * 1024 * 1024);
   EXPECT_EQ(spec->testbed.tier("mobile")->memory_bytes, int64_t{4} << 30);
-  EXPECT_DOUBLE_EQ(spec->testbed.link("edge-cloud")->rtt_ms, 40);
+  EXPECT_DOUBLE_EQ(spec->testbed.link("edge-cloud")->rtt_ms(), 40);
   // The implicit scenario copies the testbed's links.
   EXPECT_DOUBLE_EQ(spec->scenarios[0].links[1].rate_mbit, 5);
 }
@@ -181,7 +181,7 @@ TEST(Spec, ScenarioSweepsExpandToAGrid) {
   ASSERT_NE(s, nullptr);
   EXPECT_DOUBLE_EQ(s->links[0].rate_mbit, 50);
   EXPECT_DOUBLE_EQ(s->links[1].rate_mbit, 2.5);
-  EXPECT_DOUBLE_EQ(s->links[1].rtt_ms, 20);
+  EXPECT_DOUBLE_EQ(s->links[1].rtt_ms(), 20);
   EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n  - name: a\n"),
               HasSubstr("defined twice"));
   EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - {name: a, sweep: b}\n"),

@@ -36,7 +36,6 @@ TestbedState sample_state(const std::string& dir) {
   edge.detail = "killed by the OOM killer";
   s.tiers.push_back(edge);
   LinkRecord link;
-  link.name = "mobile-edge";
   link.from = "mobile";
   link.to = "edge";
   link.rate_mbit = 200;

@@ -16,6 +16,7 @@
 #include "graph/model_io.h"
 #include "test_util.h"
 #include "testbed/command.h"
+#include "testbed/endpoints.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"
 #include "testbed/netns.h"
@@ -106,11 +107,13 @@ TEST(TestbedReal, UpStatusProbeDownWithRealTiers) {
   EXPECT_EQ(state->tiers[2].listen, "10.77.1.2:50051");
   ASSERT_EQ(state->links.size(), 2u);
   for (const auto& link : state->links) {
-    ASSERT_TRUE(link.probe.has_value()) << link.name;
+    ASSERT_TRUE(link.probe.has_value()) << link.name();
     // Shaping is active: traffic is held to the configured rate (unshaped loopback runs at Gbit/s)
     // and still flows in both directions.
-    EXPECT_LE(link.probe->forward_rate_mbit, link.probe->configured_rate_mbit * 1.10) << link.probe->to_json().dump();
-    EXPECT_LE(link.probe->reverse_rate_mbit, link.probe->configured_rate_mbit * 1.10) << link.probe->to_json().dump();
+    EXPECT_LE(link.probe->forward_rate_mbit, link.probe->configured_rate_mbit * 1.10)
+        << link.probe->to_json().dump();
+    EXPECT_LE(link.probe->reverse_rate_mbit, link.probe->configured_rate_mbit * 1.10)
+        << link.probe->to_json().dump();
     EXPECT_GT(link.probe->achieved_rate_mbit, 0.0) << link.probe->to_json().dump();
     EXPECT_EQ(link.shaping, "tc");
     EXPECT_EQ(link.delay_emulation, "none");
@@ -188,7 +191,7 @@ TEST(TestbedReal, ModelOverMobileMemoryLimitIsReportedAsOom) {
   auto state = testbed_up(config, test_options(dir));
   ASSERT_TRUE(state.ok()) << state.status().to_string();
 
-  auto endpoints = tier::load_testbed_state(state_file_path(dir));
+  auto endpoints = load_endpoints(state_file_path(dir));
   ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
   auto parts = tier::read_variant_dir(dir + "/big.onnx");
   ASSERT_TRUE(parts.ok()) << parts.status().to_string();
@@ -241,8 +244,8 @@ links:
 // that interrupt it.
 auto spawn_testbed_up(const std::string& dir) {
   LaunchSpec spec;
-  spec.argv = {testing::edgetier_binary(), "testbed", "up", "--config", write_config_file(dir),
-               "--state-dir", dir, "--allow-link-mismatch"};
+  spec.argv = {testing::edgetier_binary(), "testbed",     "up", "--config",
+               write_config_file(dir),     "--state-dir", dir,  "--allow-link-mismatch"};
   spec.log_path = dir + "/up.log";
   return spawn_process(spec);
 }
@@ -384,7 +387,7 @@ TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
   TempDir temp_dir;
   const std::string dir = temp_dir.path();
   UpOptions options = test_options(dir);
-  options.mode = TestbedMode::kUserspace;
+  options.mode = TestbedMode::kLoopback;
   // Rate fidelity is a performance figure (bench/); on a busy 2-core machine the user-space
   // shaper's probe can fall short, so this functional test takes the documented override.
   options.allow_link_mismatch = true;
@@ -406,8 +409,10 @@ TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
     ASSERT_TRUE(link.probe.has_value());
     // Shaping is active: traffic is held to the configured rate (unshaped loopback runs at Gbit/s)
     // and still flows in both directions.
-    EXPECT_LE(link.probe->forward_rate_mbit, link.probe->configured_rate_mbit * 1.10) << link.probe->to_json().dump();
-    EXPECT_LE(link.probe->reverse_rate_mbit, link.probe->configured_rate_mbit * 1.10) << link.probe->to_json().dump();
+    EXPECT_LE(link.probe->forward_rate_mbit, link.probe->configured_rate_mbit * 1.10)
+        << link.probe->to_json().dump();
+    EXPECT_LE(link.probe->reverse_rate_mbit, link.probe->configured_rate_mbit * 1.10)
+        << link.probe->to_json().dump();
     EXPECT_GT(link.probe->achieved_rate_mbit, 0.0) << link.probe->to_json().dump();
   }
   auto report = testbed_down(dir);

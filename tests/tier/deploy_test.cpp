@@ -1,4 +1,5 @@
-/// Placement parsing, testbed state files, variant directories (no servers needed).
+/// Placement parsing, tier/link arguments, variant directories (no servers needed); state
+/// files: tests/testbed/endpoints_test.cpp.
 #include "tier/deploy.h"
 
 #include <gtest/gtest.h>
@@ -34,30 +35,6 @@ TEST(Deploy, RejectsBadPlacements) {
   EXPECT_NE(unknown.status().message().find("no tier starts with 'X'"), std::string::npos);
 }
 
-TEST(Deploy, ParsesTestbedState) {
-  const nlohmann::json state = {
-      {"tiers",
-       {{{"name", "mobile"}, {"control", "unix:/run/m.sock"}, {"listen", "10.77.1.2:8001"}},
-        {{"name", "edge"}, {"control", "unix:/run/e.sock"}, {"listen", "10.77.2.2:8001"}}}},
-      {"links",
-       {{{"from", "mobile"},
-         {"to", "edge"},
-         {"rate_mbit", 10},
-         {"delay_ms", 5},
-         {"userspace", true}},
-        {{"from", "client"}, {"to", "mobile"}, {"rate_mbit", 50}}}}};
-  auto endpoints = parse_testbed_state(state, "state.json");
-  ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
-  ASSERT_EQ(endpoints->tiers.size(), 2u);
-  EXPECT_EQ(endpoints->find("edge")->listen, "10.77.2.2:8001");
-  EXPECT_EQ(endpoints->client_address(), "unix:/run/m.sock");
-  ASSERT_EQ(endpoints->userspace_links.count("mobile"), 1u);
-  EXPECT_EQ(endpoints->userspace_links.at("mobile").rate_mbit, 10);
-  EXPECT_EQ(endpoints->userspace_links.count("client"), 0u);  // kernel-shaped: not ours
-  EXPECT_FALSE(parse_testbed_state(nlohmann::json::object(), "s").ok());
-  EXPECT_EQ(load_testbed_state("/nonexistent/state.json").status().code(), StatusCode::kNotFound);
-}
-
 TEST(Deploy, ParsesTierAndLinkArguments) {
   auto endpoints = endpoints_from_args({"mobile=unix:/m.sock", "edge=unix:/e.sock,10.0.0.2:80"});
   ASSERT_TRUE(endpoints.ok());
@@ -70,7 +47,6 @@ TEST(Deploy, ParsesTierAndLinkArguments) {
   EXPECT_FALSE(add_link_arg("edge=fast", &*endpoints).ok());
   EXPECT_FALSE(endpoints_from_args({"mobile"}).ok());
   EXPECT_FALSE(endpoints_from_args({"m=a", "m=b"}).ok());
-  EXPECT_FALSE(resolve_endpoints("", {}, {}).ok());
 }
 
 TEST(Deploy, ReadsVariantDirectoryAndDerivesPreprocessing) {

@@ -1,0 +1,90 @@
+/// The testbed backends: one interface (up -> endpoints, check, probe, down) with one
+/// implementation per way of providing tiers, chosen by an explicit factory from the mode or the
+/// spec keyword (`network: auto | namespaces | loopback`).
+///
+/// Backends today (each in its own files):
+///   namespaces  namespace_backend.cpp: one network namespace and cgroup per tier, veth pairs
+///               shaped by tc (needs root)
+///   loopback    loopback_backend.cpp: tiers as plain processes on 127.0.0.1, links emulated by
+///               the tiers' transport, CPU/memory limits NOT enforced
+///   auto        namespaces as root, else loopback (resolved by the factory, not a backend)
+///
+/// Adding a backend (the planned `remote`: tiers already running elsewhere, given by address,
+/// reached over TLS with a token) is one new file plus a keyword:
+///   1. remote_backend.cpp: a class deriving from TestbedBackend that implements
+///        mode()   TestbedMode::kRemote;
+///        up()     takes each tier's address and the TLS/token settings from the config
+///                 (these fields do not exist yet: TierSpec in topology.h gets an `address`,
+///                 TestbedConfig the TLS/token settings), checks every tier answers, writes a
+///                 state file (network "remote") whose tiers carry listen/control (so
+///                 `deploy --testbed`, `request --testbed` and endpoints_from_state work as for
+///                 local tiers; no pids, namespaces or cgroups) and returns the endpoints;
+///        check()  asks every tier's control service for its health (dead when it does not
+///                 answer; OOM when its health reports it);
+///        probe()  measures each link between two remote tiers (or reports them unprobed);
+///        down()   undeploys what it loaded and forgets the state file; it never stops tiers it
+///                 did not start.
+///      and a `make_remote_backend()` declared at the bottom of this header.
+///   2. the keyword: one row in kModes (backend.cpp: keyword <-> TestbedMode), the TestbedMode
+///      value (testbed.h), and one `case` in make_backend. The spec parser takes its keywords from
+///      network_keywords(), so experiment.yaml accepts `network: remote` with no other change.
+/// No static self-registration: the factory is a switch, so every backend is visible there.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "testbed/testbed.h"
+#include "tier/deploy.h"
+
+namespace edgetier::testbed {
+
+/// What `up` returns: the recorded state (also in <state_dir>/testbed.json) and how to reach
+/// the tiers (endpoints_from_state of that state).
+struct UpResult {
+  TestbedState state;
+  tier::TestbedEndpoints endpoints;
+};
+
+class TestbedBackend {
+ public:
+  virtual ~TestbedBackend() = default;
+  virtual TestbedMode mode() const = 0;
+  std::string_view keyword() const { return testbed_mode_keyword(mode()); }
+
+  /// Removes the previous run recorded in options.state_dir, brings the tiers and links of
+  /// `config` up, records them and returns how to reach them. On failure (or cancellation)
+  /// everything created is removed again.
+  virtual Result<UpResult> up(const TestbedConfig& config, const UpOptions& options) = 0;
+  /// Re-reads every tier's state (running, dead, oom: killed over its memory limit), saves it
+  /// when it changed and returns it.
+  virtual Result<TestbedState> check(const std::string& state_dir) = 0;
+  /// Measures every link of the running testbed and records the figures.
+  virtual Result<std::vector<LinkProbe>> probe(const std::string& state_dir,
+                                               const ProbeOptions& options) = 0;
+  /// Removes the run `run_id` (empty: the one recorded in `state_dir`).
+  virtual Result<TeardownReport> down(const std::string& state_dir, const std::string& run_id) = 0;
+};
+
+/// "auto", "namespaces", "loopback": the keywords of experiment.yaml's `network`.
+std::vector<std::string> network_keywords();
+/// The keyword's mode; an unknown keyword is an error naming it and the nearest keyword.
+Result<TestbedMode> parse_testbed_mode(std::string_view keyword);
+
+/// The backend for `mode`; kAuto is namespaces when `root`, else loopback.
+Result<std::unique_ptr<TestbedBackend>> make_backend(TestbedMode mode, bool root);
+/// The same with root = this process runs as root.
+Result<std::unique_ptr<TestbedBackend>> make_backend(TestbedMode mode);
+/// From a spec keyword (see parse_testbed_mode).
+Result<std::unique_ptr<TestbedBackend>> make_backend(std::string_view keyword);
+/// The backend that brought up the run recorded in `state` (its `network`).
+Result<std::unique_ptr<TestbedBackend>> backend_for_state(const TestbedState& state);
+
+// The backends (each defined in its own file; call make_backend instead).
+std::unique_ptr<TestbedBackend> make_namespace_backend();
+std::unique_ptr<TestbedBackend> make_loopback_backend();
+
+}  // namespace edgetier::testbed

@@ -1,0 +1,41 @@
+/// The one tier/link model, from experiment.yaml and tiers.yaml to the state file: what a tier
+/// may use and what a link between two neighbouring tiers does. The state file's records
+/// (testbed/state.h) are these plus what exists at run time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edgetier::testbed {
+
+struct TierSpec {
+  std::string name;          // mobile | edge | cloud (tiers.yaml: any 1-16 [a-z0-9] name)
+  double cpus = 0;           // CPU quota in cores; <= 0: unlimited
+  int64_t memory_bytes = 0;  // <= 0: unlimited
+  int threads = 0;           // ONNX Runtime intra-op threads; 0: ceil(cpus) (see tier_threads)
+  bool enabled = true;       // experiment specs: false drops the tier (and placements using it)
+};
+
+struct LinkSpec {
+  std::string from;      // upstream tier (nearer the client)
+  std::string to;        // downstream tier
+  double rate_mbit = 0;  // 0 in an experiment spec: unshaped
+  double delay_ms = 0;   // one way (experiment.yaml gives rtt_ms = 2 x delay_ms)
+  double jitter_ms = 0;
+  double loss_pct = 0;
+  std::string name() const { return from + "-" + to; }  // "mobile-edge"
+  double rtt_ms() const { return delay_ms * 2; }
+  void set_rtt_ms(double rtt_ms) { delay_ms = rtt_ms / 2; }
+};
+
+/// "mobile-edge" -> {"mobile", "edge"}; false when the name has no '-'.
+bool split_link_name(std::string_view name, std::string* from, std::string* to);
+
+/// ONNX Runtime intra-op threads for a CPU quota: ceil(cpus), at least 1.
+int threads_for_cpus(double cpus);
+/// The tier's threads: its own setting when > 0, else threads_for_cpus(cpus).
+int tier_threads(const TierSpec& tier);
+
+}  // namespace edgetier::testbed
