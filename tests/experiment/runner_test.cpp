@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "experiment/store.h"
+#include "store/store.h"
 #include "experiment/test_util.h"
 #include "experiment/testbed_session.h"
 
