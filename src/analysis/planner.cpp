@@ -48,6 +48,11 @@ std::vector<std::string> links_between(int lower, int upper) {
 }
 
 bool is_partitioned(const StrategyRow& row, const nlohmann::json& plan) {
+  // The stored operator order (strategies.steps_json); rows written without it fall back to
+  // plan_json's copy, then to the chain's name.
+  if (!row.steps.empty()) {
+    return std::find(row.steps.begin(), row.steps.end(), "partition") != row.steps.end();
+  }
   if (plan.contains("steps") && plan.at("steps").is_array()) {
     for (const auto& s : plan.at("steps")) {
       if (s.is_string() && s.get<std::string>() == "partition") return true;
