@@ -42,7 +42,10 @@ std::vector<std::string> links_crossed(const std::string& placement) {
 /// own, so the stored steps do not); the stored steps decide for names that do not parse.
 bool is_partitioned(const StrategyRow& row, const nlohmann::json& plan) {
   if (auto chain = parse_op_chain(row.ops); chain.ok()) return chain->partition;
+  // Names that do not parse: the stored operator order (strategies.steps_json), then plan_json's.
   const std::string partition(operator_row(OperatorId::kPartition).name);
+  if (!row.steps.empty())
+    return std::find(row.steps.begin(), row.steps.end(), partition) != row.steps.end();
   if (plan.contains("steps") && plan.at("steps").is_array()) {
     for (const auto& s : plan.at("steps")) {
       if (s.is_string() && s.get<std::string>() == partition) return true;

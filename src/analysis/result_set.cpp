@@ -80,6 +80,16 @@ void ResultSet::add_exit_decisions(const StrategyKey& key, int64_t decided, int6
   s.exits_taken += taken;
 }
 
+void ResultSet::add_sent_window(const StrategyKey& key, int64_t sent_ns, int64_t end_ns) {
+  auto& window = slot(key).sent_window_ns;
+  if (!window) {
+    window.emplace(sent_ns, end_ns);
+    return;
+  }
+  window->first = std::min(window->first, sent_ns);
+  window->second = std::max(window->second, end_ns);
+}
+
 Status ResultSet::add_accuracy(const AccuracyRow& row) {
   for (const auto& r : accuracy_) {
     if (r.model == row.model && r.ops == row.ops && r.metric == row.metric) {

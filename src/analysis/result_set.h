@@ -8,25 +8,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
+#include "store/records.h"
 
 namespace edgetier {
 
-/// Identifies one measured strategy: a model variant (operator chain) on a placement under a
-/// network scenario. `ops` is I, Q, EE, QE, P, QP, EEP, QEP (or a longer chain such as DEE@0.8);
-/// `placement` is M, E, C, ME, EC, MC or MEC.
-struct StrategyKey {
-  std::string model;
-  std::string ops;
-  std::string placement;
-  std::string scenario;
-
-  /// "QE@E".
-  std::string label() const { return ops + "@" + placement; }
-  auto operator<=>(const StrategyKey&) const = default;
-};
+// StrategyKey and AccuracyRow are the store's records (store/records.h): the analysis reads
+// them as the store hands them back.
 
 /// Every successful request of one strategy, in request order.
 struct StrategySamples {
@@ -43,6 +34,10 @@ struct StrategySamples {
   /// Dynamic early exit: requests that reached a confidence check, and those it stopped early.
   int64_t exit_decisions = 0;
   int64_t exits_taken = 0;
+  /// When the successful requests were on the wire: the first send to the last reply (ns since
+  /// the strategy's first measured request), for throughput; unset when the source has no send
+  /// times (CSV samples).
+  std::optional<std::pair<int64_t, int64_t>> sent_window_ns;
 };
 
 /// A strategy of a run without a complete measurement: infeasible (with the plan's reason),
@@ -59,14 +54,6 @@ struct MissingStrategy {
   std::string kind() const;
   /// One phrase: "infeasible: <reason>", "incomplete: 4 of 10 requests stored (running)".
   std::string describe() const;
-};
-
-/// One accuracy figure of a model variant; accuracy does not depend on placement or scenario.
-struct AccuracyRow {
-  std::string model;
-  std::string ops;
-  std::string metric;  // "top1", "top5", "miou", ...
-  double value = 0;    // percent
 };
 
 /// The scenario name given to samples whose source has no scenario column (the study's data).
@@ -89,6 +76,9 @@ class ResultSet {
   void add_failures(const StrategyKey& key, int64_t count);
   /// Dynamic early exit decisions of successful requests: `taken` answered at the early head.
   void add_exit_decisions(const StrategyKey& key, int64_t decided, int64_t taken);
+  /// Widens the strategy's send window to cover a request sent at `sent_ns` and answered at
+  /// `end_ns`.
+  void add_sent_window(const StrategyKey& key, int64_t sent_ns, int64_t end_ns);
   /// Records a strategy that was planned but not (completely) measured.
   void add_missing(MissingStrategy missing);
   /// Adds an accuracy figure; a second, different value for the same model/ops/metric is an error.

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "experiment/export_csv.h"
-#include "experiment/store.h"
+#include "store/export_csv.h"
+#include "store/store.h"
 
 namespace edgetier::cli {
 

@@ -1,6 +1,6 @@
 /// `edgetier run [EXPERIMENT.yaml]`: checks the whole plan before anything runs, then builds,
-/// deploys, measures and analyses it; --plan-only prints the plan (the built-in demo when no
-/// file is given).
+/// deploys and measures it (the runner), then analyses and reports the stored run; --plan-only
+/// prints the plan (the built-in demo when no file is given).
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/run_report.h"
 #include "experiment/plan.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
@@ -71,15 +72,19 @@ std::function<int()> setup_run(CLI::App* app) {
     options.is_cancelled = []() { return g_run_stop.load(); };
     auto summary = run_experiment(*prepared, options);
     if (!summary.ok()) return report_error(summary.status());
+    // The runner only stored; the analysis reads the store like `edgetier report` does.
+    const MeasurementSpec& m = prepared->spec.measurement;
+    auto report = report_run(*summary, m.concurrency > 1 || m.rate_rps > 0);
+    if (!report.ok()) return report_error(report.status());
     if (args->json) {
-      print_json(summary->json);
+      print_json(report->json);
     } else {
-      std::cout << summary->text;
+      std::cout << report->text;
     }
     std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": " << summary->requests
               << " requests over " << summary->strategies
               << " strategies\nresults: " << summary->results_path << "\n";
-    if (!summary->report_path.empty()) std::cerr << "report:  " << summary->report_path << "\n";
+    if (!report->report_path.empty()) std::cerr << "report:  " << report->report_path << "\n";
     if (summary->status == "interrupted") {
       std::cerr << "continue with: edgetier run " << args->experiment
                 << (args->out.empty() ? "" : " --out " + args->out) << " --resume\n";

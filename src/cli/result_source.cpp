@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "analysis/result_set_db.h"
-#include "experiment/export_csv.h"
+#include "store/export_csv.h"
 
 namespace edgetier::cli {
 

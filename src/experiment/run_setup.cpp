@@ -1,7 +1,10 @@
 /// Run bookkeeping between the plan and the store.
 #include "experiment/run_setup.h"
 
+#include <filesystem>
+
 #include "core/log.h"
+#include "experiment/spec.h"
 
 namespace edgetier {
 
@@ -15,12 +18,50 @@ nlohmann::json strategy_plan_json(const PlannedStrategy& s, bool exit_then_quant
   return j;
 }
 
+RunFacts run_facts(const ExperimentSpec& spec) {
+  RunFacts facts;
+  facts.recorded = true;
+  facts.planned_requests =
+      static_cast<int64_t>(spec.measurement.requests) * spec.measurement.passes;
+  facts.discard_passes = spec.measurement.discard_passes;
+  for (const auto& model : spec.models) {
+    const CutSpec& cut = spec.cut_for(model);
+    facts.cut_windows[model.name] = {cut.min_flops_share, cut.max_flops_share};
+  }
+  return facts;
+}
+
+Result<int> backfill_run_facts(ResultStore& store) {
+  ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.runs());
+  const std::string base = std::filesystem::absolute(store.path()).parent_path().string();
+  int filled = 0;
+  for (const RunInfo& run : runs) {
+    if (run.facts.recorded) continue;
+    auto spec =
+        parse_spec(run.spec_yaml, base, "the spec stored with run " + std::to_string(run.run_id));
+    if (!spec.ok()) {
+      LOG_WARN << "run " << run.run_id << " in " << store.path()
+               << " keeps no planned request counts: its stored spec does not parse ("
+               << spec.status().message() << ")";
+      continue;
+    }
+    RETURN_IF_ERROR(store.record_run_facts(run.run_id, run_facts(*spec)));
+    ++filled;
+  }
+  return filled;
+}
+
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& e, bool resume,
                                     const nlohmann::json& env) {
+  ASSIGN_OR_RETURN(int upgraded, backfill_run_facts(store));
+  if (upgraded > 0)
+    LOG_INFO << "recorded the facts of " << upgraded << " run(s) an older store kept";
   ASSIGN_OR_RETURN(auto same, store.resumable_run(e.hash));
   if (resume) {
     if (same) {
       RETURN_IF_ERROR(store.reopen_run(same->run_id, env));
+      // Same spec hash, same facts; a run a v1 store kept gets them here.
+      RETURN_IF_ERROR(store.record_run_facts(same->run_id, run_facts(e.spec)));
       LOG_INFO << "resuming run " << same->run_id << " of '" << e.spec.name << "' in "
                << store.path();
       return same->run_id;
@@ -40,7 +81,7 @@ Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment
     LOG_INFO << "run " << same->run_id
              << " of this spec did not finish; pass --resume to continue it";
   }
-  return store.begin_run(e.spec.name, e.hash, e.spec.yaml_text, env);
+  return store.begin_run(e.spec.name, e.hash, e.spec.yaml_text, env, run_facts(e.spec));
 }
 
 Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
@@ -54,6 +95,8 @@ Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
     row.placement = s.placement.name();
     row.scenario = s.scenario;
     row.name = s.name();
+    // The order the variant is built in (compose builds with the same function).
+    row.steps = s.ops.step_names(e.spec.quantize.exit_then_quantize);
     nlohmann::json plan_json = strategy_plan_json(s, e.spec.quantize.exit_then_quantize);
     // The model file and input shape let readers (the what-if planner) re-analyse the cuts.
     for (const auto& facts : e.models) {

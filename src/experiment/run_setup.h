@@ -8,13 +8,23 @@
 
 #include "core/status.h"
 #include "experiment/plan.h"
-#include "experiment/store.h"
+#include "store/store.h"
 
 namespace edgetier {
 
+/// What the plan fixed for the whole run (planned requests per strategy, discarded passes, each
+/// model's automatic cut window), as the store records it with the run.
+RunFacts run_facts(const ExperimentSpec& spec);
+
+/// Gives every run a schema v1 store kept (facts not recorded) the facts of its stored spec,
+/// parsed here, where the spec is understood; a spec that no longer parses leaves its run as it
+/// was (readers then use the v1 fallback). Returns how many runs gained facts.
+Result<int> backfill_run_facts(ResultStore& store);
+
 /// With `resume`, the newest unfinished run of the same spec hash is reopened (an unfinished
 /// run of a *different* spec is an error naming both hashes); otherwise, or when there is
-/// nothing to resume, a new run starts. Returns the run id.
+/// nothing to resume, a new run starts; either way the run's facts (run_facts) are written.
+/// Returns the run id.
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& experiment,
                                     bool resume, const nlohmann::json& env);
 
@@ -22,7 +32,8 @@ Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment
 /// choices of strategy_plan_json plus "model_path" and "input": {"name", "shape"} at the
 /// preprocessed size) and every infeasible
 /// dropped one (with its reason; arity mismatches such as P@M are not strategies and are left
-/// out). Returns the ids parallel to plan.strategies.
+/// out); each row carries its variant's operator order (StrategyRow::steps). Returns the ids
+/// parallel to plan.strategies.
 Result<std::vector<int64_t>> record_plan(ResultStore& store, int64_t run_id,
                                          const PreparedExperiment& experiment);
 

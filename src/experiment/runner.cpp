@@ -1,24 +1,17 @@
-/// run_experiment: the order of the runner's stages, the run's lifecycle in the store, progress
-/// and the closing analysis (terminal tables, load summary, HTML report).
+/// run_experiment: the order of the runner's stages, the run's lifecycle in the store and
+/// progress. The analysis and the report are the caller's (cmd_run): the runner only stores.
 #include "experiment/runner.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 
-#include "analysis/analyze.h"
-#include "analysis/recommend.h"
-#include "analysis/result_set_db.h"
 #include "core/log.h"
 #include "experiment/environment.h"
 #include "experiment/run_setup.h"
 #include "experiment/runner_internal.h"
 #include "experiment/testbed_session.h"
-#include "report/html.h"
-#include "report/terminal.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -102,93 +95,6 @@ std::string default_run_state_dir(const std::string& output_dir) {
          fnv1a_hex(fs::absolute(output_dir).lexically_normal().string()).substr(0, 8);
 }
 
-namespace {
-
-double percentile_ms(std::vector<double> sorted, double pct) {
-  if (sorted.empty()) return 0;
-  std::sort(sorted.begin(), sorted.end());
-  const double rank = pct / 100.0 * (sorted.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(rank));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
-}
-
-/// Load mode: p50/p95/p99 and throughput per strategy from the stored rows.
-void load_summary(const StoredRun& run, std::string* text, nlohmann::json* json) {
-  char line[256];
-  std::snprintf(line, sizeof(line), "\nLoad summary\n%-18s %-10s %-12s %6s %9s %9s %9s %10s\n",
-                "model", "scenario", "strategy", "n", "p50_ms", "p95_ms", "p99_ms", "req/s");
-  *text += line;
-  *json = nlohmann::json::array();
-  for (const auto& s : run.strategies) {
-    std::vector<double> ms;
-    int64_t first = INT64_MAX, last = 0;
-    for (const auto& r : s.requests) {
-      if (r.outcome != "ok") continue;
-      ms.push_back(r.end_to_end_ns / 1e6);
-      first = std::min(first, r.sent_ns);
-      last = std::max(last, r.sent_ns + r.end_to_end_ns);
-    }
-    if (ms.empty()) continue;
-    const double seconds = (last - first) / 1e9;
-    const double rps = seconds > 0 ? ms.size() / seconds : 0;
-    const double p50 = percentile_ms(ms, 50), p95 = percentile_ms(ms, 95),
-                 p99 = percentile_ms(ms, 99);
-    std::snprintf(line, sizeof(line), "%-18s %-10s %-12s %6zu %9.2f %9.2f %9.2f %10.2f\n",
-                  s.row.model.c_str(), s.row.scenario.c_str(), s.row.name.c_str(), ms.size(), p50,
-                  p95, p99, rps);
-    *text += line;
-    json->push_back({{"model", s.row.model},
-                     {"scenario", s.row.scenario},
-                     {"strategy", s.row.name},
-                     {"n", ms.size()},
-                     {"p50_ms", p50},
-                     {"p95_ms", p95},
-                     {"p99_ms", p99},
-                     {"throughput_rps", rps}});
-  }
-}
-
-/// The analysis of this run: tables for the terminal, JSON, and report.html beside the store.
-Status summarize(const std::string& db_path, int64_t run_id, const ExperimentSpec& spec,
-                 RunSummary* out) {
-  ResultsDbOptions ro;
-  ro.run_id = run_id;
-  ASSIGN_OR_RETURN(StoredRun stored, read_results_database(db_path, ro));
-  ASSIGN_OR_RETURN(ResultSet results, to_result_set(stored));
-  auto analysis = analyze(results, AnalysisOptions{});
-  if (!analysis.ok()) {
-    out->text = "analysis: " + analysis.status().message() + "\n";
-    return Status();
-  }
-  out->text = format_analysis(*analysis);
-  nlohmann::json doc = {{"analysis", to_json(*analysis)}};
-  auto rec = recommend(results, *analysis, RecommendOptions{});
-  if (rec.ok()) {
-    doc["recommendation"] = to_json(*rec);
-    out->text += "\n" + format_recommendations(*rec);
-  }
-  out->json["analysis"] = doc["analysis"];
-  if (doc.contains("recommendation")) out->json["recommendation"] = doc["recommendation"];
-  if (spec.measurement.concurrency > 1 || spec.measurement.rate_rps > 0) {
-    nlohmann::json load;
-    load_summary(stored, &out->text, &load);
-    out->json["load"] = load;
-  }
-  auto html = render_html_report(doc);
-  if (html.ok()) {
-    const std::string path = (fs::path(spec.output_dir) / "report.html").string();
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << *html;
-    if (f.good()) out->report_path = path;
-  } else {
-    LOG_WARN << "report.html: " << html.status().message();
-  }
-  return Status();
-}
-
-}  // namespace
-
 Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions& options) {
   const ExperimentSpec& spec = e.spec;
   std::error_code ec;
@@ -228,6 +134,7 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   RunSummary summary;
   summary.run_id = run_id;
   summary.results_path = db_path;
+  summary.output_dir = spec.output_dir;
   summary.strategies = static_cast<int64_t>(e.plan.strategies.size());
   Status flushed = store->flush();
   if (st.code() == StatusCode::kCancelled) {
@@ -241,16 +148,6 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
     summary.status = "done";
   }
   ASSIGN_OR_RETURN(summary.requests, store->count_requests(run_id));
-  summary.json["run"] = {{"run_id", run_id},
-                         {"status", summary.status},
-                         {"results", db_path},
-                         {"strategies", summary.strategies},
-                         {"requests", summary.requests}};
-  store.reset();  // the analysis reads the file on its own connection
-  if (summary.status == "done") {
-    RETURN_IF_ERROR(summarize(db_path, run_id, spec, &summary));
-    summary.json["run"]["report"] = summary.report_path;
-  }
   return summary;
 }
 

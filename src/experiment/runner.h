@@ -1,10 +1,10 @@
 /// The experiment runner (`edgetier run`): spec -> plan -> variants -> accuracy -> testbed ->
-/// requests -> store -> analysis -> report, resumable after a crash or Ctrl-C.
+/// requests -> store, resumable after a crash or Ctrl-C. It measures and stores; the analysis
+/// and the report read the store afterwards (cli/cmd_run.cpp).
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/status.h"
@@ -26,15 +26,14 @@ struct RunOptions {
   std::function<bool()> is_cancelled;
 };
 
+/// What a run left in the store.
 struct RunSummary {
   int64_t run_id = 0;
   std::string status;  // done | interrupted
   std::string results_path;
-  std::string report_path;  // empty when no report was written
-  int64_t strategies = 0;   // planned strategy x scenario pairs
-  int64_t requests = 0;     // request rows stored for this run
-  std::string text;         // the analysis tables (and load summary) for the terminal
-  nlohmann::json json = nlohmann::json::object();  // {"run", "analysis", "load"}
+  std::string output_dir;
+  int64_t strategies = 0;  // planned strategy x scenario pairs
+  int64_t requests = 0;    // request rows stored for this run
 };
 
 /// Runs the prepared experiment end to end. Returns the summary also when interrupted

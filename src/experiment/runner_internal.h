@@ -12,7 +12,7 @@
 #include "experiment/datasets.h"
 #include "experiment/plan.h"
 #include "experiment/runner.h"
-#include "experiment/store.h"
+#include "store/store.h"
 
 namespace edgetier::runner {
 

@@ -19,8 +19,8 @@ struct CsvTable {
 /// The report document (see report/html.h) as tables: strategies (one row per strategy with
 /// every statistic, breakdown_<component>_p50_ms columns when there is a breakdown), tests
 /// (Kruskal-Wallis, Conover-Iman pairs, Wilcoxon accuracy tests), pareto, recommendation, and
-/// latency_boxes and planner when the document has those sections. Numbers keep full precision
-/// (shortest round-trip form); absent values are empty cells.
+/// latency_boxes, load and planner when the document has those sections. Numbers keep full
+/// precision (shortest round-trip form); absent values are empty cells.
 Result<std::vector<CsvTable>> report_csv_tables(const nlohmann::json& report);
 
 /// RFC 4180 text: header line, then rows; cells with a comma, quote or line break are quoted.

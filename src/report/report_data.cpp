@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/load.h"
 #include "analysis/stats.h"
 #include "report/csv_json.h"
 #include "report/html.h"
@@ -28,12 +29,24 @@ std::vector<double> thin(const std::vector<double>& values, size_t max) {
   return out;
 }
 
+/// Writes `path` atomically: the text goes to "<path>.tmp", which then replaces `path`.
 Status write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return permission_denied("cannot open '" + path + "' for writing; check the folder");
   out << text;
   out.close();
-  if (!out) return data_loss("writing '" + path + "' failed (disk full?)");
+  std::error_code ec;
+  if (!out) {
+    std::filesystem::remove(tmp, ec);
+    return data_loss("writing '" + path + "' failed (disk full?)");
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    return permission_denied("cannot replace '" + path + "': " + ec.message());
+  }
   return ok_status();
 }
 
@@ -93,6 +106,12 @@ json latency_distributions_json(const ResultSet& results, const AnalysisOptions&
 
 Result<json> build_report(const ResultSet& results, const ReportOptions& options,
                           const json* planner) {
+  ASSIGN_OR_RETURN(ReportParts parts, build_report_parts(results, options, planner));
+  return std::move(parts.document);
+}
+
+Result<ReportParts> build_report_parts(const ResultSet& results, const ReportOptions& options,
+                                       const json* planner) {
   const AnalysisOptions& analysis_options = options.recommend.analysis;
   ASSIGN_OR_RETURN(AnalysisReport analysis, analyze(results, analysis_options));
   ASSIGN_OR_RETURN(RecommendReport recommendation, recommend(results, analysis, options.recommend));
@@ -105,8 +124,9 @@ Result<json> build_report(const ResultSet& results, const ReportOptions& options
       {"recommendation", to_json(recommendation)},
       {"latency_distributions",
        latency_distributions_json(results, analysis_options, options.max_outliers_per_strategy)}};
+  if (options.load_summary) report["load"] = to_json(load_summary(results));
   if (planner != nullptr && !planner->is_null()) report["planner"] = *planner;
-  return report;
+  return ReportParts{std::move(analysis), std::move(recommendation), std::move(report)};
 }
 
 Status write_report_files(const json& report, const std::string& html_path,

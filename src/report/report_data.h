@@ -20,6 +20,17 @@ struct ReportOptions {
   /// Outliers kept per strategy for the box plots; beyond that an evenly spread subset (always
   /// including the extremes) is kept and the total is recorded.
   size_t max_outliers_per_strategy = 200;
+  /// Add the "load" section (analysis/load.h: p50/p95/p99 and throughput per strategy), as
+  /// `edgetier run` does for a run measured under load.
+  bool load_summary = false;
+};
+
+/// The report document with the analysis and recommendation it was made from, for printers that
+/// take them typed (the terminal tables); `document` holds the same values as JSON.
+struct ReportParts {
+  AnalysisReport analysis;
+  RecommendReport recommendation;
+  nlohmann::json document;
 };
 
 /// Tukey box-plot summaries of every strategy's latency (in analysis display order) that passes
@@ -33,12 +44,16 @@ nlohmann::json latency_distributions_json(const ResultSet& results, const Analys
 
 /// Analyses `results`, recommends and assembles the report document (layout in report/html.h):
 /// schema, schema_version, title, generated_by, analysis, recommendation,
-/// latency_distributions and, when given, planner.
+/// latency_distributions, load (with options.load_summary) and, when given, planner.
 Result<nlohmann::json> build_report(const ResultSet& results, const ReportOptions& options,
                                     const nlohmann::json* planner = nullptr);
+/// Same, keeping the analysis and recommendation beside the document.
+Result<ReportParts> build_report_parts(const ResultSet& results, const ReportOptions& options,
+                                       const nlohmann::json* planner = nullptr);
 
 /// Writes the HTML report to `html_path` (when not empty) and the CSV tables into `csv_dir`
-/// (when not empty), as `edgetier report` and `edgetier run` do.
+/// (when not empty), as `edgetier report` and `edgetier run` do. Each file is written to a
+/// temporary name beside it and renamed, so a reader never sees half a file.
 Status write_report_files(const nlohmann::json& report, const std::string& html_path,
                           const std::string& csv_dir);
 

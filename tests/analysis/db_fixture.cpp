@@ -95,10 +95,18 @@ RequestRecord make_request(int64_t strategy_id, int index, const StrategyDef& s,
   return r;
 }
 
+RunFacts spec_facts(int requests, int passes, int discard_passes, const std::string& model) {
+  RunFacts facts;
+  facts.planned_requests = static_cast<int64_t>(requests) * passes;
+  facts.discard_passes = discard_passes;
+  facts.cut_windows[model] = {0.3, 0.9};
+  return facts;
+}
+
 int64_t write_run(ResultStore& store, const std::vector<ScenarioDef>& scenarios,
                   const std::vector<StrategyDef>& strategies, const RunOptions& options) {
-  const int64_t run =
-      check(store.begin_run("synthetic", "hash", spec_yaml(options.requests), {{"cores", 2}}));
+  const int64_t run = check(store.begin_run("synthetic", "hash", spec_yaml(options.requests),
+                                            {{"cores", 2}}, spec_facts(options.requests)));
   for (const auto& sc : scenarios) {
     check(store.record_link(
         run, {sc.name, "mobile-edge", sc.mobile_edge_mbit, std::nullopt, sc.rtt_ms, std::nullopt}));

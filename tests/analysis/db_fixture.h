@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "experiment/store.h"
+#include "store/store.h"
 
 namespace edgetier::testdb {
 
@@ -46,6 +46,10 @@ double truth_latency_ms(const StrategyDef& s, const ScenarioDef& sc, const LinkT
 
 /// A spec the store keeps with the run (parses; names one model file that need not exist).
 std::string spec_yaml(int requests, int passes = 1, int discard_passes = 0);
+/// The facts the runner records for that spec (its model "net" with the spec's default cut
+/// window, 0.3..0.9), as the store holds them since schema v2.
+RunFacts spec_facts(int requests, int passes = 1, int discard_passes = 0,
+                    const std::string& model = "net");
 
 struct RunOptions {
   int requests = 5;  // rows per strategy and scenario (odd: the jitter leaves medians exact)

@@ -425,7 +425,8 @@ TEST(Planner, EmptyAndUnmeasuredDatabasesAreClearErrors) {
   {
     auto store = ResultStore::open(path);
     ASSERT_TRUE(store.ok());
-    const int64_t run = *(*store)->begin_run("x", "h", testdb::spec_yaml(5), {});
+    const int64_t run =
+        *(*store)->begin_run("x", "h", testdb::spec_yaml(5), {}, testdb::spec_facts(5));
     StrategyRow row;
     row.model = "net";
     row.ops = "I";

@@ -8,8 +8,9 @@
 #include <cmath>
 #include <random>
 
+#include "analysis/db_fixture.h"
 #include "analysis/planner.h"
-#include "experiment/store.h"
+#include "store/store.h"
 #include "test_util.h"
 
 namespace edgetier {
@@ -91,7 +92,8 @@ TEST(PlannerTestbedSim, DemoLikeRunIsPredictedWithinTenPercent) {
     auto store = ResultStore::open(path);
     ASSERT_TRUE(store.ok());
     const int64_t run = *(*store)->begin_run(
-        "demo", "h", "models:\n  - path: a.onnx\nmeasurement:\n  requests: 10\n", {});
+        "demo", "h", "models:\n  - path: a.onnx\nmeasurement:\n  requests: 10\n", {},
+        testdb::spec_facts(10, 1, 0, "a"));
     for (const auto& sc : scenarios) {
       ASSERT_TRUE((*store)->record_link(run, {sc.name, "mobile-edge", sc.me_mbit, {}, 0, {}}).ok());
       ASSERT_TRUE((*store)->record_link(run, {sc.name, "edge-cloud", sc.ec_mbit, {}, 0, {}}).ok());

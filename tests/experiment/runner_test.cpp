@@ -15,9 +15,9 @@
 #include <set>
 #include <thread>
 
-#include "experiment/store.h"
 #include "experiment/test_util.h"
 #include "experiment/testbed_session.h"
+#include "store/store.h"
 
 namespace edgetier {
 namespace {

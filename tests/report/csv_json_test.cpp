@@ -69,6 +69,25 @@ TEST(ReportCsv, TablesCarryTheReportData) {
   EXPECT_EQ(find(*tables, "recommendation")->rows.size(), 5u);
 }
 
+TEST(ReportCsv, EveryRowHasOneCellPerColumn) {
+  ResultSet results;
+  ASSERT_TRUE(testing::load_study_results(&results).ok());
+  testing::add_breakdown_model(&results);
+  ReportOptions options;
+  options.recommend.analysis.bootstrap.resamples = 100;
+  options.load_summary = true;
+  const json planner = testing::synthetic_planner("ResNet");
+  auto report = build_report(results, options, &planner);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  auto tables = report_csv_tables(*report);
+  ASSERT_TRUE(tables.ok()) << tables.status().to_string();
+  ASSERT_NE(find(*tables, "load"), nullptr);
+  for (const auto& t : *tables) {
+    EXPECT_FALSE(t.rows.empty()) << t.name;
+    for (const auto& row : t.rows) EXPECT_EQ(row.size(), t.columns.size()) << t.name;
+  }
+}
+
 TEST(ReportCsv, QuotesCellsThatNeedIt) {
   CsvTable t{"t", {"a", "b"}, {{"plain", "with, comma"}, {"say \"hi\"", "two\nlines"}}};
   EXPECT_EQ(to_csv(t), "a,b\nplain,\"with, comma\"\n\"say \"\"hi\"\"\",\"two\nlines\"\n");

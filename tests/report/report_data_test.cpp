@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "report/report_fixtures.h"
 #include "test_util.h"
 
@@ -97,6 +99,52 @@ TEST(WriteReportFiles, WritesHtmlAndCsvAndReportsUnwritablePaths) {
   Status bad = write_report_files(*report, dir.file("missing/dir/r.html"), "");
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("missing/dir/r.html"), std::string::npos);
+}
+
+TEST(WriteReportFiles, ReplacesFilesAtomically) {
+  ResultSet results;
+  testing::add_breakdown_model(&results);
+  auto report = build_report(results, ReportOptions{});
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  TempDir dir;
+  write_file(dir.file("r.html"), "old");
+  ASSERT_TRUE(write_report_files(*report, dir.file("r.html"), dir.file("csv")).ok());
+  EXPECT_EQ(read_file(dir.file("r.html")).rfind("<!DOCTYPE html>", 0), 0u);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();  // no temporary left behind
+  }
+  // A path that cannot be replaced (a folder) leaves neither it nor a temporary changed.
+  std::filesystem::create_directories(dir.file("folder.html/x"));
+  EXPECT_FALSE(write_report_files(*report, dir.file("folder.html"), "").ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir.file("folder.html/x")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("folder.html.tmp")));
+}
+
+TEST(BuildReport, LoadSectionOnRequestWithItsCsvTable) {
+  ResultSet results;
+  const StrategyKey key{"m", "I", "M", "default"};
+  for (int i = 1; i <= 4; ++i) {
+    results.add_latency(key, i * 1000000);
+    results.add_sent_window(key, (i - 1) * 250000000LL, (i - 1) * 250000000LL + i * 1000000);
+  }
+  auto plain = build_report(results, ReportOptions{});
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  EXPECT_FALSE(plain->contains("load"));
+  ReportOptions options;
+  options.load_summary = true;
+  auto report = build_report(results, options);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  const json& load = (*report)["load"];
+  ASSERT_EQ(load.size(), 1u);
+  EXPECT_EQ(load[0]["strategy"], "I@M");
+  EXPECT_EQ(load[0]["n"], 4);
+  EXPECT_DOUBLE_EQ(load[0]["p50_ms"].get<double>(), 2.5);
+  // 4 requests from 0 to 0.754 s.
+  EXPECT_NEAR(load[0]["throughput_rps"].get<double>(), 4 / 0.754, 1e-9);
+  TempDir dir;
+  ASSERT_TRUE(write_report_files(*report, "", dir.file("csv")).ok());
+  EXPECT_EQ(read_file(dir.file("csv/load.csv")).substr(0, 75),
+            "model,scenario,strategy,n,p50_ms,p95_ms,p99_ms,throughput_rps\nm,default,I@M");
 }
 
 }  // namespace

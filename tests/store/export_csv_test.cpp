@@ -1,5 +1,5 @@
 /// Tests for the CSV export (a round trip against the database) and the run/export commands.
-#include "experiment/export_csv.h"
+#include "store/export_csv.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 /// SQLite RAII wrapper and result-code mapping.
-#include "experiment/sqlite_db.h"
+#include "store/sqlite_db.h"
 
 #include <utility>
 

@@ -17,102 +17,22 @@
 
 #include "core/status.h"
 #include "experiment/metrics.h"
-#include "experiment/sqlite_db.h"
+#include "store/records.h"
+#include "store/sqlite_db.h"
 
 namespace edgetier {
 
-inline constexpr int kStoreSchemaVersion = 1;
+/// 2 adds the run's facts (runs.planned_requests, runs.discard_passes, table cut_windows) and
+/// strategies.steps_json; a version 1 store is upgraded in place when opened for writing and
+/// read as it is when opened read-only (see RunFacts for what its runs lack).
+inline constexpr int kStoreSchemaVersion = 2;
 /// The store's file name inside an experiment's output folder.
 inline constexpr const char* kResultsFileName = "results.db";
 /// PRAGMA application_id of an edgetier store ("EdGT").
 inline constexpr int32_t kStoreApplicationId = 0x45644754;
 
-/// Per-tier timings of one request; unset = the tier took no part.
-struct TierTiming {
-  std::optional<int64_t> queue_ns;       // waiting for a free session
-  std::optional<int64_t> preprocess_ns;  // decode + preprocess (first tier) or tensor parsing
-  std::optional<int64_t> compute_ns;     // ONNX Runtime Run()
-  std::optional<int64_t> serialize_ns;   // packing outputs for the next hop or the reply
-  std::optional<int64_t> forward_ns;     // waiting on the next tier (covers the upper link)
-};
-
-/// One link's share of a request; unset = not crossed.
-struct LinkTraffic {
-  std::optional<int64_t> transfer_ns;  // time on the wire, both directions
-  std::optional<int64_t> bytes_up;     // request payload towards the cloud
-  std::optional<int64_t> bytes_down;   // reply payload back towards the client
-};
-
-/// The links in request order: client (app on the device) -> mobile -> edge -> cloud.
-enum class LinkId { kClientMobile = 0, kMobileEdge = 1, kEdgeCloud = 2 };
-inline constexpr int kNumLinks = 3;
-std::string_view link_column_prefix(LinkId link);  // "client_mobile", "mobile_edge", "edge_cloud"
-
-struct RequestRecord {
-  int64_t strategy_id = 0;
-  int pass = 0;
-  int request_index = 0;
-  std::string input_file;
-  int64_t sent_ns = 0;        // when it was sent, since the strategy's first measured request
-  int64_t end_to_end_ns = 0;  // client wall clock: send to reply
-  std::optional<int64_t> client_ns;          // client-side encode/decode
-  std::array<TierTiming, 3> tiers;           // indexed by TierRole (mobile, edge, cloud)
-  std::array<LinkTraffic, kNumLinks> links;  // indexed by LinkId
-  std::optional<int64_t> exit_taken;         // dynamic exit: 1 if the request left at the exit
-  std::string outcome = "ok";                // "ok" or "error:<message>"
-};
-
-/// Every per-request column after the key, in table order (the export's requests.csv header).
-const std::vector<std::string>& request_breakdown_columns();
-
-enum class StrategyStatus { kPending, kRunning, kDone, kInfeasible, kFailed };
-std::string_view strategy_status_name(StrategyStatus status);
-Result<StrategyStatus> parse_strategy_status(std::string_view name);
-
-struct StrategyRow {
-  int64_t strategy_id = 0;
-  int64_t run_id = 0;
-  std::string model, ops, placement, scenario;
-  std::string name;  // OPS@PLACEMENT
-  std::string variant_hash;
-  StrategyStatus status = StrategyStatus::kPending;
-  std::string reason;            // why infeasible or failed
-  std::string plan_json = "{}";  // cuts, exit: what the plan chose
-};
-
-struct RunInfo {
-  int64_t run_id = 0;
-  std::string name;
-  std::string spec_hash;
-  std::string spec_yaml;
-  std::string started_at;   // ISO 8601 UTC
-  std::string finished_at;  // empty while running
-  std::string status;       // running | done | failed | interrupted
-  nlohmann::json env = nlohmann::json::object();
-};
-
-struct TierRecord {
-  std::string name;
-  double cpus = 0;
-  int64_t memory_bytes = 0;
-  int threads = 0;
-};
-
-struct LinkRecord {
-  std::string scenario;
-  std::string link;  // mobile-edge | edge-cloud
-  double configured_rate_mbit = 0;
-  std::optional<double> achieved_rate_mbit;
-  double configured_rtt_ms = 0;
-  std::optional<double> rtt_ms;  // measured
-};
-
-/// (pass, request_index) pairs already stored for a strategy.
-struct CompletedRequests {
-  std::set<std::pair<int, int>> done;
-  bool contains(int pass, int request_index) const { return done.count({pass, request_index}) > 0; }
-  size_t size() const { return done.size(); }
-};
+/// The "steps" of a plan_json (how a v1 strategy row kept its operator order); empty without.
+std::vector<std::string> steps_of_plan_json(const std::string& plan_json);
 
 struct StoreOptions {
   bool read_only = false;
@@ -136,15 +56,21 @@ class ResultStore {
   ResultStore& operator=(const ResultStore&) = delete;
 
   const std::string& path() const { return db_.path(); }
+  /// The schema version of the file: kStoreSchemaVersion, or 1 for a v1 file opened read-only.
+  int schema_version() const { return schema_version_; }
   SqliteDb& db() { return db_; }  // for readers such as the CSV export
 
   // --- runs
+  /// `facts` (what the plan fixed) are written with the run; facts.recorded is set on write.
   Result<int64_t> begin_run(const std::string& name, const std::string& spec_hash,
-                            const std::string& spec_yaml, const nlohmann::json& env);
+                            const std::string& spec_yaml, const nlohmann::json& env,
+                            const RunFacts& facts = {});
   /// The newest run of this spec that did not finish ('running', 'failed' or 'interrupted').
   Result<std::optional<RunInfo>> resumable_run(const std::string& spec_hash);
   /// Marks a run running again (after resumable_run) and updates its environment.
   Status reopen_run(int64_t run_id, const nlohmann::json& env);
+  /// Replaces the run's facts (a resumed run, or a run a v1 store upgraded without them).
+  Status record_run_facts(int64_t run_id, const RunFacts& facts);
   Status finish_run(int64_t run_id, std::string_view status);  // done | failed | interrupted
   Result<std::vector<RunInfo>> runs();
 
@@ -178,6 +104,8 @@ class ResultStore {
  private:
   explicit ResultStore(SqliteDb db, StoreOptions options) : db_(std::move(db)), options_(options) {}
   Status init_schema();
+  /// Upgrades a store of schema version `from` to kStoreSchemaVersion in one transaction.
+  Status migrate(int from);
   Status prepare_statements();
   Status begin_batch_locked();
   Status commit_locked();
@@ -187,6 +115,7 @@ class ResultStore {
 
   SqliteDb db_;
   StoreOptions options_;
+  int schema_version_ = kStoreSchemaVersion;
   std::mutex mu_;
   bool in_batch_ = false;
   int pending_rows_ = 0;

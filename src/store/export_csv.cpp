@@ -1,5 +1,5 @@
 /// CSV export and summary of the results store.
-#include "experiment/export_csv.h"
+#include "store/export_csv.h"
 
 #include <charconv>
 #include <filesystem>
@@ -15,13 +15,16 @@ struct TableExport {
   const char* file;
   const char* select;  // without WHERE/ORDER
   const char* order;
+  const char* select_v1 = nullptr;  // for a schema v1 store (read-only) when it differs
 };
 
 // spec_yaml stays in the database (multi-line text); env_json is one JSON line.
 const TableExport kTables[] = {
     {"runs.csv",
-     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs",
-     "run_id"},
+     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json, "
+     "planned_requests, discard_passes, cut_windows_json FROM runs",
+     "run_id",
+     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs"},
     {"tiers.csv", "SELECT * FROM tiers", "run_id, name"},
     {"links.csv", "SELECT * FROM links", "run_id, scenario, link"},
     {"strategies.csv", "SELECT * FROM strategies", "strategy_id"},
@@ -35,9 +38,11 @@ std::string format_real(double v) {
   return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
-Result<int64_t> write_table(SqliteDb& db, const TableExport& table, const fs::path& path,
+Result<int64_t> write_table(ResultStore& store, const TableExport& table, const fs::path& path,
                             std::optional<int64_t> run_id) {
-  std::string sql = table.select;
+  SqliteDb& db = store.db();
+  std::string sql =
+      store.schema_version() < 2 && table.select_v1 != nullptr ? table.select_v1 : table.select;
   if (run_id) sql += " WHERE run_id = ?";
   sql += std::string(" ORDER BY ") + table.order;
   ASSIGN_OR_RETURN(SqliteStatement stmt, db.prepare(sql));
@@ -80,58 +85,6 @@ Result<int64_t> write_table(SqliteDb& db, const TableExport& table, const fs::pa
 
 }  // namespace
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false, any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-      continue;
-    }
-    any = true;
-    if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-      any = false;
-    } else {
-      field += c;
-    }
-  }
-  if (any || !field.empty() || !row.empty()) {
-    row.push_back(std::move(field));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 std::string resolve_results_path(const std::string& results) {
   std::error_code ec;
   if (fs::is_directory(results, ec)) return (fs::path(results) / kResultsFileName).string();
@@ -147,7 +100,7 @@ Result<std::vector<ExportedFile>> export_csv(ResultStore& store, const std::stri
   std::vector<ExportedFile> files;
   for (const auto& table : kTables) {
     const fs::path path = fs::path(dir) / table.file;
-    ASSIGN_OR_RETURN(int64_t rows, write_table(store.db(), table, path, run_id));
+    ASSIGN_OR_RETURN(int64_t rows, write_table(store, table, path, run_id));
     files.push_back({path.string(), rows});
   }
   return files;

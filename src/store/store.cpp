@@ -1,5 +1,5 @@
 /// The results store's writes and queries: idempotent rows, batched request inserts.
-#include "experiment/store.h"
+#include "store/store.h"
 
 #include <algorithm>
 #include <ctime>
@@ -17,6 +17,21 @@ std::string now_iso8601() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+nlohmann::json cut_windows_json(const RunFacts& facts) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [model, w] : facts.cut_windows) {
+    j[model] = {{"min_flops_share", w.min_flops_share}, {"max_flops_share", w.max_flops_share}};
+  }
+  return j;
+}
+
+Status bind_facts(SqliteStatement& stmt, int first, const RunFacts& facts) {
+  stmt.bind(first, facts.planned_requests);
+  stmt.bind(first + 1, static_cast<int64_t>(facts.discard_passes));
+  stmt.bind(first + 2, cut_windows_json(facts).dump());
+  return ok_status();
 }
 
 }  // namespace
@@ -64,19 +79,22 @@ Status ResultStore::write_locked(F&& write) {
 }
 
 Result<int64_t> ResultStore::begin_run(const std::string& name, const std::string& spec_hash,
-                                       const std::string& spec_yaml, const nlohmann::json& env) {
+                                       const std::string& spec_yaml, const nlohmann::json& env,
+                                       const RunFacts& facts) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t run_id = 0;
   RETURN_IF_ERROR(write_locked([&]() -> Status {
     ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_.prepare("INSERT INTO runs (name, spec_hash, spec_yaml, started_at, status, env_json) "
-                    "VALUES (?, ?, ?, ?, 'running', ?)"));
+        db_.prepare("INSERT INTO runs (name, spec_hash, spec_yaml, started_at, status, env_json, "
+                    "planned_requests, discard_passes, cut_windows_json) "
+                    "VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)"));
     stmt.bind(1, name);
     stmt.bind(2, spec_hash);
     stmt.bind(3, spec_yaml);
     stmt.bind(4, now_iso8601());
     stmt.bind(5, env.dump());
+    RETURN_IF_ERROR(bind_facts(stmt, 6, facts));
     RETURN_IF_ERROR(stmt.run());
     run_id = sqlite3_last_insert_rowid(db_.handle());
     return ok_status();
@@ -86,11 +104,14 @@ Result<int64_t> ResultStore::begin_run(const std::string& name, const std::strin
 
 Result<std::vector<RunInfo>> ResultStore::runs() {
   std::lock_guard<std::mutex> lock(mu_);
+  // A v1 store (read-only) has no facts columns: its runs read as not recorded.
+  const bool v1 = schema_version_ < 2;
   ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_.prepare(
-          "SELECT run_id, name, spec_hash, spec_yaml, started_at, finished_at, status, env_json "
-          "FROM runs ORDER BY run_id"));
+      db_.prepare(std::string("SELECT run_id, name, spec_hash, spec_yaml, started_at, finished_at, "
+                              "status, env_json, ") +
+                  (v1 ? "NULL, NULL, '{}'" : "planned_requests, discard_passes, cut_windows_json") +
+                  " FROM runs ORDER BY run_id"));
   std::vector<RunInfo> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -106,6 +127,18 @@ Result<std::vector<RunInfo>> ResultStore::runs() {
     r.env = nlohmann::json::parse(stmt.column_text(7), nullptr, false);
     if (r.env.is_discarded())
       return data_loss("run " + std::to_string(r.run_id) + " has a corrupt env_json");
+    const std::optional<int64_t> discard = stmt.column_optional_int64(9);
+    r.facts.recorded = discard.has_value();
+    r.facts.planned_requests = stmt.column_optional_int64(8);
+    r.facts.discard_passes = static_cast<int>(discard.value_or(0));
+    const auto windows = nlohmann::json::parse(stmt.column_text(10), nullptr, false);
+    if (!windows.is_object())
+      return data_loss("run " + std::to_string(r.run_id) + " has a corrupt cut_windows_json");
+    for (const auto& [model, w] : windows.items()) {
+      if (!w.is_object()) continue;
+      r.facts.cut_windows[model] = {w.value("min_flops_share", 0.0),
+                                    w.value("max_flops_share", 1.0)};
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -127,6 +160,21 @@ Status ResultStore::reopen_run(int64_t run_id, const nlohmann::json& env) {
                                  "= ? WHERE run_id = ?"));
     stmt.bind(1, env.dump());
     stmt.bind(2, run_id);
+    RETURN_IF_ERROR(stmt.run());
+    if (sqlite3_changes(db_.handle()) != 1)
+      return not_found("run " + std::to_string(run_id) + " is not in the store");
+    return ok_status();
+  });
+}
+
+Status ResultStore::record_run_facts(int64_t run_id, const RunFacts& facts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return write_locked([&]() -> Status {
+    ASSIGN_OR_RETURN(SqliteStatement stmt,
+                     db_.prepare("UPDATE runs SET planned_requests = ?, discard_passes = ?, "
+                                 "cut_windows_json = ? WHERE run_id = ?"));
+    RETURN_IF_ERROR(bind_facts(stmt, 1, facts));
+    stmt.bind(4, run_id);
     RETURN_IF_ERROR(stmt.run());
     if (sqlite3_changes(db_.handle()) != 1)
       return not_found("run " + std::to_string(run_id) + " is not in the store");
@@ -188,9 +236,10 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
         SqliteStatement insert,
         db_.prepare(
             "INSERT INTO strategies (run_id, model, ops, placement, scenario, name, "
-            "variant_hash, status, reason, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "variant_hash, status, reason, plan_json, steps_json) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (run_id, model, ops, placement, scenario) "
-            "DO UPDATE SET plan_json = excluded.plan_json"));
+            "DO UPDATE SET plan_json = excluded.plan_json, steps_json = excluded.steps_json"));
     insert.bind(1, run_id);
     insert.bind(2, row.model);
     insert.bind(3, row.ops);
@@ -201,6 +250,7 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
     insert.bind(8, strategy_status_name(row.status));
     insert.bind(9, row.reason);
     insert.bind(10, row.plan_json);
+    insert.bind(11, nlohmann::json(row.steps).dump());
     RETURN_IF_ERROR(insert.run());
     ASSIGN_OR_RETURN(
         SqliteStatement find,
@@ -247,9 +297,10 @@ Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
   RETURN_IF_ERROR(commit_locked());
   ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_.prepare(
-          "SELECT strategy_id, run_id, model, ops, placement, scenario, name, variant_hash, "
-          "status, reason, plan_json FROM strategies WHERE run_id = ? ORDER BY strategy_id"));
+      db_.prepare(std::string("SELECT strategy_id, run_id, model, ops, placement, scenario, name, "
+                              "variant_hash, status, reason, plan_json, ") +
+                  (schema_version_ < 2 ? "NULL" : "steps_json") +
+                  " FROM strategies WHERE run_id = ? ORDER BY strategy_id"));
   stmt.bind(1, run_id);
   std::vector<StrategyRow> out;
   while (true) {
@@ -267,6 +318,16 @@ Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
     ASSIGN_OR_RETURN(r.status, parse_strategy_status(stmt.column_text(8)));
     r.reason = stmt.column_text(9);
     r.plan_json = stmt.column_text(10);
+    if (schema_version_ < 2) {
+      r.steps = steps_of_plan_json(r.plan_json);  // what the migration would have copied
+    } else {
+      const auto steps = nlohmann::json::parse(stmt.column_text(11), nullptr, false);
+      if (!steps.is_array())
+        return data_loss("strategy " + std::to_string(r.strategy_id) + " has corrupt steps_json");
+      for (const auto& step : steps) {
+        if (step.is_string()) r.steps.push_back(step.get<std::string>());
+      }
+    }
     out.push_back(std::move(r));
   }
   return out;

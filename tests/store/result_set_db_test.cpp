@@ -99,7 +99,8 @@ TEST(ResultSetDb, ErrorsCountAsFailuresAndDiscardedPassesAreLeftOut) {
   {
     auto store = ResultStore::open(path);
     ASSERT_TRUE(store.ok());
-    const int64_t run = *(*store)->begin_run("x", "h", testdb::spec_yaml(3, 2, 1), {});
+    const int64_t run =
+        *(*store)->begin_run("x", "h", testdb::spec_yaml(3, 2, 1), {}, testdb::spec_facts(3, 2, 1));
     StrategyRow row;
     row.model = "net";
     row.ops = "I";
@@ -244,7 +245,8 @@ TEST(ResultSetDb, RunWithoutRequestsIsAClearError) {
   {
     auto store = ResultStore::open(path);
     ASSERT_TRUE(store.ok());
-    const int64_t run = *(*store)->begin_run("x", "h", testdb::spec_yaml(5), {});
+    const int64_t run =
+        *(*store)->begin_run("x", "h", testdb::spec_yaml(5), {}, testdb::spec_facts(5));
     StrategyRow row;
     row.model = "net";
     row.ops = "I";

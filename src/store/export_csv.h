@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "experiment/store.h"
+#include "store/csv.h"
+#include "store/store.h"
 
 namespace edgetier {
 
@@ -32,10 +33,5 @@ Result<nlohmann::json> store_summary(ResultStore& store,
 
 /// RESULTS may name the database or the output folder holding results.db.
 std::string resolve_results_path(const std::string& results);
-
-/// One CSV field, quoted when needed (RFC 4180).
-std::string csv_field(const std::string& text);
-/// Splits one CSV record that may span lines (quoted newlines); for tests and readers.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 
 }  // namespace edgetier

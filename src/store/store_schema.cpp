@@ -1,8 +1,9 @@
-/// The results store's schema, and opening a store (creating it, or refusing foreign files).
+/// The results store's schema (version 1 and the migration to 2), and opening a store: creating
+/// it, upgrading an older one, or refusing foreign files.
 #include <algorithm>
 #include <filesystem>
 
-#include "experiment/store.h"
+#include "store/store.h"
 
 namespace edgetier {
 namespace {
@@ -12,7 +13,10 @@ constexpr const char* kTierFields[] = {"queue_ns", "preprocess_ns", "compute_ns"
                                        "forward_ns"};
 constexpr const char* kLinkFields[] = {"transfer_ns", "bytes_up", "bytes_down"};
 
-std::string schema_sql() {
+/// Version 1, as edgetier wrote it before the run's facts were stored. Kept as the starting
+/// point every store is built from: a new store is this plus the migrations, so an upgraded v1
+/// store and a new one have the same tables.
+std::string schema_v1_sql() {
   std::string requests =
       "CREATE TABLE requests (\n"
       "  run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
@@ -77,7 +81,34 @@ std::string schema_sql() {
          ");\n";
 }
 
+/// Version 1 -> 2: the facts a run's plan fixed, so readers need not parse the stored spec.
+/// NULL discard_passes marks a run stored by v1 (nothing recorded).
+constexpr const char* kMigrateV1ToV2 =
+    "ALTER TABLE runs ADD COLUMN planned_requests INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN discard_passes INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN cut_windows_json TEXT NOT NULL DEFAULT '{}';\n"
+    "ALTER TABLE strategies ADD COLUMN steps_json TEXT NOT NULL DEFAULT '[]';\n";
+
+/// The "steps" array of a v1 plan_json (the variant's operator order), or [] when absent.
+std::string steps_from_plan_json(const std::string& plan_json) {
+  const nlohmann::json plan = nlohmann::json::parse(plan_json, nullptr, false);
+  nlohmann::json steps = nlohmann::json::array();
+  if (plan.is_object() && plan.contains("steps") && plan.at("steps").is_array()) {
+    for (const auto& step : plan.at("steps")) {
+      if (step.is_string()) steps.push_back(step);
+    }
+  }
+  return steps.dump();
+}
+
 }  // namespace
+
+std::vector<std::string> steps_of_plan_json(const std::string& plan_json) {
+  std::vector<std::string> out;
+  for (const auto& step : nlohmann::json::parse(steps_from_plan_json(plan_json)))
+    out.push_back(step.get<std::string>());
+  return out;
+}
 
 std::string_view link_column_prefix(LinkId link) {
   switch (link) {
@@ -183,10 +214,16 @@ Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
     auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
     if (!version.ok())
       return data_loss("'" + path + "' has no schema version: " + version.status().message());
-    if (*version != std::to_string(kStoreSchemaVersion)) {
-      return failed_precondition("'" + path + "' has store schema version " + *version +
-                                 "; this edgetier reads " + std::to_string(kStoreSchemaVersion) +
-                                 " (use the matching edgetier or a new --out)");
+    const int found = *version == "1" ? 1 : *version == "2" ? 2 : 0;
+    if (found == 0) {
+      return failed_precondition(
+          "'" + path + "' has store schema version " + *version + "; this edgetier reads 1 to " +
+          std::to_string(kStoreSchemaVersion) + " (use the matching edgetier or a new --out)");
+    }
+    store->schema_version_ = found;
+    // Opened for writing, an older store is upgraded in place; read-only, it is read as it is.
+    if (found < kStoreSchemaVersion && !options.read_only) {
+      RETURN_IF_ERROR(store->migrate(found).with_context("upgrading '" + path + "'"));
     }
   }
   if (!options.read_only) {
@@ -202,20 +239,56 @@ Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
 
 Status ResultStore::init_schema() {
   Status st = db_.exec("BEGIN IMMEDIATE");
-  if (st.ok()) st = db_.exec(schema_sql());
+  if (st.ok()) st = db_.exec(schema_v1_sql());
   if (st.ok()) {
     st = db_.exec(
-        "INSERT INTO meta (key, value) VALUES ('application', 'edgetier'), ('schema_version', '" +
-        std::to_string(kStoreSchemaVersion) +
-        "'), ('created_by', 'edgetier " EDGETIER_VERSION "')");
+        "INSERT INTO meta (key, value) VALUES ('application', 'edgetier'), ('schema_version', "
+        "'1'), ('created_by', 'edgetier " EDGETIER_VERSION "')");
   }
   if (st.ok()) st = db_.exec("PRAGMA application_id = " + std::to_string(kStoreApplicationId));
-  if (st.ok()) st = db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
   if (st.ok()) st = db_.exec("COMMIT");
   if (!st.ok()) {
     (void)db_.exec("ROLLBACK");
     return st.with_context("creating the results schema");
   }
+  return migrate(1);
+}
+
+Status ResultStore::migrate(int from) {
+  Status st = db_.exec("BEGIN IMMEDIATE");
+  if (st.ok() && from == 1) {
+    st = db_.exec(kMigrateV1ToV2);
+    // The operator order a v1 store kept only inside plan_json.
+    std::vector<std::pair<int64_t, std::string>> steps;
+    auto rows = db_.prepare("SELECT strategy_id, plan_json FROM strategies");
+    if (st.ok()) st = rows.status();
+    while (st.ok()) {
+      auto row = rows->step();
+      if (!row.ok()) st = row.status();
+      if (!row.ok() || !*row) break;
+      steps.emplace_back(rows->column_int64(0), steps_from_plan_json(rows->column_text(1)));
+    }
+    for (const auto& [id, json] : steps) {
+      if (!st.ok()) break;
+      auto update = db_.prepare("UPDATE strategies SET steps_json = ? WHERE strategy_id = ?");
+      st = update.status();
+      if (!st.ok()) break;
+      update->bind(1, json);
+      update->bind(2, id);
+      st = update->run();
+    }
+  }
+  if (st.ok()) {
+    st = db_.exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion) +
+                  "' WHERE key = 'schema_version'");
+  }
+  if (st.ok()) st = db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+  if (st.ok()) st = db_.exec("COMMIT");
+  if (!st.ok()) {
+    (void)db_.exec("ROLLBACK");
+    return st.with_context("migrating the results schema from version " + std::to_string(from));
+  }
+  schema_version_ = kStoreSchemaVersion;
   return ok_status();
 }
 

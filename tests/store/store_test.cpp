@@ -1,13 +1,12 @@
 /// Tests for the results store: schema and WAL, idempotent writes, resume, refusal of foreign
 /// files, and a full disk.
-#include "experiment/store.h"
+#include "store/store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "experiment/run_setup.h"
 #include "experiment/test_util.h"
 
 namespace edgetier {
@@ -50,7 +49,7 @@ TEST(Store, CreatesSchemaInWalModeWithForeignKeys) {
   EXPECT_EQ(*db.query_int("PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(*db.query_int("PRAGMA foreign_keys"), 1);
   EXPECT_EQ(*db.query_int("PRAGMA application_id"), kStoreApplicationId);
-  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   for (const char* table : {"runs", "strategies", "requests", "accuracy", "links", "tiers"}) {
     EXPECT_EQ(*db.query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") +
                             table + "'"),
@@ -243,57 +242,6 @@ TEST(Store, DiskFullIsResourceExhaustedAndKeepsCommittedRows) {
   // With room again, the run continues where it stopped.
   ASSERT_TRUE((*store)->add_request(run, request(s, 0, static_cast<int>(stored))).ok());
   EXPECT_EQ(static_cast<int64_t>((*store)->completed_requests(run, s)->size()), stored + 1);
-}
-
-TEST(Store, StartOrResumeRunFollowsTheSpecHash) {
-  TempDir dir;
-  auto store = ResultStore::open(dir / "r.db");
-  ASSERT_TRUE(store.ok());
-  PreparedExperiment e;
-  e.spec.name = "demo";
-  e.hash = "hash-a";
-  const int64_t first = *start_or_resume_run(**store, e, false, {});
-  EXPECT_EQ(*start_or_resume_run(**store, e, true, {}), first);        // resumed
-  const int64_t second = *start_or_resume_run(**store, e, false, {});  // a new run on request
-  EXPECT_NE(second, first);
-  EXPECT_EQ(*start_or_resume_run(**store, e, true, {}), second);  // the newest unfinished one
-  ASSERT_TRUE((*store)->finish_run(first, "done").ok());
-  ASSERT_TRUE((*store)->finish_run(second, "interrupted").ok());
-  e.hash = "hash-b";
-  auto changed = start_or_resume_run(**store, e, true, {});
-  ASSERT_FALSE(changed.ok());
-  EXPECT_THAT(changed.status().message(), HasSubstr("different spec (hash hash-a, now hash-b)"));
-}
-
-TEST(Store, RecordPlanStoresPendingAndInfeasibleStrategiesOnce) {
-  TempDir dir;
-  auto store = ResultStore::open(dir / "r.db");
-  ASSERT_TRUE(store.ok());
-  PreparedExperiment e;
-  e.hash = "h";
-  PlannedStrategy p;
-  p.model = "m";
-  p.ops = *parse_op_chain("P");
-  p.placement = *parse_placement("ME");
-  p.scenario = "default";
-  p.cuts = {{"t"}};
-  e.plan.strategies.push_back(p);
-  e.plan.dropped.push_back({"m", "P", "M", "default", "needs two tiers", false});
-  e.plan.dropped.push_back({"m", "EEP", "ME", "default", "no skip candidate", true});
-  const int64_t run = *(*store)->begin_run("x", "h", "", {});
-  auto ids = record_plan(**store, run, e);
-  ASSERT_TRUE(ids.ok()) << ids.status().to_string();
-  ASSERT_EQ(ids->size(), 1u);
-  ASSERT_TRUE((*store)->set_strategy_status((*ids)[0], StrategyStatus::kDone).ok());
-  auto again = record_plan(**store, run, e);  // a resume records the plan again
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, *ids);
-  auto rows = (*store)->strategies(run);
-  ASSERT_EQ(rows->size(), 2u);                          // P@M is not a strategy
-  EXPECT_EQ((*rows)[0].status, StrategyStatus::kDone);  // kept, not reset to pending
-  EXPECT_THAT((*rows)[0].plan_json, HasSubstr("\"cuts\":[[\"t\"]]"));
-  EXPECT_EQ((*rows)[1].status, StrategyStatus::kInfeasible);
-  EXPECT_EQ((*rows)[1].reason, "no skip candidate");
 }
 
 }  // namespace

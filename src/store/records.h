@@ -1,0 +1,155 @@
+/// The plain records of the results store: what one run, strategy, request, link and accuracy
+/// row holds. Writers fill them, readers (the analysis) get them back; no database in here.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace edgetier {
+
+/// Identifies one measured strategy: a model variant (operator chain) on a placement under a
+/// network scenario. `ops` is I, Q, EE, QE, P, QP, EEP, QEP (or a longer chain such as DEE@0.8);
+/// `placement` is M, E, C, ME, EC, MC or MEC. The store's strategies rows are unique by it.
+struct StrategyKey {
+  std::string model;
+  std::string ops;
+  std::string placement;
+  std::string scenario;
+
+  /// "QE@E".
+  std::string label() const { return ops + "@" + placement; }
+  auto operator<=>(const StrategyKey&) const = default;
+};
+
+/// One accuracy figure of a model variant; accuracy does not depend on placement or scenario.
+struct AccuracyRow {
+  std::string model;
+  std::string ops;
+  std::string metric;  // "top1", "top5", "miou", ...
+  double value = 0;    // percent
+};
+
+/// Per-tier timings of one request; unset = the tier took no part.
+struct TierTiming {
+  std::optional<int64_t> queue_ns;       // waiting for a free session
+  std::optional<int64_t> preprocess_ns;  // decode + preprocess (first tier) or tensor parsing
+  std::optional<int64_t> compute_ns;     // ONNX Runtime Run()
+  std::optional<int64_t> serialize_ns;   // packing outputs for the next hop or the reply
+  std::optional<int64_t> forward_ns;     // waiting on the next tier (covers the upper link)
+};
+
+/// One link's share of a request; unset = not crossed.
+struct LinkTraffic {
+  std::optional<int64_t> transfer_ns;  // time on the wire, both directions
+  std::optional<int64_t> bytes_up;     // request payload towards the cloud
+  std::optional<int64_t> bytes_down;   // reply payload back towards the client
+};
+
+/// The links in request order: client (app on the device) -> mobile -> edge -> cloud.
+enum class LinkId { kClientMobile = 0, kMobileEdge = 1, kEdgeCloud = 2 };
+inline constexpr int kNumLinks = 3;
+std::string_view link_column_prefix(LinkId link);  // "client_mobile", "mobile_edge", "edge_cloud"
+
+struct RequestRecord {
+  int64_t strategy_id = 0;
+  int pass = 0;
+  int request_index = 0;
+  std::string input_file;
+  int64_t sent_ns = 0;        // when it was sent, since the strategy's first measured request
+  int64_t end_to_end_ns = 0;  // client wall clock: send to reply
+  std::optional<int64_t> client_ns;          // client-side encode/decode
+  std::array<TierTiming, 3> tiers;           // indexed by TierRole (mobile, edge, cloud)
+  std::array<LinkTraffic, kNumLinks> links;  // indexed by LinkId
+  std::optional<int64_t> exit_taken;         // dynamic exit: 1 if the request left at the exit
+  std::string outcome = "ok";                // "ok" or "error:<message>"
+};
+
+/// Every per-request column after the key, in table order (the export's requests.csv header).
+const std::vector<std::string>& request_breakdown_columns();
+
+enum class StrategyStatus { kPending, kRunning, kDone, kInfeasible, kFailed };
+std::string_view strategy_status_name(StrategyStatus status);
+Result<StrategyStatus> parse_strategy_status(std::string_view name);
+
+struct StrategyRow {
+  int64_t strategy_id = 0;
+  int64_t run_id = 0;
+  std::string model, ops, placement, scenario;
+  std::string name;  // OPS@PLACEMENT
+  std::string variant_hash;
+  StrategyStatus status = StrategyStatus::kPending;
+  std::string reason;            // why infeasible or failed
+  std::string plan_json = "{}";  // cuts, exit: what the plan chose
+  /// The variant's operators in the order they were applied ("quantize", "early_exit",
+  /// "partition"); empty for rows that name none (infeasible ones). Schema v2 column steps_json;
+  /// rows of a v1 store read it from plan_json's "steps".
+  std::vector<std::string> steps;
+};
+
+/// The automatic cut's FLOPs window of one model (the spec's cut.min_flops_share and
+/// cut.max_flops_share): the share of FLOPs a part below a cut may carry.
+struct CutWindow {
+  double min_flops_share = 0;
+  double max_flops_share = 1;
+  bool operator==(const CutWindow&) const = default;
+};
+
+/// What the plan fixed when a run started, written with the run (schema v2) so readers never
+/// re-parse the stored spec. A run stored by schema v1 has none of them: `recorded` is false,
+/// planned_requests unset, discard_passes 0 and no cut windows.
+struct RunFacts {
+  bool recorded = false;
+  /// Requests each strategy should have (measurement.requests x passes).
+  std::optional<int64_t> planned_requests;
+  /// Leading passes left out of the statistics (measurement.discard_passes).
+  int discard_passes = 0;
+  std::map<std::string, CutWindow> cut_windows;  // by model name
+};
+
+struct RunInfo {
+  int64_t run_id = 0;
+  std::string name;
+  std::string spec_hash;
+  std::string spec_yaml;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // empty while running
+  std::string status;       // running | done | failed | interrupted
+  nlohmann::json env = nlohmann::json::object();
+  RunFacts facts;
+};
+
+struct TierRecord {
+  std::string name;
+  double cpus = 0;
+  int64_t memory_bytes = 0;
+  int threads = 0;
+};
+
+struct LinkRecord {
+  std::string scenario;
+  std::string link;  // mobile-edge | edge-cloud
+  double configured_rate_mbit = 0;
+  std::optional<double> achieved_rate_mbit;
+  double configured_rtt_ms = 0;
+  std::optional<double> rtt_ms;  // measured
+};
+
+/// (pass, request_index) pairs already stored for a strategy.
+struct CompletedRequests {
+  std::set<std::pair<int, int>> done;
+  bool contains(int pass, int request_index) const { return done.count({pass, request_index}) > 0; }
+  size_t size() const { return done.size(); }
+};
+
+}  // namespace edgetier
