@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/csv.h"
 #include "core/strings.h"
 #include "strategy/chain.h"
 #include "strategy/placement.h"
@@ -208,67 +209,6 @@ std::string ops_display_name(const std::string& ops) {
 
 namespace {
 
-/// Splits one CSV record; handles double-quoted fields with "" escapes. Returns false on an
-/// unterminated quote (records never span lines in the formats we read).
-bool split_csv_line(std::string_view line, std::vector<std::string>* fields) {
-  fields->clear();
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields->push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  fields->push_back(trim(cur));
-  return !quoted;
-}
-
-/// Reads lines, dropping a UTF-8 BOM and '\r'; skips blank lines; counts line numbers from 1.
-class CsvReader {
- public:
-  CsvReader(std::istream& in, std::string_view source) : in_(in), source_(source) {}
-
-  /// False at end of input; an error status in `status` when a record is malformed.
-  bool next(std::vector<std::string>* fields, Status* status) {
-    std::string line;
-    while (std::getline(in_, line)) {
-      ++line_;
-      if (line_ == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (trim(line).empty()) continue;
-      if (!split_csv_line(line, fields)) {
-        *status = error("unterminated quoted field");
-        return false;
-      }
-      return true;
-    }
-    return false;
-  }
-
-  Status error(const std::string& message) const {
-    return invalid_argument(std::string(source_) + ":" + std::to_string(line_) + ": " + message);
-  }
-
- private:
-  std::istream& in_;
-  std::string source_;
-  int line_ = 0;
-};
 
 bool parse_double(const std::string& s, double* out) {
   if (s.empty()) return false;
@@ -284,12 +224,6 @@ int column_of(const std::vector<std::string>& header, std::string_view name) {
     if (lower(header[i]) == name) return static_cast<int>(i);
   }
   return -1;
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
 }
 
 Status check_name(const CsvReader& reader, const std::string& column, const std::string& value) {
@@ -359,7 +293,7 @@ Status read_samples_csv(std::istream& in, std::string_view source_name, ResultSe
   const int c_strategy = column_of(header, "strategy");
   const int c_scenario = column_of(header, "scenario");
   if (c_lat < 0 || c_place < 0 || c_model < 0 || c_strategy < 0) {
-    return reader.error("header '" + joined(header) +
+    return reader.error("header '" + join(header, ",") +
                         "' lacks a column; expected latency_s (or latency_ms, latency_ns), " +
                         "placement, model, strategy and optionally scenario");
   }
@@ -415,7 +349,7 @@ Status read_accuracy_csv(std::istream& in, std::string_view source_name, ResultS
   const bool long_format = c_model >= 0 && c_strategy >= 0 && c_metric >= 0 && c_value >= 0;
   const bool wide_format = !long_format && c_model == 0 && header.size() >= 2;
   if (!long_format && !wide_format) {
-    return reader.error("header '" + joined(header) +
+    return reader.error("header '" + join(header, ",") +
                         "' is neither model,strategy,metric,value nor Model,<metric>,...");
   }
   size_t rows = 0;

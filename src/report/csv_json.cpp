@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "store/csv.h"
+#include "core/csv.h"
 
 namespace edgetier {
 

@@ -7,6 +7,7 @@
 
 #include "analysis/load.h"
 #include "analysis/stats.h"
+#include "core/files.h"
 #include "report/csv_json.h"
 #include "report/html.h"
 
@@ -27,27 +28,6 @@ std::vector<double> thin(const std::vector<double>& values, size_t max) {
     out.push_back(values[i * (values.size() - 1) / (max - 1)]);
   }
   return out;
-}
-
-/// Writes `path` atomically: the text goes to "<path>.tmp", which then replaces `path`.
-Status write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return permission_denied("cannot open '" + path + "' for writing; check the folder");
-  out << text;
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    std::filesystem::remove(tmp, ec);
-    return data_loss("writing '" + path + "' failed (disk full?)");
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    return permission_denied("cannot replace '" + path + "': " + ec.message());
-  }
-  return ok_status();
 }
 
 }  // namespace
@@ -133,7 +113,7 @@ Status write_report_files(const json& report, const std::string& html_path,
                           const std::string& csv_dir) {
   if (!html_path.empty()) {
     ASSIGN_OR_RETURN(std::string html, render_html_report(report));
-    RETURN_IF_ERROR(write_text_file(html_path, html));
+    RETURN_IF_ERROR(write_file_atomic(html_path, html));
   }
   if (!csv_dir.empty()) {
     std::error_code ec;
@@ -141,7 +121,7 @@ Status write_report_files(const json& report, const std::string& html_path,
     if (ec) return permission_denied("cannot create folder '" + csv_dir + "': " + ec.message());
     ASSIGN_OR_RETURN(std::vector<CsvTable> tables, report_csv_tables(report));
     for (const auto& table : tables) {
-      RETURN_IF_ERROR(write_text_file(csv_dir + "/" + table.name + ".csv", to_csv(table)));
+      RETURN_IF_ERROR(write_file_atomic(csv_dir + "/" + table.name + ".csv", to_csv(table)));
     }
   }
   return ok_status();

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <map>
 
+#include "core/files.h"
+
 namespace fs = std::filesystem;
 
 namespace edgetier {
@@ -47,39 +49,32 @@ Result<int64_t> write_table(ResultStore& store, const TableExport& table, const 
   sql += std::string(" ORDER BY ") + table.order;
   ASSIGN_OR_RETURN(SqliteStatement stmt, db.prepare(sql));
   if (run_id) stmt.bind(1, *run_id);
-  const fs::path tmp = path.string() + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return permission_denied("cannot write '" + tmp.string() + "'");
-  for (int i = 0; i < stmt.column_count(); ++i)
-    out << (i ? "," : "") << csv_field(stmt.column_name(i));
-  out << "\n";
   int64_t rows = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.step());
-    if (!row) break;
-    for (int i = 0; i < stmt.column_count(); ++i) {
-      if (i) out << ',';
-      switch (stmt.column_type(i)) {
-        case SQLITE_NULL: break;
-        case SQLITE_INTEGER: out << stmt.column_int64(i); break;
-        case SQLITE_FLOAT: out << format_real(stmt.column_double(i)); break;
-        default: out << csv_field(stmt.column_text(i)); break;
-      }
-    }
+  RETURN_IF_ERROR(replace_file_atomic(path.string(), [&](const std::string& tmp) -> Status {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return permission_denied("cannot write '" + tmp + "'");
+    for (int i = 0; i < stmt.column_count(); ++i)
+      out << (i ? "," : "") << csv_field(stmt.column_name(i));
     out << "\n";
-    ++rows;
-  }
-  out.close();
-  if (!out) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    return resource_exhausted("writing '" + tmp.string() + "' failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec)
-    return permission_denied("cannot rename '" + tmp.string() + "' to '" + path.string() +
-                             "': " + ec.message());
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      for (int i = 0; i < stmt.column_count(); ++i) {
+        if (i) out << ',';
+        switch (stmt.column_type(i)) {
+          case SQLITE_NULL: break;
+          case SQLITE_INTEGER: out << stmt.column_int64(i); break;
+          case SQLITE_FLOAT: out << format_real(stmt.column_double(i)); break;
+          default: out << csv_field(stmt.column_text(i)); break;
+        }
+      }
+      out << "\n";
+      ++rows;
+    }
+    out.close();
+    if (!out) return resource_exhausted("writing '" + path.string() + "' failed (disk full?)");
+    return ok_status();
+  }));
   return rows;
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/csv.h"
+#include "core/csv.h"
 #include "store/store.h"
 
 namespace edgetier {

@@ -52,32 +52,6 @@ Status write_text_file(const std::string& path, const std::string& text) {
   return ok_status();
 }
 
-Status write_file_atomic(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return internal_error("cannot create '" + tmp + "': " + errno_text());
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote < 0) {
-      std::string message = "cannot write '" + tmp + "': " + errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return internal_error(message);
-    }
-    done += static_cast<size_t>(wrote);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string message = "cannot rename '" + tmp + "' to '" + path + "': " + errno_text();
-    ::unlink(tmp.c_str());
-    return internal_error(message);
-  }
-  return ok_status();
-}
-
 bool path_exists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;

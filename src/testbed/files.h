@@ -12,8 +12,6 @@ Result<std::string> read_text_file(const std::string& path);
 /// Writes `text` with a single write(2) (cgroupfs parses each write as one command); creates
 /// the file when missing.
 Status write_text_file(const std::string& path, const std::string& text);
-/// Writes to `path`.tmp.<pid>, fsyncs and renames over `path`: readers see old or new, never half.
-Status write_file_atomic(const std::string& path, const std::string& text);
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 /// Names (not paths) of the entries of `dir` that are directories; empty on error.

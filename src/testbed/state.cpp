@@ -1,6 +1,7 @@
 /// JSON (de)serialisation of the testbed state.
 #include "testbed/state.h"
 
+#include "core/files.h"
 #include "testbed/files.h"
 
 namespace edgetier::testbed {
