@@ -65,7 +65,7 @@ struct MissingStrategy {
 struct AccuracyRow {
   std::string model;
   std::string ops;
-  std::string metric;  // "top1", "top5", "miou", ...
+  std::string metric;  // a metrics/metric.h id ("top1", "top5", "miou", ...); value in points
   double value = 0;    // percent
 };
 
@@ -110,7 +110,8 @@ class ResultSet {
   /// accuracy of the chain without partitioning (P -> I, QP -> Q, EEP -> EE, QEP -> QE).
   std::optional<double> accuracy(const std::string& model, const std::string& ops,
                                  const std::string& metric) const;
-  /// top1 when the model has it, else miou, else the first metric seen; nullopt without rows.
+  /// The first labelled primary metric of metrics/metric.h's table the model has (top1, then
+  /// miou), else the first metric seen; nullopt without rows.
   std::optional<std::string> primary_metric(const std::string& model) const;
 
   /// Where the data came from (file names), for reports.

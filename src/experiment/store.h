@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "experiment/metrics.h"
 #include "experiment/sqlite_db.h"
+#include "metrics/metric.h"
 
 namespace edgetier {
 
