@@ -4,17 +4,22 @@
 /// Units: every value a user reads (stored in the results database, printed, written as JSON) is
 /// in points, 0-100 ("pt"). Fractions exist only inside the accumulators.
 ///
-/// Adding a task (object detection, say) takes, and nothing else:
+/// Adding a task (object detection: mAP@[.5:.95] primary, mAP@0.5) takes:
 ///   1. strategy/task.{h,cpp}: Task::kDetect and its row {"detect", "detection"}.
-///   2. Here: Metric::kMap, kMap50 (and kAgreeBox if unlabelled data is scored) in the enum, and
-///      their rows in kMetrics (metric.cpp): {"map", "mAP@[.5:.95]", pt, kDetect, primary,
-///      labelled, higher}, {"map50", "mAP@0.5", pt, kDetect, not primary, labelled, higher}.
-///   3. One accumulator file, metrics/detection.{h,cpp}: a DetectionAP that takes predicted and
-///      true boxes per image and returns its MetricValues (map, map50) in points.
-///   4. metrics/task_scorer.cpp: the kDetect cases (decode a prediction from the output, feed
-///      DetectionAP, return its values); Truth gains the image's boxes.
-/// Callers (experiment runner, ops/accuracy_eval, ops/verify, analysis, report) only go through
-/// TaskScorer and this table, so they need no change beyond reading the boxes file of a sample.
+///   2. Here: Metric::kMap and kMap50 (plus kAgreeMap if unlabelled data is to be scored: every
+///      task needs one primary metric per MetricSource) and their rows in kMetrics (metric.cpp):
+///        {kMap, "map", "mAP@[.5:.95]", "pt", kDetect, primary, kLabels, higher is better}
+///        {kMap50, "map50", "mAP@0.5", "pt", kDetect, not primary, kLabels, higher is better}
+///      The stored ids, the report's names and analysis's choice of primary metric follow.
+///   3. One accumulator file, metrics/detection.{h,cpp}: DetectionAP (predicted and true boxes
+///      per image in, MetricValues map and map50 in points out).
+///   4. metrics/task_scorer.{h,cpp}: the kDetect case of each switch (the compiler lists them:
+///      decode boxes from the output into Prediction, feed DetectionAP); Truth gains the boxes
+///      and Sample a boxes path.
+/// What stays task-specific outside metrics/: reading a sample's truth from disk (experiment's
+/// datasets for masks, a boxes file for detection) and ops/accuracy_eval's rule that infers the
+/// task from the output's rank (2 = classify, 4 = segment). The runner, verify, analysis and the
+/// report reach the metrics only through TaskScorer and this table.
 #pragma once
 
 #include <cstdint>

@@ -51,7 +51,7 @@ ConfusionMatrix::ConfusionMatrix(int64_t num_classes, int64_t ignore_index)
       m_(static_cast<size_t>(k_ * k_), 0) {}
 
 template <typename T>
-Status ConfusionMatrix::add_ids(const std::vector<T>& truth, const std::vector<int32_t>& pred) {
+Status ConfusionMatrix::count(const std::vector<T>& truth, const std::vector<int32_t>& pred) {
   if (truth.size() != pred.size()) {
     return invalid_argument("mask has " + std::to_string(truth.size()) +
                             " pixels but the prediction has " + std::to_string(pred.size()));
@@ -76,11 +76,12 @@ Status ConfusionMatrix::add_ids(const std::vector<T>& truth, const std::vector<i
 }
 
 Status ConfusionMatrix::add(const std::vector<uint8_t>& truth, const std::vector<int32_t>& pred) {
-  return add_ids(truth, pred);
+  return count(truth, pred);
 }
 
-Status ConfusionMatrix::add(const std::vector<int32_t>& truth, const std::vector<int32_t>& pred) {
-  return add_ids(truth, pred);
+Status ConfusionMatrix::add_wide(const std::vector<int32_t>& truth,
+                                 const std::vector<int32_t>& pred) {
+  return count(truth, pred);
 }
 
 Status ConfusionMatrix::add_logits(const Tensor& logits, const std::vector<uint8_t>& truth) {

@@ -25,7 +25,7 @@ class ConfusionMatrix {
   /// ignore index and predictions outside [0, K) are errors.
   Status add(const std::vector<uint8_t>& truth, const std::vector<int32_t>& pred);
   /// The same with class ids as wide as predictions (a reference model's predictions as truth).
-  Status add(const std::vector<int32_t>& truth, const std::vector<int32_t>& pred);
+  Status add_wide(const std::vector<int32_t>& truth, const std::vector<int32_t>& pred);
   /// argmax_channels(logits) against `truth`.
   Status add_logits(const Tensor& logits, const std::vector<uint8_t>& truth);
   Status merge(const ConfusionMatrix& other);
@@ -47,7 +47,7 @@ class ConfusionMatrix {
 
  private:
   template <typename T>
-  Status add_ids(const std::vector<T>& truth, const std::vector<int32_t>& pred);
+  Status count(const std::vector<T>& truth, const std::vector<int32_t>& pred);
 
   int64_t k_;
   int64_t ignore_;

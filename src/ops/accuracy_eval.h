@@ -26,7 +26,8 @@ using MaskLoader = std::function<Result<std::vector<uint8_t>>(
 
 struct EvalOptions {
   /// Unlabelled folder of images or .npy tensors, used when `samples` is empty: the metric is then
-  /// agreement with the reference model's predictions (top-1 per image, class per pixel).
+  /// agreement with the reference model's predictions (top-1 per image; mIoU of the per-pixel
+  /// classes, the reference's taken as the truth).
   std::string data_dir;
   /// Labelled images (e.g. from experiment/datasets' load_dataset): the metric is top-1 against
   /// the labels, or mIoU against the masks read by `load_mask`.

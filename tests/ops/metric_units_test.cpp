@@ -38,15 +38,15 @@ onnx::ModelProto tiny_segmenter() {
 }
 
 /// A reference model, its early-exit variant (on disk for verify) and seeded .npy inputs.
-struct Setup {
+struct EvalFixture {
   onnx::ModelProto model, variant;
   std::string model_path, variant_dir, data;
   std::vector<Tensor> inputs;
 };
 
-Setup make_setup(const TempDir& tmp, const onnx::ModelProto& model, int skip_last,
-                 const std::string& task) {
-  Setup s;
+EvalFixture make_setup(const TempDir& tmp, const onnx::ModelProto& model, int skip_last,
+                       const std::string& task) {
+  EvalFixture s;
   s.model = model;
   s.model_path = tmp.file("model.onnx");
   EXPECT_TRUE(save_model(model, s.model_path).ok());
@@ -78,7 +78,7 @@ VerifyOptions exact(const std::string& data) {
 }
 
 /// What the runner computes without labels: each variant output against the reference's.
-TaskScorer runner_against_reference(const Setup& s, Task task) {
+TaskScorer runner_against_reference(const EvalFixture& s, Task task) {
   TaskScorer scorer(task, MetricSource::kReference);
   for (const Tensor& x : s.inputs) {
     auto ref = predict(run_model(s.model, {x})[0], task);
@@ -91,7 +91,7 @@ TaskScorer runner_against_reference(const Setup& s, Task task) {
 
 TEST(MetricUnits, ClassifyAgreementIsThePointsEverywhere) {
   TempDir tmp;
-  const Setup s = make_setup(tmp, fixtures::tiny_resnet(), 2, "classify");
+  const EvalFixture s = make_setup(tmp, fixtures::tiny_resnet(), 2, "classify");
 
   auto verified = verify_variant(s.model_path, s.variant_dir, exact(s.data));
   ASSERT_TRUE(verified.ok()) << verified.status().to_string();
@@ -118,7 +118,7 @@ TEST(MetricUnits, ClassifyAgreementIsThePointsEverywhere) {
 
 TEST(MetricUnits, ClassifyTopOneAgainstLabels) {
   TempDir tmp;
-  const Setup s = make_setup(tmp, fixtures::tiny_resnet(), 2, "classify");
+  const EvalFixture s = make_setup(tmp, fixtures::tiny_resnet(), 2, "classify");
   EvalOptions options;
   TaskScorer runner(Task::kClassify, MetricSource::kLabels);
   for (int i = 0; i < kSamples; ++i) {
@@ -144,7 +144,7 @@ TEST(MetricUnits, ClassifyTopOneAgainstLabels) {
 
 TEST(MetricUnits, SegmentMiouAgainstTheReferenceIsThePointsEverywhere) {
   TempDir tmp;
-  const Setup s = make_setup(tmp, tiny_segmenter(), 1, "segment");
+  const EvalFixture s = make_setup(tmp, tiny_segmenter(), 1, "segment");
 
   auto verified = verify_variant(s.model_path, s.variant_dir, exact(s.data));
   ASSERT_TRUE(verified.ok()) << verified.status().to_string();
@@ -168,7 +168,7 @@ TEST(MetricUnits, SegmentMiouAgainstTheReferenceIsThePointsEverywhere) {
 
 TEST(MetricUnits, SegmentMiouAgainstMasks) {
   TempDir tmp;
-  const Setup s = make_setup(tmp, tiny_segmenter(), 1, "segment");
+  const EvalFixture s = make_setup(tmp, tiny_segmenter(), 1, "segment");
   // Class 1 on the left half, class 3 on the right, the top row ignored.
   auto mask_of = [](int64_t h, int64_t w) {
     std::vector<uint8_t> mask(static_cast<size_t>(h * w));
