@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "core/strings.h"
+#include "metrics/metric.h"
 #include "strategy/chain.h"
 #include "strategy/placement.h"
 
@@ -156,16 +157,12 @@ std::optional<double> ResultSet::accuracy(const std::string& model, const std::s
 }
 
 std::optional<std::string> ResultSet::primary_metric(const std::string& model) const {
-  std::optional<std::string> first;
-  bool has_miou = false;
+  std::vector<std::string> seen;
   for (const auto& r : accuracy_) {
-    if (r.model != model) continue;
-    if (r.metric == "top1") return r.metric;
-    has_miou = has_miou || r.metric == "miou";
-    if (!first) first = r.metric;
+    if (r.model == model) seen.push_back(r.metric);
   }
-  if (has_miou) return std::string("miou");
-  return first;
+  if (seen.empty()) return std::nullopt;
+  return pick_primary_metric(seen);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ class ResultSet {
   /// accuracy of the chain without partitioning (P -> I, QP -> Q, EEP -> EE, QEP -> QE).
   std::optional<double> accuracy(const std::string& model, const std::string& ops,
                                  const std::string& metric) const;
-  /// top1 when the model has it, else miou, else the first metric seen; nullopt without rows.
+  /// The first labelled primary metric of metrics/metric.h's table the model has (top1, then
+  /// miou), else the first metric seen; nullopt without rows.
   std::optional<std::string> primary_metric(const std::string& model) const;
 
   /// Where the data came from (file names), for reports.

@@ -18,8 +18,8 @@ struct SynthArgs {
 };
 
 int run_synth(const SynthArgs& args) {
-  auto task = parse_synth_task(args.task);
-  if (!task.ok()) return report_error(task.status());
+  auto task = parse_task(args.task);
+  if (!task.ok()) return report_error(task.status().with_context("data synth"));
   SynthOptions options = args.options;
   options.task = *task;
   auto summary = write_synth_dataset(options, args.out, args.force);
@@ -29,10 +29,9 @@ int run_synth(const SynthArgs& args) {
     return 0;
   }
   std::printf("wrote %lld %s images (%dx%d, seed %llu) to %s in %.0f ms (%.1f MB)\n",
-              static_cast<long long>(summary->count),
-              std::string(synth_task_name(summary->task)).c_str(), summary->size, summary->size,
-              static_cast<unsigned long long>(summary->seed), summary->dir.c_str(),
-              summary->elapsed_ms, summary->bytes_written / 1e6);
+              static_cast<long long>(summary->count), std::string(task_name(summary->task)).c_str(),
+              summary->size, summary->size, static_cast<unsigned long long>(summary->seed),
+              summary->dir.c_str(), summary->elapsed_ms, summary->bytes_written / 1e6);
   std::printf("images per label:");
   for (int c = 0; c < kSynthNumClasses; ++c) {
     std::printf(" %s=%lld", std::string(synth_class_names()[c]).c_str(),

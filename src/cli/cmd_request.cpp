@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/files.h"
+#include "metrics/classification.h"
 #include "runtime/preprocess.h"
 #include "testbed/endpoints.h"
 #include "tier/client.h"
@@ -38,8 +39,7 @@ int64_t first_output_argmax(const std::vector<Tensor>& outputs) {
   if (outputs.empty() || outputs[0].dtype != DType::kFloat32 || outputs[0].num_elements() == 0) {
     return -1;
   }
-  const float* v = outputs[0].data_as<float>();
-  return std::max_element(v, v + outputs[0].num_elements()) - v;
+  return argmax(outputs[0].data_as<float>(), static_cast<int64_t>(outputs[0].num_elements()));
 }
 
 Result<std::string> only_model(tier::TierClient& client) {

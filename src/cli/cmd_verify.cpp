@@ -53,9 +53,9 @@ std::function<int()> setup_verify(CLI::App* app) {
     std::printf("  max |diff| %.6g, mean |diff| %.6g%s\n", report->max_abs_diff,
                 report->mean_abs_diff, report->bit_identical ? " (bit-identical)" : "");
     if (report->task == "classify")
-      std::printf("  top-1 agreement %.2f%%\n", 100.0 * report->top1_agreement);
+      std::printf("  top-1 agreement %.2f pt\n", report->top1_agreement);
     else
-      std::printf("  mIoU vs reference %.2f%%\n", 100.0 * report->miou);
+      std::printf("  mIoU vs reference %.2f pt\n", report->miou);
     if (report->exited_early > 0) {
       std::printf("  exited early on %d of %d samples\n", report->exited_early, report->samples);
     }

@@ -56,10 +56,9 @@ Result<EvalOptions> quantize_eval_options(const std::string& dir, const std::str
   auto data = load_dataset(spec, data_options);
   if (!data.ok()) return data.status().with_context("--eval");
   if (!data->labeled()) return options;
-  for (const auto& s : data->samples)
-    options.samples.push_back({s.image_path, s.label, s.mask_path});
+  options.samples = data->samples;
   options.ignore_index = data->ignore_index;
-  options.load_mask = [](const EvalSample& sample, const PreprocessSpec& p, int64_t height,
+  options.load_mask = [](const Sample& sample, const PreprocessSpec& p, int64_t height,
                          int64_t width) { return load_mask(sample.mask_path, p, height, width); };
   return options;
 }

@@ -8,20 +8,16 @@
 
 #include "core/status.h"
 #include "experiment/spec.h"
+#include "metrics/sample.h"
 #include "runtime/preprocess.h"
 
 namespace edgetier {
 
-struct Sample {
-  std::string image_path;  // absolute
-  int64_t label = -1;      // class index (classification); -1 when unlabeled
-  std::string mask_path;   // segmentation: absolute path of the uint8 class-id mask
-};
-
 struct Dataset {
   DataKind kind = DataKind::kUnlabeled;  // never kAuto or kSynth once loaded
   std::string root;
-  std::vector<Sample> samples;       // sorted by image path (a seeded sample when limited)
+  std::vector<Sample> samples;       // absolute paths, sorted by image path (a seeded sample
+                                     // when limited)
   std::vector<std::string> classes;  // names by index when known
   int64_t num_classes = 0;           // 0 when unknown
   int64_t ignore_index = -1;         // segmentation: mask value left out of metrics; -1 = none

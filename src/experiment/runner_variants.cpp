@@ -5,10 +5,10 @@
 
 #include "core/log.h"
 #include "core/sha256.h"
-#include "experiment/metrics.h"
 #include "experiment/runner_internal.h"
 #include "experiment/synth.h"
 #include "experiment/variant_build.h"
+#include "metrics/task_scorer.h"
 #include "runtime/preprocess.h"
 
 namespace edgetier::runner {
@@ -29,12 +29,12 @@ Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, con
   std::error_code ec;
   if (!fs::exists(fs::path(dir) / "classes.txt", ec)) {
     SynthOptions o;
-    o.task = facts.task == Task::kClassify ? SynthTask::kClassify : SynthTask::kSegment;
+    o.task = facts.task;
     o.count = spec.synth_count;
     o.size = static_cast<int>(spec.synth_size);
     o.seed = spec.synth_seed;
-    LOG_INFO << "generating " << o.count << " synthetic " << synth_task_name(o.task)
-             << " images in " << dir;
+    LOG_INFO << "generating " << o.count << " synthetic " << task_name(o.task) << " images in "
+             << dir;
     auto summary = write_synth_dataset(o, dir, /*force=*/true);
     if (!summary.ok()) return summary.status().with_context("synth data for '" + facts.name + "'");
   }
@@ -140,23 +140,6 @@ Status build_variants_for_plan(RunContext* c) {
 
 namespace {
 
-/// What one image's output means for the metrics: class scores or per-pixel class ids.
-struct Prediction {
-  int64_t top1 = -1;
-  std::vector<int32_t> pixels;
-};
-
-Result<Prediction> predict(const Tensor& out, Task task) {
-  Prediction p;
-  if (task == Task::kClassify) {
-    ASSIGN_OR_RETURN(std::vector<float> scores, class_scores(out));
-    p.top1 = argmax(scores.data(), static_cast<int64_t>(scores.size()));
-  } else {
-    ASSIGN_OR_RETURN(p.pixels, argmax_channels(out));
-  }
-  return p;
-}
-
 /// Runs a variant (or the source model, for the reference) over the dataset and feeds metrics.
 Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
                      const ModelFacts& facts, const Dataset& data,
@@ -170,9 +153,11 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
   } else {
     ASSIGN_OR_RETURN(runner, PartRunner::from_files(parts_or_dir, so));
   }
-  TopKAccuracy topk;
-  ConfusionMatrix cm(std::max<int64_t>(data.num_classes, facts.num_classes), data.ignore_index);
-  Agreement agree;
+  // The task of labelled data is the data's (checked against the model's when it was loaded).
+  const Task task =
+      data.labeled() ? (data.segmentation() ? Task::kSegment : Task::kClassify) : facts.task;
+  TaskScorer scorer(task, data.labeled() ? MetricSource::kLabels : MetricSource::kReference,
+                    std::max<int64_t>(data.num_classes, facts.num_classes), data.ignore_index);
   const bool collect_reference = reference && reference->empty();
   for (size_t i = 0; i < data.samples.size(); ++i) {
     if (stop && stop()) return edgetier::cancelled("stopped while scoring accuracy");
@@ -183,36 +168,27 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
     if (r.outputs.empty()) return internal_error("the variant produced no output");
     const Tensor& out = r.outputs[0];
     if (data.labeled()) {
+      Truth truth;
+      truth.label = s.label;
       if (data.segmentation()) {
         int64_t h = 0, w = 0;
         if (out.shape.size() >= 2) {
           h = out.shape[out.shape.size() - 2];
           w = out.shape[out.shape.size() - 1];
         }
-        ASSIGN_OR_RETURN(std::vector<uint8_t> mask, load_mask(s.mask_path, facts.preprocess, h, w));
-        RETURN_IF_ERROR(cm.add_logits(out, mask));
-      } else {
-        RETURN_IF_ERROR(topk.add(out, s.label));
+        ASSIGN_OR_RETURN(truth.mask, load_mask(s.mask_path, facts.preprocess, h, w));
       }
+      RETURN_IF_ERROR(scorer.add(out, truth));
     } else {
       ASSIGN_OR_RETURN(Prediction p, predict(out, facts.task));
       if (collect_reference) {
         reference->push_back(std::move(p));
       } else if (reference && i < reference->size()) {
-        const Prediction& ref = (*reference)[i];
-        if (facts.task == Task::kClassify) {
-          agree.add(p.top1, ref.top1);
-        } else {
-          RETURN_IF_ERROR(agree.add(p.pixels, ref.pixels));
-        }
+        RETURN_IF_ERROR(scorer.add_reference(p, (*reference)[i]));
       }
     }
   }
-  if (data.labeled()) {
-    *values = data.segmentation() ? cm.values() : topk.values();
-  } else if (!collect_reference) {
-    values->push_back(agree.value(facts.task == Task::kSegment));
-  }
+  if (data.labeled() || !collect_reference) *values = scorer.values();
   return Status();
 }
 
@@ -253,7 +229,7 @@ Status evaluate_accuracy(RunContext* c) {
     for (const auto& m : values) {
       RETURN_IF_ERROR(c->store->record_accuracy(c->run_id, v.model, v.ops, m, v.hash));
       char buf[64];
-      std::snprintf(buf, sizeof(buf), " %s %.1f%%", m.metric.c_str(), m.value);
+      std::snprintf(buf, sizeof(buf), " %s %.1f pt", m.metric.c_str(), m.value);
       line += buf;
     }
     const double ms =

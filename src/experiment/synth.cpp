@@ -276,17 +276,6 @@ Rgb pick_object_colour(Rng& rng, const Background& bg, const std::vector<Paint>&
 
 const std::array<std::string_view, kSynthNumClasses>& synth_class_names() { return kClassNames; }
 
-std::string_view synth_task_name(SynthTask task) {
-  return task == SynthTask::kClassify ? "classify" : "segment";
-}
-
-Result<SynthTask> parse_synth_task(std::string_view name) {
-  if (name == "classify") return SynthTask::kClassify;
-  if (name == "segment") return SynthTask::kSegment;
-  return invalid_argument("data synth: unknown task '" + std::string(name) +
-                          "'; expected classify or segment");
-}
-
 Status SynthOptions::validate() const {
   auto bad = [](const std::string& what) { return invalid_argument("data synth: " + what); };
   if (count < 1 || count > 10'000'000) {
@@ -511,7 +500,7 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
   const std::string pid = std::to_string(::getpid());
   TempDirGuard tmp{parent / (stem + ".tmp-" + pid)};
   fs::remove_all(tmp.path, ec);
-  const bool segment = options.task == SynthTask::kSegment;
+  const bool segment = options.task == Task::kSegment;
   fs::create_directories(tmp.path / "images", ec);
   if (!ec && segment) fs::create_directories(tmp.path / "masks", ec);
   if (ec) return fs_error("create folder", tmp.path, ec);
@@ -577,9 +566,9 @@ nlohmann::json synth_summary_to_json(const SynthDatasetSummary& s) {
     pixels[name] = total_pixels ? static_cast<double>(s.pixels_per_class[c]) / total_pixels : 0.0;
   }
   nlohmann::json classes = nlohmann::json::array();
-  if (s.task == SynthTask::kSegment) classes.push_back("background");
+  if (s.task == Task::kSegment) classes.push_back("background");
   for (auto name : kClassNames) classes.push_back(std::string(name));
-  return {{"task", std::string(synth_task_name(s.task))},
+  return {{"task", std::string(task_name(s.task))},
           {"dir", s.dir},
           {"count", s.count},
           {"size", s.size},

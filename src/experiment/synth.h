@@ -10,23 +10,19 @@
 #include <vector>
 
 #include "core/status.h"
+#include "strategy/task.h"
 
 namespace edgetier {
-
-enum class SynthTask { kClassify, kSegment };
 
 inline constexpr int kSynthNumClasses = 10;
 
 /// The shape classes in label order (label i <-> mask value i + 1).
 const std::array<std::string_view, kSynthNumClasses>& synth_class_names();
-std::string_view synth_task_name(SynthTask task);
-/// "classify" | "segment"; errors name the bad value.
-Result<SynthTask> parse_synth_task(std::string_view name);
 
 /// What to generate. Every image depends only on (seed, index, size and the difficulty knobs),
 /// never on the task, so a classify and a segment set with the same seed share their images.
 struct SynthOptions {
-  SynthTask task = SynthTask::kClassify;
+  Task task = Task::kClassify;
   int64_t count = 1000;
   int size = 96;  // images are size x size pixels
   uint64_t seed = 0;
@@ -59,7 +55,7 @@ struct SynthSample {
 Result<SynthSample> synth_sample(const SynthOptions& options, int64_t index);
 
 struct SynthDatasetSummary {
-  SynthTask task = SynthTask::kClassify;
+  Task task = Task::kClassify;
   std::string dir;
   int64_t count = 0;
   int size = 0;

@@ -12,29 +12,26 @@
 #include <vector>
 
 #include "core/status.h"
+#include "metrics/sample.h"
+#include "metrics/task_scorer.h"
 #include "ops/calibration_data.h"
 #include "runtime/preprocess.h"
+#include "strategy/task.h"
 
 namespace edgetier {
 
-/// One labelled evaluation image.
-struct EvalSample {
-  std::string path;
-  int64_t label = -1;     // classification: class index; -1 when unknown
-  std::string mask_path;  // segmentation: class-id mask; empty when unknown
-};
-
 /// Reads `sample`'s mask as `height` x `width` class ids, with the image's preprocessing geometry.
 using MaskLoader = std::function<Result<std::vector<uint8_t>>(
-    const EvalSample& sample, const PreprocessSpec& spec, int64_t height, int64_t width)>;
+    const Sample& sample, const PreprocessSpec& spec, int64_t height, int64_t width)>;
 
 struct EvalOptions {
   /// Unlabelled folder of images or .npy tensors, used when `samples` is empty: the metric is then
-  /// agreement with the reference model's predictions (top-1 per image, class per pixel).
+  /// agreement with the reference model's predictions (top-1 per image; mIoU of the per-pixel
+  /// classes, the reference's taken as the truth).
   std::string data_dir;
   /// Labelled images (e.g. from experiment/datasets' load_dataset): the metric is top-1 against
   /// the labels, or mIoU against the masks read by `load_mask`.
-  std::vector<EvalSample> samples;
+  std::vector<Sample> samples;
   MaskLoader load_mask;
   int64_t ignore_index = -1;  // mask value left out of mIoU
   int64_t max_samples = 0;    // 0 = all
@@ -44,11 +41,9 @@ struct EvalOptions {
   int64_t error_samples = 16;
 };
 
-enum class EvalTask { kClassification, kSegmentation };
-
 struct AccuracyResult {
-  EvalTask task = EvalTask::kClassification;
-  std::string metric;     // "top1" or "miou"
+  Task task = Task::kClassify;
+  std::string metric;     // the task's primary metric id (metrics/metric.h): "top1" or "miou"
   bool labelled = false;  // against labels/masks (else against the reference's predictions)
   int64_t samples = 0;
   double reference = 0.0;  // reference metric in points (100 when the reference is the truth)
@@ -60,13 +55,14 @@ nlohmann::json accuracy_to_json(const AccuracyResult& r);
 
 /// The evaluation samples plus what the reference model scores on them, computed once.
 /// Classification outputs ([N, classes]) are scored by top-1, segmentation outputs
-/// ([N, classes, H, W]) by mIoU of the per-pixel argmax.
+/// ([N, classes, H, W]) by mIoU of the per-pixel argmax, both through metrics/task_scorer.h;
+/// without labels the reference's predictions are the truth.
 class EvalSet {
  public:
   static Result<EvalSet> create(const onnx::ModelProto& reference, const EvalOptions& options);
 
   int64_t size() const { return static_cast<int64_t>(reader_ ? reader_->size() : 0); }
-  EvalTask task() const { return task_; }
+  Task task() const { return task_; }
   bool labelled() const { return labelled_; }
   /// The reference model's metric in points on all samples.
   double reference_metric() const { return reference_metric_; }
@@ -78,18 +74,18 @@ class EvalSet {
   Result<double> output_error(const onnx::ModelProto& candidate) const;
 
  private:
-  struct Tally;
-  Status add_prediction(size_t sample, const Tensor& output, Tally* tally) const;
+  TaskScorer new_scorer() const;
+  Status add_prediction(size_t sample, const Tensor& output, TaskScorer* scorer) const;
 
   EvalOptions options_;
   std::shared_ptr<const CalibrationDataReader> reader_;
-  EvalTask task_ = EvalTask::kClassification;
+  Task task_ = Task::kClassify;
   int64_t classes_ = 0;
   std::string output_name_;
   bool labelled_ = false;
   double reference_metric_ = 100.0;
-  std::vector<std::vector<int32_t>> reference_predictions_;  // unlabelled: class per item/pixel
-  std::vector<std::vector<float>> reference_outputs_;        // first error_samples samples
+  std::vector<Prediction> reference_predictions_;      // unlabelled: class per item/pixel
+  std::vector<std::vector<float>> reference_outputs_;  // first error_samples samples
 };
 
 }  // namespace edgetier

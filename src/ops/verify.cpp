@@ -1,4 +1,5 @@
-/// Verification: same inputs through the reference and the variant; diff, agreement, mIoU.
+/// Verification: same inputs through the reference and the variant; diff, and agreement / mIoU
+/// against the reference through metrics/task_scorer.h.
 #include "ops/verify.h"
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 #include <filesystem>
 
 #include "core/strings.h"
+#include "metrics/task_scorer.h"
 #include "ops/variant_dir.h"
 #include "runtime/preprocess.h"
 
@@ -31,31 +33,6 @@ Result<std::vector<std::string>> data_files(const std::string& dir, int limit) {
   return files;
 }
 
-/// Argmax over the class axis: the last axis of [N, C], axis 1 of [N, C, H, W].
-std::vector<int> argmax_classes(const Tensor& t, bool segment) {
-  std::vector<int> out;
-  const float* x = t.data_as<float>();
-  if (!segment) {
-    const int64_t c = t.shape.back(),
-                  rows = static_cast<int64_t>(t.num_elements()) / std::max<int64_t>(c, 1);
-    for (int64_t r = 0; r < rows; ++r)
-      out.push_back(static_cast<int>(std::max_element(x + r * c, x + (r + 1) * c) - (x + r * c)));
-    return out;
-  }
-  const int64_t n = t.shape[0], c = t.shape[1], pixels = t.shape[2] * t.shape[3];
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t p = 0; p < pixels; ++p) {
-      int best = 0;
-      for (int64_t k = 1; k < c; ++k) {
-        if (x[(b * c + k) * pixels + p] > x[(b * c + best) * pixels + p])
-          best = static_cast<int>(k);
-      }
-      out.push_back(best);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<VerifyReport> verify_variant(const std::string& reference_model,
@@ -69,7 +46,8 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
   report.variant = variant_dir;
   report.ops = manifest.ops;
   report.task = options.task.empty() ? manifest.task : options.task;
-  if (report.task != "classify" && report.task != "segment") {
+  auto task = parse_task(report.task);
+  if (!task.ok() || report.task != task_name(*task)) {
     return invalid_argument("verify: task '" + report.task + "' is not classify or segment");
   }
   if (reference->inputs().size() != 1) {
@@ -84,11 +62,12 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
           : PreprocessSpec::for_input(input.name, input.shape.size() == 4 ? input.shape[2] : 224,
                                       input.shape.size() == 4 ? input.shape[3] : 224);
   spec.input_name = input.name;
-  const bool segment = report.task == "segment";
+  const bool segment = *task == Task::kSegment;
 
   double abs_sum = 0.0;
-  int64_t abs_count = 0, agree = 0, rows = 0;
-  std::vector<int64_t> intersection, union_count;  // per class, for mIoU
+  int64_t abs_count = 0, compared = 0;
+  // The reference's predictions are the truth: top-1 agreement (classify), mIoU (segment).
+  TaskScorer scorer(*task, MetricSource::kReference);
   double ref_ns = 0.0, var_ns = 0.0;
   for (const auto& file : files) {
     Result<Tensor> tensor = lower(fs::path(file).extension().string()) == ".npy"
@@ -137,39 +116,14 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
       return invalid_argument("verify: task segment needs an [N, C, H, W] output; '" + r.name +
                               "' is " + shape_to_string(r.shape));
     }
-    const auto a = argmax_classes(r, segment), b = argmax_classes(*v, segment);
-    if (!segment) {
-      for (size_t i = 0; i < a.size(); ++i) agree += a[i] == b[i];
-      rows += static_cast<int64_t>(a.size());
-    } else {
-      const size_t classes = static_cast<size_t>(r.shape[1]);
-      intersection.resize(classes, 0);
-      union_count.resize(classes, 0);
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (a[i] == b[i]) {
-          ++intersection[a[i]];
-          ++union_count[a[i]];
-        } else {
-          ++union_count[a[i]];
-          ++union_count[b[i]];
-        }
-      }
-    }
+    ASSIGN_OR_RETURN(Prediction a, predict_batch(r, *task));
+    ASSIGN_OR_RETURN(Prediction b, predict_batch(*v, *task));
+    RETURN_IF_ERROR(scorer.add_reference(b, a).with_context("verify: " + file));
+    ++compared;
   }
   report.samples = static_cast<int>(files.size());
   report.mean_abs_diff = abs_count ? abs_sum / static_cast<double>(abs_count) : 0.0;
-  if (!segment && rows > 0)
-    report.top1_agreement = static_cast<double>(agree) / static_cast<double>(rows);
-  if (segment) {
-    double sum = 0.0;
-    int present = 0;
-    for (size_t c = 0; c < union_count.size(); ++c) {
-      if (union_count[c] == 0) continue;
-      sum += static_cast<double>(intersection[c]) / static_cast<double>(union_count[c]);
-      ++present;
-    }
-    report.miou = present ? sum / present : 1.0;
-  }
+  if (compared > 0) (segment ? report.miou : report.top1_agreement) = scorer.primary();
   report.reference_ms_mean = ref_ns / report.samples / 1e6;
   report.variant_ms_mean = var_ns / report.samples / 1e6;
   return report;
@@ -188,10 +142,10 @@ nlohmann::json verify_report_to_json(const VerifyReport& r) {
                       {"exited_early", r.exited_early},
                       {"reference_ms_mean", r.reference_ms_mean},
                       {"variant_ms_mean", r.variant_ms_mean}};
-  if (r.task == "classify")
+  if (r.task == task_name(Task::kClassify))
     j["top1_agreement"] = r.top1_agreement;
   else
-    j["miou"] = r.miou;
+    j[std::string(metric_id(Metric::kMiou))] = r.miou;
   return j;
 }
 

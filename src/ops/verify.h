@@ -28,7 +28,8 @@ struct VerifyReport {
   double max_abs_diff = 0.0;         // over every compared float output element
   double mean_abs_diff = 0.0;
   bool bit_identical = true;
-  double top1_agreement = -1.0;  // classify: share of samples with the same argmax class
+  // In points (0-100); -1 when not measured (the other task, or no float output compared).
+  double top1_agreement = -1.0;  // classify: samples with the same argmax class
   double miou = -1.0;            // segment: mean IoU of the variant's argmax map vs the reference's
   int exited_early = 0;          // dynamic exits: samples answered by the early head
   double reference_ms_mean = 0.0;

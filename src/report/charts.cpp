@@ -11,6 +11,7 @@
 
 #include "analysis/analyze.h"
 #include "analysis/recommend.h"
+#include "metrics/metric.h"
 #include "report/format.h"
 #include "report/terminal.h"
 #include "strategy/chain.h"
@@ -152,10 +153,7 @@ std::string placement_display_name(std::string_view placement) {
 }
 
 std::string metric_axis_title(std::string_view metric) {
-  if (metric == "top1") return "Top-1 accuracy (%)";
-  if (metric == "top5") return "Top-5 accuracy (%)";
-  if (metric == "miou") return "mIoU (%)";
-  return std::string(metric) + " (%)";
+  return metric_display_name(metric) + " (%)";  // values are points: percent on an axis
 }
 
 json latency_boxplot_spec(const json& scenario, const json& boxes, const Palette& palette) {

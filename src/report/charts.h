@@ -20,7 +20,8 @@ Palette make_palette(const nlohmann::json& analysis);
 
 /// "Mobile" for "M", "Mobile-Edge" for "ME"; unknown placements are returned unchanged.
 std::string placement_display_name(std::string_view placement);
-/// "Top-1 accuracy (%)" for "top1", "mIoU (%)" for "miou", "<metric> (%)" otherwise.
+/// The metric table's display name with "(%)": "Top-1 accuracy (%)" for "top1", "mIoU (%)" for
+/// "miou", "<metric> (%)" for ids outside the table.
 std::string metric_axis_title(std::string_view metric);
 
 /// Latency box plots on a log axis, one column per placement and one box per operator chain:

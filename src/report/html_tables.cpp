@@ -152,16 +152,15 @@ std::string strategies_table(const json& scenario, const json* rec) {
     any_exit = any_exit || s.value("exit_rate_pct", json()).is_number();
     any_accuracy = any_accuracy || s.at("accuracy").is_number();
   }
-  std::string out = "<table class=\"data strategies\"><thead><tr>" + th("Strategy", "text") +
-                    th("Operators", "text") + th("Placement", "text") +
-                    th("n", "num", "Successful requests") +
-                    th("p50 [CI]", "num", "Median latency with its bootstrap confidence interval") +
-                    th("p95 [CI]") + th("p99") + th("Mean") +
-                    (any_failed ? th("Failed", "num", "Requests that did not complete") : "") +
-                    (any_exit ? th("Exits (%)", "num",
-                                   "Requests the dynamic exit's early head answered")
-                              : "");
-  if (any_accuracy) out += th(metric.empty() ? "Accuracy" : metric + " (%)") + th("Loss (pt)");
+  std::string out =
+      "<table class=\"data strategies\"><thead><tr>" + th("Strategy", "text") +
+      th("Operators", "text") + th("Placement", "text") + th("n", "num", "Successful requests") +
+      th("p50 [CI]", "num", "Median latency with its bootstrap confidence interval") +
+      th("p95 [CI]") + th("p99") + th("Mean") +
+      (any_failed ? th("Failed", "num", "Requests that did not complete") : "") +
+      (any_exit ? th("Exits (%)", "num", "Requests the dynamic exit's early head answered") : "");
+  if (any_accuracy)
+    out += th(metric.empty() ? "Accuracy" : charts::metric_axis_title(metric)) + th("Loss (pt)");
   out += th("Speedup", "num", "Against Identity on the tier the request enters, at " + pname) +
          th("Cliff's delta", "num", "Latency vs Identity: negative means faster") +
          th("Pareto", "text") + "</tr></thead><tbody>";

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "strategy/strategy.h"
 #include "core/status.h"
 
 namespace edgetier {
@@ -28,7 +29,7 @@ struct StrategyKey {
   std::string scenario;
 
   /// "QE@E".
-  std::string label() const { return ops + "@" + placement; }
+  std::string label() const { return strategy_label(ops, placement); }
   auto operator<=>(const StrategyKey&) const = default;
 };
 
@@ -36,8 +37,8 @@ struct StrategyKey {
 struct AccuracyRow {
   std::string model;
   std::string ops;
-  std::string metric;  // "top1", "top5", "miou", ...
-  double value = 0;    // percent
+  std::string metric;  // a metrics/metric.h id ("top1", "top5", "miou", ...)
+  double value = 0;    // points (0-100)
 };
 
 /// Per-tier timings of one request; unset = the tier took no part.

@@ -245,7 +245,7 @@ Result<int64_t> ResultStore::upsert_strategy(int64_t run_id, const StrategyRow& 
     insert.bind(3, row.ops);
     insert.bind(4, row.placement);
     insert.bind(5, row.scenario);
-    insert.bind(6, row.name.empty() ? row.ops + "@" + row.placement : row.name);
+    insert.bind(6, row.name.empty() ? strategy_label(row.ops, row.placement) : row.name);
     insert.bind(7, row.variant_hash);
     insert.bind(8, strategy_status_name(row.status));
     insert.bind(9, row.reason);

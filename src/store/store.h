@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "experiment/metrics.h"
+#include "metrics/metric.h"
 #include "store/records.h"
 #include "store/sqlite_db.h"
 

@@ -113,7 +113,7 @@ TEST_F(OpsCommands, ProfileFeedsTheLatencyObjectiveAndVerifyChecksTheResult) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["samples"], 3);
   EXPECT_EQ(j["bit_identical"], true);
-  EXPECT_EQ(j["top1_agreement"], 1.0);
+  EXPECT_EQ(j["top1_agreement"], 100.0);  // points
 }
 
 }  // namespace

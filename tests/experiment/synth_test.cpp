@@ -163,8 +163,8 @@ TEST(Synth, RejectsBadOptions) {
   o.min_area_ratio = 0.5;
   expect_bad(o, "area ratio");
   EXPECT_FALSE(synth_sample(SynthOptions{}, -1).ok());
-  EXPECT_FALSE(parse_synth_task("detect").ok());
-  EXPECT_EQ(*parse_synth_task("segment"), SynthTask::kSegment);
+  EXPECT_FALSE(parse_task("detect").ok());
+  EXPECT_EQ(*parse_task("segment"), Task::kSegment);
 }
 
 TEST(Synth, WritesAClassifyFolder) {
@@ -208,7 +208,7 @@ TEST(Synth, WritesAClassifyFolder) {
 TEST(Synth, WritesASegmentFolderAndRefusesToOverwrite) {
   ScratchDir scratch("segment");
   SynthOptions o;
-  o.task = SynthTask::kSegment;
+  o.task = Task::kSegment;
   o.count = 10;
   o.size = 48;
   const fs::path dir = scratch.path() / "seg";

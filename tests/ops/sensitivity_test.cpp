@@ -28,7 +28,7 @@ TEST(EvalSet, ReferenceAgainstItselfHasNoLoss) {
   write_npy_samples(model, dir.path(), 6, 7);
   auto eval = EvalSet::create(model, {.data_dir = dir.path()});
   ASSERT_TRUE(eval.ok()) << eval.status().to_string();
-  EXPECT_EQ(eval->task(), EvalTask::kClassification);
+  EXPECT_EQ(eval->task(), Task::kClassify);
   auto r = eval->score(model);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->samples, 6);
@@ -46,7 +46,7 @@ TEST(EvalSet, SegmentationUsesMeanIoU) {
   write_npy_samples(model, dir.path(), 3, 9);
   auto eval = EvalSet::create(model, {.data_dir = dir.path()});
   ASSERT_TRUE(eval.ok()) << eval.status().to_string();
-  EXPECT_EQ(eval->task(), EvalTask::kSegmentation);
+  EXPECT_EQ(eval->task(), Task::kSegment);
   auto r = eval->score(model);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->metric, "miou");
@@ -90,14 +90,14 @@ TEST(EvalSet, ScoresSegmentationAgainstMasks) {
   options.samples = {{dir.file("000.npy"), -1, "m0"}, {dir.file("001.npy"), -1, "m1"}};
   options.ignore_index = 255;
   // Class 1 everywhere but an ignored border row.
-  options.load_mask = [](const EvalSample&, const PreprocessSpec&, int64_t h, int64_t w) {
+  options.load_mask = [](const Sample&, const PreprocessSpec&, int64_t h, int64_t w) {
     std::vector<uint8_t> mask(static_cast<size_t>(h * w), 1);
     for (int64_t x = 0; x < w; ++x) mask[static_cast<size_t>(x)] = 255;
     return Result<std::vector<uint8_t>>(mask);
   };
   auto eval = EvalSet::create(model, options);
   ASSERT_TRUE(eval.ok()) << eval.status().to_string();
-  EXPECT_EQ(eval->task(), EvalTask::kSegmentation);
+  EXPECT_EQ(eval->task(), Task::kSegment);
   EXPECT_GE(eval->reference_metric(), 0.0);
   EXPECT_LE(eval->reference_metric(), 100.0);
   auto r = eval->score(model);
@@ -105,7 +105,7 @@ TEST(EvalSet, ScoresSegmentationAgainstMasks) {
   EXPECT_EQ(r->metric, "miou");
   EXPECT_DOUBLE_EQ(r->candidate, eval->reference_metric());
 
-  options.load_mask = [](const EvalSample&, const PreprocessSpec&, int64_t, int64_t) {
+  options.load_mask = [](const Sample&, const PreprocessSpec&, int64_t, int64_t) {
     return Result<std::vector<uint8_t>>(std::vector<uint8_t>(7, 0));
   };
   auto bad = EvalSet::create(model, options);

@@ -77,10 +77,10 @@ TEST(Verify, PartitionedVariantIsBitIdenticalAndAgreesFully) {
   EXPECT_EQ(r->samples, 6);
   EXPECT_TRUE(r->bit_identical);
   EXPECT_EQ(r->max_abs_diff, 0.0);
-  EXPECT_DOUBLE_EQ(r->top1_agreement, 1.0);
+  EXPECT_DOUBLE_EQ(r->top1_agreement, 100.0);  // points
   EXPECT_EQ(r->outputs, std::vector<std::string>{model.graph().output(0).name()});
   auto j = verify_report_to_json(*r);
-  EXPECT_EQ(j["top1_agreement"], 1.0);
+  EXPECT_EQ(j["top1_agreement"], 100.0);  // points
   EXPECT_FALSE(j.contains("miou"));
 }
 
@@ -100,7 +100,7 @@ TEST(Verify, EarlyExitDiffersAndDynamicExitsAreCounted) {
   EXPECT_FALSE(r->bit_identical);
   EXPECT_GT(r->max_abs_diff, 0.0);
   EXPECT_GE(r->top1_agreement, 0.0);
-  EXPECT_LE(r->top1_agreement, 1.0);
+  EXPECT_LE(r->top1_agreement, 100.0);
 
   std::vector<onnx::ModelProto> parts;
   ExitPolicy policy;
@@ -132,7 +132,7 @@ TEST(Verify, SegmentationReportsMiou) {
   auto r = verify_variant(s.model_path, s.root + "/P", exact(s.data));
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->task, "segment");
-  EXPECT_DOUBLE_EQ(r->miou, 1.0);
+  EXPECT_DOUBLE_EQ(r->miou, 100.0);  // points
   EXPECT_LT(r->top1_agreement, 0.0) << "not a classification metric";
   // An early exit on the segmenter changes the map: mIoU below 1 but defined.
   EarlyExitOptions ee;
@@ -143,7 +143,7 @@ TEST(Verify, SegmentationReportsMiou) {
   r = verify_variant(s.model_path, s.root + "/EE", exact(s.data));
   ASSERT_TRUE(r.ok());
   EXPECT_GE(r->miou, 0.0);
-  EXPECT_LT(r->miou, 1.0);
+  EXPECT_LT(r->miou, 100.0);
 }
 
 TEST(Verify, rejects_missing_data_variants_and_mismatched_tensors) {

@@ -1,10 +1,12 @@
-/// Tests for the accuracy metrics on hand-computed cases.
-#include "experiment/metrics.h"
-
+/// Tests for the accuracy accumulators on hand-computed cases (every rate in points).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+
+#include "metrics/agreement.h"
+#include "metrics/classification.h"
+#include "metrics/segmentation.h"
 
 namespace edgetier {
 namespace {
@@ -30,8 +32,8 @@ TEST(Metrics, TopOneAndTopFiveHandComputed) {
   ASSERT_TRUE(acc.add(a.data(), 7, 5).ok());  // larger: 9 and 5 -> rank 2
   ASSERT_TRUE(acc.add(a.data(), 7, 1).ok());  // larger: 9, 2, 3, 4, 5 -> rank 5
   EXPECT_EQ(acc.count(), 3);
-  EXPECT_DOUBLE_EQ(acc.top1(), 1.0 / 3.0);
-  EXPECT_DOUBLE_EQ(acc.top5(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(acc.top1(), 100.0 / 3.0);
+  EXPECT_DOUBLE_EQ(acc.top5(), 200.0 / 3.0);
   auto values = acc.values();
   ASSERT_EQ(values.size(), 2u);
   EXPECT_EQ(values[0].metric, "top1");
@@ -59,11 +61,11 @@ TEST(Metrics, ConfusionMatrixMiouAndPixelAccuracy) {
   EXPECT_EQ(cm.pixels(), 7);
   EXPECT_EQ(cm.at(0, 1), 1);
   auto iou = cm.iou_per_class();
-  EXPECT_DOUBLE_EQ(iou[0], 2.0 / 3.0);
-  EXPECT_DOUBLE_EQ(iou[1], 0.5);
-  EXPECT_DOUBLE_EQ(iou[2], 0.5);
-  EXPECT_DOUBLE_EQ(cm.mean_iou(), 5.0 / 9.0);
-  EXPECT_DOUBLE_EQ(cm.pixel_accuracy(), 5.0 / 7.0);
+  EXPECT_DOUBLE_EQ(iou[0], 200.0 / 3.0);
+  EXPECT_DOUBLE_EQ(iou[1], 50.0);
+  EXPECT_DOUBLE_EQ(iou[2], 50.0);
+  EXPECT_DOUBLE_EQ(cm.mean_iou(), 500.0 / 9.0);
+  EXPECT_DOUBLE_EQ(cm.pixel_accuracy(), 500.0 / 7.0);
   EXPECT_EQ(cm.images(), 1);
   EXPECT_NEAR(cm.values()[0].value, 55.5556, 1e-3);
 }
@@ -74,7 +76,7 @@ TEST(Metrics, AbsentClassesAreLeftOutOfTheMean) {
   auto iou = cm.iou_per_class();
   EXPECT_DOUBLE_EQ(iou[2], -1.0);
   EXPECT_DOUBLE_EQ(iou[3], -1.0);
-  EXPECT_DOUBLE_EQ(cm.mean_iou(), (2.0 / 3.0 + 1.0 / 2.0) / 2.0);
+  EXPECT_DOUBLE_EQ(cm.mean_iou(), (200.0 / 3.0 + 100.0 / 2.0) / 2.0);
 }
 
 TEST(Metrics, ConfusionMatrixRejectsBadIdsAndMerges) {
@@ -98,7 +100,7 @@ TEST(Metrics, ArgmaxOverChannelsFeedsTheConfusionMatrix) {
   EXPECT_EQ(*pred, (std::vector<int32_t>{0, 1, 1, 0}));
   ConfusionMatrix cm(2);
   ASSERT_TRUE(cm.add_logits(logits, {0, 1, 0, 0}).ok());
-  EXPECT_DOUBLE_EQ(cm.pixel_accuracy(), 0.75);
+  EXPECT_DOUBLE_EQ(cm.pixel_accuracy(), 75.0);
   Tensor wrong = Tensor::from_vector<float>("out", DType::kFloat32, {1, 4}, {1, 2, 3, 4});
   EXPECT_FALSE(argmax_channels(wrong).ok());
 }
@@ -109,16 +111,16 @@ TEST(Metrics, AgreementWithReference) {
   cls.add(1, 2);
   cls.add(0, 0);
   cls.add(5, 5);
-  EXPECT_DOUBLE_EQ(cls.rate(), 0.75);
-  EXPECT_EQ(cls.value(false).metric, "agree_top1");
-  EXPECT_DOUBLE_EQ(cls.value(false).value, 75.0);
+  EXPECT_DOUBLE_EQ(cls.rate(), 75.0);
+  EXPECT_EQ(cls.value(Task::kClassify).metric, "agree_top1");
+  EXPECT_DOUBLE_EQ(cls.value(Task::kClassify).value, 75.0);
   Agreement seg;
   ASSERT_TRUE(seg.add({1, 1, 2, 0}, {1, 0, 2, 0}).ok());
   ASSERT_TRUE(seg.add({4, 4}, {4, 4}).ok());
   EXPECT_EQ(seg.count(), 6);
   EXPECT_EQ(seg.images(), 2);
-  EXPECT_DOUBLE_EQ(seg.rate(), 5.0 / 6.0);
-  EXPECT_EQ(seg.value(true).metric, "agree_pixel");
+  EXPECT_DOUBLE_EQ(seg.rate(), 500.0 / 6.0);
+  EXPECT_EQ(seg.value(Task::kSegment).metric, "agree_pixel");
   EXPECT_FALSE(seg.add({1}, {1, 2}).ok());
 }
 

@@ -1,0 +1,65 @@
+/// One model's outputs scored for its task: the one place that knows which accumulator a task
+/// uses, shared by the experiment runner, ops/accuracy_eval (EvalSet) and ops/verify.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "metrics/agreement.h"
+#include "metrics/classification.h"
+#include "metrics/metric.h"
+#include "metrics/segmentation.h"
+#include "strategy/task.h"
+
+namespace edgetier {
+
+/// A model output reduced to what predictions are compared by: the class of every row
+/// (classify) or of every pixel (segment), image after image.
+struct Prediction {
+  std::vector<int32_t> classes;
+  int64_t num_classes = 0;  // K of the output the classes were taken from
+};
+
+/// One image's output: classify [1, K] or [K]; segment [1, K, H, W] or [K, H, W].
+Result<Prediction> predict(const Tensor& output, Task task);
+/// A batch: classify [N, K] (any rank, the last axis holds the classes); segment [N, K, H, W].
+Result<Prediction> predict_batch(const Tensor& output, Task task);
+
+/// What a labelled image is scored against.
+struct Truth {
+  int64_t label = -1;         // classify: class index
+  std::vector<uint8_t> mask;  // segment: one class id per output pixel
+};
+
+class TaskScorer {
+ public:
+  /// `num_classes` sizes the confusion matrix (segment, labelled); `ignore_index` is the mask
+  /// value left out.
+  TaskScorer(Task task, MetricSource source, int64_t num_classes = 0, int64_t ignore_index = -1);
+
+  Task task() const { return task_; }
+  MetricSource source() const { return source_; }
+  /// A labelled image (source kLabels): its single-image output against its truth.
+  Status add(const Tensor& output, const Truth& truth);
+  /// An unlabelled image (source kReference): a prediction against the reference model's.
+  Status add_reference(const Prediction& pred, const Prediction& reference);
+
+  /// What is stored: top1, top5 | miou, pixel_acc (labels); agree_top1 | agree_pixel (reference).
+  std::vector<MetricValue> values() const;
+  /// The task's primary labelled metric (top1 | miou) in points; against the reference, with the
+  /// reference's predictions taken as the truth (top-1 agreement | mIoU vs the reference).
+  double primary() const;
+
+ private:
+  Task task_;
+  MetricSource source_;
+  TopKAccuracy topk_;
+  ConfusionMatrix confusion_;
+  Agreement agreement_;
+  std::optional<ConfusionMatrix> reference_confusion_;  // segment vs the reference, sized lazily
+};
+
+}  // namespace edgetier
