@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/clock.h"
-#include "experiment/store.h"
+#include "store/store.h"
 
 namespace {
 

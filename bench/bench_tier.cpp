@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/files.h"
 #include "graph/builder.h"
 #include "graph/model_io.h"
 #include "runtime/ort_session.h"

@@ -1,18 +1,14 @@
 /// Operator subcommand helpers: lists, shapes, manifest defaults, automatic-cut flags.
 #include "cli/ops_common.h"
 
+#include "core/strings.h"
+
 namespace edgetier::cli {
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  for (auto& item : split(text, ',')) {
+    if (!item.empty()) out.push_back(std::move(item));
   }
   return out;
 }

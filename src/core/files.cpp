@@ -54,7 +54,12 @@ Status rename_over(const std::string& from, const std::string& to) {
 Status write_file_atomic(const std::string& path, std::string_view bytes, int mode) {
   const std::string tmp = temp_name(path, "tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return errno_status("cannot create '" + tmp + "'", errno);
+  if (fd < 0) {
+    const int err = errno;
+    return errno_status("cannot write '" + path + "'" +
+                            (err == ENOENT ? " (its folder does not exist)" : ""),
+                        err);
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);

@@ -5,28 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace edgetier {
 namespace {
-
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(sep, start);
-    if (end == std::string_view::npos) end = text.size();
-    parts.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::vector<std::string> split_ws(std::string_view text) {
-  std::vector<std::string> parts;
-  std::istringstream in{std::string(text)};
-  std::string word;
-  while (in >> word) parts.push_back(word);
-  return parts;
-}
 
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
@@ -55,7 +37,7 @@ std::vector<MountInfoEntry> parse_mountinfo(std::string_view text) {
   std::vector<MountInfoEntry> mounts;
   for (const auto& line : split(text, '\n')) {
     // Fields: id parent dev root mountpoint options [optional...] - fstype source super-options
-    auto fields = split_ws(line);
+    auto fields = split_words(line);
     auto dash = std::find(fields.begin(), fields.end(), "-");
     if (fields.size() < 5 || dash == fields.end() || std::distance(dash, fields.end()) < 4 ||
         std::distance(fields.begin(), dash) < 5) {

@@ -22,6 +22,10 @@ std::string upper(std::string_view s);
 /// Without leading and trailing ASCII white space.
 std::string trim(std::string_view s);
 bool starts_with_ci(std::string_view s, std::string_view prefix);
+/// The pieces between each `separator` ("a,,b" -> {"a", "", "b"}; "" -> {""}).
+std::vector<std::string> split(std::string_view text, char separator);
+/// The words between runs of white space (none for blank text).
+std::vector<std::string> split_words(std::string_view text);
 
 /// Byte sizes, with one meaning in every parser and printer (case-insensitive, space allowed
 /// before the unit, fractions allowed: "1.5GiB"):

@@ -1,8 +1,6 @@
 /// Procedural shape dataset: rendering of one sample and writing of a dataset folder.
 #include "experiment/synth.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include <sstream>
 
 #include "core/clock.h"
+#include "core/files.h"
 
 namespace edgetier {
 namespace {
@@ -451,14 +450,6 @@ std::string file_name(int64_t index, int64_t count) {
 }
 
 // Removes the temporary folder unless the dataset was moved into place.
-struct TempDirGuard {
-  fs::path path;
-  ~TempDirGuard() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
 Status fs_error(const std::string& what, const fs::path& path, const std::error_code& ec) {
   return internal_error("data synth: cannot " + what + " '" + path.string() + "': " + ec.message());
 }
@@ -496,62 +487,48 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
   fs::create_directories(parent, ec);
   if (ec) return fs_error("create folder", parent, ec);
 
-  const std::string stem = "." + target.filename().string();
-  const std::string pid = std::to_string(::getpid());
-  TempDirGuard tmp{parent / (stem + ".tmp-" + pid)};
-  fs::remove_all(tmp.path, ec);
   const bool segment = options.task == Task::kSegment;
-  fs::create_directories(tmp.path / "images", ec);
-  if (!ec && segment) fs::create_directories(tmp.path / "masks", ec);
-  if (ec) return fs_error("create folder", tmp.path, ec);
-
   SynthDatasetSummary summary;
   summary.task = options.task;
   summary.dir = target.string();
   summary.count = options.count;
   summary.size = options.size;
   summary.seed = options.seed;
-  std::string labels = "file,label\n";
-  for (int64_t i = 0; i < options.count; ++i) {
-    ASSIGN_OR_RETURN(SynthSample sample, synth_sample(options, i));
-    const std::string name = file_name(i, options.count);
-    ASSIGN_OR_RETURN(auto png, encode_png(sample.image));
-    RETURN_IF_ERROR(write_bytes(tmp.path / "images" / name, png));
-    summary.bytes_written += static_cast<int64_t>(png.size());
-    if (segment) {
-      ASSIGN_OR_RETURN(auto mask_png, encode_png(sample.mask));
-      RETURN_IF_ERROR(write_bytes(tmp.path / "masks" / name, mask_png));
-      summary.bytes_written += static_cast<int64_t>(mask_png.size());
-    } else {
-      labels += "images/" + name + "," + std::to_string(sample.label) + "\n";
-    }
-    ++summary.images_per_label[sample.label];
-    for (int y = 0; y < sample.mask.rows; ++y) {
-      const uint8_t* row = sample.mask.ptr<uint8_t>(y);
-      for (int x = 0; x < sample.mask.cols; ++x) ++summary.pixels_per_class[row[x]];
-    }
-  }
-  std::string classes = segment ? "background\n" : "";
-  for (auto name : kClassNames) classes += std::string(name) + "\n";
-  RETURN_IF_ERROR(write_text(tmp.path / "classes.txt", classes));
-  if (!segment) RETURN_IF_ERROR(write_text(tmp.path / "labels.csv", labels));
-
-  // Swap into place: the old dataset (if any) is moved aside first and removed last, so a crash
-  // leaves either the old or the new dataset under DIR, never a half-written one.
-  const fs::path old = parent / (stem + ".old-" + pid);
-  const bool replace = fs::exists(target, ec);
-  if (replace) {
-    fs::rename(target, old, ec);
-    if (ec) return fs_error("move aside", target, ec);
-  }
-  fs::rename(tmp.path, target, ec);
-  if (ec) {
-    std::error_code restore_ec;
-    if (replace) fs::rename(old, target, restore_ec);
-    return fs_error("move the new dataset to", target, ec);
-  }
-  tmp.path.clear();
-  if (replace) fs::remove_all(old, ec);
+  // Written into a fresh folder beside DIR and swapped in whole: a crash or a full disk leaves
+  // the old dataset or the new one under DIR, never a half-written one.
+  RETURN_IF_ERROR(
+      replace_directory_atomic(target.string(), [&](const std::string& tmp_dir) -> Status {
+        const fs::path tmp(tmp_dir);
+        std::error_code dir_ec;
+        fs::create_directories(tmp / "images", dir_ec);
+        if (!dir_ec && segment) fs::create_directories(tmp / "masks", dir_ec);
+        if (dir_ec) return fs_error("create folder", tmp, dir_ec);
+        std::string labels = "file,label\n";
+        for (int64_t i = 0; i < options.count; ++i) {
+          ASSIGN_OR_RETURN(SynthSample sample, synth_sample(options, i));
+          const std::string name = file_name(i, options.count);
+          ASSIGN_OR_RETURN(auto png, encode_png(sample.image));
+          RETURN_IF_ERROR(write_bytes(tmp / "images" / name, png));
+          summary.bytes_written += static_cast<int64_t>(png.size());
+          if (segment) {
+            ASSIGN_OR_RETURN(auto mask_png, encode_png(sample.mask));
+            RETURN_IF_ERROR(write_bytes(tmp / "masks" / name, mask_png));
+            summary.bytes_written += static_cast<int64_t>(mask_png.size());
+          } else {
+            labels += "images/" + name + "," + std::to_string(sample.label) + "\n";
+          }
+          ++summary.images_per_label[sample.label];
+          for (int y = 0; y < sample.mask.rows; ++y) {
+            const uint8_t* row = sample.mask.ptr<uint8_t>(y);
+            for (int x = 0; x < sample.mask.cols; ++x) ++summary.pixels_per_class[row[x]];
+          }
+        }
+        std::string classes = segment ? "background\n" : "";
+        for (auto name : kClassNames) classes += std::string(name) + "\n";
+        RETURN_IF_ERROR(write_text(tmp / "classes.txt", classes));
+        if (!segment) RETURN_IF_ERROR(write_text(tmp / "labels.csv", labels));
+        return ok_status();
+      }));
   summary.elapsed_ms = watch.elapsed_ms();
   return summary;
 }

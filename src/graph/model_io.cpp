@@ -177,7 +177,7 @@ Status save_model(const onnx::ModelProto& model, const std::string& path,
   }
   return replace_file_atomic(path, [&](const std::string& tmp) -> Status {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return permission_denied("cannot write '" + tmp + "': " + std::strerror(errno));
+    if (!out) return permission_denied("cannot write '" + path + "': " + std::strerror(errno));
     if (!to_write->SerializeToOstream(&out))
       return resource_exhausted("writing model '" + path + "' failed (disk full, or over 2 GB?)");
     out.close();

@@ -52,7 +52,7 @@ Result<int64_t> write_table(ResultStore& store, const TableExport& table, const 
   int64_t rows = 0;
   RETURN_IF_ERROR(replace_file_atomic(path.string(), [&](const std::string& tmp) -> Status {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return permission_denied("cannot write '" + tmp + "'");
+    if (!out) return permission_denied("cannot write '" + path.string() + "'");
     for (int i = 0; i < stmt.column_count(); ++i)
       out << (i ? "," : "") << csv_field(stmt.column_name(i));
     out << "\n";

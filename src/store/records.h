@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "strategy/strategy.h"
 #include "core/status.h"
+#include "strategy/strategy.h"
 
 namespace edgetier {
 

@@ -16,30 +16,11 @@
 
 #include "core/clock.h"
 #include "core/procfs.h"
+#include "core/strings.h"
 #include "testbed/files.h"
 
 namespace edgetier::testbed {
 namespace {
-
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(sep, start);
-    if (end == std::string_view::npos) end = text.size();
-    parts.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::vector<std::string> split_ws(std::string_view text) {
-  std::vector<std::string> parts;
-  std::istringstream in{std::string(text)};
-  std::string word;
-  while (in >> word) parts.push_back(word);
-  return parts;
-}
 
 using MountEntry = MountInfoEntry;
 
@@ -82,7 +63,7 @@ std::string format_double(double value) {
 Result<int64_t> read_keyed_value(const std::string& path, std::string_view key) {
   ASSIGN_OR_RETURN(std::string text, read_text_file(path));
   for (const auto& line : split(text, '\n')) {
-    auto words = split_ws(line);
+    auto words = split_words(line);
     int64_t value = 0;
     if (words.size() == 2 && words[0] == key && parse_int64(words[1], &value)) return value;
   }
@@ -115,7 +96,7 @@ CgroupLayout detect_cgroup_layout_from(std::string_view mountinfo, std::string_v
     if (mount.fs_type != "cgroup2") continue;
     auto text = read_text_file(mount.mount_point + "/cgroup.controllers");
     if (!text.ok()) continue;
-    auto controllers = split_ws(*text);
+    auto controllers = split_words(*text);
     // Prefer the unified hierarchy that actually carries controllers.
     if (v2 == nullptr || controllers.size() > v2_controllers.size()) {
       v2 = &mount;
@@ -237,7 +218,7 @@ Result<TierCgroup> create_cgroup(const CgroupLayout& layout, const std::string& 
     std::string controller = place == &layout.cpu ? "cpu" : "memory";
     std::string control = place->parent + "/cgroup.subtree_control";
     auto enabled = read_text_file(control);
-    if (enabled.ok() && has_token(split_ws(*enabled), controller)) continue;
+    if (enabled.ok() && has_token(split_words(*enabled), controller)) continue;
     Status st = write_text_file(control, "+" + controller);
     if (!st.ok()) {
       return st.with_context("enabling the cgroup v2 " + controller + " controller for " +
@@ -316,7 +297,7 @@ OomInfo read_oom_info(const TierCgroup& cgroup) {
     if (kills.ok()) info.oom_kills = *kills;
     auto failcnt = read_text_file(cgroup.memory_dir + "/memory.failcnt");
     int64_t value = 0;
-    if (failcnt.ok() && !split_ws(*failcnt).empty() && parse_int64(split_ws(*failcnt)[0], &value)) {
+    if (failcnt.ok() && !split_words(*failcnt).empty() && parse_int64(split_words(*failcnt)[0], &value)) {
       info.failcnt = value;
     }
   }
@@ -327,7 +308,7 @@ std::vector<pid_t> cgroup_dir_pids(const std::string& dir) {
   std::vector<pid_t> pids;
   auto text = read_text_file(dir + "/cgroup.procs");
   if (!text.ok()) return pids;
-  for (const auto& word : split_ws(*text)) {
+  for (const auto& word : split_words(*text)) {
     int64_t pid = 0;
     if (parse_int64(word, &pid) && pid > 0) pids.push_back(static_cast<pid_t>(pid));
   }

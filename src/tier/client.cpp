@@ -65,14 +65,7 @@ Result<InferResult> TierClient::infer_image(const std::string& model_name, std::
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
   add_image_input(&request, kImageInputName, encoded);
-  auto result = infer_request(std::move(request), deadline_ms);
-  if (result.ok()) {
-    // The breakdown's end-to-end time includes building the request.
-    const int64_t built_ns = monotonic_ns() - start_ns - result->breakdown.end_to_end_ns;
-    result->breakdown.end_to_end_ns += built_ns;
-    if (!result->breakdown.links.empty()) result->breakdown.links[0].transfer_ns += built_ns;
-  }
-  return result;
+  return infer_built(std::move(request), start_ns, deadline_ms);
 }
 
 Result<InferResult> TierClient::infer(const std::string& model_name,
@@ -81,9 +74,15 @@ Result<InferResult> TierClient::infer(const std::string& model_name,
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
   for (const Tensor& t : inputs) add_raw_input(&request, t);
+  return infer_built(std::move(request), start_ns, deadline_ms);
+}
+
+Result<InferResult> TierClient::infer_built(inference::ModelInferRequest request,
+                                            int64_t built_from_ns, int64_t deadline_ms) {
   auto result = infer_request(std::move(request), deadline_ms);
   if (result.ok()) {
-    const int64_t built_ns = monotonic_ns() - start_ns - result->breakdown.end_to_end_ns;
+    // The breakdown's end-to-end time includes building the request.
+    const int64_t built_ns = monotonic_ns() - built_from_ns - result->breakdown.end_to_end_ns;
     result->breakdown.end_to_end_ns += built_ns;
     if (!result->breakdown.links.empty()) result->breakdown.links[0].transfer_ns += built_ns;
   }

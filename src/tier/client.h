@@ -70,6 +70,10 @@ class TierClient {
 
  private:
   TierClient() = default;
+  /// infer_request, with the time since `built_from_ns` (building the request) counted in the
+  /// end-to-end time and the first link's transfer.
+  Result<InferResult> infer_built(inference::ModelInferRequest request, int64_t built_from_ns,
+                                  int64_t deadline_ms);
   /// Converts a failed call: errors a tier produced keep their code and message; a tier that
   /// did not answer becomes UNAVAILABLE/DEADLINE_EXCEEDED naming this client's address.
   /// One unary RPC with a deadline: `(stub->*method)(context, request, response)`; errors say

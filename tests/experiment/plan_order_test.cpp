@@ -5,13 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "experiment/run_setup.h"
-#include "experiment/store.h"
 #include "experiment/test_util.h"
 #include "graph/fixtures.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "ops/compose.h"
 #include "ops/manifest.h"
+#include "store/store.h"
 #include "strategy/operators.h"
 
 namespace edgetier {
@@ -30,15 +30,20 @@ std::string early_cut(const onnx::ModelProto& model) {
   return "";
 }
 
-/// The stored "steps" as manifest step names ("quantize" -> "Q").
-std::vector<std::string> stored_steps(const StrategyRow& row) {
+/// Stored operator names as manifest step names ("quantize" -> "Q").
+std::vector<std::string> as_steps(const std::vector<std::string>& names) {
   std::vector<std::string> out;
-  const nlohmann::json plan = nlohmann::json::parse(row.plan_json);
-  for (const auto& s : plan.at("steps")) {
-    auto op = operator_by_name(s.get<std::string>());
-    out.push_back(op ? std::string(step_name(*op)) : "unknown '" + s.get<std::string>() + "'");
+  for (const auto& name : names) {
+    auto op = operator_by_name(name);
+    out.push_back(op ? std::string(step_name(*op)) : "unknown '" + name + "'");
   }
   return out;
+}
+
+/// The order in plan_json's "steps" (what the planner and older readers use).
+std::vector<std::string> stored_steps(const StrategyRow& row) {
+  const nlohmann::json plan = nlohmann::json::parse(row.plan_json);
+  return as_steps(plan.at("steps").get<std::vector<std::string>>());
 }
 
 void check_order(bool exit_then_quantize) {
@@ -90,6 +95,8 @@ void check_order(bool exit_then_quantize) {
     std::vector<std::string> built_steps;
     for (const auto& step : manifest->chain) built_steps.push_back(step.op);
     EXPECT_EQ(stored_steps(row), built_steps) << row.name << ": " << row.plan_json;
+    // And the strategies.steps_json column the store keeps for analysis.
+    EXPECT_EQ(as_steps(row.steps), built_steps) << row.name;
   }
 }
 

@@ -117,7 +117,9 @@ TEST(RunSetup, StoredFactsEqualThePlans) {
   EXPECT_EQ(stored->cut_flops_window.at("b"), std::make_pair(0.1, 0.6));
   ASSERT_EQ(stored->strategies.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(stored->strategies[i].row.steps, e.plan.strategies[i].ops.steps()) << i;
+    EXPECT_EQ(stored->strategies[i].row.steps,
+              e.plan.strategies[i].ops.step_names(e.spec.quantize.exit_then_quantize))
+        << i;
   }
   EXPECT_FALSE(stored->strategies[0].row.steps.empty());
   // Only that the run is still running: no v1 fallback.
