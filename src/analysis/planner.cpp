@@ -39,19 +39,12 @@ std::vector<std::string> links_crossed(const std::string& placement) {
 }
 
 /// The chain's name says whether it is partitioned (a dynamic exit's split has no step of its
-/// own, so the stored steps do not); the stored steps decide for names that do not parse.
-bool is_partitioned(const StrategyRow& row, const nlohmann::json& plan) {
+/// own, so the stored steps do not); the stored operator order decides for names that do not
+/// parse (the store fills it for rows of every schema version).
+bool is_partitioned(const StrategyRow& row) {
   if (auto chain = parse_op_chain(row.ops); chain.ok()) return chain->partition;
-  // Names that do not parse: the stored operator order (strategies.steps_json), then plan_json's.
-  const std::string partition(operator_row(OperatorId::kPartition).name);
-  if (!row.steps.empty())
-    return std::find(row.steps.begin(), row.steps.end(), partition) != row.steps.end();
-  if (plan.contains("steps") && plan.at("steps").is_array()) {
-    for (const auto& s : plan.at("steps")) {
-      if (s.is_string() && s.get<std::string>() == partition) return true;
-    }
-  }
-  return false;
+  const std::string_view partition = operator_row(OperatorId::kPartition).name;
+  return std::find(row.steps.begin(), row.steps.end(), partition) != row.steps.end();
 }
 
 /// One (strategy, scenario) median on a link, for the link fit.
@@ -180,7 +173,7 @@ Status attach_cut_model(const Group& g, const std::vector<const RequestRecord*>&
   const StrategyRow& row = g.parts.front()->row;
   nlohmann::json plan = nlohmann::json::parse(row.plan_json, nullptr, false);
   if (plan.is_discarded() || !plan.is_object()) plan = nlohmann::json::object();
-  if (!is_partitioned(row, plan)) return ok_status();
+  if (!is_partitioned(row)) return ok_status();
   if (!options.move_cuts) {
     s->cut_note = "cut re-choice is off";
     return ok_status();

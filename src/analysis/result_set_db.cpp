@@ -3,11 +3,12 @@
 
 #include <algorithm>
 
+#include "strategy/placement.h"
+
 namespace edgetier {
 
 namespace {
 
-constexpr const char* kTierPrefixes[] = {"mobile", "edge", "cloud"};
 constexpr const char* kTierFields[] = {"queue", "preprocess", "compute", "serialize"};
 
 }  // namespace
@@ -33,14 +34,14 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
         accounted += *ns;
       };
       add("client", r.client_ns);
-      for (int t = 0; t < 3; ++t) {
-        const TierTiming& tt = r.tiers[t];
+      for (TierRole role : all_tier_roles()) {
+        const TierTiming& tt = r.tiers[static_cast<size_t>(role)];
         // forward_ns is left out: it spans the next link and the tiers above, which have
         // their own components.
         const std::optional<int64_t>* fields[] = {&tt.queue_ns, &tt.preprocess_ns, &tt.compute_ns,
                                                   &tt.serialize_ns};
         for (int f = 0; f < 4; ++f) {
-          add(std::string(kTierPrefixes[t]) + "_" + kTierFields[f], *fields[f]);
+          add(std::string(tier_role_name(role)) + "_" + kTierFields[f], *fields[f]);
         }
       }
       for (int l = 0; l < kNumLinks; ++l) {

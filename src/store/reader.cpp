@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/strings.h"
 #include "store/store.h"
 
 namespace edgetier {
@@ -168,10 +169,10 @@ Result<StoredRun> read_results_database(const std::string& path, const ResultsDb
     auto it = std::find_if(runs.begin(), runs.end(),
                            [&](const RunInfo& r) { return r.run_id == *options.run_id; });
     if (it == runs.end()) {
-      std::string ids;
-      for (const auto& r : runs) ids += (ids.empty() ? "" : ", ") + std::to_string(r.run_id);
+      std::vector<std::string> ids;
+      for (const auto& r : runs) ids.push_back(std::to_string(r.run_id));
       return not_found("run " + std::to_string(*options.run_id) + " is not in '" + path +
-                       "'; it holds run(s) " + ids);
+                       "'; it holds run(s) " + join(ids));
     }
     run.run = *it;
   } else {

@@ -27,11 +27,10 @@ nlohmann::json cut_windows_json(const RunFacts& facts) {
   return j;
 }
 
-Status bind_facts(SqliteStatement& stmt, int first, const RunFacts& facts) {
+void bind_facts(SqliteStatement& stmt, int first, const RunFacts& facts) {
   stmt.bind(first, facts.planned_requests);
   stmt.bind(first + 1, static_cast<int64_t>(facts.discard_passes));
   stmt.bind(first + 2, cut_windows_json(facts).dump());
-  return ok_status();
 }
 
 }  // namespace
@@ -94,7 +93,7 @@ Result<int64_t> ResultStore::begin_run(const std::string& name, const std::strin
     stmt.bind(3, spec_yaml);
     stmt.bind(4, now_iso8601());
     stmt.bind(5, env.dump());
-    RETURN_IF_ERROR(bind_facts(stmt, 6, facts));
+    bind_facts(stmt, 6, facts);
     RETURN_IF_ERROR(stmt.run());
     run_id = sqlite3_last_insert_rowid(db_.handle());
     return ok_status();
@@ -173,7 +172,7 @@ Status ResultStore::record_run_facts(int64_t run_id, const RunFacts& facts) {
     ASSIGN_OR_RETURN(SqliteStatement stmt,
                      db_.prepare("UPDATE runs SET planned_requests = ?, discard_passes = ?, "
                                  "cut_windows_json = ? WHERE run_id = ?"));
-    RETURN_IF_ERROR(bind_facts(stmt, 1, facts));
+    bind_facts(stmt, 1, facts);
     stmt.bind(4, run_id);
     RETURN_IF_ERROR(stmt.run());
     if (sqlite3_changes(db_.handle()) != 1)

@@ -4,11 +4,11 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "strategy/placement.h"
 
 namespace edgetier {
 namespace {
 
-constexpr const char* kTierNames[] = {"mobile", "edge", "cloud"};
 constexpr const char* kTierFields[] = {"queue_ns", "preprocess_ns", "compute_ns", "serialize_ns",
                                        "forward_ns"};
 constexpr const char* kLinkFields[] = {"transfer_ns", "bytes_up", "bytes_down"};
@@ -89,24 +89,16 @@ constexpr const char* kMigrateV1ToV2 =
     "ALTER TABLE runs ADD COLUMN cut_windows_json TEXT NOT NULL DEFAULT '{}';\n"
     "ALTER TABLE strategies ADD COLUMN steps_json TEXT NOT NULL DEFAULT '[]';\n";
 
-/// The "steps" array of a v1 plan_json (the variant's operator order), or [] when absent.
-std::string steps_from_plan_json(const std::string& plan_json) {
-  const nlohmann::json plan = nlohmann::json::parse(plan_json, nullptr, false);
-  nlohmann::json steps = nlohmann::json::array();
-  if (plan.is_object() && plan.contains("steps") && plan.at("steps").is_array()) {
-    for (const auto& step : plan.at("steps")) {
-      if (step.is_string()) steps.push_back(step);
-    }
-  }
-  return steps.dump();
-}
-
 }  // namespace
 
 std::vector<std::string> steps_of_plan_json(const std::string& plan_json) {
+  const nlohmann::json plan = nlohmann::json::parse(plan_json, nullptr, false);
   std::vector<std::string> out;
-  for (const auto& step : nlohmann::json::parse(steps_from_plan_json(plan_json)))
-    out.push_back(step.get<std::string>());
+  if (plan.is_object() && plan.contains("steps") && plan.at("steps").is_array()) {
+    for (const auto& step : plan.at("steps")) {
+      if (step.is_string()) out.push_back(step.get<std::string>());
+    }
+  }
   return out;
 }
 
@@ -122,8 +114,10 @@ std::string_view link_column_prefix(LinkId link) {
 const std::vector<std::string>& request_breakdown_columns() {
   static const std::vector<std::string> columns = [] {
     std::vector<std::string> c = {"input_file", "sent_ns", "end_to_end_ns", "client_ns"};
-    for (const char* tier : kTierNames) {
-      for (const char* field : kTierFields) c.push_back(std::string(tier) + "_" + field);
+    // One group per tier, in TierRole order (RequestRecord::tiers is indexed by it).
+    for (TierRole tier : all_tier_roles()) {
+      for (const char* field : kTierFields)
+        c.push_back(std::string(tier_role_name(tier)) + "_" + field);
     }
     for (int l = 0; l < kNumLinks; ++l) {
       for (const char* field : kLinkFields) {
@@ -266,7 +260,8 @@ Status ResultStore::migrate(int from) {
       auto row = rows->step();
       if (!row.ok()) st = row.status();
       if (!row.ok() || !*row) break;
-      steps.emplace_back(rows->column_int64(0), steps_from_plan_json(rows->column_text(1)));
+      steps.emplace_back(rows->column_int64(0),
+                         nlohmann::json(steps_of_plan_json(rows->column_text(1))).dump());
     }
     for (const auto& [id, json] : steps) {
       if (!st.ok()) break;

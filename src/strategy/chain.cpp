@@ -59,6 +59,14 @@ std::vector<OpChain> combinations(Pick pick) {
   return out;
 }
 
+/// standard_op_chains(), made once: the table is fixed, and rank() and colour() run per
+/// comparison when analysis sorts strategies.
+const std::vector<OpChain>& standard_chains() {
+  static const std::vector<OpChain> kChains =
+      combinations([](const OperatorRow& r) { return !r.takes_threshold; });
+  return kChains;
+}
+
 /// Chains with a threshold operator, in the same binary order (DEE, QDEE, DEEP, QDEEP).
 std::vector<OpChain> threshold_chains() {
   std::vector<OpChain> out;
@@ -169,7 +177,7 @@ std::string OpChain::display_name() const {
 }
 
 int OpChain::rank() const {
-  const auto standard = standard_op_chains();
+  const auto& standard = standard_chains();
   auto it = std::find(standard.begin(), standard.end(), *this);
   return static_cast<int>(it - standard.begin());
 }
@@ -188,7 +196,7 @@ std::string OpChain::colour() const {
   if (ops.empty()) return std::string(kIdentityColour);
   if (ops.size() == 1) return std::string(operator_row(ops[0]).colour);
   size_t composite = 0;
-  for (const auto& c : standard_op_chains()) {
+  for (const auto& c : standard_chains()) {
     if (c.complexity() < 2) continue;
     if (c == *this) {
       return composite < std::size(kCompositeColours) ? std::string(kCompositeColours[composite])
@@ -199,9 +207,7 @@ std::string OpChain::colour() const {
   return "";
 }
 
-std::vector<OpChain> standard_op_chains() {
-  return combinations([](const OperatorRow& r) { return !r.takes_threshold; });
-}
+std::vector<OpChain> standard_op_chains() { return standard_chains(); }
 
 std::string op_chain_forms() {
   std::vector<std::string> forms;

@@ -50,7 +50,11 @@ struct OpChain {
   std::optional<OpChain> unpartitioned() const;
   /// Chart colour; "" when the chain has none fixed (charts then pick one of their extras).
   std::string colour() const;
-  bool operator==(const OpChain& o) const { return name() == o.name(); }
+  /// Same operators (and, for a dynamic exit, the same threshold): equal names.
+  bool operator==(const OpChain& o) const {
+    return quantize == o.quantize && exit == o.exit && partition == o.partition &&
+           (exit != ExitMode::kDynamic || exit_threshold == o.exit_threshold);
+  }
 };
 
 /// How strictly names are read.

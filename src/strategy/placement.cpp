@@ -136,18 +136,14 @@ Result<Placement> parse_placement(std::string_view text) {
   const bool long_form = name.find(kLongSeparator) != std::string::npos ||
                          name.size() > static_cast<size_t>(kNumTierRoles);
   if (long_form) {
-    size_t pos = 0;
-    while (pos <= name.size()) {
-      size_t end = name.find(kLongSeparator, pos);
-      if (end == std::string::npos) end = name.size();
-      const std::string word = lower(name.substr(pos, end - pos));
+    for (const std::string& part : split(name, kLongSeparator)) {
+      const std::string word = lower(part);
       const TierRow* row = nullptr;
       for (const auto& t : kTiers) {
         if (word == t.name) row = &t;
       }
       if (!row) return bad("unknown tier '" + word + "'", nearest(lower(name)));
       p.tiers.push_back(row->role);
-      pos = end + 1;
     }
   } else {
     for (char c : upper(name)) {

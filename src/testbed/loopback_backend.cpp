@@ -57,8 +57,7 @@ class LoopbackBackend : public LocalBackend {
       tier.listen = "127.0.0.1:" + std::to_string(port);
     }
     for (auto& link : state->links) {
-      link.delay_emulation =
-          link.delay_ms > 0 || link.jitter_ms > 0 || link.loss_pct > 0 ? "userspace" : "none";
+      link.delay_emulation = link.emulates_delay_or_loss() ? "userspace" : "none";
     }
     return write_state(options.state_dir, *state);
   }

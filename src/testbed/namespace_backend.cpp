@@ -57,9 +57,9 @@ class NamespaceBackend : public LocalBackend {
                        create_cgroup(layout, cgroup_name(state->run_id, tier.name), limits));
       RETURN_IF_ERROR(write_state(options.state_dir, *state));
     }
-    bool wants_netem = std::any_of(config.links.begin(), config.links.end(), [](const LinkSpec& l) {
-      return l.delay_ms > 0 || l.jitter_ms > 0 || l.loss_pct > 0;
-    });
+    const bool wants_netem =
+        std::any_of(config.links.begin(), config.links.end(),
+                    [](const LinkSpec& l) { return l.emulates_delay_or_loss(); });
     bool netem = false;
     if (wants_netem) {
       ASSIGN_OR_RETURN(netem, netem_available(state->tiers.front().netns));

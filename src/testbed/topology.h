@@ -28,6 +28,8 @@ struct LinkSpec {
   std::string name() const { return from + "-" + to; }  // "mobile-edge"
   double rtt_ms() const { return delay_ms * 2; }
   void set_rtt_ms(double rtt_ms) { delay_ms = rtt_ms / 2; }
+  /// Delay, jitter or loss to emulate (beyond the rate): netem's job, or the tiers' transport's.
+  bool emulates_delay_or_loss() const { return delay_ms > 0 || jitter_ms > 0 || loss_pct > 0; }
 };
 
 /// "mobile-edge" -> {"mobile", "edge"}; false when the name has no '-'.
