@@ -19,17 +19,6 @@ namespace {
 
 using testing::TempDir;
 
-/// A cut below the last stage of tiny_resnet, so it survives the early exit.
-std::string early_cut(const onnx::ModelProto& model) {
-  auto view = GraphView::build(model.graph());
-  int adds = 0;
-  for (int i : view->topo_order()) {
-    if (view->node(i).op_type() == "Add" && ++adds == 3)
-      return view->node(view->consumers(view->node(i).output(0))[0]).output(0);
-  }
-  return "";
-}
-
 /// Stored operator names as manifest step names ("quantize" -> "Q").
 std::vector<std::string> as_steps(const std::vector<std::string>& names) {
   std::vector<std::string> out;
@@ -79,7 +68,7 @@ void check_order(bool exit_then_quantize) {
   VariantOptions o;
   for (const auto& s : e.plan.strategies) o.ops.push_back(s.ops.name());
   o.skip_last = 1;
-  o.cuts = {{early_cut(model)}};
+  o.cuts = {{fixtures::tiny_resnet_early_cut(model)}};
   o.exit_then_quantize = e.spec.quantize.exit_then_quantize;
   o.quantize_fn = [](const onnx::ModelProto& in, onnx::ModelProto* out) {
     *out = in;

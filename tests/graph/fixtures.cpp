@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "graph/graph_view.h"
+
 namespace edgetier::fixtures {
 namespace {
 
@@ -64,6 +66,28 @@ onnx::ModelProto tiny_resnet(int64_t image_size, int64_t width) {
   }
   x = b.gemm(b.flatten(b.global_avg_pool(x)), 10);
   b.output(x);
+  return finish(b);
+}
+
+std::string tiny_resnet_early_cut(const onnx::ModelProto& model) {
+  auto view = GraphView::build(model.graph());
+  if (!view.ok()) throw std::runtime_error(view.status().to_string());  // fixture bug
+  int adds = 0;
+  for (int i : view->topo_order()) {
+    if (view->node(i).op_type() == "Add" && ++adds == 3)
+      return view->node(view->consumers(view->node(i).output(0))[0]).output(0);
+  }
+  return "";
+}
+
+onnx::ModelProto tiny_segmenter() {
+  GraphBuilder b("tiny_seg");
+  std::string x = b.input("input", {1, 3, 16, 16});
+  x = b.relu(b.conv(x, {.out_channels = 8, .stride = 2}));
+  x = b.residual_block(x, 8);
+  x = b.residual_block(x, 8);
+  x = b.conv(x, {.out_channels = 5, .kernel = 1});
+  b.output(b.resize(x, 2.0f));
   return finish(b);
 }
 

@@ -8,16 +8,16 @@
 #include <map>
 #include <set>
 
+#include "graph/cuts.h"
 #include "graph/fixtures.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
+#include "graph/shapes.h"
 #include "ops/early_exit.h"
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
 #include "ops/qdq_fixture.h"
 #include "ops/trunk.h"
-#include "graph/cuts.h"
-#include "graph/shapes.h"
 #include "ops/variant_dir.h"
 #include "test_util.h"
 
@@ -39,18 +39,6 @@ std::string write_fixture(const std::string& dir) {
   return path;
 }
 
-/// A cut below the last stage of tiny_resnet, so it survives the early exit.
-std::string early_cut() {
-  const auto model = fixtures::tiny_resnet();
-  auto view = GraphView::build(model.graph());
-  int adds = 0;
-  for (int i : view->topo_order()) {
-    if (view->node(i).op_type() == "Add" && ++adds == 3)
-      return view->node(view->consumers(view->node(i).output(0))[0]).output(0);
-  }
-  return "";
-}
-
 std::vector<Tensor> run_variant(const std::string& dir, const std::vector<Tensor>& inputs) {
   auto runner = open_variant(dir, exact_settings());
   EXPECT_TRUE(runner.ok()) << runner.status().to_string();
@@ -67,7 +55,7 @@ TEST(Compose, FloatChainsMatchTheirOperatorsExactly) {
   VariantOptions o;
   o.ops = {"I", "EE", "P", "EEP"};
   o.skip_last = 1;
-  o.cuts = {{early_cut()}};
+  o.cuts = {{fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet())}};
   std::vector<VariantResult> results;
   Status st = build_variants(model_path, o, root + "/v", &results);
   ASSERT_TRUE(st.ok()) << st.to_string();
@@ -94,7 +82,8 @@ TEST(Compose, FloatChainsMatchTheirOperatorsExactly) {
   ASSERT_EQ(m->chain.size(), 2u);
   EXPECT_EQ(m->chain[0].op, "EE");
   EXPECT_EQ(m->chain[1].op, "P");
-  EXPECT_EQ(m->chain[1].options["cuts"][0][0], early_cut());
+  EXPECT_EQ(m->chain[1].options["cuts"][0][0],
+            fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet()));
   EXPECT_FALSE(m->calibration.has_value());
 }
 
@@ -119,7 +108,7 @@ TEST(Compose, QuantizeThenExitIsTheDefaultAndExitThenQuantizeIsSupported) {
   VariantOptions o;
   o.ops = {"QE", "QEP"};
   o.skip_last = 1;
-  o.cuts = {{early_cut()}};
+  o.cuts = {{fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet())}};
   o.quantize_fn = study.fn();
   std::vector<VariantResult> results;
   ASSERT_TRUE(build_variants(model_path, o, root + "/study", &results).ok());
@@ -152,7 +141,7 @@ TEST(Compose, QuantizedPartitionShipsTheInt8Tensor) {
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"QP"};
-  o.cuts = {{early_cut()}};
+  o.cuts = {{fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet())}};
   o.quantize_fn = [](const onnx::ModelProto& in, onnx::ModelProto* out) {
     *out = to_qdq(in);  // the hand-made QDQ form
     return ok_status();
@@ -161,7 +150,8 @@ TEST(Compose, QuantizedPartitionShipsTheInt8Tensor) {
   auto m = read_manifest(root + "/v/QP");
   ASSERT_TRUE(m.ok());
   ASSERT_EQ(m->cuts.size(), 1u);
-  EXPECT_EQ(m->cuts[0].tensors[0].name, early_cut() + "_quantized");
+  EXPECT_EQ(m->cuts[0].tensors[0].name,
+            fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet()) + "_quantized");
   EXPECT_EQ(m->cuts[0].tensors[0].dtype, DType::kUInt8);
   const auto inputs = random_inputs(fixtures::tiny_resnet(), 2);
   std::string why;
@@ -179,7 +169,7 @@ TEST(Compose, FollowsNamesTheQuantizerFusedAway) {
   VariantOptions o;
   o.ops = {"QEP"};
   o.skip_last = 1;
-  o.cuts = {{early_cut()}};
+  o.cuts = {{fixtures::tiny_resnet_early_cut(fixtures::tiny_resnet())}};
   o.quantize_fn = [](const onnx::ModelProto& in, onnx::ModelProto* out) {
     auto view = GraphView::build(in.graph());
     onnx::ModelProto m = in;

@@ -160,24 +160,16 @@ TEST(DynamicExit, AgreementAndCostAreMonotoneInTheThreshold) {
 }
 
 TEST(DynamicExit, SegmentationUsesMeanPixelConfidence) {
-  GraphBuilder b("tiny_seg");
-  std::string x = b.input("input", {1, 3, 16, 16});
-  x = b.relu(b.conv(x, {.out_channels = 8, .stride = 2}));
-  x = b.residual_block(x, 8);
-  x = b.residual_block(x, 8);
-  x = b.conv(x, {.out_channels = 5, .kernel = 1});
-  b.output(b.resize(x, 2.0f));
-  auto model = b.build();
-  ASSERT_TRUE(model.ok()) << model.status().to_string();
-  const StageTrunk trunk = trunk_of(*model);
+  const onnx::ModelProto model = fixtures::tiny_segmenter();
+  const StageTrunk trunk = trunk_of(model);
   std::vector<onnx::ModelProto> parts;
   ExitPolicy policy;
-  Status st = dynamic_exit(*model, {trunk.tensors[trunk.block_ends[0] + 1], "", 0.0, "", {}},
-                           &parts, &policy);
+  Status st = dynamic_exit(model, {trunk.tensors[trunk.block_ends[0] + 1], "", 0.0, "", {}}, &parts,
+                           &policy);
   ASSERT_TRUE(st.ok()) << st.to_string();
   EXPECT_EQ(policy.measure, "mean_pixel_max_softmax");
   auto runner = runner_for(parts, policy);
-  auto r = runner->run(random_inputs(*model, 4));
+  auto r = runner->run(random_inputs(model, 4));
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_TRUE(r->exited_early);
   EXPECT_GT(r->confidence, 1.0 / 5);

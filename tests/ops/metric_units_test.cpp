@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "graph/builder.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 #include "metrics/task_scorer.h"
@@ -25,17 +24,6 @@ namespace fs = std::filesystem;
 using namespace edgetier::testing;
 
 constexpr int kSamples = 8;
-
-onnx::ModelProto tiny_segmenter() {
-  GraphBuilder b("tiny_seg");
-  std::string x = b.input("input", {1, 3, 16, 16});
-  x = b.relu(b.conv(x, {.out_channels = 8, .stride = 2}));
-  x = b.residual_block(x, 8);
-  x = b.residual_block(x, 8);
-  x = b.conv(x, {.out_channels = 5, .kernel = 1});
-  b.output(b.resize(x, 2.0f));
-  return *b.build();
-}
 
 /// A reference model, its early-exit variant (on disk for verify) and seeded .npy inputs.
 struct EvalFixture {
@@ -144,7 +132,7 @@ TEST(MetricUnits, ClassifyTopOneAgainstLabels) {
 
 TEST(MetricUnits, SegmentMiouAgainstTheReferenceIsThePointsEverywhere) {
   TempDir tmp;
-  const EvalFixture s = make_setup(tmp, tiny_segmenter(), 1, "segment");
+  const EvalFixture s = make_setup(tmp, fixtures::tiny_segmenter(), 1, "segment");
 
   auto verified = verify_variant(s.model_path, s.variant_dir, exact(s.data));
   ASSERT_TRUE(verified.ok()) << verified.status().to_string();
@@ -168,7 +156,7 @@ TEST(MetricUnits, SegmentMiouAgainstTheReferenceIsThePointsEverywhere) {
 
 TEST(MetricUnits, SegmentMiouAgainstMasks) {
   TempDir tmp;
-  const EvalFixture s = make_setup(tmp, tiny_segmenter(), 1, "segment");
+  const EvalFixture s = make_setup(tmp, fixtures::tiny_segmenter(), 1, "segment");
   // Class 1 on the left half, class 3 on the right, the top row ignored.
   auto mask_of = [](int64_t h, int64_t w) {
     std::vector<uint8_t> mask(static_cast<size_t>(h * w));

@@ -52,17 +52,6 @@ VerifyOptions exact(const std::string& data) {
   return o;
 }
 
-onnx::ModelProto tiny_segmenter() {
-  GraphBuilder b("tiny_seg");
-  std::string x = b.input("input", {1, 3, 16, 16});
-  x = b.relu(b.conv(x, {.out_channels = 8, .stride = 2}));
-  x = b.residual_block(x, 8);
-  x = b.residual_block(x, 8);
-  x = b.conv(x, {.out_channels = 5, .kernel = 1});
-  b.output(b.resize(x, 2.0f));
-  return *b.build();
-}
-
 TEST(Verify, PartitionedVariantIsBitIdenticalAndAgreesFully) {
   const auto model = fixtures::tiny_resnet();
   TempDir tmp;
@@ -120,7 +109,7 @@ TEST(Verify, EarlyExitDiffersAndDynamicExitsAreCounted) {
 }
 
 TEST(Verify, SegmentationReportsMiou) {
-  const auto model = tiny_segmenter();
+  const auto model = fixtures::tiny_segmenter();
   TempDir tmp;
   const VerifyData s = make_setup(tmp, model, 3);
   std::vector<onnx::ModelProto> parts;
