@@ -34,10 +34,11 @@ bool ends_with_onnx(const std::string& path) {
 int run(const Args& a) {
   auto shapes = parse_input_shapes(a.input_shapes);
   if (!shapes.ok()) return report_error(shapes.status());
+  // None of them: the static exit's region is chosen (ops/exit_select.h).
   const int modes = (!a.skip.empty()) + (a.skip_last > 0) + a.dynamic;
-  if (modes != 1) {
+  if (modes > 1) {
     return report_error(invalid_argument(
-        "early-exit: give exactly one of --skip FROM:TO, --skip-last N, --dynamic"));
+        "early-exit: give at most one of --skip FROM:TO, --skip-last N, --dynamic"));
   }
   auto model = load_model(a.model);
   if (!model.ok()) return report_error(model.status());
@@ -118,7 +119,8 @@ std::function<int()> setup_early_exit(CLI::App* app) {
   app->add_flag("--dynamic", args->dynamic,
                 "Dynamic exit: copy the head onto --exit-at, stop when confident");
   app->add_option("--exit-at", args->exit_at,
-                  "Dynamic exit: tensor of the head input's shape to attach the copy to");
+                  "Dynamic exit: tensor of the head input's shape to attach the copy to (default: "
+                  "where the automatic static exit starts)");
   app->add_option("--head-input", args->head_input,
                   "Dynamic exit: where the head starts (default: end of last stage)");
   app->add_option("--threshold", args->threshold,

@@ -3,7 +3,10 @@
 
 #include "cli/commands.h"
 #include "cli/ops_common.h"
+#include "core/files.h"
 #include "core/strings.h"
+#include "experiment/spec.h"
+#include "experiment/synth.h"
 #include "ops/compose.h"
 #include "ops/early_exit.h"
 #include "ops/quantize_hook.h"
@@ -19,15 +22,25 @@ std::string standard_chain_list() {
   return join(names, ",");
 }
 
+/// The automatic cut's FLOPs window of `variants`: the experiment's (spec.h CutSpec), so that
+/// `variants` and `run` choose the same cut.
+AutoCutArgs experiment_cut_window() {
+  AutoCutArgs a;
+  a.min_lower_flops = CutSpec{}.min_flops_share;
+  a.max_lower_flops = CutSpec{}.max_flops_share;
+  return a;
+}
+
 struct Args {
   std::string model;
   std::string ops = standard_chain_list();
   std::string out;
   std::string skip;
-  int skip_last = 2;
+  int skip_last = 0;
+  double exit_flops_share = ExitSelectOptions{}.target_flops_share;
   bool exit_then_quantize = kDefaultExitThenQuantize;
-  std::vector<std::string> cuts;
-  AutoCutArgs auto_cut;
+  std::vector<std::string> cuts = {"auto"};
+  AutoCutArgs auto_cut = experiment_cut_window();
   bool keep_float_boundary = false;
   std::string calibration_table;
   std::string calibration_data;
@@ -37,10 +50,14 @@ struct Args {
   bool json = false;
 };
 
+/// Synthetic calibration images when the user gives none, as `edgetier run` does: enough for
+/// int8 ranges of a model under test, not for its production accuracy (said on stderr).
+constexpr int64_t kSynthCalibrationImages = 32;
+
 /// The int8 quantizer bound to this command's calibration flags: a fixed --calibration-table,
 /// or calibration of the model it is handed on --calibration-data (so --exit-then-quantize
-/// calibrates the exited model). Empty without either: build_variants then refuses Q chains.
-Result<QuantizeFn> linked_quantizer(const Args& a) {
+/// calibrates the exited model), or on synthetic images written to `synth_dir`.
+Result<QuantizeFn> linked_quantizer(const Args& a, const std::string& synth_dir) {
   QuantizeHookOptions h;
   if (!a.calibration_table.empty()) {
     ASSIGN_OR_RETURN(h.table, read_calibration_table(a.calibration_table));
@@ -48,9 +65,27 @@ Result<QuantizeFn> linked_quantizer(const Args& a) {
     h.calibration.data_dir = a.calibration_data;
     h.calibration.method = CalibrationMethod::kMinMax;
   } else {
-    return QuantizeFn{};
+    SynthOptions synth;
+    synth.count = kSynthCalibrationImages;
+    synth.size = 224;  // calibration resizes to the model's input
+    auto written = write_synth_dataset(synth, synth_dir, /*force=*/true);
+    if (!written.ok()) return written.status().with_context("variants: synthetic calibration");
+    std::cerr << "variants: no --calibration-data or --calibration-table: Q calibrates on "
+              << kSynthCalibrationImages
+              << " synthetic images (edgetier data synth); pass your own images for "
+                 "production ranges\n";
+    h.calibration.data_dir = synth_dir;
+    h.calibration.method = CalibrationMethod::kMinMax;
   }
   return make_quantize_hook(std::move(h));
+}
+
+bool wants_quantizer(const std::vector<std::string>& ops) {
+  for (const auto& name : ops) {
+    auto chain = parse_op_chain(name, ChainSpelling::kAny);
+    if (chain.ok() && chain->quantize) return true;
+  }
+  return false;
 }
 
 int run(const Args& a) {
@@ -66,12 +101,21 @@ int run(const Args& a) {
     o.skip_to = a.skip.substr(colon + 1);
   }
   o.skip_last = a.skip_last;
+  o.exit_select.target_flops_share = a.exit_flops_share;
   o.exit_then_quantize = a.exit_then_quantize;
-  auto quantizer = linked_quantizer(a);
-  if (!quantizer.ok()) return report_error(quantizer.status());
-  o.quantize_fn = *quantizer;
+  ScopedTempDir synth_dir("edgetier-calibration");
+  if (wants_quantizer(o.ops) && synth_dir.path().empty())
+    return report_error(internal_error("variants: cannot create a temporary folder"));
+  if (wants_quantizer(o.ops)) {
+    auto quantizer = linked_quantizer(a, synth_dir.path());
+    if (!quantizer.ok()) return report_error(quantizer.status());
+    o.quantize_fn = *quantizer;
+  }
   if (!a.calibration_table.empty()) o.quantize_options["calibration_table"] = a.calibration_table;
   if (!a.calibration_data.empty()) o.quantize_options["calibration_data"] = a.calibration_data;
+  if (a.calibration_table.empty() && a.calibration_data.empty())
+    o.quantize_options["calibration_data"] =
+        "synthetic:" + std::to_string(kSynthCalibrationImages);
   o.calibration_table = a.calibration_table;
   if (a.cuts.size() == 1 && a.cuts[0] == "auto") {
     auto select = auto_cut_options(a.auto_cut, *shapes);
@@ -89,15 +133,30 @@ int run(const Args& a) {
   Status st = build_variants(a.model, o, a.out, &results);
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : results)
-      j.push_back({{"ops", r.ops}, {"dir", r.dir}, {"cached", r.cached}, {"parts", r.parts}});
-    if (st.ok()) print_json(j);
+    for (const auto& r : results) {
+      nlohmann::json row = {{"ops", r.ops}, {"built", r.built()}};
+      if (r.built()) {
+        row["dir"] = r.dir;
+        row["cached"] = r.cached;
+        row["parts"] = r.parts;
+      }
+      if (!r.not_applicable.empty()) row["not_applicable"] = r.not_applicable;
+      if (!r.failed.empty()) row["error"] = r.failed;
+      j.push_back(std::move(row));
+    }
+    if (!results.empty()) print_json(j);
   } else {
     for (const auto& r : results) {
+      if (!r.built()) continue;
       std::cout << "  " << r.ops << ": " << r.dir << " (" << r.parts << " part"
                 << (r.parts == 1 ? "" : "s") << (r.cached ? ", up to date" : "") << ")\n";
     }
+    for (const auto& r : results) {
+      if (!r.not_applicable.empty())
+        std::cout << "  " << r.ops << ": not applicable: " << r.not_applicable << "\n";
+    }
   }
+  // Exit 0 when something was built and nothing failed: chains that do not apply are listed.
   if (!st.ok()) return report_error(st);
   return 0;
 }
@@ -113,14 +172,20 @@ std::function<int()> setup_variants(CLI::App* app) {
   app->add_option("-o,--out", args->out, "Output directory; each strategy goes to DIR/<OPS>/")
       ->required();
   app->add_option("--skip", args->skip, "EE: FROM:TO (default: --skip-last)");
-  app->add_option("--skip-last", args->skip_last, "EE: skip the last N blocks of the last stage")
+  app->add_option("--skip-last", args->skip_last,
+                  "EE: skip exactly the last N blocks of the deepest stage (default: as many of "
+                  "them as skip about --exit-flops-share of the FLOPs)");
+  app->add_option("--exit-flops-share", args->exit_flops_share,
+                  "EE: share of the FLOPs an automatic exit skips, about (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app->add_flag("--exit-then-quantize", args->exit_then_quantize,
                 "Q with an early exit: cut the exit first, then calibrate and quantize (default: "
                 "the study's order, "
                 "exit surgery on the int8 model)");
   app->add_option("--cut", args->cuts,
-                  "P: tensors crossing the boundary (comma-separated), or 'auto'");
+                  "P: tensors crossing the boundary (comma-separated), or 'auto'")
+      ->capture_default_str();
   add_auto_cut_options(app, &args->auto_cut);
   app->add_flag("--keep-float-boundary", args->keep_float_boundary,
                 "Q with P: ship the float cut tensor, not its int8 form");

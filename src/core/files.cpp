@@ -135,4 +135,17 @@ Result<std::string> read_file_bytes(const std::string& path) {
   return buffer.str();
 }
 
+ScopedTempDir::ScopedTempDir(const std::string& prefix) {
+  std::error_code ec;
+  std::string pattern = (std::filesystem::temp_directory_path(ec) / (prefix + "-XXXXXX")).string();
+  if (ec) return;
+  if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+}
+
+ScopedTempDir::~ScopedTempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 }  // namespace edgetier

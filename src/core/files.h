@@ -32,4 +32,18 @@ Status replace_directory_atomic(const std::string& dir,
 /// The whole file as bytes; NOT_FOUND names the path when it cannot be opened.
 Result<std::string> read_file_bytes(const std::string& path);
 
+/// A fresh private folder (mode 0700) under the system's temporary directory, removed with
+/// everything in it when the object goes out of scope. path() is empty if it could not be made.
+class ScopedTempDir {
+ public:
+  explicit ScopedTempDir(const std::string& prefix);
+  ~ScopedTempDir();
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace edgetier

@@ -177,4 +177,8 @@ std::string shortest_number(double value) {
   return ec == std::errc() ? std::string(buf, end) : std::to_string(value);
 }
 
+std::string format_share(double share) {
+  return shortest_number(std::round(share * 1000.0) / 10.0) + "%";
+}
+
 }  // namespace edgetier

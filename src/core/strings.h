@@ -43,4 +43,7 @@ std::string format_bytes(int64_t bytes);
 /// Shortest text that reads back as the same double ("0.8", "10", "1e-05").
 std::string shortest_number(double value);
 
+/// A share in [0, 1] as a percentage with at most one decimal: 0.106 -> "10.6%", 0.5 -> "50%".
+std::string format_share(double share);
+
 }  // namespace edgetier

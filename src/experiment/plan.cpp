@@ -8,13 +8,11 @@
 #include <tuple>
 
 #include "core/strings.h"
+#include "ops/exit_select.h"
 
 namespace edgetier {
 namespace {
 
-std::string percent(double share) {
-  return std::to_string(static_cast<int>(share * 100.0 + 0.5)) + "%";
-}
 
 }  // namespace
 
@@ -26,6 +24,19 @@ std::string PlannedStrategy::variant_key() const {
 }
 
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
+  if (spec.automatic) {
+    ExitSelectOptions select;
+    select.target_flops_share = spec.target_flops_share;
+    select.max_flops_share = spec.max_flops_share;
+    ASSIGN_OR_RETURN(ExitChoice chosen,
+                     choose_exit(facts.trunks, facts.analysis.total_flops, select));
+    for (size_t i = 0; i < facts.analysis.skips.size(); ++i) {
+      if (facts.analysis.skips[i].from == chosen.from && facts.analysis.skips[i].to == chosen.to)
+        return i;
+    }
+    return internal_error("model '" + facts.name + "': the chosen exit " + chosen.from + " -> " +
+                          chosen.to + " is not among its skip candidates");
+  }
   const auto& skips = facts.analysis.skips;
   if (skips.empty()) {
     return failed_precondition(
@@ -33,49 +44,16 @@ Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
         "' has no early-exit skip candidate (no single-entry, single-exit region whose "
         "output has its input's shape)");
   }
-  if (!spec.automatic) {
-    for (size_t i = 0; i < skips.size(); ++i) {
-      if (skips[i].from == spec.from && skips[i].to == spec.to) return i;
-    }
-    std::string list;
-    for (size_t i = 0; i < skips.size() && i < 5; ++i)
-      list += (i ? ", " : "") + skips[i].from + " -> " + skips[i].to;
-    return invalid_argument(
-        "model '" + facts.name + "': exit from '" + spec.from + "' to '" + spec.to +
-        "' is not a skippable region (single entry and exit, same shape); candidates: " + list +
-        (skips.size() > 5 ? " ..." : ""));
-  }
-  auto eligible = [&](size_t i) {
-    const DType t = facts.skip_spans[i].dtype;
-    const double share = static_cast<double>(skips[i].flops) /
-                         static_cast<double>(std::max<int64_t>(1, facts.analysis.total_flops));
-    return (t == DType::kFloat32 || t == DType::kFloat16) && skips[i].flops > 0 &&
-           share <= spec.max_flops_share;
-  };
-  auto whole_block = [&](size_t i) {
-    return facts.skip_spans[i].from_op == facts.skip_spans[i].to_op;
-  };
-  std::optional<size_t> best;
   for (size_t i = 0; i < skips.size(); ++i) {
-    if (!eligible(i)) continue;
-    if (!best) {
-      best = i;
-      continue;
-    }
-    const size_t b = *best;
-    const auto key = [&](size_t k) {
-      return std::make_tuple(whole_block(k) ? 1 : 0, facts.skip_spans[k].last, skips[k].flops);
-    };
-    if (key(i) > key(b)) best = i;
+    if (skips[i].from == spec.from && skips[i].to == spec.to) return i;
   }
-  if (!best) {
-    return failed_precondition("model '" + facts.name +
-                               "' has no early-exit skip candidate that skips float "
-                               "computation worth at most " +
-                               percent(spec.max_flops_share) +
-                               " of its FLOPs (exit.max_flops_share)");
-  }
-  return *best;
+  std::string list;
+  for (size_t i = 0; i < skips.size() && i < 5; ++i)
+    list += (i ? ", " : "") + skips[i].from + " -> " + skips[i].to;
+  return invalid_argument(
+      "model '" + facts.name + "': exit from '" + spec.from + "' to '" + spec.to +
+      "' is not a skippable region (single entry and exit, same shape); candidates: " + list +
+      (skips.size() > 5 ? " ..." : ""));
 }
 
 Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int num_boundaries,
@@ -159,7 +137,7 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
   for (const auto& c : a.cuts) {
     if (c.single() && c.bytes > 0 && usable(c, nullptr)) candidates.push_back(&c);
   }
-  const std::string range = percent(spec.min_flops_share) + " and " + percent(spec.max_flops_share);
+  const std::string range = format_share(spec.min_flops_share) + " and " + format_share(spec.max_flops_share);
   if (num_boundaries == 1) {
     const Cut* best = nullptr;
     for (const Cut* c : candidates) {
@@ -196,8 +174,8 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
     return failed_precondition("model '" + facts.name +
                                "' has no two single-tensor cuts that give the Mobile and Edge "
                                "parts at least " +
-                               percent(spec.min_flops_share) + " of the FLOPs each with at most " +
-                               percent(spec.max_flops_share) + " below the upper cut");
+                               format_share(spec.min_flops_share) + " of the FLOPs each with at most " +
+                               format_share(spec.max_flops_share) + " below the upper cut");
   }
   add(*best_a);
   add(*best_b);

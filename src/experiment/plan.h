@@ -12,6 +12,7 @@
 #include "experiment/datasets.h"
 #include "experiment/spec.h"
 #include "graph/cuts.h"
+#include "ops/trunk.h"
 
 namespace edgetier {
 
@@ -38,6 +39,8 @@ struct ModelFacts {
   std::vector<TensorInfo> outputs;
   CutAnalysis analysis;
   std::vector<SkipSpan> skip_spans;  // parallel to analysis.skips
+  /// The stages an automatic exit chooses from (ops/trunk.h, deepest first).
+  std::vector<StageTrunk> trunks;
 };
 
 /// Loads and checks one model: the file exists and parses, the input and task fit the outputs,
@@ -65,11 +68,10 @@ struct CutChoice {
 Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int num_boundaries,
                               const SkipCandidate* skip = nullptr, const SkipSpan* span = nullptr);
 
-/// The early exit's skipped region. Auto (the study's rule): among float regions that skip some
-/// but at most spec.max_flops_share of the FLOPs, prefer whole blocks (entry and exit made by the
-/// same op type, e.g. Add -> Add), then the exit closest to the output, then the most FLOPs
-/// skipped: for a ResNet, every block of the last stage but the first. Explicit: the candidate with
-/// that from/to. FAILED_PRECONDITION when the model has no candidate; returns the index into
+/// The early exit's skipped region. Auto: chosen by ops/exit_select.h from facts.trunks (the
+/// deepest skippable blocks, about spec.target_flops_share of the FLOPs: for a ResNet-50 the
+/// last 2 blocks of the last stage). Explicit: the candidate with that
+/// from/to. FAILED_PRECONDITION when the model has no candidate; returns the index into
 /// analysis.skips.
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec);
 

@@ -7,6 +7,7 @@
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "graph/shapes.h"
+#include "ops/trunk.h"
 
 namespace edgetier {
 namespace {
@@ -186,7 +187,7 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   auto analysis = analyze_cuts(view, shapes);
   if (!analysis.ok()) return analysis.status().with_context(ctx);
   f.analysis = std::move(*analysis);
-  for (const auto& s : f.analysis.skips) {
+  auto span_of = [&](const SkipCandidate& s) {
     SkipSpan span;
     span.first = view.num_nodes();
     span.last = -1;
@@ -198,8 +199,11 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
     span.from_op = from_node >= 0 ? view.node(from_node).op_type() : "";
     span.to_op = to_node >= 0 ? view.node(to_node).op_type() : "";
     if (auto it = shapes.find(s.from); it != shapes.end()) span.dtype = it->second.dtype;
-    f.skip_spans.push_back(span);
-  }
+    return span;
+  };
+  for (const auto& s : f.analysis.skips) f.skip_spans.push_back(span_of(s));
+
+  f.trunks = stage_trunks(view, shapes, f.analysis);
 
   const CutSpec& cut = spec.cut_for(model);
   if (!cut.automatic) {

@@ -60,6 +60,9 @@ nlohmann::json cut_to_json(const CutSpec& c) {
 
 nlohmann::json exit_to_json(const ExitSpec& e) {
   nlohmann::json j = {{"confidence", e.confidence}, {"max_flops_share", e.max_flops_share}};
+  // Only when set: specs written before the key existed keep their hash (and stay resumable).
+  if (e.target_flops_share != ExitSpec{}.target_flops_share)
+    j["target_flops_share"] = e.target_flops_share;
   if (e.automatic) {
     j["skip"] = "auto";
   } else {

@@ -86,6 +86,8 @@ struct ExitSpec {
   /// Auto: skip at most this share of the model's FLOPs (an exit that drops most of the network
   /// is not an early exit).
   double max_flops_share = 0.5;
+  /// Auto: skip about this share of the FLOPs (ops/exit_select.h: the deepest blocks).
+  double target_flops_share = 0.10;
 };
 
 struct ModelSpec {

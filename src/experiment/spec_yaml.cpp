@@ -219,6 +219,9 @@ Result<ExitSpec> parse_exit(const YamlCursor& at, ExitSpec e) {
   }
   RETURN_IF_ERROR(m.get("max_flops_share", &e.max_flops_share));
   RETURN_IF_ERROR(check_range(m.at("max_flops_share"), e.max_flops_share, 0, 1, "in [0, 1]"));
+  RETURN_IF_ERROR(m.get("target_flops_share", &e.target_flops_share));
+  RETURN_IF_ERROR(
+      check_range(m.at("target_flops_share"), e.target_flops_share, 0, 1, "in [0, 1]"));
   RETURN_IF_ERROR(m.get("confidence", &e.confidence));
   RETURN_IF_ERROR(check_choice(m.at("confidence"), e.confidence, {"max_prob", "margin"}));
   RETURN_IF_ERROR(m.finish());

@@ -58,6 +58,8 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
   if (results.size() != 1)
     return internal_error("build_variants returned " + std::to_string(results.size()) +
                           " variants for " + r.ops);
+  if (!results[0].built())
+    return failed_precondition(r.ops + " does not apply: " + results[0].not_applicable);
   BuiltVariantInfo info;
   info.dir = results[0].dir;
   info.cached = results[0].cached;

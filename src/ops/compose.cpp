@@ -14,6 +14,7 @@
 #include "graph/model_io.h"
 #include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
+#include "ops/exit_select.h"
 #include "ops/partition.h"
 #include "ops/profile.h"
 #include "ops/trunk.h"
@@ -56,7 +57,17 @@ struct Plan {
   json auto_cut = nullptr;
   json quantize = nullptr;
   std::optional<CalibrationRecord> calibration;
+  /// Why an operator does not apply to this model (empty: it applies). A chain that needs it is
+  /// listed as not applicable with this reason, and the others are built.
+  std::string exit_reason;     // EE, DEE: no skippable region
+  std::string cut_reason;      // P without an exit: no cut in the window
+  std::string ee_cut_reason;   // P after a static exit
+  std::string quantize_reason; // Q: no quantizer bound
 };
+
+/// True for an error that means "this operator does not apply to this model" rather than a bad
+/// request: the chains needing it are skipped with the reason.
+bool inapplicable(const Status& st) { return st.code() == StatusCode::kFailedPrecondition; }
 
 Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model,
                                                         const VariantOptions& o) {
@@ -70,26 +81,53 @@ Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& 
   return ranked;
 }
 
+/// The skip on the float model: explicit --skip, or chosen (ops/exit_select.h), --skip-last N
+/// taking exactly N blocks.
+Result<std::pair<std::string, std::string>> resolve_skip(const onnx::ModelProto& model,
+                                                         const VariantOptions& o) {
+  if (!o.skip_from.empty() || !o.skip_to.empty()) return std::make_pair(o.skip_from, o.skip_to);
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, o.input_shapes));
+  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  ExitSelectOptions select = o.exit_select;
+  select.blocks = o.skip_last;
+  ASSIGN_OR_RETURN(ExitChoice choice, choose_exit(view, shapes, analysis, select));
+  return std::make_pair(choice.from, choice.to);
+}
+
 Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, bool any_q,
                        bool any_ee, bool any_p, bool any_eep) {
   Plan plan;
   onnx::ModelProto exited;
   if (any_ee) {
-    EarlyExitOptions ee;
-    ee.from = o.skip_from;
-    ee.to = o.skip_to;
-    ee.skip_last = o.skip_from.empty() && o.skip_to.empty() ? o.skip_last : 0;
-    ee.input_shapes = o.input_shapes;
-    EarlyExitReport report;
-    RETURN_IF_ERROR(early_exit(model, ee, &exited, &report).with_context("variants: EE"));
-    plan.skip_from = report.from;
-    plan.skip_to = report.to;
+    auto skip = resolve_skip(model, o);
+    if (!skip.ok() && !inapplicable(skip.status()))
+      return skip.status().with_context("variants: EE");
+    if (!skip.ok()) {
+      plan.exit_reason = skip.status().message();
+    } else {
+      EarlyExitOptions ee;
+      ee.from = skip->first;
+      ee.to = skip->second;
+      ee.input_shapes = o.input_shapes;
+      EarlyExitReport report;
+      RETURN_IF_ERROR(early_exit(model, ee, &exited, &report).with_context("variants: EE"));
+      plan.skip_from = report.from;
+      plan.skip_to = report.to;
+    }
   }
   if (any_p) {
-    ASSIGN_OR_RETURN(plan.cuts, rank_cuts(model, o));
+    auto cuts = rank_cuts(model, o);
+    if (!cuts.ok() && !inapplicable(cuts.status())) return cuts.status();
+    if (cuts.ok()) plan.cuts = *cuts;
+    if (!cuts.ok()) plan.cut_reason = cuts.status().message();
     plan.ee_cuts = plan.cuts;
-    if (any_eep && o.cuts.empty()) {
-      ASSIGN_OR_RETURN(plan.ee_cuts, rank_cuts(exited, o));
+    plan.ee_cut_reason = plan.cut_reason;
+    if (any_eep && o.cuts.empty() && plan.exit_reason.empty()) {
+      auto ee_cuts = rank_cuts(exited, o);
+      if (!ee_cuts.ok() && !inapplicable(ee_cuts.status())) return ee_cuts.status();
+      plan.ee_cuts = ee_cuts.ok() ? *ee_cuts : std::vector<std::vector<std::string>>{};
+      plan.ee_cut_reason = ee_cuts.ok() ? "" : "after the exit: " + ee_cuts.status().message();
     }
     if (o.cuts.empty()) {
       plan.auto_cut = {{"objective", o.auto_cut->objective},
@@ -110,11 +148,11 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
   }
   if (any_q) {
     if (!o.quantize_fn) {
-      return failed_precondition(
-          "variants: operator Q needs the int8 quantizer and its calibration: pass "
-          "--calibration-data DIR (images or .npy) or --calibration-table FILE (edgetier "
-          "calibrate), or build the float strategies only (--ops " +
-          float_chains() + ")");
+      plan.quantize_reason =
+          "operator Q needs the int8 quantizer and its calibration: pass --calibration-data DIR "
+          "(images or .npy) or --calibration-table FILE (edgetier calibrate), or build the float "
+          "strategies only (--ops " +
+          float_chains() + ")";
     }
     plan.quantize = o.quantize_options;
     if (!o.calibration_table.empty()) {
@@ -124,6 +162,21 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
     }
   }
   return plan;
+}
+
+/// Why `steps` cannot be built on this model, or empty when every step applies.
+std::string not_applicable_reason(const std::vector<OperatorId>& steps, const Plan& plan) {
+  const auto has = [&](OperatorId s) {
+    return std::find(steps.begin(), steps.end(), s) != steps.end();
+  };
+  const bool exit = has(OperatorId::kEarlyExit) || has(OperatorId::kDynamicExit);
+  if (exit && !plan.exit_reason.empty()) return plan.exit_reason;
+  if (has(OperatorId::kQuantize) && !plan.quantize_reason.empty()) return plan.quantize_reason;
+  if (has(OperatorId::kPartition) && !has(OperatorId::kDynamicExit)) {
+    const std::string& why = has(OperatorId::kEarlyExit) ? plan.ee_cut_reason : plan.cut_reason;
+    if (!why.empty()) return why;
+  }
+  return "";
 }
 
 /// The name a float-model tensor has in `after` (the model after earlier steps). Quantizers may
@@ -207,7 +260,7 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
   const bool created_out = !fs::exists(out_dir, ec);
   std::map<std::string, onnx::ModelProto> memo;  // "Q", "EE", "Q>EE", "EE>Q": shared prefixes
   std::vector<VariantResult> done;
-  Status status;
+  Status status;  // the first chain that failed (not one that does not apply)
   for (const auto& ops : o.ops) {
     ASSIGN_OR_RETURN(const OpChain chain, variant_chain(ops));
     // THE operator order (strategy/chain.h): the plan the experiment stores is the same list.
@@ -223,10 +276,22 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end())
       manifest.calibration = plan.calibration;
     const std::string dir = (fs::path(out_dir) / ops).string();
+    if (const std::string why = not_applicable_reason(steps, plan); !why.empty()) {
+      VariantResult r;
+      r.ops = ops;
+      r.not_applicable = why;
+      done.push_back(std::move(r));
+      continue;
+    }
     if (!o.force && up_to_date(dir, manifest.source_sha256, manifest.options_sha256)) {
       LOG_DEBUG << "variants: " << dir << " is up to date";
       auto m = read_manifest(dir);
-      done.push_back({ops, dir, true, m.ok() ? static_cast<int>(m->parts.size()) : 0});
+      VariantResult r;
+      r.ops = ops;
+      r.dir = dir;
+      r.cached = true;
+      r.parts = m.ok() ? static_cast<int>(m->parts.size()) : 0;
+      done.push_back(std::move(r));
       continue;
     }
 
@@ -278,6 +343,9 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
                          surviving_name(float_view, view, plan.skip_from, "exit tensor"));
         DynamicExitOptions dee;
         dee.exit_at = exit_at;
+        // The head starts where the skipped blocks end: the same region EE skips.
+        ASSIGN_OR_RETURN(dee.head_input,
+                         surviving_name(float_view, view, plan.skip_to, "exit tensor TO"));
         dee.threshold = chain.exit_threshold;
         dee.task = o.task;
         dee.input_shapes = o.input_shapes;
@@ -319,22 +387,44 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
       current = &it->second;
       return ok_status();
     };
+    Status chain_status;
     for (Step s : steps) {
-      status = run_step(s);
-      if (!status.ok()) break;
+      chain_status = run_step(s);
+      if (!chain_status.ok()) break;
     }
-    if (status.ok() && parts.empty()) parts.push_back(*current);
-    if (status.ok()) status = write_variant(dir, parts, manifest, o.input_shapes);
-    if (!status.ok()) {
+    if (chain_status.ok() && parts.empty()) parts.push_back(*current);
+    if (chain_status.ok()) chain_status = write_variant(dir, parts, manifest, o.input_shapes);
+    VariantResult r;
+    r.ops = ops;
+    if (!chain_status.ok() && inapplicable(chain_status)) {
+      r.not_applicable = chain_status.message();
+      done.push_back(std::move(r));
+      continue;
+    }
+    if (!chain_status.ok()) {
       std::string order;
       for (Step st : steps) order += (order.empty() ? "" : " -> ") + std::string(step_name(st));
-      status = status.with_context("variants: building " + ops + " (" +
-                                   (order.empty() ? "no steps" : order) + ")");
-      break;
+      chain_status = chain_status.with_context("variants: building " + ops + " (" +
+                                               (order.empty() ? "no steps" : order) + ")");
+      // The other chains are still built: one failing operator does not cost the rest.
+      r.failed = chain_status.message();
+      if (status.ok()) status = chain_status;
+      done.push_back(std::move(r));
+      continue;
     }
-    done.push_back({ops, dir, false, static_cast<int>(parts.size())});
+    r.dir = dir;
+    r.parts = static_cast<int>(parts.size());
+    done.push_back(std::move(r));
   }
-  if (!status.ok() && created_out && done.empty()) fs::remove_all(out_dir, ec);
+  const bool any_built = std::any_of(done.begin(), done.end(),
+                                     [](const VariantResult& r) { return !r.dir.empty(); });
+  if (status.ok() && !any_built) {
+    std::string reasons;
+    for (const auto& r : done) reasons += "\n  " + r.ops + ": " + r.not_applicable;
+    status = failed_precondition("variants: none of the requested strategies applies to '" +
+                                 model_path + "':" + reasons);
+  }
+  if (!any_built && created_out) fs::remove_all(out_dir, ec);
   if (results) *results = std::move(done);
   return status;
 }

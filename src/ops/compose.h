@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "graph/shapes.h"
 #include "ops/cut_select.h"
+#include "ops/exit_select.h"
 #include "strategy/chain.h"
 
 namespace edgetier {
@@ -28,7 +29,10 @@ struct VariantOptions {
   // --- EE: the skip, resolved on the float model (names survive quantization) ---
   std::string skip_from;  // --skip FROM:TO
   std::string skip_to;
-  int skip_last = 2;  // used when skip_from/skip_to are empty (the study skips 2 blocks)
+  /// > 0 (--skip-last N), when skip_from/skip_to are empty: exactly the last N blocks of the
+  /// chosen stage. 0: chosen by `exit_select` (about 10% of the FLOPs: ops/exit_select.h).
+  int skip_last = 0;
+  ExitSelectOptions exit_select;
   /// false (default, the study's QE): quantize the whole model, then cut the exit out of the
   /// int8 graph. true: cut the exit first, then calibrate and quantize the shorter model.
   bool exit_then_quantize = kDefaultExitThenQuantize;
@@ -49,17 +53,24 @@ struct VariantOptions {
   bool force = false;  // rebuild even when a variant's manifest says it is up to date
 };
 
+/// One per requested chain, in request order: built (dir set), not applicable, or failed.
 struct VariantResult {
   std::string ops;
-  std::string dir;
+  std::string dir;  // empty when not built
   bool cached = false;  // an up-to-date variant was already there
   int parts = 0;
+  std::string not_applicable;  // why an operator of the chain does not apply to this model
+  std::string failed;          // the error that stopped building it
+  bool built() const { return !dir.empty(); }
 };
 
-/// Writes `out_dir`/<OPS>/ (parts + manifest.json) for each requested strategy. Each variant
-/// directory is swapped in atomically; a variant whose manifest already records the same source
-/// hash and options hash is left as is. On error, variants finished before it stay (they are
-/// complete) and nothing of the failing one is left behind.
+/// Writes `out_dir`/<OPS>/ (parts + manifest.json) for each requested strategy that applies,
+/// and one result per requested chain. Each variant directory is swapped in atomically; a variant
+/// whose manifest already records the same source hash and options hash is left as is. A chain
+/// that does not apply (no skippable region, no cut in the window, no quantizer) or fails is
+/// reported in its result and the others are still built; nothing of a failed one is left
+/// behind. Returns the first failure; FAILED_PRECONDITION (with every reason) when nothing
+/// applies; INVALID_ARGUMENT for invalid explicit options (--skip, --cut, --skip-last).
 Status build_variants(const std::string& model_path, const VariantOptions& options,
                       const std::string& out_dir, std::vector<VariantResult>* results);
 

@@ -103,7 +103,8 @@ Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOp
     choice.ranked.push_back(std::move(c));
   }
   if (choice.ranked.empty()) {
-    return invalid_argument(
+    // The model, not the request, is at fault: P does not apply with this window.
+    return failed_precondition(
         "cut selection: no cut has between " + std::to_string(options.min_lower_flops) + " and " +
         std::to_string(options.max_lower_flops) + " of the FLOPs below it (" +
         std::to_string(choice.considered) + " cuts in the model); widen the window");

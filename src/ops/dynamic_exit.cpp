@@ -1,13 +1,14 @@
 /// Dynamic exit = a static skip (T -> head input) for the early head + a partition at T.
 #include "ops/dynamic_exit.h"
 
+#include "core/strings.h"
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "ops/early_exit.h"
 #include "ops/manifest.h"
 #include "ops/partition.h"
 #include "ops/subgraph.h"
-#include "ops/trunk.h"
+#include "ops/exit_select.h"
 
 namespace edgetier {
 
@@ -17,19 +18,23 @@ Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& opt
     return invalid_argument("dynamic exit: --threshold must be within [0, 1], got " +
                             std::to_string(options.threshold));
   }
-  if (options.exit_at.empty()) return invalid_argument("dynamic exit: give --exit-at TENSOR");
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
-  if (!view.has_tensor(options.exit_at))
-    return unknown_tensor("dynamic exit", options.exit_at, view);
+  std::string exit_at = options.exit_at;
   std::string head_input = options.head_input;
-  if (head_input.empty()) {
+  if (exit_at.empty() || head_input.empty()) {
+    // The same region a static exit would skip (ops/exit_select.h): exit where it starts, and
+    // the early head starts where it ends (or, with --exit-at given, where its stage ends).
     ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
-    ASSIGN_OR_RETURN(StageTrunk trunk, last_stage_trunk(view, shapes, analysis));
-    head_input = trunk.head_input();
-  } else if (!view.has_tensor(head_input)) {
-    return unknown_tensor("dynamic exit", head_input, view);
+    ASSIGN_OR_RETURN(ExitChoice choice, choose_exit(view, shapes, analysis, ExitSelectOptions{}));
+    if (exit_at.empty()) {
+      exit_at = choice.from;
+      if (head_input.empty()) head_input = choice.to;
+    }
+    if (head_input.empty()) head_input = choice.stage_end;
   }
+  if (!view.has_tensor(exit_at)) return unknown_tensor("dynamic exit", exit_at, view);
+  if (!view.has_tensor(head_input)) return unknown_tensor("dynamic exit", head_input, view);
   if (view.outputs().size() != 1) {
     return invalid_argument("dynamic exit: the model has " + std::to_string(view.outputs().size()) +
                             " outputs; a confidence exit needs exactly one score output");
@@ -44,7 +49,7 @@ Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& opt
 
   // The early head: the model with T -> head input skipped, above T.
   EarlyExitOptions skip;
-  skip.from = options.exit_at;
+  skip.from = exit_at;
   skip.to = head_input;
   skip.input_shapes = options.input_shapes;
   onnx::ModelProto exited;
@@ -52,7 +57,19 @@ Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& opt
   if (!st.ok()) return st.with_context("dynamic exit (the head must fit at --exit-at)");
   std::vector<onnx::ModelProto> early, full;
   PartitionOptions cut;
-  cut.cuts = {{options.exit_at}};
+  cut.cuts = {{exit_at}};
+  // The trunk part ends at the exit: every path to the output must cross it.
+  if (std::vector<std::string> bypass; !separates(view, {exit_at}, &bypass)) {
+    if (bypass.size() > 6) {  // the ends say where it leaves and rejoins; the middle is noise
+      bypass.erase(bypass.begin() + 2, bypass.end() - 3);
+      bypass.insert(bypass.begin() + 2, "...");
+    }
+    return failed_precondition(
+        "dynamic exit: the graph does not narrow to the exit tensor '" + exit_at +
+        "' (the path " + join(bypass, " -> ") +
+        " goes around it, e.g. a decoder reading earlier features), so a confident request "
+        "cannot stop there; name a tensor every path crosses with --exit-at");
+  }
   // The trunk's output feeds two different heads; on QDQ models each would move the boundary to
   // its own QuantizeLinear, so keep the float tensor as the shared interface.
   cut.quantized_boundary = false;

@@ -14,7 +14,7 @@
 namespace edgetier {
 
 struct DynamicExitOptions {
-  std::string exit_at;     // --exit-at T: must have the head input's shape and dtype
+  std::string exit_at;     // --exit-at T (default: where the automatic static exit starts)
   std::string head_input;  // where the original head starts (default: end of the last stage)
   double threshold = 0.9;  // stop when confidence >= threshold (0..1)
   std::string task;        // classify | segment (default: from the output's rank)

@@ -6,7 +6,7 @@
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "ops/subgraph.h"
-#include "ops/trunk.h"
+#include "ops/exit_select.h"
 
 namespace edgetier {
 namespace {
@@ -23,12 +23,15 @@ Status early_exit(const onnx::ModelProto& model, const EarlyExitOptions& options
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
   std::string from = options.from, to = options.to;
   if (from.empty() && to.empty()) {
-    if (options.skip_last <= 0)
-      return invalid_argument("early exit: give --skip FROM:TO or --skip-last N");
+    if (options.skip_last < 0)
+      return invalid_argument("early exit: --skip-last must be >= 1, got " +
+                              std::to_string(options.skip_last));
     ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
-    ASSIGN_OR_RETURN(StageTrunk trunk, last_stage_trunk(view, shapes, analysis));
-    ASSIGN_OR_RETURN(auto skip, skip_last_blocks(trunk, options.skip_last));
-    std::tie(from, to) = skip;
+    ExitSelectOptions select = options.select;
+    select.blocks = options.skip_last;
+    ASSIGN_OR_RETURN(ExitChoice choice, choose_exit(view, shapes, analysis, select));
+    from = choice.from;
+    to = choice.to;
   } else if (from.empty() || to.empty()) {
     return invalid_argument("early exit: --skip needs FROM:TO, got '" + from + ":" + to + "'");
   }

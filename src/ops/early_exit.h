@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "graph/shapes.h"
+#include "ops/exit_select.h"
 
 namespace edgetier {
 
@@ -17,8 +18,10 @@ struct EarlyExitOptions {
   std::string from;
   std::string to;
   /// --skip-last N (used when `from`/`to` are empty): skip the last N blocks of the last stage,
-  /// e.g. 2 on a torchvision ResNet gives the study's layer4.0/Add -> layer4.2/Add.
+  /// e.g. 2 on a torchvision ResNet gives the study's layer4.0/Add -> layer4.2/Add. 0 with no
+  /// FROM:TO: the region is chosen by `select` (ops/exit_select.h).
   int skip_last = 0;
+  ExitSelectOptions select;
   InputShapes input_shapes;  // to compare FROM's and TO's shapes when inputs are dynamic
 };
 

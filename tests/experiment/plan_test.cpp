@@ -1,5 +1,6 @@
 /// Tests for the plan: model checks, cut and exit choice, drop reasons, and the demo's plan.
 #include "experiment/plan.h"
+#include "ops/exit_select.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -253,17 +254,16 @@ TEST_F(PlanTest, AutoExitSkipsWholeBlocksNearTheHead) {
   const ModelFacts& f = e->models[0];
   auto skip = choose_skip(f, ExitSpec{});
   ASSERT_TRUE(skip.ok());
+  // The choice of ops/exit_select.h: blocks with skip connections at the end of the deepest
+  // residual stage, the same tensors `variants` and `early-exit` pick.
   const SkipSpan& span = f.skip_spans[*skip];
-  EXPECT_EQ(span.from_op, span.to_op);
-  // No other whole-block candidate within the FLOPs cap ends later.
-  for (size_t i = 0; i < f.skip_spans.size(); ++i) {
-    const double share = static_cast<double>(f.analysis.skips[i].flops) /
-                         static_cast<double>(f.analysis.total_flops);
-    if (f.skip_spans[i].from_op == f.skip_spans[i].to_op && share <= 0.5 &&
-        f.analysis.skips[i].flops > 0) {
-      EXPECT_LE(f.skip_spans[i].last, span.last);
-    }
-  }
+  EXPECT_EQ(span.to_op, "Add");
+  auto chosen = choose_exit(f.trunks, f.analysis.total_flops, ExitSelectOptions{});
+  ASSERT_TRUE(chosen.ok()) << chosen.status().to_string();
+  EXPECT_TRUE(chosen->residual);
+  EXPECT_EQ(f.analysis.skips[*skip].from, chosen->from);
+  EXPECT_EQ(f.analysis.skips[*skip].to, chosen->to);
+  EXPECT_EQ(chosen->stage_end, f.trunks.front().head_input());
   ExitSpec manual;
   manual.automatic = false;
   manual.from = f.analysis.skips[*skip].from;
@@ -274,6 +274,21 @@ TEST_F(PlanTest, AutoExitSkipsWholeBlocksNearTheHead) {
   ExitSpec tiny;
   tiny.max_flops_share = 0.0;
   EXPECT_EQ(choose_skip(f, tiny).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PlanTest, ExitChainsWithoutASkippableRegionAreDroppedWithVariantsWording) {
+  // `run --plan-only` and `variants` give one reason for the same model (ops/trunk.h).
+  testing::save(fixtures::chain_model(), dir_ / "models/chain.onnx");
+  auto e = prepare("models: [models/chain.onnx]\noperators: [I, EE, QE]\nplacements: [E]\n");
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  ASSERT_EQ(e->plan.strategies.size(), 1u);
+  EXPECT_EQ(e->plan.strategies[0].ops.name(), "I");
+  ASSERT_EQ(e->plan.dropped.size(), 2u);
+  for (const auto& d : e->plan.dropped) {
+    EXPECT_EQ(d.reason, no_skippable_region_reason()) << d.ops;
+    EXPECT_TRUE(d.infeasible);
+  }
+  EXPECT_THAT(plan_to_text(*e), HasSubstr("no skippable region"));
 }
 
 TEST_F(PlanTest, DemoPlanRunsAllEightChainsOnEveryApplicablePlacement) {

@@ -241,16 +241,55 @@ TEST(Compose, SkipsUpToDateVariantsAndRebuildsWhenInputsChange) {
 }
 
 // With the int8 quantizer linked, a Q chain without calibration data or table is the rejection.
-TEST(Compose, rejects_q_without_calibration_and_writes_nothing) {
+TEST(Compose, ChainsWithoutTheirOperatorAreListedAndTheRestBuilt) {
+  // Regression: one inapplicable operator (Q without a quantizer, EE without a skippable region)
+  // failed the whole command with nothing built.
   TempDir tmp;
   const std::string root = tmp.path();
   const std::string model_path = write_fixture(root);
   VariantOptions o;
   o.ops = {"I", "QE"};
-  Status st = build_variants(model_path, o, root + "/v", nullptr);
+  std::vector<VariantResult> results;
+  Status st = build_variants(model_path, o, root + "/v", &results);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].built());
+  EXPECT_FALSE(results[1].built());
+  EXPECT_NE(results[1].not_applicable.find("--calibration-data"), std::string::npos);
+  EXPECT_NE(results[1].not_applicable.find("--calibration-table"), std::string::npos);
+  EXPECT_TRUE(fs::exists(root + "/v/I/manifest.json"));
+  EXPECT_FALSE(fs::exists(root + "/v/QE"));
+
+  // A graph without a skippable region: the exit chains are listed, I and P built.
+  const std::string chain_path = root + "/chain.onnx";
+  ASSERT_TRUE(save_model(fixtures::chain_model(), chain_path).ok());
+  VariantOptions c;
+  c.ops = {"I", "EE", "P", "EEP", "DEE@0.5"};
+  c.auto_cut = CutSelectOptions{};
+  st = build_variants(chain_path, c, root + "/c", &results);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_TRUE(results[0].built());
+  EXPECT_TRUE(results[2].built());
+  for (int i : {1, 3, 4}) {
+    EXPECT_FALSE(results[i].built()) << results[i].ops;
+    EXPECT_EQ(results[i].not_applicable, no_skippable_region_reason()) << results[i].ops;
+  }
+}
+
+TEST(Compose, rejects_a_request_of_which_nothing_applies_and_writes_nothing) {
+  TempDir tmp;
+  const std::string root = tmp.path();
+  const std::string model_path = write_fixture(root);
+  VariantOptions o;
+  o.ops = {"Q", "QE"};
+  std::vector<VariantResult> results;
+  Status st = build_variants(model_path, o, root + "/v", &results);
   EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(st.message().find("--calibration-data"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("--calibration-table"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("none of the requested strategies applies"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("QE: operator Q needs"), std::string::npos) << st.message();
+  EXPECT_EQ(results.size(), 2u);
   EXPECT_FALSE(fs::exists(root + "/v"));
 }
 
@@ -291,7 +330,10 @@ TEST(Compose, rejects_a_cut_inside_the_skipped_region_and_leaves_no_partial_vari
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("variants: building EEP"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find(inner), std::string::npos) << st.message();
-  ASSERT_EQ(results.size(), 1u);  // EE finished before and is complete
+  ASSERT_EQ(results.size(), 2u);  // EE is built and complete; EEP failed, with its error
+  EXPECT_TRUE(results[0].built());
+  EXPECT_FALSE(results[1].built());
+  EXPECT_NE(results[1].failed.find(inner), std::string::npos) << results[1].failed;
   EXPECT_TRUE(fs::exists(root + "/v/EE/manifest.json"));
   EXPECT_FALSE(fs::exists(root + "/v/EEP"));
   for (const auto& e : fs::directory_iterator(root + "/v")) EXPECT_EQ(e.path().filename(), "EE");
@@ -344,21 +386,16 @@ TEST(Compose, DynamicExitChainsBuildThreePartsWithThePolicy) {
   ASSERT_EQ(m->chain.size(), 1u);
   EXPECT_EQ(m->chain[0].op, "DEE");
 
-  // Threshold 0 always exits: the static skip from the exit tensor to where the head starts.
+  // Threshold 0 always exits: the static exit EE, the same region skipped.
   const auto model = fixtures::tiny_resnet();
   const auto inputs = random_inputs(model, 5);
-  EarlyExitOptions ee;
-  ee.from = m->chain[0].options["exit_at"].get<std::string>();
-  auto view = GraphView::build(model.graph());
-  auto shapes = infer_shapes(model);
-  ASSERT_TRUE(view.ok() && shapes.ok());
-  auto trunk = last_stage_trunk(*view, *shapes, *analyze_cuts(*view, *shapes));
-  ASSERT_TRUE(trunk.ok()) << trunk.status().to_string();
-  ee.to = trunk->head_input();
-  onnx::ModelProto exited;
-  ASSERT_TRUE(early_exit(model, ee, &exited).ok());
+  o.ops = {"EE"};
+  ASSERT_TRUE(build_variants(model_path, o, root + "/v", &results).ok());
+  auto ee_manifest = read_manifest(root + "/v/EE");
+  ASSERT_TRUE(ee_manifest.ok());
+  EXPECT_EQ(ee_manifest->chain[0].options["from"], m->chain[0].options["exit_at"]);
   std::string why;
-  EXPECT_TRUE(bit_identical(run_model(exited, inputs, exact_settings()),
+  EXPECT_TRUE(bit_identical(run_variant(root + "/v/EE", inputs),
                             run_variant(root + "/v/DEE@0", inputs), &why))
       << why;
 }

@@ -83,8 +83,9 @@ TEST(Trunk, rejects_models_without_residual_stages) {
   auto shapes = infer_shapes(model);
   auto analysis = analyze_cuts(*view, *shapes);
   auto trunk = last_stage_trunk(*view, *shapes, *analysis);
-  EXPECT_EQ(trunk.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(trunk.status().message().find("no stage of same-shaped blocks"), std::string::npos);
+  // Not a bad request: early exits just do not apply to this graph (the chains are skipped).
+  EXPECT_EQ(trunk.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(trunk.status().message().find("no skippable region"), std::string::npos);
 }
 
 TEST(EarlyExit, SkipLastRemovesExactlyTheRegionAndKeepsTheInterface) {
@@ -249,8 +250,11 @@ TEST(EarlyExit, rejects_regions_entered_or_left_elsewhere) {
 
 TEST(EarlyExit, rejects_missing_skip) {
   onnx::ModelProto out;
-  EXPECT_EQ(early_exit(fixtures::tiny_resnet(), EarlyExitOptions{}, &out).code(),
-            StatusCode::kInvalidArgument);
+  // No FROM:TO and no --skip-last: chosen automatically where the graph has a region...
+  EXPECT_TRUE(early_exit(fixtures::tiny_resnet(), EarlyExitOptions{}, &out).ok());
+  // ...and refused where it has none, as not applicable rather than a bad request.
+  EXPECT_EQ(early_exit(fixtures::chain_model(), EarlyExitOptions{}, &out).code(),
+            StatusCode::kFailedPrecondition);
   EarlyExitOptions half;
   half.from = "x";
   EXPECT_EQ(early_exit(fixtures::tiny_resnet(), half, &out).code(), StatusCode::kInvalidArgument);
