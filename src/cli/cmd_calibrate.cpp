@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -57,7 +58,7 @@ std::function<int()> setup_calibrate(CLI::App* app) {
         LOG_INFO << "calibrate: " << done << "/" << total << " samples";
       }
     };
-    auto model = load_model(args->model);
+    auto model = load_runnable_model(args->model);
     if (!model.ok()) return report_error(model.status());
     auto preprocess = quantize_preprocess(args->preprocess, args->model, *model);
     if (!preprocess.ok()) return report_error(preprocess.status());

@@ -27,7 +27,7 @@ struct Args {
 int run(const Args& a) {
   auto shapes = parse_input_shapes(a.input_shapes);
   if (!shapes.ok()) return report_error(shapes.status());
-  auto model = load_model(a.model);
+  auto model = load_runnable_model(a.model);
   if (!model.ok()) return report_error(model.status());
 
   PartitionOptions options;

@@ -85,6 +85,8 @@ int run(const Args& a) {
   o.input_shapes = *shapes;
   o.force = a.force;
 
+  auto model = load_runnable_model(a.model);
+  if (!model.ok()) return report_error(model.status());
   std::vector<VariantResult> results;
   Status st = build_variants(a.model, o, a.out, &results);
   if (a.json) {

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "ops/verify.h"
 
 namespace edgetier::cli {
@@ -42,6 +43,8 @@ std::function<int()> setup_verify(CLI::App* app) {
                                       : args->opt_level == "basic"    ? GraphOptLevel::kBasic
                                       : args->opt_level == "extended" ? GraphOptLevel::kExtended
                                                                       : GraphOptLevel::kAll;
+    auto reference = load_runnable_model(args->reference);
+    if (!reference.ok()) return report_error(reference.status());
     auto report = verify_variant(args->reference, args->variant, options);
     if (!report.ok()) return report_error(report.status());
     if (args->json) {

@@ -1,9 +1,17 @@
-/// Operator subcommand helpers: lists, shapes, manifest defaults, automatic-cut flags.
+/// Operator subcommand helpers: the checked model load, lists, shapes, automatic-cut flags.
 #include "cli/ops_common.h"
 
 #include "core/strings.h"
+#include "graph/model_io.h"
+#include "runtime/load_check.h"
 
 namespace edgetier::cli {
+
+Result<onnx::ModelProto> load_runnable_model(const std::string& path) {
+  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(path));
+  RETURN_IF_ERROR(check_model_runs(path, model));
+  return model;
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;

@@ -14,6 +14,11 @@
 
 namespace edgetier::cli {
 
+/// The model at `path`, loaded and checked to run in ONNX Runtime (runtime/load_check.h): every
+/// operator command and inspect start here, so a model no tier can load stops with one line
+/// naming the op, domain and opset before anything is built or reported.
+Result<onnx::ModelProto> load_runnable_model(const std::string& path);
+
 /// "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);
 Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args);

@@ -7,6 +7,7 @@
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "graph/shapes.h"
+#include "runtime/load_check.h"
 
 namespace edgetier {
 namespace {
@@ -71,6 +72,9 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
     return not_found(ctx + ": file '" + model.path + "' does not exist");
   }
   ASSIGN_OR_RETURN(onnx::ModelProto proto, load_model(model.path));
+  // A model no tier can load is refused before anything is built or measured (one line: the
+  // op, its domain and opset).
+  RETURN_IF_ERROR(check_model_runs(model.path, proto));
   auto sidecar_or = load_model_sidecar(model.path);
   if (!sidecar_or.ok()) return sidecar_or.status().with_context(ctx);
   const std::optional<ModelSidecar>& sidecar = *sidecar_or;
