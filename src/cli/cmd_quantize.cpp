@@ -57,10 +57,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--samples", args->samples, "Calibrate on at most N samples (0 = all)")
       ->capture_default_str();
-  app->add_option(
-      "--preprocess", args->preprocess,
-      "Image preprocessing (JSON file or inline JSON; default: the model's sidecar, else the "
-      "input-size default)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_option("--format", args->format, "qdq|qoperator")->capture_default_str();
   app->add_option("--weights", args->weights, "per-channel|per-tensor")->capture_default_str();
   app->add_option("--activations", args->activations, "uint8|int8")->capture_default_str();

@@ -33,6 +33,7 @@ struct Args {
   std::string calibration_data;
   std::vector<std::string> input_shapes;
   std::string task;
+  std::string preprocess;
   bool force = false;
   bool json = false;
 };
@@ -82,6 +83,9 @@ int run(const Args& a) {
   }
   o.quantized_boundary = !a.keep_float_boundary;
   o.task = a.task;
+  auto preprocess = preprocess_overrides(a.preprocess);
+  if (!preprocess.ok()) return report_error(preprocess.status());
+  o.preprocess = *preprocess;
   o.input_shapes = *shapes;
   o.force = a.force;
 
@@ -133,6 +137,7 @@ std::function<int()> setup_variants(CLI::App* app) {
   app->add_option("--input-shape", args->input_shapes,
                   "Concrete input shape NAME=1x3x224x224 (repeatable)");
   app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() { return run(*args); };

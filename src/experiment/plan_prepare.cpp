@@ -125,9 +125,10 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   const bool nchw = layout != "NHWC";
   const int64_t in_h = declared.shape[nchw ? 2 : 1], in_w = declared.shape[nchw ? 3 : 2];
   const int64_t in_c = declared.shape[nchw ? 1 : 3];
-  ASSIGN_OR_RETURN(f.preprocess,
-                   resolve_preprocess(model, sidecar ? &*sidecar : nullptr, input_name,
-                                      in_h > 0 ? in_h : -1, in_w > 0 ? in_w : -1));
+  TensorInfo image_input = declared;
+  image_input.name = input_name;
+  ASSIGN_OR_RETURN(f.preprocess, resolve_preprocess(image_input, sidecar ? &*sidecar : nullptr,
+                                                    preprocess_override_keys(model), ctx));
   if ((in_h > 0 && in_h != f.preprocess.height) || (in_w > 0 && in_w != f.preprocess.width)) {
     return invalid_argument(ctx + ": preprocessing makes " + std::to_string(f.preprocess.height) +
                             "x" + std::to_string(f.preprocess.width) + " images but input '" +
