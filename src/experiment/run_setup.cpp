@@ -84,8 +84,9 @@ Result<std::string> nothing_to_resume(ResultStore& store, const RunInfo& run) {
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& e, bool resume,
                                     const nlohmann::json& env) {
   ASSIGN_OR_RETURN(int upgraded, backfill_run_facts(store));
-  if (upgraded > 0)
+  if (upgraded > 0) {
     LOG_INFO << "recorded the facts of " << upgraded << " run(s) an older store kept";
+  }
   ASSIGN_OR_RETURN(auto same, store.resumable_run(e.hash));
   if (resume) {
     if (same) {
