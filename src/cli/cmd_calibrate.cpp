@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -31,11 +32,7 @@ std::function<int()> setup_calibrate(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--percentile", args->percentile, "Percentile of |x| kept by --method percentile")
       ->capture_default_str();
-  app->add_option(
-      "--preprocess", args->preprocess,
-      "Image preprocessing as a JSON file or inline JSON (default: the model's sidecar "
-      "<model>.json, else shorter side to 256/224 of the input size, centre crop, ImageNet "
-      "mean/std, NCHW)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_option("--threads", args->threads, "ONNX Runtime threads (0 = its default)")
       ->capture_default_str();
   app->add_option("-o,--output", args->output, "Calibration table to write (JSON)")->required();
@@ -57,7 +54,7 @@ std::function<int()> setup_calibrate(CLI::App* app) {
         LOG_INFO << "calibrate: " << done << "/" << total << " samples";
       }
     };
-    auto model = load_model(args->model);
+    auto model = load_runnable_model(args->model);
     if (!model.ok()) return report_error(model.status());
     auto preprocess = quantize_preprocess(args->preprocess, args->model, *model);
     if (!preprocess.ok()) return report_error(preprocess.status());

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "core/files.h"
 #include "testbed/endpoints.h"
 #include "tier/deploy.h"
@@ -35,8 +36,8 @@ std::function<int()> setup_deploy(CLI::App* app) {
   app->add_option("--version", args->options.model_version, "Model version");
   app->add_option("--label", args->options.label, "Label shown by health, e.g. the strategy");
   app->add_option("--preprocess", args->preprocess,
-                  "Preprocessing of the first part: a JSON object or a .json file "
-                  "(default: manifest.json, else derived from part0's input)");
+                  "Preprocessing keys of the first part (inline JSON or a .json file) over "
+                  "manifest.json's recipe, else over the model's sidecar and input-size default");
   app->add_option("--deadline-ms", args->options.forward_deadline_ms,
                   "Deadline of each forwarded call")
       ->capture_default_str();
@@ -49,16 +50,14 @@ std::function<int()> setup_deploy(CLI::App* app) {
     auto parts = tier::read_variant_dir(args->variant);
     if (!parts.ok()) return report_error(parts.status());
     if (!args->preprocess.empty()) {
-      std::string text = args->preprocess;
-      if (text.front() != '{') {
-        auto bytes = read_file_bytes(text);
-        if (!bytes.ok()) return report_error(bytes.status());
-        text = *bytes;
-      }
-      nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-      if (j.is_discarded()) return report_error(invalid_argument("--preprocess is not valid JSON"));
-      auto spec = preprocess_from_json(j);
-      if (!spec.ok()) return report_error(spec.status());
+      // The flag's keys over what the variant records (resolved when it was built).
+      auto keys = preprocess_overrides(args->preprocess);
+      if (!keys.ok()) return report_error(keys.status());
+      nlohmann::json merged = parts->preprocess ? preprocess_to_json(*parts->preprocess)
+                                                : nlohmann::json::object();
+      merged.update(*keys);
+      auto spec = preprocess_from_json(merged);
+      if (!spec.ok()) return report_error(spec.status().with_context("--preprocess"));
       parts->preprocess = *spec;
     }
     auto result = tier::deploy_variant(*endpoints, *parts, args->options);

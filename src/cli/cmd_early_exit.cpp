@@ -40,7 +40,7 @@ int run(const Args& a) {
     return report_error(invalid_argument(
         "early-exit: give at most one of --skip FROM:TO, --skip-last N, --dynamic"));
   }
-  auto model = load_model(a.model);
+  auto model = load_runnable_model(a.model);
   if (!model.ok()) return report_error(model.status());
   auto manifest = source_manifest(a.model, *model, a.task, *shapes);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));

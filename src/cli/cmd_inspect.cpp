@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "graph/model_io.h"
 #include "graph/summary.h"
 
@@ -25,7 +26,8 @@ std::function<int()> setup_inspect(CLI::App* app) {
       Status st = parse_input_shape_arg(arg, &shapes);
       if (!st.ok()) return report_error(st);
     }
-    auto model = load_model(args->model);
+    // A model ONNX Runtime cannot run gets no summary: its MACs and cuts would mislead.
+    auto model = load_runnable_model(args->model);
     if (!model.ok()) return report_error(model.status());
     auto summary = summarize_model(*model, shapes);
     if (!summary.ok()) return report_error(summary.status().with_context(args->model));

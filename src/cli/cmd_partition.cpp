@@ -19,6 +19,7 @@ struct Args {
   std::string out;
   std::vector<std::string> input_shapes;
   std::string task;
+  std::string preprocess;
   bool keep_float_boundary = false;
   AutoCutArgs auto_cut;
   bool json = false;
@@ -27,7 +28,7 @@ struct Args {
 int run(const Args& a) {
   auto shapes = parse_input_shapes(a.input_shapes);
   if (!shapes.ok()) return report_error(shapes.status());
-  auto model = load_model(a.model);
+  auto model = load_runnable_model(a.model);
   if (!model.ok()) return report_error(model.status());
 
   PartitionOptions options;
@@ -55,7 +56,9 @@ int run(const Args& a) {
   Status st = partition(*model, options, &parts);
   if (!st.ok()) return report_error(st.with_context(a.model));
 
-  auto manifest = source_manifest(a.model, *model, a.task, *shapes);
+  auto preprocess = preprocess_overrides(a.preprocess);
+  if (!preprocess.ok()) return report_error(preprocess.status());
+  auto manifest = source_manifest(a.model, *model, a.task, *shapes, *preprocess);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));
   manifest->ops = std::string(step_name(OperatorId::kPartition));
   nlohmann::json op_options = {{"cuts", options.cuts},
@@ -100,6 +103,7 @@ std::function<int()> setup_partition(CLI::App* app) {
   app->add_option("--input-shape", args->input_shapes,
                   "Concrete input shape NAME=1x3x224x224 (repeatable)");
   app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_flag(
       "--keep-float-boundary", args->keep_float_boundary,
       "On QDQ models, ship the float cut tensor instead of its int8 QuantizeLinear output");

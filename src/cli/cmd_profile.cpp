@@ -43,6 +43,8 @@ std::function<int()> setup_profile(CLI::App* app) {
                               : args->opt_level == "basic"    ? GraphOptLevel::kBasic
                               : args->opt_level == "extended" ? GraphOptLevel::kExtended
                                                               : GraphOptLevel::kAll;
+    auto model = load_runnable_model(args->model);
+    if (!model.ok()) return report_error(model.status());
     auto profile = profile_model(args->model, options);
     if (!profile.ok()) return report_error(profile.status().with_context(args->model));
     Status st = write_profile(args->out, *profile);

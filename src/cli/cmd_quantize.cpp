@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -56,10 +57,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--samples", args->samples, "Calibrate on at most N samples (0 = all)")
       ->capture_default_str();
-  app->add_option(
-      "--preprocess", args->preprocess,
-      "Image preprocessing (JSON file or inline JSON; default: the model's sidecar, else the "
-      "input-size default)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_option("--format", args->format, "qdq|qoperator")->capture_default_str();
   app->add_option("--weights", args->weights, "per-channel|per-tensor")->capture_default_str();
   app->add_option("--activations", args->activations, "uint8|int8")->capture_default_str();
@@ -104,7 +102,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
     options.reduce_range = args->reduce_range;
     options.exclude = args->exclude;
-    auto model = load_model(args->model);
+    auto model = load_runnable_model(args->model);
     if (!model.ok()) return report_error(model.status());
     auto resolved = quantize_preprocess(args->preprocess, args->model, *model);
     if (!resolved.ok()) return report_error(resolved.status());

@@ -85,6 +85,10 @@ std::function<int()> setup_run(CLI::App* app) {
               << " requests over " << summary->strategies
               << " strategies\nresults: " << summary->results_path << "\n";
     if (!report->report_path.empty()) std::cerr << "report:  " << report->report_path << "\n";
+    if (summary->status == "failed") {
+      std::cerr << "run " << summary->run_id << " failed: " << summary->failure << "\n";
+      return 1;
+    }
     if (summary->status == "interrupted") {
       std::cerr << "continue with: edgetier run " << args->experiment
                 << (args->out.empty() ? "" : " --out " + args->out) << " --resume\n";

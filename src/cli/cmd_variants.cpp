@@ -46,6 +46,7 @@ struct Args {
   std::string calibration_data;
   std::vector<std::string> input_shapes;
   std::string task;
+  std::string preprocess;
   bool force = false;
   bool json = false;
 };
@@ -126,9 +127,14 @@ int run(const Args& a) {
   }
   o.quantized_boundary = !a.keep_float_boundary;
   o.task = a.task;
+  auto preprocess = preprocess_overrides(a.preprocess);
+  if (!preprocess.ok()) return report_error(preprocess.status());
+  o.preprocess = *preprocess;
   o.input_shapes = *shapes;
   o.force = a.force;
 
+  auto model = load_runnable_model(a.model);
+  if (!model.ok()) return report_error(model.status());
   std::vector<VariantResult> results;
   Status st = build_variants(a.model, o, a.out, &results);
   if (a.json) {
@@ -196,6 +202,7 @@ std::function<int()> setup_variants(CLI::App* app) {
   app->add_option("--input-shape", args->input_shapes,
                   "Concrete input shape NAME=1x3x224x224 (repeatable)");
   app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  add_preprocess_option(app, &args->preprocess);
   app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() { return run(*args); };

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "ops/verify.h"
 
 namespace edgetier::cli {
@@ -13,6 +14,7 @@ std::function<int()> setup_verify(CLI::App* app) {
     VerifyOptions options;
     int threads = 1;
     std::string opt_level = "all";
+    std::string preprocess;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -34,14 +36,20 @@ std::function<int()> setup_verify(CLI::App* app) {
                   "must be bit-identical; with rewrites a cut can change fusions)")
       ->check(CLI::IsMember({"disabled", "basic", "extended", "all"}))
       ->capture_default_str();
+  add_preprocess_option(app, &args->preprocess);
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() {
     VerifyOptions options = args->options;
     options.session.intra_op_threads = args->threads;
+    auto preprocess = preprocess_overrides(args->preprocess);
+    if (!preprocess.ok()) return report_error(preprocess.status());
+    options.preprocess = *preprocess;
     options.session.graph_opt_level = args->opt_level == "disabled"   ? GraphOptLevel::kDisabled
                                       : args->opt_level == "basic"    ? GraphOptLevel::kBasic
                                       : args->opt_level == "extended" ? GraphOptLevel::kExtended
                                                                       : GraphOptLevel::kAll;
+    auto reference = load_runnable_model(args->reference);
+    if (!reference.ok()) return report_error(reference.status());
     auto report = verify_variant(args->reference, args->variant, options);
     if (!report.ok()) return report_error(report.status());
     if (args->json) {

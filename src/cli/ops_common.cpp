@@ -1,9 +1,29 @@
-/// Operator subcommand helpers: lists, shapes, manifest defaults, automatic-cut flags.
+/// Operator subcommand helpers: the checked model load, lists, shapes, automatic-cut flags.
 #include "cli/ops_common.h"
 
 #include "core/strings.h"
+#include "graph/model_io.h"
+#include "runtime/load_check.h"
+#include "runtime/model_sidecar.h"
 
 namespace edgetier::cli {
+
+Result<onnx::ModelProto> load_runnable_model(const std::string& path) {
+  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(path));
+  RETURN_IF_ERROR(check_model_runs(path, model));
+  return model;
+}
+
+void add_preprocess_option(CLI::App* app, std::string* arg) {
+  app->add_option("--preprocess", *arg,
+                  "Image preprocessing keys (inline JSON or a .json file) over the model's "
+                  "sidecar <model>.json over the input-size default");
+}
+
+Result<nlohmann::json> preprocess_overrides(const std::string& arg) {
+  if (arg.empty()) return nlohmann::json::object();
+  return read_preprocess_arg(arg);
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;

@@ -14,6 +14,17 @@
 
 namespace edgetier::cli {
 
+/// The model at `path`, loaded and checked to run in ONNX Runtime (runtime/load_check.h): every
+/// operator command and inspect start here, so a model no tier can load stops with one line
+/// naming the op, domain and opset before anything is built or reported.
+Result<onnx::ModelProto> load_runnable_model(const std::string& path);
+
+/// `--preprocess`: PreprocessSpec keys over the model's sidecar over the input-size default
+/// (runtime/model_sidecar.h), the flag of every command that records or applies preprocessing.
+void add_preprocess_option(CLI::App* app, std::string* arg);
+/// The flag's keys (an empty object without it).
+Result<nlohmann::json> preprocess_overrides(const std::string& arg);
+
 /// "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);
 Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args);

@@ -5,9 +5,9 @@
 
 #include "experiment/datasets.h"
 #include "experiment/spec.h"
-#include "graph/graph_view.h"
-#include "graph/shapes.h"
 #include "ops/calibration_data.h"
+#include "ops/model_preprocess.h"
+#include "runtime/model_sidecar.h"
 
 namespace edgetier::cli {
 namespace fs = std::filesystem;
@@ -15,27 +15,11 @@ namespace fs = std::filesystem;
 Result<std::optional<PreprocessSpec>> quantize_preprocess(const std::string& arg,
                                                           const std::string& model_path,
                                                           const onnx::ModelProto& model) {
+  nlohmann::json overrides = nlohmann::json::object();
   if (!arg.empty()) {
-    ASSIGN_OR_RETURN(PreprocessSpec spec, parse_preprocess_arg(arg));
-    return std::optional<PreprocessSpec>(spec);
+    ASSIGN_OR_RETURN(overrides, read_preprocess_arg(arg));
   }
-  ASSIGN_OR_RETURN(std::optional<ModelSidecar> sidecar, load_model_sidecar(model_path));
-  if (!sidecar || sidecar->preprocess.empty()) return std::optional<PreprocessSpec>();
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  if (view.inputs().empty()) return std::optional<PreprocessSpec>();
-  TensorInfo input;
-  for (const auto& in : model.graph().input()) {
-    if (in.name() == view.inputs()[0]) input = tensor_info_from_type(in.type());
-  }
-  const auto& s = input.shape;
-  const bool nhwc = s.size() == 4 && s[3] == 3 && s[1] != 3;
-  const int64_t h = s.size() == 4 ? (nhwc ? s[1] : s[2]) : -1;
-  const int64_t w = s.size() == 4 ? (nhwc ? s[2] : s[3]) : -1;
-  ModelSpec model_spec;
-  model_spec.path = model_path;
-  auto spec = resolve_preprocess(model_spec, &*sidecar, view.inputs()[0], h, w);
-  if (!spec.ok()) return spec.status().with_context(model_path + " sidecar");
-  return std::optional<PreprocessSpec>(*spec);
+  return model_preprocess(model_path, model, overrides);
 }
 
 Result<EvalOptions> quantize_eval_options(const std::string& dir, const std::string& model_path) {

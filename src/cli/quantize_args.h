@@ -12,9 +12,9 @@
 
 namespace edgetier::cli {
 
-/// Image preprocessing for calibration/evaluation: `--preprocess` (JSON file or inline JSON) when
-/// given, else the model's sidecar ("<model>.json") merged over the input-size default, else
-/// nullopt (the data reader then derives it from the model's input size).
+/// Image preprocessing for calibration/evaluation: `--preprocess` keys (JSON file or inline
+/// JSON) over the model's sidecar ("<model>.json") over the input-size default
+/// (model_preprocess); nullopt when the model takes no image (.npy tensors only).
 Result<std::optional<PreprocessSpec>> quantize_preprocess(const std::string& arg,
                                                           const std::string& model_path,
                                                           const onnx::ModelProto& model);

@@ -8,6 +8,7 @@
 #include "graph/model_io.h"
 #include "graph/shapes.h"
 #include "ops/trunk.h"
+#include "runtime/load_check.h"
 
 namespace edgetier {
 namespace {
@@ -72,6 +73,9 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
     return not_found(ctx + ": file '" + model.path + "' does not exist");
   }
   ASSIGN_OR_RETURN(onnx::ModelProto proto, load_model(model.path));
+  // A model no tier can load is refused before anything is built or measured (one line: the
+  // op, its domain and opset).
+  RETURN_IF_ERROR(check_model_runs(model.path, proto));
   auto sidecar_or = load_model_sidecar(model.path);
   if (!sidecar_or.ok()) return sidecar_or.status().with_context(ctx);
   const std::optional<ModelSidecar>& sidecar = *sidecar_or;
@@ -122,9 +126,10 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   const bool nchw = layout != "NHWC";
   const int64_t in_h = declared.shape[nchw ? 2 : 1], in_w = declared.shape[nchw ? 3 : 2];
   const int64_t in_c = declared.shape[nchw ? 1 : 3];
-  ASSIGN_OR_RETURN(f.preprocess,
-                   resolve_preprocess(model, sidecar ? &*sidecar : nullptr, input_name,
-                                      in_h > 0 ? in_h : -1, in_w > 0 ? in_w : -1));
+  TensorInfo image_input = declared;
+  image_input.name = input_name;
+  ASSIGN_OR_RETURN(f.preprocess, resolve_preprocess(image_input, sidecar ? &*sidecar : nullptr,
+                                                    preprocess_override_keys(model), ctx));
   if ((in_h > 0 && in_h != f.preprocess.height) || (in_w > 0 && in_w != f.preprocess.width)) {
     return invalid_argument(ctx + ": preprocessing makes " + std::to_string(f.preprocess.height) +
                             "x" + std::to_string(f.preprocess.width) + " images but input '" +

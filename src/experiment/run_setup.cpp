@@ -51,14 +51,52 @@ Result<int> backfill_run_facts(ResultStore& store) {
   return filled;
 }
 
+Result<std::string> run_failure(ResultStore& store, int64_t run_id) {
+  ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, store.strategies(run_id));
+  std::vector<std::string> failed;
+  for (const auto& r : rows) {
+    if (r.status == StrategyStatus::kFailed)
+      failed.push_back(r.model + " " + r.name + " [" + r.scenario + "]: " + r.reason);
+  }
+  ASSIGN_OR_RETURN(int64_t ok_requests, store.count_ok_requests(run_id));
+  std::string why;
+  if (!failed.empty()) {
+    why = std::to_string(failed.size()) + " of " + std::to_string(rows.size()) +
+          " strategies failed (" + failed.front() +
+          (failed.size() > 1 ? "; and " + std::to_string(failed.size() - 1) + " more" : "") + ")";
+  }
+  if (ok_requests == 0) why += (why.empty() ? "" : "; ") + std::string("no request succeeded");
+  return why;
+}
+
+Result<std::string> nothing_to_resume(ResultStore& store, const RunInfo& run) {
+  if (run.status != "failed") return std::string();
+  ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, store.strategies(run.run_id));
+  for (const auto& r : rows) {
+    if (r.status == StrategyStatus::kPending || r.status == StrategyStatus::kRunning)
+      return std::string();
+  }
+  if (rows.empty()) return std::string();
+  ASSIGN_OR_RETURN(std::string why, run_failure(store, run.run_id));
+  return why.empty() ? std::string("it failed after every strategy finished") : why;
+}
+
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& e, bool resume,
                                     const nlohmann::json& env) {
   ASSIGN_OR_RETURN(int upgraded, backfill_run_facts(store));
-  if (upgraded > 0)
+  if (upgraded > 0) {
     LOG_INFO << "recorded the facts of " << upgraded << " run(s) an older store kept";
+  }
   ASSIGN_OR_RETURN(auto same, store.resumable_run(e.hash));
   if (resume) {
     if (same) {
+      ASSIGN_OR_RETURN(std::string finished, nothing_to_resume(store, *same));
+      if (!finished.empty()) {
+        return failed_precondition("--resume: run " + std::to_string(same->run_id) + " of '" +
+                                   same->name + "' in " + store.path() +
+                                   " has nothing to resume: every strategy finished, and " +
+                                   finished + "; fix that and run again without --resume");
+      }
       RETURN_IF_ERROR(store.reopen_run(same->run_id, env));
       // Same spec hash, same facts; a run a v1 store kept gets them here.
       RETURN_IF_ERROR(store.record_run_facts(same->run_id, run_facts(e.spec)));

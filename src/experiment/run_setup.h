@@ -28,6 +28,15 @@ Result<int> backfill_run_facts(ResultStore& store);
 Result<int64_t> start_or_resume_run(ResultStore& store, const PreparedExperiment& experiment,
                                     bool resume, const nlohmann::json& env);
 
+/// Why a run that went through every strategy failed: strategies that failed for a reason that
+/// is not infeasibility (an OOM-killed tier is a result, not a failure), or no request that
+/// succeeded. Empty when the run is done.
+Result<std::string> run_failure(ResultStore& store, int64_t run_id);
+
+/// Non-empty (the reason) when a failed run has nothing --resume could measure: every strategy
+/// finished and run_failure says why it failed. A run stopped part-way returns empty.
+Result<std::string> nothing_to_resume(ResultStore& store, const RunInfo& run);
+
 /// Writes every planned strategy (pending, unless already further along; plan_json holds the
 /// choices of strategy_plan_json plus "model_path" and "input": {"name", "shape"} at the
 /// preprocessed size) and every infeasible

@@ -106,7 +106,16 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   ASSIGN_OR_RETURN(std::unique_ptr<ResultStore> store, ResultStore::open(db_path));
   if (!options.resume) {
     ASSIGN_OR_RETURN(auto unfinished, store->resumable_run(e.hash));
+    std::string finished;
     if (unfinished) {
+      ASSIGN_OR_RETURN(finished, nothing_to_resume(*store, *unfinished));
+      // A run that failed with every strategy finished is over: a new run may start.
+      if (!finished.empty()) {
+        LOG_INFO << "run " << unfinished->run_id << " failed (" << finished
+                 << "); starting a new run";
+      }
+    }
+    if (unfinished && finished.empty()) {
       return failed_precondition("run " + std::to_string(unfinished->run_id) + " of '" +
                                  unfinished->name + "' in " + db_path + " did not finish (" +
                                  unfinished->status +
@@ -144,8 +153,11 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
     (void)store->finish_run(run_id, "failed");
     return st.ok() ? flushed : st;
   } else {
-    RETURN_IF_ERROR(store->finish_run(run_id, "done"));
-    summary.status = "done";
+    // Every strategy went through; the run failed if one could not be deployed (other than not
+    // fitting) or nothing was answered.
+    ASSIGN_OR_RETURN(summary.failure, run_failure(*store, run_id));
+    summary.status = summary.failure.empty() ? "done" : "failed";
+    RETURN_IF_ERROR(store->finish_run(run_id, summary.status));
   }
   ASSIGN_OR_RETURN(summary.requests, store->count_requests(run_id));
   return summary;

@@ -29,7 +29,8 @@ struct RunOptions {
 /// What a run left in the store.
 struct RunSummary {
   int64_t run_id = 0;
-  std::string status;  // done | interrupted
+  std::string status;   // done | failed | interrupted
+  std::string failure;  // failed: why (run_setup.h run_failure)
   std::string results_path;
   std::string output_dir;
   int64_t strategies = 0;  // planned strategy x scenario pairs
@@ -37,7 +38,8 @@ struct RunSummary {
 };
 
 /// Runs the prepared experiment end to end. Returns the summary also when interrupted
-/// (status "interrupted"); errors leave the run marked failed and the testbed torn down.
+/// (status "interrupted") or when every strategy went through but the run failed (status
+/// "failed", `failure` says why); errors leave the run marked failed and the testbed torn down.
 Result<RunSummary> run_experiment(const PreparedExperiment& experiment, const RunOptions& options);
 
 /// The testbed state folder used for an output folder when none is given.

@@ -240,8 +240,9 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
   }
 
   std::atomic<int> consecutive_errors{0};
+  std::atomic<int64_t> answered{0}, errored{0};  // requests sent by this call
   std::mutex failure_mu;
-  std::string failure;
+  std::string failure, first_error;
   const auto t0 = Clock::now();
   for (int pass = 0; pass < m.passes && failure.empty() && !c->cancelled(); ++pass) {
     drive(m.requests, m, [&](int64_t i) -> bool {
@@ -263,6 +264,7 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
         rec.end_to_end_ns =
             r->breakdown.end_to_end_ns > 0 ? r->breakdown.end_to_end_ns : rec.end_to_end_ns;
         consecutive_errors = 0;
+        ++answered;
       } else {
         // Stopping: a request cut short by the stop is measured again on --resume.
         if (c->cancelled()) return false;
@@ -275,6 +277,10 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
           return false;
         }
         ++consecutive_errors;
+        if (errored++ == 0) {
+          std::lock_guard<std::mutex> lock(failure_mu);
+          first_error = r.status().message();
+        }
       }
       Status st = c->store->add_request(c->run_id, rec);
       if (!st.ok()) {
@@ -290,6 +296,12 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
   if (!failure.empty()) {
     const bool oom = failure.rfind("does not fit", 0) == 0;
     return {oom ? StrategyStatus::kInfeasible : StrategyStatus::kFailed, failure, true};
+  }
+  // Deployed, yet it answered nothing: not a measurement of the strategy.
+  if (answered == 0 && errored > 0) {
+    return {StrategyStatus::kFailed,
+            "every request failed (" + std::to_string(errored.load()) + "), first: " + first_error,
+            false};
   }
   return out;
 }

@@ -166,66 +166,28 @@ const ScenarioSpec* ExperimentSpec::scenario(std::string_view n) const {
 
 // ---------------------------------------------------------------------------------------------
 
-Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_path) {
-  std::filesystem::path p(model_path);
-  p.replace_extension(".json");
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) return std::optional<ModelSidecar>();
-  ASSIGN_OR_RETURN(nlohmann::json j, read_json_file(p.string()));
-  ASSIGN_OR_RETURN(JsonMap map, JsonMap::open(j, p.string()));
-  ModelSidecar sidecar;
-  std::string task;
-  RETURN_IF_ERROR(map.get("task", &task));
-  if (!task.empty()) {
-    auto parsed = parse_task(task);
-    if (!parsed.ok()) return map.error("task", parsed.status().message());
-    sidecar.task = *parsed;
-  }
-  if (map.has("preprocess")) {
-    if (!map.at("preprocess").is_object())
-      return map.error("preprocess", "expected an object of preprocessing keys");
-    sidecar.preprocess = map.at("preprocess");
-  }
-  RETURN_IF_ERROR(map.get("classes", &sidecar.classes));
-  // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
-  map.allow("provenance");
-  RETURN_IF_ERROR(map.finish());
-  return std::optional<ModelSidecar>(std::move(sidecar));
-}
-
-Result<PreprocessSpec> resolve_preprocess(const ModelSpec& model, const ModelSidecar* sidecar,
-                                          const std::string& input_name, int64_t input_height,
-                                          int64_t input_width) {
-  PreprocessSpec base;
-  if (input_height > 0 && input_width > 0)
-    base = PreprocessSpec::for_input(input_name, input_height, input_width);
-  base.input_name = input_name;
-  nlohmann::json merged = preprocess_to_json(base);
-  if (sidecar) {
-    for (const auto& [key, value] : sidecar->preprocess.items()) merged[key] = value;
-  }
+nlohmann::json preprocess_override_keys(const ModelSpec& model) {
+  nlohmann::json keys = nlohmann::json::object();
   const PreprocessOverrides& o = model.preprocess;
-  if (model.input) merged["input_name"] = *model.input;
+  if (model.input) keys["input_name"] = *model.input;
   if (o.size) {
-    merged["height"] = o.size->first;
-    merged["width"] = o.size->second;
-    merged["resize_shorter"] = 0;
-    merged["center_crop"] = false;
+    keys["height"] = o.size->first;
+    keys["width"] = o.size->second;
+    keys["resize_shorter"] = 0;
+    keys["center_crop"] = false;
   }
   if (o.crop) {
-    merged["height"] = o.crop->first;
-    merged["width"] = o.crop->second;
-    merged["center_crop"] = true;
+    keys["height"] = o.crop->first;
+    keys["width"] = o.crop->second;
+    keys["center_crop"] = true;
   }
-  if (o.resize) merged["resize_shorter"] = *o.resize;
-  if (o.mean) merged["mean"] = *o.mean;
-  if (o.std) merged["std"] = *o.std;
-  if (o.layout) merged["layout"] = *o.layout;
-  if (o.bgr) merged["bgr"] = *o.bgr;
-  if (o.dtype) merged["dtype"] = *o.dtype;
-  auto spec = preprocess_from_json(merged);
-  if (!spec.ok()) return spec.status().with_context("model '" + model.name + "'");
-  return spec;
+  if (o.resize) keys["resize_shorter"] = *o.resize;
+  if (o.mean) keys["mean"] = *o.mean;
+  if (o.std) keys["std"] = *o.std;
+  if (o.layout) keys["layout"] = *o.layout;
+  if (o.bgr) keys["bgr"] = *o.bgr;
+  if (o.dtype) keys["dtype"] = *o.dtype;
+  return keys;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "runtime/model_sidecar.h"
 #include "runtime/preprocess.h"
 #include "strategy/chain.h"
 #include "strategy/placement.h"
@@ -102,15 +103,8 @@ struct ModelSpec {
   std::string classes_file;      // optional class names (one per line), absolute
 };
 
-/// Defaults a model ships beside its .onnx as "<model>.json":
-/// {"task": "classify", "preprocess": {PreprocessSpec keys}, "classes": ["cat", ...]}.
-struct ModelSidecar {
-  std::optional<Task> task;
-  nlohmann::json preprocess = nlohmann::json::object();
-  std::vector<std::string> classes;
-};
-/// Reads "<stem>.json" beside `model_path`; nullopt when there is none.
-Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_path);
+// A model's sidecar "<model>.json" (ModelSidecar, load_model_sidecar) and the preprocessing
+// resolution every command shares (resolve_preprocess): runtime/model_sidecar.h.
 
 // ---------------------------------------------------------------------------------------------
 // Operators' options, testbed, scenarios, measurement.
@@ -213,10 +207,9 @@ std::string spec_hash(const ExperimentSpec& spec);
 /// FNV-1a 64-bit as 16 lowercase hex digits.
 std::string fnv1a_hex(std::string_view bytes);
 
-/// The model's final preprocessing: PreprocessSpec::for_input(model input) < sidecar < YAML.
-/// `input_name`, `height` and `width` come from the model's input (height/width -1 if dynamic).
-Result<PreprocessSpec> resolve_preprocess(const ModelSpec& model, const ModelSidecar* sidecar,
-                                          const std::string& input_name, int64_t input_height,
-                                          int64_t input_width);
+/// The model's YAML preprocessing (and `input`) as PreprocessSpec keys, the overrides that
+/// resolve_preprocess (runtime/model_sidecar.h) applies over the sidecar: `size` is a fixed
+/// resize without crop, `crop` a centre crop, `resize` the shorter side.
+nlohmann::json preprocess_override_keys(const ModelSpec& model);
 
 }  // namespace edgetier

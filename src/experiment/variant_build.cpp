@@ -25,15 +25,6 @@ Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r) {
   return make_quantize_hook(std::move(h));
 }
 
-/// Tiers preprocess with the manifest's recipe: make it the model's (sidecar and spec), not the
-/// generic ImageNet default.
-Status pin_preprocess(const std::string& dir, const PreprocessSpec& pre) {
-  ASSIGN_OR_RETURN(VariantManifest m, read_manifest(dir));
-  if (m.preprocess && preprocess_to_json(*m.preprocess) == preprocess_to_json(pre)) return Status();
-  m.preprocess = pre;
-  return write_manifest(dir, m);
-}
-
 }  // namespace
 
 Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
@@ -52,6 +43,9 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
   o.exit_then_quantize = r.exit_then_quantize;
   o.cuts = r.cuts;
   o.task = r.task;
+  // Tiers preprocess with the manifest's recipe: the one the plan resolved (spec > sidecar >
+  // default), written by the same path `edgetier variants` takes.
+  o.preprocess = preprocess_to_json(r.preprocess);
   o.input_shapes[r.input_name] = r.input_shape;
   std::vector<VariantResult> results;
   RETURN_IF_ERROR(build_variants(r.model_path, o, r.out_dir, &results));
@@ -63,7 +57,6 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
   BuiltVariantInfo info;
   info.dir = results[0].dir;
   info.cached = results[0].cached;
-  RETURN_IF_ERROR(pin_preprocess(info.dir, r.preprocess));
   ASSIGN_OR_RETURN(VariantManifest m, read_manifest(info.dir));
   info.hash = m.source_sha256.substr(0, 16) + ":" + m.options_sha256.substr(0, 16);
   return info;

@@ -41,7 +41,7 @@ struct BuiltVariantInfo {
   bool cached = false;
 };
 
-/// Builds (or finds up to date) the variant and pins the manifest's preprocessing.
+/// Builds (or finds up to date) the variant; its manifest records `preprocess`.
 Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& request);
 
 /// Opens the variant's parts in process (sha256 checked) for accuracy.

@@ -167,22 +167,4 @@ Result<Tensor> CalibrationDataReader::read(size_t index) const {
   return t;
 }
 
-Result<PreprocessSpec> parse_preprocess_arg(const std::string& arg) {
-  std::string text = arg;
-  const auto first = arg.find_first_not_of(" \t\n");
-  if (first == std::string::npos)
-    return invalid_argument("--preprocess is empty; pass a JSON file or inline JSON");
-  const bool inline_json = arg[first] == '{';
-  if (!inline_json) {
-    auto bytes = read_file_bytes(arg);
-    if (!bytes.ok()) return bytes.status().with_context("--preprocess");
-    text = *bytes;
-  }
-  auto j = parse_json(text, inline_json ? "(inline JSON)" : arg);
-  if (!j.ok()) return j.status().with_context("--preprocess");
-  auto spec = preprocess_from_json(*j);
-  if (!spec.ok()) return spec.status().with_context("--preprocess");
-  return spec;
-}
-
 }  // namespace edgetier

@@ -58,7 +58,4 @@ class CalibrationDataReader {
   PreprocessSpec spec_;
 };
 
-/// Parses --preprocess: a path to a JSON file, or inline JSON text starting with '{'.
-Result<PreprocessSpec> parse_preprocess_arg(const std::string& arg);
-
 }  // namespace edgetier

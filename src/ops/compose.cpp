@@ -252,7 +252,7 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
   }
   ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path));
   ASSIGN_OR_RETURN(VariantManifest base,
-                   source_manifest(model_path, model, o.task, o.input_shapes));
+                   source_manifest(model_path, model, o.task, o.input_shapes, o.preprocess));
   ASSIGN_OR_RETURN(Plan plan, make_plan(model, o, any_q, any_ee, any_p, any_eep));
   ASSIGN_OR_RETURN(GraphView float_view, GraphView::build(model.graph()));
 
@@ -268,7 +268,8 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     const bool with_exit = std::find(steps.begin(), steps.end(), Step::kEarlyExit) != steps.end();
     VariantManifest manifest = base;
     manifest.ops = ops;
-    json key = {{"format_version", kManifestFormatVersion}, {"ops", ops}, {"chain", json::array()}};
+    json key = {{"format_version", kManifestFormatVersion}, {"ops", ops}, {"chain", json::array()},
+                {"preprocess", base.preprocess ? preprocess_to_json(*base.preprocess) : json()}};
     for (Step s : steps)
       key["chain"].push_back(
           {{"op", std::string(step_name(s))}, {"options", step_key(s, plan, o, with_exit)}});

@@ -48,6 +48,9 @@ struct VariantOptions {
   bool quantized_boundary = true;
 
   // --- common ---
+  /// PreprocessSpec keys over the model's sidecar over the input-size default (a --preprocess
+  /// flag, or the experiment's resolved recipe): the manifest's preprocessing.
+  nlohmann::json preprocess = nlohmann::json::object();
   std::string task;  // classify | segment; default from the output's rank
   InputShapes input_shapes;
   bool force = false;  // rebuild even when a variant's manifest says it is up to date

@@ -9,6 +9,7 @@
 #include "core/sha256.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
+#include "ops/model_preprocess.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -46,7 +47,8 @@ std::string model_name_from_path(const std::string& path) {
 
 Result<VariantManifest> source_manifest(const std::string& model_path,
                                         const onnx::ModelProto& model, const std::string& task,
-                                        const InputShapes& input_shapes) {
+                                        const InputShapes& input_shapes,
+                                        const nlohmann::json& preprocess_overrides) {
   VariantManifest m;
   m.model_name = model_name_from_path(model_path);
   m.source_model = fs::path(model_path).filename().string();
@@ -61,19 +63,8 @@ Result<VariantManifest> source_manifest(const std::string& model_path,
   } else {
     ASSIGN_OR_RETURN(m.task, task_from_output(shapes.at(view.outputs().at(0))));
   }
-  if (view.inputs().size() == 1) {
-    const TensorInfo& in = shapes.at(view.inputs()[0]);
-    if (in.shape.size() == 4 && (in.dtype == DType::kFloat32 || in.dtype == DType::kUInt8)) {
-      const bool nhwc = in.shape[3] == 3 && in.shape[1] != 3;
-      const int64_t h = nhwc ? in.shape[1] : in.shape[2], w = nhwc ? in.shape[2] : in.shape[3];
-      if (h > 0 && w > 0) {
-        PreprocessSpec spec = PreprocessSpec::for_input(in.name, h, w);
-        spec.layout = nhwc ? "NHWC" : "NCHW";
-        spec.dtype = in.dtype;
-        m.preprocess = spec;
-      }
-    }
-  }
+  ASSIGN_OR_RETURN(m.preprocess,
+                   model_preprocess(model_path, model, preprocess_overrides, input_shapes));
   return m;
 }
 

@@ -37,9 +37,11 @@ Result<std::unique_ptr<PartRunner>> open_variant(const std::string& dir,
 std::string model_name_from_path(const std::string& path);
 
 /// A manifest with the source fields filled: model name, file, sha256, task (`task`, or from the
-/// first output's rank when empty) and the default image preprocessing for one image input.
-Result<VariantManifest> source_manifest(const std::string& model_path,
-                                        const onnx::ModelProto& model, const std::string& task,
-                                        const InputShapes& input_shapes);
+/// first output's rank when empty) and, for one image input, its preprocessing as
+/// model_preprocess resolves it (`preprocess_overrides` > the model's sidecar > the default).
+Result<VariantManifest> source_manifest(
+    const std::string& model_path, const onnx::ModelProto& model, const std::string& task,
+    const InputShapes& input_shapes,
+    const nlohmann::json& preprocess_overrides = nlohmann::json::object());
 
 }  // namespace edgetier

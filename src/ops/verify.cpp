@@ -8,6 +8,8 @@
 
 #include "core/strings.h"
 #include "metrics/task_scorer.h"
+#include "graph/model_io.h"
+#include "ops/model_preprocess.h"
 #include "ops/variant_dir.h"
 #include "runtime/preprocess.h"
 
@@ -33,6 +35,27 @@ Result<std::vector<std::string>> data_files(const std::string& dir, int limit) {
   return files;
 }
 
+/// OK when the manifest's recipe is the reference's (the input name aside: parts may rename it);
+/// otherwise names each key that differs.
+Status same_preprocess(const PreprocessSpec& manifest, const PreprocessSpec& reference,
+                       const std::string& variant_dir, const std::string& reference_model) {
+  nlohmann::json a = preprocess_to_json(manifest), b = preprocess_to_json(reference);
+  a.erase("input_name");
+  b.erase("input_name");
+  std::string diff;
+  for (const auto& [key, value] : b.items()) {
+    if (a.contains(key) && a.at(key) == value) continue;
+    diff += (diff.empty() ? "" : ", ") + key + " " + (a.contains(key) ? a.at(key).dump() : "-") +
+            " (reference: " + value.dump() + ")";
+  }
+  if (diff.empty()) return ok_status();
+  return failed_precondition("verify: " + variant_dir +
+                             "/manifest.json preprocesses images unlike the reference '" +
+                             reference_model + "' (--preprocess > its sidecar > the default): " +
+                             diff + "; rebuild the variant with `edgetier variants`, or pass "
+                             "--preprocess with the recipe the model expects");
+}
+
 }  // namespace
 
 Result<VerifyReport> verify_variant(const std::string& reference_model,
@@ -56,12 +79,27 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
                             " inputs; --data feeds one tensor per file");
   }
   const TensorInfo& input = reference->inputs()[0];
+  // Both sides get the reference model's recipe (flag > sidecar > default). Comparing them on
+  // one recipe cannot show a manifest that would preprocess deployed images otherwise, so such a
+  // manifest is refused here.
+  LoadOptions load_options;
+  load_options.load_external_data = false;
+  ASSIGN_OR_RETURN(onnx::ModelProto reference_proto, load_model(reference_model, load_options));
+  ASSIGN_OR_RETURN(std::optional<PreprocessSpec> resolved,
+                   model_preprocess(reference_model, reference_proto, options.preprocess));
   PreprocessSpec spec =
-      manifest.preprocess
+      resolved ? *resolved
+      : manifest.preprocess
           ? *manifest.preprocess
           : PreprocessSpec::for_input(input.name, input.shape.size() == 4 ? input.shape[2] : 224,
                                       input.shape.size() == 4 ? input.shape[3] : 224);
   spec.input_name = input.name;
+  const bool images = std::any_of(files.begin(), files.end(), [](const std::string& f) {
+    return lower(fs::path(f).extension().string()) != ".npy";
+  });
+  if (images && resolved && manifest.preprocess) {
+    RETURN_IF_ERROR(same_preprocess(*manifest.preprocess, spec, variant_dir, reference_model));
+  }
   const bool segment = *task == Task::kSegment;
 
   double abs_sum = 0.0;

@@ -16,6 +16,9 @@ struct VerifyOptions {
   int limit = 0;     // first N files in name order; 0 = all
   std::string task;  // classify | segment; default: the variant's manifest
   SessionOptions session;  // used for both the reference and the variant's parts
+  /// PreprocessSpec keys (--preprocess) over the reference's sidecar over the input-size
+  /// default: the recipe images get on both sides. The manifest must record the same one.
+  nlohmann::json preprocess = nlohmann::json::object();
 };
 
 struct VerifyReport {

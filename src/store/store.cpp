@@ -429,6 +429,16 @@ Result<int64_t> ResultStore::count_requests(int64_t run_id) {
   return row ? stmt.column_int64(0) : 0;
 }
 
+Result<int64_t> ResultStore::count_ok_requests(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(commit_locked());
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db_.prepare("SELECT COUNT(*) FROM requests WHERE run_id = ? AND outcome = 'ok'"));
+  stmt.bind(1, run_id);
+  ASSIGN_OR_RETURN(bool row, stmt.step());
+  return row ? stmt.column_int64(0) : 0;
+}
+
 Status ResultStore::record_accuracy(int64_t run_id, const std::string& model,
                                     const std::string& ops, const MetricValue& value,
                                     const std::string& variant_hash) {

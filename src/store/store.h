@@ -94,6 +94,8 @@ class ResultStore {
   /// What is stored for a strategy (pending rows are committed first).
   Result<CompletedRequests> completed_requests(int64_t run_id, int64_t strategy_id);
   Result<int64_t> count_requests(int64_t run_id);
+  /// Request rows of the run whose outcome is "ok" (the run failed when there is none).
+  Result<int64_t> count_ok_requests(int64_t run_id);
 
   // --- accuracy (one value per run, model, ops and metric; a new value replaces the old)
   Status record_accuracy(int64_t run_id, const std::string& model, const std::string& ops,

@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "graph/model_io.h"
+#include "ops/model_preprocess.h"
 #include "tier/client.h"
 
 namespace edgetier::tier {
@@ -107,32 +108,7 @@ Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model
   LoadOptions load_options;
   load_options.load_external_data = false;
   ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path, load_options));
-  std::vector<const onnx::ValueInfoProto*> inputs;
-  for (const auto& input : model.graph().input()) {
-    bool is_initializer = false;
-    for (const auto& init : model.graph().initializer())
-      is_initializer |= init.name() == input.name();
-    if (!is_initializer) inputs.push_back(&input);
-  }
-  if (inputs.size() != 1) return std::optional<PreprocessSpec>();
-  const auto& type = inputs[0]->type().tensor_type();
-  const auto elem = static_cast<DType>(type.elem_type());
-  if (type.shape().dim_size() != 4 || (elem != DType::kFloat32 && elem != DType::kUInt8)) {
-    return std::optional<PreprocessSpec>();
-  }
-  std::vector<int64_t> dims;
-  for (const auto& d : type.shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
-  PreprocessSpec spec;
-  if (dims[1] == 3 && dims[2] > 0 && dims[3] > 0) {
-    spec = PreprocessSpec::for_input(inputs[0]->name(), dims[2], dims[3]);
-  } else if (dims[3] == 3 && dims[1] > 0 && dims[2] > 0) {
-    spec = PreprocessSpec::for_input(inputs[0]->name(), dims[1], dims[2]);
-    spec.layout = "NHWC";
-  } else {
-    return std::optional<PreprocessSpec>();
-  }
-  spec.dtype = elem;
-  return std::optional<PreprocessSpec>(spec);
+  return model_preprocess(model_path, model);
 }
 
 Result<VariantParts> read_variant_dir(const std::string& path) {

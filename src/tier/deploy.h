@@ -59,9 +59,10 @@ struct VariantParts {
 
 /// Reads a variant directory (part0.onnx, part1.onnx, ... and optional manifest.json with
 /// "parts" and "preprocess") or a single .onnx file. Without a manifest preprocess, a part0
-/// input of shape [N,3,H,W] (or [N,H,W,3]) gets the study's resize/crop/normalise recipe.
+/// image input gets derive_preprocess's recipe.
 Result<VariantParts> read_variant_dir(const std::string& path);
-/// The image preprocessing a model's only input implies, if it looks like an image.
+/// The image preprocessing of a model's only input, if it looks like an image: its sidecar
+/// "<model>.json" over the study's recipe for its size (ops/model_preprocess.h).
 Result<std::optional<PreprocessSpec>> derive_preprocess(const std::string& model_path);
 
 struct DeployOptions {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "experiment/test_util.h"
+#include "graph/fixtures.h"
 #include "experiment/testbed_session.h"
 #include "store/store.h"
 
@@ -264,6 +265,55 @@ TEST(RunnerTest, RecordsOomKilledStrategyAsInfeasible) {
   }
   EXPECT_GE(ids.size(), 2u) << "the testbed should come up again after the OOM kill";
   expect_nothing_left(ids, state_dir);
+}
+
+TEST(RunnerTest, FailsARunWhoseStrategiesAnswerNothing) {
+  // ONNX Runtime loads the model (the load check passes) but every request fails: the run must
+  // not be "done" with exit 0, and --resume must say why there is nothing to resume.
+  TempDir dir;
+  testing::save(fixtures::failing_at_run_model(96), dir / "failing.onnx");
+  testing::write_text(dir / "spec.yaml", "name: failing\n"
+                                         "models:\n"
+                                         "  - path: " +
+                                             (dir / "failing.onnx") +
+                                             "\n"
+                                             "data: {kind: synth, count: 4, size: 96, seed: 3}\n"
+                                             "operators: [I]\n"
+                                             "placements: [M]\n"
+                                             "measurement: {warmup: 1, requests: 2, passes: 1}\n");
+  const std::string out = dir / "out";
+  auto run = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("failed: 1 of 1 strategies failed (failing I@M"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("no request succeeded"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("run 1 done"), std::string::npos) << run.err;
+  {
+    StoreOptions o;
+    o.read_only = true;
+    auto store = ResultStore::open(out + "/results.db", o);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto runs = (*store)->runs();
+    ASSERT_TRUE(runs.ok() && runs->size() == 1u);
+    EXPECT_EQ(runs->front().status, "failed");
+    auto strategies = (*store)->strategies(runs->front().run_id);
+    ASSERT_TRUE(strategies.ok() && strategies->size() == 1u);
+    EXPECT_EQ(strategies->front().status, StrategyStatus::kFailed);
+    EXPECT_FALSE(strategies->front().reason.empty());
+  }
+
+  auto resume = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out, "--resume"});
+  EXPECT_NE(resume.exit_code, 0);
+  EXPECT_NE(resume.err.find("--resume: run 1 of 'failing'"), std::string::npos) << resume.err;
+  EXPECT_NE(resume.err.find("has nothing to resume: every strategy finished, and 1 of 1 "
+                            "strategies failed"),
+            std::string::npos)
+      << resume.err;
+
+  // Nothing is left to continue, so a plain run starts a new one (and fails the same way).
+  auto again = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  EXPECT_NE(again.err.find("run 2 failed"), std::string::npos) << again.err;
 }
 
 }  // namespace

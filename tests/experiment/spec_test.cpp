@@ -235,7 +235,8 @@ TEST(Spec, SidecarDefaultsAndYamlOverrides) {
 
   ModelSpec model;
   model.name = "m";
-  auto pre = resolve_preprocess(model, &**sidecar, "x", 96, 96);
+  const TensorInfo x{"x", DType::kFloat32, {1, 3, 96, 96}};
+  auto pre = resolve_preprocess(x, &**sidecar, preprocess_override_keys(model), "model 'm'");
   ASSERT_TRUE(pre.ok()) << pre.status().to_string();
   EXPECT_EQ(pre->input_name, "x");
   EXPECT_EQ(pre->height, 96);
@@ -246,7 +247,7 @@ TEST(Spec, SidecarDefaultsAndYamlOverrides) {
   model.preprocess.resize = 110;
   model.preprocess.crop = std::make_pair(int64_t{100}, int64_t{100});
   model.preprocess.mean = std::array<float, 3>{0.1f, 0.2f, 0.3f};
-  pre = resolve_preprocess(model, &**sidecar, "x", 96, 96);
+  pre = resolve_preprocess(x, &**sidecar, preprocess_override_keys(model), "model 'm'");
   ASSERT_TRUE(pre.ok());
   EXPECT_EQ(pre->resize_shorter, 110);
   EXPECT_EQ(pre->height, 100);
@@ -254,7 +255,8 @@ TEST(Spec, SidecarDefaultsAndYamlOverrides) {
   EXPECT_FLOAT_EQ(pre->mean[2], 0.3f);
 
   // Without a sidecar: the study's rule from the model's input size (256/224 of it).
-  auto plain = resolve_preprocess(ModelSpec{}, nullptr, "input", 224, 224);
+  auto plain = resolve_preprocess(TensorInfo{"input", DType::kFloat32, {1, 3, 224, 224}}, nullptr,
+                                  preprocess_override_keys(ModelSpec{}), "model");
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->resize_shorter, 256);
 

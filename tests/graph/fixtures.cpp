@@ -91,4 +91,34 @@ onnx::ModelProto tiny_segmenter() {
   return finish(b);
 }
 
+onnx::ModelProto unknown_op_model() {
+  GraphBuilder b("unknown_op");
+  std::string x = b.input("input", {1, 3, 16, 16});
+  x = b.relu(b.conv(x, {.out_channels = 8}));
+  const std::string y = b.node("FooBar", {x}, 1, {}, "foo")[0];
+  b.set_shape(y, b.shape(x));
+  x = b.relu(b.conv(y, {.out_channels = 8, .stride = 2}));
+  x = b.gemm(b.flatten(b.global_avg_pool(x)), 10);
+  b.output(x);
+  return finish(b);
+}
+
+onnx::ModelProto future_opset_model() {
+  onnx::ModelProto m = chain_model();
+  m.mutable_opset_import(0)->set_version(99);
+  return m;
+}
+
+onnx::ModelProto failing_at_run_model(int64_t image_size) {
+  GraphBuilder b("failing_at_run");
+  std::string x = b.input("input", {1, 3, image_size, image_size});
+  const std::string channel = b.int64_initializer("channel", {1}, {7});
+  x = b.node("Gather", {x, channel}, 1, {GraphBuilder::attr_int("axis", 1)}, "pick")[0];
+  b.set_shape(x, {1, 1, image_size, image_size});
+  x = b.relu(b.conv(x, {.out_channels = 8, .stride = 2}));
+  x = b.gemm(b.flatten(b.global_avg_pool(x)), 10);
+  b.output(x);
+  return finish(b);
+}
+
 }  // namespace edgetier::fixtures

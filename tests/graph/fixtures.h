@@ -26,4 +26,13 @@ std::string tiny_resnet_early_cut(const onnx::ModelProto& tiny_resnet);
 /// 2x resize (logits [1, 5, 16, 16]).
 onnx::ModelProto tiny_segmenter();
 
+/// chain_model with an op no runtime implements between its convolutions: node "foo" of type
+/// 'FooBar' (domain ai.onnx, opset 17). ONNX shape inference passes it through.
+onnx::ModelProto unknown_op_model();
+/// chain_model stamped with ai.onnx opset 99, beyond any released ONNX.
+onnx::ModelProto future_opset_model();
+/// A classifier ONNX Runtime loads but cannot run: a Gather picks channel 7 of a 3-channel
+/// input, which fails on every request ("indices element out of data bounds").
+onnx::ModelProto failing_at_run_model(int64_t image_size = 32);
+
 }  // namespace edgetier::fixtures

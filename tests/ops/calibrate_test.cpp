@@ -227,7 +227,7 @@ TEST(Calibrate, RejectsBadOptions) {
       << method.status().message();
 }
 
-TEST(CalibrationData, AddsBatchDimensionAndParsesInlinePreprocess) {
+TEST(CalibrationData, AddsBatchDimension) {
   TempDir dir;
   ASSERT_TRUE(save_npy(testing::random_tensor("x", {3, 16, 16}, 2), dir.file("a.npy")).ok());
   auto reader =
@@ -237,13 +237,6 @@ TEST(CalibrationData, AddsBatchDimensionAndParsesInlinePreprocess) {
   ASSERT_TRUE(t.ok()) << t.status().to_string();
   EXPECT_EQ(t->shape, (std::vector<int64_t>{1, 3, 16, 16}));
   EXPECT_EQ(t->name, "input");
-
-  auto spec = parse_preprocess_arg(R"({"height": 64, "width": 48, "resize_shorter": 0})");
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  EXPECT_EQ(spec->height, 64);
-  EXPECT_EQ(spec->width, 48);
-  EXPECT_FALSE(parse_preprocess_arg(R"({"hieght": 64})").ok());
-  EXPECT_EQ(parse_preprocess_arg(dir.file("missing.json")).status().code(), StatusCode::kNotFound);
 }
 
 TEST(CalibrationTable, RoundTripsThroughJson) {

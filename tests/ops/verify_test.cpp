@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 
 #include "graph/cuts.h"
 #include "graph/fixtures.h"
@@ -12,6 +13,7 @@
 #include "graph/model_io.h"
 #include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
+#include "ops/model_preprocess.h"
 #include "ops/ops_test_util.h"
 #include "ops/partition.h"
 #include "ops/trunk.h"
@@ -166,6 +168,45 @@ TEST(Verify, rejects_missing_data_variants_and_mismatched_tensors) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("no output named like the reference"), std::string::npos)
       << r.status().message();
+}
+
+TEST(Verify, RefusesAManifestWhosePreprocessingIsNotTheModels) {
+  // A variant recording the ImageNet default for a model whose sidecar says "no resize, no
+  // crop": comparing both sides on the manifest's recipe would hide it.
+  const auto model = fixtures::tiny_resnet();
+  TempDir tmp;
+  const VerifyData s = make_setup(tmp, model, 0);
+  std::ofstream(tmp.file("model.json"))
+      << R"({"preprocess": {"resize_shorter": 0, "center_crop": false}})";
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat image(40, 48, CV_8UC3, cv::Scalar(30 * i, 80, 200 - 40 * i));
+    ASSERT_TRUE(cv::imwrite(s.data + "/" + std::to_string(i) + ".png", image));
+  }
+  VariantManifest m;
+  m.ops = "I";
+  m.preprocess = PreprocessSpec::for_input("input", 32, 32);  // what variants used to write
+  ASSERT_TRUE(write_variant(s.root + "/stale", {model}, m).ok());
+  auto stale = verify_variant(s.model_path, s.root + "/stale", exact(s.data));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.status().message().find("resize_shorter 37 (reference: 0)"), std::string::npos)
+      << stale.status().message();
+  EXPECT_NE(stale.status().message().find("center_crop true (reference: false)"),
+            std::string::npos)
+      << stale.status().message();
+
+  // The recipe model_preprocess resolves (what variants now writes) verifies.
+  auto resolved = model_preprocess(s.model_path, model);
+  ASSERT_TRUE(resolved.ok() && resolved->has_value());
+  m.preprocess = **resolved;
+  ASSERT_TRUE(write_variant(s.root + "/I", {model}, m).ok());
+  auto ok = verify_variant(s.model_path, s.root + "/I", exact(s.data));
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_TRUE(ok->bit_identical);
+
+  // A flag naming the manifest's recipe makes it the reference's too.
+  VerifyOptions flagged = exact(s.data);
+  flagged.preprocess = {{"resize_shorter", 37}, {"center_crop", true}};
+  EXPECT_TRUE(verify_variant(s.model_path, s.root + "/stale", flagged).ok());
 }
 
 }  // namespace
