@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ops_common.h"
 #include "cli/quantize_args.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -104,7 +105,8 @@ std::function<int()> setup_quantize(CLI::App* app) {
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
     options.reduce_range = args->reduce_range;
     options.exclude = args->exclude;
-    auto model = load_model(args->model);
+    NormalizeReport normalized;
+    auto model = load_normalized_model(args->model, {}, &normalized);
     if (!model.ok()) return report_error(model.status());
     auto resolved = quantize_preprocess(args->preprocess, args->model, *model);
     if (!resolved.ok()) return report_error(resolved.status());

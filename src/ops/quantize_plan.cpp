@@ -13,6 +13,7 @@
 #include "graph/model_io.h"
 #include "ops/fold_batchnorm.h"
 #include "ops/initializers.h"
+#include "ops/normalize.h"
 
 namespace edgetier::quant {
 namespace {
@@ -351,7 +352,9 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   plan.options = options;
   plan.options.report = nullptr;
   plan.options.table = {};  // ranges are read once below; the plan keeps only parameters
-  onnx::ModelProto m = in;
+  // Weights behind Identity nodes or constant subgraphs become plain initializers first.
+  onnx::ModelProto m;
+  RETURN_IF_ERROR(normalize_model(in, {}, &m).with_context("quantize"));
   constants_to_initializers(m.mutable_graph());
   if (options.fold_batchnorm) {
     onnx::ModelProto folded;
