@@ -36,8 +36,9 @@ std::optional<OpKind> kind_of(const onnx::NodeProto& node) {
   if (op == "Add" || op == "Mul") return OpKind::kBinary;
   if (op == "Concat") return OpKind::kConcat;
   if (op == "AveragePool" || op == "GlobalAveragePool") return OpKind::kPool;
+  if (op == "Sigmoid" || op == "LeakyRelu") return OpKind::kUnary;
   if (op == "MaxPool" || op == "Resize" || op == "Flatten" || op == "Reshape" ||
-      op == "Transpose" || op == "Squeeze" || op == "Unsqueeze") {
+      op == "Transpose" || op == "Squeeze" || op == "Unsqueeze" || op == "Slice") {
     return OpKind::kPassThrough;
   }
   return std::nullopt;
@@ -139,6 +140,7 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
     case OpKind::kPool:
       if (rank_of(shapes, node.input(0)) != 4) return "its input is not 4-D (NCHW)";
       return "";
+    case OpKind::kUnary: return "";
     case OpKind::kPassThrough:
       if (node.op_type() == "MaxPool" && node_attr_int(node, "storage_order", 0) != 0)
         return "storage_order=1";
@@ -199,6 +201,7 @@ std::vector<int> activation_slots(const onnx::NodeProto& node, OpKind kind,
     case OpKind::kConv:
     case OpKind::kGemm:
     case OpKind::kPool:
+    case OpKind::kUnary:
     case OpKind::kPassThrough: return {0};
     case OpKind::kMatMul:
       if (node.input_size() > 1 && !initializers.count(node.input(1))) return {0, 1};
@@ -410,8 +413,14 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     const bool is_relu =
         node.op_type() == "Relu" && (node.domain().empty() || node.domain() == "ai.onnx");
     auto kind = kind_of(node);
+    const bool float_output =
+        node.output_size() > 0 && dtype_of(shapes, node.output(0)) == DType::kFloat32;
+    auto stays_float = [&](const std::string& why) {
+      if (float_output) ++plan.report.float_ops[node.op_type()][why];
+    };
     if (excluded.count(i)) {
       if (kind || is_relu) plan.report.excluded_nodes.push_back(plain_label(view, i));
+      stays_float("excluded");
       continue;
     }
     if (is_relu && allowed_type("Relu")) {
@@ -424,23 +433,36 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
         absorbed[static_cast<size_t>(i)] = true;
         int8_tensors.insert(node.output(0));
         relu_outputs.insert(node.output(0));
+      } else {
+        stays_float("its input is not produced by an int8 Conv/Gemm/MatMul/Add/Mul");
       }
       continue;
     }
-    if (!kind || !allowed_type(node.op_type())) continue;
+    if (!kind) {
+      stays_float("no int8 kernel in ONNX Runtime on x86");
+      continue;
+    }
+    if (!allowed_type(node.op_type())) {
+      stays_float("not among the requested op types");
+      continue;
+    }
     // Integer shape arithmetic (Shape -> Concat -> Resize sizes) is not a candidate at all.
-    if (node.output_size() == 0 || dtype_of(shapes, node.output(0)) != DType::kFloat32) continue;
+    if (!float_output) continue;
     const std::string why = unsupported_reason(node, *kind, ctx);
     if (!why.empty()) {
       plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() +
                                               "): " + why);
+      stays_float(why);
       continue;
     }
     if (!is_anchor(*kind)) {
       bool fed = false;
       for (int slot : activation_slots(node, *kind, ctx.init_names))
         fed = fed || int8_tensors.count(node.input(slot));
-      if (!fed) continue;
+      if (!fed) {
+        stays_float("no int8 input (quantizing it would only add conversions)");
+        continue;
+      }
     }
     quantized[static_cast<size_t>(i)] = true;
     kinds[static_cast<size_t>(i)] = *kind;

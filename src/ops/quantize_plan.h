@@ -32,6 +32,7 @@ enum class OpKind {
   kBinary,       // QLinearAdd / QLinearMul (com.microsoft)
   kConcat,       // QLinearConcat (com.microsoft)
   kPool,         // QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft)
+  kUnary,        // QLinearSigmoid / QLinearLeakyRelu (com.microsoft): a table lookup per value
   kPassThrough,  // runs unchanged on the 8-bit tensor; output shares the input's parameters
 };
 
