@@ -65,8 +65,9 @@ struct QuantizeOptions {
 /// Squeeze, Unsqueeze, Slice (and Relu, absorbed into the preceding quantized op).
 const std::vector<std::string>& quantizable_op_types();
 
-/// Quantizes `in`: folds BatchNormalization into Conv, upgrades opset < 13 to 13, absorbs ReLUs
-/// that follow quantized ops, quantizes weights to int8 (per channel, symmetric) and biases to
+/// Quantizes `in`: normalises it (ops/normalize.h), folds BatchNormalization into Conv, upgrades
+/// opset < 13 to 13, absorbs ReLUs that follow quantized ops, quantizes weights to int8 (per
+/// channel, symmetric) and biases to
 /// int32 (scale = input scale x weight scale), and places quantization steps on every activation
 /// between quantized ops with the table's ranges, so ONNX Runtime fuses each op into its int8
 /// kernel. Fails (writing nothing to `out`) when the model has no quantizable op, the table lacks

@@ -160,25 +160,6 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
   return "";
 }
 
-// Constant nodes become initializers so their weights can be quantized like any other.
-void constants_to_initializers(onnx::GraphProto* graph) {
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
-  for (auto& node : *graph->mutable_node()) {
-    const bool plain_constant = node.op_type() == "Constant" &&
-                                (node.domain().empty() || node.domain() == "ai.onnx") &&
-                                node.attribute_size() == 1 && node.attribute(0).name() == "value" &&
-                                node.output_size() == 1;
-    if (plain_constant) {
-      onnx::TensorProto t = node.attribute(0).t();
-      t.set_name(node.output(0));
-      *graph->add_initializer() = std::move(t);
-    } else {
-      *kept.Add() = std::move(node);
-    }
-  }
-  graph->mutable_node()->Swap(&kept);
-}
-
 Status upgrade_opset(onnx::ModelProto* model) {
   const int64_t opset = model_opset(*model);
   if (opset >= kMinOpset) return ok_status();
@@ -355,10 +336,10 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   plan.options = options;
   plan.options.report = nullptr;
   plan.options.table = {};  // ranges are read once below; the plan keeps only parameters
-  // Weights behind Identity nodes or constant subgraphs become plain initializers first.
+  // Weights behind Identity nodes, Constant nodes or constant subgraphs become plain
+  // initializers first.
   onnx::ModelProto m;
   RETURN_IF_ERROR(normalize_model(in, {}, &m).with_context("quantize"));
-  constants_to_initializers(m.mutable_graph());
   if (options.fold_batchnorm) {
     onnx::ModelProto folded;
     FoldBatchNormOptions fold_options;

@@ -37,7 +37,7 @@ enum class OpKind {
 };
 
 struct QuantPlan {
-  /// The model being rewritten: BN folded, opset >= 13, Constant nodes as initializers,
+  /// The model being rewritten: normalised (ops/normalize.h), BN folded, opset >= 13,
   /// absorbed ReLUs removed. Node indices below refer to it.
   onnx::ModelProto model;
   /// Per node: runs in int8.
