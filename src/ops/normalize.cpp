@@ -231,9 +231,15 @@ Status normalize_model(const onnx::ModelProto& in, const NormalizeOptions& optio
   }
   RETURN_IF_ERROR(fix_inputs(&m, options.input_shapes).with_context("normalize"));
   RETURN_IF_ERROR(eliminate_identities(&m, r));
-  // Shapes first: Shape nodes fold where the shape of their input is static.
-  RETURN_IF_ERROR(run_shape_inference(&m).with_context("normalize"));
-  RETURN_IF_ERROR(fold_constants(&m, r));
+  // Shapes first: Shape nodes fold where the shape of their input is static. Folding can make
+  // more shapes static (a Pad whose pads were computed), so alternate until nothing folds.
+  constexpr int kMaxFoldRounds = 8;
+  for (int round = 0; round < kMaxFoldRounds; ++round) {
+    RETURN_IF_ERROR(run_shape_inference(&m).with_context("normalize"));
+    const int before = r->constants_folded;
+    RETURN_IF_ERROR(fold_constants(&m, r));
+    if (r->constants_folded == before) break;
+  }
   RETURN_IF_ERROR(merge_duplicate_initializers(&m, r));
   RETURN_IF_ERROR(run_shape_inference(&m).with_context("normalize"));
   r->value_infos = m.graph().value_info_size();

@@ -39,8 +39,9 @@ std::string normalized_name(const NormalizeReport& report, const std::string& te
 ///   shares equal initializers, e.g. every zero Conv bias, through Identity nodes). An Identity
 ///   that produces a graph output is kept so the model's output names never change.
 /// - Nodes whose inputs are all constants are evaluated bit-exactly and become initializers
-///   (Constant, Reshape, Unsqueeze, Squeeze, Transpose, Cast, Concat, Gather, integer and float
-///   Add/Sub/Mul, integer Div, Shape of a statically known shape); anything else stays.
+///   (Constant, ConstantOfShape, Reshape, Unsqueeze, Squeeze, Transpose, Cast, Concat, Gather,
+///   Slice, integer and float Add/Sub/Mul, integer Div/Mod, Shape of a statically known shape);
+///   anything else stays. Folding and shape inference alternate until nothing more folds.
 /// - Initializers with equal dtype, shape and bytes become one.
 /// - Shapes are inferred (inputs fixed from `options.input_shapes`) and stored as value_info.
 /// Fails with the node and tensor named on a malformed graph (a cycle, a tensor with two

@@ -332,14 +332,14 @@ std::vector<int64_t> broadcast_offsets(const std::vector<int64_t>& dims,
 }
 
 std::optional<ConstTensor> binary(const std::string& op, const ConstTensor& a,
-                                  const ConstTensor& b) {
+                                  const ConstTensor& b, bool fmod) {
   if (a.dtype != b.dtype) return std::nullopt;
   const DType t = a.dtype;
   const bool is_int = t == DType::kInt64 || t == DType::kInt32;
   const bool is_float = t == DType::kFloat32 || t == DType::kFloat64;
   if (!is_int && !is_float) return std::nullopt;
   // Float division is exact in IEEE too, but runtimes may compute it as a reciprocal multiply.
-  if (op == "Div" && !is_int) return std::nullopt;
+  if ((op == "Div" || op == "Mod") && !is_int) return std::nullopt;
   auto dims = broadcast(a.dims, b.dims);
   if (!dims) return std::nullopt;
   const auto oa = broadcast_offsets(a.dims, *dims);
@@ -362,7 +362,14 @@ std::optional<ConstTensor> binary(const std::string& op, const ConstTensor& a,
           else if (op == "Mul") r[i] = static_cast<T>(static_cast<U>(x) * static_cast<U>(y));
           else {
             if (y == 0 || (x == std::numeric_limits<T>::min() && y == -1)) return;
-            r[i] = static_cast<T>(x / y);
+            if (op == "Div") {
+              r[i] = static_cast<T>(x / y);
+            } else {
+              // Mod: the sign of the divisor (Python's %), or of the dividend with fmod=1.
+              T m = static_cast<T>(x % y);
+              if (!fmod && m != 0 && ((m < 0) != (y < 0))) m = static_cast<T>(m + y);
+              r[i] = m;
+            }
           }
         } else {
           if (op == "Add") r[i] = x + y;
@@ -373,6 +380,97 @@ std::optional<ConstTensor> binary(const std::string& op, const ConstTensor& a,
       out = make(t, *dims, r);
     }
   });
+  return out;
+}
+
+std::optional<ConstTensor> slice(const onnx::NodeProto& node,
+                                 const std::vector<const ConstTensor*>& in, int64_t opset) {
+  const ConstTensor& data = *in[0];
+  auto arg = [&](size_t i) -> const ConstTensor* { return i < in.size() ? in[i] : nullptr; };
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset >= 10) {
+    auto s = int_list(arg(1)), e = int_list(arg(2));
+    if (!s || !e) return std::nullopt;
+    starts = *s;
+    ends = *e;
+    if (arg(3)) {
+      auto a = int_list(arg(3));
+      if (!a) return std::nullopt;
+      axes = *a;
+    }
+    if (arg(4)) {
+      auto st = int_list(arg(4));
+      if (!st) return std::nullopt;
+      steps = *st;
+    }
+  } else {
+    starts = node_attr_ints(node, "starts");
+    ends = node_attr_ints(node, "ends");
+    axes = node_attr_ints(node, "axes");
+  }
+  const int64_t rank = static_cast<int64_t>(data.dims.size());
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    return std::nullopt;
+  std::vector<int64_t> first(data.dims.size(), 0), step(data.dims.size(), 1), dims = data.dims;
+  std::vector<bool> seen(data.dims.size(), false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    auto ax = norm_axis(axes[i], rank);
+    if (!ax || seen[static_cast<size_t>(*ax)] || steps[i] == 0) return std::nullopt;
+    const size_t a = static_cast<size_t>(*ax);
+    seen[a] = true;
+    const int64_t dim = data.dims[a];
+    int64_t b = starts[i], e = ends[i];
+    if (b < 0) b += dim;
+    if (e < 0) e += dim;
+    if (steps[i] > 0) {
+      b = std::clamp<int64_t>(b, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      dims[a] = e > b ? (e - b + steps[i] - 1) / steps[i] : 0;
+    } else {
+      b = std::clamp<int64_t>(b, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      dims[a] = b > e ? (b - e - steps[i] - 1) / (-steps[i]) : 0;
+    }
+    first[a] = b;
+    step[a] = steps[i];
+  }
+  const size_t es = elem_size(data.dtype);
+  const auto strides = strides_of(data.dims);
+  const int64_t n = count(dims);
+  ConstTensor out{data.dtype, dims, std::string(static_cast<size_t>(n) * es, '\0')};
+  std::vector<int64_t> idx(dims.size(), 0);
+  for (int64_t o = 0; o < n; ++o) {
+    int64_t src = 0;
+    for (size_t i = 0; i < dims.size(); ++i) src += (first[i] + idx[i] * step[i]) * strides[i];
+    std::memcpy(&out.bytes[static_cast<size_t>(o) * es], &data.bytes[static_cast<size_t>(src) * es], es);
+    for (int i = static_cast<int>(dims.size()) - 1; i >= 0; --i) {
+      if (++idx[static_cast<size_t>(i)] < dims[static_cast<size_t>(i)]) break;
+      idx[static_cast<size_t>(i)] = 0;
+    }
+  }
+  return out;
+}
+
+std::optional<ConstTensor> constant_of_shape(const onnx::NodeProto& node, const ConstTensor* shape) {
+  auto dims = int_list(shape);
+  if (!dims) return std::nullopt;
+  for (int64_t d : *dims)
+    if (d < 0) return std::nullopt;
+  ConstTensor value{DType::kFloat32, {}, std::string(sizeof(float), '\0')};
+  for (const auto& a : node.attribute()) {
+    if (a.name() != "value") continue;
+    auto v = from_proto(a.t());
+    if (!v || count(v->dims) != 1) return std::nullopt;
+    value = *v;
+  }
+  const int64_t n = count(*dims);
+  if (n * static_cast<int64_t>(value.bytes.size()) > kMaxFoldBytes) return std::nullopt;
+  ConstTensor out{value.dtype, *dims, {}};
+  out.bytes.reserve(static_cast<size_t>(n) * value.bytes.size());
+  for (int64_t i = 0; i < n; ++i) out.bytes += value.bytes;
   return out;
 }
 
@@ -448,9 +546,10 @@ std::optional<ConstTensor> constant_value(const onnx::NodeProto& node) {
 }
 
 bool is_foldable_op(const std::string& op) {
-  static const char* kOps[] = {"Constant", "Identity",  "Reshape", "Unsqueeze", "Squeeze",
-                               "Transpose", "Cast",     "Concat",  "Gather",    "Add",
-                               "Sub",       "Mul",      "Div",     "Shape"};
+  static const char* kOps[] = {"Constant", "Identity", "Reshape", "Unsqueeze", "Squeeze",
+                               "Transpose", "Cast",    "Concat",  "Gather",    "Slice",
+                               "ConstantOfShape",      "Add",     "Sub",       "Mul",
+                               "Div",       "Mod",     "Shape"};
   return std::any_of(std::begin(kOps), std::end(kOps), [&](const char* o) { return op == o; });
 }
 
@@ -481,9 +580,13 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& node,
     out = concat(node, in);
   } else if (op == "Gather") {
     out = gather(node, *arg(0), arg(1));
-  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+  } else if (op == "Slice") {
+    out = slice(node, in, opset);
+  } else if (op == "ConstantOfShape") {
+    out = constant_of_shape(node, arg(0));
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod") {
     if (!arg(1)) return std::nullopt;
-    out = binary(op, *arg(0), *arg(1));
+    out = binary(op, *arg(0), *arg(1), node_attr_int(node, "fmod", 0) != 0);
   }
   if (out && static_cast<int64_t>(out->bytes.size()) > kMaxFoldBytes) return std::nullopt;
   return out;

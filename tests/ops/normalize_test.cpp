@@ -168,6 +168,45 @@ TEST(Normalize, FoldsTheConstantShapeSubgraphAndMergesEqualInitializers) {
   for (const auto& vi : out.graph().value_info()) EXPECT_TRUE(vi.type().tensor_type().has_shape()) << vi.name();
 }
 
+// Swin's window padding: pads computed from the activation's shape with Mod, so the padded
+// tensor's shape is only known after the pad arithmetic is folded and shapes inferred again.
+onnx::ModelProto computed_padding_model() {
+  GraphBuilder b("computed_padding");
+  const auto x = b.relu(b.conv(b.input("input", {1, 3, 7, 7}), {.out_channels = 4}));
+  const auto w = b.shape_gather_unsqueeze(x, 3);  // [7]
+  const auto window = b.int64_initializer("window", {1}, {4});
+  const auto rem = b.node("Mod", {w, window})[0];
+  b.set_shape(rem, {1}, DType::kInt64);
+  const auto pad = b.node("Mod", {b.node("Sub", {window, rem})[0], window})[0];  // [1]
+  b.set_shape(pad, {1}, DType::kInt64);
+  const auto zeros = b.int64_initializer("zeros6", {6}, {0, 0, 0, 0, 0, 0});
+  const auto pads = b.node("Concat", {zeros, pad, pad}, 1, {GraphBuilder::attr_int("axis", 0)})[0];
+  b.set_shape(pads, {8}, DType::kInt64);
+  const auto padded = b.node("Pad", {x, pads})[0];
+  b.set_shape(padded, {1, 4, 8, 8});
+  b.output(b.conv(padded, {.out_channels = 4}));
+  auto m = b.build();
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  return *m;
+}
+
+TEST(Normalize, FoldsUntilShapesBehindComputedPaddingAreKnown) {
+  const auto model = computed_padding_model();
+  std::string padded;
+  for (const auto& n : model.graph().node())
+    if (n.op_type() == "Pad") padded = n.output(0);
+  NormalizeReport report;
+  const auto out = normalized(model, &report);
+  EXPECT_EQ(report.folded_ops["Mod"], 2);
+  auto shapes = infer_shapes(out);
+  ASSERT_TRUE(shapes.ok());
+  ASSERT_TRUE(shapes->count(padded));
+  EXPECT_EQ(shapes->at(padded).shape, (std::vector<int64_t>{1, 4, 8, 8}));
+  const auto inputs = random_inputs(model, 4);
+  std::string why;
+  EXPECT_TRUE(bit_identical(run_model(model, inputs), run_model(out, inputs), &why)) << why;
+}
+
 TEST(Normalize, IsIdempotent) {
   const auto once = normalized(exporter_like_model());
   NormalizeReport report;
@@ -287,6 +326,31 @@ TEST(NormalizeFold, KernelsMatchOnnxSemantics) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->dims, (std::vector<int64_t>{2, 3}));
   EXPECT_FALSE(fold::evaluate(op("Reshape"), {&a, &bad}, 17));
+  // Mod follows the divisor's sign (fmod=0) or the dividend's (fmod=1); float Mod stays.
+  const auto dv = ints({1}, {3});
+  auto md = fold::evaluate(op("Mod"), {&n, &dv}, 17);
+  ASSERT_TRUE(md);
+  EXPECT_EQ(values(*md), (std::vector<int64_t>{2, 1}));
+  auto fm = fold::evaluate(op("Mod", {GraphBuilder::attr_int("fmod", 1)}), {&n, &dv}, 17);
+  ASSERT_TRUE(fm);
+  EXPECT_EQ(values(*fm), (std::vector<int64_t>{-1, 1}));
+  // Slice with a negative start and step, and one clamped end.
+  const auto row = ints({6}, {0, 1, 2, 3, 4, 5});
+  const auto st = ints({1}, {-1}), en = ints({1}, {-100}), ax = ints({1}, {0}), sp = ints({1}, {-2});
+  auto sl = fold::evaluate(op("Slice"), {&row, &st, &en, &ax, &sp}, 17);
+  ASSERT_TRUE(sl);
+  EXPECT_EQ(values(*sl), (std::vector<int64_t>{5, 3, 1}));
+  const auto s1 = ints({1}, {1}), e1 = ints({1}, {3});
+  auto sl2 = fold::evaluate(op("Slice"), {&a, &s1, &e1, &s1}, 17);  // columns 1..2 of [2, 3]
+  ASSERT_TRUE(sl2);
+  EXPECT_EQ(sl2->dims, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(values(*sl2), (std::vector<int64_t>{1, 2, 4, 5}));
+  // ConstantOfShape: float zeros by default.
+  const auto shp = ints({2}, {2, 2});
+  auto cs = fold::evaluate(op("ConstantOfShape"), {&shp}, 17);
+  ASSERT_TRUE(cs);
+  EXPECT_EQ(cs->dtype, DType::kFloat32);
+  EXPECT_EQ(cs->bytes, std::string(4 * sizeof(float), '\0'));
   // Ops outside the list stay nodes.
   EXPECT_FALSE(fold::evaluate(op("Max"), {&a, &a}, 17));
 }
