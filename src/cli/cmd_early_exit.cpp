@@ -40,7 +40,8 @@ int run(const Args& a) {
     return report_error(invalid_argument(
         "early-exit: give at most one of --skip FROM:TO, --skip-last N, --dynamic"));
   }
-  auto model = load_runnable_model(a.model);
+  NormalizeReport normalized;
+  auto model = load_normalized_model(a.model, *shapes, &normalized);
   if (!model.ok()) return report_error(model.status());
   auto manifest = source_manifest(a.model, *model, a.task, *shapes);
   if (!manifest.ok()) return report_error(manifest.status().with_context(a.model));
@@ -53,7 +54,9 @@ int run(const Args& a) {
       return report_error(invalid_argument(
           "early-exit --dynamic writes a directory (parts + manifest), not '" + a.out + "'"));
     }
-    DynamicExitOptions options{a.exit_at, a.head_input, a.threshold, manifest->task, *shapes};
+    DynamicExitOptions options{normalized_name(normalized, a.exit_at),
+                               normalized_name(normalized, a.head_input),
+                               a.threshold, manifest->task, *shapes};
     ExitPolicy policy;
     Status st = dynamic_exit(*model, options, &parts, &policy);
     if (!st.ok()) return report_error(st.with_context(a.model));
@@ -68,8 +71,8 @@ int run(const Args& a) {
       if (colon == std::string::npos) {
         return report_error(invalid_argument("--skip '" + a.skip + "' must be FROM:TO"));
       }
-      options.from = a.skip.substr(0, colon);
-      options.to = a.skip.substr(colon + 1);
+      options.from = normalized_name(normalized, a.skip.substr(0, colon));
+      options.to = normalized_name(normalized, a.skip.substr(colon + 1));
     }
     options.skip_last = a.skip_last;
     options.input_shapes = *shapes;

@@ -28,7 +28,8 @@ struct Args {
 int run(const Args& a) {
   auto shapes = parse_input_shapes(a.input_shapes);
   if (!shapes.ok()) return report_error(shapes.status());
-  auto model = load_runnable_model(a.model);
+  NormalizeReport normalized;
+  auto model = load_normalized_model(a.model, *shapes, &normalized);
   if (!model.ok()) return report_error(model.status());
 
   PartitionOptions options;
@@ -49,7 +50,7 @@ int run(const Args& a) {
       for (size_t i = 0; i < choice->ranked.size() && i < 5; ++i)
         chosen["ranked"].push_back(cut_candidate_json(choice->ranked[i]));
     } else {
-      options.cuts.push_back(split_list(cut));
+      options.cuts.push_back(normalized_names(normalized, split_list(cut)));
     }
   }
   std::vector<onnx::ModelProto> parts;

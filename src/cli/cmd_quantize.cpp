@@ -1,6 +1,7 @@
 /// `edgetier quantize MODEL (--table T | --data DIR) -o OUT.onnx`: post-training static int8 model.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/ops_common.h"
@@ -12,6 +13,7 @@
 #include "ops/calibration_data.h"
 #include "ops/quantize.h"
 #include "ops/sensitivity.h"
+#include "ops/speed_check.h"
 
 namespace edgetier::cli {
 namespace {
@@ -19,6 +21,7 @@ namespace {
 nlohmann::json report_to_json(const QuantizeReport& r) {
   return {{"quantized_ops", r.quantized_ops},         {"quantized_nodes", r.quantized_nodes.size()},
           {"excluded_nodes", r.excluded_nodes},       {"unsupported_nodes", r.unsupported_nodes},
+          {"float_ops", r.float_ops},
           {"folded_batchnorms", r.folded_batchnorms}, {"absorbed_relus", r.absorbed_relus},
           {"quantized_tensors", r.quantized_tensors}};
 }
@@ -44,6 +47,8 @@ std::function<int()> setup_quantize(CLI::App* app) {
     int threads = 0;
     std::string output;
     bool json = false;
+    bool check_speed = true;
+    int speed_runs = 7;
   };
   auto args = std::make_shared<Args>();
   app->add_option("model", args->model, "ONNX model file (float32)")->required();
@@ -78,6 +83,11 @@ std::function<int()> setup_quantize(CLI::App* app) {
       ->capture_default_str();
   app->add_option("-o,--output", args->output, "Quantized model to write")->required();
   app->add_flag("--json", args->json, "Print a JSON summary");
+  app->add_flag("--check-speed,!--no-check-speed", args->check_speed,
+                "Time the int8 and the float model alternately (1 thread) and warn when int8 is "
+                "slower on this machine (default: on)");
+  app->add_option("--speed-runs", args->speed_runs, "Timed runs per model for --check-speed")
+      ->capture_default_str();
   return [args]() {
     if (args->table.empty() && args->data.empty()) {
       return report_error(
@@ -102,7 +112,8 @@ std::function<int()> setup_quantize(CLI::App* app) {
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
     options.reduce_range = args->reduce_range;
     options.exclude = args->exclude;
-    auto model = load_runnable_model(args->model);
+    NormalizeReport normalized;
+    auto model = load_normalized_model(args->model, {}, &normalized);
     if (!model.ok()) return report_error(model.status());
     auto resolved = quantize_preprocess(args->preprocess, args->model, *model);
     if (!resolved.ok()) return report_error(resolved.status());
@@ -179,6 +190,25 @@ std::function<int()> setup_quantize(CLI::App* app) {
     if (!st.ok()) return report_error(st);
     summary["report"] = report_to_json(report);
     summary["seconds"] = watch.elapsed_ms() / 1000.0;
+    std::optional<SpeedCheck> speed;
+    if (args->check_speed) {
+      SpeedCheckOptions so;
+      so.runs = args->speed_runs;
+      auto checked = check_speed(*model, quantized, so);
+      if (!checked.ok()) {
+        LOG_WARN << "quantize: speed check skipped: " << checked.status().message();
+      } else {
+        speed = *checked;
+        summary["speed_check"] = {{"fp32_ms", speed->fp32_ms}, {"int8_ms", speed->int8_ms},
+                                  {"ratio", speed->ratio()}, {"runs", speed->runs},
+                                  {"threads", speed->threads}};
+        if (speed->int8_slower()) {
+          LOG_WARN << "quantize: the int8 model is slower than the float model on this machine: "
+                   << speed_check_summary(*speed)
+                   << "; keep the float model, or --exclude the nodes the profile shows slow";
+        }
+      }
+    }
     if (args->json) {
       print_json(summary);
     } else {
@@ -190,9 +220,11 @@ std::function<int()> setup_quantize(CLI::App* app) {
       }
       std::cout << "quantized " << total << " nodes (" << ops << ") of " << args->model << " -> "
                 << args->output << " [" << quant_format_name(options.format) << "]\n";
-      if (!report.excluded_nodes.empty())
-        std::cout << "  kept in float: " << report.excluded_nodes.size() << " excluded nodes\n";
-      for (const auto& u : report.unsupported_nodes) std::cout << "  float: " << u << "\n";
+      for (const auto& [op, reasons] : report.float_ops) {
+        for (const auto& [why, count] : reasons)
+          std::cout << "  float: " << count << " " << op << " (" << why << ")\n";
+      }
+      if (speed) std::cout << "  speed: " << speed_check_summary(*speed) << "\n";
     }
     return 0;
   };

@@ -39,6 +39,23 @@ Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args) {
   return shapes;
 }
 
+Result<onnx::ModelProto> load_normalized_model(const std::string& path, const InputShapes& shapes,
+                                               NormalizeReport* report) {
+  ASSIGN_OR_RETURN(onnx::ModelProto loaded, load_runnable_model(path));
+  NormalizeOptions options;
+  options.input_shapes = shapes;
+  onnx::ModelProto normalized;
+  RETURN_IF_ERROR(normalize_model(loaded, options, &normalized, report).with_context(path));
+  return normalized;
+}
+
+std::vector<std::string> normalized_names(const NormalizeReport& report,
+                                          const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(normalized_name(report, n));
+  return out;
+}
+
 void add_auto_cut_options(CLI::App* app, AutoCutArgs* a) {
   app->add_option("--objective", a->objective,
                   "With --cut auto: bytes (smallest transfer) or latency")

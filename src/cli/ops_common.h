@@ -11,6 +11,7 @@
 #include "graph/shapes.h"
 #include "ops/cut_select.h"
 #include "ops/manifest.h"
+#include "ops/normalize.h"
 
 namespace edgetier::cli {
 
@@ -28,6 +29,14 @@ Result<nlohmann::json> preprocess_overrides(const std::string& arg);
 /// "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& text);
 Result<InputShapes> parse_input_shapes(const std::vector<std::string>& args);
+
+/// Loads `path` and normalises it (ops/normalize.h), so every operator command works on the same
+/// graph the variants are built from; `report` maps tensor names given on the file's graph.
+Result<onnx::ModelProto> load_normalized_model(const std::string& path, const InputShapes& shapes,
+                                               NormalizeReport* report);
+/// `names` as they are called in the normalised model.
+std::vector<std::string> normalized_names(const NormalizeReport& report,
+                                          const std::vector<std::string>& names);
 
 /// The `--cut auto` flags, shared by partition and variants.
 struct AutoCutArgs {

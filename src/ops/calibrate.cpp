@@ -20,6 +20,7 @@
 #include "graph/shapes.h"
 #include "ops/calibration_data.h"
 #include "ops/fold_batchnorm.h"
+#include "ops/normalize.h"
 #include "runtime/ort_session.h"
 
 namespace edgetier {
@@ -93,8 +94,13 @@ Result<CalibrationMethod> parse_calibration_method(std::string_view name) {
 Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model,
                                    const CalibrationOptions& options) {
   RETURN_IF_ERROR(validate(options));
-  onnx::ModelProto model;
-  RETURN_IF_ERROR(fold_batchnorm(input_model, {}, &model));
+  // Normalised and BatchNorm-folded first, so tensor names match what quantize() sees.
+  onnx::ModelProto normalized, model;
+  NormalizeReport normalize_report;
+  RETURN_IF_ERROR(normalize_model(input_model, {}, &normalized, &normalize_report)
+                      .with_context("calibrate"));
+  RETURN_IF_ERROR(fold_batchnorm(normalized, {}, &model));
+  normalized.Clear();
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   if (view.inputs().size() != 1) {
     return unimplemented("calibrate: the model has " + std::to_string(view.inputs().size()) +
@@ -102,7 +108,8 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model,
   }
 
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model));
-  std::vector<std::string> tensors = options.tensors;
+  std::vector<std::string> tensors;
+  for (const auto& t : options.tensors) tensors.push_back(normalized_name(normalize_report, t));
   if (tensors.empty()) {
     tensors = default_tensors(view, shapes);
   } else {
@@ -117,18 +124,19 @@ Result<CalibrationTable> calibrate(const onnx::ModelProto& input_model,
   if (tensors.empty())
     return invalid_argument("calibrate: the model has no float tensors to calibrate");
 
-  // Expose every calibrated node output as a graph output of a private copy.
+  // Expose every calibrated node output as a graph output of a private copy. Only the element
+  // type is declared: ONNX Runtime infers the shapes itself, and a declared shape it cannot
+  // match (a tensor whose rank static inference could not find, such as the channel split of a
+  // shuffle) would make the session refuse the model.
   onnx::ModelProto probe = model;
   std::vector<std::string> outputs;  // node outputs fetched from the session
   for (const auto& t : tensors) {
     if (view.is_graph_input(t)) continue;
     outputs.push_back(t);
     if (view.is_graph_output(t)) continue;
-    TensorInfo info{t, DType::kFloat32, {}};
-    auto it = shapes.find(t);
-    if (it != shapes.end()) info = it->second;
-    info.name = t;
-    set_value_info(info, probe.mutable_graph()->add_output());
+    auto* out = probe.mutable_graph()->add_output();
+    out->set_name(t);
+    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
   }
   ASSIGN_OR_RETURN(std::string bytes, serialize_model(probe));
   probe.Clear();

@@ -66,7 +66,8 @@ struct CalibrationTable {
   }
 };
 
-/// Runs `model` (BatchNormalization folded first, so tensor names match what quantize() sees)
+/// Runs `model` (normalised and BatchNormalization folded first, so tensor names match what
+/// quantize() sees; `options.tensors` may use names normalisation removed)
 /// with ONNX Runtime over the data folder, exposing the calibrated tensors as extra outputs of a
 /// copy of the model, and streams each into a fixed-size histogram: memory is independent of
 /// the number of samples.

@@ -15,6 +15,7 @@
 #include "ops/dynamic_exit.h"
 #include "ops/early_exit.h"
 #include "ops/exit_select.h"
+#include "ops/normalize.h"
 #include "ops/partition.h"
 #include "ops/profile.h"
 #include "ops/trunk.h"
@@ -233,8 +234,9 @@ bool up_to_date(const std::string& dir, const std::string& source_sha256,
 
 }  // namespace
 
-Status build_variants(const std::string& model_path, const VariantOptions& o,
+Status build_variants(const std::string& model_path, const VariantOptions& requested,
                       const std::string& out_dir, std::vector<VariantResult>* results) {
+  VariantOptions o = requested;
   if (o.ops.empty())
     return invalid_argument("variants: no operators given (--ops with some of " + op_chain_forms() +
                             ")");
@@ -250,9 +252,19 @@ Status build_variants(const std::string& model_path, const VariantOptions& o,
     any_p = any_p || has(Step::kPartition);
     any_eep = any_eep || (has(Step::kEarlyExit) && has(Step::kPartition));
   }
-  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(model_path));
+  ASSIGN_OR_RETURN(onnx::ModelProto loaded, load_model(model_path));
   ASSIGN_OR_RETURN(VariantManifest base,
-                   source_manifest(model_path, model, o.task, o.input_shapes, o.preprocess));
+                   source_manifest(model_path, loaded, o.task, o.input_shapes, o.preprocess));
+  // Every operator works on the normalised model; names given on the file's graph are mapped.
+  onnx::ModelProto model;
+  NormalizeReport normalized;
+  RETURN_IF_ERROR(normalize_model(loaded, {o.input_shapes}, &model, &normalized)
+                      .with_context("variants: " + model_path));
+  loaded.Clear();
+  o.skip_from = normalized_name(normalized, o.skip_from);
+  o.skip_to = normalized_name(normalized, o.skip_to);
+  for (auto& boundary : o.cuts)
+    for (auto& t : boundary) t = normalized_name(normalized, t);
   ASSIGN_OR_RETURN(Plan plan, make_plan(model, o, any_q, any_ee, any_p, any_eep));
   ASSIGN_OR_RETURN(GraphView float_view, GraphView::build(model.graph()));
 

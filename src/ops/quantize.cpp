@@ -19,12 +19,10 @@ Result<QuantFormat> parse_quant_format(std::string_view name) {
 }
 
 const std::vector<std::string>& quantizable_op_types() {
-  static const std::vector<std::string> kTypes = {"Conv",      "Gemm",        "MatMul",
-                                                  "Add",       "Mul",         "Concat",
-                                                  "MaxPool",   "AveragePool", "GlobalAveragePool",
-                                                  "Resize",    "Flatten",     "Reshape",
-                                                  "Transpose", "Squeeze",     "Unsqueeze",
-                                                  "Relu"};
+  static const std::vector<std::string> kTypes = {
+      "Conv",    "Gemm",      "MatMul",  "Add",       "Mul",     "Concat",
+      "MaxPool", "AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu", "Resize",
+      "Flatten", "Reshape",   "Transpose", "Squeeze", "Unsqueeze", "Slice",  "Relu"};
   return kTypes;
 }
 

@@ -33,6 +33,9 @@ struct QuantizeReport {
   std::vector<std::string> excluded_nodes;   // left in float because the options said so
   std::vector<std::string>
       unsupported_nodes;  // "name (op): reason" for quantizable op types left in float
+  /// Float nodes with float32 outputs by op type and why they stayed float, e.g.
+  /// {"HardSwish": {"no int8 kernel in ONNX Runtime": 21}}.
+  std::map<std::string, std::map<std::string, int>> float_ops;
   int folded_batchnorms = 0;
   int absorbed_relus = 0;     // ReLUs made redundant by the uint8 clamp of the producer's output
   int quantized_tensors = 0;  // activations with a quantization step
@@ -58,12 +61,13 @@ struct QuantizeOptions {
 };
 
 /// The op types quantize() can run in int8: Conv, Gemm, MatMul, Add, Mul, Concat, MaxPool,
-/// AveragePool, GlobalAveragePool, Resize, Flatten, Reshape, Transpose, Squeeze, Unsqueeze
-/// (and Relu, absorbed into the preceding quantized op).
+/// AveragePool, GlobalAveragePool, Sigmoid, LeakyRelu, Resize, Flatten, Reshape, Transpose,
+/// Squeeze, Unsqueeze, Slice (and Relu, absorbed into the preceding quantized op).
 const std::vector<std::string>& quantizable_op_types();
 
-/// Quantizes `in`: folds BatchNormalization into Conv, upgrades opset < 13 to 13, absorbs ReLUs
-/// that follow quantized ops, quantizes weights to int8 (per channel, symmetric) and biases to
+/// Quantizes `in`: normalises it (ops/normalize.h), folds BatchNormalization into Conv, upgrades
+/// opset < 13 to 13, absorbs ReLUs that follow quantized ops, quantizes weights to int8 (per
+/// channel, symmetric) and biases to
 /// int32 (scale = input scale x weight scale), and places quantization steps on every activation
 /// between quantized ops with the table's ranges, so ONNX Runtime fuses each op into its int8
 /// kernel. Fails (writing nothing to `out`) when the model has no quantizable op, the table lacks

@@ -3,6 +3,9 @@
 
 #include <memory>
 
+#include "core/log.h"
+#include "ops/speed_check.h"
+
 namespace edgetier {
 
 QuantizeFn make_quantize_hook(QuantizeHookOptions options) {
@@ -15,7 +18,19 @@ QuantizeFn make_quantize_hook(QuantizeHookOptions options) {
     } else {
       ASSIGN_OR_RETURN(q.table, calibrate(in, o->calibration));
     }
-    return quantize(in, q, out);
+    RETURN_IF_ERROR(quantize(in, q, out));
+    if (!o->check_speed) return ok_status();
+    auto speed = check_speed(in, *out);
+    if (!speed.ok()) {
+      LOG_WARN << "quantize: speed check skipped: " << speed.status().message();
+    } else if (speed->int8_slower()) {
+      LOG_WARN << "quantize: the int8 model '" << in.graph().name()
+               << "' is slower than its float model on this machine: "
+               << speed_check_summary(*speed);
+    } else {
+      LOG_INFO << "quantize: " << in.graph().name() << ": " << speed_check_summary(*speed);
+    }
+    return ok_status();
   };
 }
 

@@ -18,6 +18,9 @@ struct QuantizeHookOptions {
   std::optional<CalibrationTable> table;
   /// Format, per-channel, activation dtype...; its table is replaced by the one above.
   QuantizeOptions quantize;
+  /// Time the int8 model against the model it was made from (1 thread, interleaved) and log
+  /// both times, as a warning when int8 is slower: a Q strategy must not silently be a slowdown.
+  bool check_speed = true;
 };
 
 /// Binds the options into a QuantizeFn for VariantOptions::quantize_fn.

@@ -13,6 +13,7 @@
 #include "graph/model_io.h"
 #include "ops/fold_batchnorm.h"
 #include "ops/initializers.h"
+#include "ops/normalize.h"
 
 namespace edgetier::quant {
 namespace {
@@ -35,8 +36,9 @@ std::optional<OpKind> kind_of(const onnx::NodeProto& node) {
   if (op == "Add" || op == "Mul") return OpKind::kBinary;
   if (op == "Concat") return OpKind::kConcat;
   if (op == "AveragePool" || op == "GlobalAveragePool") return OpKind::kPool;
+  if (op == "Sigmoid" || op == "LeakyRelu") return OpKind::kUnary;
   if (op == "MaxPool" || op == "Resize" || op == "Flatten" || op == "Reshape" ||
-      op == "Transpose" || op == "Squeeze" || op == "Unsqueeze") {
+      op == "Transpose" || op == "Squeeze" || op == "Unsqueeze" || op == "Slice") {
     return OpKind::kPassThrough;
   }
   return std::nullopt;
@@ -138,6 +140,7 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
     case OpKind::kPool:
       if (rank_of(shapes, node.input(0)) != 4) return "its input is not 4-D (NCHW)";
       return "";
+    case OpKind::kUnary: return "";
     case OpKind::kPassThrough:
       if (node.op_type() == "MaxPool" && node_attr_int(node, "storage_order", 0) != 0)
         return "storage_order=1";
@@ -155,25 +158,6 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
       return "";
   }
   return "";
-}
-
-// Constant nodes become initializers so their weights can be quantized like any other.
-void constants_to_initializers(onnx::GraphProto* graph) {
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
-  for (auto& node : *graph->mutable_node()) {
-    const bool plain_constant = node.op_type() == "Constant" &&
-                                (node.domain().empty() || node.domain() == "ai.onnx") &&
-                                node.attribute_size() == 1 && node.attribute(0).name() == "value" &&
-                                node.output_size() == 1;
-    if (plain_constant) {
-      onnx::TensorProto t = node.attribute(0).t();
-      t.set_name(node.output(0));
-      *graph->add_initializer() = std::move(t);
-    } else {
-      *kept.Add() = std::move(node);
-    }
-  }
-  graph->mutable_node()->Swap(&kept);
 }
 
 Status upgrade_opset(onnx::ModelProto* model) {
@@ -198,6 +182,7 @@ std::vector<int> activation_slots(const onnx::NodeProto& node, OpKind kind,
     case OpKind::kConv:
     case OpKind::kGemm:
     case OpKind::kPool:
+    case OpKind::kUnary:
     case OpKind::kPassThrough: return {0};
     case OpKind::kMatMul:
       if (node.input_size() > 1 && !initializers.count(node.input(1))) return {0, 1};
@@ -351,8 +336,10 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   plan.options = options;
   plan.options.report = nullptr;
   plan.options.table = {};  // ranges are read once below; the plan keeps only parameters
-  onnx::ModelProto m = in;
-  constants_to_initializers(m.mutable_graph());
+  // Weights behind Identity nodes, Constant nodes or constant subgraphs become plain
+  // initializers first.
+  onnx::ModelProto m;
+  RETURN_IF_ERROR(normalize_model(in, {}, &m).with_context("quantize"));
   if (options.fold_batchnorm) {
     onnx::ModelProto folded;
     FoldBatchNormOptions fold_options;
@@ -407,8 +394,14 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
     const bool is_relu =
         node.op_type() == "Relu" && (node.domain().empty() || node.domain() == "ai.onnx");
     auto kind = kind_of(node);
+    const bool float_output =
+        node.output_size() > 0 && dtype_of(shapes, node.output(0)) == DType::kFloat32;
+    auto stays_float = [&](const std::string& why) {
+      if (float_output) ++plan.report.float_ops[node.op_type()][why];
+    };
     if (excluded.count(i)) {
       if (kind || is_relu) plan.report.excluded_nodes.push_back(plain_label(view, i));
+      stays_float("excluded");
       continue;
     }
     if (is_relu && allowed_type("Relu")) {
@@ -421,23 +414,36 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
         absorbed[static_cast<size_t>(i)] = true;
         int8_tensors.insert(node.output(0));
         relu_outputs.insert(node.output(0));
+      } else {
+        stays_float("its input is not produced by an int8 Conv/Gemm/MatMul/Add/Mul");
       }
       continue;
     }
-    if (!kind || !allowed_type(node.op_type())) continue;
+    if (!kind) {
+      stays_float("no int8 kernel in ONNX Runtime on x86");
+      continue;
+    }
+    if (!allowed_type(node.op_type())) {
+      stays_float("not among the requested op types");
+      continue;
+    }
     // Integer shape arithmetic (Shape -> Concat -> Resize sizes) is not a candidate at all.
-    if (node.output_size() == 0 || dtype_of(shapes, node.output(0)) != DType::kFloat32) continue;
+    if (!float_output) continue;
     const std::string why = unsupported_reason(node, *kind, ctx);
     if (!why.empty()) {
       plan.report.unsupported_nodes.push_back(plain_label(view, i) + " (" + node.op_type() +
                                               "): " + why);
+      stays_float(why);
       continue;
     }
     if (!is_anchor(*kind)) {
       bool fed = false;
       for (int slot : activation_slots(node, *kind, ctx.init_names))
         fed = fed || int8_tensors.count(node.input(slot));
-      if (!fed) continue;
+      if (!fed) {
+        stays_float("no int8 input (quantizing it would only add conversions)");
+        continue;
+      }
     }
     quantized[static_cast<size_t>(i)] = true;
     kinds[static_cast<size_t>(i)] = *kind;

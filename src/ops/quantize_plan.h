@@ -32,11 +32,12 @@ enum class OpKind {
   kBinary,       // QLinearAdd / QLinearMul (com.microsoft)
   kConcat,       // QLinearConcat (com.microsoft)
   kPool,         // QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft)
+  kUnary,        // QLinearSigmoid / QLinearLeakyRelu (com.microsoft): a table lookup per value
   kPassThrough,  // runs unchanged on the 8-bit tensor; output shares the input's parameters
 };
 
 struct QuantPlan {
-  /// The model being rewritten: BN folded, opset >= 13, Constant nodes as initializers,
+  /// The model being rewritten: normalised (ops/normalize.h), BN folded, opset >= 13,
   /// absorbed ReLUs removed. Node indices below refer to it.
   onnx::ModelProto model;
   /// Per node: runs in int8.

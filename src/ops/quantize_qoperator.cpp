@@ -166,6 +166,14 @@ Status write_qoperator(const QuantPlan& plan, onnx::ModelProto* out) {
         set_node_attr_int(&q, "channels_last", 0);
         break;
       }
+      case OpKind::kUnary: {
+        ASSIGN_OR_RETURN(QInput x, input_of(node.input(0)));
+        q = make_node("QLinear" + node.op_type(), w.fresh(label + "_quant"),
+                      {x.data, x.scale, x.zero_point, y_params[0], y_params[1]}, {y_out},
+                      kMsDomain);
+        copy_attributes(node, &q);
+        break;
+      }
       case OpKind::kPassThrough: {
         q = node;
         q.set_input(0, int8_of(node.input(0)));

@@ -15,6 +15,7 @@
 #include "graph/builder.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
+#include "graph/shapes.h"
 #include "ops/calibration_data.h"
 #include "ops/histogram.h"
 #include "ops/quant_test_util.h"
@@ -125,6 +126,44 @@ TEST(Calibrate, CoversEveryFloatActivationOfTheFoldedModel) {
     }
   }
   for (const auto& [name, c] : table.tensors) EXPECT_LE(c.range.min, c.range.max) << name;
+}
+
+// A reshape whose target no static inference can compute (Tile by a Max is neither propagated by
+// ONNX nor by ONNX Runtime nor folded): its output has no known rank, like the tensors after
+// ShuffleNetV2's channel shuffle.
+onnx::ModelProto reshape_of_unknown_rank() {
+  GraphBuilder b("unknown_rank_reshape");
+  const auto x = b.input("input", {1, 3, 8, 8});
+  const auto c = b.conv(x, {.out_channels = 8, .kernel = 3});
+  const auto one = b.int64_initializer("one", {1}, {1});
+  const auto reps = b.node("Max", {one, one})[0];
+  b.set_shape(reps, {1}, DType::kInt64);
+  const auto target =
+      b.node("Tile", {b.int64_initializer("target", {4}, {1, 8, 8, 8}), reps})[0];
+  b.set_shape(target, {4}, DType::kInt64);
+  const auto shuffled = b.node("Reshape", {c, target})[0];
+  b.set_shape(shuffled, {1, 8, 8, 8});
+  const auto y = b.relu(b.conv(shuffled, {.out_channels = 4, .kernel = 3}));
+  b.output(b.conv(y, {.out_channels = 4, .kernel = 3}));
+  auto m = b.build();
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  return *m;
+}
+
+TEST(Calibrate, LoadsWhenAnActivationHasNoInferredRank) {
+  const onnx::ModelProto model = reshape_of_unknown_rank();
+  std::string sliced;
+  for (const auto& n : model.graph().node())
+    if (n.op_type() == "Reshape") sliced = n.output(0);
+  auto shapes = infer_shapes(model);
+  ASSERT_TRUE(shapes.ok());
+  // The condition this test is about: static inference does not know the rank.
+  ASSERT_TRUE(!shapes->count(sliced) || shapes->at(sliced).shape == std::vector<int64_t>{-1})
+      << shape_to_string(shapes->at(sliced).shape);
+  const CalibrationTable table = testing::calibrate_random(model, 3);
+  const TensorCalibration* c = table.find(sliced);
+  ASSERT_TRUE(c) << sliced;
+  EXPECT_LE(c->range.min, c->range.max);
 }
 
 TEST(Calibrate, PercentileAndEntropyClipWithinObservedRange) {

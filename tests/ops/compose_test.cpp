@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -436,6 +437,54 @@ TEST(Compose, TwoExplicitBoundariesGiveThreeParts) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].parts, 3);
   const auto inputs = random_inputs(model, 3);
+  std::string why;
+  EXPECT_TRUE(bit_identical(run_model(model, inputs, exact_settings()),
+                            run_variant(root + "/v/P", inputs), &why))
+      << why;
+}
+
+
+// A copy of `model` where `tensor` is read through an Identity named `tensor + "_copy"`, as
+// torch.onnx.export writes some block outputs.
+onnx::ModelProto read_through_identity(const onnx::ModelProto& model, const std::string& tensor) {
+  onnx::ModelProto m = model;
+  auto* g = m.mutable_graph();
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (const auto& n : model.graph().node()) {
+    onnx::NodeProto copy = n;
+    for (int k = 0; k < copy.input_size(); ++k)
+      if (copy.input(k) == tensor) copy.set_input(k, tensor + "_copy");
+    *nodes.Add() = std::move(copy);
+    if (std::find(n.output().begin(), n.output().end(), tensor) != n.output().end()) {
+      onnx::NodeProto id;
+      id.set_op_type("Identity");
+      id.set_name(tensor + "_Identity");
+      id.add_input(tensor);
+      id.add_output(tensor + "_copy");
+      *nodes.Add() = std::move(id);
+    }
+  }
+  g->mutable_node()->Swap(&nodes);
+  return m;
+}
+
+TEST(Compose, NamesOfEliminatedIdentitiesStillNameCutsAndExits) {
+  TempDir tmp;
+  const std::string root = tmp.path();
+  const auto original = fixtures::tiny_resnet();
+  const std::string cut = fixtures::tiny_resnet_early_cut(original);
+  const auto model = read_through_identity(original, cut);
+  const std::string model_path = root + "/copied.onnx";
+  ASSERT_TRUE(save_model(model, model_path).ok());
+  VariantOptions o;
+  o.ops = {"P"};
+  o.cuts = {{cut + "_copy"}};  // the name a user reads in the file: the Identity's output
+  Status st = build_variants(model_path, o, root + "/v", nullptr);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  auto m = read_manifest(root + "/v/P");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->chain[0].options["cuts"][0][0], cut);  // the tensor that carries its value
+  const auto inputs = random_inputs(model, 5);
   std::string why;
   EXPECT_TRUE(bit_identical(run_model(model, inputs, exact_settings()),
                             run_variant(root + "/v/P", inputs), &why))

@@ -186,6 +186,39 @@ std::vector<OpCase> op_cases() {
          return finish(b, b.gemm(y, 10));
        },
        "Reshape", "Reshape"},
+      {"SigmoidSilu",  // EfficientNet's SiLU: x * Sigmoid(x), both in int8
+       [] {
+         GraphBuilder b;
+         const std::string x = b.conv(stem(b), {.out_channels = 8});
+         const std::string s = b.node("Sigmoid", {x})[0];
+         b.set_shape(s, {1, 8, 16, 16});
+         const std::string y = b.node("Mul", {x, s})[0];
+         b.set_shape(y, {1, 8, 16, 16});
+         return finish(b, b.conv(y, {.out_channels = 4}));
+       },
+       "Sigmoid", "QLinearSigmoid"},
+      {"LeakyRelu",
+       [] {
+         GraphBuilder b;
+         const std::string x = b.conv(stem(b), {.out_channels = 8});
+         const std::string y =
+             b.node("LeakyRelu", {x}, 1, {GraphBuilder::attr_float("alpha", 0.1f)})[0];
+         b.set_shape(y, {1, 8, 16, 16});
+         return finish(b, b.conv(y, {.out_channels = 4}));
+       },
+       "LeakyRelu", "QLinearLeakyRelu"},
+      {"SliceChannelSplit",  // ShuffleNetV2's channel split
+       [] {
+         GraphBuilder b;
+         const std::string x = b.conv(stem(b), {.out_channels = 8});
+         const std::string y =
+             b.node("Slice", {x, b.int64_initializer("starts", {1}, {4}),
+                              b.int64_initializer("ends", {1}, {8}),
+                              b.int64_initializer("axes", {1}, {1})})[0];
+         b.set_shape(y, {1, 4, 16, 16});
+         return finish(b, b.conv(y, {.out_channels = 4}));
+       },
+       "Slice", "Slice"},
   };
 }
 
@@ -292,16 +325,6 @@ INSTANTIATE_TEST_SUITE_P(
                                   return finish(b, b.conv(outs[0], {.out_channels = 4}));
                                 },
                                 "more than one output"},
-                      FloatCase{"AddOfTwoConstants",
-                                [] {
-                                  GraphBuilder b;
-                                  const std::string x = stem(b);
-                                  const std::string c =
-                                      b.add(b.initializer("a", {1, 8, 1, 1}, {}, 0.5f),
-                                            b.initializer("b", {1, 8, 1, 1}, {}, 0.5f));
-                                  return finish(b, b.add(x, c));
-                                },
-                                "both inputs are constants"},
                       FloatCase{"PoolOf3DInput",
                                 [] {
                                   GraphBuilder b;
@@ -325,6 +348,48 @@ INSTANTIATE_TEST_SUITE_P(
                                 },
                                 "alpha != 1"}),
     [](const ::testing::TestParamInfo<FloatCase>& info) { return info.param.name; });
+
+TEST(QuantizeOpStructure, FloatOpsAreSummarisedByTypeAndReason) {
+  // HardSwish has no int8 kernel; a Sigmoid reading the float HardSwish output is not worth
+  // converting; the Convs around them run in int8.
+  GraphBuilder b;
+  const std::string x = b.conv(stem(b), {.out_channels = 8});
+  const std::string h = b.node("HardSwish", {x})[0];
+  b.set_shape(h, {1, 8, 16, 16});
+  const std::string s = b.node("Sigmoid", {h})[0];
+  b.set_shape(s, {1, 8, 16, 16});
+  const onnx::ModelProto model = finish(b, b.conv(s, {.out_channels = 4}));
+  QuantizeOptions options;
+  options.table = testing::calibrate_random(model, 8);
+  QuantizeReport report;
+  options.report = &report;
+  onnx::ModelProto q;
+  ASSERT_TRUE(quantize(model, options, &q).ok());
+  EXPECT_EQ(report.quantized_ops["Conv"], 3);
+  EXPECT_EQ(report.float_ops["HardSwish"]["no int8 kernel in ONNX Runtime on x86"], 1);
+  EXPECT_EQ(report.float_ops["Sigmoid"]["no int8 input (quantizing it would only add conversions)"],
+            1);
+  EXPECT_EQ(report.float_ops.count("Conv"), 0u);
+}
+
+TEST(QuantizeOpStructure, ConstantSubgraphsAreFoldedBeforeQuantizing) {
+  // Add(constant, constant) becomes one initializer, so the Add reading it runs in int8.
+  GraphBuilder b;
+  const std::string x = stem(b);
+  const std::string c = b.add(b.initializer("a", {1, 8, 1, 1}, {}, 0.5f),
+                              b.initializer("b", {1, 8, 1, 1}, {}, 0.5f));
+  const onnx::ModelProto model = finish(b, b.add(x, c));
+  QuantizeOptions options;
+  options.table = testing::calibrate_random(model, 8);
+  QuantizeReport report;
+  options.report = &report;
+  onnx::ModelProto q;
+  ASSERT_TRUE(quantize(model, options, &q).ok());
+  EXPECT_EQ(report.quantized_ops["Add"], 1);
+  EXPECT_TRUE(report.unsupported_nodes.empty());
+  const Tensor in = random_tensor("input", {1, 3, 16, 16}, 9);
+  EXPECT_LT(relative_error(run_first_output(q, in), run_first_output(model, in)), 0.08);
+}
 
 TEST(QuantizeOpStructure, UnsupportedConfigurationsStayFloatAndAreReported) {
   GraphBuilder b;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "graph/builder.h"
@@ -248,6 +249,48 @@ TEST(Quantize, UpgradesOldOpsets) {
   ASSERT_TRUE(st.ok()) << st.to_string();
   EXPECT_GE(model_opset(q), 13);
   expect_close(q, model, 0.1);
+}
+
+// torch.onnx.export's plain initialisation: every Conv bias (all zeros) is one initializer read
+// through its own Identity node.
+onnx::ModelProto with_identity_fed_biases(onnx::ModelProto model) {
+  auto* g = model.mutable_graph();
+  const int nodes = g->node_size();
+  int k = 0;
+  for (int i = 0; i < nodes; ++i) {
+    auto* conv = g->mutable_node(i);
+    if (conv->op_type() != "Conv" || conv->input_size() < 3) continue;
+    const std::string bias = conv->input(2);
+    const std::string copy = bias + "/identity_" + std::to_string(k++);
+    auto* id = g->add_node();
+    id->set_op_type("Identity");
+    id->set_name(copy);
+    id->add_input(bias);
+    id->add_output(copy);
+    conv->set_input(2, copy);
+  }
+  // Identity nodes were appended: restore a topological order (they read only initializers).
+  std::rotate(g->mutable_node()->begin(), g->mutable_node()->begin() + nodes,
+              g->mutable_node()->end());
+  return model;
+}
+
+TEST(Quantize, ConvBiasesBehindIdentityNodesAreQuantized) {
+  const onnx::ModelProto model = with_identity_fed_biases(fixtures::residual_model());
+  ASSERT_GT(count_ops(model, "Identity"), 0);
+  QuantizeOptions o;
+  o.table = testing::calibrate_random(model, 8);
+  QuantizeReport report;
+  o.report = &report;
+  onnx::ModelProto q;
+  Status st = quantize(model, o, &q);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(report.quantized_ops["Conv"], count_ops(model, "Conv"));
+  for (const auto& u : report.unsupported_nodes) ADD_FAILURE() << u;
+  EXPECT_EQ(count_ops(q, "Identity"), 0);
+  expect_qdq_convs(q);
+  const Tensor x = random_tensor("input", testing::model_input(model).shape, 5);
+  EXPECT_LT(relative_error(run_first_output(q, x), run_first_output(model, x)), 0.1);
 }
 
 TEST(Quantize, RejectsModelWithoutQuantizableOp) {
