@@ -1,8 +1,10 @@
-/// `edgetier inspect MODEL`: what a model is made of and where it can be cut or skipped.
+/// `edgetier inspect MODEL`: what a model is made of, where it can be cut or skipped, and which
+/// operators apply to it (and why not where they do not).
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/ops_common.h"
+#include "experiment/applicability.h"
 #include "graph/model_io.h"
 #include "graph/summary.h"
 
@@ -31,10 +33,15 @@ std::function<int()> setup_inspect(CLI::App* app) {
     if (!model.ok()) return report_error(model.status());
     auto summary = summarize_model(*model, shapes);
     if (!summary.ok()) return report_error(summary.status().with_context(args->model));
+    auto applicability = operator_applicability(*model, shapes);
+    if (!applicability.ok()) return report_error(applicability.status().with_context(args->model));
     if (args->json) {
-      print_json(summary_to_json(*summary));
+      nlohmann::json j = summary_to_json(*summary);
+      j["operators"] = applicability_to_json(*applicability);
+      print_json(j);
     } else {
-      std::cout << args->model << ": " << summary_to_text(*summary, args->verbose);
+      std::cout << args->model << ": " << summary_to_text(*summary, args->verbose) << "\n"
+                << applicability_to_text(*applicability);
     }
     return 0;
   };

@@ -1,6 +1,7 @@
-/// `edgetier run [EXPERIMENT.yaml]`: checks the whole plan before anything runs, then builds,
-/// deploys and measures it (the runner), then analyses and reports the stored run; --plan-only
-/// prints the plan (the built-in demo when no file is given).
+/// `edgetier run [EXPERIMENT.yaml | --model M.onnx]`: checks the whole plan before anything runs,
+/// then builds, deploys and measures it (the runner), then analyses and reports the stored run;
+/// --plan-only prints the plan (the built-in demo when no file is given; the demo's experiment on
+/// the user's model with --model).
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include "experiment/plan.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
+#include "experiment/user_model.h"
 
 namespace edgetier::cli {
 namespace {
@@ -39,6 +41,9 @@ std::function<int()> setup_run(CLI::App* app) {
     bool resume = false;
     bool plan_only = false;
     bool json = false;
+    std::string model;
+    std::string data;
+    std::string task;
   };
   auto args = std::make_shared<Args>();
   app->add_option("experiment", args->experiment,
@@ -49,9 +54,33 @@ std::function<int()> setup_run(CLI::App* app) {
   app->add_flag("--plan-only", args->plan_only,
                 "Check everything and print the plan; measure nothing");
   app->add_flag("--json", args->json, "Print JSON");
+  app->add_option("--model", args->model,
+                  "Run the default experiment (the demo's) on this ONNX model instead "
+                  "(`edgetier init MODEL` writes it as an editable spec)");
+  app->add_option("--data", args->data,
+                  "With --model: evaluation images (kind detected); default synthetic images");
+  app->add_option("--task", args->task, "With --model: classify | segment (default: the "
+                  "sidecar's, else from the output shape)")
+      ->check(CLI::IsMember({"classify", "segment"}));
   return [args]() {
-    Result<ExperimentSpec> spec =
-        args->experiment.empty() ? load_builtin_demo() : load_spec_file(args->experiment);
+    if (!args->model.empty() && !args->experiment.empty()) {
+      return report_error(invalid_argument("give an experiment file or --model, not both ('" +
+                                           args->experiment + "' and --model " + args->model +
+                                           ")"));
+    }
+    if (args->model.empty() && (!args->data.empty() || !args->task.empty())) {
+      return report_error(invalid_argument(
+          "--data and --task go with --model; an experiment file sets data and task itself"));
+    }
+    Result<ExperimentSpec> spec = args->experiment.empty() ? load_builtin_demo()
+                                                           : load_spec_file(args->experiment);
+    if (!args->model.empty()) {
+      UserModelOptions options;
+      options.model_path = args->model;
+      options.data_dir = args->data;
+      if (!args->task.empty()) options.task = *parse_task(args->task);
+      spec = user_model_spec(options);
+    }
     if (!spec.ok()) return report_error(spec.status());
     if (!args->out.empty())
       spec->output_dir = std::filesystem::absolute(args->out).lexically_normal().string();
@@ -90,7 +119,8 @@ std::function<int()> setup_run(CLI::App* app) {
       return 1;
     }
     if (summary->status == "interrupted") {
-      std::cerr << "continue with: edgetier run " << args->experiment
+      std::cerr << "continue with: edgetier run "
+                << (args->model.empty() ? args->experiment : "--model " + args->model)
                 << (args->out.empty() ? "" : " --out " + args->out) << " --resume\n";
       return 130;
     }

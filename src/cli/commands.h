@@ -15,6 +15,7 @@ std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
 std::function<int()> setup_report(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
+std::function<int()> setup_init(CLI::App* app);
 std::function<int()> setup_export(CLI::App* app);
 std::function<int()> setup_data(CLI::App* app);
 std::function<int()> setup_profile(CLI::App* app);

@@ -34,6 +34,10 @@ const std::vector<CommandSpec>& command_table() {
        "Check an experiment's plan, then build, deploy and measure every strategy (default: the "
        "demo)",
        edgetier::cli::setup_run},
+      {"init",
+       "Write the default experiment on a model as an editable experiment.yaml (cut and exit "
+       "named)",
+       edgetier::cli::setup_init},
       {"export", "Write a results database as CSV files, or summarise its runs",
        edgetier::cli::setup_export},
       {"data", "Generate datasets (data synth: procedural shapes for classification/segmentation)",

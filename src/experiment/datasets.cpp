@@ -15,6 +15,7 @@
 #include "core/csv.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "experiment/synth.h"
 
 namespace fs = std::filesystem;
 
@@ -393,9 +394,16 @@ std::string synth_data_dir(const DataSpec& spec, Task task, const std::string& c
                  std::to_string(spec.synth_seed)));
 }
 
-DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string& dir) {
+DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string& dir,
+                              int64_t model_classes) {
   DataSpec out = spec;
   out.path = dir;
+  const int64_t synth_classes = task == Task::kClassify ? kSynthNumClasses : kSynthNumClasses + 1;
+  if (model_classes > 0 && model_classes != synth_classes) {
+    out.kind = DataKind::kUnlabeled;
+    out.path = (std::filesystem::path(dir) / "images").string();
+    return out;
+  }
   out.kind = task == Task::kClassify ? DataKind::kFolder : DataKind::kSegmentation;
   out.labels = "labels.csv";
   out.classes = "classes.txt";

@@ -46,9 +46,13 @@ Result<DataKind> resolve_data_kind(const DataSpec& spec);
 Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options = {});
 
 /// Where the runner generates synth data for `task` under `cache_dir`, and the folder spec that
-/// reads it back (folder + labels.csv for classify, segmentation pairs for segment).
+/// reads it back (folder + labels.csv for classify, segmentation pairs for segment). The
+/// shapes' labels mean something only to a model with the shapes' classes: for a model with
+/// `model_classes` > 0 other classes the images are read unlabeled (scored against the float
+/// model's own outputs).
 std::string synth_data_dir(const DataSpec& spec, Task task, const std::string& cache_dir);
-DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string& dir);
+DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string& dir,
+                              int64_t model_classes = 0);
 
 /// The first `count` samples in a fixed order, cycling when the dataset is smaller: the inputs
 /// every strategy is timed on.

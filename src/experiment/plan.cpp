@@ -234,6 +234,8 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
             s.exit_to = skip_used->to;
           }
         }
+        if (reason.empty() && ops.exit == ExitMode::kDynamic && !facts.dynamic_exit_reason.empty())
+          reason = facts.dynamic_exit_reason;
         if (reason.empty() && ops.partition && ops.exit == ExitMode::kDynamic) {
           // A dynamic exit's split is its exit: trunk and early head on the first tier (a
           // confident request never leaves it), the rest of the model on the second.

@@ -41,6 +41,9 @@ struct ModelFacts {
   std::vector<SkipSpan> skip_spans;  // parallel to analysis.skips
   /// The stages an automatic exit chooses from (ops/trunk.h, deepest first).
   std::vector<StageTrunk> trunks;
+  /// Why a dynamic exit cannot stop at the chosen exit's entry (the graph goes around it, as a
+  /// decoder reading earlier features does); empty when it can or there is no exit.
+  std::string dynamic_exit_reason;
 };
 
 /// Loads and checks one model: the file exists and parses, the input and task fit the outputs,

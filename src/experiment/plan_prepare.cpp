@@ -7,6 +7,7 @@
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "graph/shapes.h"
+#include "ops/dynamic_exit.h"
 #include "ops/trunk.h"
 #include "runtime/load_check.h"
 
@@ -225,6 +226,12 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   }
   const ExitSpec& exit = spec.exit_for(model);
   if (!exit.automatic) RETURN_IF_ERROR(check_tensor_names(view, {exit.from, exit.to}, ctx, "exit"));
+  // A dynamic exit's trunk ends at the exit's entry: every path to the output must cross it.
+  if (auto skip = choose_skip(f, exit); skip.ok()) {
+    const std::string& at = f.analysis.skips[*skip].from;
+    if (std::vector<std::string> bypass; !separates(view, {at}, &bypass))
+      f.dynamic_exit_reason = dynamic_exit_bypass_reason(at, std::move(bypass));
+  }
   return f;
 }
 

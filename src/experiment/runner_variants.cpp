@@ -41,9 +41,14 @@ Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, con
   DatasetOptions options;
   options.seed = c.e->spec.seed;
   options.model_classes = facts.classes;
-  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir), options);
+  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir, facts.num_classes), options);
   if (!loaded.ok()) return loaded.status().with_context("synth data for '" + facts.name + "'");
   Dataset d = std::move(*loaded);
+  if (!d.labeled()) {
+    LOG_INFO << "model '" << facts.name << "' has " << facts.num_classes
+             << " classes, not the synthetic shapes': its variants are scored against its float "
+                "outputs";
+  }
   RETURN_IF_ERROR(check_data_fits_model(facts, &d));
   return d;
 }

@@ -12,6 +12,18 @@
 
 namespace edgetier {
 
+std::string dynamic_exit_bypass_reason(const std::string& exit_at,
+                                       std::vector<std::string> bypass) {
+  if (bypass.size() > 6) {  // the ends say where it leaves and rejoins; the middle is noise
+    bypass.erase(bypass.begin() + 2, bypass.end() - 3);
+    bypass.insert(bypass.begin() + 2, "...");
+  }
+  return "dynamic exit: the graph does not narrow to the exit tensor '" + exit_at +
+         "' (the path " + join(bypass, " -> ") +
+         " goes around it, e.g. a decoder reading earlier features), so a confident request "
+         "cannot stop there; name a tensor every path crosses with --exit-at";
+}
+
 Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& options,
                     std::vector<onnx::ModelProto>* parts, ExitPolicy* policy) {
   if (!(options.threshold >= 0.0 && options.threshold <= 1.0)) {
@@ -60,15 +72,7 @@ Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& opt
   cut.cuts = {{exit_at}};
   // The trunk part ends at the exit: every path to the output must cross it.
   if (std::vector<std::string> bypass; !separates(view, {exit_at}, &bypass)) {
-    if (bypass.size() > 6) {  // the ends say where it leaves and rejoins; the middle is noise
-      bypass.erase(bypass.begin() + 2, bypass.end() - 3);
-      bypass.insert(bypass.begin() + 2, "...");
-    }
-    return failed_precondition(
-        "dynamic exit: the graph does not narrow to the exit tensor '" + exit_at +
-        "' (the path " + join(bypass, " -> ") +
-        " goes around it, e.g. a decoder reading earlier features), so a confident request "
-        "cannot stop there; name a tensor every path crosses with --exit-at");
+    return failed_precondition(dynamic_exit_bypass_reason(exit_at, std::move(bypass)));
   }
   // The trunk's output feeds two different heads; on QDQ models each would move the boundary to
   // its own QuantizeLinear, so keep the float tensor as the shared interface.

@@ -30,4 +30,9 @@ struct DynamicExitOptions {
 Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& options,
                     std::vector<onnx::ModelProto>* parts, ExitPolicy* policy);
 
+/// Why a dynamic exit cannot stop at `exit_at`: `bypass` (graph/cuts.h separates) is a path
+/// around it. The one wording for dynamic_exit and `inspect`.
+std::string dynamic_exit_bypass_reason(const std::string& exit_at,
+                                       std::vector<std::string> bypass);
+
 }  // namespace edgetier
