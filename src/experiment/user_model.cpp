@@ -144,7 +144,8 @@ Result<std::string> write_yaml(const ExperimentSpec& spec, const PreparedExperim
     << "# scenarios), as `edgetier run --model` runs it. Edit it and run it with\n"
     << "# `edgetier run THIS_FILE` (`--plan-only` checks it first).\n"
     << "name: " << quoted(spec.name) << "\n\n";
-  y << "models:\n  - path: " << quoted(model.path) << "\n";
+  y << "models:\n  - path: " << quoted(model.path) << "\n"
+    << "    name: " << quoted(model.name) << "  # how results and reports name it\n";
   if (model.task) {
     y << "    # classify (outputs [1, classes]) or segment (outputs [1, classes, H, W])\n"
       << "    task: " << task_name(*model.task) << "\n";

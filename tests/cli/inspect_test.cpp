@@ -40,6 +40,38 @@ TEST(InspectCli, PrintsTheDocumentedJson) {
   EXPECT_TRUE(j["skips"][0].contains("nodes"));
 }
 
+TEST(InspectCli, EndsWithTheOperatorsThatApply) {
+  TempDir dir;
+  ASSERT_TRUE(save_model(fixtures::tiny_resnet(), dir.file("res.onnx")).ok());
+  ASSERT_TRUE(save_model(fixtures::chain_model(), dir.file("chain.onnx")).ok());
+  auto res = run_edgetier("inspect " + dir.file("res.onnx"));
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  const size_t ops = res.out.find("operators (the experiment's defaults):");
+  ASSERT_NE(ops, std::string::npos) << res.out;
+  const std::string tail = res.out.substr(ops);
+  for (const char* line : {"  Q   applies: ", "  P   applies: cut {", "  EE  applies: exit ",
+                           "  DEE applies: "}) {
+    EXPECT_NE(tail.find(line), std::string::npos) << line << "\n" << tail;
+  }
+  auto chain = run_edgetier("inspect " + dir.file("chain.onnx"));
+  ASSERT_EQ(chain.exit_code, 0) << chain.err;
+  EXPECT_NE(chain.out.find("  EE  does not apply: the model has no skippable region"),
+            std::string::npos)
+      << chain.out;
+  EXPECT_NE(chain.out.find("  DEE does not apply: the model has no skippable region"),
+            std::string::npos);
+  auto json = run_edgetier("inspect " + dir.file("chain.onnx") + " --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto j = nlohmann::json::parse(json.out);
+  ASSERT_EQ(j["operators"].size(), 4u);
+  EXPECT_EQ(j["operators"][0]["op"], "Q");
+  EXPECT_TRUE(j["operators"][0]["applies"].get<bool>());
+  EXPECT_EQ(j["operators"][2]["op"], "EE");
+  EXPECT_FALSE(j["operators"][2]["applies"].get<bool>());
+  EXPECT_NE(j["operators"][2]["reason"].get<std::string>().find("no skippable region"),
+            std::string::npos);
+}
+
 TEST(InspectCli, AcceptsAnInputShape) {
   TempDir dir;
   ASSERT_TRUE(save_model(fixtures::chain_model(), dir.file("m.onnx")).ok());

@@ -252,5 +252,18 @@ TEST(Datasets, SynthFolderSpecs) {
   EXPECT_EQ(synth_as_folder_spec(synth, Task::kClassify, dir).kind, DataKind::kFolder);
 }
 
+TEST(DatasetsTest, SynthIsUnlabeledForAModelWithOtherClasses) {
+  DataSpec synth;
+  const std::string dir = "/cache/synth";
+  // The shapes' 10 labels (11 mask values with background) fit a model with those classes...
+  EXPECT_EQ(synth_as_folder_spec(synth, Task::kClassify, dir, 10).kind, DataKind::kFolder);
+  EXPECT_EQ(synth_as_folder_spec(synth, Task::kSegment, dir, 11).kind, DataKind::kSegmentation);
+  // ...any other model is scored against its float outputs on the same images.
+  DataSpec imagenet = synth_as_folder_spec(synth, Task::kClassify, dir, 1000);
+  EXPECT_EQ(imagenet.kind, DataKind::kUnlabeled);
+  EXPECT_EQ(imagenet.path, dir + "/images");
+  EXPECT_EQ(synth_as_folder_spec(synth, Task::kSegment, dir, 21).kind, DataKind::kUnlabeled);
+}
+
 }  // namespace
 }  // namespace edgetier
