@@ -119,8 +119,12 @@ std::function<int()> setup_run(CLI::App* app) {
       return 1;
     }
     if (summary->status == "interrupted") {
-      std::cerr << "continue with: edgetier run "
-                << (args->model.empty() ? args->experiment : "--model " + args->model)
+      std::string again = args->experiment;
+      if (!args->model.empty()) {
+        again = "--model " + args->model + (args->data.empty() ? "" : " --data " + args->data) +
+                (args->task.empty() ? "" : " --task " + args->task);
+      }
+      std::cerr << "continue with: edgetier run " << again
                 << (args->out.empty() ? "" : " --out " + args->out) << " --resume\n";
       return 130;
     }
