@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -85,8 +86,20 @@ int main(int argc, char** argv) {
       args.dir = a;
     }
   }
-  std::vector<std::string> models;
   std::error_code ec;
+  if (!fs::exists(args.dir, ec)) {
+    // The zoo is exported here, not downloaded: Debian's torch builds the graphs.
+    const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
+                            "/scripts/export_torchvision.py --zoo --init both --opset 13 17 -o " +
+                            args.dir;
+    std::printf("bench_zoo: exporting the zoo: %s\n", cmd.c_str());
+    std::fflush(stdout);
+    if (std::system(cmd.c_str()) != 0) {
+      std::fprintf(stderr, "bench_zoo: the export failed (is Debian's python3-torch installed?)\n");
+      return 1;
+    }
+  }
+  std::vector<std::string> models;
   for (const auto& e : fs::directory_iterator(args.dir, ec)) {
     const std::string p = e.path().string();
     if (e.path().extension() == ".onnx" &&
