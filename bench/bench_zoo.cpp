@@ -3,7 +3,7 @@
 /// chain, int8/fp32 at 1 thread measured interleaved, partition max diff), then the targets.
 ///
 ///   /usr/bin/python3 scripts/export_torchvision.py --zoo --init both --opset 13 17 -o build/zoo
-///   ./build/bench_zoo build/zoo [--filter SUBSTRING] [--runs 9] [--keep DIR]
+///   ./build/bench_zoo build/zoo [--filter SUBSTRING[,...]] [--runs 9] [--keep DIR] [--binary B]
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -31,7 +31,21 @@ struct Args {
   std::string filter;
   int runs = 9;
   std::string keep;  // keep the variants here instead of a temporary folder
+  std::string binary = EDGETIER_BINARY;  // a copy keeps a long run safe from rebuilds
 };
+
+/// --filter A,B: models whose path contains any of them.
+bool selected(const std::string& path, const std::string& filter) {
+  if (filter.empty()) return true;
+  size_t start = 0;
+  while (start <= filter.size()) {
+    const size_t end = std::min(filter.find(',', start), filter.size());
+    const std::string part = filter.substr(start, end - start);
+    if (!part.empty() && path.find(part) != std::string::npos) return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 /// stdout of a command, and its exit code.
 std::pair<int, std::string> capture(const std::string& cmd) {
@@ -77,10 +91,12 @@ int main(int argc, char** argv) {
       args.filter = next();
     } else if (a == "--runs") {
       args.runs = std::max(3, std::atoi(next().c_str()));
+    } else if (a == "--binary") {
+      args.binary = next();
     } else if (a == "--keep") {
       args.keep = next();
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [ZOO_DIR] [--filter S] [--runs N] [--keep DIR]\n", argv[0]);
+      std::printf("usage: %s [ZOO_DIR] [--filter S[,S...]] [--runs N] [--keep DIR] [--binary EDGETIER]\n", argv[0]);
       return 0;
     } else {
       args.dir = a;
@@ -102,8 +118,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> models;
   for (const auto& e : fs::directory_iterator(args.dir, ec)) {
     const std::string p = e.path().string();
-    if (e.path().extension() == ".onnx" &&
-        (args.filter.empty() || p.find(args.filter) != std::string::npos))
+    if (e.path().extension() == ".onnx" && selected(p, args.filter))
       models.push_back(p);
   }
   std::sort(models.begin(), models.end());
@@ -125,7 +140,7 @@ int main(int argc, char** argv) {
   for (const auto& model : models) {
     const std::string name = fs::path(model).stem().string();
     const std::string out = root + "/" + name;
-    auto [code, text] = capture(std::string(EDGETIER_BINARY) +
+    auto [code, text] = capture(args.binary +
                                 " --log-level warn variants '" + model + "' -o '" + out +
                                 "' --verify --verify-samples 4 --json 2>/dev/null");
     nlohmann::json rows = nlohmann::json::parse(text, nullptr, false);
