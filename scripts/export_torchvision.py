@@ -10,7 +10,7 @@ input size. Uses Debian's python3-torch and python3-torchvision (run with /usr/b
 
     /usr/bin/python3 scripts/export_torchvision.py resnet18 resnet50 fcn_resnet50 -o build/ref-models
     /usr/bin/python3 scripts/export_torchvision.py --zoo --init both --opset 13 17 -o build/zoo
-    /usr/bin/python3 scripts/export_torchvision.py --quick -o build/zoo-quick
+    /usr/bin/python3 scripts/export_torchvision.py --quick -o build/zoo-quick   # what the tests use
 
 File names: <arch>.onnx for the defaults (trained-like, opset 17, the architecture's own size),
 otherwise <arch>-<init>-op<opset>-<size>px.onnx. Every file gets a sidecar <file>.json with its
@@ -47,13 +47,14 @@ ZOO = [
     ("lraspp_mobilenet_v3_large", "segment", 224),
 ]
 
-# The CI subset: small architectures of different families at a reduced input size.
+# The CI subset: small architectures of different families at a reduced input size, each with
+# its own initialisation and opset so both kinds of each are covered: (name, task, size, init, opset).
 QUICK = [
-    ("resnet18", "classify", 64),
-    ("mobilenet_v2", "classify", 64),
-    ("shufflenet_v2_x0_5", "classify", 64),
-    ("squeezenet1_1", "classify", 64),
-    ("lraspp_mobilenet_v3_large", "segment", 64),
+    ("resnet18", "classify", 64, "plain", 13),
+    ("mobilenet_v2", "classify", 64, "trained", 17),
+    ("shufflenet_v2_x0_5", "classify", 64, "plain", 17),
+    ("squeezenet1_1", "classify", 64, "trained", 13),
+    ("lraspp_mobilenet_v3_large", "segment", 64, "plain", 13),
 ]
 
 SEGMENTERS = ("fcn_", "deeplabv3_", "lraspp_")
@@ -131,19 +132,18 @@ def main():
     if args.list:
         for name, task, size in ZOO:
             print(f"zoo   {name:32s} {task:9s} {size}px")
-        for name, task, size in QUICK:
-            print(f"quick {name:32s} {task:9s} {size}px")
+        for name, task, size, init, opset in QUICK:
+            print(f"quick {name:32s} {task:9s} {size}px {init} opset {opset}")
         return 0
     entries = []
     if args.zoo:
         entries += ZOO
-    if args.quick:
-        entries += QUICK
-    known = {n: (t, s) for n, t, s in ZOO + QUICK}
+    known = {n: (t, s) for n, t, s in ZOO}
+    known.update({q[0]: (q[1], q[2]) for q in QUICK})
     for name in args.models:
         task = "segment" if name.startswith(SEGMENTERS) else "classify"
         entries.append((name, task, known.get(name, (task, 224))[1]))
-    if not entries:
+    if not entries and not args.quick:
         parser.error("name at least one model, or --zoo / --quick")
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -153,6 +153,9 @@ def main():
         for init in inits:
             for opset in args.opset:
                 export(name, task, args.size or size, init, opset, args.out, plain_names)
+    if args.quick:
+        for name, task, size, init, opset in QUICK:
+            export(name, task, size, init, opset, args.out, False)
     return 0
 
 

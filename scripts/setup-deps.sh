@@ -17,9 +17,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps ccache
 )
-# Extra packages only the tests need (headless browser for the report test).
+# Extra packages only the tests need: a headless browser for the report test, and Debian's
+# torch and torchvision to export the public architectures the quick zoo tests run
+# (scripts/export_torchvision.py, run with /usr/bin/python3).
 if [[ "${EDGETIER_WITH_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(chromium)
+  packages+=(chromium python3-torch python3-torchvision)
 fi
 
 ORT_HDR_DEB_VERSION="1.21.0+dfsg-1"

@@ -28,8 +28,11 @@ std::function<int()> setup_inspect(CLI::App* app) {
       Status st = parse_input_shape_arg(arg, &shapes);
       if (!st.ok()) return report_error(st);
     }
-    // A model ONNX Runtime cannot run gets no summary: its MACs and cuts would mislead.
-    auto model = load_runnable_model(args->model);
+    // A model ONNX Runtime cannot run gets no summary: its MACs and cuts would mislead. The
+    // summary is of the normalised model every operator sees (shapes computed at export time
+    // are folded, so FLOPs count every MatMul, e.g. Swin's attention).
+    NormalizeReport normalized;
+    auto model = load_normalized_model(args->model, shapes, &normalized);
     if (!model.ok()) return report_error(model.status());
     auto summary = summarize_model(*model, shapes);
     if (!summary.ok()) return report_error(summary.status().with_context(args->model));

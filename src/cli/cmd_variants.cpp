@@ -10,6 +10,7 @@
 #include "ops/compose.h"
 #include "ops/early_exit.h"
 #include "ops/quantize_hook.h"
+#include "ops/verify.h"
 #include "strategy/chain.h"
 
 namespace edgetier::cli {
@@ -48,6 +49,8 @@ struct Args {
   std::string task;
   std::string preprocess;
   bool force = false;
+  bool verify = false;
+  int verify_samples = 8;
   bool json = false;
 };
 
@@ -66,11 +69,6 @@ Result<QuantizeFn> linked_quantizer(const Args& a, const std::string& synth_dir)
     h.calibration.data_dir = a.calibration_data;
     h.calibration.method = CalibrationMethod::kMinMax;
   } else {
-    SynthOptions synth;
-    synth.count = kSynthCalibrationImages;
-    synth.size = 224;  // calibration resizes to the model's input
-    auto written = write_synth_dataset(synth, synth_dir, /*force=*/true);
-    if (!written.ok()) return written.status().with_context("variants: synthetic calibration");
     std::cerr << "variants: no --calibration-data or --calibration-table: Q calibrates on "
               << kSynthCalibrationImages
               << " synthetic images (edgetier data synth); pass your own images for "
@@ -79,6 +77,43 @@ Result<QuantizeFn> linked_quantizer(const Args& a, const std::string& synth_dir)
     h.calibration.method = CalibrationMethod::kMinMax;
   }
   return make_quantize_hook(std::move(h));
+}
+
+/// Writes the synthetic images calibration and --verify use when the user gives none.
+Status write_synth_images(const std::string& dir) {
+  SynthOptions synth;
+  synth.count = kSynthCalibrationImages;
+  synth.size = 224;  // calibration and verify resize to the model's input
+  auto written = write_synth_dataset(synth, dir, /*force=*/true);
+  if (!written.ok()) return written.status().with_context("variants: synthetic images");
+  return ok_status();
+}
+
+/// --verify: each built chain against the float model on the same images (graph rewrites off,
+/// so a partition must be bit-identical); the report goes into the chain's JSON row.
+nlohmann::json verify_chain(const Args& a, const std::string& dir, const std::string& data_dir,
+                            const nlohmann::json& preprocess) {
+  VerifyOptions v;
+  v.data_dir = data_dir;
+  v.limit = a.verify_samples;
+  v.task = a.task;
+  v.preprocess = preprocess;
+  v.session.intra_op_threads = 1;
+  v.session.graph_opt_level = GraphOptLevel::kDisabled;
+  auto report = verify_variant(a.model, dir, v);
+  if (!report.ok()) return {{"error", report.status().message()}};
+  return verify_report_to_json(*report);
+}
+
+/// One line: "bit-identical", "top-1 agreement 100 pt, max diff 0.0012", "mIoU 97.5 pt ...".
+std::string verify_line(const nlohmann::json& v) {
+  if (v.contains("error")) return "verify failed: " + v["error"].get<std::string>();
+  if (v.value("bit_identical", false)) return "verify: bit-identical";
+  std::string line = "verify:";
+  if (v.value("top1_agreement", -1.0) >= 0)
+    line += " top-1 agreement " + shortest_number(v["top1_agreement"].get<double>()) + " pt,";
+  if (v.value("miou", -1.0) >= 0) line += " mIoU " + shortest_number(v["miou"].get<double>()) + " pt,";
+  return line + " max diff " + shortest_number(v.value("max_abs_diff", 0.0));
 }
 
 bool wants_quantizer(const std::vector<std::string>& ops) {
@@ -105,8 +140,14 @@ int run(const Args& a) {
   o.exit_select.target_flops_share = a.exit_flops_share;
   o.exit_then_quantize = a.exit_then_quantize;
   ScopedTempDir synth_dir("edgetier-calibration");
-  if (wants_quantizer(o.ops) && synth_dir.path().empty())
+  const bool needs_synth = a.calibration_table.empty() && a.calibration_data.empty() &&
+                           (wants_quantizer(o.ops) || a.verify);
+  if (needs_synth && synth_dir.path().empty())
     return report_error(internal_error("variants: cannot create a temporary folder"));
+  if (needs_synth) {
+    Status written = write_synth_images(synth_dir.path());
+    if (!written.ok()) return report_error(written);
+  }
   if (wants_quantizer(o.ops)) {
     auto quantizer = linked_quantizer(a, synth_dir.path());
     if (!quantizer.ok()) return report_error(quantizer.status());
@@ -137,6 +178,19 @@ int run(const Args& a) {
   if (!model.ok()) return report_error(model.status());
   std::vector<VariantResult> results;
   Status st = build_variants(a.model, o, a.out, &results);
+  std::vector<nlohmann::json> verified(results.size());
+  if (a.verify) {
+    // write_synth_dataset puts the images in images/ beside labels.csv.
+    const std::string data =
+        !a.calibration_data.empty() ? a.calibration_data : synth_dir.path() + "/images";
+    if (data.empty() || (!a.calibration_table.empty() && a.calibration_data.empty()))
+      return report_error(invalid_argument(
+          "variants --verify with --calibration-table: pass --calibration-data DIR too (the "
+          "images to verify on)"));
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].built()) verified[i] = verify_chain(a, results[i].dir, data, o.preprocess);
+    }
+  }
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& r : results) {
@@ -148,6 +202,7 @@ int run(const Args& a) {
       }
       if (!r.not_applicable.empty()) row["not_applicable"] = r.not_applicable;
       if (!r.failed.empty()) row["error"] = r.failed;
+      if (!verified[&r - results.data()].is_null()) row["verify"] = verified[&r - results.data()];
       j.push_back(std::move(row));
     }
     if (!results.empty()) print_json(j);
@@ -155,7 +210,9 @@ int run(const Args& a) {
     for (const auto& r : results) {
       if (!r.built()) continue;
       std::cout << "  " << r.ops << ": " << r.dir << " (" << r.parts << " part"
-                << (r.parts == 1 ? "" : "s") << (r.cached ? ", up to date" : "") << ")\n";
+                << (r.parts == 1 ? "" : "s") << (r.cached ? ", up to date" : "") << ")";
+      const auto& v = verified[&r - results.data()];
+      std::cout << (v.is_null() ? "" : "; " + verify_line(v)) << "\n";
     }
     for (const auto& r : results) {
       if (!r.not_applicable.empty())
@@ -204,6 +261,12 @@ std::function<int()> setup_variants(CLI::App* app) {
   app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
   add_preprocess_option(app, &args->preprocess);
   app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
+  app->add_flag("--verify", args->verify,
+                "Check each built strategy against the float model (edgetier verify, graph "
+                "rewrites off) on --calibration-data or synthetic images");
+  app->add_option("--verify-samples", args->verify_samples, "--verify: images to compare")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() { return run(*args); };
 }

@@ -233,7 +233,9 @@ Status normalize_model(const onnx::ModelProto& in, const NormalizeOptions& optio
   RETURN_IF_ERROR(eliminate_identities(&m, r));
   // Shapes first: Shape nodes fold where the shape of their input is static. Folding can make
   // more shapes static (a Pad whose pads were computed), so alternate until nothing folds.
-  constexpr int kMaxFoldRounds = 8;
+  // Each round can unlock the next block's shapes (Swin: one round per shifted-window block),
+  // so the cap only guards against a folding bug; rounds end as soon as nothing folds.
+  constexpr int kMaxFoldRounds = 256;
   for (int round = 0; round < kMaxFoldRounds; ++round) {
     RETURN_IF_ERROR(run_shape_inference(&m).with_context("normalize"));
     const int before = r->constants_folded;
