@@ -2,11 +2,13 @@
 /// quantize it (or quantize with a fixed calibration table).
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "ops/calibrate.h"
 #include "ops/compose.h"
 #include "ops/quantize.h"
+#include "ops/sensitivity.h"
 
 namespace edgetier {
 
@@ -21,6 +23,13 @@ struct QuantizeHookOptions {
   /// Time the int8 model against the model it was made from (1 thread, interleaved) and log
   /// both times, as a warning when int8 is slower: a Q strategy must not silently be a slowdown.
   bool check_speed = true;
+  /// Accuracy budget in points: when set, the sensitivity search (ops/sensitivity.h) keeps the
+  /// most sensitive nodes in float until the loss on `eval` is at most this; a budget the search
+  /// cannot meet is FAILED_PRECONDITION (the chain does not apply), naming the loss reached.
+  std::optional<double> max_accuracy_loss;
+  EvalOptions eval;
+  /// Called with the search's outcome (the nodes it kept in float, the loss it measured).
+  std::function<void(const SensitivityReport&)> on_search;
 };
 
 /// Binds the options into a QuantizeFn for VariantOptions::quantize_fn.
