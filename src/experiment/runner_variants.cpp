@@ -141,6 +141,8 @@ Status record_quantize_searches(RunContext* c) {
 
 Status build_variants_for_plan(RunContext* c) {
   const ExperimentSpec& spec = c->e->spec;
+  // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
+  const auto search_memo = make_quantize_search_memo();
   for (const auto& s : c->e->plan.strategies) {
     const std::string key = s.variant_key();
     if (c->variants.count(key)) continue;
@@ -181,6 +183,7 @@ Status build_variants_for_plan(RunContext* c) {
     r.exit_then_quantize = spec.quantize.exit_then_quantize;
     r.max_accuracy_loss = spec.quantize.max_accuracy_loss;
     if (auto it = c->search.find(s.model); it != c->search.end()) r.search_data = it->second;
+    r.search_memo = search_memo;
     auto built = build_strategy_variant(r);
     Status st = built.status();
     if (built.ok()) {

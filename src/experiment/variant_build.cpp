@@ -36,7 +36,8 @@ EvalOptions search_eval_options(const VariantBuildRequest& r) {
 }
 
 Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r,
-                                  std::shared_ptr<std::optional<SensitivityReport>> search) {
+                                  std::shared_ptr<std::optional<SensitivityReport>> search,
+                                  const std::string& memo_options) {
   QuantizeHookOptions h;
   h.calibration.data_dir = r.calibration_dir;
   ASSIGN_OR_RETURN(h.calibration.method, parse_calibration_method(r.calibration_method));
@@ -51,6 +52,8 @@ Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r,
     h.max_accuracy_loss = r.max_accuracy_loss;
     h.eval = search_eval_options(r);
     h.on_search = [search](const SensitivityReport& found) { *search = found; };
+    h.memo = r.search_memo;
+    h.memo_options = memo_options;
   }
   return make_quantize_hook(std::move(h));
 }
@@ -91,8 +94,6 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
   }
   if (r.max_accuracy_loss && r.search_data.root.empty())
     return invalid_argument("quantize.max_accuracy_loss: no data to measure the loss on");
-  auto search = std::make_shared<std::optional<SensitivityReport>>();
-  ASSIGN_OR_RETURN(o.quantize_fn, make_quantizer(r, search));
   o.quantize_options = {{"method", r.calibration_method},
                         {"samples", r.calibration_samples},
                         {"percentile", r.calibration_percentile},
@@ -106,6 +107,8 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
     o.quantize_options["search_data"] = r.search_data.root;
     o.quantize_options["search_samples"] = r.search_data.samples.size();
   }
+  auto search = std::make_shared<std::optional<SensitivityReport>>();
+  ASSIGN_OR_RETURN(o.quantize_fn, make_quantizer(r, search, o.quantize_options.dump()));
   o.exit_then_quantize = r.exit_then_quantize;
   o.cuts = r.cuts;
   o.task = r.task;
@@ -141,6 +144,10 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
   info.hash = m.source_sha256.substr(0, 16) + ":" + m.options_sha256.substr(0, 16);
   if (r.max_accuracy_loss && quantize_step(&m)) info.quantize_search = quantize_step(&m)->options;
   return info;
+}
+
+std::shared_ptr<QuantizeSearchMemo> make_quantize_search_memo() {
+  return std::make_shared<QuantizeSearchMemo>();
 }
 
 Result<std::unique_ptr<PartRunner>> open_variant_runner(const std::string& dir,

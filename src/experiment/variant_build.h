@@ -17,6 +17,8 @@
 
 namespace edgetier {
 
+struct QuantizeSearchMemo;  // ops/quantize_hook.h
+
 struct VariantBuildRequest {
   std::string model_path;
   std::string ops;  // canonical chain name (strategy/chain.h)
@@ -43,7 +45,13 @@ struct VariantBuildRequest {
   /// agreement with the float model on its images. The runner passes a slice held out from the
   /// images it reports accuracy on (runner_variants.cpp: search_dataset).
   Dataset search_data;
+  /// Shared by the builds of one run (make_quantize_search_memo) so that the Q chains of a model
+  /// search once; empty: every build searches.
+  std::shared_ptr<QuantizeSearchMemo> search_memo;
 };
+
+/// A memo for VariantBuildRequest::search_memo.
+std::shared_ptr<QuantizeSearchMemo> make_quantize_search_memo();
 
 struct BuiltVariantInfo {
   std::string dir;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/log.h"
+#include "core/sha256.h"
 #include "ops/speed_check.h"
 
 namespace edgetier {
@@ -25,7 +26,25 @@ QuantizeFn make_quantize_hook(QuantizeHookOptions options) {
       s.max_accuracy_loss = *o->max_accuracy_loss;
       s.eval = o->eval;
       s.progress = [](const std::string& line) { LOG_INFO << "quantize: " << line; };
-      ASSIGN_OR_RETURN(SensitivityReport found, find_sensitive_nodes(in, s));
+      std::string key;
+      std::optional<SensitivityReport> memoised;
+      if (o->memo) {
+        key = sha256_hex(in.SerializeAsString()) + "|" + o->memo_options;
+        std::lock_guard<std::mutex> lock(o->memo->mu);
+        auto it = o->memo->found.find(key);
+        if (it != o->memo->found.end()) memoised = it->second;
+      }
+      if (!memoised) {
+        ASSIGN_OR_RETURN(memoised, find_sensitive_nodes(in, s));
+        if (o->memo) {
+          std::lock_guard<std::mutex> lock(o->memo->mu);
+          o->memo->found[key] = *memoised;
+        }
+      } else {
+        LOG_INFO << "quantize: " << in.graph().name() << ": the search's outcome for this model ("
+                 << memoised->excluded.size() << " nodes in float) is reused";
+      }
+      const SensitivityReport& found = *memoised;
       if (!found.within_budget) {
         char loss[32], budget[32];
         std::snprintf(loss, sizeof(loss), "%.2f", found.final.loss_points);

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 
 #include "ops/calibrate.h"
 #include "ops/compose.h"
@@ -11,6 +15,13 @@
 #include "ops/sensitivity.h"
 
 namespace edgetier {
+
+/// Search outcomes shared by the hooks of several builds: the Q, QE, QP and QEP variants of one
+/// model quantize the same model with the same options, so the search runs once for them.
+struct QuantizeSearchMemo {
+  std::mutex mu;
+  std::map<std::string, SensitivityReport> found;  // by sha256 of the model, then options
+};
 
 struct QuantizeHookOptions {
   /// Used when `table` is unset: the model the hook receives is calibrated on this data, so a
@@ -30,6 +41,10 @@ struct QuantizeHookOptions {
   EvalOptions eval;
   /// Called with the search's outcome (the nodes it kept in float, the loss it measured).
   std::function<void(const SensitivityReport&)> on_search;
+  /// When set, an outcome for the same model bytes and `memo_options` (every option the search
+  /// depends on, e.g. the variant's quantize options as JSON) is reused instead of searching.
+  std::shared_ptr<QuantizeSearchMemo> memo;
+  std::string memo_options;
 };
 
 /// Binds the options into a QuantizeFn for VariantOptions::quantize_fn.

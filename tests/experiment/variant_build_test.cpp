@@ -15,6 +15,7 @@
 #include "ops/accuracy_eval.h"
 #include "ops/manifest.h"
 #include "ops/model_preprocess.h"
+#include "ops/quantize_hook.h"
 #include "runtime/model_sidecar.h"
 #include "strategy/operators.h"
 
@@ -193,6 +194,27 @@ TEST(VariantBuild, AccuracyBudgetKeepsNodesInFloatAndRecordsThem) {
   auto loose = build_strategy_variant(f.request);
   ASSERT_TRUE(loose.ok()) << loose.status().to_string();
   EXPECT_NE(loose->hash, built->hash);
+}
+
+TEST(VariantBuild, AccuracyBudgetSearchesOnceForTheSameModel) {
+  BudgetFixture f;
+  f.request.max_accuracy_loss = 2.0;
+  f.request.search_memo = make_quantize_search_memo();
+  auto first = build_strategy_variant(f.request);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_EQ(f.request.search_memo->found.size(), 1u);
+  // Another variant folder (as QP's): not cached, but the search's outcome is reused.
+  f.request.out_dir = f.dir / "variants/cut-x";
+  auto second = build_strategy_variant(f.request);
+  ASSERT_TRUE(second.ok()) << second.status().to_string();
+  EXPECT_FALSE(second->cached);
+  EXPECT_EQ(f.request.search_memo->found.size(), 1u);
+  EXPECT_EQ(second->quantize_search.at("float_nodes"), first->quantize_search.at("float_nodes"));
+  EXPECT_FALSE(second->quantize_search.at("float_nodes").empty());
+  // Another budget is another search.
+  f.request.max_accuracy_loss = 50.0;
+  ASSERT_TRUE(build_strategy_variant(f.request).ok());
+  EXPECT_EQ(f.request.search_memo->found.size(), 2u);
 }
 
 TEST(VariantBuild, AccuracyBudgetRejectsNegativeAndMissingData) {
