@@ -403,6 +403,10 @@ Result<AnalysisReport> analyze(const ResultSet& results, const AnalysisOptions& 
     }
   }
   report.accuracy_tests = accuracy_tests(results, options, models);
+  for (const auto& q : results.quantize_searches) {
+    if (std::find(models.begin(), models.end(), q.model) != models.end())
+      report.quantize_searches.push_back(q);
+  }
   return report;
 }
 

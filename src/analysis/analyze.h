@@ -125,6 +125,8 @@ struct AnalysisReport {
   size_t total_samples = 0;
   std::vector<ScenarioReport> scenarios;
   std::vector<AccuracyTestReport> accuracy_tests;
+  /// Q chains quantized to an accuracy budget (the models analysed): nodes kept in float, loss.
+  std::vector<QuantizeSearchRecord> quantize_searches;
   std::vector<std::string> warnings;
 
   const ScenarioReport* find(const std::string& model, const std::string& scenario) const;

@@ -168,12 +168,26 @@ nlohmann::json to_json(const AnalysisReport& report) {
                    {"wilcoxon", w},
                    {"note", t.note}});
   }
+  nlohmann::json searches = nlohmann::json::array();
+  for (const auto& q : report.quantize_searches) {
+    searches.push_back({{"model", q.model},
+                        {"ops", q.ops},
+                        {"max_accuracy_loss", q.max_accuracy_loss},
+                        {"float_nodes", q.float_nodes},
+                        {"float_node_count", q.float_nodes.size()},
+                        {"metric", q.metric},
+                        {"labelled", q.labelled},
+                        {"samples", q.samples},
+                        {"initial_loss_points", q.initial_loss_points},
+                        {"loss_points", q.loss_points}});
+  }
   return {{"schema_version", AnalysisReport::kSchemaVersion},
           {"source", report.source},
           {"options", options_json(report.options)},
           {"total_samples", report.total_samples},
           {"scenarios", scenarios},
           {"accuracy_tests", acc},
+          {"quantize_searches", searches},
           {"warnings", report.warnings}};
 }
 

@@ -108,6 +108,8 @@ class ResultSet {
   std::string source;
   /// Facts about the source every report should repeat (an interrupted run, skipped rows).
   std::vector<std::string> warnings;
+  /// Q chains built with an accuracy budget: what the search kept in float (results databases).
+  std::vector<QuantizeSearchRecord> quantize_searches;
 
  private:
   StrategySamples& slot(const StrategyKey& key);

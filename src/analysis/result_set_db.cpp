@@ -17,6 +17,7 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
   ResultSet results;
   results.source = run.source();
   results.warnings = run.warnings;
+  results.quantize_searches = run.quantize_searches;
   for (const auto& s : run.strategies) {
     const StrategyKey key = s.key();
     int64_t ok = 0, failed = 0;

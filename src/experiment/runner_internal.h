@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct BuiltVariant {
   std::string dir;
   std::string hash;   // source + options hash from the manifest
   std::string error;  // non-empty: building failed (its strategies are marked failed)
+  /// Q built with an accuracy budget: the quantize step's options (BuiltVariantInfo).
+  nlohmann::json quantize_search;
 };
 
 /// Requests done out of the total with an ETA; one updating line on a terminal, log lines
@@ -55,6 +58,8 @@ struct RunContext {
   std::vector<int64_t> strategy_ids;    // parallel to plan.strategies
   std::map<std::string, Dataset> data;  // model -> evaluation data (synth generated)
   std::map<std::string, Dataset> calibration;
+  /// model -> what quantize.max_accuracy_loss's search scores on (set only with a budget).
+  std::map<std::string, Dataset> search;
   std::map<std::string, BuiltVariant> variants;  // variant_key -> variant
   std::string state_dir;
 

@@ -22,6 +22,10 @@ const ModelFacts& RunContext::facts(const std::string& model) const {
 
 namespace {
 
+/// The held-out synth set of quantize.max_accuracy_loss is generated with the data's seed plus
+/// this (its folder name says the seed, so it never overwrites the reported set).
+constexpr uint64_t kSearchSeedOffset = 1000000;
+
 /// Generates (or reuses) the synth folder for a task and loads it as a dataset.
 Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, const RunContext& c) {
   const std::string cache = (fs::path(c.e->spec.output_dir) / "data").string();
@@ -59,6 +63,26 @@ std::string calibration_dir(const Dataset& d, const DataSpec& spec) {
   return d.root;
 }
 
+/// What the accuracy budget's search scores on, held out from the images the run reports:
+/// calibration.data when the spec gives it; for synth data, a second synth set of the same kind
+/// and size from another seed; otherwise (a folder of the user's) the run's own images, with a
+/// warning that the budget is then measured on the reported images.
+Result<Dataset> search_dataset(const ModelSpec& model, const ModelFacts& facts,
+                               const RunContext& c) {
+  const ExperimentSpec& spec = c.e->spec;
+  if (spec.calibration.data) return c.calibration.at(facts.name);
+  const DataSpec& data = spec.data_for(model);
+  if (data.kind == DataKind::kSynth && !c.e->data.count(facts.name)) {
+    DataSpec held_out = data;
+    held_out.synth_seed = data.synth_seed + kSearchSeedOffset;
+    return synth_dataset(held_out, facts, c);
+  }
+  LOG_WARN << "quantize.max_accuracy_loss for '" << facts.name
+           << "': measured on the images the run reports accuracy on; set calibration.data to "
+              "a separate folder to hold them out";
+  return c.data.at(facts.name);
+}
+
 }  // namespace
 
 Status prepare_data(RunContext* c) {
@@ -82,12 +106,48 @@ Status prepare_data(RunContext* c) {
     } else {
       c->calibration[facts.name] = c->data[facts.name];
     }
+    if (c->e->spec.quantize.max_accuracy_loss) {
+      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(*spec, facts, *c));
+    }
   }
   return Status();
 }
 
+namespace {
+
+/// Stores what each Q variant's accuracy budget kept in float with its strategies, as
+/// plan_json's "quantize" (max_accuracy_loss, float_nodes, search): the report reads it there.
+/// Written after every build (also when cached), so a resumed run records it again.
+Status record_quantize_searches(RunContext* c) {
+  bool any = false;
+  for (const auto& [key, v] : c->variants) any = any || !v.quantize_search.is_null();
+  if (!any) return Status();
+  ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, c->store->strategies(c->run_id));
+  const auto& planned = c->e->plan.strategies;
+  for (size_t i = 0; i < planned.size() && i < c->strategy_ids.size(); ++i) {
+    const BuiltVariant& v = c->variants.at(planned[i].variant_key());
+    if (v.quantize_search.is_null()) continue;
+    for (StrategyRow& row : rows) {
+      if (row.strategy_id != c->strategy_ids[i]) continue;
+      nlohmann::json plan = nlohmann::json::parse(row.plan_json, nullptr, false);
+      if (!plan.is_object()) plan = nlohmann::json::object();
+      nlohmann::json q = nlohmann::json::object();
+      for (const char* k : {"max_accuracy_loss", "float_nodes", "search"})
+        if (v.quantize_search.contains(k)) q[k] = v.quantize_search[k];
+      plan["quantize"] = q;
+      row.plan_json = plan.dump();
+      RETURN_IF_ERROR(c->store->upsert_strategy(c->run_id, row).status());
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status build_variants_for_plan(RunContext* c) {
   const ExperimentSpec& spec = c->e->spec;
+  // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
+  const auto search_memo = make_quantize_search_memo();
   for (const auto& s : c->e->plan.strategies) {
     const std::string key = s.variant_key();
     if (c->variants.count(key)) continue;
@@ -126,11 +186,15 @@ Status build_variants_for_plan(RunContext* c) {
     r.activations = spec.quantize.activations;
     r.per_channel = spec.quantize.per_channel;
     r.exit_then_quantize = spec.quantize.exit_then_quantize;
+    r.max_accuracy_loss = spec.quantize.max_accuracy_loss;
+    if (auto it = c->search.find(s.model); it != c->search.end()) r.search_data = it->second;
+    r.search_memo = search_memo;
     auto built = build_strategy_variant(r);
     Status st = built.status();
     if (built.ok()) {
       v.dir = built->dir;
       v.hash = built->hash;
+      v.quantize_search = built->quantize_search;
       LOG_INFO << "variant " << s.model << "/" << v.ops << (built->cached ? " (cached)" : "")
                << ": " << v.dir;
     }
@@ -140,7 +204,7 @@ Status build_variants_for_plan(RunContext* c) {
     }
     c->variants[key] = v;
   }
-  return Status();
+  return record_quantize_searches(c);
 }
 
 namespace {

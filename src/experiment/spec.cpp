@@ -228,15 +228,17 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
                                 {"samples", s.calibration.samples},
                                 {"percentile", s.calibration.percentile}};
   if (s.calibration.data) calibration["data"] = data_to_json(*s.calibration.data);
+  nlohmann::json quantize = {{"format", s.quantize.format},
+                             {"activations", s.quantize.activations},
+                             {"per_channel", s.quantize.per_channel}};
+  // Only when set, so the hash of a spec without a budget stays what it was.
+  if (s.quantize.max_accuracy_loss) quantize["max_accuracy_loss"] = *s.quantize.max_accuracy_loss;
   return {
       {"name", s.name},
       {"models", models},
       {"data", data_to_json(s.data)},
       {"calibration", calibration},
-      {"quantize",
-       {{"format", s.quantize.format},
-        {"activations", s.quantize.activations},
-        {"per_channel", s.quantize.per_channel}}},
+      {"quantize", quantize},
       {"cut", cut_to_json(s.cut)},
       {"exit", exit_to_json(s.exit)},
       {"operators", ops},

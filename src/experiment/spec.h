@@ -120,6 +120,10 @@ struct QuantizeSpec {
   std::string format = "qdq";         // qdq | qoperator
   std::string activations = "uint8";  // uint8 | int8 (uint8 is what ORT's x86 kernels fuse fastest)
   bool per_channel = true;
+  /// Accuracy budget in points (0-100) of the task's primary metric (top-1, mIoU): the variant
+  /// build keeps the most sensitive nodes in float until the int8 loss fits (ops/sensitivity.h).
+  /// Unset: every quantizable node in int8.
+  std::optional<double> max_accuracy_loss;
   /// The build order of Q with an exit (not a YAML key: the runner builds the study's order).
   /// Variants are built with it and strategies.plan_json records the order it gives.
   bool exit_then_quantize = kDefaultExitThenQuantize;

@@ -351,6 +351,13 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
       RETURN_IF_ERROR(
           check_choice(q.at("activations"), spec.quantize.activations, {"uint8", "int8"}));
       RETURN_IF_ERROR(q.get("per_channel", &spec.quantize.per_channel));
+      if (q.has("max_accuracy_loss")) {
+        double budget = 0;
+        RETURN_IF_ERROR(q.get("max_accuracy_loss", &budget));
+        RETURN_IF_ERROR(
+            check_range(q.at("max_accuracy_loss"), budget, 0, 100, "in [0, 100] accuracy points"));
+        spec.quantize.max_accuracy_loss = budget;
+      }
       RETURN_IF_ERROR(q.finish());
     }
     if (m.has("operators")) {

@@ -4,15 +4,20 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "experiment/datasets.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
 #include "strategy/chain.h"
 
 namespace edgetier {
+
+struct QuantizeSearchMemo;  // ops/quantize_hook.h
 
 struct VariantBuildRequest {
   std::string model_path;
@@ -33,12 +38,29 @@ struct VariantBuildRequest {
   std::string activations = "uint8";
   bool per_channel = true;
   bool exit_then_quantize = kDefaultExitThenQuantize;  // see VariantOptions
+  /// Accuracy budget in points (spec quantize.max_accuracy_loss): the sensitivity search keeps
+  /// nodes in float until the int8 loss on `search_data` fits. Part of the variant's cache key.
+  std::optional<double> max_accuracy_loss;
+  /// What the search scores on: labelled (top-1 / mIoU against labels or masks), else the
+  /// agreement with the float model on its images. The runner passes a slice held out from the
+  /// images it reports accuracy on (runner_variants.cpp: search_dataset).
+  Dataset search_data;
+  /// Shared by the builds of one run (make_quantize_search_memo) so that the Q chains of a model
+  /// search once; empty: every build searches.
+  std::shared_ptr<QuantizeSearchMemo> search_memo;
 };
+
+/// A memo for VariantBuildRequest::search_memo.
+std::shared_ptr<QuantizeSearchMemo> make_quantize_search_memo();
 
 struct BuiltVariantInfo {
   std::string dir;
   std::string hash;  // source and options hash: equal hashes, equal parts
   bool cached = false;
+  /// Q chains built with a budget: the manifest's quantize step options, which hold
+  /// max_accuracy_loss, float_nodes (kept in float by the search) and search (its measured
+  /// loss: metric, labelled, samples, initial_loss_points, loss_points). Null otherwise.
+  nlohmann::json quantize_search;
 };
 
 /// Builds (or finds up to date) the variant; its manifest records `preprocess`.

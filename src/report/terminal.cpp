@@ -199,6 +199,26 @@ std::string format_analysis(const AnalysisReport& report) {
     }
     out << table.render({0, 4, 5}, "  ");
   }
+  if (!report.quantize_searches.empty()) {
+    out << "int8 within the accuracy budget (quantize.max_accuracy_loss; loss measured by the "
+           "search on held-out images):\n";
+    Table table({"model", "ops", "budget pt", "loss pt", "all-int8 loss pt", "metric", "samples",
+                 "kept in float"});
+    for (const auto& q : report.quantize_searches) {
+      std::string nodes = std::to_string(q.float_nodes.size());
+      if (!q.float_nodes.empty()) {
+        constexpr size_t kNamed = 4;
+        std::vector<std::string> named(q.float_nodes.begin(),
+                                       q.float_nodes.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                                   kNamed, q.float_nodes.size())));
+        nodes += " (" + join(named, ", ") + (q.float_nodes.size() > kNamed ? ", ..." : "") + ")";
+      }
+      table.add({q.model, q.ops, fmt("%.2f", q.max_accuracy_loss), fmt("%.2f", q.loss_points),
+                 fmt("%.2f", q.initial_loss_points), q.metric + (q.labelled ? "" : " (agreement)"),
+                 std::to_string(q.samples), nodes});
+    }
+    out << table.render({0, 1, 5, 7}, "  ");
+  }
   for (const auto& w : report.warnings) out << "warning: " << w << "\n";
   return out.str();
 }

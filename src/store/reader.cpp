@@ -127,6 +127,35 @@ void read_run_facts(const ResultsDbOptions& options, StoredRun* run) {
 
 }  // namespace
 
+std::optional<QuantizeSearchRecord> quantize_search_of_plan_json(const std::string& plan_json) {
+  const nlohmann::json plan = nlohmann::json::parse(plan_json, nullptr, false);
+  if (!plan.is_object() || !plan.contains("quantize") || !plan["quantize"].is_object())
+    return std::nullopt;
+  const nlohmann::json& q = plan["quantize"];
+  const nlohmann::json search = q.value("search", nlohmann::json::object());
+  if (!q.contains("max_accuracy_loss") || !q["max_accuracy_loss"].is_number() ||
+      !search.is_object())
+    return std::nullopt;
+  QuantizeSearchRecord r;
+  r.max_accuracy_loss = q["max_accuracy_loss"].get<double>();
+  if (q.contains("float_nodes") && q["float_nodes"].is_array()) {
+    for (const auto& n : q["float_nodes"])
+      if (n.is_string()) r.float_nodes.push_back(n.get<std::string>());
+  }
+  auto number = [&](const char* key) {
+    return search.contains(key) && search[key].is_number() ? search[key].get<double>() : 0.0;
+  };
+  r.metric = search.contains("metric") && search["metric"].is_string()
+                 ? search["metric"].get<std::string>()
+                 : "";
+  r.labelled = search.contains("labelled") && search["labelled"].is_boolean() &&
+               search["labelled"].get<bool>();
+  r.samples = static_cast<int64_t>(number("samples"));
+  r.initial_loss_points = number("initial_loss_points");
+  r.loss_points = number("loss_points");
+  return r;
+}
+
 std::string StoredRun::source() const { return path + " (run " + std::to_string(run.run_id) + ")"; }
 
 const LinkRecord* StoredRun::link(const std::string& scenario, const std::string& name) const {
@@ -193,6 +222,16 @@ Result<StoredRun> read_results_database(const std::string& path, const ResultsDb
   }
   ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, store->strategies(run.run.run_id));
   for (auto& row : rows) {
+    if (auto q = quantize_search_of_plan_json(row.plan_json)) {
+      const bool seen = std::any_of(
+          run.quantize_searches.begin(), run.quantize_searches.end(),
+          [&](const QuantizeSearchRecord& r) { return r.model == row.model && r.ops == row.ops; });
+      if (!seen) {
+        q->model = row.model;
+        q->ops = row.ops;
+        run.quantize_searches.push_back(std::move(*q));
+      }
+    }
     StoredStrategy s;
     s.row = std::move(row);
     run.strategies.push_back(std::move(s));

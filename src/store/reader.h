@@ -41,6 +41,9 @@ struct StoredRun {
   std::vector<LinkRecord> links;           // per scenario and link (mobile-edge, edge-cloud)
   std::vector<StoredStrategy> strategies;  // by strategy id
   std::vector<AccuracyRow> accuracy;
+  /// Q chains built with an accuracy budget, one per model and chain (from plan_json's
+  /// "quantize"); empty for runs without a budget and for runs stored before it existed.
+  std::vector<QuantizeSearchRecord> quantize_searches;
   /// Requests each strategy should have (measurement.requests x passes), as the run recorded
   /// it when it started (RunInfo::facts); unset for a run stored by schema v1.
   std::optional<int64_t> planned_requests;
@@ -66,6 +69,10 @@ struct StoredRun {
 /// are the planner's defaults, and a warning says so.
 Result<StoredRun> read_results_database(const std::string& path,
                                         const ResultsDbOptions& options = {});
+
+/// The "quantize" object of a strategy's plan_json (model and ops left empty); nullopt when the
+/// strategy was built without an accuracy budget or the object is not readable.
+std::optional<QuantizeSearchRecord> quantize_search_of_plan_json(const std::string& plan_json);
 
 /// True when `path` starts with the SQLite header (a results database, or some other SQLite file).
 bool has_sqlite_header(const std::string& path);

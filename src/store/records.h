@@ -98,6 +98,19 @@ struct StrategyRow {
   std::vector<std::string> steps;
 };
 
+/// What an accuracy-budgeted quantization (spec quantize.max_accuracy_loss) kept in float: one
+/// per model and Q chain, stored in strategies.plan_json as "quantize" once the variant is built.
+struct QuantizeSearchRecord {
+  std::string model, ops;
+  double max_accuracy_loss = 0;          // the budget, points
+  std::vector<std::string> float_nodes;  // kept in float by the search, most sensitive first
+  std::string metric;                    // the task's primary metric id: top1 | miou
+  bool labelled = false;                 // against labels (else agreement with the float model)
+  int64_t samples = 0;                   // images the search scored on
+  double initial_loss_points = 0;        // every quantizable node in int8
+  double loss_points = 0;                // with float_nodes in float
+};
+
 /// The automatic cut's FLOPs window of one model (the spec's cut.min_flops_share and
 /// cut.max_flops_share): the share of FLOPs a part below a cut may carry.
 struct CutWindow {

@@ -18,6 +18,7 @@
 #include "experiment/test_util.h"
 #include "graph/fixtures.h"
 #include "experiment/testbed_session.h"
+#include "store/reader.h"
 #include "store/store.h"
 
 namespace edgetier {
@@ -173,6 +174,52 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   auto again = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out, "--plan-only"});
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_EQ(fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx"), mtime);
+}
+
+TEST(RunnerTest, StoresAndReportsWhatTheAccuracyBudgetKeptInFloat) {
+  TempDir dir;
+  const std::string model = std::string(EDGETIER_SOURCE_DIR) + "/models/demo_segmenter.onnx";
+  testing::write_text(dir / "spec.yaml",
+                      "name: budget-test\nmodels: [" + model +
+                          "]\n"
+                          "data: {kind: synth, count: 12, size: 96, seed: 3}\n"
+                          "calibration: {method: minmax, samples: 8}\n"
+                          "quantize: {max_accuracy_loss: 0.5}\n"
+                          "operators: [I, Q]\nplacements: [M]\ntestbed: default\n"
+                          "measurement: {warmup: 1, requests: 2, passes: 1}\n");
+  const std::string out = dir / "out";
+  auto run = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The search scored a held-out synth set (another seed), not the 12 images reported.
+  EXPECT_TRUE(fs::exists(out + "/data/synth-segment-n12-s96-seed1000003/images"));
+
+  // Manifest, store and report say the same.
+  auto manifest =
+      nlohmann::json::parse(testing::read_text(out + "/variants/demo_segmenter/Q/manifest.json"));
+  const nlohmann::json& q = manifest["chain"][0]["options"];
+  EXPECT_DOUBLE_EQ(q["max_accuracy_loss"].get<double>(), 0.5);
+  ASSERT_TRUE(q["float_nodes"].is_array());
+  EXPECT_LE(q["search"]["loss_points"].get<double>(), 0.5);
+  EXPECT_EQ(q["search"]["samples"], 12);
+
+  auto stored = read_results_database(out + "/results.db");
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  ASSERT_EQ(stored->quantize_searches.size(), 1u);
+  const QuantizeSearchRecord& r = stored->quantize_searches[0];
+  EXPECT_EQ(r.model, "demo_segmenter");
+  EXPECT_EQ(r.ops, "Q");
+  EXPECT_DOUBLE_EQ(r.max_accuracy_loss, 0.5);
+  EXPECT_EQ(r.float_nodes, q["float_nodes"].get<std::vector<std::string>>());
+  EXPECT_EQ(r.metric, "miou");
+  EXPECT_TRUE(r.labelled);
+  EXPECT_DOUBLE_EQ(r.loss_points, q["search"]["loss_points"].get<double>());
+
+  auto summary = nlohmann::json::parse(run.out);
+  const auto& searches = summary["analysis"]["quantize_searches"];
+  ASSERT_EQ(searches.size(), 1u) << summary["analysis"].dump();
+  EXPECT_EQ(searches[0]["ops"], "Q");
+  EXPECT_EQ(searches[0]["float_node_count"], r.float_nodes.size());
+  EXPECT_DOUBLE_EQ(searches[0]["loss_points"].get<double>(), r.loss_points);
 }
 
 TEST(RunnerTest, ResumesAfterSigkillWithoutDuplicates) {

@@ -100,6 +100,35 @@ TEST(Spec, BadValuesAreErrors) {
               HasSubstr("cut.max_flops_share: must be >= min_flops_share"));
 }
 
+TEST(Spec, QuantizeAccuracyBudget) {
+  auto unset = parse("models: [m.onnx]\n");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->quantize.max_accuracy_loss);
+  // A spec without the key keeps its hash (spec_to_json leaves the budget out when unset).
+  EXPECT_FALSE(spec_to_json(*unset)["quantize"].contains("max_accuracy_loss"));
+
+  auto spec = parse("models: [m.onnx]\nquantize:\n  format: qdq\n  max_accuracy_loss: 0.5\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->quantize.max_accuracy_loss);
+  EXPECT_DOUBLE_EQ(*spec->quantize.max_accuracy_loss, 0.5);
+  EXPECT_DOUBLE_EQ(spec_to_json(*spec)["quantize"]["max_accuracy_loss"].get<double>(), 0.5);
+  EXPECT_NE(spec_hash(*spec), spec_hash(*unset));
+  auto zero = parse("models: [m.onnx]\nquantize: {max_accuracy_loss: 0}\n");
+  ASSERT_TRUE(zero.ok()) << zero.status().to_string();
+  EXPECT_DOUBLE_EQ(*zero->quantize.max_accuracy_loss, 0.0);
+
+  // Out of range (points are 0-100), not a number, misspelt: the line and the key are named.
+  EXPECT_THAT(error_of("models: [m.onnx]\nquantize:\n  max_accuracy_loss: -1\n"),
+              HasSubstr("test.yaml:3:22: quantize.max_accuracy_loss: value must be in [0, 100]"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nquantize: {max_accuracy_loss: 150}\n"),
+              HasSubstr("quantize.max_accuracy_loss: value must be in [0, 100]"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nquantize: {max_accuracy_loss: half}\n"),
+              HasSubstr("quantize.max_accuracy_loss: expected a number, got 'half'"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nquantize:\n  max_acuracy_loss: 1\n"),
+              HasSubstr("test.yaml:3:3: quantize.max_acuracy_loss: unknown key; did you mean "
+                        "'max_accuracy_loss'?"));
+}
+
 TEST(Spec, OperatorChainNames) {
   for (const char* name :
        {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@0.8", "QDEE@0.5", "DEEP@0.9"}) {

@@ -60,6 +60,42 @@ TEST(TerminalReport, AnalysisTableMarksParetoAndShowsEffects) {
   EXPECT_NE(line_with(lines, "Shapiro-Wilk"), nullptr);
 }
 
+TEST(TerminalReport, ListsWhatTheAccuracyBudgetKeptInFloat) {
+  ResultSet rs = campaign();
+  QuantizeSearchRecord q;
+  q.model = "cls";
+  q.ops = "Q";
+  q.max_accuracy_loss = 0.5;
+  q.float_nodes = {"conv_a", "conv_b", "gemm", "conv_c", "conv_d"};
+  q.metric = "top1";
+  q.labelled = true;
+  q.samples = 200;
+  q.initial_loss_points = 2.25;
+  q.loss_points = 0.375;
+  rs.quantize_searches.push_back(q);
+  auto report = analyze(rs, {});
+  ASSERT_TRUE(report.ok());
+  const auto lines = lines_of(format_analysis(*report));
+  ASSERT_NE(line_with(lines, "int8 within the accuracy budget"), nullptr);
+  const std::string* row = line_with(lines, "conv_a");
+  ASSERT_NE(row, nullptr);
+  EXPECT_NE(row->find("0.50"), std::string::npos) << *row;
+  EXPECT_NE(row->find("0.38"), std::string::npos) << *row;
+  EXPECT_NE(row->find("2.25"), std::string::npos) << *row;
+  EXPECT_NE(row->find("5 (conv_a, conv_b, gemm, conv_c, ...)"), std::string::npos) << *row;
+  const nlohmann::json j = to_json(*report);
+  ASSERT_EQ(j["quantize_searches"].size(), 1u);
+  EXPECT_EQ(j["quantize_searches"][0]["float_node_count"], 5);
+  EXPECT_EQ(j["quantize_searches"][0]["float_nodes"][4], "conv_d");
+  // Filtered to the model analysed.
+  AnalysisOptions other;
+  rs.add_latency({"seg", "I", "E", "default"}, 5 * kMs);
+  other.model = "seg";
+  auto filtered = analyze(rs, other);
+  ASSERT_TRUE(filtered.ok()) << filtered.status().to_string();
+  EXPECT_TRUE(filtered->quantize_searches.empty());
+}
+
 TEST(TerminalReport, RecommendationsShowReasonAndRanking) {
   RecommendOptions o;
   o.max_accuracy_loss_pts = 1;
