@@ -166,6 +166,12 @@ Result<std::string> write_yaml(const ExperimentSpec& spec, const PreparedExperim
   y << "# Static int8 quantization calibrated on this many images.\n"
     << "calibration:\n  method: " << spec.calibration.method
     << "\n  samples: " << spec.calibration.samples << "\n\n";
+  if (spec.quantize.max_accuracy_loss) {
+    y << "# int8 within an accuracy budget: the most sensitive nodes stay float until Q loses at\n"
+      << "# most this many points of the primary metric.\n"
+      << "quantize:\n  max_accuracy_loss: " << shortest_number(*spec.quantize.max_accuracy_loss)
+      << "\n\n";
+  }
   y << "# Operator chains (I identity, Q int8, EE early exit, P partition, DEE@T dynamic exit\n"
     << "# at confidence T); chains that do not apply to this model are dropped from the plan\n"
     << "# with the reason (`edgetier run THIS_FILE --plan-only` lists them).\n"
