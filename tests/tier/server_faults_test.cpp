@@ -75,13 +75,16 @@ TEST(TierFaults, EdgeKilledMidRunFailsFastAndIsReportedDead) {
     int failures = 0;
     for (int i = 0; i < 40 && failures < 3; ++i) {
       Outcome o;
+      // A request already on its way back when the kill lands may still succeed; only one
+      // sent after the kill must not.
+      const bool sent_after_kill = killed.load();
       o.start_ns = monotonic_ns();
       auto result = chain.client->infer_image("slow", SlowChain::image(), kClientDeadlineMs);
       o.end_ns = monotonic_ns();
       o.status = result.ok() ? ok_status() : result.status();
       failures += result.ok() ? 0 : 1;
       outcomes.push_back(o);
-      if (result.ok() && killed.load()) break;  // cannot happen: the edge is gone
+      if (result.ok() && sent_after_kill) break;  // cannot happen: the edge is gone
     }
   });
   std::printf("one warm request takes %.1f ms; killing the edge %.1f ms into the run\n",
