@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/percentile.h"
 #include "graph/cuts.h"
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
@@ -128,12 +129,6 @@ double relative_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b)
     worst = std::max(worst, scale > 0 ? d / scale : d);
   }
   return worst;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 /// Returns the number of failed checks.

@@ -23,6 +23,7 @@
 
 #include "cli/quantize_args.h"
 #include "core/clock.h"
+#include "core/percentile.h"
 #include "graph/model_io.h"
 #include "ops/accuracy_eval.h"
 #include "ops/calibrate.h"
@@ -104,11 +105,6 @@ std::string make_image_folder(const std::string& root, const std::vector<std::st
     fs::create_symlink(src, dir + "/" + name + fs::path(src).extension().string());
   }
   return dir;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : (v[v.size() / 2] + v[(v.size() - 1) / 2]) / 2.0;
 }
 
 // Peak RSS (MiB) of `edgetier calibrate` run as a child process; -1 on failure.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/percentile.h"
 #include "graph/builder.h"
 #include "graph/model_io.h"
 #include "tier/client.h"
@@ -33,12 +34,6 @@ using namespace edgetier;
 namespace {
 
 constexpr int64_t kDeadlineMs = 120000;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
-}
 
 [[noreturn]] void die(const std::string& message) {
   std::fprintf(stderr, "bench_shaper: %s\n", message.c_str());

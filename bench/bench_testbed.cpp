@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/percentile.h"
 #include "graph/builder.h"
 #include "graph/model_io.h"
 #include "runtime/ort_session.h"
@@ -34,19 +35,6 @@ using namespace edgetier;
 using namespace edgetier::testbed;
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0;
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0;
-  return v[static_cast<size_t>(
-      std::min<double>(v.size() - 1, std::floor(p * (v.size() - 1) + 0.5)))];
-}
 
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
@@ -298,10 +286,10 @@ bool cpu_fidelity(const std::string& run, int rounds, const std::string& model_p
       }
       char full_spread[32];
       char half_spread[32];
-      std::snprintf(full_spread, sizeof(full_spread), "%.0f-%.0f", percentile(full_all, 0.1),
-                    percentile(full_all, 0.9));
-      std::snprintf(half_spread, sizeof(half_spread), "%.0f-%.0f", percentile(half_all, 0.1),
-                    percentile(half_all, 0.9));
+      std::snprintf(full_spread, sizeof(full_spread), "%.0f-%.0f", percentile(full_all, 10),
+                    percentile(full_all, 90));
+      std::snprintf(half_spread, sizeof(half_spread), "%.0f-%.0f", percentile(half_all, 10),
+                    percentile(half_all, 90));
       std::printf("%-9s %9lld %10.1f %10.1f %8.3f %8.3f %14s %14s %9.2f %9.2f %s\n",
                   gap_ms ? "requests" : "saturated", static_cast<long long>(period_us), full, half,
                   ratio, median(round_ratios), full_spread, half_spread, median(full_share),

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/files.h"
+#include "core/percentile.h"
 #include "graph/model_io.h"
 #include "ops/manifest.h"
 #include "ops/speed_check.h"
@@ -24,6 +25,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using edgetier::median;
 using edgetier::ScopedTempDir;
 
 struct Args {
@@ -72,12 +74,6 @@ std::string short_reason(const std::string& why) {
   if (why.find("max_flops_share") != std::string::npos) return "exit over the FLOPs cap";
   if (why.find("no cut has between") != std::string::npos) return "no cut in the window";
   return why.substr(0, 60);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return (v[v.size() / 2] + v[(v.size() - 1) / 2]) / 2.0;
 }
 
 }  // namespace

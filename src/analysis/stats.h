@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/percentile.h"
 #include "core/status.h"
 
 namespace edgetier::stats {
@@ -18,12 +19,10 @@ namespace edgetier::stats {
 double mean(std::span<const double> values);
 /// Sample standard deviation (n - 1 denominator); 0 for a single value.
 double stdev(std::span<const double> values);
-/// The `pct` percentile (0..100) of ascending `sorted` values with linear interpolation between
-/// order statistics (Hyndman-Fan type 7, the default of numpy and R).
-double percentile_sorted(std::span<const double> sorted, double pct);
-/// Same as percentile_sorted for unsorted values (copies and sorts).
-double percentile(std::span<const double> values, double pct);
-double median(std::span<const double> values);
+// Percentiles (type 7, as numpy and R) and the median: core/percentile.h.
+using ::edgetier::median;
+using ::edgetier::percentile;
+using ::edgetier::percentile_sorted;
 
 struct Summary {
   size_t n = 0;

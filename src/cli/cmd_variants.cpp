@@ -26,9 +26,12 @@ std::string standard_chain_list() {
 /// The automatic cut's FLOPs window of `variants`: the experiment's (spec.h CutSpec), so that
 /// `variants` and `run` choose the same cut.
 AutoCutArgs experiment_cut_window() {
+  const CutSelectOptions window = cut_select_options(CutSpec{});
   AutoCutArgs a;
-  a.min_lower_flops = CutSpec{}.min_flops_share;
-  a.max_lower_flops = CutSpec{}.max_flops_share;
+  a.min_lower_flops = window.min_lower_flops;
+  a.max_lower_flops = window.max_lower_flops;
+  a.single_tensor = window.single_tensor_only;
+  a.prefer_single_tensor = window.prefer_single_tensor;
   return a;
 }
 
@@ -38,7 +41,7 @@ struct Args {
   std::string out;
   std::string skip;
   int skip_last = 0;
-  double exit_flops_share = ExitSelectOptions{}.target_flops_share;
+  double exit_flops_share = exit_select_options(ExitSpec{}).target_flops_share;
   bool exit_then_quantize = kDefaultExitThenQuantize;
   std::vector<std::string> cuts = {"auto"};
   AutoCutArgs auto_cut = experiment_cut_window();

@@ -67,7 +67,8 @@ void add_auto_cut_options(CLI::App* app, AutoCutArgs* a) {
   app->add_option("--max-lower-flops", a->max_lower_flops,
                   "With --cut auto: most share of FLOPs below the cut (0..1)")
       ->capture_default_str();
-  app->add_flag("--single-tensor", a->single_tensor, "With --cut auto: only cuts of one tensor");
+  app->add_flag("--single-tensor", a->single_tensor,
+                "With --cut auto: only cuts of one tensor");
   app->add_option("--profile", a->profile,
                   "Latency objective: per-node profile of the lower tier (edgetier profile)");
   app->add_option("--upper-profile", a->upper_profile,
@@ -90,6 +91,7 @@ Result<CutSelectOptions> auto_cut_options(const AutoCutArgs& a, const InputShape
   o.min_lower_flops = a.min_lower_flops;
   o.max_lower_flops = a.max_lower_flops;
   o.single_tensor_only = a.single_tensor;
+  o.prefer_single_tensor = a.prefer_single_tensor;
   o.input_shapes = input_shapes;
   o.lower_scale = a.lower_scale;
   o.upper_scale = a.upper_scale;

@@ -44,6 +44,7 @@ struct AutoCutArgs {
   double min_lower_flops = 0.0;
   double max_lower_flops = 1.0;
   bool single_tensor = false;
+  bool prefer_single_tensor = false;  // not a flag: the experiment's window sets it
   std::string profile;
   std::string upper_profile;
   double lower_scale = 1.0;

@@ -45,14 +45,12 @@ Result<std::vector<OperatorApplicability>> operator_applicability(
   rows.push_back(q);
 
   // P: the plan's automatic cut, a single tensor within the default FLOPs window.
-  const CutSpec cut_defaults;
-  CutSelectOptions cut_options;
-  cut_options.min_lower_flops = cut_defaults.min_flops_share;
-  cut_options.max_lower_flops = cut_defaults.max_flops_share;
-  cut_options.single_tensor_only = true;
-  cut_options.input_shapes = input_shapes;
+  // One analysis of the graph serves the cut and the exit.
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
+  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
   OperatorApplicability p{"P"};
-  auto cut = select_cut(model, cut_options);
+  auto cut = rank_cuts(analysis, cut_select_options(CutSpec{}), &view);
   if (!cut.ok() && cut.status().code() != StatusCode::kFailedPrecondition) return cut.status();
   p.applies = cut.ok();
   if (cut.ok()) {
@@ -65,14 +63,7 @@ Result<std::vector<OperatorApplicability>> operator_applicability(
   rows.push_back(p);
 
   // EE and DEE: the experiment's automatic exit.
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
-  const ExitSpec exit_defaults;
-  ExitSelectOptions exit_options;
-  exit_options.target_flops_share = exit_defaults.target_flops_share;
-  exit_options.max_flops_share = exit_defaults.max_flops_share;
-  auto exit = choose_exit(view, shapes, analysis, exit_options);
+  auto exit = choose_exit(view, shapes, analysis, exit_select_options(ExitSpec{}));
   if (!exit.ok() && exit.status().code() != StatusCode::kFailedPrecondition)
     return exit.status();
   OperatorApplicability ee{"EE"}, dee{"DEE"};

@@ -19,7 +19,7 @@ struct OperatorApplicability {
   std::string reason;  // does not apply: the reason the plan and `variants` give
 };
 
-/// Q: every float model (an int8 model is not quantized again); P: a single-tensor cut exists in
+/// Q: every float model (an int8 model is not quantized again); P: a cut exists in
 /// the default cut window (CutSpec, ops/cut_select.h); EE: the automatic exit exists
 /// (ops/exit_select.h with ExitSpec's defaults); DEE: additionally the graph narrows to the
 /// exit's entry tensor (graph/cuts.h separates).

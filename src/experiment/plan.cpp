@@ -8,13 +8,10 @@
 #include <tuple>
 
 #include "core/strings.h"
+#include "ops/cut_select.h"
 #include "ops/exit_select.h"
 
 namespace edgetier {
-namespace {
-
-
-}  // namespace
 
 std::string PlannedStrategy::variant_key() const {
   std::string key = model + "|" + ops.name();
@@ -25,11 +22,8 @@ std::string PlannedStrategy::variant_key() const {
 
 Result<size_t> choose_skip(const ModelFacts& facts, const ExitSpec& spec) {
   if (spec.automatic) {
-    ExitSelectOptions select;
-    select.target_flops_share = spec.target_flops_share;
-    select.max_flops_share = spec.max_flops_share;
-    ASSIGN_OR_RETURN(ExitChoice chosen,
-                     choose_exit(facts.trunks, facts.analysis.total_flops, select));
+    ASSIGN_OR_RETURN(ExitChoice chosen, choose_exit(facts.trunks, facts.analysis.total_flops,
+                                                    exit_select_options(spec)));
     for (size_t i = 0; i < facts.analysis.skips.size(); ++i) {
       if (facts.analysis.skips[i].from == chosen.from && facts.analysis.skips[i].to == chosen.to)
         return i;
@@ -139,19 +133,20 @@ Result<CutChoice> choose_cuts(const ModelFacts& facts, const CutSpec& spec, int 
   }
   const std::string range = format_share(spec.min_flops_share) + " and " + format_share(spec.max_flops_share);
   if (num_boundaries == 1) {
-    const Cut* best = nullptr;
-    for (const Cut* c : candidates) {
-      const double s = below(*c);
-      if (s < spec.min_flops_share || s > spec.max_flops_share) continue;
-      if (!best || c->bytes < best->bytes) best = c;
+    // The one ranking `variants --cut auto` uses (ops/cut_select.h), with the shares counted
+    // on the model after the exit.
+    auto ranked = rank_cuts(a, cut_select_options(spec), nullptr,
+                            [&](const Cut& c) -> std::optional<double> {
+                              if (!usable(c, nullptr)) return std::nullopt;
+                              return below(c);
+                            });
+    if (!ranked.ok() && ranked.status().code() == StatusCode::kFailedPrecondition) {
+      return failed_precondition("model '" + facts.name + "' has no cut with between " + range +
+                                 " of its FLOPs below it (" + std::to_string(a.cuts.size()) +
+                                 " cuts in all); set cut.tensors or widen min/max_flops_share");
     }
-    if (!best) {
-      return failed_precondition(
-          "model '" + facts.name + "' has no single-tensor cut with between " + range +
-          " of its FLOPs below it (" + std::to_string(candidates.size()) +
-          " single-tensor cuts in all); set cut.tensors or widen min/max_flops_share");
-    }
-    add(*best);
+    if (!ranked.ok()) return ranked.status();
+    add(ranked->best.cut);
     return choice;
   }
   if (num_boundaries != 2) return invalid_argument("a plan cuts at most twice (three tiers)");

@@ -94,6 +94,21 @@ nlohmann::json preprocess_overrides_to_json(const PreprocessOverrides& p) {
 
 }  // namespace
 
+CutSelectOptions cut_select_options(const CutSpec& spec) {
+  CutSelectOptions o;
+  o.min_lower_flops = spec.min_flops_share;
+  o.max_lower_flops = spec.max_flops_share;
+  o.prefer_single_tensor = true;
+  return o;
+}
+
+ExitSelectOptions exit_select_options(const ExitSpec& spec) {
+  ExitSelectOptions o;
+  o.target_flops_share = spec.target_flops_share;
+  o.max_flops_share = spec.max_flops_share;
+  return o;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 std::string_view data_kind_name(DataKind kind) {

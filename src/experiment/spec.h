@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ops/cut_select.h"
+#include "ops/exit_select.h"
 #include "runtime/model_sidecar.h"
 #include "runtime/preprocess.h"
 #include "strategy/chain.h"
@@ -86,10 +88,17 @@ struct ExitSpec {
   std::string confidence = "max_prob";  // dynamic exit score: max_prob | margin
   /// Auto: skip at most this share of the model's FLOPs (an exit that drops most of the network
   /// is not an early exit).
-  double max_flops_share = 0.5;
+  double max_flops_share = ExitSelectOptions{}.max_flops_share;
   /// Auto: skip about this share of the FLOPs (ops/exit_select.h: the deepest blocks).
-  double target_flops_share = 0.10;
+  double target_flops_share = ExitSelectOptions{}.target_flops_share;
 };
+
+/// The automatic choosers' options for a spec's cut and exit: the one mapping from the YAML's
+/// keys, shared by the plan, `variants` and `inspect` so all three choose alike. The cut is the
+/// smallest single tensor in the window, else the smallest cut of several tensors (the plan's
+/// bytes objective).
+CutSelectOptions cut_select_options(const CutSpec& spec);
+ExitSelectOptions exit_select_options(const ExitSpec& spec);
 
 struct ModelSpec {
   std::string name;                  // default: the file stem

@@ -196,7 +196,7 @@ Result<std::string> write_yaml(const ExperimentSpec& spec, const PreparedExperim
   if (!cut.automatic) {
     y << "cut: {tensors: " << boundaries_yaml(cut.tensors) << ", " << cut_window << "}\n";
   } else if (chosen_cut) {
-    y << "# Chosen automatically: the smallest single-tensor cut with "
+    y << "# Chosen automatically: the smallest cut (one tensor where one fits) with "
       << format_share(cut.min_flops_share) << "-" << format_share(cut.max_flops_share)
       << " of the FLOPs below it.\n"
       << "# Name other tensors (`edgetier inspect -v MODEL` lists the cuts), or write\n"
@@ -222,7 +222,7 @@ Result<std::string> write_yaml(const ExperimentSpec& spec, const PreparedExperim
       for (const auto& [boundaries, chains] : by_cut)
         y << "#   " << join(chains, ", ") << ": " << boundaries_yaml(boundaries) << "\n";
     }
-    y << "# The smallest single-tensor cut with " << format_share(cut.min_flops_share) << "-"
+    y << "# The smallest cut (one tensor where one fits) with " << format_share(cut.min_flops_share) << "-"
       << format_share(cut.max_flops_share) << " of the FLOPs below it; name tensors with\n"
       << "# `tensors: [[a]]` (`edgetier inspect -v MODEL` lists the cuts).\n"
       << "cut: {tensors: auto, " << cut_window << "}\n";

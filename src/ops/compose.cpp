@@ -70,13 +70,30 @@ struct Plan {
 /// request: the chains needing it are skipped with the reason.
 bool inapplicable(const Status& st) { return st.code() == StatusCode::kFailedPrecondition; }
 
-Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& model,
-                                                        const VariantOptions& o) {
+/// One model's graph, shapes and cut analysis (graph/cuts.h): made once per model and shared
+/// by the exit and cut choices.
+struct Analysed {
+  GraphView view;
+  ShapeMap shapes;
+  CutAnalysis analysis;
+};
+
+Result<Analysed> analyse(const onnx::ModelProto& model, const InputShapes& input_shapes) {
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
+  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  return Analysed{std::move(view), std::move(shapes), std::move(analysis)};
+}
+
+/// `model` is the analysis of the model being cut; only read for automatic cuts.
+Result<std::vector<std::vector<std::string>>> rank_cut_names(const Analysed* model,
+                                                             const VariantOptions& o) {
   // Explicit boundaries are one choice (two give three parts); see run_step.
   if (!o.cuts.empty()) return o.cuts;
   if (!o.auto_cut)
     return invalid_argument("variants: P needs --cut TENSOR[,TENSOR...] or --cut auto");
-  ASSIGN_OR_RETURN(CutSelection choice, select_cut(model, *o.auto_cut));
+  if (!model) return internal_error("variants: an automatic cut without the model's analysis");
+  ASSIGN_OR_RETURN(CutSelection choice, rank_cuts(model->analysis, *o.auto_cut, &model->view));
   std::vector<std::vector<std::string>> ranked;
   for (const auto& c : choice.ranked) ranked.push_back(c.cut.names());
   return ranked;
@@ -84,24 +101,32 @@ Result<std::vector<std::vector<std::string>>> rank_cuts(const onnx::ModelProto& 
 
 /// The skip on the float model: explicit --skip, or chosen (ops/exit_select.h), --skip-last N
 /// taking exactly N blocks.
-Result<std::pair<std::string, std::string>> resolve_skip(const onnx::ModelProto& model,
+Result<std::pair<std::string, std::string>> resolve_skip(const Analysed* model,
                                                          const VariantOptions& o) {
   if (!o.skip_from.empty() || !o.skip_to.empty()) return std::make_pair(o.skip_from, o.skip_to);
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, o.input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  if (!model) return internal_error("variants: an automatic exit without the model's analysis");
   ExitSelectOptions select = o.exit_select;
   select.blocks = o.skip_last;
-  ASSIGN_OR_RETURN(ExitChoice choice, choose_exit(view, shapes, analysis, select));
+  ASSIGN_OR_RETURN(ExitChoice choice,
+                   choose_exit(model->view, model->shapes, model->analysis, select));
   return std::make_pair(choice.from, choice.to);
 }
 
 Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, bool any_q,
                        bool any_ee, bool any_p, bool any_eep) {
   Plan plan;
+  // The float model is analysed once, and only when a choice is left to the chooser.
+  const bool auto_skip = any_ee && o.skip_from.empty() && o.skip_to.empty();
+  const bool auto_cuts = any_p && o.cuts.empty();
+  std::optional<Analysed> analysed;
+  if (auto_skip || auto_cuts) {
+    auto made = analyse(model, o.input_shapes);
+    if (!made.ok()) return made.status().with_context("variants");
+    analysed = std::move(made).value();
+  }
   onnx::ModelProto exited;
   if (any_ee) {
-    auto skip = resolve_skip(model, o);
+    auto skip = resolve_skip(analysed ? &*analysed : nullptr, o);
     if (!skip.ok() && !inapplicable(skip.status()))
       return skip.status().with_context("variants: EE");
     if (!skip.ok()) {
@@ -118,14 +143,16 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
     }
   }
   if (any_p) {
-    auto cuts = rank_cuts(model, o);
+    auto cuts = rank_cut_names(analysed ? &*analysed : nullptr, o);
     if (!cuts.ok() && !inapplicable(cuts.status())) return cuts.status();
     if (cuts.ok()) plan.cuts = *cuts;
     if (!cuts.ok()) plan.cut_reason = cuts.status().message();
     plan.ee_cuts = plan.cuts;
     plan.ee_cut_reason = plan.cut_reason;
     if (any_eep && o.cuts.empty() && plan.exit_reason.empty()) {
-      auto ee_cuts = rank_cuts(exited, o);
+      // The exit removes blocks: cuts and their shares are counted on the exited model.
+      ASSIGN_OR_RETURN(const Analysed exited_analysed, analyse(exited, o.input_shapes));
+      auto ee_cuts = rank_cut_names(&exited_analysed, o);
       if (!ee_cuts.ok() && !inapplicable(ee_cuts.status())) return ee_cuts.status();
       plan.ee_cuts = ee_cuts.ok() ? *ee_cuts : std::vector<std::vector<std::string>>{};
       plan.ee_cut_reason = ee_cuts.ok() ? "" : "after the exit: " + ee_cuts.status().message();
@@ -135,6 +162,7 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
                        {"min_lower_flops", o.auto_cut->min_lower_flops},
                        {"max_lower_flops", o.auto_cut->max_lower_flops},
                        {"single_tensor", o.auto_cut->single_tensor_only},
+                       {"prefer_single_tensor", o.auto_cut->prefer_single_tensor},
                        {"bandwidth_mbit", o.auto_cut->bandwidth_mbit},
                        {"rtt_ms", o.auto_cut->rtt_ms},
                        {"lower_scale", o.auto_cut->lower_scale},

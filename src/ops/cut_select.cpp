@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/strings.h"
 #include "graph/graph_view.h"
 
 namespace edgetier {
@@ -44,6 +45,14 @@ Result<std::vector<double>> node_times_ms(const GraphView& view, const ModelProf
 }  // namespace
 
 Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options) {
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
+  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  return rank_cuts(analysis, options, &view);
+}
+
+Result<CutSelection> rank_cuts(const CutAnalysis& analysis, const CutSelectOptions& options,
+                               const GraphView* view, const CutShareFn& share_below) {
   if (options.objective != "bytes" && options.objective != "latency") {
     return invalid_argument("cut selection: objective '" + options.objective +
                             "' is not bytes or latency");
@@ -64,30 +73,34 @@ Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOp
   if (latency && options.bandwidth_mbit <= 0.0) {
     return invalid_argument("cut selection: --objective latency needs --bandwidth-mbit > 0");
   }
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  if (latency && !view) return internal_error("cut selection: the latency objective needs the graph");
 
   std::vector<double> lower_times, upper_times;
   if (latency) {
-    ASSIGN_OR_RETURN(lower_times, node_times_ms(view, *options.profile, "lower"));
+    ASSIGN_OR_RETURN(lower_times, node_times_ms(*view, *options.profile, "lower"));
     const ModelProfile& up = options.upper_profile ? *options.upper_profile : *options.profile;
-    ASSIGN_OR_RETURN(upper_times, node_times_ms(view, up, "upper"));
+    ASSIGN_OR_RETURN(upper_times, node_times_ms(*view, up, "upper"));
   }
-  const auto& order = view.topo_order();
   CutSelection choice;
   choice.considered = static_cast<int>(analysis.cuts.size());
   const double total = static_cast<double>(std::max<int64_t>(1, analysis.total_flops));
   for (const auto& cut : analysis.cuts) {
-    if (cut.bytes < 0) continue;  // unknown size: cannot be ranked
+    if (cut.bytes <= 0) continue;  // unknown size: cannot be ranked
     if (options.single_tensor_only && !cut.single()) continue;
     CutCandidate c;
     c.cut = cut;
-    c.lower_flops_share = static_cast<double>(cut.flops_before) / total;
+    if (share_below) {
+      const std::optional<double> share = share_below(cut);
+      if (!share) continue;
+      c.lower_flops_share = *share;
+    } else {
+      c.lower_flops_share = static_cast<double>(cut.flops_before) / total;
+    }
     if (c.lower_flops_share < options.min_lower_flops ||
         c.lower_flops_share > options.max_lower_flops)
       continue;
     if (latency) {
+      const auto& order = view->topo_order();
       for (size_t k = 0; k < order.size(); ++k) {
         if (static_cast<int>(k) < cut.position)
           c.lower_ms += lower_times[order[k]];
@@ -105,12 +118,15 @@ Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOp
   if (choice.ranked.empty()) {
     // The model, not the request, is at fault: P does not apply with this window.
     return failed_precondition(
-        "cut selection: no cut has between " + std::to_string(options.min_lower_flops) + " and " +
-        std::to_string(options.max_lower_flops) + " of the FLOPs below it (" +
+        "cut selection: no " + std::string(options.single_tensor_only ? "single-tensor " : "") +
+        "cut has between " + format_share(options.min_lower_flops) + " and " +
+        format_share(options.max_lower_flops) + " of the FLOPs below it (" +
         std::to_string(choice.considered) + " cuts in the model); widen the window");
   }
   std::stable_sort(choice.ranked.begin(), choice.ranked.end(),
                    [&](const CutCandidate& a, const CutCandidate& b) {
+                     if (options.prefer_single_tensor && a.cut.single() != b.cut.single())
+                       return a.cut.single();
                      if (latency && a.predicted_ms != b.predicted_ms)
                        return a.predicted_ms < b.predicted_ms;
                      if (a.cut.bytes != b.cut.bytes) return a.cut.bytes < b.cut.bytes;

@@ -1,4 +1,5 @@
 /// check_speed(): interleaved fp32/int8 timing with ONNX Runtime on seeded inputs.
+#include "core/percentile.h"
 #include "ops/speed_check.h"
 
 #include <algorithm>
@@ -11,11 +12,6 @@
 
 namespace edgetier {
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : (v[v.size() / 2] + v[(v.size() - 1) / 2]) / 2.0;
-}
 
 Result<std::vector<Tensor>> seeded_inputs(const OrtSession& session) {
   std::mt19937 rng(1);

@@ -38,11 +38,18 @@ std::vector<StageTrunk> stage_trunks(const GraphView& view, const ShapeMap& shap
     }
     return false;
   };
-  std::unordered_map<std::string, const SkipCandidate*> minimal_into;
-  for (const auto& s : analysis.skips) {
-    auto it = minimal_into.find(s.to);
-    if (it == minimal_into.end() || s.nodes < it->second->nodes) minimal_into[s.to] = &s;
-  }
+  using Into = std::unordered_map<std::string, const SkipCandidate*>;
+  // The candidate with the fewest nodes into each tensor, among those `keep` accepts.
+  auto smallest_into = [&](const auto& keep) {
+    Into into;
+    for (const auto& s : analysis.skips) {
+      if (!keep(s)) continue;
+      auto it = into.find(s.to);
+      if (it == into.end() || s.nodes < it->second->nodes) into[s.to] = &s;
+    }
+    return into;
+  };
+  const Into minimal_into = smallest_into([](const SkipCandidate&) { return true; });
   // A step that passes a block nested inside it, where the whole graph narrows to that
   // block's end, spans several stages (e.g. from layer2 to an equally shaped head tensor across
   // the dilated layers of an FCN): it is not one block. Narrowing to a tensor whose own block
@@ -71,12 +78,7 @@ std::vector<StageTrunk> stage_trunks(const GraphView& view, const ShapeMap& shap
     }
     return false;
   };
-  std::unordered_map<std::string, const SkipCandidate*> step_into;
-  for (const auto& s : analysis.skips) {
-    if (spans_a_cut(s)) continue;
-    auto it = step_into.find(s.to);
-    if (it == step_into.end() || s.nodes < it->second->nodes) step_into[s.to] = &s;
-  }
+  const Into step_into = smallest_into([&](const SkipCandidate& s) { return !spans_a_cut(s); });
   std::unordered_set<std::string> has_successor;
   for (const auto& [to, s] : step_into) has_successor.insert(s->from);
 

@@ -10,6 +10,7 @@
 #include "experiment/embedded.h"
 #include "experiment/test_util.h"
 #include "graph/fixtures.h"
+#include "graph/model_io.h"
 
 namespace edgetier {
 namespace {
@@ -246,6 +247,21 @@ TEST_F(PlanTest, ChooseCutsIsAPureFunctionOfTheAnalysis) {
   auto after_exit = choose_cuts(f, CutSpec{}, 1, &s, &f.skip_spans[*skip]);
   ASSERT_TRUE(after_exit.ok()) << after_exit.status().to_string();
   EXPECT_NE(after_exit->boundaries[0][0], s.to);
+}
+
+TEST_F(PlanTest, PlanChoosesTheCutVariantsChooses) {
+  // One ranking (ops/cut_select.h) and one mapping of the spec's window (cut_select_options):
+  // `run` and `variants --cut auto` deploy the same cut.
+  auto e = prepare("models: [models/cls.onnx]\noperators: [I]\nplacements: [M]\n");
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  auto planned = choose_cuts(e->models[0], CutSpec{}, 1);
+  ASSERT_TRUE(planned.ok()) << planned.status().to_string();
+  auto model = load_model(dir_ / "models/cls.onnx");
+  ASSERT_TRUE(model.ok());
+  auto selected = select_cut(*model, cut_select_options(CutSpec{}));
+  ASSERT_TRUE(selected.ok()) << selected.status().to_string();
+  EXPECT_EQ(planned->boundaries[0], selected->best.cut.names());
+  EXPECT_EQ(exit_select_options(ExitSpec{}).target_flops_share, ExitSpec{}.target_flops_share);
 }
 
 TEST_F(PlanTest, AutoExitSkipsWholeBlocksNearTheHead) {
