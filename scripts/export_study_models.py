@@ -60,17 +60,6 @@ class ResNet101DUC(torch.nn.Module):
         return self.to_pixels(self.duc(x))
 
 
-def trained_like(model):
-    """The zoo's trained-like BatchNorm statistics (export_torchvision.py), seeded."""
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-    return model
-
-
 def write_sidecar(path, task, classes, provenance):
     sidecar = path[:-len(".onnx")] + ".json"
     with open(sidecar + ".tmp", "w") as f:
@@ -159,7 +148,8 @@ def main():
         torch.manual_seed(0)
         duc = ResNet101DUC()
         if args.init == "trained":
-            trained_like(duc)
+            torch.manual_seed(0)  # the statistics are drawn from seed 0, as before
+            tv.trained_like(duc)
         export(duc, args.duc_size, 17, out("resnet101_duc"), "segment", CITYSCAPES_CLASSES,
                dict(init, architecture="ResNet-101-DUC after the ONNX Model Zoo graph "
                                        "(dilated ResNet-101, output stride 8, DUC head)"))

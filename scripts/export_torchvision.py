@@ -75,11 +75,18 @@ def build(name, init, size):
         model = getattr(torchvision.models, name)(weights=None)
     model.eval()
     if init == "trained":
-        with torch.no_grad():
-            for m in model.modules():
-                if isinstance(m, torch.nn.BatchNorm2d):
-                    m.running_mean.uniform_(-0.1, 0.1)
-                    m.running_var.uniform_(0.5, 1.5)
+        trained_like(model)
+    return model
+
+
+def trained_like(model):
+    """Trained-like BatchNorm statistics drawn from torch's current seed: activations and int8
+    ranges look like a trained model's."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
     return model
 
 

@@ -46,11 +46,10 @@ Result<std::vector<OperatorApplicability>> operator_applicability(
 
   // P: the plan's automatic cut, a single tensor within the default FLOPs window.
   // One analysis of the graph serves the cut and the exit.
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  ASSIGN_OR_RETURN(const AnalysedModel m, analyse_model(model, input_shapes));
+  const GraphView& view = m.view;
   OperatorApplicability p{"P"};
-  auto cut = rank_cuts(analysis, cut_select_options(CutSpec{}), &view);
+  auto cut = rank_cuts(m.analysis, cut_select_options(CutSpec{}), &view);
   if (!cut.ok() && cut.status().code() != StatusCode::kFailedPrecondition) return cut.status();
   p.applies = cut.ok();
   if (cut.ok()) {
@@ -63,7 +62,7 @@ Result<std::vector<OperatorApplicability>> operator_applicability(
   rows.push_back(p);
 
   // EE and DEE: the experiment's automatic exit.
-  auto exit = choose_exit(view, shapes, analysis, exit_select_options(ExitSpec{}));
+  auto exit = choose_exit(view, m.shapes, m.analysis, exit_select_options(ExitSpec{}));
   if (!exit.ok() && exit.status().code() != StatusCode::kFailedPrecondition)
     return exit.status();
   OperatorApplicability ee{"EE"}, dee{"DEE"};

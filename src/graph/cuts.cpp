@@ -189,4 +189,12 @@ Result<CutAnalysis> analyze_cuts(const GraphView& view, const ShapeMap& shapes) 
   return analysis;
 }
 
+Result<AnalysedModel> analyse_model(const onnx::ModelProto& model,
+                                    const InputShapes& input_shapes) {
+  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
+  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
+  return AnalysedModel{std::move(view), std::move(shapes), std::move(analysis)};
+}
+
 }  // namespace edgetier

@@ -45,6 +45,16 @@ struct CutAnalysis {
 /// cut: each part recomputes them.
 Result<CutAnalysis> analyze_cuts(const GraphView& view, const ShapeMap& shapes);
 
+/// A model's graph, shapes and cuts together, made once: what the cut and exit choosers read.
+struct AnalysedModel {
+  GraphView view;
+  ShapeMap shapes;
+  CutAnalysis analysis;
+};
+/// The view, the shapes inferred from `input_shapes` and analyze_cuts over them.
+Result<AnalysedModel> analyse_model(const onnx::ModelProto& model,
+                                    const InputShapes& input_shapes = {});
+
 /// The live frontier after running the first `position` nodes of the topological order.
 std::vector<std::string> frontier_at(const GraphView& view, int position);
 

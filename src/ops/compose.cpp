@@ -70,23 +70,8 @@ struct Plan {
 /// request: the chains needing it are skipped with the reason.
 bool inapplicable(const Status& st) { return st.code() == StatusCode::kFailedPrecondition; }
 
-/// One model's graph, shapes and cut analysis (graph/cuts.h): made once per model and shared
-/// by the exit and cut choices.
-struct Analysed {
-  GraphView view;
-  ShapeMap shapes;
-  CutAnalysis analysis;
-};
-
-Result<Analysed> analyse(const onnx::ModelProto& model, const InputShapes& input_shapes) {
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
-  return Analysed{std::move(view), std::move(shapes), std::move(analysis)};
-}
-
 /// `model` is the analysis of the model being cut; only read for automatic cuts.
-Result<std::vector<std::vector<std::string>>> rank_cut_names(const Analysed* model,
+Result<std::vector<std::vector<std::string>>> rank_cut_names(const AnalysedModel* model,
                                                              const VariantOptions& o) {
   // Explicit boundaries are one choice (two give three parts); see run_step.
   if (!o.cuts.empty()) return o.cuts;
@@ -101,7 +86,7 @@ Result<std::vector<std::vector<std::string>>> rank_cut_names(const Analysed* mod
 
 /// The skip on the float model: explicit --skip, or chosen (ops/exit_select.h), --skip-last N
 /// taking exactly N blocks.
-Result<std::pair<std::string, std::string>> resolve_skip(const Analysed* model,
+Result<std::pair<std::string, std::string>> resolve_skip(const AnalysedModel* model,
                                                          const VariantOptions& o) {
   if (!o.skip_from.empty() || !o.skip_to.empty()) return std::make_pair(o.skip_from, o.skip_to);
   if (!model) return internal_error("variants: an automatic exit without the model's analysis");
@@ -118,9 +103,9 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
   // The float model is analysed once, and only when a choice is left to the chooser.
   const bool auto_skip = any_ee && o.skip_from.empty() && o.skip_to.empty();
   const bool auto_cuts = any_p && o.cuts.empty();
-  std::optional<Analysed> analysed;
+  std::optional<AnalysedModel> analysed;
   if (auto_skip || auto_cuts) {
-    auto made = analyse(model, o.input_shapes);
+    auto made = analyse_model(model, o.input_shapes);
     if (!made.ok()) return made.status().with_context("variants");
     analysed = std::move(made).value();
   }
@@ -151,7 +136,7 @@ Result<Plan> make_plan(const onnx::ModelProto& model, const VariantOptions& o, b
     plan.ee_cut_reason = plan.cut_reason;
     if (any_eep && o.cuts.empty() && plan.exit_reason.empty()) {
       // The exit removes blocks: cuts and their shares are counted on the exited model.
-      ASSIGN_OR_RETURN(const Analysed exited_analysed, analyse(exited, o.input_shapes));
+      ASSIGN_OR_RETURN(const AnalysedModel exited_analysed, analyse_model(exited, o.input_shapes));
       auto ee_cuts = rank_cut_names(&exited_analysed, o);
       if (!ee_cuts.ok() && !inapplicable(ee_cuts.status())) return ee_cuts.status();
       plan.ee_cuts = ee_cuts.ok() ? *ee_cuts : std::vector<std::vector<std::string>>{};

@@ -45,10 +45,8 @@ Result<std::vector<double>> node_times_ms(const GraphView& view, const ModelProf
 }  // namespace
 
 Result<CutSelection> select_cut(const onnx::ModelProto& model, const CutSelectOptions& options) {
-  ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
-  ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, options.input_shapes));
-  ASSIGN_OR_RETURN(CutAnalysis analysis, analyze_cuts(view, shapes));
-  return rank_cuts(analysis, options, &view);
+  ASSIGN_OR_RETURN(AnalysedModel m, analyse_model(model, options.input_shapes));
+  return rank_cuts(m.analysis, options, &m.view);
 }
 
 Result<CutSelection> rank_cuts(const CutAnalysis& analysis, const CutSelectOptions& options,
