@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "test_util.h"
 #include "testbed/files.h"
 #include "testbed/netns.h"
@@ -28,9 +31,17 @@ TEST(Launcher, WaitsForReadyLineAndStops) {
   auto ready = wait_for_ready(*child, spec.log_path, "READY", 10000);
   ASSERT_TRUE(ready.ok()) << ready.status().to_string();
   EXPECT_EQ(*ready, "READY tier=x listen=y");
-  auto environ = read_text_file("/proc/" + std::to_string(child->pid) + "/environ");
-  ASSERT_TRUE(environ.ok());
-  EXPECT_NE(environ->find(std::string("EDGETIER_TIER=x") + '\0'), std::string::npos);
+  // READY comes just before `exec sleep`: /proc/PID/environ reads empty while the exec is
+  // under way, so read until the new image is in place.
+  const std::string wanted = std::string("EDGETIER_TIER=x") + '\0';
+  Result<std::string> environ = std::string();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    environ = read_text_file("/proc/" + std::to_string(child->pid) + "/environ");
+    ASSERT_TRUE(environ.ok());
+    if (!environ->empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(environ->find(wanted), std::string::npos);
   EXPECT_EQ(poll_process(*child).state, ProcessState::kRunning);
   ASSERT_TRUE(stop_process(*child, 2000).ok());
   ProcessStatus status = poll_process(*child);
