@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -34,11 +35,12 @@ double percentile_ms(std::vector<int64_t> values, double q) {
   return static_cast<double>(values[index]) * 1e-6;
 }
 
-// Index of the largest element of the first float output (-1 when there is none).
+// The best class: the first id of a classification response (int64, best first), else the
+// index of the largest element of the first float output (-1 when there is neither).
 int64_t first_output_argmax(const std::vector<Tensor>& outputs) {
-  if (outputs.empty() || outputs[0].dtype != DType::kFloat32 || outputs[0].num_elements() == 0) {
-    return -1;
-  }
+  if (outputs.empty() || outputs[0].num_elements() == 0) return -1;
+  if (outputs[0].dtype == DType::kInt64) return outputs[0].data_as<int64_t>()[0];
+  if (outputs[0].dtype != DType::kFloat32) return -1;
   return argmax(outputs[0].data_as<float>(), static_cast<int64_t>(outputs[0].num_elements()));
 }
 
@@ -66,6 +68,7 @@ std::function<int()> setup_request(CLI::App* app) {
     std::vector<std::string> tiers;
     std::vector<std::string> links;
     int64_t deadline_ms = 30000;
+    std::string response = "raw";
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -82,8 +85,21 @@ std::function<int()> setup_request(CLI::App* app) {
                   "User-space emulation client=RATE_MBIT:DELAY_MS of the device's link");
   app->add_option("--deadline-ms", args->deadline_ms, "Deadline of each request")
       ->capture_default_str();
+  app->add_option("--response", args->response,
+                  "raw (the last part's outputs) or a task (classify: top-5 classes and "
+                  "probabilities; segment: a class mask) for the answering tier to shape")
+      ->capture_default_str();
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() {
+    std::optional<Task> answer_as;
+    if (args->response != "raw") {
+      auto task = parse_task(args->response);
+      if (!task.ok()) {
+        return report_error(invalid_argument("--response " + args->response +
+                                             ": expected raw, classify or segment"));
+      }
+      answer_as = *task;
+    }
     std::string address = args->to;
     tier::TierClientOptions options;
     if (address.empty() || !args->links.empty()) {
@@ -111,7 +127,8 @@ std::function<int()> setup_request(CLI::App* app) {
     }
     const int count = args->count > 0 ? args->count : static_cast<int>(encoded.size());
     for (int i = 0; i < args->warmup; ++i) {
-      auto result = (*client)->infer_image(model, encoded[i % encoded.size()], args->deadline_ms);
+      auto result = (*client)->infer_image(model, encoded[i % encoded.size()], args->deadline_ms,
+                                           answer_as);
       if (!result.ok()) return report_error(result.status().with_context("warm-up request"));
     }
 
@@ -123,7 +140,7 @@ std::function<int()> setup_request(CLI::App* app) {
     for (int i = 0; i < count; ++i) {
       const size_t k = static_cast<size_t>(i) % encoded.size();
       const std::string name = std::filesystem::path(args->images[k]).filename().string();
-      auto result = (*client)->infer_image(model, encoded[k], args->deadline_ms);
+      auto result = (*client)->infer_image(model, encoded[k], args->deadline_ms, answer_as);
       nlohmann::json row = {
           {"index", i}, {"image", args->images[k]}, {"image_bytes", encoded[k].size()}};
       if (!result.ok()) {
@@ -146,6 +163,7 @@ std::function<int()> setup_request(CLI::App* app) {
       for (const auto& l : b.links) stage_ns[l.from + ">" + l.to].push_back(l.transfer_ns);
       row["end_to_end_ms"] = ns_to_ms(b.end_to_end_ns);
       row["output_argmax"] = first_output_argmax(result->outputs);
+      if (!b.links.empty()) row["bytes_down"] = b.links[0].bytes_down;  // what the device receives
       row["breakdown"] = tier::breakdown_to_json(b);
       rows.push_back(row);
       if (!args->json) {

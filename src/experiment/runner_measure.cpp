@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "core/files.h"
@@ -230,9 +231,13 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
   }
   auto completed = c->store->completed_requests(c->run_id, id);
   if (!completed.ok()) return {StrategyStatus::kFailed, completed.status().message(), false};
+  // What an app would receive, unless the spec asks for the raw outputs (bytes down follow).
+  std::optional<Task> answer_as;
+  if (!c->e->spec.raw_response) answer_as = c->facts(s.model).task;
 
   for (int w = 0; w < m.warmup && !c->cancelled(); ++w) {
-    auto r = bed->client->infer_image(d.model_name, encoded[w % encoded.size()], m.timeout_ms);
+    auto r = bed->client->infer_image(d.model_name, encoded[w % encoded.size()], m.timeout_ms,
+                                      answer_as);
     if (!r.ok()) {
       std::string dead = tier_failure_reason(bed);
       if (!dead.empty()) return {StrategyStatus::kInfeasible, dead, true};
@@ -257,7 +262,8 @@ StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy&
       rec.sent_ns = ns_since(t0);
       const auto start = Clock::now();
       auto r =
-          bed->client->infer_image(d.model_name, encoded[static_cast<size_t>(i)], m.timeout_ms);
+          bed->client->infer_image(d.model_name, encoded[static_cast<size_t>(i)], m.timeout_ms,
+                                   answer_as);
       rec.end_to_end_ns = ns_since(start);
       if (r.ok()) {
         fill_breakdown(r->breakdown, &rec);

@@ -273,6 +273,7 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
         {"concurrency", m.concurrency},
         {"rate_rps", m.rate_rps},
         {"timeout_ms", m.timeout_ms}}},
+      {"response", s.raw_response ? "raw" : "task"},
       {"seed", s.seed},
   };
 }

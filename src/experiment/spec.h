@@ -193,6 +193,9 @@ struct ExperimentSpec {
   TestbedSpec testbed;                  // the "default" preset unless set
   std::vector<ScenarioSpec> scenarios;  // default: one scenario "default" = the testbed's links
   MeasurementSpec measurement;
+  /// `response: task` (default): the tier that answers returns what an app needs (top-5 classes
+  /// with probabilities, a class mask), so bytes down are the app's; `raw`: the last part's outputs.
+  bool raw_response = false;
   uint64_t seed = 1;
   std::string output_dir;  // absolute; default "<base_dir>/results"
 

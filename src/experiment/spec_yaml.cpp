@@ -305,7 +305,7 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     // A misspelt top-level key is reported first, before the errors its absence causes.
     for (const char* key :
          {"name", "models", "data", "calibration", "quantize", "cut", "exit", "operators",
-          "placements", "testbed", "scenarios", "measurement", "seed", "output"}) {
+          "placements", "testbed", "scenarios", "measurement", "response", "seed", "output"}) {
       m.allow(key);
     }
     RETURN_IF_ERROR(m.finish());
@@ -314,6 +314,15 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     RETURN_IF_ERROR(m.get("seed", &seed));
     if (seed < 0) return m.at("seed").error("must be >= 0");
     spec.seed = static_cast<uint64_t>(seed);
+    if (m.has("response")) {
+      ASSIGN_OR_RETURN(std::string response, yaml_string(m.at("response")));
+      if (response != "task" && response != "raw") {
+        return m.at("response").error("is '" + response +
+                                      "'; expected task (what an app receives) or raw (the "
+                                      "last part's outputs)");
+      }
+      spec.raw_response = response == "raw";
+    }
     if (m.has("output")) {
       ASSIGN_OR_RETURN(std::string out, yaml_string(m.at("output")));
       spec.output_dir = resolve_path(spec.base_dir, out);

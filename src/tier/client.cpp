@@ -60,11 +60,15 @@ Status TierClient::wait_until_live(int64_t timeout_ms) {
 }
 
 Result<InferResult> TierClient::infer_image(const std::string& model_name, std::string_view encoded,
-                                            int64_t deadline_ms) {
+                                            int64_t deadline_ms, std::optional<Task> answer_as) {
   const int64_t start_ns = monotonic_ns();
   inference::ModelInferRequest request;
   request.set_model_name(model_name);
   add_image_input(&request, kImageInputName, encoded);
+  if (answer_as) {
+    set_string_param(request.mutable_parameters(), std::string(kResponseParam),
+                     std::string(task_name(*answer_as)));
+  }
   return infer_built(std::move(request), start_ns, deadline_ms);
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "core/tensor.h"
 #include "proto/edgetier_control.grpc.pb.h"
 #include "proto/grpc_predict_v2.grpc.pb.h"
+#include "strategy/task.h"
 #include "tier/breakdown.h"
 #include "tier/channel.h"
 #include "tier/shaper.h"
@@ -44,9 +46,10 @@ class TierClient {
   Status wait_until_live(int64_t timeout_ms);
 
   /// Sends the encoded image (JPEG/PNG bytes, one BYTES element) for `model_name`; the result
-  /// holds the outputs of the last part and the per-hop breakdown.
+  /// holds the outputs of the last part and the per-hop breakdown. With `answer_as`, the tier
+  /// that answers shapes the outputs for that task (tier/response.h), else they come raw.
   Result<InferResult> infer_image(const std::string& model_name, std::string_view encoded,
-                                  int64_t deadline_ms);
+                                  int64_t deadline_ms, std::optional<Task> answer_as = {});
   /// Sends tensors (for parts that take tensors).
   Result<InferResult> infer(const std::string& model_name, const std::vector<Tensor>& inputs,
                             int64_t deadline_ms);

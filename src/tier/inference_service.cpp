@@ -9,6 +9,7 @@
 #include "tier/channel.h"
 #include "tier/image_header.h"
 #include "tier/protocol.h"
+#include "tier/response.h"
 
 namespace edgetier::tier {
 
@@ -114,6 +115,8 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
                                  const inference::ModelInferRequest& request,
                                  inference::ModelInferResponse* response, HopTimes* times,
                                  std::string* origin) {
+  // Checked before any compute: a bad value costs the tier nothing.
+  ASSIGN_OR_RETURN(std::optional<Task> answer_as, response_task(request));
   std::vector<Tensor> outputs;
   {
     Stopwatch queue;
@@ -164,6 +167,9 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
   Stopwatch pack;
   // A confident early head answers here, whatever hosts the rest of the model.
   if (!e.forwarder || times->exit.exited) {
+    if (answer_as) {
+      ASSIGN_OR_RETURN(outputs, task_response(std::move(outputs), *answer_as));
+    }
     for (const Tensor& t : outputs) add_raw_output(response, t);
     times->serialize_ns += pack.elapsed_ns();
     return ok_status();

@@ -71,6 +71,11 @@ inline constexpr std::string_view kRole = "role";             // "compute" or "r
 /// ran); "<tier>.exit_confidence" is the early head's measure on each tier that has one.
 inline constexpr std::string_view kExitParam = "exit";
 inline constexpr std::string_view kExitConfidence = "exit_confidence";
+/// Request parameter: a task name ("classify", "segment") asks the tier that answers for a
+/// task-shaped response (tier/response.h); absent or "raw": the last part's outputs unchanged.
+/// Tiers forward it with the other parameters, so whichever tier answers shapes the response.
+inline constexpr std::string_view kResponseParam = "response";
+inline constexpr std::string_view kRawResponse = "raw";
 
 std::string timing_key(std::string_view tier, std::string_view field);
 void set_int_param(google::protobuf::Map<std::string, inference::InferParameter>* params,

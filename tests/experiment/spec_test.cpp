@@ -129,6 +129,20 @@ TEST(Spec, QuantizeAccuracyBudget) {
                         "'max_accuracy_loss'?"));
 }
 
+TEST(Spec, ResponseShapeDefaultsToWhatAnAppReceives) {
+  auto task = parse("models: [m.onnx]\n");
+  ASSERT_TRUE(task.ok());
+  EXPECT_FALSE(task->raw_response);
+  EXPECT_EQ(spec_to_json(*task)["response"], "task");
+  auto raw = parse("models: [m.onnx]\nresponse: raw\n");
+  ASSERT_TRUE(raw.ok()) << raw.status().to_string();
+  EXPECT_TRUE(raw->raw_response);
+  // Raw and shaped responses are different measurements: a run of one never resumes the other.
+  EXPECT_NE(spec_hash(*raw), spec_hash(*task));
+  EXPECT_THAT(error_of("models: [m.onnx]\nresponse: logits\n"),
+              HasSubstr("test.yaml:2:11: response: is 'logits'; expected task"));
+}
+
 TEST(Spec, OperatorChainNames) {
   for (const char* name :
        {"I", "Q", "EE", "QE", "P", "QP", "EEP", "QEP", "DEE@0.8", "QDEE@0.5", "DEEP@0.9"}) {
