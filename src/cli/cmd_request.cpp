@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/tier_flags.h"
 #include "core/clock.h"
 #include "core/files.h"
 #include "metrics/classification.h"
@@ -67,6 +68,7 @@ std::function<int()> setup_request(CLI::App* app) {
     std::vector<std::string> links;
     int64_t deadline_ms = 30000;
     bool json = false;
+    tier::ClientSecurityFiles security;
   };
   auto args = std::make_shared<Args>();
   app->add_option("images", args->images, "JPEG/PNG files, sent in turn")->required();
@@ -83,17 +85,24 @@ std::function<int()> setup_request(CLI::App* app) {
   app->add_option("--deadline-ms", args->deadline_ms, "Deadline of each request")
       ->capture_default_str();
   app->add_flag("--json", args->json, "Print JSON");
+  add_client_security_flags(app, &args->security);
   return [args]() {
     std::string address = args->to;
     tier::TierClientOptions options;
     if (address.empty() || !args->links.empty()) {
       std::vector<std::string> tiers = args->tiers;
       if (!args->to.empty()) tiers = {"client-target=" + args->to};
-      auto endpoints = testbed::resolve_endpoints(args->testbed, tiers, args->links);
+      auto endpoints =
+          testbed::resolve_endpoints(args->testbed, tiers, args->links, args->security);
       if (!endpoints.ok()) return report_error(endpoints.status());
+      options.security = endpoints->security;
       if (address.empty()) address = endpoints->client_address();
       auto link = endpoints->userspace_links.find("client");
       if (link != endpoints->userspace_links.end()) options.link = link->second;
+    } else {
+      auto security = tier::load_client_security(args->security);
+      if (!security.ok()) return report_error(security.status());
+      options.security = *security;
     }
     auto client = tier::TierClient::connect(address, options);
     if (!client.ok()) return report_error(client.status());
