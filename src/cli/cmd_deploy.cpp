@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/ops_common.h"
+#include "cli/tier_flags.h"
 #include "core/files.h"
 #include "testbed/endpoints.h"
 #include "tier/deploy.h"
@@ -19,6 +20,7 @@ std::function<int()> setup_deploy(CLI::App* app) {
     std::string preprocess;
     tier::DeployOptions options;
     bool json = false;
+    tier::ClientSecurityFiles security;
   };
   auto args = std::make_shared<Args>();
   app->add_option("variant", args->variant, "Variant directory (part0.onnx, ...) or one .onnx file")
@@ -44,8 +46,10 @@ std::function<int()> setup_deploy(CLI::App* app) {
   app->add_flag("--send-bytes", args->options.send_bytes,
                 "Send the part files' bytes instead of their paths");
   app->add_flag("--json", args->json, "Print JSON");
+  add_client_security_flags(app, &args->security);
   return [args]() {
-    auto endpoints = testbed::resolve_endpoints(args->testbed, args->tiers, args->links);
+    auto endpoints =
+        testbed::resolve_endpoints(args->testbed, args->tiers, args->links, args->security);
     if (!endpoints.ok()) return report_error(endpoints.status());
     auto parts = tier::read_variant_dir(args->variant);
     if (!parts.ok()) return report_error(parts.status());

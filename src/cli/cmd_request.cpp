@@ -7,8 +7,10 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/tier_flags.h"
 #include "core/clock.h"
 #include "core/files.h"
+#include "core/percentile.h"
 #include "metrics/classification.h"
 #include "runtime/preprocess.h"
 #include "testbed/endpoints.h"
@@ -18,22 +20,15 @@
 namespace edgetier::cli {
 namespace {
 
-double median_ms(std::vector<int64_t> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  const double mid = n % 2 ? static_cast<double>(values[n / 2])
-                           : 0.5 * static_cast<double>(values[n / 2 - 1] + values[n / 2]);
-  return mid * 1e-6;
+// Type-7 percentile (core/percentile.h) of nanosecond samples, in ms; 0 without samples.
+double percentile_ms(const std::vector<int64_t>& values_ns, double pct) {
+  if (values_ns.empty()) return 0;
+  std::vector<double> ms;
+  for (int64_t v : values_ns) ms.push_back(ns_to_ms(v));
+  return percentile(ms, pct);
 }
 
-double percentile_ms(std::vector<int64_t> values, double q) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t index =
-      std::min(values.size() - 1, static_cast<size_t>(q * (values.size() - 1) + 0.5));
-  return static_cast<double>(values[index]) * 1e-6;
-}
+double median_ms(const std::vector<int64_t>& values_ns) { return percentile_ms(values_ns, 50); }
 
 // The best class: the first id of a classification response (int64, best first), else the
 // index of the largest element of the first float output (-1 when there is neither).
@@ -70,6 +65,7 @@ std::function<int()> setup_request(CLI::App* app) {
     int64_t deadline_ms = 30000;
     std::string response = "raw";
     bool json = false;
+    tier::ClientSecurityFiles security;
   };
   auto args = std::make_shared<Args>();
   app->add_option("images", args->images, "JPEG/PNG files, sent in turn")->required();
@@ -90,6 +86,7 @@ std::function<int()> setup_request(CLI::App* app) {
                   "probabilities; segment: a class mask) for the answering tier to shape")
       ->capture_default_str();
   app->add_flag("--json", args->json, "Print JSON");
+  add_client_security_flags(app, &args->security);
   return [args]() {
     std::optional<Task> answer_as;
     if (args->response != "raw") {
@@ -105,11 +102,17 @@ std::function<int()> setup_request(CLI::App* app) {
     if (address.empty() || !args->links.empty()) {
       std::vector<std::string> tiers = args->tiers;
       if (!args->to.empty()) tiers = {"client-target=" + args->to};
-      auto endpoints = testbed::resolve_endpoints(args->testbed, tiers, args->links);
+      auto endpoints =
+          testbed::resolve_endpoints(args->testbed, tiers, args->links, args->security);
       if (!endpoints.ok()) return report_error(endpoints.status());
+      options.security = endpoints->security;
       if (address.empty()) address = endpoints->client_address();
       auto link = endpoints->userspace_links.find("client");
       if (link != endpoints->userspace_links.end()) options.link = link->second;
+    } else {
+      auto security = tier::load_client_security(args->security);
+      if (!security.ok()) return report_error(security.status());
+      options.security = *security;
     }
     auto client = tier::TierClient::connect(address, options);
     if (!client.ok()) return report_error(client.status());
@@ -176,19 +179,27 @@ std::function<int()> setup_request(CLI::App* app) {
     nlohmann::json summary = {{"requests", count},
                               {"failures", failures},
                               {"median_ms", median_ms(e2e)},
-                              {"p90_ms", percentile_ms(e2e, 0.9)},
-                              {"min_ms", percentile_ms(e2e, 0.0)},
-                              {"max_ms", percentile_ms(e2e, 1.0)},
+                              {"p90_ms", percentile_ms(e2e, 90)},
+                              {"min_ms", percentile_ms(e2e, 0)},
+                              {"max_ms", percentile_ms(e2e, 100)},
                               {"median_stage_ms", stages}};
+    if (e2e.empty()) {
+      // No latency was measured: none is printed (a 0.00 ms median would read as a result).
+      for (const char* key : {"median_ms", "p90_ms", "min_ms", "max_ms"}) summary[key] = nullptr;
+    }
     if (args->json) {
       print_json(
           {{"model", model}, {"address", address}, {"requests", rows}, {"summary", summary}});
+    } else if (e2e.empty()) {
+      std::printf("summary: %d requests, all failed; nothing succeeded, so no latency was "
+                  "measured (the errors are above)\n",
+                  count);
     } else {
       std::printf(
           "summary: %d requests, %d failed; end-to-end median %.2f ms, p90 %.2f, min %.2f, "
           "max %.2f\n",
-          count, failures, median_ms(e2e), percentile_ms(e2e, 0.9), percentile_ms(e2e, 0.0),
-          percentile_ms(e2e, 1.0));
+          count, failures, median_ms(e2e), percentile_ms(e2e, 90), percentile_ms(e2e, 0),
+          percentile_ms(e2e, 100));
       std::printf("median per stage (ms):");
       for (const auto& [stage, value] : stages.items()) {
         if (value.get<double>() >= 0.005)

@@ -1,4 +1,5 @@
-/// `edgetier serve --tier NAME --listen ADDR...`: run one tier server until stopped.
+/// `edgetier serve --tier NAME --listen ADDR...`: run one tier server until stopped (TLS,
+/// tokens and the model root: tier/security.h, tier/server.h).
 #include <unistd.h>
 
 #include <atomic>
@@ -44,6 +45,30 @@ std::function<int()> setup_serve(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--max-rpc-threads", args->options.max_rpc_threads, "gRPC handler threads")
       ->capture_default_str();
+  tier::ServerSecurityFiles& security = args->options.security;
+  app->add_option("--tls-cert", security.tls_cert,
+                  "PEM certificate (chain) of the TCP listeners: they serve TLS only");
+  app->add_option("--tls-key", security.tls_key, "PEM private key of --tls-cert");
+  app->add_option("--tls-client-ca", security.tls_client_ca,
+                  "Require client certificates signed by this PEM CA (mutual TLS)");
+  app->add_flag("--insecure", security.insecure,
+                "Allow plaintext TCP listeners outside loopback (a trusted, private network only)");
+  app->add_option("--token-file", security.token,
+                  "Bearer token (file of mode 0600) the control service requires over TCP; "
+                  "without it the control service answers only on unix sockets");
+  app->add_option("--inference-token-file", security.inference_token,
+                  "Bearer token (file of mode 0600) the inference service requires over TCP");
+  app->add_option("--model-root", args->options.model_root,
+                  "Folder LoadModel may read part files from by path (symlinks resolved); "
+                  "without it parts must be sent as bytes");
+  tier::ClientSecurityFiles& next_hop = args->options.next_hop_security;
+  app->add_option("--next-hop-tls-ca", next_hop.tls_ca,
+                  "PEM CA the next hops' certificates chain to (TLS to TCP next hops)");
+  app->add_option("--next-hop-tls-cert", next_hop.tls_cert,
+                  "Client certificate presented to next hops that require one");
+  app->add_option("--next-hop-tls-key", next_hop.tls_key, "Private key of --next-hop-tls-cert");
+  app->add_option("--next-hop-token-file", next_hop.inference_token,
+                  "Inference bearer token (file of mode 0600) sent to the next hops");
   return [args]() {
     tier::ServeOptions options = args->options;
     auto max_message_bytes = parse_bytes(args->max_message_size);

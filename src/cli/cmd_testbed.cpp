@@ -183,6 +183,7 @@ std::function<int()> setup_testbed(CLI::App* app) {
     bool all = false;
     bool json = false;
     double probe_seconds = 0.5;
+    std::string model_root = ".";
   };
   auto args = std::make_shared<Args>();
   app->require_subcommand(1);
@@ -212,6 +213,10 @@ std::function<int()> setup_testbed(CLI::App* app) {
                "Stay running, report tier deaths, tear down on Ctrl-C");
   up->add_option("--probe-seconds", args->probe_seconds,
                  "Bulk transfer time per direction when probing")
+      ->capture_default_str();
+  up->add_option("--model-root", args->model_root,
+                 "Folder the tiers may load part files from by path (deploy sends paths; files "
+                 "elsewhere need deploy --send-bytes)")
       ->capture_default_str();
   CLI::App* status =
       app->add_subcommand("status", "Show the tiers (running, dead, oom) and links of the testbed");
@@ -253,6 +258,7 @@ std::function<int()> setup_testbed(CLI::App* app) {
         options.mode = *mode;
       }
       options.allow_link_mismatch = args->allow_mismatch;
+      options.model_root = args->model_root;
       options.probe = probe_options;
       options.is_cancelled = []() { return g_stop_requested.load(); };
       if (!args->foreground) return run_up_detached(config, options, args->json);

@@ -158,6 +158,12 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
     ASSIGN_OR_RETURN(summary.failure, run_failure(*store, run_id));
     summary.status = summary.failure.empty() ? "done" : "failed";
     RETURN_IF_ERROR(store->finish_run(run_id, summary.status));
+    // The folder this run chose (sockets, token, tier logs) goes once it succeeded and its
+    // testbed is down; a failed run keeps the tier logs for the post-mortem.
+    if (summary.status == "done" && options.testbed_state_dir.empty() &&
+        !fs::exists(fs::path(c.state_dir) / "testbed.json", ec)) {
+      fs::remove_all(c.state_dir, ec);
+    }
   }
   ASSIGN_OR_RETURN(summary.requests, store->count_requests(run_id));
   return summary;

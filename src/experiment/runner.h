@@ -20,7 +20,8 @@ struct RunOptions {
   bool progress_tty = false;
   /// The edgetier binary the tiers run; empty = this program.
   std::string exe;
-  /// Testbed state folder (sockets, state file); empty = /tmp/edgetier-run-<hash of output>.
+  /// Testbed state folder (sockets, state file, token, tier logs); empty =
+  /// /tmp/edgetier-run-<hash of output>, removed when the run is done (kept when it failed).
   std::string testbed_state_dir;
   /// Polled between requests: true stops the run cleanly (Ctrl-C).
   std::function<bool()> is_cancelled;

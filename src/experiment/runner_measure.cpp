@@ -94,6 +94,10 @@ SessionConfig session_config(const RunContext& c, const ScenarioSpec& scenario) 
   sc.network = tb.network;
   sc.state_dir = c.state_dir;
   sc.exe = c.options.exe;
+  // Deploy sends the variants' paths; the tiers take none from anywhere else.
+  sc.model_root = (std::filesystem::path(c.e->spec.output_dir) / "variants").string();
+  std::error_code ec;
+  std::filesystem::create_directories(sc.model_root, ec);  // no variant built: still a root
   sc.is_cancelled = c.options.is_cancelled;
   for (const auto& t : tb.tiers) {
     if (t.enabled) sc.tiers.push_back(t);
@@ -126,6 +130,7 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   for (const auto& w : bed.session->warnings()) LOG_WARN << "testbed: " << w;
   bed.endpoints = bed.session->endpoints();
   tier::TierClientOptions co;
+  co.security = bed.endpoints.security;
   auto link = bed.endpoints.userspace_links.find("client");
   if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
   ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));

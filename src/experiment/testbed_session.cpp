@@ -20,6 +20,7 @@ Result<std::unique_ptr<TestbedSession>> TestbedSession::up(const SessionConfig& 
   // to report, not a reason to measure nothing.
   options.allow_link_mismatch = true;
   options.exe = config.exe;
+  options.model_root = config.model_root;
   options.is_cancelled = config.is_cancelled;
   ASSIGN_OR_RETURN(testbed::UpResult up, backend->up(tb, options));
 

@@ -25,6 +25,7 @@ struct SessionConfig {
   std::vector<testbed::LinkSpec> links;  // links[i] joins tiers[i] and tiers[i + 1]
   std::string state_dir;                 // where the state file and sockets live
   std::string exe;  // the edgetier binary the tiers run (default: this program)
+  std::string model_root;  // the folder the tiers load variant parts from by path
   std::function<bool()> is_cancelled;
 };
 

@@ -22,6 +22,11 @@ Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
     if (!l.userspace()) continue;  // shaped by the kernel
     endpoints.userspace_links[l.from] = tier::LinkEmulationSpec{l.rate_mbit, l.delay_ms};
   }
+  if (!state.token_file.empty()) {
+    auto token = tier::read_token_file(state.token_file, "the testbed's token file");
+    if (!token.ok()) return token.status().with_context(label);
+    endpoints.security.token = *token;
+  }
   return endpoints;
 }
 
@@ -32,7 +37,8 @@ Result<tier::TestbedEndpoints> load_endpoints(const std::string& path) {
 
 Result<tier::TestbedEndpoints> resolve_endpoints(const std::string& state_path,
                                                  const std::vector<std::string>& tier_args,
-                                                 const std::vector<std::string>& link_args) {
+                                                 const std::vector<std::string>& link_args,
+                                                 const tier::ClientSecurityFiles& security) {
   if (state_path.empty() == tier_args.empty()) {
     return invalid_argument(
         "give either --testbed STATE.json or --tier NAME=ADDR (repeatable, in "
@@ -42,6 +48,15 @@ Result<tier::TestbedEndpoints> resolve_endpoints(const std::string& state_path,
       state_path.empty() ? tier::endpoints_from_args(tier_args) : load_endpoints(state_path);
   if (!endpoints.ok()) return endpoints;
   for (const auto& link : link_args) RETURN_IF_ERROR(tier::add_link_arg(link, &*endpoints));
+  ASSIGN_OR_RETURN(tier::ClientSecurity given, tier::load_client_security(security));
+  tier::ClientSecurity& merged = endpoints->security;
+  if (given.tls()) {
+    merged.tls_ca_pem = given.tls_ca_pem;
+    merged.tls_cert_pem = given.tls_cert_pem;
+    merged.tls_key_pem = given.tls_key_pem;
+  }
+  if (!given.token.empty()) merged.token = given.token;
+  if (!given.inference_token.empty()) merged.inference_token = given.inference_token;
   return endpoints;
 }
 

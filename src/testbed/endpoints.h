@@ -13,7 +13,8 @@ namespace edgetier::testbed {
 
 /// Each tier's control (else listen) and listen (else control) address in chain order, and the
 /// links the tiers' forwarders emulate in user space (LinkRecord::userspace), keyed by the
-/// sending tier. `label` (the file) names the source in errors.
+/// sending tier, and the run's control token (read from the state's token_file). `label` (the
+/// file) names the source in errors.
 Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
                                                     const std::string& label);
 /// The state file at `path`, which may be hand-written: {"tiers": [{"name", "control",
@@ -21,9 +22,11 @@ Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
 /// NOT_FOUND when there is no such file.
 Result<tier::TestbedEndpoints> load_endpoints(const std::string& path);
 /// The command-line way: a state file path or `--tier` arguments (exactly one of them), then
-/// `--link` arguments on top (tier/deploy.h endpoints_from_args, add_link_arg).
+/// `--link` arguments on top (tier/deploy.h endpoints_from_args, add_link_arg), and the TLS
+/// and token files given over what the state names (its run's token).
 Result<tier::TestbedEndpoints> resolve_endpoints(const std::string& state_path,
                                                  const std::vector<std::string>& tier_args,
-                                                 const std::vector<std::string>& link_args);
+                                                 const std::vector<std::string>& link_args,
+                                                 const tier::ClientSecurityFiles& security = {});
 
 }  // namespace edgetier::testbed

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "core/clock.h"
@@ -17,6 +18,7 @@
 #include "testbed/endpoints.h"
 #include "testbed/files.h"
 #include "testbed/launcher.h"
+#include "tier/security.h"
 
 namespace edgetier::testbed {
 
@@ -92,7 +94,9 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
                                                  {"listen", tier.listen},
                                                  {"unix", socket_path},
                                                  {"threads", std::to_string(tier.threads)},
-                                                 {"state_dir", options.state_dir}};
+                                                 {"state_dir", options.state_dir},
+                                                 {"token_file", state->token_file},
+                                                 {"model_root", state->model_root}};
     LaunchSpec spec;
     for (const auto& arg : config.server_command) spec.argv.push_back(substitute(arg, values));
     spec.netns = tier.netns;
@@ -179,10 +183,22 @@ Result<UpResult> LocalBackend::up(const TestbedConfig& config, const UpOptions& 
   state.config_source = config.source;
   state.cpu_period_us = config.cpu_period_us;
   state.created_unix_ms = wall_clock_ms();
+  state.token_file = options.state_dir + "/control.token";
+  if (!options.model_root.empty()) {
+    std::error_code ec;
+    const auto root = std::filesystem::canonical(options.model_root, ec);
+    if (ec || !std::filesystem::is_directory(root, ec)) {
+      return invalid_argument("testbed: the model root '" + options.model_root +
+                              "' is not a folder; pass an existing --model-root");
+    }
+    state.model_root = root.string();
+  }
   plan_records(config, options.state_dir, &state);
   plan_network(&state);
   // The run id is on disk before anything exists, so `down` can always find what follows.
   RETURN_IF_ERROR(write_state(options.state_dir, state));
+  // A token per run: the tiers take control calls over TCP only with it.
+  RETURN_IF_ERROR(tier::write_new_token_file(state.token_file));
   LOG_INFO << "testbed: run " << state.run_id << " (" << (kernel ? "kernel" : "user space") << ", "
            << config.source << ", state " << state_file_path(options.state_dir) << ")";
 

@@ -165,8 +165,12 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
 }  // namespace
 
 std::vector<std::string> default_server_command() {
-  return {"{exe}",    "serve",    "--tier",      "{tier}",    "--listen",
-          "{listen}", "--listen", "unix:{unix}", "--threads", "{threads}"};
+  // The listen addresses are reachable only inside this machine's testbed (loopback, or the
+  // run's own namespaces and veth links), so plaintext TCP is allowed there; control calls go
+  // over the owner-only unix socket, or over TCP with the run's token.
+  return {"{exe}",         "serve",        "--tier",       "{tier}",      "--listen",
+          "{listen}",      "--listen",     "unix:{unix}",  "--threads",   "{threads}",
+          "--token-file",  "{token_file}", "--model-root", "{model_root}", "--insecure"};
 }
 
 HostResources detect_host_resources() {

@@ -28,13 +28,15 @@ struct TestbedConfig {
   std::vector<LinkSpec> links;  // links[i] joins tiers[i] and tiers[i + 1]
   int64_t cpu_period_us = kDefaultCpuPeriodUs;
   int port = kDefaultTierPort;  // TCP port of every tier (each has its own namespace)
-  /// The tier command; placeholders {exe} {tier} {listen} {unix} {threads} {state_dir}.
+  /// The tier command; placeholders {exe} {tier} {listen} {unix} {threads} {state_dir}
+  /// {token_file} (the run's control token) {model_root} (UpOptions::model_root).
   std::vector<std::string> server_command;
   int ready_timeout_ms = 30000;
   double probe_tolerance = 0.10;  // `up` refuses links whose rate is further off than this
 };
 
-/// `{exe} serve --tier {tier} --listen {listen} --listen unix:{unix} --threads {threads}`.
+/// `{exe} serve --tier {tier} --listen {listen} --listen unix:{unix} --threads {threads}
+/// --token-file {token_file} --model-root {model_root} --insecure`.
 std::vector<std::string> default_server_command();
 
 struct HostResources {

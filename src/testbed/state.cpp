@@ -128,6 +128,8 @@ nlohmann::json TestbedState::to_json() const {
                       {"cpu_period_us", cpu_period_us},
                       {"mtu", mtu},
                       {"created_unix_ms", created_unix_ms},
+                      {"token_file", token_file},
+                      {"model_root", model_root},
                       {"warnings", warnings}};
   j["tiers"] = nlohmann::json::array();
   for (const auto& t : tiers) j["tiers"].push_back(tier_to_json(t));
@@ -153,6 +155,8 @@ Result<TestbedState> TestbedState::from_json(const nlohmann::json& j, bool requi
     s.cpu_period_us = j.value("cpu_period_us", int64_t{0});
     s.mtu = j.value("mtu", 0);
     s.created_unix_ms = j.value("created_unix_ms", int64_t{0});
+    s.token_file = j.value("token_file", "");
+    s.model_root = j.value("model_root", "");
     s.warnings = j.value("warnings", std::vector<std::string>{});
     const nlohmann::json tiers = j.value("tiers", nlohmann::json::array());
     for (size_t i = 0; i < tiers.size(); ++i) {

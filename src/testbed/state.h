@@ -63,6 +63,11 @@ struct TestbedState {
   int64_t cpu_period_us = 0;
   int mtu = 0;
   int64_t created_unix_ms = 0;
+  /// The run's control token (mode 0600, made by `up`): the tiers require it on control calls
+  /// over TCP and the run's clients send it. Empty in hand-written files: no token.
+  std::string token_file;
+  /// The folder the tiers load part files from by path (their --model-root); empty: none.
+  std::string model_root;
   std::vector<std::string> warnings;
   std::vector<TierRecord> tiers;
   std::vector<LinkRecord> links;

@@ -253,13 +253,17 @@ Result<TeardownReport> teardown_run(const std::string& run_id, const std::string
       report.errors.push_back(st.message());
     }
   }
-  // 5. Our files: sockets and the state file of this run (logs stay for post-mortems).
+  // 5. Our files: sockets, the token and the state file of this run (logs stay for
+  // post-mortems).
   if (state) {
     for (const auto& tier : state->tiers) {
       std::string sock = tier.control.rfind("unix:", 0) == 0 ? tier.control.substr(5) : "";
       if (!sock.empty() && path_exists(sock) && ::unlink(sock.c_str()) == 0)
         report.files.push_back(sock);
     }
+    // The run's token dies with it (a new run draws a new one).
+    if (!state->token_file.empty() && ::unlink(state->token_file.c_str()) == 0)
+      report.files.push_back(state->token_file);
     std::string file = state_file_path(state_dir);
     if (::unlink(file.c_str()) == 0) report.files.push_back(file);
   }

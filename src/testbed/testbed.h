@@ -31,6 +31,9 @@ struct UpOptions {
   bool allow_link_mismatch = false;
   /// The edgetier binary substituted for {exe} in the server command (default: this program).
   std::string exe;
+  /// The folder the tiers may load part files from by path ({model_root}, their --model-root);
+  /// empty: they load none by path and deploy must send bytes.
+  std::string model_root;
   ProbeOptions probe;
   /// Polled between steps and while waiting; when it returns true, `up` tears down and fails
   /// with CANCELLED (SIGINT/SIGTERM handlers set it).

@@ -10,7 +10,8 @@ int http2_window_bytes(int64_t max_message_bytes) {
   return static_cast<int>(std::clamp<int64_t>(max_message_bytes + (64 << 10), 1 << 20, 1 << 30));
 }
 
-std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes) {
+std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes,
+                                            const ClientSecurity& security) {
   grpc::ChannelArguments args;
   const int cap =
       static_cast<int>(std::min<int64_t>(max_message_bytes, std::numeric_limits<int>::max()));
@@ -22,7 +23,7 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t 
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, channel_credentials(address, security), args);
 }
 
 std::chrono::system_clock::time_point deadline_after_ms(int64_t timeout_ms,
@@ -67,6 +68,8 @@ StatusCode from_grpc_code(grpc::StatusCode code) {
     case grpc::StatusCode::RESOURCE_EXHAUSTED: return StatusCode::kResourceExhausted;
     case grpc::StatusCode::CANCELLED: return StatusCode::kCancelled;
     case grpc::StatusCode::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
+    // Status has no code of its own for it; the message says which token is missing.
+    case grpc::StatusCode::UNAUTHENTICATED: return StatusCode::kPermissionDenied;
     case grpc::StatusCode::DATA_LOSS: return StatusCode::kDataLoss;
     default: return StatusCode::kInternal;
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "tier/security.h"
 
 namespace edgetier::tier {
 
@@ -19,8 +20,10 @@ inline constexpr int64_t kDefaultMaxMessageBytes = int64_t{64} << 20;
 inline constexpr const char* kErrorOriginKey = "edgetier-origin";
 
 /// Channel to "host:port" or "unix:/path", with message caps and fast reconnects (a tier that
-/// restarts is usable again within a second) and no HTTP proxy.
-std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes);
+/// restarts is usable again within a second) and no HTTP proxy; TLS over TCP when `security`
+/// has a CA (tokens are added per call: add_bearer_token).
+std::shared_ptr<grpc::Channel> make_channel(const std::string& address, int64_t max_message_bytes,
+                                            const ClientSecurity& security = {});
 
 /// HTTP/2 flow-control window a receiver offers per stream. A whole message fits in it, so a
 /// large image or tensor crosses in one flight instead of waiting for window updates, which

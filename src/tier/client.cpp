@@ -15,7 +15,7 @@ Result<std::unique_ptr<TierClient>> TierClient::connect(const std::string& addre
   std::unique_ptr<TierClient> client(new TierClient());
   client->address_ = address;
   client->options_ = options;
-  client->channel_ = make_channel(address, options.max_message_bytes);
+  client->channel_ = make_channel(address, options.max_message_bytes, options.security);
   client->inference_ = inference::GRPCInferenceService::NewStub(client->channel_);
   client->control_ = control::TierControl::NewStub(client->channel_);
   client->shaper_ = std::make_unique<LinkShaper>(options.link);
@@ -47,10 +47,13 @@ Status TierClient::wait_until_live(int64_t timeout_ms) {
   while (true) {
     grpc::ClientContext context;
     context.set_deadline(deadline_after_ms(200));
+    add_bearer_token(&context, options_.security.inference_token);
     inference::ServerLiveRequest request;
     inference::ServerLiveResponse response;
     const grpc::Status status = inference_->ServerLive(&context, request, &response);
     if (status.ok() && response.live()) return ok_status();
+    // A tier that answers with a refusal is up: waiting longer changes nothing.
+    if (!error_origin(context).empty()) return call_error(status, context, timeout_ms);
     last = status.error_message();
     if (monotonic_ns() >= end_ns) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -104,6 +107,7 @@ Result<InferResult> TierClient::infer_request(inference::ModelInferRequest reque
   if (!held.ok()) return held.status().with_context("link to " + address_);
   grpc::ClientContext context;
   context.set_deadline(deadline);
+  add_bearer_token(&context, options_.security.inference_token);
   inference::ModelInferResponse response;
   const grpc::Status status = inference_->ModelInfer(&context, request, &response);
   if (!status.ok()) return call_error(status, context, deadline_ms);
@@ -126,7 +130,7 @@ Result<inference::ModelMetadataResponse> TierClient::model_metadata(const std::s
   request.set_name(model_name);
   inference::ModelMetadataResponse response;
   RETURN_IF_ERROR(unary(inference_.get(), &inference::GRPCInferenceService::Stub::ModelMetadata,
-                        request, &response, deadline_ms));
+                        request, &response, deadline_ms, options_.security.inference_token));
   return response;
 }
 
@@ -135,7 +139,7 @@ Result<bool> TierClient::model_ready(const std::string& model_name, int64_t dead
   request.set_name(model_name);
   inference::ModelReadyResponse response;
   RETURN_IF_ERROR(unary(inference_.get(), &inference::GRPCInferenceService::Stub::ModelReady,
-                        request, &response, deadline_ms));
+                        request, &response, deadline_ms, options_.security.inference_token));
   return response.ready();
 }
 
@@ -144,7 +148,8 @@ Result<control::HealthResponse> TierClient::health(int64_t probe_timeout_ms, int
   request.set_probe_timeout_ms(probe_timeout_ms);
   control::HealthResponse response;
   RETURN_IF_ERROR(
-      unary(control_.get(), &control::TierControl::Stub::Health, request, &response, deadline_ms));
+      unary(control_.get(), &control::TierControl::Stub::Health, request, &response, deadline_ms,
+            options_.security.token));
   return response;
 }
 
@@ -152,7 +157,7 @@ Result<control::LoadModelResponse> TierClient::load_model(const control::LoadMod
                                                           int64_t deadline_ms) {
   control::LoadModelResponse response;
   RETURN_IF_ERROR(unary(control_.get(), &control::TierControl::Stub::LoadModel, request, &response,
-                        deadline_ms));
+                        deadline_ms, options_.security.token));
   return response;
 }
 
@@ -162,7 +167,8 @@ Result<int> TierClient::unload(const std::string& model_name, int64_t deadline_m
   request.set_all(model_name.empty());
   control::UnloadResponse response;
   RETURN_IF_ERROR(
-      unary(control_.get(), &control::TierControl::Stub::Unload, request, &response, deadline_ms));
+      unary(control_.get(), &control::TierControl::Stub::Unload, request, &response, deadline_ms,
+            options_.security.token));
   return response.unloaded();
 }
 
@@ -170,7 +176,7 @@ Status TierClient::shutdown(int64_t deadline_ms) {
   control::ShutdownRequest request;
   control::ShutdownResponse response;
   return unary(control_.get(), &control::TierControl::Stub::Shutdown, request, &response,
-               deadline_ms);
+               deadline_ms, options_.security.token);
 }
 
 namespace {

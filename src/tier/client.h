@@ -24,6 +24,8 @@ struct TierClientOptions {
   int64_t max_message_bytes = kDefaultMaxMessageBytes;
   /// User-space emulation of the client's own link to the tier (when the kernel cannot shape).
   LinkEmulationSpec link;
+  /// TLS to TCP addresses and the bearer tokens sent with control and inference calls.
+  ClientSecurity security;
 };
 
 struct InferResult {
@@ -84,9 +86,11 @@ class TierClient {
   template <typename Stub, typename Request, typename Response>
   Status unary(Stub* stub,
                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-               const Request& request, Response* response, int64_t deadline_ms) {
+               const Request& request, Response* response, int64_t deadline_ms,
+               const std::string& token) {
     grpc::ClientContext context;
     context.set_deadline(deadline_after_ms(deadline_ms));
+    add_bearer_token(&context, token);
     const grpc::Status status = (stub->*method)(&context, request, response);
     if (!status.ok()) return call_error(status, context, deadline_ms);
     return ok_status();

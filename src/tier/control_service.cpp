@@ -23,9 +23,21 @@ grpc::Status own_error(grpc::ServerContext* context, const std::string& tier,
 
 }  // namespace
 
+grpc::Status ControlService::authorize(grpc::ServerContext* context, const char* method) const {
+  grpc::Status status = authorize_call(*context, state_.security, CallKind::kControl,
+                                       state_.options.tier_name);
+  if (!status.ok()) {
+    context->AddTrailingMetadata(kErrorOriginKey, state_.options.tier_name);
+    LOG_WARN << state_.options.tier_name << ": refused " << method << " from " << context->peer()
+             << ": " << status.error_message();
+  }
+  return status;
+}
+
 grpc::Status ControlService::LoadModel(grpc::ServerContext* context,
                                        const control::LoadModelRequest* request,
                                        control::LoadModelResponse* response) {
+  if (grpc::Status denied = authorize(context, "LoadModel"); !denied.ok()) return denied;
   if (state_.stopping.load()) {
     return own_error(context, state_.options.tier_name, unavailable("the tier is stopping"));
   }
@@ -38,14 +50,18 @@ grpc::Status ControlService::LoadModel(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::Unload(grpc::ServerContext*, const control::UnloadRequest* request,
+grpc::Status ControlService::Unload(grpc::ServerContext* context,
+                                    const control::UnloadRequest* request,
                                     control::UnloadResponse* response) {
+  if (grpc::Status denied = authorize(context, "Unload"); !denied.ok()) return denied;
   response->set_unloaded(state_.registry.unload(request->model_name(), request->all()));
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::Health(grpc::ServerContext*, const control::HealthRequest* request,
+grpc::Status ControlService::Health(grpc::ServerContext* context,
+                                    const control::HealthRequest* request,
                                     control::HealthResponse* response) {
+  if (grpc::Status denied = authorize(context, "Health"); !denied.ok()) return denied;
   response->set_tier(state_.options.tier_name);
   response->set_state(state_.stopping.load() ? "stopping" : "serving");
   response->set_pid(getpid());
@@ -114,8 +130,10 @@ grpc::Status ControlService::Health(grpc::ServerContext*, const control::HealthR
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::Shutdown(grpc::ServerContext*, const control::ShutdownRequest*,
+grpc::Status ControlService::Shutdown(grpc::ServerContext* context,
+                                      const control::ShutdownRequest*,
                                       control::ShutdownResponse*) {
+  if (grpc::Status denied = authorize(context, "Shutdown"); !denied.ok()) return denied;
   LOG_INFO << state_.options.tier_name << ": shutdown requested";
   if (state_.request_stop) state_.request_stop();
   return grpc::Status::OK;

@@ -1,4 +1,5 @@
-/// The TierControl service: load/unload model parts, health (limits, usage), shutdown.
+/// The TierControl service: load/unload model parts, health (limits, usage), shutdown; over
+/// TCP only with the tier's bearer token (security.h).
 #pragma once
 
 #include "proto/edgetier_control.grpc.pb.h"
@@ -20,6 +21,9 @@ class ControlService final : public control::TierControl::Service {
                         control::ShutdownResponse* response) override;
 
  private:
+  /// authorize_call for the control service; a refusal is logged with the peer.
+  grpc::Status authorize(grpc::ServerContext* context, const char* method) const;
+
   TierState& state_;
 };
 

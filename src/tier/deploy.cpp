@@ -255,7 +255,9 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     const TierEndpoint& tier = endpoints.tiers[k];
     TierDeployment& d = result.tiers[k];
     d.tier = tier.name;
-    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control));
+    TierClientOptions client_options;
+    client_options.security = endpoints.security;
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
     if (k > last) {
       d.role = "unused";
       auto removed = client->unload(result.model_name, options.control_deadline_ms);
@@ -307,8 +309,10 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
 }
 
 Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
+  TierClientOptions client_options;
+  client_options.security = endpoints.security;
   for (const auto& tier : endpoints.tiers) {
-    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control));
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
     auto removed = client->unload(model_name);
     if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");
   }

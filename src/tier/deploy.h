@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
+#include "tier/security.h"
 #include "tier/shaper.h"
 
 namespace edgetier::tier {
@@ -30,6 +31,8 @@ struct TierEndpoint {
 struct TestbedEndpoints {
   std::vector<TierEndpoint> tiers;
   std::map<std::string, LinkEmulationSpec> userspace_links;
+  /// TLS and tokens for every tier (a testbed run's token, or the command's flags).
+  ClientSecurity security;
 
   const TierEndpoint* find(const std::string& name) const;
   /// Where the device app sends requests: the first tier's client (else control) address.

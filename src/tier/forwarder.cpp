@@ -10,7 +10,7 @@ namespace edgetier::tier {
 Forwarder::Forwarder(ForwardTarget target)
     : target_(std::move(target)),
       stub_(inference::GRPCInferenceService::NewStub(
-          make_channel(target_.address, target_.max_message_bytes))),
+          make_channel(target_.address, target_.max_message_bytes, target_.security))),
       shaper_(target_.link) {
   if (target_.deadline_ms <= 0) target_.deadline_ms = kDefaultForwardDeadlineMs;
 }
@@ -52,6 +52,7 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
   }
   grpc::ClientContext context;
   context.set_deadline(deadline);
+  add_bearer_token(&context, target_.security.inference_token);
   const grpc::Status status = stub_->ModelInfer(&context, request, response);
   if (!status.ok()) {
     stats->forward_ns = monotonic_ns() - start_ns;
@@ -95,6 +96,7 @@ Result<inference::ModelMetadataResponse> Forwarder::metadata(
     std::chrono::system_clock::time_point deadline) {
   grpc::ClientContext context;
   context.set_deadline(deadline);
+  add_bearer_token(&context, target_.security.inference_token);
   inference::ModelMetadataResponse response;
   const grpc::Status status = stub_->ModelMetadata(&context, request, &response);
   if (!status.ok()) {
@@ -107,6 +109,7 @@ Result<inference::ModelMetadataResponse> Forwarder::metadata(
 Status Forwarder::probe(int64_t timeout_ms) {
   grpc::ClientContext context;
   context.set_deadline(deadline_after_ms(timeout_ms));
+  add_bearer_token(&context, target_.security.inference_token);
   inference::ServerLiveRequest request;
   inference::ServerLiveResponse response;
   const grpc::Status status = stub_->ServerLive(&context, request, &response);

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "proto/grpc_predict_v2.grpc.pb.h"
+#include "tier/security.h"
 #include "tier/shaper.h"
 
 namespace edgetier::tier {
@@ -21,6 +22,7 @@ struct ForwardTarget {
   int64_t deadline_ms = kDefaultForwardDeadlineMs;
   LinkEmulationSpec link;
   int64_t max_message_bytes = int64_t{64} << 20;
+  ClientSecurity security;  // TLS to a TCP next hop and its inference token
 };
 
 struct ForwardStats {

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "runtime/jpeg_check.h"
 #include "tier/channel.h"
 #include "tier/image_header.h"
 #include "tier/protocol.h"
@@ -47,29 +48,57 @@ Result<std::shared_ptr<ModelEntry>> InferenceService::find(const std::string& na
                    nearest_name(name.substr(0, 256), names) + "'?");
 }
 
-grpc::Status InferenceService::ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
+bool InferenceService::has_version(const ModelEntry& entry, const std::string& version) {
+  return version.empty() || version == entry.version;
+}
+
+Result<std::shared_ptr<ModelEntry>> InferenceService::find(const std::string& name,
+                                                          const std::string& version) const {
+  ASSIGN_OR_RETURN(auto entry, find(name));
+  if (has_version(*entry, version)) return entry;
+  return not_found("model '" + entry->name + "' has no version '" + version.substr(0, 256) +
+                   "' (" + (entry->version.empty() ? std::string("it was loaded without one")
+                                                   : "it has '" + entry->version + "'") +
+                   "); leave model_version empty for the loaded one");
+}
+
+grpc::Status InferenceService::authorize(grpc::ServerContext* context) {
+  grpc::Status status = authorize_call(*context, state_.security, CallKind::kInference,
+                                       state_.options.tier_name);
+  if (!status.ok()) context->AddTrailingMetadata(kErrorOriginKey, state_.options.tier_name);
+  return status;
+}
+
+grpc::Status InferenceService::ServerLive(grpc::ServerContext* context,
+                                          const inference::ServerLiveRequest*,
                                           inference::ServerLiveResponse* response) {
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
   response->set_live(true);
   return grpc::Status::OK;
 }
 
-grpc::Status InferenceService::ServerReady(grpc::ServerContext*,
+grpc::Status InferenceService::ServerReady(grpc::ServerContext* context,
                                            const inference::ServerReadyRequest*,
                                            inference::ServerReadyResponse* response) {
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
   response->set_ready(!state_.stopping.load());
   return grpc::Status::OK;
 }
 
-grpc::Status InferenceService::ModelReady(grpc::ServerContext*,
+grpc::Status InferenceService::ModelReady(grpc::ServerContext* context,
                                           const inference::ModelReadyRequest* request,
                                           inference::ModelReadyResponse* response) {
-  response->set_ready(!state_.stopping.load() && state_.registry.find(request->name()) != nullptr);
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
+  const auto entry = state_.registry.find(request->name());
+  response->set_ready(!state_.stopping.load() && entry != nullptr &&
+                      has_version(*entry, request->version()));
   return grpc::Status::OK;
 }
 
-grpc::Status InferenceService::ServerMetadata(grpc::ServerContext*,
+grpc::Status InferenceService::ServerMetadata(grpc::ServerContext* context,
                                               const inference::ServerMetadataRequest*,
                                               inference::ServerMetadataResponse* response) {
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
   response->set_name("edgetier");
   response->set_version(EDGETIER_VERSION);
   return grpc::Status::OK;
@@ -78,7 +107,8 @@ grpc::Status InferenceService::ServerMetadata(grpc::ServerContext*,
 grpc::Status InferenceService::ModelMetadata(grpc::ServerContext* context,
                                              const inference::ModelMetadataRequest* request,
                                              inference::ModelMetadataResponse* response) {
-  auto entry = find(request->name());
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
+  auto entry = find(request->name(), request->version());
   if (!entry.ok()) return fail(context, entry.status(), "");
   const ModelEntry& e = **entry;
   if (e.forwarder) {
@@ -129,12 +159,18 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
       ASSIGN_OR_RETURN(std::string_view image,
                        image_from_request(request, e.preprocess->input_name));
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
-      if (header.width <= 0 || header.height <= 0 ||
-          header.width > state_.options.max_image_pixels / header.height) {
-        return invalid_argument("image declares " + std::to_string(header.width) + "x" +
-                                std::to_string(header.height) + " pixels; the limit is " +
-                                std::to_string(state_.options.max_image_pixels) + " pixels");
+      const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+      if (header.width <= 0 || header.height <= 0) {
+        return invalid_argument(header.format + " header declares " + size +
+                                " pixels; an image needs a width and a height of at least 1");
       }
+      if (header.width > state_.options.max_image_pixels / header.height) {
+        return invalid_argument("image declares " + size + " pixels; the limit is " +
+                                std::to_string(state_.options.max_image_pixels) +
+                                " pixels (serve --max-image-mpixels)");
+      }
+      // Decoders fill a truncated JPEG with grey and classify that; refuse it instead.
+      if (header.format == "jpeg") RETURN_IF_ERROR(check_jpeg_strict(image));
       ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(image, *e.preprocess));
       inputs.push_back(std::move(x));
       times->preprocess_ns = pre.elapsed_ns();
@@ -196,10 +232,11 @@ grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
                                           const inference::ModelInferRequest* request,
                                           inference::ModelInferResponse* response) {
   const int64_t start_ns = monotonic_ns();
+  if (grpc::Status denied = authorize(context); !denied.ok()) return denied;
   state_.requests.fetch_add(1);
   HopTimes times;
   times.bytes_in = static_cast<int64_t>(request->ByteSizeLong());
-  auto found = find(request->model_name());
+  auto found = find(request->model_name(), request->model_version());
   if (!found.ok()) {
     state_.errors.fetch_add(1);
     return fail(context, found.status(), "");

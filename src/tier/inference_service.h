@@ -31,7 +31,14 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
   Status compute(const ModelEntry& entry, grpc::ServerContext* context,
                  const inference::ModelInferRequest& request,
                  inference::ModelInferResponse* response, HopTimes* times, std::string* origin);
+  /// authorize_call for inference: a no-op unless the tier has an inference token.
+  grpc::Status authorize(grpc::ServerContext* context);
   Result<std::shared_ptr<ModelEntry>> find(const std::string& name) const;
+  /// find, and NOT_FOUND when `version` is given and is not the entry's.
+  Result<std::shared_ptr<ModelEntry>> find(const std::string& name,
+                                           const std::string& version) const;
+  /// An empty version asks for whichever is loaded (KServe v2).
+  static bool has_version(const ModelEntry& entry, const std::string& version);
   /// Marks an error as this tier's own (or passes the downstream origin on) and converts it.
   grpc::Status fail(grpc::ServerContext* context, const Status& status, const std::string& origin);
 

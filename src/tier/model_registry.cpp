@@ -1,7 +1,11 @@
 /// Loading parts into warm sessions, checking them against their preprocessing, relay entries.
 #include "tier/model_registry.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -70,6 +74,38 @@ Status check_preprocess(const Segment& segment, const PreprocessSpec& spec,
                             shape_to_string(made) + "; fix height/width/layout");
   }
   return ok_status();
+}
+
+// A part by path, only from inside the model root. A missing file and one outside the root get
+// the same answer, so a caller learns nothing about the tier's other files.
+Result<std::string> part_path_in_root(const std::string& path, const RegistryOptions& options,
+                                      const std::string& model, int k) {
+  const std::string& root = options.model_root;
+  const std::string part = "LoadModel '" + model + "': part " + std::to_string(k);
+  if (root.empty()) {
+    return permission_denied(part + " is given by path, but tier '" + options.tier_name +
+                             "' loads no files by path (started without --model-root); send " +
+                             "the part's bytes (deploy --send-bytes) or restart the tier with " +
+                             "--model-root DIR");
+  }
+  std::filesystem::path given(path);
+  if (given.is_relative()) given = std::filesystem::path(root) / given;
+  std::string canonical;
+  if (char* real = ::realpath(given.c_str(), nullptr)) {
+    canonical = real;
+    std::free(real);
+  }
+  struct stat st {};
+  const bool inside =
+      !canonical.empty() && canonical.size() > root.size() &&
+      canonical.compare(0, root.size(), root) == 0 &&
+      (root == "/" || canonical[root.size()] == '/') && ::stat(canonical.c_str(), &st) == 0 &&
+      S_ISREG(st.st_mode);
+  if (!inside) {
+    return not_found(part + ": no file '" + path.substr(0, 512) + "' inside the model root " +
+                     root + " (paths are taken inside it, symlinks resolved)");
+  }
+  return canonical;
 }
 
 // One zero-filled run so the first request does not pay for arena growth and kernel setup.
@@ -154,8 +190,9 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
       const control::PartSource& part = request.parts(k);
       Result<std::unique_ptr<OrtSession>> session = internal_error("unreachable");
       if (part.source_case() == control::PartSource::kPath) {
-        entry->part_sources.push_back(part.path());
-        session = OrtSession::from_file(part.path(), session_options);
+        ASSIGN_OR_RETURN(std::string path, part_path_in_root(part.path(), options_, name, k));
+        entry->part_sources.push_back(path);
+        session = OrtSession::from_file(path, session_options);
       } else if (part.source_case() == control::PartSource::kBytes) {
         entry->part_sources.push_back("<bytes>");
         session = OrtSession::from_bytes(part.bytes(), session_options,
@@ -206,6 +243,7 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     target.deadline_ms = request.deadline_ms();
     target.link = {request.link().rate_mbit(), request.link().delay_ms()};
     target.max_message_bytes = options_.max_message_bytes;
+    target.security = options_.next_hop_security;
     entry->forwarder = std::make_unique<Forwarder>(std::move(target));
   }
 

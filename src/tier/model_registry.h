@@ -15,6 +15,7 @@
 #include "proto/edgetier_control.pb.h"
 #include "runtime/preprocess.h"
 #include "tier/forwarder.h"
+#include "tier/security.h"
 #include "tier/segment.h"
 
 namespace edgetier::tier {
@@ -43,6 +44,9 @@ struct RegistryOptions {
   std::string tier_name;
   int intra_op_threads = 1;
   int64_t max_message_bytes = int64_t{64} << 20;
+  /// Canonical folder parts may be loaded from by path; empty: paths are refused.
+  std::string model_root;
+  ClientSecurity next_hop_security;  // credentials of the forwarders' channels
 };
 
 class ModelRegistry {

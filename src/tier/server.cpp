@@ -3,8 +3,10 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/resource_quota.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <limits>
 
 #include "core/clock.h"
@@ -17,7 +19,7 @@
 namespace edgetier::tier {
 namespace {
 
-bool is_unix(const std::string& address) { return address.rfind("unix:", 0) == 0; }
+bool is_unix(const std::string& address) { return is_unix_address(address); }
 
 // "127.0.0.1:0" + chosen port 41234 -> "127.0.0.1:41234".
 std::string with_port(const std::string& address, int port) {
@@ -44,6 +46,17 @@ Status check_address(const std::string& address) {
     }
   }
   return ok_status();
+}
+
+Result<std::string> canonical_model_root(const std::string& root) {
+  if (root.empty()) return std::string();
+  std::error_code ec;
+  const auto canonical = std::filesystem::canonical(root, ec);
+  if (ec || !std::filesystem::is_directory(canonical, ec)) {
+    return invalid_argument("serve: --model-root '" + root + "' is not a folder" +
+                            (ec ? " (" + ec.message() + ")" : std::string()));
+  }
+  return canonical.string();
 }
 
 }  // namespace
@@ -79,11 +92,29 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
     return invalid_argument("serve: max message size must be between 1 KiB and 2047 MiB");
   }
   if (options.intra_op_threads < 0) return invalid_argument("serve: --threads must be >= 0");
+  ASSIGN_OR_RETURN(ServerSecurity security, load_server_security(options.security));
+  std::vector<std::string> exposed;
+  RETURN_IF_ERROR(
+      check_listen_security(options.listen, security.tls(), options.security.insecure, &exposed));
+  for (const auto& address : exposed) {
+    LOG_WARN << "\n\n*** WARNING: " << options.tier_name << " listens on " << address
+             << " WITHOUT TLS (--insecure): requests and answers cross the network in the clear"
+             << (security.token.empty() ? "" : ", and so does the control token") << ". ***\n";
+  }
+  RegistryOptions registry;
+  registry.tier_name = options.tier_name;
+  registry.max_message_bytes = options.max_message_bytes;
+  ASSIGN_OR_RETURN(registry.model_root, canonical_model_root(options.model_root));
+  auto next_hop = load_client_security(options.next_hop_security);
+  if (!next_hop.ok()) return next_hop.status().with_context("serve: next hop");
+  registry.next_hop_security = std::move(next_hop).value();
 
   const int threads =
       options.intra_op_threads > 0 ? options.intra_op_threads : default_intra_op_threads();
+  registry.intra_op_threads = threads;
   std::unique_ptr<TierServer> server(new TierServer());
-  server->state_ = std::make_unique<TierState>(options, threads);
+  server->state_ =
+      std::make_unique<TierState>(options, threads, std::move(security), std::move(registry));
   server->state_->start_ns = monotonic_ns();
   TierServer* raw = server.get();
   server->state_->request_stop = [raw] { raw->request_stop(); };
@@ -93,7 +124,9 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
   grpc::ServerBuilder builder;
   std::vector<int> ports(options.listen.size(), 0);
   for (size_t i = 0; i < options.listen.size(); ++i) {
-    builder.AddListeningPort(options.listen[i], grpc::InsecureServerCredentials(), &ports[i]);
+    builder.AddListeningPort(options.listen[i],
+                             listener_credentials(options.listen[i], server->state_->security),
+                             &ports[i]);
   }
   const int cap = static_cast<int>(options.max_message_bytes);
   builder.SetMaxReceiveMessageSize(cap);
@@ -105,7 +138,12 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
   builder.SetResourceQuota(quota);
   builder.RegisterService(server->inference_.get());
   builder.RegisterService(server->control_.get());
+  // Unix sockets are created owner-only: over them the control service takes no token.
+  bool any_unix = false;
+  for (const auto& address : options.listen) any_unix = any_unix || is_unix(address);
+  const mode_t old_mask = any_unix ? ::umask(0177) : 0;
   server->server_ = builder.BuildAndStart();
+  if (any_unix) ::umask(old_mask);
   if (!server->server_) {
     std::string all;
     for (const auto& a : options.listen) all += (all.empty() ? "" : ", ") + a;
@@ -117,6 +155,10 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
       return unavailable("serve: could not bind " + options.listen[i]);
     }
     server->state_->bound_addresses.push_back(with_port(options.listen[i], ports[i]));
+    if (is_unix(options.listen[i]) &&
+        ::chmod(options.listen[i].substr(5).c_str(), S_IRUSR | S_IWUSR) != 0) {
+      return unavailable("serve: cannot make " + options.listen[i] + " owner-only (chmod 600)");
+    }
   }
   LOG_INFO << options.tier_name << ": serving with " << threads << " intra-op threads";
   return server;

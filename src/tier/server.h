@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "tier/model_registry.h"
+#include "tier/security.h"
 
 namespace grpc {
 class Server;
@@ -29,17 +30,28 @@ struct ServeOptions {
   /// Images whose header declares more pixels are refused before decoding.
   int64_t max_image_pixels = int64_t{64} << 20;
   int max_rpc_threads = 16;  // gRPC handler threads (bounded; excess calls get RESOURCE_EXHAUSTED)
+  /// TLS of the TCP listeners, bearer tokens of the services, and whether plaintext TCP
+  /// outside loopback is allowed (security.h).
+  ServerSecurityFiles security;
+  /// LoadModel by path only takes files whose canonical path is inside this folder; empty:
+  /// paths are refused and parts must come as bytes.
+  std::string model_root;
+  /// How this tier reaches its next hops (CA, client certificate, inference token).
+  ClientSecurityFiles next_hop_security;
 };
 
 /// State shared by the two services of one tier.
 struct TierState {
-  explicit TierState(const ServeOptions& options, int threads)
+  TierState(const ServeOptions& options, int threads, ServerSecurity security,
+            RegistryOptions registry_options)
       : options(options),
         threads(threads),
-        registry(RegistryOptions{options.tier_name, threads, options.max_message_bytes}) {}
+        security(std::move(security)),
+        registry(std::move(registry_options)) {}
 
   ServeOptions options;
   int threads;
+  ServerSecurity security;
   ModelRegistry registry;
   std::vector<std::string> bound_addresses;
   int64_t start_ns = 0;

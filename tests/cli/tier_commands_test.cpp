@@ -54,6 +54,20 @@ TEST(TierCli, DeployThenRequestPrintsBreakdowns) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("summary: 1 requests, 0 failed"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("mobile>edge"), std::string::npos) << text.out;
+
+  // Every request failing prints no latency (no "median 0.00 ms") and exits non-zero.
+  write_file(dir.file("c.txt"), "not an image");
+  auto failed = run_edgetier("request " + dir.file("c.txt") + " -n 2 --warmup 0 --to " +
+                             mobile->address());
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_NE(failed.out.find("summary: 2 requests, all failed; nothing succeeded"),
+            std::string::npos)
+      << failed.out;
+  EXPECT_EQ(failed.out.find("median"), std::string::npos) << failed.out;
+  auto failed_json = run_edgetier("request " + dir.file("c.txt") + " --warmup 0 --json --to " +
+                                  mobile->address());
+  EXPECT_EQ(failed_json.exit_code, 1);
+  EXPECT_TRUE(nlohmann::json::parse(failed_json.out)["summary"]["median_ms"].is_null());
 }
 
 TEST(TierCli, ErrorsAreOneLine) {

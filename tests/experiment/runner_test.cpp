@@ -168,6 +168,7 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   EXPECT_EQ(done, kStrategies);
   EXPECT_TRUE(fs::exists(out + "/report.html"));
   expect_nothing_left(ids, state_dir);
+  EXPECT_FALSE(fs::exists(state_dir)) << "a run that is done leaves no folder in /tmp";
 
   // A second run without --resume starts a new run and reuses the built variants.
   const auto mtime = fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx");

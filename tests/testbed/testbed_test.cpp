@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "core/clock.h"
@@ -21,7 +22,9 @@
 #include "testbed/launcher.h"
 #include "testbed/netns.h"
 #include "testbed/testbed_fixtures.h"
+#include "tier/client.h"
 #include "tier/deploy.h"
+#include "tier/tier_fixtures.h"
 
 namespace edgetier::testbed {
 namespace {
@@ -35,6 +38,7 @@ UpOptions test_options(const std::string& state_dir, bool allow_link_mismatch = 
   options.exe = testing::edgetier_binary();
   options.probe.seconds_per_direction = 0.3;
   options.allow_link_mismatch = allow_link_mismatch;
+  options.model_root = state_dir;  // the tests write their models there
   return options;
 }
 
@@ -419,6 +423,61 @@ TEST(TestbedUserspace, LoopbackTiersWarnAndShapeInUserSpace) {
   ASSERT_TRUE(report.ok()) << report.status().to_string();
   EXPECT_EQ(report->processes.size(), 3u);
   EXPECT_TRUE(find_leftovers(run).pids.empty());
+}
+
+TEST(TestbedUserspace, EachRunHasItsOwnTokenAndItsTiersLoadOnlyFromTheModelRoot) {
+  TempDir temp_dir, elsewhere;
+  const std::string dir = temp_dir.path();
+  UpOptions options = test_options(dir);
+  options.mode = TestbedMode::kLoopback;
+  TestbedConfig config = testing::small_chain_config(50.0, 20.0);
+  config.tiers.resize(2);
+  config.links.resize(1);
+  auto state = testbed_up(config, options);
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+  EXPECT_EQ(state->model_root, std::filesystem::canonical(dir).string());
+  ASSERT_EQ(state->token_file, dir + "/control.token");
+  struct stat st {};
+  ASSERT_EQ(::stat(state->token_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto endpoints = load_endpoints(state_file_path(dir));
+  ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
+  EXPECT_EQ(endpoints->security.token.size(), 64u);
+
+  // Over TCP the control service takes the run's token and nothing else.
+  const std::string tcp = state->tiers[1].listen;
+  auto anonymous = tier::TierClient::connect(tcp);
+  ASSERT_TRUE(anonymous.ok());
+  auto refused = (*anonymous)->health(-1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status().message();
+  tier::TierClientOptions with_token;
+  with_token.security = endpoints->security;
+  auto client = tier::TierClient::connect(tcp, with_token);
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE((*client)->health(-1).ok());
+
+  // Deploy sends paths: inside the model root they load, elsewhere they are refused.
+  tier::DeployOptions deploy;
+  deploy.placement = "ME";
+  for (const std::string& root : {dir, elsewhere.path()}) {
+    const std::string variant = root + "/variant";
+    std::filesystem::create_directories(variant);
+    tier_test::save_parts(tier_test::split_chain(2), variant);
+    auto parts = tier::read_variant_dir(variant);
+    ASSERT_TRUE(parts.ok()) << parts.status().to_string();
+    auto deployed = tier::deploy_variant(*endpoints, *parts, deploy);
+    if (root == dir) {
+      EXPECT_TRUE(deployed.ok()) << deployed.status().to_string();
+    } else {
+      ASSERT_FALSE(deployed.ok());
+      EXPECT_NE(deployed.status().message().find("inside the model root"), std::string::npos)
+          << deployed.status().message();
+    }
+  }
+  auto report = testbed_down(dir);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_FALSE(path_exists(dir + "/control.token"));
 }
 
 TEST(TestbedUserspace, CliPrintsTheLimitsWarning) {

@@ -87,14 +87,14 @@ double middle_threshold(const VariantParts& parts, const std::vector<std::string
 }
 
 TEST(TierDynamicExit, MatchesInProcessOnOneAndTwoTiers) {
-  TempDir variants;
+  Bed bed;  // the variants are written into its folder, the tiers' model root
   const auto images = test_images();
-  const std::string probe_dir = variants.file("probe");
+  const std::string probe_dir = bed.dir.file("probe");
   write_dee_variant(probe_dir, 1.0);
   auto probe = read_variant_dir(probe_dir);
   ASSERT_TRUE(probe.ok()) << probe.status().to_string();
   const double threshold = middle_threshold(*probe, images);
-  const std::string dir = variants.file("dee");
+  const std::string dir = bed.dir.file("dee");
   write_dee_variant(dir, threshold);
   auto parts = read_variant_dir(dir);
   ASSERT_TRUE(parts.ok()) << parts.status().to_string();
@@ -105,7 +105,6 @@ TEST(TierDynamicExit, MatchesInProcessOnOneAndTwoTiers) {
   auto in_process = PartRunner::from_files(parts->part_paths, so, parts->exit_policy);
   ASSERT_TRUE(in_process.ok());
 
-  Bed bed;
   ASSERT_TRUE(bed.start({"mobile", "edge"}));
   for (const std::string placement : {"M", "ME"}) {
     DeployOptions options;
@@ -143,12 +142,11 @@ TEST(TierDynamicExit, MatchesInProcessOnOneAndTwoTiers) {
 }
 
 TEST(TierDynamicExit, RejectsAnEarlyHeadAwayFromItsTrunkAndBadPolicies) {
-  TempDir variants;
-  const std::string dir = variants.file("dee");
+  Bed bed;  // the variant is written into its folder, the tiers' model root
+  const std::string dir = bed.dir.file("dee");
   write_dee_variant(dir, 0.5);
   auto parts = read_variant_dir(dir);
   ASSERT_TRUE(parts.ok()) << parts.status().to_string();
-  Bed bed;
   ASSERT_TRUE(bed.start({"mobile", "edge", "cloud"}));
   DeployOptions options;
   options.model_name = "dee";

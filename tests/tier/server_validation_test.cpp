@@ -1,6 +1,11 @@
-/// A tier refuses malformed requests with INVALID_ARGUMENT naming the tensor, enforces its
-/// message cap, and passes errors from further down the chain through unchanged.
+/// A tier refuses malformed requests with INVALID_ARGUMENT naming the tensor (truncated and
+/// corrupt JPEGs too), unknown model versions with NOT_FOUND, enforces its message cap, and
+/// passes errors from further down the chain through unchanged.
 #include <gtest/gtest.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
@@ -113,14 +118,111 @@ TEST_F(TierValidation, BadImages) {
   add_image_input(&request, kImageInputName, png);
   expect_error(request, StatusCode::kInvalidArgument, "60000x60000 pixels");
 
-  // A JPEG cut in half decodes to nothing or is refused; either way the tier answers.
-  const std::string jpeg = tier_test::encode_test_image(40, 40, ".jpg");
-  request = inference::ModelInferRequest();
-  request.set_model_name("img");
-  add_image_input(&request, "input", jpeg.substr(0, 100));
-  auto result = client_->infer_request(request, kDeadlineMs);
-  if (!result.ok()) EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  // A header declaring no pixels says so (not that it is over the limit).
+  for (const std::string& ext : {".png", ".jpg"}) {
+    std::string empty = tier_test::encode_test_image(8, 8, ext);
+    if (ext == ".png") {
+      for (int i = 16; i < 24; ++i) empty[static_cast<size_t>(i)] = 0;
+    } else {
+      const size_t sof = empty.find("\xff\xc0");
+      ASSERT_NE(sof, std::string::npos);
+      for (size_t i = sof + 5; i < sof + 9; ++i) empty[i] = 0;
+    }
+    request = inference::ModelInferRequest();
+    request.set_model_name("img");
+    add_image_input(&request, kImageInputName, empty);
+    expect_error(request, StatusCode::kInvalidArgument, "0x0 pixels; an image needs a width");
+    auto result = client_->infer_request(request, kDeadlineMs);
+    EXPECT_EQ(result.status().message().find("limit"), std::string::npos)
+        << result.status().message();
+  }
+}
+
+// A photo-like JPEG (smooth gradients and detail) of `width` x `height`.
+std::string photo_jpeg(int width, int height, bool progressive) {
+  cv::Mat image(height, width, CV_8UC3);
+  cv::RNG rng(5);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>((x * 255) / width),
+                                            static_cast<uchar>((y * 255) / height),
+                                            static_cast<uchar>(rng.uniform(0, 256)));
+    }
+  }
+  cv::circle(image, {width / 2, height / 2}, height / 3, {20, 200, 90}, -1);
+  std::vector<uchar> bytes;
+  cv::imencode(".jpg", image, bytes,
+               {cv::IMWRITE_JPEG_QUALITY, 90, cv::IMWRITE_JPEG_PROGRESSIVE, progressive ? 1 : 0});
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST_F(TierValidation, TruncatedAndCorruptJpegsAreRefused) {
+  for (bool progressive : {false, true}) {
+    SCOPED_TRACE(progressive ? "progressive" : "baseline");
+    const std::string jpeg = photo_jpeg(320, 240, progressive);
+    ASSERT_TRUE(client_->infer_image("img", jpeg, kDeadlineMs).ok());
+    for (int percent = 15; percent <= 95; percent += 5) {
+      const auto kept = jpeg.size() * static_cast<size_t>(percent) / 100;
+      auto result = client_->infer_image("img", jpeg.substr(0, kept), kDeadlineMs);
+      ASSERT_FALSE(result.ok()) << percent << "% of " << jpeg.size() << " bytes was classified";
+      EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument) << percent << "%";
+    }
+    // An end-of-image marker in the middle of the entropy-coded data.
+    std::string corrupt = jpeg;
+    corrupt[corrupt.size() * 6 / 10] = static_cast<char>(0xff);
+    corrupt[corrupt.size() * 6 / 10 + 1] = static_cast<char>(0xd9);
+    auto result = client_->infer_image("img", corrupt, kDeadlineMs);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(result.status().message().find("truncated or corrupt"), std::string::npos)
+        << result.status().message();
+  }
   EXPECT_TRUE(client_->infer_request(valid(), kDeadlineMs).ok());
+}
+
+TEST_F(TierValidation, UnknownVersionsAreNotFoundAndNotReady) {
+  control::LoadModelRequest load;
+  load.set_model_name("versioned");
+  load.set_model_version("3");
+  load.add_parts()->set_path(dir_.file("chain.onnx"));
+  ASSERT_TRUE(client_->load_model(load).ok());
+  auto stub = inference::GRPCInferenceService::NewStub(make_channel(tier_->address(), 1 << 20));
+  auto ready = [&](const std::string& model, const std::string& version) {
+    grpc::ClientContext context;
+    inference::ModelReadyRequest request;
+    request.set_name(model);
+    request.set_version(version);
+    inference::ModelReadyResponse response;
+    EXPECT_TRUE(stub->ModelReady(&context, request, &response).ok());
+    return response.ready();
+  };
+  EXPECT_TRUE(ready("versioned", "3"));
+  EXPECT_TRUE(ready("versioned", ""));
+  EXPECT_FALSE(ready("versioned", "4"));
+  EXPECT_FALSE(ready("chain", "1"));  // loaded without a version
+
+  for (const std::string& version : {"3", ""}) {
+    auto request = valid();
+    request.set_model_name("versioned");
+    request.set_model_version(version);
+    auto result = client_->infer_request(request, kDeadlineMs);
+    EXPECT_TRUE(result.ok()) << "'" << version << "': " << result.status().to_string();
+  }
+  auto request = valid();
+  request.set_model_name("versioned");
+  request.set_model_version("4");
+  expect_error(request, StatusCode::kNotFound, "has no version '4' (it has '3')");
+  request.set_model_name("chain");
+  request.set_model_version("1");
+  expect_error(request, StatusCode::kNotFound, "it was loaded without one");
+
+  grpc::ClientContext context;
+  inference::ModelMetadataRequest metadata;
+  metadata.set_name("versioned");
+  metadata.set_version("4");
+  inference::ModelMetadataResponse response;
+  EXPECT_EQ(stub->ModelMetadata(&context, metadata, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(TierLimits, MessageCapIsEnforcedAndTheTierSurvives) {

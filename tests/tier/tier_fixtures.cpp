@@ -110,7 +110,9 @@ std::unique_ptr<tier::LocalTier> start_tier(const TempDir& dir, const std::strin
   options.tier = name;
   options.listen = {"unix:" + dir.file(name + ".sock")};
   options.threads = 1;
-  options.extra_args = std::move(extra_args);
+  // The tests' part files live in `dir`; the tiers load them by path from there.
+  options.extra_args = {"--model-root", dir.path()};
+  options.extra_args.insert(options.extra_args.end(), extra_args.begin(), extra_args.end());
   options.log_path = dir.file(name + ".log");
   auto tier = tier::LocalTier::start(options);
   EXPECT_TRUE(tier.ok()) << tier.status().to_string() << "\n" << read_file(options.log_path);
