@@ -64,4 +64,13 @@ Result<ImageHeader> read_image_header(std::string_view encoded) {
                           " bytes); send the encoded file's bytes");
 }
 
+Status check_image_pixels(const ImageHeader& header, int64_t max_pixels) {
+  if (header.width <= 0 || header.height <= 0 || header.width > max_pixels / header.height) {
+    return invalid_argument("image declares " + std::to_string(header.width) + "x" +
+                            std::to_string(header.height) + " pixels; the limit is " +
+                            std::to_string(max_pixels) + " pixels");
+  }
+  return ok_status();
+}
+
 }  // namespace edgetier::tier

@@ -126,12 +126,7 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
       ASSIGN_OR_RETURN(std::string_view image,
                        image_from_request(request, e.preprocess->input_name));
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
-      if (header.width <= 0 || header.height <= 0 ||
-          header.width > state_.options.max_image_pixels / header.height) {
-        return invalid_argument("image declares " + std::to_string(header.width) + "x" +
-                                std::to_string(header.height) + " pixels; the limit is " +
-                                std::to_string(state_.options.max_image_pixels) + " pixels");
-      }
+      RETURN_IF_ERROR(check_image_pixels(header, state_.options.max_image_pixels));
       ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(image, *e.preprocess));
       inputs.push_back(std::move(x));
       times->preprocess_ns = pre.elapsed_ns();
