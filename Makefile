@@ -1,6 +1,8 @@
 # edgetier: the README's commands. `make demo` and `make test` set everything up themselves.
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
@@ -8,7 +10,7 @@ ifneq ($(EDGETIER_ORT_ROOT),)
 CMAKE_FLAGS += -DEDGETIER_ORT_ROOT=$(EDGETIER_ORT_ROOT)
 endif
 
-.PHONY: all deps test-deps build build-cli test test-asan demo bench format clean
+.PHONY: all deps test-deps build build-cli test test-asan fuzz demo bench format clean
 
 all: build
 
@@ -37,6 +39,11 @@ test-asan: test-deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j 1
 
+# libFuzzer targets (clang, ASan + UBSan), FUZZ_SECONDS each on fuzz/corpus/<target>; fails on
+# any crash, leak, timeout or out-of-memory (scripts/fuzz.sh).
+fuzz: test-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_DIR=$(FUZZ_BUILD_DIR) JOBS=$(JOBS) bash scripts/fuzz.sh
+
 demo: build-cli
 	./$(BUILD_DIR)/edgetier run
 
@@ -47,4 +54,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

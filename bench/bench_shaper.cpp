@@ -127,18 +127,22 @@ int main(int argc, char** argv) {
   tier::LocalTierOptions options;
   options.binary = EDGETIER_BINARY;
   options.tier = "edge";
-  options.listen = {"127.0.0.1:0"};
+  // Inference over loopback TCP; control over an owner-only unix socket (TCP control needs a token).
+  options.listen = {"127.0.0.1:0", "unix:" + (work / "edge.sock").string()};
   options.threads = 1;
   options.log_path = (work / "edge.log").string();
+  // The payload models are written into `work`; the tier loads them by path from there.
+  options.extra_args = {"--model-root", work.string()};
   auto tier_process = unwrap(tier::LocalTier::start(options), "starting the tier");
   const std::string address = tier_process->address();
   auto unshaped = unwrap(tier::TierClient::connect(address), "unshaped client");
+  auto controller = unwrap(tier::TierClient::connect(tier_process->addresses().at(1)), "control");
   for (const Payload& p : payloads) {
     control::LoadModelRequest load;
     load.set_model_name(p.model);
     load.clear_parts();
     load.add_parts()->set_path(write_payload_model(work, p.model, p.bytes));
-    (void)unwrap(unshaped->load_model(load), "LoadModel " + p.model);
+    (void)unwrap(controller->load_model(load), "LoadModel " + p.model);
   }
 
   std::vector<std::unique_ptr<tier::TierClient>> shaped_clients;

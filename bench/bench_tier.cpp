@@ -249,18 +249,21 @@ int main(int argc, char** argv) {
   tier::LocalTierOptions options;
   options.binary = EDGETIER_BINARY;
   options.tier = "edge";
-  options.listen = {"127.0.0.1:0"};
+  // Inference over loopback TCP; control over an owner-only unix socket (TCP control needs a token).
+  options.listen = {"127.0.0.1:0", "unix:" + (work / "edge.sock").string()};
   options.threads = threads;
   options.log_path = (work / "edge.log").string();
   auto tier_process = unwrap(tier::LocalTier::start(options), "starting the tier");
   auto client = unwrap(tier::TierClient::connect(tier_process->address()), "client");
+  auto controller = unwrap(tier::TierClient::connect(tier_process->addresses().at(1)), "control");
 
   control::LoadModelRequest load;
   load.set_model_name("model");
   load.clear_parts();
-  load.add_parts()->set_path(fs::absolute(model_path).string());
+  // Parts go up as bytes: a tier without --model-root loads no path.
+  load.add_parts()->set_bytes(unwrap(read_file_bytes(model_path), "reading the model"));
   load.set_preprocess_json(preprocess_to_json(*preprocess).dump());
-  const auto loaded = unwrap(client->load_model(load), "LoadModel");
+  const auto loaded = unwrap(controller->load_model(load), "LoadModel");
 
   SessionOptions session_options;
   session_options.intra_op_threads = threads;
@@ -350,8 +353,8 @@ int main(int argc, char** argv) {
   control::LoadModelRequest load_head;
   load_head.set_model_name("head");
   load_head.clear_parts();
-  load_head.add_parts()->set_path(head_path);
-  (void)unwrap(client->load_model(load_head), "LoadModel head");
+  load_head.add_parts()->set_bytes(unwrap(read_file_bytes(head_path), "reading the head"));
+  (void)unwrap(controller->load_model(load_head), "LoadModel head");
   Tensor features = Tensor::zeros("features", DType::kFloat32, {1, 64, 56, 56});
   for (size_t i = 0; i < features.num_elements(); ++i)
     features.data_as<float>()[i] = 0.001f * static_cast<float>(i % 997);

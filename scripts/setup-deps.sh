@@ -17,11 +17,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps ccache
 )
-# Extra packages only the tests need: a headless browser for the report test, and Debian's
+# Extra packages only the tests need: a headless browser for the report test, Debian's
 # torch and torchvision to export the public architectures the quick zoo tests run
-# (scripts/export_torchvision.py, run with /usr/bin/python3).
+# (scripts/export_torchvision.py, run with /usr/bin/python3), and clang with its libFuzzer and
+# sanitizer runtimes for `make fuzz`.
 if [[ "${EDGETIER_WITH_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(chromium python3-torch python3-torchvision)
+  packages+=(chromium python3-torch python3-torchvision clang-14 libclang-rt-14-dev)
 fi
 
 ORT_HDR_DEB_VERSION="1.21.0+dfsg-1"

@@ -64,4 +64,17 @@ Result<ImageHeader> read_image_header(std::string_view encoded) {
                           " bytes); send the encoded file's bytes");
 }
 
+Status check_image_pixels(const ImageHeader& header, int64_t max_pixels) {
+  const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+  if (header.width <= 0 || header.height <= 0) {
+    return invalid_argument(header.format + " header declares " + size +
+                            " pixels; an image needs a width and a height of at least 1");
+  }
+  if (header.width > max_pixels / header.height) {
+    return invalid_argument("image declares " + size + " pixels; the limit is " +
+                            std::to_string(max_pixels) + " pixels (serve --max-image-mpixels)");
+  }
+  return ok_status();
+}
+
 }  // namespace edgetier::tier

@@ -19,4 +19,8 @@ struct ImageHeader {
 /// would make the decoder allocate gigabytes. Anything but JPEG/PNG is INVALID_ARGUMENT.
 Result<ImageHeader> read_image_header(std::string_view encoded);
 
+/// OK when the header declares a positive size of at most `max_pixels` pixels (checked without
+/// overflow); INVALID_ARGUMENT naming both otherwise.
+Status check_image_pixels(const ImageHeader& header, int64_t max_pixels);
+
 }  // namespace edgetier::tier

@@ -159,16 +159,7 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
       ASSIGN_OR_RETURN(std::string_view image,
                        image_from_request(request, e.preprocess->input_name));
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
-      const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
-      if (header.width <= 0 || header.height <= 0) {
-        return invalid_argument(header.format + " header declares " + size +
-                                " pixels; an image needs a width and a height of at least 1");
-      }
-      if (header.width > state_.options.max_image_pixels / header.height) {
-        return invalid_argument("image declares " + size + " pixels; the limit is " +
-                                std::to_string(state_.options.max_image_pixels) +
-                                " pixels (serve --max-image-mpixels)");
-      }
+      RETURN_IF_ERROR(check_image_pixels(header, state_.options.max_image_pixels));
       // Decoders fill a truncated JPEG with grey and classify that; refuse it instead.
       if (header.format == "jpeg") RETURN_IF_ERROR(check_jpeg_strict(image));
       ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(image, *e.preprocess));
