@@ -16,6 +16,7 @@
 #include "testbed/endpoints.h"
 #include "tier/client.h"
 #include "tier/deploy.h"
+#include "tier/response.h"
 
 namespace edgetier::cli {
 namespace {
@@ -88,15 +89,8 @@ std::function<int()> setup_request(CLI::App* app) {
   app->add_flag("--json", args->json, "Print JSON");
   add_client_security_flags(app, &args->security);
   return [args]() {
-    std::optional<Task> answer_as;
-    if (args->response != "raw") {
-      auto task = parse_task(args->response);
-      if (!task.ok()) {
-        return report_error(invalid_argument("--response " + args->response +
-                                             ": expected raw, classify or segment"));
-      }
-      answer_as = *task;
-    }
+    auto answer_as = tier::parse_response(args->response);
+    if (!answer_as.ok()) return report_error(answer_as.status().with_context("--response"));
     std::string address = args->to;
     tier::TierClientOptions options;
     if (address.empty() || !args->links.empty()) {
@@ -131,7 +125,7 @@ std::function<int()> setup_request(CLI::App* app) {
     const int count = args->count > 0 ? args->count : static_cast<int>(encoded.size());
     for (int i = 0; i < args->warmup; ++i) {
       auto result = (*client)->infer_image(model, encoded[i % encoded.size()], args->deadline_ms,
-                                           answer_as);
+                                           *answer_as);
       if (!result.ok()) return report_error(result.status().with_context("warm-up request"));
     }
 
@@ -143,7 +137,7 @@ std::function<int()> setup_request(CLI::App* app) {
     for (int i = 0; i < count; ++i) {
       const size_t k = static_cast<size_t>(i) % encoded.size();
       const std::string name = std::filesystem::path(args->images[k]).filename().string();
-      auto result = (*client)->infer_image(model, encoded[k], args->deadline_ms, answer_as);
+      auto result = (*client)->infer_image(model, encoded[k], args->deadline_ms, *answer_as);
       nlohmann::json row = {
           {"index", i}, {"image", args->images[k]}, {"image_bytes", encoded[k].size()}};
       if (!result.ok()) {

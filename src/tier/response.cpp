@@ -34,8 +34,9 @@ Result<std::vector<Tensor>> top_classes(const Tensor& out) {
   const int64_t k_classes = out.shape.back();
   const int64_t rows = static_cast<int64_t>(out.num_elements()) / k_classes;
   const int64_t k = std::min<int64_t>(kResponseTopK, k_classes);
-  std::vector<int64_t> shape = out.shape.size() == 1 ? std::vector<int64_t>{1} : out.shape;
-  if (out.shape.size() == 1) shape.push_back(k); else shape.back() = k;
+  std::vector<int64_t> shape = out.shape;
+  shape.back() = k;
+  if (shape.size() == 1) shape.insert(shape.begin(), 1);  // [K] answers as one row, [1, k]
   Tensor ids = Tensor::zeros(out.name + "_classes", DType::kInt64, shape);
   Tensor scores = Tensor::zeros(out.name + "_scores", DType::kFloat32, shape);
   std::vector<int64_t> order(static_cast<size_t>(k_classes));
@@ -120,6 +121,18 @@ Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task
   return shaped;
 }
 
+Result<std::optional<Task>> parse_response(std::string_view value) {
+  if (value == kRawResponse) return std::optional<Task>();
+  auto task = parse_task(value);
+  if (!task.ok()) {
+    std::string valid = std::string(kRawResponse);
+    for (Task t : all_tasks()) valid += ", " + std::string(task_name(t));
+    return invalid_argument("'" + std::string(value.substr(0, 64)) + "'; expected one of " +
+                            valid);
+  }
+  return std::optional<Task>(*task);
+}
+
 Result<std::optional<Task>> response_task(const inference::ModelInferRequest& request) {
   const auto found = request.parameters().find(std::string(kResponseParam));
   if (found == request.parameters().end()) return std::optional<Task>();
@@ -127,16 +140,12 @@ Result<std::optional<Task>> response_task(const inference::ModelInferRequest& re
     return invalid_argument("request parameter '" + std::string(kResponseParam) +
                             "' must be a string: raw or a task name");
   }
-  const std::string& value = found->second.string_param();
-  if (value == kRawResponse) return std::optional<Task>();
-  auto task = parse_task(value);
-  if (!task.ok()) {
-    std::string valid = std::string(kRawResponse);
-    for (Task t : all_tasks()) valid += ", " + std::string(task_name(t));
-    return invalid_argument("request parameter '" + std::string(kResponseParam) + "' is '" +
-                            value.substr(0, 64) + "'; expected one of " + valid);
+  auto parsed = parse_response(found->second.string_param());
+  if (!parsed.ok()) {
+    return invalid_argument("request parameter '" + std::string(kResponseParam) + "' is " +
+                            parsed.status().message());
   }
-  return std::optional<Task>(*task);
+  return parsed;
 }
 
 }  // namespace edgetier::tier

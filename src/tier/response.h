@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -22,6 +23,10 @@ inline constexpr int kResponseTopK = 5;
 ///   uint8 when K <= 256, else int32.
 /// Errors name the output whose shape does not fit the task.
 Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task);
+
+/// A response value: "raw" (none) or a task name; errors list the valid values. The one reader of
+/// the parameter's and `request --response`'s value.
+Result<std::optional<Task>> parse_response(std::string_view value);
 
 /// The task a request's "response" parameter asks to be answered as (protocol.h kResponseParam):
 /// none when absent or "raw"; an unknown value is INVALID_ARGUMENT listing the valid ones.

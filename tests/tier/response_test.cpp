@@ -116,6 +116,15 @@ TEST(TaskResponse, RejectsAnOutputThatDoesNotFitTheTask) {
   EXPECT_FALSE(empty.ok());
 }
 
+TEST(TaskResponse, ParsesResponseValues) {
+  EXPECT_FALSE(parse_response("raw")->has_value());
+  EXPECT_EQ(parse_response("classify")->value(), Task::kClassify);
+  EXPECT_EQ(parse_response("segmentation")->value(), Task::kSegment);
+  auto bad = parse_response("boxes");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "'boxes'; expected one of raw, classify, segment");
+}
+
 TEST(TaskResponse, ReadsTheRequestParameter) {
   inference::ModelInferRequest request;
   auto absent = response_task(request);
