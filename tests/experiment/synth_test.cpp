@@ -167,8 +167,9 @@ TEST(Synth, RejectsBadOptions) {
   o.min_area_ratio = 0.5;
   expect_bad(o, "area ratio");
   EXPECT_FALSE(synth_sample(SynthOptions{}, -1).ok());
-  EXPECT_FALSE(parse_task("detect").ok());
+  EXPECT_FALSE(parse_task("boxes").ok());
   EXPECT_EQ(*parse_task("segment"), Task::kSegment);
+  EXPECT_EQ(*parse_task("detect"), Task::kDetect);
 }
 
 TEST(Synth, WritesAClassifyFolder) {
@@ -261,12 +262,18 @@ TEST(Synth, CommandLineWritesJsonAndRejectsBadArguments) {
 
   const std::string quiet = " > /dev/null 2>&1";
   const std::string base = bin + " data synth -o " + (scratch.path() / "e").string();
-  EXPECT_NE(std::system((base + " --task detect" + quiet).c_str()), 0);
+  EXPECT_NE(std::system((base + " --task boxes" + quiet).c_str()), 0);
   EXPECT_NE(std::system((base + " -n 0" + quiet).c_str()), 0);
   EXPECT_NE(std::system((base + " --size 10" + quiet).c_str()), 0);
   EXPECT_NE(std::system((bin + " data synth -n 3" + quiet).c_str()), 0);  // no -o
   EXPECT_NE(std::system((bin + " data synth -n 3 -o " + dir.string() + quiet).c_str()), 0);
   EXPECT_FALSE(fs::exists(scratch.path() / "e"));
+  const fs::path det = scratch.path() / "det";
+  ASSERT_EQ(std::system((bin + " data synth --task detect -n 2 --size 32 -o " + det.string() + quiet)
+                            .c_str()),
+            0);
+  EXPECT_TRUE(fs::exists(det / "instances.json"));
+  EXPECT_FALSE(fs::exists(det / "labels.csv"));
 }
 
 }  // namespace
