@@ -49,8 +49,9 @@ std::function<int()> setup_data(CLI::App* app) {
   CLI::App* synth = app->add_subcommand(
       "synth",
       "Generate a procedural shapes dataset (textured backgrounds, 1-3 of 10 shape classes)");
-  synth->add_option("--task", args->task, "classify (labels.csv) or segment (masks/)")
-      ->check(CLI::IsMember({"classify", "segment"}))
+  synth->add_option("--task", args->task,
+                    "classify (labels.csv), segment (masks/) or detect (instances.json)")
+      ->check(CLI::IsMember({"classify", "segment", "detect"}))
       ->capture_default_str();
   synth->add_option("-n,--count", args->options.count, "Number of images")->capture_default_str();
   synth->add_option("--size", args->options.size, "Image height and width in pixels")

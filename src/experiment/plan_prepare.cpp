@@ -85,6 +85,12 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   f.name = model.name;
   f.path = model.path;
   f.task = model.task ? *model.task : (sidecar && sidecar->task ? *sidecar->task : Task::kClassify);
+  if (f.task == Task::kDetect) {
+    // Detection has its metric, readers and decoder, but no data kind in the spec and no mapping
+    // of boxes from the model's input pixels back to the image's.
+    return failed_precondition(ctx + ": task detect cannot be run in an experiment yet (no "
+                               "detection data kind); use a classify or segment model");
+  }
 
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(proto.graph()));
   const auto& inputs = view.inputs();

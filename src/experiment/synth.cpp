@@ -371,6 +371,22 @@ Result<SynthSample> synth_sample(const SynthOptions& options, int64_t index) {
     if (objects[i].visible_pixels > objects[largest].visible_pixels) largest = static_cast<int>(i);
   }
   sample.label = objects[largest].class_id;
+  // Each object's box: the extent of the pixels it shows after occlusion.
+  std::vector<int> x0(objects.size(), size), y0(objects.size(), size), x1(objects.size(), -1),
+      y1(objects.size(), -1);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const int who = owner[y * size + x];
+      if (who < 0) continue;
+      x0[who] = std::min(x0[who], x), x1[who] = std::max(x1[who], x);
+      y0[who] = std::min(y0[who], y), y1[who] = std::max(y1[who], y);
+    }
+  }
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (x1[i] < 0) continue;  // nothing visible: an empty box
+    objects[i].box_x = x0[i], objects[i].box_y = y0[i];
+    objects[i].box_w = x1[i] - x0[i] + 1, objects[i].box_h = y1[i] - y0[i] + 1;
+  }
 
   // Compose in double: background texture, background-only grain, shaded objects, then a global
   // illumination gradient and sensor noise over everything.
@@ -488,6 +504,7 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
   if (ec) return fs_error("create folder", parent, ec);
 
   const bool segment = options.task == Task::kSegment;
+  const bool detect = options.task == Task::kDetect;
   SynthDatasetSummary summary;
   summary.task = options.task;
   summary.dir = target.string();
@@ -504,6 +521,7 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
         if (!dir_ec && segment) fs::create_directories(tmp / "masks", dir_ec);
         if (dir_ec) return fs_error("create folder", tmp, dir_ec);
         std::string labels = "file,label\n";
+        nlohmann::json coco_images = nlohmann::json::array(), coco_anns = nlohmann::json::array();
         for (int64_t i = 0; i < options.count; ++i) {
           ASSIGN_OR_RETURN(SynthSample sample, synth_sample(options, i));
           const std::string name = file_name(i, options.count);
@@ -514,6 +532,19 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
             ASSIGN_OR_RETURN(auto mask_png, encode_png(sample.mask));
             RETURN_IF_ERROR(write_bytes(tmp / "masks" / name, mask_png));
             summary.bytes_written += static_cast<int64_t>(mask_png.size());
+          } else if (detect) {
+            const int64_t image_id = i + 1;
+            coco_images.push_back({{"id", image_id}, {"file_name", name},
+                                   {"width", options.size}, {"height", options.size}});
+            for (const SynthObject& o : sample.objects) {
+              if (o.visible_pixels == 0) continue;
+              coco_anns.push_back({{"id", static_cast<int64_t>(coco_anns.size()) + 1},
+                                   {"image_id", image_id},
+                                   {"category_id", o.class_id + 1},
+                                   {"bbox", {o.box_x, o.box_y, o.box_w, o.box_h}},
+                                   {"area", o.visible_pixels},
+                                   {"iscrowd", 0}});
+            }
           } else {
             labels += "images/" + name + "," + std::to_string(sample.label) + "\n";
           }
@@ -526,7 +557,17 @@ Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, con
         std::string classes = segment ? "background\n" : "";
         for (auto name : kClassNames) classes += std::string(name) + "\n";
         RETURN_IF_ERROR(write_text(tmp / "classes.txt", classes));
-        if (!segment) RETURN_IF_ERROR(write_text(tmp / "labels.csv", labels));
+        if (detect) {
+          nlohmann::json cats = nlohmann::json::array();
+          for (int c = 0; c < kSynthNumClasses; ++c) {
+            cats.push_back({{"id", c + 1}, {"name", std::string(kClassNames[c])}});
+          }
+          const nlohmann::json coco = {
+              {"images", coco_images}, {"annotations", coco_anns}, {"categories", cats}};
+          RETURN_IF_ERROR(write_text(tmp / "instances.json", coco.dump() + "\n"));
+        } else if (!segment) {
+          RETURN_IF_ERROR(write_text(tmp / "labels.csv", labels));
+        }
         return ok_status();
       }));
   summary.elapsed_ms = watch.elapsed_ms();

@@ -1,4 +1,5 @@
-/// Procedural shape dataset: textured images with 1-3 shapes, class labels and segmentation masks.
+/// Procedural shape dataset: textured images with 1-3 shapes, class labels, segmentation masks and
+/// object boxes.
 #pragma once
 
 #include <array>
@@ -41,6 +42,9 @@ struct SynthObject {
   int class_id = 0;
   int64_t visible_pixels = 0;
   double center_x = 0, center_y = 0, radius = 0, angle_deg = 0;
+  /// The box of the visible pixels in image pixels ([x, y, w, h], COCO's convention: the pixel
+  /// at column x is covered by [x, x + 1)).
+  int box_x = 0, box_y = 0, box_w = 0, box_h = 0;
 };
 
 struct SynthSample {
@@ -71,6 +75,8 @@ struct SynthDatasetSummary {
 ///   classify: DIR/images/000000.png ..., DIR/labels.csv ("file,label"), DIR/classes.txt
 ///   segment:  DIR/images/*.png, DIR/masks/*.png (uint8, same names), DIR/classes.txt
 ///             (background first).
+///   detect:   DIR/images/*.png, DIR/instances.json (COCO: every visible shape's box, category
+///             id = class + 1, area = visible pixels), DIR/classes.txt.
 /// A non-empty DIR is refused unless `force`, and even then only if it holds a classes.txt
 /// (i.e. it looks like an earlier dataset), so a typo cannot wipe an unrelated folder.
 Result<SynthDatasetSummary> write_synth_dataset(const SynthOptions& options, const std::string& dir,

@@ -22,6 +22,12 @@ const std::vector<MetricInfo> kMetrics = {
      MetricSource::kLabels, true},
     {Metric::kAgreePixel, "agree_pixel", "Pixel agreement", kPoints, Task::kSegment, true,
      MetricSource::kReference, true},
+    {Metric::kMap, "map", "mAP@[.5:.95]", kPoints, Task::kDetect, true, MetricSource::kLabels,
+     true},
+    {Metric::kMap50, "map50", "mAP@0.5", kPoints, Task::kDetect, false, MetricSource::kLabels,
+     true},
+    {Metric::kAgreeMap, "agree_map", "mAP vs the reference", kPoints, Task::kDetect, true,
+     MetricSource::kReference, true},
 };
 
 }  // namespace

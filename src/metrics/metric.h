@@ -4,22 +4,17 @@
 /// Units: every value a user reads (stored in the results database, printed, written as JSON) is
 /// in points, 0-100 ("pt"). Fractions exist only inside the accumulators.
 ///
-/// Adding a task (object detection: mAP@[.5:.95] primary, mAP@0.5) takes:
-///   1. strategy/task.{h,cpp}: Task::kDetect and its row {"detect", "detection"}.
-///   2. Here: Metric::kMap and kMap50 (plus kAgreeMap if unlabelled data is to be scored: every
-///      task needs one primary metric per MetricSource) and their rows in kMetrics (metric.cpp):
-///        {kMap, "map", "mAP@[.5:.95]", "pt", kDetect, primary, kLabels, higher is better}
-///        {kMap50, "map50", "mAP@0.5", "pt", kDetect, not primary, kLabels, higher is better}
-///      The stored ids, the report's names and analysis's choice of primary metric follow.
-///   3. One accumulator file, metrics/detection.{h,cpp}: DetectionAP (predicted and true boxes
-///      per image in, MetricValues map and map50 in points out).
-///   4. metrics/task_scorer.{h,cpp}: the kDetect case of each switch (the compiler lists them:
-///      decode boxes from the output into Prediction, feed DetectionAP); Truth gains the boxes
-///      and Sample a boxes path.
+/// Tasks and their metrics (labelled primary, others, agreement with the reference model):
+///   classify: top1, top5, agree_top1   (classification.h, agreement.h)
+///   segment:  miou, pixel_acc, agree_pixel   (segmentation.h)
+///   detect:   map (mAP@[.5:.95]), map50, agree_map (the reference's boxes as truth) (detection.h)
+/// Adding a task takes its row in strategy/task.cpp, its rows here (one primary metric per task
+/// and MetricSource), one accumulator file, and the task's case in each switch of
+/// metrics/task_scorer.cpp (the compiler lists them).
 /// What stays task-specific outside metrics/: reading a sample's truth from disk (experiment's
-/// datasets for masks, a boxes file for detection) and ops/accuracy_eval's rule that infers the
-/// task from the output's rank (2 = classify, 4 = segment). The runner, verify, analysis and the
-/// report reach the metrics only through TaskScorer and this table.
+/// datasets: masks, COCO/YOLO boxes) and ops/accuracy_eval's rule that infers the task from the
+/// output's rank (2 = classify, 4 = segment). The runner, verify, analysis and the report reach
+/// the metrics only through TaskScorer and this table.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +27,17 @@
 
 namespace edgetier {
 
-enum class Metric { kTop1, kTop5, kMiou, kPixelAcc, kAgreeTop1, kAgreePixel };
+enum class Metric {
+  kTop1,
+  kTop5,
+  kMiou,
+  kPixelAcc,
+  kAgreeTop1,
+  kAgreePixel,
+  kMap,
+  kMap50,
+  kAgreeMap,
+};
 
 /// What a metric compares the predictions with.
 enum class MetricSource {
@@ -60,8 +65,8 @@ std::string_view metric_id(Metric metric);
 const MetricInfo* find_metric(std::string_view id);
 /// Like find_metric, but an unknown id is an error naming the nearest known id.
 Result<const MetricInfo*> parse_metric(std::string_view id);
-/// The task's primary metric for `source`: top1 / miou against labels, agree_top1 / agree_pixel
-/// against the reference model.
+/// The task's primary metric for `source`: top1 / miou / map against labels, agree_top1 /
+/// agree_pixel / agree_map against the reference model.
 const MetricInfo& primary_metric(Task task, MetricSource source = MetricSource::kLabels);
 /// "Top-1 accuracy" for "top1"; the id itself for metrics outside the table.
 std::string metric_display_name(std::string_view id);

@@ -1,14 +1,26 @@
-/// Task dispatch for scoring: classify -> TopKAccuracy / Agreement, segment -> ConfusionMatrix.
+/// Task dispatch for scoring: classify -> TopKAccuracy / Agreement, segment -> ConfusionMatrix,
+/// detect -> DetectionAP.
 /// Every dispatch is a switch without a default, so a new Task is a compile warning here.
 #include "metrics/task_scorer.h"
 
 #include <algorithm>
 #include <string>
 
+#include "metrics/detection_decode.h"
+
 namespace edgetier {
 namespace {
 
 int64_t channels_of(const Tensor& output) { return output.shape[output.shape.size() - 3]; }
+
+Result<Prediction> decode_detection(const Tensor& output, int64_t num_classes) {
+  DetectionDecodeOptions options;
+  options.num_classes = num_classes;
+  Prediction p;
+  ASSIGN_OR_RETURN(p.boxes, decode_yolo_output(output, options));
+  p.num_classes = num_classes;
+  return p;
+}
 
 }  // namespace
 
@@ -26,6 +38,7 @@ Result<Prediction> predict(const Tensor& output, Task task) {
       p.num_classes = channels_of(output);
       return p;
     }
+    case Task::kDetect: return decode_detection(output, 0);
   }
   return internal_error("predict: unknown task");
 }
@@ -43,12 +56,16 @@ Result<Prediction> predict_batch(const Tensor& output, Task task) {
       p.num_classes = channels_of(output);
       return p;
     }
+    case Task::kDetect: return decode_detection(output, 0);
   }
   return internal_error("predict: unknown task");
 }
 
 TaskScorer::TaskScorer(Task task, MetricSource source, int64_t num_classes, int64_t ignore_index)
-    : task_(task), source_(source), confusion_(num_classes, ignore_index) {}
+    : task_(task),
+      source_(source),
+      confusion_(num_classes, ignore_index),
+      num_classes_(num_classes) {}
 
 Status TaskScorer::add(const Tensor& output, const Truth& truth) {
   if (source_ != MetricSource::kLabels) {
@@ -57,8 +74,19 @@ Status TaskScorer::add(const Tensor& output, const Truth& truth) {
   switch (task_) {
     case Task::kClassify: return topk_.add(output, truth.label);
     case Task::kSegment: return confusion_.add_logits(output, truth.mask);
+    case Task::kDetect: {
+      ASSIGN_OR_RETURN(Prediction p, decode_detection(output, num_classes_));
+      return add_boxes(p.boxes, truth);
+    }
   }
   return internal_error("score: unknown task");
+}
+
+Status TaskScorer::add_boxes(const std::vector<DetectedBox>& boxes, const Truth& truth) {
+  if (task_ != Task::kDetect || source_ != MetricSource::kLabels) {
+    return internal_error("boxes scored by a scorer that is not for labelled detection");
+  }
+  return detection_.add(boxes, truth.boxes);
 }
 
 Status TaskScorer::add_reference(const Prediction& pred, const Prediction& reference) {
@@ -83,15 +111,25 @@ Status TaskScorer::add_reference(const Prediction& pred, const Prediction& refer
       }
       return reference_confusion_->add_wide(reference.classes, pred.classes);
     }
+    case Task::kDetect: {
+      // The reference's detections are the objects the variant should find.
+      std::vector<TruthBox> truth;
+      for (const DetectedBox& b : reference.boxes) truth.push_back({b.box, b.category});
+      return detection_.add(pred.boxes, truth);
+    }
   }
   return internal_error("score: unknown task");
 }
 
 std::vector<MetricValue> TaskScorer::values() const {
-  if (source_ == MetricSource::kReference) return {agreement_.value(task_)};
+  if (source_ == MetricSource::kReference) {
+    if (task_ != Task::kDetect) return {agreement_.value(task_)};
+    return {{std::string(primary_metric(task_, source_).id), primary(), detection_.images()}};
+  }
   switch (task_) {
     case Task::kClassify: return topk_.values();
     case Task::kSegment: return confusion_.values();
+    case Task::kDetect: return detection_.values();
   }
   return {};
 }
@@ -103,6 +141,7 @@ double TaskScorer::primary() const {
     case Task::kSegment:
       if (source_ == MetricSource::kLabels) return confusion_.mean_iou();
       return reference_confusion_ ? reference_confusion_->mean_iou() : 0.0;
+    case Task::kDetect: return std::max(detection_.map(), 0.0);  // -1: nothing to find
   }
   return 0.0;
 }

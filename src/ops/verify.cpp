@@ -70,7 +70,7 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
   report.ops = manifest.ops;
   report.task = options.task.empty() ? manifest.task : options.task;
   auto task = parse_task(report.task);
-  if (!task.ok() || report.task != task_name(*task)) {
+  if (!task.ok() || report.task != task_name(*task) || *task == Task::kDetect) {
     return invalid_argument("verify: task '" + report.task + "' is not classify or segment");
   }
   if (reference->inputs().size() != 1) {

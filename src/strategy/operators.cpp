@@ -8,13 +8,13 @@ const std::vector<OperatorRow>& operator_table() {
   // exit (static, or dynamic: it keeps the whole model, so it is last and its split is the
   // partition), partition last (the tiers must run exactly the final graph).
   static const std::vector<OperatorRow> kRows = {
-      {OperatorId::kQuantize, "quantize", "Q", "", 0, false, false, "Q", true, true, 1, 3,
+      {OperatorId::kQuantize, "quantize", "Q", "", 0, false, false, "Q", true, true, true, 1, 3,
        "Quantization", "Quantized", "#f58518", false},
-      {OperatorId::kEarlyExit, "early_exit", "EE", "E", 1, true, false, "EE", true, true, 1, 3,
+      {OperatorId::kEarlyExit, "early_exit", "EE", "E", 1, true, false, "EE", true, true, false, 1, 3,
        "Early Exit", "Early Exit", "#54a24b", false},
-      {OperatorId::kDynamicExit, "dynamic_exit", "DEE", "", 1, false, true, "DEE", true, true, 1, 2,
+      {OperatorId::kDynamicExit, "dynamic_exit", "DEE", "", 1, false, true, "DEE", true, true, false, 1, 2,
        "Dynamic Early Exit", "Dynamic Early Exit", "", true},
-      {OperatorId::kPartition, "partition", "P", "", 2, false, false, "P", true, true, 2, 3,
+      {OperatorId::kPartition, "partition", "P", "", 2, false, false, "P", true, true, true, 2, 3,
        "Partitioning", "Partitioning", "#72b7b2", false},
   };
   return kRows;
@@ -45,7 +45,12 @@ std::string_view step_name(OperatorId id) { return operator_row(id).step; }
 
 bool operator_applies_to(OperatorId id, Task task) {
   const OperatorRow& row = operator_row(id);
-  return task == Task::kClassify ? row.classify : row.segment;
+  switch (task) {
+    case Task::kClassify: return row.classify;
+    case Task::kSegment: return row.segment;
+    case Task::kDetect: return row.detect;
+  }
+  return false;
 }
 
 }  // namespace edgetier

@@ -42,8 +42,9 @@ struct OperatorRow {
   bool splits_itself;
   /// The step name recorded in a manifest's chain ("Q", "EE", "DEE", "P").
   std::string_view step;
-  /// The tasks it applies to.
-  bool classify, segment;
+  /// The tasks it applies to. Detection: quantization and partitioning; an exit replaces the
+  /// layers that make the boxes, so EE and DEE do not apply.
+  bool classify, segment, detect;
   /// Tiers a chain with this operator can be placed on (a chain without P runs on one).
   int min_tiers, max_tiers;
   /// Alone ("Quantization") and before other operators ("Quantized Early Exit").

@@ -16,6 +16,7 @@ struct TaskRow {
 constexpr TaskRow kTasks[] = {
     {Task::kClassify, "classify", "classification"},
     {Task::kSegment, "segment", "segmentation"},
+    {Task::kDetect, "detect", "detection"},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-/// The tasks a model can do (classify, segment): one enum, one parser, one name table.
+/// The tasks a model can do (classify, segment, detect): one enum, one parser, one name table.
 #pragma once
 
 #include <string_view>
@@ -8,11 +8,11 @@
 
 namespace edgetier {
 
-enum class Task { kClassify, kSegment };
+enum class Task { kClassify, kSegment, kDetect };
 
-/// "classify", "segment".
+/// "classify", "segment", "detect".
 std::string_view task_name(Task task);
-/// Accepts the names and their long forms ("classification", "segmentation").
+/// Accepts the names and their long forms ("classification", "segmentation", "detection").
 Result<Task> parse_task(std::string_view name);
 std::vector<Task> all_tasks();
 

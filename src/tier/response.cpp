@@ -116,6 +116,10 @@ Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task
         shaped.push_back(std::move(mask));
         break;
       }
+      case Task::kDetect:
+        // Boxes, scores and labels are already what an app reads; they go back as they are.
+        shaped.push_back(std::move(out));
+        break;
     }
   }
   return shaped;

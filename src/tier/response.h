@@ -21,6 +21,7 @@ inline constexpr int kResponseTopK = 5;
 ///   they already are a distribution).
 /// - segment, [N, K, H, W] or [K, H, W]: "<name>_mask" [N, H, W] / [H, W] of per-pixel class ids,
 ///   uint8 when K <= 256, else int32.
+/// - detect: every output unchanged (boxes, scores and labels are already what an app reads).
 /// Errors name the output whose shape does not fit the task.
 Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task);
 

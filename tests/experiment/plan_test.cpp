@@ -180,6 +180,11 @@ TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
   testing::write_text(dir_ / "models/odd.json",
                       R"({"preprocess": {"height": "big", "layout": 4}})");
   EXPECT_THAT(error_of("models: [models/odd.onnx]\n"), HasSubstr("model 'odd': preprocess: "));
+  // A detection model (by its sidecar) is refused before anything is built.
+  testing::save(fixtures::tiny_resnet(32, 8), dir_ / "models/det.onnx");
+  testing::write_text(dir_ / "models/det.json", R"({"task": "detect"})");
+  EXPECT_THAT(error_of("models: [models/det.onnx]\n"),
+              HasSubstr("model 'det': task detect cannot be run in an experiment yet"));
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);
   testing::write_text(dir_ / "lab/labels.csv", "file,label\na.png,12\n");

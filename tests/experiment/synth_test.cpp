@@ -1,5 +1,9 @@
-/// Tests for the procedural shapes dataset: determinism, labels, masks, balance, folder format.
+/// Tests for the procedural shapes dataset: determinism, labels, masks, boxes, balance, folder
+/// format.
 #include "experiment/synth.h"
+
+#include "experiment/detection_labels.h"
+#include "metrics/detection.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -163,8 +167,9 @@ TEST(Synth, RejectsBadOptions) {
   o.min_area_ratio = 0.5;
   expect_bad(o, "area ratio");
   EXPECT_FALSE(synth_sample(SynthOptions{}, -1).ok());
-  EXPECT_FALSE(parse_task("detect").ok());
+  EXPECT_FALSE(parse_task("boxes").ok());
   EXPECT_EQ(*parse_task("segment"), Task::kSegment);
+  EXPECT_EQ(*parse_task("detect"), Task::kDetect);
 }
 
 TEST(Synth, WritesAClassifyFolder) {
@@ -257,12 +262,112 @@ TEST(Synth, CommandLineWritesJsonAndRejectsBadArguments) {
 
   const std::string quiet = " > /dev/null 2>&1";
   const std::string base = bin + " data synth -o " + (scratch.path() / "e").string();
-  EXPECT_NE(std::system((base + " --task detect" + quiet).c_str()), 0);
+  EXPECT_NE(std::system((base + " --task boxes" + quiet).c_str()), 0);
   EXPECT_NE(std::system((base + " -n 0" + quiet).c_str()), 0);
   EXPECT_NE(std::system((base + " --size 10" + quiet).c_str()), 0);
   EXPECT_NE(std::system((bin + " data synth -n 3" + quiet).c_str()), 0);  // no -o
   EXPECT_NE(std::system((bin + " data synth -n 3 -o " + dir.string() + quiet).c_str()), 0);
   EXPECT_FALSE(fs::exists(scratch.path() / "e"));
+  const fs::path det = scratch.path() / "det";
+  ASSERT_EQ(std::system((bin + " data synth --task detect -n 2 --size 32 -o " + det.string() + quiet)
+                            .c_str()),
+            0);
+  EXPECT_TRUE(fs::exists(det / "instances.json"));
+  EXPECT_FALSE(fs::exists(det / "labels.csv"));
+}
+
+}  // namespace
+}  // namespace edgetier
+
+namespace edgetier {
+namespace {
+
+TEST(Synth, EveryShapeHasTheBoxOfItsVisiblePixels) {
+  SynthOptions o;
+  o.size = 64;
+  o.seed = 3;
+  int checked = 0;
+  for (int64_t i = 0; i < 40; ++i) {
+    auto s = synth_sample(o, i);
+    ASSERT_TRUE(s.ok());
+    std::set<int> classes;
+    for (const auto& obj : s->objects) classes.insert(obj.class_id);
+    for (const auto& obj : s->objects) {
+      EXPECT_GT(obj.box_w, 0);
+      EXPECT_GT(obj.box_h, 0);
+      EXPECT_GE(obj.box_x, 0);
+      EXPECT_LE(obj.box_x + obj.box_w, o.size);
+      EXPECT_LE(obj.box_y + obj.box_h, o.size);
+    }
+    if (classes.size() != s->objects.size()) continue;  // shared mask values: extents merge
+    for (const auto& obj : s->objects) {
+      int x0 = o.size, y0 = o.size, x1 = -1, y1 = -1;
+      for (int y = 0; y < o.size; ++y) {
+        for (int x = 0; x < o.size; ++x) {
+          if (s->mask.at<uint8_t>(y, x) != obj.class_id + 1) continue;
+          x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        }
+      }
+      EXPECT_EQ(obj.box_x, x0);
+      EXPECT_EQ(obj.box_y, y0);
+      EXPECT_EQ(obj.box_w, x1 - x0 + 1);
+      EXPECT_EQ(obj.box_h, y1 - y0 + 1);
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 10);
+}
+
+TEST(Synth, BoxesAreDeterministicPerSeed) {
+  SynthOptions o;
+  o.size = 48;
+  auto boxes = [&](uint64_t seed) {
+    o.seed = seed;
+    std::vector<std::array<int, 5>> out;
+    for (int64_t i = 0; i < 8; ++i) {
+      for (const auto& b : synth_sample(o, i)->objects) {
+        out.push_back({b.class_id, b.box_x, b.box_y, b.box_w, b.box_h});
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(boxes(5), boxes(5));
+  EXPECT_NE(boxes(5), boxes(6));
+}
+
+TEST(Synth, WritesADetectFolderThatReadsBackAsCoco) {
+  ScratchDir scratch("detect");
+  SynthOptions o;
+  o.task = Task::kDetect;
+  o.count = 6;
+  o.size = 48;
+  o.seed = 11;
+  const fs::path dir = scratch.path() / "det";
+  ASSERT_TRUE(write_synth_dataset(o, dir.string(), false).ok());
+  EXPECT_FALSE(fs::exists(dir / "labels.csv"));
+  EXPECT_FALSE(fs::exists(dir / "masks"));
+  auto d = load_coco_detection((dir / "instances.json").string(), (dir / "images").string());
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  ASSERT_EQ(d->samples.size(), 6u);
+  EXPECT_EQ(d->classes.front(), "circle");
+  EXPECT_EQ(d->category_ids.front(), 1);
+  DetectionAP self;
+  for (int64_t i = 0; i < o.count; ++i) {
+    const auto s = synth_sample(o, i);
+    const auto& truth = d->samples[static_cast<size_t>(i)].boxes;
+    ASSERT_EQ(truth.size(), s->objects.size());
+    std::vector<DetectedBox> found;
+    for (size_t k = 0; k < truth.size(); ++k) {
+      const auto& obj = s->objects[k];
+      EXPECT_EQ(truth[k].category, obj.class_id);
+      EXPECT_DOUBLE_EQ(truth[k].box.x, obj.box_x);
+      EXPECT_DOUBLE_EQ(truth[k].box.w, obj.box_w);
+      EXPECT_DOUBLE_EQ(truth[k].range_area(), static_cast<double>(obj.visible_pixels));
+      found.push_back({truth[k].box, truth[k].category, 1.0});
+    }
+    ASSERT_TRUE(self.add(found, truth).ok());
+  }
+  EXPECT_DOUBLE_EQ(self.map(), 100.0) << "the truth scores itself perfectly";
 }
 
 }  // namespace

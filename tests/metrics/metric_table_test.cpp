@@ -31,10 +31,11 @@ TEST(MetricTable, EveryIdRoundTrips) {
     EXPECT_FALSE(row.display_name.empty());
   }
   EXPECT_EQ(ids, (std::set<std::string_view>{"top1", "top5", "miou", "pixel_acc", "agree_top1",
-                                             "agree_pixel"}));
+                                             "agree_pixel", "map", "map50", "agree_map"}));
   // Every enumerator has its own row.
   for (Metric m : {Metric::kTop1, Metric::kTop5, Metric::kMiou, Metric::kPixelAcc,
-                   Metric::kAgreeTop1, Metric::kAgreePixel}) {
+                   Metric::kAgreeTop1, Metric::kAgreePixel, Metric::kMap, Metric::kMap50,
+                   Metric::kAgreeMap}) {
     EXPECT_EQ(metric_info(m).metric, m);
   }
   EXPECT_EQ(metric_display_name("top1"), "Top-1 accuracy");
@@ -47,6 +48,8 @@ TEST(MetricTable, OnePrimaryMetricPerTaskAndSource) {
   EXPECT_EQ(primary_metric(Task::kSegment).id, "miou");
   EXPECT_EQ(primary_metric(Task::kClassify, MetricSource::kReference).id, "agree_top1");
   EXPECT_EQ(primary_metric(Task::kSegment, MetricSource::kReference).id, "agree_pixel");
+  EXPECT_EQ(primary_metric(Task::kDetect).id, "map");
+  EXPECT_EQ(primary_metric(Task::kDetect, MetricSource::kReference).id, "agree_map");
   for (Task task : all_tasks()) {
     for (MetricSource source : {MetricSource::kLabels, MetricSource::kReference}) {
       int primaries = 0;
@@ -77,6 +80,7 @@ TEST(MetricTable, AnalysisPicksTheLabelledPrimaryMetric) {
   EXPECT_EQ(pick_primary_metric({"top5", "top1"}), "top1");
   EXPECT_EQ(pick_primary_metric({"pixel_acc", "miou"}), "miou");
   EXPECT_EQ(pick_primary_metric({"miou", "top1"}), "top1");  // top1 first, as analysis did
+  EXPECT_EQ(pick_primary_metric({"map50", "map"}), "map");
   EXPECT_EQ(pick_primary_metric({"agree_top1"}), "agree_top1");
   EXPECT_EQ(pick_primary_metric({"f1", "top5"}), "f1");  // else the first seen
   EXPECT_EQ(pick_primary_metric({}), "");

@@ -34,10 +34,17 @@ TEST(Operators, ManifestStepNames) {
   EXPECT_EQ(operator_row(OperatorId::kEarlyExit).name, "early_exit");
 }
 
-TEST(Operators, EveryOperatorAppliesToBothTasks) {
+TEST(Operators, EveryOperatorAppliesToClassifyAndSegment) {
   for (const auto& row : operator_table()) {
-    for (Task task : all_tasks()) EXPECT_TRUE(operator_applies_to(row.id, task)) << row.name;
+    for (Task task : {Task::kClassify, Task::kSegment}) {
+      EXPECT_TRUE(operator_applies_to(row.id, task)) << row.name;
+    }
   }
+  // Detection: Q and P, no exit (it would cut out the layers that make the boxes).
+  EXPECT_TRUE(operator_applies_to(OperatorId::kQuantize, Task::kDetect));
+  EXPECT_TRUE(operator_applies_to(OperatorId::kPartition, Task::kDetect));
+  EXPECT_FALSE(operator_applies_to(OperatorId::kEarlyExit, Task::kDetect));
+  EXPECT_FALSE(operator_applies_to(OperatorId::kDynamicExit, Task::kDetect));
   // Partitioning needs two tiers; a dynamic exit splits onto exactly two.
   EXPECT_EQ(operator_row(OperatorId::kPartition).min_tiers, 2);
   EXPECT_EQ(operator_row(OperatorId::kDynamicExit).max_tiers, 2);

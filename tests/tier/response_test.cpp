@@ -116,13 +116,25 @@ TEST(TaskResponse, RejectsAnOutputThatDoesNotFitTheTask) {
   EXPECT_FALSE(empty.ok());
 }
 
+TEST(TaskResponse, DetectPassesBoxesScoresAndLabelsUnchanged) {
+  Tensor boxes = Tensor::from_vector<float>("boxes", DType::kFloat32, {1, 4}, {1, 2, 3, 4});
+  Tensor labels = Tensor::from_vector<int64_t>("labels", DType::kInt64, {1}, {7});
+  auto shaped = task_response({boxes, labels}, Task::kDetect);
+  ASSERT_TRUE(shaped.ok()) << shaped.status().to_string();
+  ASSERT_EQ(shaped->size(), 2u);
+  EXPECT_EQ((*shaped)[0].name, "boxes");
+  EXPECT_EQ((*shaped)[0].data, boxes.data);
+  EXPECT_EQ((*shaped)[1].data, labels.data);
+  EXPECT_EQ(parse_response("detection")->value(), Task::kDetect);
+}
+
 TEST(TaskResponse, ParsesResponseValues) {
   EXPECT_FALSE(parse_response("raw")->has_value());
   EXPECT_EQ(parse_response("classify")->value(), Task::kClassify);
   EXPECT_EQ(parse_response("segmentation")->value(), Task::kSegment);
   auto bad = parse_response("boxes");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "'boxes'; expected one of raw, classify, segment");
+  EXPECT_EQ(bad.status().message(), "'boxes'; expected one of raw, classify, segment, detect");
 }
 
 TEST(TaskResponse, ReadsTheRequestParameter) {
@@ -139,7 +151,7 @@ TEST(TaskResponse, ReadsTheRequestParameter) {
   auto bad = response_task(request);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'mask'"), std::string::npos);
-  EXPECT_NE(bad.status().message().find("raw, classify, segment"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("raw, classify, segment, detect"), std::string::npos);
   set_int_param(params, std::string(kResponseParam), 3);
   EXPECT_FALSE(response_task(request).ok());
 }
