@@ -15,7 +15,10 @@
 // keeps the order it always had: one strategy deployed at a time, all its requests, undeployed.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "core/files.h"
@@ -125,7 +128,7 @@ class ScenarioRounds {
     RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, StrategyStatus::kRunning, "", v.hash));
     if (!v.error.empty()) {
       RETURN_IF_ERROR(finish(a.get(), {StrategyStatus::kFailed, "variant not built: " + v.error}));
-      return nullptr;
+      return static_cast<Active*>(nullptr);
     }
     actives_.push_back(std::move(a));
     return actives_.back().get();
@@ -322,8 +325,8 @@ class ScenarioRounds {
                       o.reason);
     }
     // Requests the strategy will never send still count as done for the ETA.
-    progress_->add(std::max<int64_t>(0, planned_per_strategy(m_) -
-                                            static_cast<int64_t>(a->have.size())));
+    progress_->skip(std::max<int64_t>(0, planned_per_strategy(m_) -
+                                             static_cast<int64_t>(a->have.size())));
     return ok_status();
   }
 
@@ -367,21 +370,20 @@ Status measure_all(RunContext* c) {
   // Measuring until stable, the ETA assumes every strategy runs to max_requests: an upper bound
   // that shrinks as strategies stop early.
   const int64_t per_strategy = planned_per_strategy(m);
-  int64_t total = 0, done = 0;
+  int64_t done = 0, skipped = 0;  // stored; never to be sent (finished strategies)
   for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
-    total += per_strategy;
     const int64_t id = c->strategy_ids[i];
-    if (finished(id)) {
-      done += per_strategy;
-    } else {
-      ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
-      done += static_cast<int64_t>(have.size());
-    }
+    ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
+    const int64_t stored = std::min<int64_t>(per_strategy, static_cast<int64_t>(have.size()));
+    done += stored;
+    if (finished(id)) skipped += per_strategy - stored;
   }
   // A run killed while its testbed was up left it behind: remove it before anything else.
   RETURN_IF_ERROR(teardown_previous_testbed(c->state_dir));
-  Progress progress(c->options.progress_tty, total);
+  Progress progress(c->options.progress_tty,
+                    per_strategy * static_cast<int64_t>(c->e->plan.strategies.size()));
   progress.add(done);
+  progress.skip(skipped);
 
   // Inputs per model: the same first N images for every strategy, read once (request i takes
   // input i modulo the data's size).
