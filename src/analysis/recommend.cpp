@@ -269,7 +269,7 @@ Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptio
     r.tied = !r.tie_reason.empty();
     if (r.tied) {
       r.reason = "tied: " + r.recommended->label + " and " + r.runner_up->label +
-                 " cannot be told apart (" + r.tie_reason + "); either will do. " + r.reason;
+                 " cannot be told apart (" + r.tie_reason + "). " + r.reason;
     }
   }
   return r;
