@@ -203,7 +203,8 @@ class ScenarioRounds {
     const bool all_sent = sent >= static_cast<int64_t>(schedule_.size());
     // A fixed count ends when its count is stored, whatever the precision.
     if (!m_.adaptive()) a->last.reason = all_sent ? StopReason::kFixed : StopReason::kContinue;
-    if (a->last.reason == StopReason::kContinue && !all_sent) return std::optional<StrategyOutcome>();
+    if (a->last.reason == StopReason::kContinue && !all_sent)
+      return std::optional<StrategyOutcome>();
     if (a->last.reason == StopReason::kContinue) a->last.reason = StopReason::kMaxRequests;
     (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
     a->deployed = false;
@@ -241,7 +242,8 @@ class ScenarioRounds {
 
   /// Sends `batch` with the spec's concurrency or rate and stores every request. An outcome
   /// when a tier died or the store failed.
-  std::optional<StrategyOutcome> send_batch(Active* a, const std::vector<std::pair<int, int>>& batch) {
+  std::optional<StrategyOutcome> send_batch(Active* a,
+                                            const std::vector<std::pair<int, int>>& batch) {
     const auto& encoded = encoded_.at(a->s->model);
     const auto& inputs = inputs_.at(a->s->model);
     std::mutex mu;

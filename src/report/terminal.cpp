@@ -142,7 +142,9 @@ std::string format_analysis(const AnalysisReport& report) {
     if (any_exit) header.push_back("exits %");
     // The precision each measurement achieved, and what stopped it when the store says.
     const bool any_stop = std::any_of(sc.strategies.begin(), sc.strategies.end(),
-                                      [](const StrategyReport& s) { return !s.stop_reason.empty(); });
+                                      [](const StrategyReport& s) {
+                                        return !s.stop_reason.empty();
+                                      });
     header.push_back("p50 +-%");
     const size_t stop_column = header.size();
     if (any_stop) header.push_back("stopped on");
@@ -265,7 +267,8 @@ std::string format_recommendations(const RecommendReport& report) {
       ci += "]";
       // Tied: the first two share the rank.
       const bool tied = r.feasible && r.tied && i < 2;
-      table.add({r.feasible ? (tied ? std::string("tied") : std::to_string(i + 1)) : "", c.label, format_latency(c.latency_ms), ci,
+      const std::string rank = tied ? std::string("tied") : std::to_string(i + 1);
+      table.add({r.feasible ? rank : "", c.label, format_latency(c.latency_ms), ci,
                  c.accuracy_loss_pts ? fmt("%.2f", *c.accuracy_loss_pts) : "-", vs,
                  join(c.violations, "; ")});
     }

@@ -297,7 +297,8 @@ Status ResultStore::record_stop(int64_t strategy_id, const std::string& stop_rea
   return write_locked([&]() -> Status {
     ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_.prepare("UPDATE strategies SET stop_reason = ?, precision_pct = ? WHERE strategy_id = ?"));
+        db_.prepare(
+            "UPDATE strategies SET stop_reason = ?, precision_pct = ? WHERE strategy_id = ?"));
     stmt.bind(1, stop_reason);
     stmt.bind(2, precision_pct);
     stmt.bind(3, strategy_id);
