@@ -164,6 +164,8 @@ ScenarioReport analyze_scenario(const ResultSet& results, const AnalysisOptions&
     l.p50_ci_ms = cis[0];
     l.p95_ci_ms = cis[1];
     l.at_percentile_ci_ms = cis[2];
+    r.precision_pct = stats::half_width_pct(l.p50_ci_ms, l.p50_ms);
+    r.stop_reason = s->stop_reason;
     if (auto sw = stats::shapiro_wilk(w.sorted_ms); sw.ok()) {
       r.normality = *sw;
       ++normality_tested;

@@ -63,6 +63,11 @@ struct StrategyReport {
   std::optional<double> accuracy_loss_pts;  // reference accuracy minus this, in points
   std::optional<EffectVsReference> vs_reference;
   bool pareto = false;
+  /// The precision the measurement achieved: half the median's CI (latency.p50_ci_ms) as % of
+  /// the median; NaN when it cannot be computed.
+  double precision_pct = 0;
+  /// Why its measurement stopped (StrategySamples::stop_reason); "" when the source does not say.
+  std::string stop_reason;
 };
 
 /// One post-hoc pair: Conover-Iman p-values plus Cliff's delta of a vs b.

@@ -1,6 +1,8 @@
 /// JSON form of the AnalysisReport (`edgetier analyze --json`); field names carry their units.
 #include "analysis/analyze.h"
 
+#include <cmath>
+
 namespace edgetier {
 
 namespace {
@@ -82,7 +84,13 @@ nlohmann::json to_json(const StrategyReport& s) {
                       {"exit_rate_pct", optional_number(s.exit_rate_pct)},
                       {"accuracy", optional_number(s.accuracy)},
                       {"accuracy_loss_pts", optional_number(s.accuracy_loss_pts)},
-                      {"pareto", s.pareto}};
+                      {"pareto", s.pareto},
+                      {"precision_pct", std::isfinite(s.precision_pct)
+                                            ? nlohmann::json(s.precision_pct)
+                                            : nlohmann::json(nullptr)},
+                      {"requests", static_cast<int64_t>(l.n) + s.failed_requests},
+                      {"stop_reason", s.stop_reason.empty() ? nlohmann::json(nullptr)
+                                                            : nlohmann::json(s.stop_reason)}};
   j["normality"] = s.normality ? nlohmann::json{{"test", "shapiro_wilk"},
                                                 {"w", s.normality->w},
                                                 {"p_value", s.normality->p_value}}

@@ -149,6 +149,31 @@ std::string feasible_reason(const Recommendation& r, const Candidate& fastest,
   return s + ".";
 }
 
+/// Why `a` and `b` are tied at the ranking percentile, or "" when they are not: their bootstrap
+/// CIs overlap, or the scenario's post-hoc test compared them and found no significant
+/// difference.
+std::string tie_between(const ScenarioReport& sc, const Candidate& a, const Candidate& b,
+                        const std::string& pname) {
+  const auto& ca = a.latency_ci_ms;
+  const auto& cb = b.latency_ci_ms;
+  const bool finite = std::isfinite(ca.low) && std::isfinite(ca.high) && std::isfinite(cb.low) &&
+                      std::isfinite(cb.high);
+  if (finite && ca.low <= cb.high && cb.low <= ca.high) {
+    return printf_string("their %.0f%% CIs of %s overlap: [%s, %s] and [%s, %s]",
+                         ca.level * 100, pname.c_str(), format_latency(ca.low).c_str(),
+                         format_latency(ca.high).c_str(), format_latency(cb.low).c_str(),
+                         format_latency(cb.high).c_str());
+  }
+  for (const auto& test : sc.tests) {
+    for (const auto& p : test.post_hoc) {
+      const bool same = (p.a == a.label && p.b == b.label) || (p.a == b.label && p.b == a.label);
+      if (same && !p.significant)
+        return printf_string("Conover-Iman adjusted p = %.3g, not significant", p.p_adjusted);
+    }
+  }
+  return "";
+}
+
 Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptions& options,
                                   SampleCache* samples) {
   const std::string pname = percentile_name(options.analysis.percentile);
@@ -239,6 +264,14 @@ Recommendation recommend_scenario(const ScenarioReport& sc, const RecommendOptio
                                                 samples->get(r.runner_up->key));
   }
   r.reason = feasible_reason(r, fastest, vs_fastest, why_not_fastest, pname);
+  if (r.runner_up) {
+    r.tie_reason = tie_between(sc, *r.recommended, *r.runner_up, pname);
+    r.tied = !r.tie_reason.empty();
+    if (r.tied) {
+      r.reason = "tied: " + r.recommended->label + " and " + r.runner_up->label +
+                 " cannot be told apart (" + r.tie_reason + "). " + r.reason;
+    }
+  }
   return r;
 }
 
@@ -313,6 +346,9 @@ nlohmann::json to_json(const RecommendReport& report) {
                     {"recommended", r.recommended ? to_json(*r.recommended) : nlohmann::json()},
                     {"runner_up", r.runner_up ? to_json(*r.runner_up) : nlohmann::json()},
                     {"vs_runner_up", r.vs_runner_up ? to_json(*r.vs_runner_up) : nlohmann::json()},
+                    {"tied", r.tied},
+                    {"tied_with", r.tied ? nlohmann::json(r.runner_up->label) : nlohmann::json()},
+                    {"tie_reason", r.tied ? nlohmann::json(r.tie_reason) : nlohmann::json()},
                     {"closest", r.closest ? to_json(*r.closest) : nlohmann::json()},
                     {"ranked", ranked},
                     {"infeasible", infeasible},

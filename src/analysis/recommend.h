@@ -44,6 +44,11 @@ struct Recommendation {
   std::optional<Candidate> recommended;
   std::optional<Candidate> runner_up;
   std::optional<stats::CliffsDelta> vs_runner_up;  // recommended vs runner-up latency samples
+  /// The recommended and the runner-up are statistically tied: their latency CIs overlap, or
+  /// the post-hoc test between them is not significant. Both are shown as "tied"; the first is
+  /// listed first only by the tie-break (accuracy, operators, tiers), not by its latency.
+  bool tied = false;
+  std::string tie_reason;  // "95% CIs of p50 overlap", "Conover-Iman p = 0.41 (Holm)"
   /// Feasible candidates: the recommended one first, then by ascending latency.
   std::vector<Candidate> ranked;
   /// Infeasible candidates, smallest violation first.
@@ -66,7 +71,9 @@ struct RecommendReport {
 ///
 /// Rule: among feasible strategies take the lowest latency percentile; strategies whose
 /// latency samples are statistically indistinguishable from that fastest one (Cliff's delta
-/// negligible) compete on smaller accuracy loss, then fewer operators, then fewer tiers.
+/// negligible) compete on smaller accuracy loss, then fewer operators, then fewer tiers. When
+/// the recommended and the runner-up cannot be told apart (tie_reason) the recommendation says
+/// "tied" and names both instead of a winner by noise.
 /// Nothing feasible is not an error: the recommendation says so and names the closest strategy.
 Result<RecommendReport> recommend(const ResultSet& results, const RecommendOptions& options);
 /// Same, reusing an analysis of `results` made with `options.analysis`.

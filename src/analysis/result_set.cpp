@@ -72,6 +72,10 @@ std::string MissingStrategy::describe() const {
   return out;
 }
 
+void ResultSet::set_stop_reason(const StrategyKey& key, const std::string& reason) {
+  slot(key).stop_reason = reason;
+}
+
 void ResultSet::add_failures(const StrategyKey& key, int64_t count) {
   slot(key).failed_requests += count;
 }

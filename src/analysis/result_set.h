@@ -38,6 +38,9 @@ struct StrategySamples {
   /// the strategy's first measured request), for throughput; unset when the source has no send
   /// times (CSV samples).
   std::optional<std::pair<int64_t, int64_t>> sent_window_ns;
+  /// Why its measurement stopped (the store's strategies.stop_reason: precision, max_requests,
+  /// max_seconds, fixed); "" when the source does not say (CSV samples, older stores).
+  std::string stop_reason;
 };
 
 /// A strategy of a run without a complete measurement: infeasible (with the plan's reason),
@@ -72,6 +75,8 @@ class ResultSet {
   void add_request(const StrategyKey& key, int64_t latency_ns,
                    const std::map<std::string, int64_t>& breakdown_ns,
                    const std::map<std::string, int64_t>& bytes);
+  /// Records why the measurement of `key` stopped (StrategySamples::stop_reason).
+  void set_stop_reason(const StrategyKey& key, const std::string& reason);
   /// Counts requests of `key` that failed.
   void add_failures(const StrategyKey& key, int64_t count);
   /// Dynamic early exit decisions of successful requests: `taken` answered at the early head.

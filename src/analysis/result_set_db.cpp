@@ -60,6 +60,7 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
       if (r.exit_taken) results.add_exit_decisions(key, 1, *r.exit_taken == 1 ? 1 : 0);
     }
     if (failed > 0) results.add_failures(key, failed);
+    if (ok > 0 && !s.row.stop_reason.empty()) results.set_stop_reason(key, s.row.stop_reason);
     const std::string status(strategy_status_name(s.row.status));
     const bool short_of_plan = run.planned_requests && s.stored_requests < *run.planned_requests;
     const bool complete = s.row.status == StrategyStatus::kDone && !short_of_plan;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bootstrap.h"
 #include "core/percentile.h"
 #include "core/status.h"
 
@@ -31,30 +32,8 @@ struct Summary {
 };
 Summary summarize_sorted(std::span<const double> sorted);
 
-struct ConfidenceInterval {
-  double low = 0;
-  double high = 0;
-  double level = 0.95;
-};
-
-struct BootstrapOptions {
-  int resamples = 1000;
-  double confidence = 0.95;
-  uint64_t seed = 20240326;
-};
-
-/// Percentile-bootstrap confidence intervals of several percentiles (0..100) of ascending
-/// `sorted`, all from the same resamples; `mean_ci`, when given, receives the interval of the
-/// mean from those resamples too. Deterministic for a given seed on every platform (mt19937_64
-/// with a multiply-shift index draw). Each resample costs O(n): it counts how often each order
-/// statistic was drawn instead of sorting.
-std::vector<ConfidenceInterval> bootstrap_percentile_cis(std::span<const double> sorted,
-                                                         std::span<const double> pcts,
-                                                         const BootstrapOptions& options,
-                                                         ConfidenceInterval* mean_ci = nullptr);
-/// A seed derived from `base` and a name (FNV-1a), so each strategy gets its own stream
-/// regardless of the order strategies are analysed in.
-uint64_t derive_seed(uint64_t base, std::string_view name);
+// ConfidenceInterval, BootstrapOptions, bootstrap_percentile_cis, median_ci, half_width_pct and
+// derive_seed: core/bootstrap.h (the runner's stopping rule uses them too).
 
 // ---------------------------------------------------------------------------------------------
 // Hypothesis tests and effect sizes (stats_tests.cpp).

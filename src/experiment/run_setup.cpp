@@ -21,8 +21,11 @@ nlohmann::json strategy_plan_json(const PlannedStrategy& s, bool exit_then_quant
 RunFacts run_facts(const ExperimentSpec& spec) {
   RunFacts facts;
   facts.recorded = true;
-  facts.planned_requests =
-      static_cast<int64_t>(spec.measurement.requests) * spec.measurement.passes;
+  // Measured until stable, the count is the stopping rule's: none is planned.
+  if (!spec.measurement.adaptive()) {
+    facts.planned_requests =
+        static_cast<int64_t>(spec.measurement.requests) * spec.measurement.passes;
+  }
   facts.discard_passes = spec.measurement.discard_passes;
   for (const auto& model : spec.models) {
     const CutSpec& cut = spec.cut_for(model);

@@ -54,6 +54,13 @@ void Progress::add(int64_t n) {
   draw_locked(false);
 }
 
+void Progress::skip(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ += n;
+  skipped_ += n;
+  draw_locked(false);
+}
+
 void Progress::note(const std::string& line) {
   std::lock_guard<std::mutex> lock(mu_);
   if (tty_) std::fprintf(stderr, "\r\033[K");
@@ -66,8 +73,9 @@ void Progress::finish() {
   if (tty_) std::fprintf(stderr, "\r\033[K");
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  std::fprintf(stderr, "measured %lld of %lld requests in %s\n", static_cast<long long>(done_),
-               static_cast<long long>(total_), format_duration(s).c_str());
+  std::fprintf(stderr, "measured %lld of %lld requests in %s\n",
+               static_cast<long long>(done_ - skipped_),
+               static_cast<long long>(total_ - skipped_), format_duration(s).c_str());
 }
 
 void Progress::draw_locked(bool force) {

@@ -35,6 +35,9 @@ class Progress {
   Progress(bool tty, int64_t total) : tty_(tty), total_(total) {}
   void start_strategy(const std::string& scenario, const std::string& strategy);
   void add(int64_t n = 1);
+  /// Planned requests that will not be sent (a strategy stopped early, failed or infeasible):
+  /// done for the ETA, left out of the final count.
+  void skip(int64_t n);
   void note(const std::string& line);  // a permanent line (clears the bar first)
   void finish();
 
@@ -44,6 +47,7 @@ class Progress {
   int64_t total_;
   int64_t done_ = 0;
   int64_t measured_ = 0;  // requests sent by this process (the ETA's rate)
+  int64_t skipped_ = 0;
   std::string scenario_, strategy_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw_{};

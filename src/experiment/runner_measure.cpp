@@ -1,181 +1,34 @@
-/// Runner stage on the testbed: per scenario bring tiers and links up, deploy each strategy's
-/// variant, warm up, send the measured requests (sequential, closed loop or open loop) and
-/// store every one; tier deaths and OOM kills become the strategy's recorded outcome.
+/// Runner stage on the testbed: per scenario bring tiers and links up and measure its
+/// strategies in round-robin rounds until each is stable (or its fixed count is done), storing
+/// every request; tier deaths and OOM kills become the strategy's recorded outcome.
+//
+// Interleaving without redeploying. Deploying a variant loads an ONNX Runtime session per part
+// on its tier and warms it up, which costs as much as a round of requests: redeploying each
+// round would double the run and measure cold caches. So, measuring until stable, the strategies
+// of a scenario are taken in groups of measurement.interleave (the bound on what the tiers
+// hold); each stays loaded under its own model name (model.OPS.PLACEMENT) from its first round
+// until it stops, and round r sends a batch of each unstable strategy of the group in turn: slow
+// drift of the machine affects them alike. Loading several at once may exhaust a tier's memory a
+// strategy alone would fit in; a strategy whose deploy or requests kill a tier while others are
+// loaded is therefore not blamed: the testbed restarts and it is measured later alone, where a
+// second death is its outcome (infeasible, as before). A fixed count (measurement.requests)
+// keeps the order it always had: one strategy deployed at a time, all its requests, undeployed.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "core/files.h"
 #include "core/log.h"
-#include "experiment/runner_internal.h"
-#include "experiment/testbed_session.h"
+#include "experiment/runner_bed.h"
+#include "experiment/stopping.h"
 #include "runtime/preprocess.h"
-#include "tier/client.h"
-#include "tier/deploy.h"
 
 namespace edgetier::runner {
-namespace fs = std::filesystem;
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t ns_since(Clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
-}
-
-int role_index(const std::string& tier) {
-  if (tier == "mobile") return 0;
-  if (tier == "edge") return 1;
-  if (tier == "cloud") return 2;
-  return -1;
-}
-
-/// The link a breakdown link maps to, by the tier it ends at (client -> mobile, -> edge, ->
-/// cloud).
-int link_index(const std::string& to) {
-  if (to == "mobile") return static_cast<int>(LinkId::kClientMobile);
-  if (to == "edge") return static_cast<int>(LinkId::kMobileEdge);
-  if (to == "cloud") return static_cast<int>(LinkId::kEdgeCloud);
-  return -1;
-}
-
-void fill_breakdown(const tier::RequestBreakdown& b, RequestRecord* r) {
-  for (const auto& hop : b.hops) {
-    const int i = role_index(hop.tier);
-    if (i < 0) continue;
-    TierTiming& t = r->tiers[static_cast<size_t>(i)];
-    t.queue_ns = hop.queue_ns;
-    t.preprocess_ns = hop.preprocess_ns;
-    t.compute_ns = hop.compute_ns;
-    t.serialize_ns = hop.serialize_ns;
-    t.forward_ns = hop.forward_ns;
-  }
-  for (const auto& link : b.links) {
-    const int i = link_index(link.to);
-    if (i < 0) continue;
-    LinkTraffic& l = r->links[static_cast<size_t>(i)];
-    l.transfer_ns = link.transfer_ns;
-    l.bytes_up = link.bytes_up;
-    l.bytes_down = link.bytes_down;
-  }
-  // What the first hop and its link do not explain: request building and reply parsing on
-  // the device.
-  if (!b.hops.empty()) {
-    const int64_t first_total = b.hops.front().total_ns;
-    const int64_t first_link = b.links.empty() ? 0 : b.links.front().transfer_ns;
-    r->client_ns = std::max<int64_t>(0, b.end_to_end_ns - first_total - first_link);
-  }
-  if (b.exit_taken >= 0) r->exit_taken = b.exit_taken;
-}
-
-std::string describe_bytes(int64_t bytes) {
-  char buf[32];
-  if (bytes >= (int64_t{1} << 30)) {
-    std::snprintf(buf, sizeof(buf), "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
-  }
-  return buf;
-}
-
-/// The testbed of one scenario plus the connection the device app uses.
-struct Bed {
-  std::unique_ptr<TestbedSession> session;
-  tier::TestbedEndpoints endpoints;
-  std::unique_ptr<tier::TierClient> client;
-};
-
-SessionConfig session_config(const RunContext& c, const ScenarioSpec& scenario) {
-  const TestbedSpec& tb = c.e->spec.testbed;
-  SessionConfig sc;
-  sc.preset = tb.preset;
-  sc.network = tb.network;
-  sc.state_dir = c.state_dir;
-  sc.exe = c.options.exe;
-  // Deploy sends the variants' paths; the tiers take none from anywhere else.
-  sc.model_root = (std::filesystem::path(c.e->spec.output_dir) / "variants").string();
-  std::error_code ec;
-  std::filesystem::create_directories(sc.model_root, ec);  // no variant built: still a root
-  sc.is_cancelled = c.options.is_cancelled;
-  for (const auto& t : tb.tiers) {
-    if (t.enabled) sc.tiers.push_back(t);
-  }
-  for (size_t i = 0; i + 1 < sc.tiers.size(); ++i) {
-    LinkSpec l;
-    l.from = sc.tiers[i].name;
-    l.to = sc.tiers[i + 1].name;
-    // A link skipping a disabled tier takes the settings of the hop into its far end.
-    const LinkSpec* spec = nullptr;
-    for (const auto& s : scenario.links)
-      if (s.name() == l.name()) spec = &s;
-    if (!spec)
-      for (const auto& s : scenario.links)
-        if (s.to == l.to) spec = &s;
-    if (spec) {
-      l.rate_mbit = spec->rate_mbit;
-      l.delay_ms = spec->delay_ms;
-      l.jitter_ms = spec->jitter_ms;
-      l.loss_pct = spec->loss_pct;
-    }
-    sc.links.push_back(l);
-  }
-  return sc;
-}
-
-Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
-  Bed bed;
-  ASSIGN_OR_RETURN(bed.session, TestbedSession::up(session_config(*c, scenario)));
-  for (const auto& w : bed.session->warnings()) LOG_WARN << "testbed: " << w;
-  bed.endpoints = bed.session->endpoints();
-  tier::TierClientOptions co;
-  co.security = bed.endpoints.security;
-  auto link = bed.endpoints.userspace_links.find("client");
-  if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
-  ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));
-  RETURN_IF_ERROR(bed.client->wait_until_live(30000));
-  // The store keeps its own rows (store.h): what each tier got and each link achieved.
-  for (const auto& t : bed.session->tiers()) {
-    TierRecord r;
-    r.name = t.name;
-    r.cpus = t.cpus;
-    r.memory_bytes = t.memory_bytes;
-    r.threads = t.threads;
-    RETURN_IF_ERROR(c->store->record_tier(c->run_id, r));
-  }
-  for (const auto& l : bed.session->links()) {
-    LinkRecord r;
-    r.scenario = scenario.name;
-    r.link = l.name();
-    r.configured_rate_mbit = l.rate_mbit;
-    r.configured_rtt_ms = l.rtt_ms();
-    if (l.probe) {
-      r.achieved_rate_mbit = l.probe->achieved_rate_mbit;
-      r.rtt_ms = l.probe->rtt_ms;
-    }
-    RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
-  }
-  return bed;
-}
-
-/// The reason a strategy stopped because a tier died, or empty when all tiers run. A call that
-/// failed on a dying tier can return before the kernel has finished it, so the tiers are
-/// watched for up to `grace_ms` before they are declared alive.
-std::string tier_failure_reason(Bed* bed, int grace_ms = 1500) {
-  if (!bed->session) return "";
-  const auto until = Clock::now() + std::chrono::milliseconds(grace_ms);
-  while (true) {
-    auto f = bed->session->check_tiers();
-    if (f) {
-      if (f->oom)
-        return "does not fit on " + f->tier + ": OOM-killed at " + describe_bytes(f->memory_bytes);
-      return f->tier + " tier died: " + f->detail;
-    }
-    if (Clock::now() >= until) return "";
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 struct StrategyOutcome {
   StrategyStatus status = StrategyStatus::kDone;
@@ -183,139 +36,325 @@ struct StrategyOutcome {
   bool restart = false;  // the testbed must come up again before the next strategy
 };
 
-/// Sends requests [0, total) for one pass with the spec's concurrency/rate; `send(i)` returns
-/// false to stop (cancel or a dead tier).
-void drive(int64_t total, const MeasurementSpec& m, const std::function<bool(int64_t)>& send) {
-  const int workers = std::max(1, m.rate_rps > 0 ? std::max(m.concurrency, 8) : m.concurrency);
-  if (workers == 1) {
-    for (int64_t i = 0; i < total; ++i)
-      if (!send(i)) return;
-    return;
+/// One strategy of the scenario while it is being measured.
+struct Active {
+  size_t plan_index = 0;
+  int64_t id = 0;
+  const PlannedStrategy* s = nullptr;
+  tier::DeployOptions deploy;
+  std::optional<Task> answer_as;  // what the app receives (unset: the raw outputs)
+  bool deployed = false;
+  bool announced = false;  // progress named it
+  CompletedRequests have;     // the stored (pass, index) pairs
+  std::vector<double> ok_ms;  // answered latencies, stored ones included
+  int64_t measured_ns = 0;    // on the strategy's own measuring clock (its rounds only)
+  StopRule rule;
+  StopCheck last;
+  std::string first_error;
+  std::optional<StrategyOutcome> outcome;  // set: measured to the end (or failed)
+};
+
+/// Requests a strategy is planned to send, in order: every pass x request of a fixed count, or
+/// up to max_requests indices of one pass when measuring until stable.
+std::vector<std::pair<int, int>> schedule(const MeasurementSpec& m) {
+  std::vector<std::pair<int, int>> out;
+  if (m.adaptive()) {
+    for (int i = 0; i < m.max_requests; ++i) out.emplace_back(0, i);
+  } else {
+    for (int p = 0; p < m.passes; ++p)
+      for (int i = 0; i < m.requests; ++i) out.emplace_back(p, i);
   }
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> stop{false};
-  const auto t0 = Clock::now();
-  std::vector<std::thread> threads;
-  for (int w = 0; w < workers; ++w) {
-    threads.emplace_back([&]() {
-      while (!stop) {
-        const int64_t i = next++;
-        if (i >= total) return;
-        if (m.rate_rps > 0) {
-          // Open loop: request i leaves at i / rate whatever the replies do.
-          std::this_thread::sleep_until(
-              t0 + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * i / m.rate_rps)));
-        }
-        if (!send(i)) stop = true;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  return out;
 }
 
-StrategyOutcome measure_strategy(RunContext* c, Bed* bed, const PlannedStrategy& s, int64_t id,
-                                 const std::vector<Sample>& inputs,
-                                 const std::vector<std::string>& encoded, Progress* progress) {
-  const MeasurementSpec& m = c->e->spec.measurement;
-  const BuiltVariant& v = c->variants.at(s.variant_key());
-  StrategyOutcome out;
-  if (!v.error.empty()) return {StrategyStatus::kFailed, "variant not built: " + v.error, false};
-  auto parts = tier::read_variant_dir(v.dir);
-  if (!parts.ok()) return {StrategyStatus::kFailed, parts.status().message(), false};
+int64_t planned_per_strategy(const MeasurementSpec& m) {
+  return m.adaptive() ? m.max_requests : static_cast<int64_t>(m.requests) * m.passes;
+}
 
-  tier::DeployOptions d;
-  d.model_name = s.model + "." + s.ops.name();
-  d.placement = s.placement.name();
-  d.label = s.name();
-  d.forward_deadline_ms = m.timeout_ms;
-  auto deployed = tier::deploy_variant(bed->endpoints, *parts, d);
-  if (!deployed.ok()) {
-    std::string dead = tier_failure_reason(bed);
-    if (!dead.empty()) return {StrategyStatus::kInfeasible, dead, true};
-    return {StrategyStatus::kFailed, "deploy: " + deployed.status().message(), false};
+class ScenarioRounds {
+ public:
+  ScenarioRounds(RunContext* c, const ScenarioSpec& scenario, Progress* progress,
+                 const std::map<std::string, std::vector<std::string>>& encoded,
+                 const std::map<std::string, std::vector<Sample>>& inputs)
+      : c_(c), m_(c->e->spec.measurement), scenario_(scenario), progress_(progress),
+        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)) {}
+
+  /// Measures the plan's strategies `todo`; false when a stop left something unmeasured.
+  Result<bool> run(const std::vector<size_t>& todo) {
+    std::deque<std::vector<Active*>> groups;
+    for (size_t i : todo) {
+      ASSIGN_OR_RETURN(Active * a, make_active(i));
+      if (!a) continue;
+      // A fixed count: one at a time, as always; until stable: interleaved in groups of
+      // measurement.interleave.
+      if (m_.adaptive() && !groups.empty() &&
+          groups.back().size() < static_cast<size_t>(m_.interleave)) {
+        groups.back().push_back(a);
+      } else {
+        groups.push_back({a});
+      }
+    }
+    while (!groups.empty()) {
+      std::vector<Active*> group = std::move(groups.front());
+      groups.pop_front();
+      ASSIGN_OR_RETURN(bool complete, run_group(group, &groups));
+      if (!complete) {
+        RETURN_IF_ERROR(take_down());
+        return false;
+      }
+    }
+    RETURN_IF_ERROR(take_down());
+    return true;
   }
-  auto completed = c->store->completed_requests(c->run_id, id);
-  if (!completed.ok()) return {StrategyStatus::kFailed, completed.status().message(), false};
-  // What an app would receive, unless the spec asks for the raw outputs (bytes down follow).
-  std::optional<Task> answer_as;
-  if (!c->e->spec.raw_response) answer_as = c->facts(s.model).task;
 
-  for (int w = 0; w < m.warmup && !c->cancelled(); ++w) {
-    auto r = bed->client->infer_image(d.model_name, encoded[w % encoded.size()], m.timeout_ms,
-                                      answer_as);
-    if (!r.ok()) {
-      std::string dead = tier_failure_reason(bed);
-      if (!dead.empty()) return {StrategyStatus::kInfeasible, dead, true};
+ private:
+  Result<Active*> make_active(size_t i) {
+    const PlannedStrategy& s = c_->e->plan.strategies[i];
+    auto a = std::make_unique<Active>();
+    a->plan_index = i;
+    a->id = c_->strategy_ids[i];
+    a->s = &s;
+    a->deploy.model_name = s.model + "." + s.ops.name() + "." + s.placement.name();
+    a->deploy.placement = s.placement.name();
+    a->deploy.label = s.name();
+    a->deploy.forward_deadline_ms = m_.timeout_ms;
+    if (!c_->e->spec.raw_response) a->answer_as = c_->facts(s.model).task;
+    ASSIGN_OR_RETURN(a->have, c_->store->completed_requests(c_->run_id, a->id));
+    for (int64_t ns : a->have.ok_latency_ns) a->ok_ms.push_back(static_cast<double>(ns) / 1e6);
+    a->measured_ns = a->have.measured_ns;
+    a->rule = stop_rule(m_, stats::derive_seed(c_->e->spec.seed,
+                                               scenario_.name + "/" + s.model + "/" + s.name()));
+    const BuiltVariant& v = c_->variants.at(s.variant_key());
+    RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, StrategyStatus::kRunning, "", v.hash));
+    if (!v.error.empty()) {
+      RETURN_IF_ERROR(finish(a.get(), {StrategyStatus::kFailed, "variant not built: " + v.error}));
+      return static_cast<Active*>(nullptr);
+    }
+    actives_.push_back(std::move(a));
+    return actives_.back().get();
+  }
+
+  /// Rounds over `group` until each member stopped; members evicted by a tier death while
+  /// others were loaded go to the back of `groups`, alone. false: stopped by a signal.
+  Result<bool> run_group(std::vector<Active*> group, std::deque<std::vector<Active*>>* groups) {
+    while (true) {
+      bool any = false;
+      for (Active* a : group) {
+        if (a->outcome) continue;
+        if (c_->cancelled()) return false;
+        any = true;
+        const bool shared = std::any_of(group.begin(), group.end(), [&](const Active* x) {
+          return x != a && x->deployed;
+        });
+        ASSIGN_OR_RETURN(std::optional<StrategyOutcome> o, round(a));
+        if (!o) {
+          if (c_->cancelled()) return false;
+          continue;
+        }
+        if (o->restart) {
+          // The tiers died: every loaded strategy is gone with them.
+          RETURN_IF_ERROR(take_down());
+          if (shared) {
+            progress_->note(label(*a) + ": a tier died with other strategies loaded (" +
+                            o->reason + "); measuring it alone later");
+            groups->push_back({a});
+            group.erase(std::find(group.begin(), group.end(), a));
+            break;  // the rest of the group goes on, redeployed on a fresh testbed
+          }
+        }
+        RETURN_IF_ERROR(finish(a, *o));
+      }
+      if (!any) return true;
     }
   }
 
-  std::atomic<int> consecutive_errors{0};
-  std::atomic<int64_t> answered{0}, errored{0};  // requests sent by this call
-  std::mutex failure_mu;
-  std::string failure, first_error;
-  const auto t0 = Clock::now();
-  for (int pass = 0; pass < m.passes && failure.empty() && !c->cancelled(); ++pass) {
-    drive(m.requests, m, [&](int64_t i) -> bool {
-      if (c->cancelled()) return false;
-      const int idx = static_cast<int>(i);
-      if (completed->contains(pass, idx)) return true;
+  /// Deploys `a` if needed and sends its next batch. Returns the outcome once it is finished.
+  Result<std::optional<StrategyOutcome>> round(Active* a) {
+    if (!a->announced) {
+      progress_->start_strategy(scenario_.name, a->s->model + " " + a->s->name());
+      a->announced = true;
+    }
+    if (!a->deployed) {
+      if (bed_.session && !tier_failure_reason(&bed_, 0).empty()) {
+        // A tier died after the previous strategy: start afresh rather than blame this one.
+        RETURN_IF_ERROR(take_down());
+      }
+      if (!bed_.session) {
+        auto up = bring_up(c_, scenario_);
+        if (!up.ok()) {
+          if (up.status().code() == StatusCode::kCancelled || c_->cancelled())
+            return std::optional<StrategyOutcome>();
+          return up.status().with_context("testbed for scenario '" + scenario_.name + "'");
+        }
+        bed_ = std::move(*up);
+      }
+      if (auto o = deploy(a)) return o;
+    }
+    std::vector<std::pair<int, int>> batch;
+    const size_t limit = m_.adaptive() ? static_cast<size_t>(m_.round_requests) : schedule_.size();
+    for (const auto& key : schedule_) {
+      if (batch.size() >= limit) break;
+      if (!a->have.contains(key.first, key.second)) batch.push_back(key);
+    }
+    if (auto o = send_batch(a, batch)) return o;
+    if (c_->cancelled()) return std::optional<StrategyOutcome>();
+    const int64_t sent = static_cast<int64_t>(a->have.size());
+    a->last = check_stop(a->ok_ms, sent, static_cast<double>(a->measured_ns) / 1e9, a->rule);
+    const bool all_sent = sent >= static_cast<int64_t>(schedule_.size());
+    // A fixed count ends when its count is stored, whatever the precision.
+    if (!m_.adaptive()) a->last.reason = all_sent ? StopReason::kFixed : StopReason::kContinue;
+    if (a->last.reason == StopReason::kContinue && !all_sent)
+      return std::optional<StrategyOutcome>();
+    if (a->last.reason == StopReason::kContinue) a->last.reason = StopReason::kMaxRequests;
+    (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+    a->deployed = false;
+    // Deployed, yet it answered nothing: not a measurement of the strategy.
+    if (a->ok_ms.empty() && sent > 0) {
+      return std::optional<StrategyOutcome>(StrategyOutcome{
+          StrategyStatus::kFailed, "every request failed (" + std::to_string(sent) +
+                                       "), first: " + a->first_error});
+    }
+    return std::optional<StrategyOutcome>(StrategyOutcome{});
+  }
+
+  std::optional<StrategyOutcome> deploy(Active* a) {
+    const BuiltVariant& v = c_->variants.at(a->s->variant_key());
+    auto parts = tier::read_variant_dir(v.dir);
+    if (!parts.ok()) return StrategyOutcome{StrategyStatus::kFailed, parts.status().message()};
+    auto deployed = tier::deploy_variant(bed_.endpoints, *parts, a->deploy);
+    if (!deployed.ok()) {
+      std::string dead = tier_failure_reason(&bed_);
+      if (!dead.empty()) return StrategyOutcome{StrategyStatus::kInfeasible, dead, true};
+      return StrategyOutcome{StrategyStatus::kFailed, "deploy: " + deployed.status().message()};
+    }
+    a->deployed = true;
+    const auto& encoded = encoded_.at(a->s->model);
+    for (int w = 0; w < m_.warmup && !c_->cancelled(); ++w) {
+      auto r = bed_.client->infer_image(a->deploy.model_name, encoded[w % encoded.size()],
+                                        m_.timeout_ms, a->answer_as);
+      if (!r.ok()) {
+        std::string dead = tier_failure_reason(&bed_);
+        if (!dead.empty()) return StrategyOutcome{StrategyStatus::kInfeasible, dead, true};
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Sends `batch` with the spec's concurrency or rate and stores every request. An outcome
+  /// when a tier died or the store failed.
+  std::optional<StrategyOutcome> send_batch(Active* a,
+                                            const std::vector<std::pair<int, int>>& batch) {
+    const auto& encoded = encoded_.at(a->s->model);
+    const auto& inputs = inputs_.at(a->s->model);
+    std::mutex mu;
+    std::string failure;
+    const int64_t base_ns = a->measured_ns;
+    const auto t0 = Clock::now();
+    drive(static_cast<int64_t>(batch.size()), m_, [&](int64_t k) -> bool {
+      if (c_->cancelled()) return false;
+      const auto [pass, idx] = batch[static_cast<size_t>(k)];
+      const size_t input = static_cast<size_t>(idx) % inputs.size();
       RequestRecord rec;
-      rec.strategy_id = id;
+      rec.strategy_id = a->id;
       rec.pass = pass;
       rec.request_index = idx;
-      rec.input_file = inputs[static_cast<size_t>(i)].image_path;
-      rec.sent_ns = ns_since(t0);
+      rec.input_file = inputs[input].image_path;
+      // Sent times run on the strategy's own clock, so the other strategies' rounds in between
+      // do not dilute its throughput.
+      rec.sent_ns = base_ns + ns_since(t0);
       const auto start = Clock::now();
-      auto r =
-          bed->client->infer_image(d.model_name, encoded[static_cast<size_t>(i)], m.timeout_ms,
-                                   answer_as);
+      auto r = bed_.client->infer_image(a->deploy.model_name, encoded[input], m_.timeout_ms,
+                                        a->answer_as);
       rec.end_to_end_ns = ns_since(start);
       if (r.ok()) {
         fill_breakdown(r->breakdown, &rec);
         rec.end_to_end_ns =
             r->breakdown.end_to_end_ns > 0 ? r->breakdown.end_to_end_ns : rec.end_to_end_ns;
-        consecutive_errors = 0;
-        ++answered;
       } else {
         // Stopping: a request cut short by the stop is measured again on --resume.
-        if (c->cancelled()) return false;
+        if (c_->cancelled()) return false;
         rec.outcome = "error: " + r.status().message();
         // A tier that died is the strategy's outcome, not a row per lost request.
-        std::string dead = tier_failure_reason(bed);
+        std::string dead = tier_failure_reason(&bed_);
+        std::lock_guard<std::mutex> lock(mu);
         if (!dead.empty()) {
-          std::lock_guard<std::mutex> lock(failure_mu);
           failure = dead;
           return false;
         }
-        ++consecutive_errors;
-        if (errored++ == 0) {
-          std::lock_guard<std::mutex> lock(failure_mu);
-          first_error = r.status().message();
-        }
+        if (a->first_error.empty()) a->first_error = r.status().message();
       }
-      Status st = c->store->add_request(c->run_id, rec);
+      Status st = c_->store->add_request(c_->run_id, rec);
+      std::lock_guard<std::mutex> lock(mu);
       if (!st.ok()) {
-        std::lock_guard<std::mutex> lock(failure_mu);
         failure = "store: " + st.message();
         return false;
       }
-      progress->add();
+      a->have.done.emplace(pass, idx);
+      if (rec.outcome == "ok") a->ok_ms.push_back(static_cast<double>(rec.end_to_end_ns) / 1e6);
+      progress_->add();
       return true;
     });
-  }
-  (void)tier::undeploy(bed->endpoints, d.model_name);
-  if (!failure.empty()) {
+    a->measured_ns = base_ns + ns_since(t0);
+    if (failure.empty()) return std::nullopt;
+    (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+    a->deployed = false;
     const bool oom = failure.rfind("does not fit", 0) == 0;
-    return {oom ? StrategyStatus::kInfeasible : StrategyStatus::kFailed, failure, true};
+    return StrategyOutcome{oom ? StrategyStatus::kInfeasible : StrategyStatus::kFailed, failure,
+                           true};
   }
-  // Deployed, yet it answered nothing: not a measurement of the strategy.
-  if (answered == 0 && errored > 0) {
-    return {StrategyStatus::kFailed,
-            "every request failed (" + std::to_string(errored.load()) + "), first: " + first_error,
-            false};
+
+  /// Stores how `a` ended: its status, the stopping rule that ended it and its precision.
+  Status finish(Active* a, const StrategyOutcome& o) {
+    a->outcome = o;
+    RETURN_IF_ERROR(c_->store->flush());
+    const BuiltVariant& v = c_->variants.at(a->s->variant_key());
+    if (o.status == StrategyStatus::kDone) {
+      const double pct = a->last.precision_pct;
+      RETURN_IF_ERROR(c_->store->record_stop(
+          a->id, std::string(stop_reason_name(a->last.reason)),
+          std::isfinite(pct) ? std::optional<double>(pct) : std::nullopt));
+      if (m_.adaptive()) {
+        char buf[160];
+        std::snprintf(buf, sizeof(buf), ": %zu requests, median %.2f ms +-%.1f%% (stopped on %s)",
+                      a->have.size(), a->last.median_ms, pct,
+                      std::string(stop_reason_name(a->last.reason)).c_str());
+        progress_->note(label(*a) + buf);
+      }
+    }
+    RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, o.status, o.reason, v.hash));
+    if (o.status != StrategyStatus::kDone) {
+      progress_->note(label(*a) + ": " + std::string(strategy_status_name(o.status)) + ": " +
+                      o.reason);
+    }
+    // Requests the strategy will never send still count as done for the ETA.
+    progress_->skip(std::max<int64_t>(0, planned_per_strategy(m_) -
+                                             static_cast<int64_t>(a->have.size())));
+    return ok_status();
   }
-  return out;
-}
+
+  Status take_down() {
+    for (auto& a : actives_) a->deployed = false;
+    bed_.client.reset();
+    if (!bed_.session) return ok_status();
+    Status down = bed_.session->down();
+    bed_.session.reset();
+    return down;
+  }
+
+  std::string label(const Active& a) const {
+    return a.s->model + " " + a.s->name() + " [" + scenario_.name + "]";
+  }
+
+  RunContext* c_;
+  const MeasurementSpec& m_;
+  const ScenarioSpec& scenario_;
+  Progress* progress_;
+  const std::map<std::string, std::vector<std::string>>& encoded_;
+  const std::map<std::string, std::vector<Sample>>& inputs_;
+  const std::vector<std::pair<int, int>> schedule_;
+  std::vector<std::unique_ptr<Active>> actives_;
+  Bed bed_;
+};
 
 }  // namespace
 
@@ -330,31 +369,35 @@ Status measure_all(RunContext* c) {
     return s == StrategyStatus::kDone || s == StrategyStatus::kInfeasible ||
            s == StrategyStatus::kFailed;
   };
-  const int64_t per_strategy = static_cast<int64_t>(m.requests) * m.passes;
-  int64_t total = 0, done = 0;
+  // Measuring until stable, the ETA assumes every strategy runs to max_requests: an upper bound
+  // that shrinks as strategies stop early.
+  const int64_t per_strategy = planned_per_strategy(m);
+  int64_t done = 0, skipped = 0;  // stored; never to be sent (finished strategies)
   for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
-    total += per_strategy;
     const int64_t id = c->strategy_ids[i];
-    if (finished(id)) {
-      done += per_strategy;
-    } else {
-      ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
-      done += static_cast<int64_t>(have.size());
-    }
+    ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
+    const int64_t stored = std::min<int64_t>(per_strategy, static_cast<int64_t>(have.size()));
+    done += stored;
+    if (finished(id)) skipped += per_strategy - stored;
   }
   // A run killed while its testbed was up left it behind: remove it before anything else.
   RETURN_IF_ERROR(teardown_previous_testbed(c->state_dir));
-  Progress progress(c->options.progress_tty, total);
+  Progress progress(c->options.progress_tty,
+                    per_strategy * static_cast<int64_t>(c->e->plan.strategies.size()));
   progress.add(done);
+  progress.skip(skipped);
 
-  // Inputs per model: the same first N images for every strategy, read once.
-  std::map<std::string, std::pair<std::vector<Sample>, std::vector<std::string>>> inputs;
+  // Inputs per model: the same first N images for every strategy, read once (request i takes
+  // input i modulo the data's size).
+  const int64_t distinct = m.adaptive() ? m.max_requests : m.requests;
+  std::map<std::string, std::vector<Sample>> inputs;
+  std::map<std::string, std::vector<std::string>> encoded;
   for (const auto& [model, data] : c->data) {
-    auto& [samples, bytes] = inputs[model];
-    samples = latency_inputs(data, m.requests);
+    auto& samples = inputs[model];
+    samples = latency_inputs(data, std::min<int64_t>(distinct, data.samples.size()));
     for (const auto& s : samples) {
       ASSIGN_OR_RETURN(std::string b, read_file_bytes(s.image_path));
-      bytes.push_back(std::move(b));
+      encoded[model].push_back(std::move(b));
     }
   }
 
@@ -371,63 +414,12 @@ Status measure_all(RunContext* c) {
       break;
     }
     progress.note("scenario " + scenario.name + ": bringing the testbed up");
-    Bed bed;
-    for (size_t k = 0; k < todo.size(); ++k) {
-      if (c->cancelled()) {
-        stopped = true;
-        break;
-      }
-      if (bed.session && !tier_failure_reason(&bed, 0).empty()) {
-        // A tier died after the previous strategy: start afresh rather than blame this one.
-        bed.client.reset();
-        RETURN_IF_ERROR(bed.session->down());
-        bed.session.reset();
-      }
-      if (!bed.session) {
-        auto up = bring_up(c, scenario);
-        if (!up.ok()) {
-          if (up.status().code() == StatusCode::kCancelled || c->cancelled()) {
-            stopped = true;
-            break;
-          }
-          return up.status().with_context("testbed for scenario '" + scenario.name + "'");
-        }
-        bed = std::move(*up);
-      }
-      const size_t i = todo[k];
-      const PlannedStrategy& s = c->e->plan.strategies[i];
-      const int64_t id = c->strategy_ids[i];
-      const BuiltVariant& v = c->variants.at(s.variant_key());
-      RETURN_IF_ERROR(c->store->set_strategy_status(id, StrategyStatus::kRunning, "", v.hash));
-      progress.start_strategy(scenario.name, s.model + " " + s.name());
-      const auto& in = inputs.at(s.model);
-      StrategyOutcome o = measure_strategy(c, &bed, s, id, in.first, in.second, &progress);
-      RETURN_IF_ERROR(c->store->flush());
-      if (c->cancelled() && o.status == StrategyStatus::kDone) {
-        ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
-        if (static_cast<int64_t>(have.size()) < per_strategy) {
-          // Stopped part-way: stays running, --resume measures the rest.
-          stopped = true;
-          break;
-        }
-      }
-      RETURN_IF_ERROR(c->store->set_strategy_status(id, o.status, o.reason, v.hash));
-      if (o.status != StrategyStatus::kDone) {
-        progress.note(s.model + " " + s.name() + " [" + scenario.name +
-                      "]: " + std::string(strategy_status_name(o.status)) + ": " + o.reason);
-        // Requests the strategy will never send still count as done for the ETA.
-        ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
-        progress.add(per_strategy - static_cast<int64_t>(have.size()));
-      }
-      if (o.restart) {
-        bed.client.reset();
-        Status down = bed.session->down();
-        if (!down.ok()) return down;
-        bed.session.reset();
-      }
+    ScenarioRounds rounds(c, scenario, &progress, encoded, inputs);
+    ASSIGN_OR_RETURN(bool complete, rounds.run(todo));
+    if (!complete) {
+      stopped = true;
+      break;
     }
-    bed.client.reset();
-    if (bed.session) RETURN_IF_ERROR(bed.session->down());
   }
   progress.finish();
   RETURN_IF_ERROR(c->store->flush());

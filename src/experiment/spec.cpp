@@ -248,6 +248,23 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
                              {"per_channel", s.quantize.per_channel}};
   // Only when set, so the hash of a spec without a budget stays what it was.
   if (s.quantize.max_accuracy_loss) quantize["max_accuracy_loss"] = *s.quantize.max_accuracy_loss;
+  nlohmann::json measurement = {{"preset", m.preset},
+                                 {"warmup", m.warmup},
+                                 {"requests", m.requests},
+                                 {"passes", m.passes},
+                                 {"discard_passes", m.discard_passes},
+                                 {"concurrency", m.concurrency},
+                                 {"rate_rps", m.rate_rps},
+                                 {"timeout_ms", m.timeout_ms}};
+  // The stopping rule changes results only when it is on; a fixed-count spec keeps its hash.
+  if (m.adaptive()) {
+    measurement["precision_pct"] = *m.precision_pct;
+    measurement["min_requests"] = m.min_requests;
+    measurement["max_requests"] = m.max_requests;
+    measurement["max_seconds"] = m.max_seconds;
+    measurement["round_requests"] = m.round_requests;
+    measurement["interleave"] = m.interleave;
+  }
   return {
       {"name", s.name},
       {"models", models},
@@ -264,15 +281,7 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
         {"tiers", tiers},
         {"links", links}}},
       {"scenarios", scenarios},
-      {"measurement",
-       {{"preset", m.preset},
-        {"warmup", m.warmup},
-        {"requests", m.requests},
-        {"passes", m.passes},
-        {"discard_passes", m.discard_passes},
-        {"concurrency", m.concurrency},
-        {"rate_rps", m.rate_rps},
-        {"timeout_ms", m.timeout_ms}}},
+      {"measurement", measurement},
       {"response", s.raw_response ? "raw" : "task"},
       {"seed", s.seed},
   };

@@ -172,7 +172,24 @@ struct MeasurementSpec {
   int concurrency = 1;     // closed loop: requests in flight
   double rate_rps = 0;     // > 0: open loop at this request rate instead
   int64_t timeout_ms = 60000;
+  /// Measure until stable (experiment/stopping.h): set, each strategy is measured in rounds of
+  /// round_requests until the 95% bootstrap CI of its median latency is within +-precision_pct
+  /// of the median (at least min_requests), or until max_requests or max_seconds of measuring.
+  /// Unset: the fixed count requests x passes. The YAML turns it on (at kDefaultPrecisionPct)
+  /// when the measurement section fixes no count (no requests, no preset); `precision: off`
+  /// keeps the fixed count.
+  std::optional<double> precision_pct;
+  int min_requests = 20;
+  int max_requests = 200;
+  double max_seconds = 30;  // of measured requests per strategy x scenario (warm-up excluded)
+  int round_requests = 10;  // requests per strategy per round-robin round
+  /// Strategies kept loaded and interleaved at once (a scenario with more is measured in groups
+  /// of this many): bounds the tiers' memory.
+  int interleave = 10;
+  bool adaptive() const { return precision_pct.has_value(); }
 };
+/// The precision a spec gets when its measurement section fixes no count.
+inline constexpr double kDefaultPrecisionPct = 5.0;
 Status apply_measurement_preset(std::string_view name, MeasurementSpec* spec);
 
 // ---------------------------------------------------------------------------------------------

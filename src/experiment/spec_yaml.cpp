@@ -411,6 +411,8 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
     }
     if (m.has("measurement")) {
       ASSIGN_OR_RETURN(spec.measurement, parse_measurement(m.at("measurement")));
+    } else {
+      spec.measurement.precision_pct = kDefaultPrecisionPct;  // no count fixed: until stable
     }
     // Models last: their cut/exit/data settings start from the experiment-wide ones above.
     YamlCursor models_at = m.at("models");

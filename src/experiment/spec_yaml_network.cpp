@@ -2,6 +2,7 @@
 /// scenarios and their sweeps, and the measurement settings.
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -212,6 +213,68 @@ Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
   return ok_status();
 }
 
+namespace {
+
+/// `precision` as "5%", 5 (percent) or off.
+Result<std::optional<double>> parse_precision(const YamlCursor& at) {
+  ASSIGN_OR_RETURN(std::string text, yaml_string(at));
+  if (text == "off" || text == "false") return std::optional<double>();
+  std::string number = text;
+  if (!number.empty() && number.back() == '%') number.pop_back();
+  char* end = nullptr;
+  const double v = std::strtod(number.c_str(), &end);
+  if (number.empty() || end != number.c_str() + number.size() || !(v > 0) || !(v < 100))
+    return at.error("expected a percentage of the median in (0, 100) such as 5% (the 95% CI "
+                    "of the median within +-5%), or off for the fixed count of requests; got '" +
+                    text + "'");
+  return std::optional<double>(v);
+}
+
+/// The stopping rule's keys (MeasurementSpec::precision_pct): on by default when the section
+/// fixes no count, refused where they would be ignored.
+Status parse_stopping(YamlMap* m, MeasurementSpec* s) {
+  // Keys that describe a fixed count; any of them without `precision` keeps the fixed count.
+  const char* fixed_keys[] = {"requests", "passes", "discard_passes", "preset"};
+  const char* fixed_key = nullptr;
+  for (const char* key : fixed_keys) {
+    if (!fixed_key && m->has(key)) fixed_key = key;
+  }
+  if (m->has("precision")) {
+    ASSIGN_OR_RETURN(s->precision_pct, parse_precision(m->at("precision")));
+    if (s->precision_pct && fixed_key)
+      return m->at(fixed_key).error(
+          "fixes the count of requests, which measurement.precision decides; drop one of them "
+          "(precision: off keeps a fixed count; min_requests, max_requests and max_seconds "
+          "bound the adaptive one)");
+  } else if (!fixed_key) {
+    s->precision_pct = kDefaultPrecisionPct;
+  }
+  for (const char* key :
+       {"min_requests", "max_requests", "max_seconds", "round_requests", "interleave"}) {
+    if (!s->precision_pct && m->has(key))
+      return m->at(key).error(
+          "only applies when measuring until stable (measurement.precision); this section "
+          "measures a fixed count (requests x passes)");
+  }
+  RETURN_IF_ERROR(m->get("min_requests", &s->min_requests));
+  RETURN_IF_ERROR(m->get("max_requests", &s->max_requests));
+  RETURN_IF_ERROR(m->get("max_seconds", &s->max_seconds));
+  RETURN_IF_ERROR(m->get("round_requests", &s->round_requests));
+  RETURN_IF_ERROR(m->get("interleave", &s->interleave));
+  RETURN_IF_ERROR(check_range(m->at("min_requests"), s->min_requests, 2, 1e7,
+                              ">= 2 (a CI needs at least two samples)"));
+  RETURN_IF_ERROR(check_range(m->at("max_requests"), s->max_requests, s->min_requests, 1e7,
+                              ">= min_requests (" + std::to_string(s->min_requests) + ")"));
+  RETURN_IF_ERROR(check_range(m->at("max_seconds"), s->max_seconds, 0.001, 1e7,
+                              "> 0 (seconds of measuring per strategy and scenario)"));
+  RETURN_IF_ERROR(check_range(m->at("round_requests"), s->round_requests, 1, 1e6, ">= 1"));
+  RETURN_IF_ERROR(check_range(m->at("interleave"), s->interleave, 1, 1e4,
+                              ">= 1 (strategies loaded and measured in turn at once)"));
+  return ok_status();
+}
+
+}  // namespace
+
 Result<MeasurementSpec> parse_measurement(const YamlCursor& at) {
   MeasurementSpec s;
   ASSIGN_OR_RETURN(YamlMap m, YamlMap::open(at));
@@ -235,6 +298,7 @@ Result<MeasurementSpec> parse_measurement(const YamlCursor& at) {
   RETURN_IF_ERROR(check_range(m.at("rate_rps"), s.rate_rps, 0, 1e6, ">= 0 (0 = closed loop)"));
   RETURN_IF_ERROR(
       check_range(m.at("timeout_ms"), static_cast<double>(s.timeout_ms), 1, 1e9, ">= 1"));
+  RETURN_IF_ERROR(parse_stopping(&m, &s));
   RETURN_IF_ERROR(m.finish());
   return s;
 }

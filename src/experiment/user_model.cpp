@@ -254,9 +254,20 @@ Result<std::string> write_yaml(const ExperimentSpec& spec, const PreparedExperim
     for (const auto& l : sc.links) y << "      " << l.name() << ": " << link_yaml(l) << "\n";
   }
   const MeasurementSpec& m = spec.measurement;
-  y << "\n# Warm-up requests, then timed requests per strategy and scenario.\n"
-    << "measurement:\n  warmup: " << m.warmup << "\n  requests: " << m.requests
-    << "\n  passes: " << m.passes << "\n\nseed: " << spec.seed << "\n"
+  if (m.adaptive()) {
+    y << "\n# Warm-up requests, then each strategy measured until the 95% CI of its median is\n"
+      << "# within +-precision (at least min_requests), capped by max_requests and max_seconds;\n"
+      << "# `requests: N` instead measures a fixed N per strategy and scenario.\n"
+      << "measurement:\n  warmup: " << m.warmup << "\n  precision: " << *m.precision_pct
+      << "%\n  min_requests: " << m.min_requests << "\n  max_requests: " << m.max_requests
+      << "\n  max_seconds: " << m.max_seconds << "\n  round_requests: " << m.round_requests
+      << "\n  interleave: " << m.interleave;
+  } else {
+    y << "\n# Warm-up requests, then timed requests per strategy and scenario.\n"
+      << "measurement:\n  warmup: " << m.warmup << "\n  requests: " << m.requests
+      << "\n  passes: " << m.passes;
+  }
+  y << "\n\nseed: " << spec.seed << "\n"
     << "output: " << quoted(spec.output_dir) << "\n";
   return y.str();
 }

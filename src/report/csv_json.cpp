@@ -115,6 +115,9 @@ const std::vector<Column<StrategyCells>>& strategy_columns() {
       {"shapiro_w", [](const R& r) { return at(r.normality, "w"); }},
       {"shapiro_p", [](const R& r) { return at(r.normality, "p_value"); }},
       {"pareto", [](const R& r) { return at(r.s, "pareto"); }},
+      {"requests", [](const R& r) { return at(r.s, "requests"); }},
+      {"precision_pct", [](const R& r) { return at(r.s, "precision_pct"); }},
+      {"stop_reason", [](const R& r) { return at(r.s, "stop_reason"); }},
   };
   return columns;
 }
@@ -300,6 +303,8 @@ const std::vector<Column<RecommendationCells>>& recommendation_columns() {
       {"max_accuracy_loss_pts",
        [](const R& x) { return at(x.constraints, "max_accuracy_loss_pts"); }},
       {"reason", [](const R& x) { return at(x.r, "reason"); }},
+      {"tied", [](const R& x) { return at(x.r, "tied"); }},
+      {"tied_with", [](const R& x) { return at(x.r, "tied_with"); }},
   };
   return columns;
 }

@@ -132,9 +132,11 @@ std::string summary_table(const json& analysis, const json* recommendation) {
 std::string recommendation_box(const json* rec) {
   if (rec == nullptr) return "";
   const bool feasible = rec->value("feasible", true);
+  const bool tied = rec->value("tied", false);
   std::string out = std::string("<div class=\"recommendation") + (feasible ? "" : " infeasible") +
                     "\"><span class=\"tag\">" +
-                    (feasible ? "Recommendation" : "No feasible strategy") + "</span> " +
+                    (feasible ? (tied ? "Tied" : "Recommendation") : "No feasible strategy") +
+                    "</span> " +
                     esc(rec->value("reason", std::string())) + "</div>";
   return out;
 }
@@ -142,9 +144,12 @@ std::string recommendation_box(const json* rec) {
 std::string strategies_table(const json& scenario, const json* rec) {
   const std::string pname = percentile_of(scenario);
   const std::string metric = scenario.value("metric", std::string());
-  std::string recommended;
+  std::string recommended, tied_with;
   if (rec != nullptr && rec->value("recommended", json()).is_object()) {
     recommended = rec->at("recommended").at("label");
+  }
+  if (rec != nullptr && rec->value("tied_with", json()).is_string()) {
+    tied_with = rec->at("tied_with").get<std::string>();
   }
   bool any_failed = false, any_accuracy = false, any_exit = false;
   for (const auto& s : scenario.at("strategies")) {
@@ -157,6 +162,8 @@ std::string strategies_table(const json& scenario, const json* rec) {
       th("Operators", "text") + th("Placement", "text") + th("n", "num", "Successful requests") +
       th("p50 [CI]", "num", "Median latency with its bootstrap confidence interval") +
       th("p95 [CI]") + th("p99") + th("Mean") +
+      th("p50 &plusmn;%", "num",
+         "Half the median's 95% CI as % of the median, and what stopped the measurement") +
       (any_failed ? th("Failed", "num", "Requests that did not complete") : "") +
       (any_exit ? th("Exits (%)", "num", "Requests the dynamic exit's early head answered") : "");
   if (any_accuracy)
@@ -177,7 +184,12 @@ std::string strategies_table(const json& scenario, const json* rec) {
            td(std::to_string(l.value("n", 0))) +
            td(field(l, "p50_ms", ms_text) + ci_text(l.value("p50_ci_ms", json()))) +
            td(field(l, "p95_ms", ms_text) + ci_text(l.value("p95_ci_ms", json()))) +
-           td(field(l, "p99_ms", ms_text)) + td(field(l, "mean_ms", ms_text));
+           td(field(l, "p99_ms", ms_text)) + td(field(l, "mean_ms", ms_text)) +
+           td(field(s, "precision_pct", number_text) +
+              (s.value("stop_reason", json()).is_string()
+                   ? " <span class=\"muted\">" + esc(s.at("stop_reason").get<std::string>()) +
+                         "</span>"
+                   : ""));
     if (any_failed) out += td(std::to_string(s.value("failed_requests", 0)));
     if (any_exit) out += td(field(s, "exit_rate_pct", number_text));
     if (any_accuracy) {
@@ -192,7 +204,11 @@ std::string strategies_table(const json& scenario, const json* rec) {
       out += td(vs.is_object() ? "<span class=\"muted\">reference</span>" : "-") + td("-");
     }
     std::string mark = pareto ? "<span class=\"badge\">Pareto</span>" : "";
-    if (label == recommended) mark += " <span class=\"badge rec\">recommended</span>";
+    if (label == recommended && tied_with.empty()) {
+      mark += " <span class=\"badge rec\">recommended</span>";
+    } else if (label == recommended || label == tied_with) {
+      mark += " <span class=\"badge rec\">tied</span>";
+    }
     out += td(mark, "text") + "</tr>";
   }
   return out + "</tbody></table>";

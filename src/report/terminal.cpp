@@ -140,6 +140,14 @@ std::string format_analysis(const AnalysisReport& report) {
       header.push_back("95% CI");
     }
     if (any_exit) header.push_back("exits %");
+    // The precision each measurement achieved, and what stopped it when the store says.
+    const bool any_stop = std::any_of(sc.strategies.begin(), sc.strategies.end(),
+                                      [](const StrategyReport& s) {
+                                        return !s.stop_reason.empty();
+                                      });
+    header.push_back("p50 +-%");
+    const size_t stop_column = header.size();
+    if (any_stop) header.push_back("stopped on");
     for (const std::string& h : {metric, std::string("loss pt"), std::string("vs I same tier")}) {
       header.push_back(h);
     }
@@ -155,6 +163,8 @@ std::string format_analysis(const AnalysisReport& report) {
         row.push_back(ci_text(l.at_percentile_ci_ms, scale));
       }
       if (any_exit) row.push_back(s.exit_rate_pct ? fmt("%.0f", *s.exit_rate_pct) : "-");
+      row.push_back(std::isfinite(s.precision_pct) ? fmt("%.1f", s.precision_pct) : "-");
+      if (any_stop) row.push_back(s.stop_reason.empty() ? "-" : s.stop_reason);
       row.push_back(s.accuracy ? fmt("%.2f", *s.accuracy) : "-");
       row.push_back(s.accuracy_loss_pts ? fmt("%.2f", *s.accuracy_loss_pts) : "-");
       std::string vs = "-";
@@ -172,7 +182,11 @@ std::string format_analysis(const AnalysisReport& report) {
     if (sc.strategies.empty()) {
       out << "  (no strategy of this scenario was measured)\n";
     } else {
-      out << table.render({0, 1, header.size() - 1}, "  ");
+      if (any_stop) {
+        out << table.render({0, 1, stop_column, header.size() - 1}, "  ");
+      } else {
+        out << table.render({0, 1, header.size() - 1}, "  ");
+      }
     }
     for (const auto& m : sc.missing) out << "  " << missing_line(m) << "\n";
     if (!sc.tests.empty()) {
@@ -230,7 +244,7 @@ std::string format_recommendations(const RecommendReport& report) {
   for (const auto& r : report.recommendations) {
     out << r.model;
     if (r.scenario != kDefaultScenario) out << " [scenario " << r.scenario << "]";
-    out << ": " << (r.feasible ? "recommend " : "") << r.reason << "\n";
+    out << ": " << (r.feasible && !r.tied ? "recommend " : "") << r.reason << "\n";
     const std::string metric = r.metric.empty() ? "accuracy" : r.metric;
     const std::vector<Candidate>& list = r.feasible ? r.ranked : r.infeasible;
     Table table({"", "strategy", pname, "95% CI", metric + " loss pt", "vs I same tier",
@@ -251,7 +265,10 @@ std::string format_recommendations(const RecommendReport& report) {
       ci += ", ";
       ci += format_latency(c.latency_ci_ms.high);
       ci += "]";
-      table.add({r.feasible ? std::to_string(i + 1) : "", c.label, format_latency(c.latency_ms), ci,
+      // Tied: the first two share the rank.
+      const bool tied = r.feasible && r.tied && i < 2;
+      const std::string rank = tied ? std::string("tied") : std::to_string(i + 1);
+      table.add({r.feasible ? rank : "", c.label, format_latency(c.latency_ms), ci,
                  c.accuracy_loss_pts ? fmt("%.2f", *c.accuracy_loss_pts) : "-", vs,
                  join(c.violations, "; ")});
     }

@@ -96,6 +96,13 @@ struct StrategyRow {
   /// "partition"); empty for rows that name none (infeasible ones). Schema v2 column steps_json;
   /// rows of a v1 store read it from plan_json's "steps".
   std::vector<std::string> steps;
+  /// Why its measurement stopped: "precision" (the median's CI reached measurement.precision),
+  /// "max_requests", "max_seconds" or "fixed" (a fixed count); "" while measuring and for rows
+  /// stored before schema v3.
+  std::string stop_reason;
+  /// The 95% bootstrap CI half-width of the median latency as % of the median when it stopped
+  /// (unset before schema v3, or without two answered requests).
+  std::optional<double> precision_pct;
 };
 
 /// What an accuracy-budgeted quantization (spec quantize.max_accuracy_loss) kept in float: one
@@ -124,7 +131,8 @@ struct CutWindow {
 /// planned_requests unset, discard_passes 0 and no cut windows.
 struct RunFacts {
   bool recorded = false;
-  /// Requests each strategy should have (measurement.requests x passes).
+  /// Requests each strategy should have (measurement.requests x passes); unset when measured
+  /// until stable (the stopping rule decides the count).
   std::optional<int64_t> planned_requests;
   /// Leading passes left out of the statistics (measurement.discard_passes).
   int discard_passes = 0;
@@ -162,6 +170,11 @@ struct LinkRecord {
 /// (pass, request_index) pairs already stored for a strategy.
 struct CompletedRequests {
   std::set<std::pair<int, int>> done;
+  /// End-to-end latencies of the answered ones (outcome ok), for the stopping rule on resume.
+  std::vector<int64_t> ok_latency_ns;
+  /// The latest reply on the strategy's measuring clock (max sent_ns + end_to_end_ns): how long
+  /// it has been measured, so a resumed run keeps its time budget.
+  int64_t measured_ns = 0;
   bool contains(int pass, int request_index) const { return done.count({pass, request_index}) > 0; }
   size_t size() const { return done.size(); }
 };

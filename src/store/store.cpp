@@ -291,6 +291,25 @@ Status ResultStore::set_strategy_status(int64_t strategy_id, StrategyStatus stat
   });
 }
 
+Status ResultStore::record_stop(int64_t strategy_id, const std::string& stop_reason,
+                                std::optional<double> precision_pct) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return write_locked([&]() -> Status {
+    ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.prepare(
+            "UPDATE strategies SET stop_reason = ?, precision_pct = ? WHERE strategy_id = ?"));
+    stmt.bind(1, stop_reason);
+    stmt.bind(2, precision_pct);
+    stmt.bind(3, strategy_id);
+    RETURN_IF_ERROR(stmt.run());
+    if (sqlite3_changes(db_.handle()) != 1) {
+      return not_found("strategy " + std::to_string(strategy_id) + " is not in the store");
+    }
+    return ok_status();
+  });
+}
+
 Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(commit_locked());
@@ -299,6 +318,7 @@ Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
       db_.prepare(std::string("SELECT strategy_id, run_id, model, ops, placement, scenario, name, "
                               "variant_hash, status, reason, plan_json, ") +
                   (schema_version_ < 2 ? "NULL" : "steps_json") +
+                  (schema_version_ < 3 ? ", '', NULL" : ", stop_reason, precision_pct") +
                   " FROM strategies WHERE run_id = ? ORDER BY strategy_id"));
   stmt.bind(1, run_id);
   std::vector<StrategyRow> out;
@@ -327,6 +347,8 @@ Result<std::vector<StrategyRow>> ResultStore::strategies(int64_t run_id) {
         if (step.is_string()) r.steps.push_back(step.get<std::string>());
       }
     }
+    r.stop_reason = stmt.column_text(12);
+    r.precision_pct = stmt.column_optional_double(13);
     out.push_back(std::move(r));
   }
   return out;
@@ -406,7 +428,8 @@ Result<CompletedRequests> ResultStore::completed_requests(int64_t run_id, int64_
   RETURN_IF_ERROR(commit_locked());
   ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_.prepare("SELECT pass, request_index FROM requests WHERE run_id = ? AND strategy_id = ?"));
+      db_.prepare("SELECT pass, request_index, outcome, end_to_end_ns, sent_ns FROM requests "
+                  "WHERE run_id = ? AND strategy_id = ?"));
   stmt.bind(1, run_id);
   stmt.bind(2, strategy_id);
   CompletedRequests out;
@@ -415,6 +438,10 @@ Result<CompletedRequests> ResultStore::completed_requests(int64_t run_id, int64_
     if (!row) break;
     out.done.emplace(static_cast<int>(stmt.column_int64(0)),
                      static_cast<int>(stmt.column_int64(1)));
+    const std::optional<int64_t> e2e_ns = stmt.column_optional_int64(3);
+    const std::optional<int64_t> sent_ns = stmt.column_optional_int64(4);
+    if (stmt.column_text(2) == "ok" && e2e_ns) out.ok_latency_ns.push_back(*e2e_ns);
+    if (e2e_ns && sent_ns) out.measured_ns = std::max(out.measured_ns, *sent_ns + *e2e_ns);
   }
   return out;
 }

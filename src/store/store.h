@@ -23,9 +23,10 @@
 namespace edgetier {
 
 /// 2 adds the run's facts (runs.planned_requests, runs.discard_passes, table cut_windows) and
-/// strategies.steps_json; a version 1 store is upgraded in place when opened for writing and
-/// read as it is when opened read-only (see RunFacts for what its runs lack).
-inline constexpr int kStoreSchemaVersion = 2;
+/// strategies.steps_json; 3 adds strategies.stop_reason and strategies.precision_pct (how a
+/// measurement ended). An older store is upgraded in place when opened for writing and read as
+/// it is when opened read-only (see RunFacts and StrategyRow for what its rows lack).
+inline constexpr int kStoreSchemaVersion = 3;
 /// The store's file name inside an experiment's output folder.
 inline constexpr const char* kResultsFileName = "results.db";
 /// PRAGMA application_id of an edgetier store ("EdGT").
@@ -85,6 +86,9 @@ class ResultStore {
   Status set_strategy_status(int64_t strategy_id, StrategyStatus status,
                              const std::string& reason = "", const std::string& variant_hash = "");
   Result<std::vector<StrategyRow>> strategies(int64_t run_id);
+  /// How the strategy's measurement ended (StrategyRow::stop_reason, precision_pct).
+  Status record_stop(int64_t strategy_id, const std::string& stop_reason,
+                     std::optional<double> precision_pct);
 
   // --- requests
   /// Stores one request (ignored if that key is already stored). Batched: see StoreOptions.

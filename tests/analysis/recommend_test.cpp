@@ -83,6 +83,41 @@ TEST(Recommend, IndistinguishableStrategiesPreferLessLossThenFewerOperators) {
   EXPECT_NE(s.reason.find("with fewer operators"), std::string::npos) << s.reason;
 }
 
+TEST(Recommend, OverlappingIntervalsAreATieNotAWinner) {
+  // I@E and Q@E spread over the same 100 ms with medians 0.3 ms apart: noise decides which is
+  // faster, so the recommendation names both as tied.
+  ResultSet rs;
+  add_grid(&rs, "cls", "I", "E", 100);
+  add_grid(&rs, "cls", "Q", "E", 100.3);
+  add_grid(&rs, "cls", "I", "M", 300);
+  const Recommendation r = only(recommend(rs, RecommendOptions{}));
+  ASSERT_TRUE(r.feasible);
+  EXPECT_TRUE(r.tied);
+  ASSERT_TRUE(r.runner_up);
+  EXPECT_EQ(r.recommended->label, "I@E");
+  EXPECT_EQ(r.runner_up->label, "Q@E");
+  EXPECT_NE(r.tie_reason.find("CIs of p50 overlap"), std::string::npos) << r.tie_reason;
+  EXPECT_EQ(r.reason.rfind("tied: I@E and Q@E cannot be told apart", 0), 0u) << r.reason;
+  RecommendReport report;
+  report.recommendations.push_back(r);
+  const nlohmann::json j = to_json(report);
+  EXPECT_EQ(j["recommendations"][0]["tied"], true);
+  EXPECT_EQ(j["recommendations"][0]["tied_with"], "Q@E");
+
+  // Far apart (100..199 ms against 300..399 ms): a winner.
+  ResultSet apart;
+  add_grid(&apart, "cls", "I", "E", 100);
+  add_grid(&apart, "cls", "I", "M", 300);
+  const Recommendation clear = only(recommend(apart, RecommendOptions{}));
+  EXPECT_EQ(clear.recommended->label, "I@E");
+  EXPECT_FALSE(clear.tied);
+  EXPECT_TRUE(clear.tie_reason.empty());
+  RecommendReport clear_report;
+  clear_report.recommendations.push_back(clear);
+  EXPECT_EQ(to_json(clear_report)["recommendations"][0]["tied"], false);
+  EXPECT_TRUE(to_json(clear_report)["recommendations"][0]["tied_with"].is_null());
+}
+
 TEST(Recommend, ImpossibleLimitNamesTheClosestStrategy) {
   RecommendOptions o;
   o.max_latency_ms = 10;

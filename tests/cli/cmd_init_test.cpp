@@ -94,7 +94,8 @@ TEST(InitCli, RunModelScoresOtherClassesAgainstTheFloatModel) {
   replace(&yaml, "placements: [M, E, C, ME, EC, MC]", "placements: [E]");
   replace(&yaml, "  count: 200", "  count: 6");
   replace(&yaml, "  samples: 64", "  samples: 4");
-  replace(&yaml, "  requests: 10", "  requests: 2");
+  replace(&yaml, "  min_requests: 20", "  min_requests: 2");
+  replace(&yaml, "  max_requests: 60", "  max_requests: 2");
   write_file(dir.file("x.yaml"), yaml);
   auto r = run_edgetier("run " + dir.file("x.yaml") + " --out " + dir.file("out") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -116,7 +117,8 @@ TEST(InitCli, AnEditedSpecRunsOnTheTestbed) {
   replace(&yaml, "placements: [M, E, C, ME, EC, MC]", "placements: [E, ME]");
   replace(&yaml, "  count: 200", "  count: 6");
   replace(&yaml, "  warmup: 2", "  warmup: 1");
-  replace(&yaml, "  requests: 10", "  requests: 2");
+  replace(&yaml, "  min_requests: 20", "  min_requests: 2");
+  replace(&yaml, "  max_requests: 60", "  max_requests: 2");
   const size_t slow = yaml.find("  - name: \"slow-edge\"");
   ASSERT_NE(slow, std::string::npos);
   const size_t after = yaml.find("\n\n", slow);

@@ -177,6 +177,52 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   EXPECT_EQ(fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx"), mtime);
 }
 
+TEST(RunnerTest, MeasuresUntilStableInInterleavedRounds) {
+  // An unreachable precision: every strategy runs to max_requests in rounds of 2, all four
+  // loaded at once and visited in turn, and the store, analysis and report say why it stopped.
+  TempDir dir;
+  const std::string model = std::string(EDGETIER_SOURCE_DIR) + "/models/demo_classifier.onnx";
+  testing::write_text(dir / "spec.yaml",
+                      "name: stable-test\nmodels: [" + model +
+                          "]\n"
+                          "data: {kind: synth, count: 12, size: 96, seed: 3}\n"
+                          "calibration: {method: minmax, samples: 8}\n"
+                          "operators: [I, Q]\nplacements: [M, E]\ntestbed: default\n"
+                          "measurement: {warmup: 1, precision: 0.001%, min_requests: 2, "
+                          "max_requests: 6, round_requests: 2, max_seconds: 60}\n");
+  const std::string out = dir / "out";
+  auto run = testing::run_edgetier({"run", dir / "spec.yaml", "--out", out, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  auto stored = read_results_database(out + "/results.db");
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  EXPECT_EQ(stored->planned_requests, std::nullopt);  // the stopping rule decides
+  ASSERT_EQ(stored->strategies.size(), 4u);
+  for (const auto& s : stored->strategies) {
+    EXPECT_EQ(s.row.status, StrategyStatus::kDone) << s.row.name << ": " << s.row.reason;
+    EXPECT_EQ(s.stored_requests, 6) << s.row.name;
+    EXPECT_EQ(s.row.stop_reason, "max_requests") << s.row.name;
+    ASSERT_TRUE(s.row.precision_pct) << s.row.name;
+    EXPECT_GT(*s.row.precision_pct, 0.001);
+  }
+  // Interleaved: every strategy started its first round before any finished.
+  const size_t last_start = run.err.rfind("default  demo_classifier");
+  const size_t first_stop = run.err.find("stopped on max_requests");
+  ASSERT_NE(last_start, std::string::npos) << run.err;
+  ASSERT_NE(first_stop, std::string::npos) << run.err;
+  EXPECT_LT(last_start, first_stop) << run.err;
+
+  auto summary = nlohmann::json::parse(run.out);
+  const auto& strategies = summary["analysis"]["scenarios"][0]["strategies"];
+  ASSERT_EQ(strategies.size(), 4u) << summary["analysis"].dump();
+  for (const auto& s : strategies) {
+    EXPECT_EQ(s["stop_reason"], "max_requests");
+    EXPECT_EQ(s["requests"], 6);
+    EXPECT_TRUE(s["precision_pct"].is_number());
+  }
+  EXPECT_TRUE(summary["recommendation"]["recommendations"][0].contains("tied"));
+}
+
 TEST(RunnerTest, StoresAndReportsWhatTheAccuracyBudgetKeptInFloat) {
   TempDir dir;
   const std::string model = std::string(EDGETIER_SOURCE_DIR) + "/models/demo_segmenter.onnx";

@@ -348,3 +348,77 @@ TEST(Spec, StudyProtocolExampleIsTheStudy) {
 
 }  // namespace
 }  // namespace edgetier
+
+namespace edgetier {
+namespace {
+
+TEST(SpecStopping, NoFixedCountMeansMeasureUntilStable) {
+  auto spec = parse("models: [m.onnx]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->measurement.adaptive());
+  EXPECT_DOUBLE_EQ(*spec->measurement.precision_pct, kDefaultPrecisionPct);
+  auto keys = parse(
+      "models: [m.onnx]\nmeasurement: {precision: 2.5%, min_requests: 30, max_requests: 90, "
+      "max_seconds: 4.5, round_requests: 5, interleave: 3}\n");
+  ASSERT_TRUE(keys.ok()) << keys.status().to_string();
+  EXPECT_DOUBLE_EQ(*keys->measurement.precision_pct, 2.5);
+  EXPECT_EQ(keys->measurement.min_requests, 30);
+  EXPECT_EQ(keys->measurement.max_requests, 90);
+  EXPECT_DOUBLE_EQ(keys->measurement.max_seconds, 4.5);
+  EXPECT_EQ(keys->measurement.round_requests, 5);
+  EXPECT_EQ(keys->measurement.interleave, 3);
+  auto bare = parse("models: [m.onnx]\nmeasurement: {precision: 3}\n");
+  ASSERT_TRUE(bare.ok()) << bare.status().to_string();
+  EXPECT_DOUBLE_EQ(*bare->measurement.precision_pct, 3);
+}
+
+TEST(SpecStopping, AFixedCountOrOffKeepsTheFixedCountAndItsHash) {
+  for (const char* m : {"{requests: 10}", "{passes: 2}", "{preset: quick}",
+                        "{precision: off, requests: 10}", "{precision: off}"}) {
+    auto spec = parse(std::string("models: [m.onnx]\nmeasurement: ") + m + "\n");
+    ASSERT_TRUE(spec.ok()) << m << ": " << spec.status().to_string();
+    EXPECT_FALSE(spec->measurement.adaptive()) << m;
+    EXPECT_FALSE(spec_to_json(*spec)["measurement"].contains("precision_pct")) << m;
+  }
+}
+
+TEST(SpecStopping, KeysThatChangeResultsChangeTheHash) {
+  auto a = parse("models: [m.onnx]\nmeasurement: {precision: 5%}\n");
+  auto b = parse("models: [m.onnx]\nmeasurement: {precision: 5%, max_requests: 300}\n");
+  auto c = parse("models: [m.onnx]\nmeasurement: {precision: 2%}\n");
+  auto d = parse("models: [m.onnx]\nmeasurement: {precision: 5%, max_seconds: 5}\n");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+  EXPECT_NE(spec_hash(*a), spec_hash(*b));
+  EXPECT_NE(spec_hash(*a), spec_hash(*c));
+  EXPECT_NE(spec_hash(*a), spec_hash(*d));
+  auto same = parse("models: [m.onnx]\n");
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(spec_hash(*a), spec_hash(*same));  // 5% is the default
+}
+
+TEST(SpecStopping, BadValuesNameTheKey) {
+  const std::string m = "models: [m.onnx]\nmeasurement: ";
+  EXPECT_THAT(error_of(m + "{precision: 0%}\n"),
+              HasSubstr("measurement.precision: expected a percentage of the median"));
+  EXPECT_THAT(error_of(m + "{precision: lots}\n"), HasSubstr("got 'lots'"));
+  EXPECT_THAT(error_of(m + "{precision: 120}\n"), HasSubstr("measurement.precision"));
+  EXPECT_THAT(error_of(m + "{precision: 5%, requests: 10}\n"),
+              HasSubstr("measurement.requests: fixes the count of requests"));
+  EXPECT_THAT(error_of(m + "{precision: 5%, passes: 3}\n"),
+              HasSubstr("measurement.passes: fixes the count"));
+  EXPECT_THAT(error_of(m + "{requests: 10, max_requests: 50}\n"),
+              HasSubstr("measurement.max_requests: only applies when measuring until stable"));
+  EXPECT_THAT(error_of(m + "{min_requests: 1}\n"),
+              HasSubstr("measurement.min_requests: value must be >= 2"));
+  EXPECT_THAT(error_of(m + "{min_requests: 50, max_requests: 20}\n"),
+              HasSubstr("measurement.max_requests: value must be >= min_requests (50)"));
+  EXPECT_THAT(error_of(m + "{max_seconds: 0}\n"),
+              HasSubstr("measurement.max_seconds: value must be > 0"));
+  EXPECT_THAT(error_of(m + "{round_requests: 0}\n"),
+              HasSubstr("measurement.round_requests: value must be >= 1"));
+  EXPECT_THAT(error_of(m + "{interleave: 0}\n"),
+              HasSubstr("measurement.interleave: value must be >= 1"));
+}
+
+}  // namespace
+}  // namespace edgetier

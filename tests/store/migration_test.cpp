@@ -1,6 +1,6 @@
-/// Tests for the store's schema migration: a database written by schema version 1 (its SQL kept
-/// here as that edgetier wrote it) is read as it is when opened read-only and upgraded in place
-/// when opened for writing; its runs read with the documented fallback (no facts recorded).
+/// Tests for the store's schema migrations: a database written by schema version 1 (its SQL kept
+/// here as that edgetier wrote it) or 2 is read as it is when opened read-only and upgraded in
+/// place when opened for writing; its rows read with the documented fallback.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -194,8 +194,9 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
     ASSERT_TRUE(store.ok()) << store.status().to_string();
     EXPECT_EQ((*store)->schema_version(), kStoreSchemaVersion);
     auto& db = (*store)->db();
-    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
-    EXPECT_EQ(*db.query_int("PRAGMA user_version"), 2);
+    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(kStoreSchemaVersion));
+    EXPECT_EQ(*db.query_int("PRAGMA user_version"), kStoreSchemaVersion);
     // The operator order moved out of plan_json into its column; facts stay unrecorded.
     EXPECT_EQ(*db.query_text("SELECT steps_json FROM strategies WHERE strategy_id = 1"),
               "[\"quantize\",\"partition\"]");
@@ -239,6 +240,97 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
   EXPECT_EQ(upgraded->strategies[0].requests.size(), 2u);  // pass 0 now discarded
   EXPECT_EQ(upgraded->cut_flops_window.at("net"), std::make_pair(0.3, 0.9));
   EXPECT_TRUE(upgraded->warnings.empty());
+}
+
+/// Version 1 -> 2 as that edgetier applied it, frozen: a v2 store is the v1 store plus this.
+constexpr const char* kMigrateV1ToV2 =
+    "ALTER TABLE runs ADD COLUMN planned_requests INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN discard_passes INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN cut_windows_json TEXT NOT NULL DEFAULT '{}';\n"
+    "ALTER TABLE strategies ADD COLUMN steps_json TEXT NOT NULL DEFAULT '[]';\n"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';\n"
+    "PRAGMA user_version = 2;\n";
+
+void write_v2_store(const std::string& path) {
+  write_v1_store(path);
+  auto db = SqliteDb::open(path, SQLITE_OPEN_READWRITE);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec(kMigrateV1ToV2).ok());
+}
+
+TEST(StoreMigration, AVersion2StoreGainsTheStopColumnsAndKeepsItsRows) {
+  TempDir dir;
+  const std::string path = dir / "results.db";
+  write_v2_store(path);
+  StoreOptions read;
+  read.read_only = true;
+  {
+    auto store = ResultStore::open(path, read);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    EXPECT_EQ((*store)->schema_version(), 2);
+    auto rows = (*store)->strategies(1);
+    ASSERT_TRUE(rows.ok()) << rows.status().to_string();
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].stop_reason, "");  // stored before the stopping rule existed
+    EXPECT_EQ((*rows)[0].precision_pct, std::nullopt);
+  }
+  {
+    auto store = ResultStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    EXPECT_EQ((*store)->schema_version(), 3);
+    EXPECT_EQ(*(*store)->db().query_int("SELECT COUNT(*) FROM requests"), 4);
+    EXPECT_EQ(*(*store)->db().query_int("SELECT COUNT(*) FROM strategies WHERE stop_reason = '' "
+                                        "AND precision_pct IS NULL"),
+              2);
+    auto fresh = ResultStore::open(dir / "fresh.db");
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ(columns((*store)->db(), "strategies"), columns((*fresh)->db(), "strategies"));
+    ASSERT_TRUE((*store)->record_stop(1, "precision", 3.25).ok());
+    EXPECT_FALSE((*store)->record_stop(99, "precision", 1.0).ok());
+  }
+  auto run = read_results_database(path);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  EXPECT_EQ(run->strategies[0].row.stop_reason, "precision");
+  EXPECT_EQ(run->strategies[0].row.precision_pct, 3.25);
+  EXPECT_EQ(run->strategies[1].row.stop_reason, "");
+  // The export carries the columns.
+  auto store = ResultStore::open(path, read);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(export_csv(**store, dir / "csv").ok());
+  EXPECT_THAT(testing::read_text(dir / "csv/strategies.csv"), HasSubstr("stop_reason"));
+}
+
+TEST(StoreStop, CompletedRequestsCarryWhatTheStoppingRuleResumesFrom) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "results.db");
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  const int64_t run = *(*store)->begin_run("r", "h", "", {});
+  StrategyRow row;
+  row.model = "net";
+  row.ops = "I";
+  row.placement = "E";
+  row.scenario = "default";
+  row.name = "I@E";
+  const int64_t id = *(*store)->upsert_strategy(run, row);
+  for (int i = 0; i < 3; ++i) {
+    RequestRecord r;
+    r.strategy_id = id;
+    r.request_index = i;
+    r.sent_ns = i * 10'000'000;
+    r.end_to_end_ns = 4'000'000 + i;
+    if (i == 1) r.outcome = "error: timeout";
+    ASSERT_TRUE((*store)->add_request(run, r).ok());
+  }
+  auto have = (*store)->completed_requests(run, id);
+  ASSERT_TRUE(have.ok()) << have.status().to_string();
+  EXPECT_EQ(have->size(), 3u);
+  EXPECT_EQ(have->ok_latency_ns.size(), 2u);  // the error is not a latency
+  EXPECT_EQ(have->measured_ns, 20'000'000 + 4'000'002);
+  ASSERT_TRUE((*store)->record_stop(id, "max_seconds", std::nullopt).ok());
+  auto rows = (*store)->strategies(run);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].stop_reason, "max_seconds");
+  EXPECT_EQ((*rows)[0].precision_pct, std::nullopt);
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+/// The runner's testbed of one scenario (runner_bed.cpp), shared by the measuring rounds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "experiment/runner_internal.h"
+#include "experiment/testbed_session.h"
+#include "tier/client.h"
+#include "tier/deploy.h"
+
+namespace edgetier::runner {
+
+using Clock = std::chrono::steady_clock;
+
+inline int64_t ns_since(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+}
+
+/// The testbed of one scenario plus the connection the device app uses.
+struct Bed {
+  std::unique_ptr<TestbedSession> session;
+  tier::TestbedEndpoints endpoints;
+  std::unique_ptr<tier::TierClient> client;
+};
+
+/// Brings the scenario's testbed up, connects the device app and stores the tiers' and links'
+/// rows.
+Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario);
+/// The reason a strategy stopped because a tier died, or empty when all tiers run. A call that
+/// failed on a dying tier can return before the kernel has finished it, so the tiers are
+/// watched for up to `grace_ms` before they are declared alive.
+std::string tier_failure_reason(Bed* bed, int grace_ms = 1500);
+/// The reply's per-hop and per-link timings into the stored row.
+void fill_breakdown(const tier::RequestBreakdown& b, RequestRecord* r);
+/// Sends requests [0, total) with the spec's concurrency/rate; `send(i)` returns false to stop
+/// (cancel or a dead tier).
+void drive(int64_t total, const MeasurementSpec& m, const std::function<bool(int64_t)>& send);
+
+}  // namespace edgetier::runner
