@@ -205,7 +205,8 @@ std::function<int()> setup_testbed(CLI::App* app) {
       "--userspace", args->userspace,
       "Loopback tiers without namespaces or cgroups (limits NOT enforced); automatic without root");
   up->add_option("--network", args->network,
-                 "Backend: auto (namespaces as root, else loopback) | namespaces | loopback")
+                 "Backend: auto (namespaces as root, else loopback) | namespaces | loopback | "
+                 "remote (tiers given by address in --config; the default when they are)")
       ->excludes(userspace_opt);
   up->add_flag("--allow-link-mismatch", args->allow_mismatch,
                "Keep going when a link's probed rate is more than the tolerance off");
@@ -257,10 +258,18 @@ std::function<int()> setup_testbed(CLI::App* app) {
         if (!mode.ok()) return report_error(mode.status());
         options.mode = *mode;
       }
+      if (args->network.empty() && is_remote_config(config)) options.mode = TestbedMode::kRemote;
       options.allow_link_mismatch = args->allow_mismatch;
       options.model_root = args->model_root;
       options.probe = probe_options;
       options.is_cancelled = []() { return g_stop_requested.load(); };
+      if (options.mode == TestbedMode::kRemote) {
+        // Nothing to supervise: the tiers run on their own hosts.
+        auto state = testbed_up(config, options);
+        if (!state.ok()) return report_error(state.status());
+        print_up_result(*state, args->json);
+        return 0;
+      }
       if (!args->foreground) return run_up_detached(config, options, args->json);
       auto state = testbed_up(config, options);
       if (!state.ok()) return report_error(state.status());

@@ -130,18 +130,27 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   for (const auto& w : bed.session->warnings()) LOG_WARN << "testbed: " << w;
   bed.endpoints = bed.session->endpoints();
   tier::TierClientOptions co;
-  co.security = bed.endpoints.security;
+  co.security = bed.endpoints.security_of(bed.endpoints.tiers.front());
   auto link = bed.endpoints.userspace_links.find("client");
   if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
   ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));
   RETURN_IF_ERROR(bed.client->wait_until_live(30000));
-  // The store keeps its own rows (store.h): what each tier got and each link achieved.
+  // The store keeps its own rows (store.h): what each tier got, the host it runs on (from its
+  // Health) and what each link achieved.
   for (const auto& t : bed.session->tiers()) {
     TierRecord r;
     r.name = t.name;
     r.cpus = t.cpus;
     r.memory_bytes = t.memory_bytes;
     r.threads = t.threads;
+    if (const tier::TierEndpoint* e = bed.endpoints.find(t.name)) {
+      tier::TierClientOptions options;
+      options.security = bed.endpoints.security_of(*e);
+      ASSIGN_OR_RETURN(auto client, tier::TierClient::connect(e->control, options));
+      auto health = client->health(/*probe_timeout_ms=*/-1);
+      if (!health.ok()) return health.status().with_context("tier '" + t.name + "'");
+      r.host_json = tier::host_facts_json(*health).dump();
+    }
     RETURN_IF_ERROR(c->store->record_tier(c->run_id, r));
   }
   for (const auto& l : bed.session->links()) {
@@ -153,6 +162,9 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     if (l.probe) {
       r.achieved_rate_mbit = l.probe->achieved_rate_mbit;
       r.rtt_ms = l.probe->rtt_ms;
+      r.forward_rate_mbit = l.probe->forward_rate_mbit;
+      r.reverse_rate_mbit = l.probe->reverse_rate_mbit;
+      r.probed_by = l.probe->probed_by;
     }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }
@@ -372,6 +384,7 @@ Status measure_all(RunContext* c) {
     }
     progress.note("scenario " + scenario.name + ": bringing the testbed up");
     Bed bed;
+    bool lost_tier = false;  // a tier died during this scenario
     for (size_t k = 0; k < todo.size(); ++k) {
       if (c->cancelled()) {
         stopped = true;
@@ -379,10 +392,15 @@ Status measure_all(RunContext* c) {
       }
       if (bed.session && !tier_failure_reason(&bed, 0).empty()) {
         // A tier died after the previous strategy: start afresh rather than blame this one.
+        lost_tier = true;
         bed.client.reset();
         RETURN_IF_ERROR(bed.session->down());
         bed.session.reset();
       }
+      const size_t i = todo[k];
+      const PlannedStrategy& s = c->e->plan.strategies[i];
+      const int64_t id = c->strategy_ids[i];
+      const BuiltVariant& v = c->variants.at(s.variant_key());
       if (!bed.session) {
         auto up = bring_up(c, scenario);
         if (!up.ok()) {
@@ -390,14 +408,21 @@ Status measure_all(RunContext* c) {
             stopped = true;
             break;
           }
-          return up.status().with_context("testbed for scenario '" + scenario.name + "'");
+          // The first bring-up failing is the run's problem; after a tier died (a remote
+          // device that stays gone), the strategies left fail with the reason and the run
+          // goes on to report what it measured.
+          if (!lost_tier) {
+            return up.status().with_context("testbed for scenario '" + scenario.name + "'");
+          }
+          const std::string reason = "testbed: " + up.status().message();
+          RETURN_IF_ERROR(c->store->set_strategy_status(id, StrategyStatus::kFailed, reason, v.hash));
+          progress.note(s.model + " " + s.name() + " [" + scenario.name + "]: failed: " + reason);
+          ASSIGN_OR_RETURN(CompletedRequests have, c->store->completed_requests(c->run_id, id));
+          progress.add(per_strategy - static_cast<int64_t>(have.size()));
+          continue;
         }
         bed = std::move(*up);
       }
-      const size_t i = todo[k];
-      const PlannedStrategy& s = c->e->plan.strategies[i];
-      const int64_t id = c->strategy_ids[i];
-      const BuiltVariant& v = c->variants.at(s.variant_key());
       RETURN_IF_ERROR(c->store->set_strategy_status(id, StrategyStatus::kRunning, "", v.hash));
       progress.start_strategy(scenario.name, s.model + " " + s.name());
       const auto& in = inputs.at(s.model);
@@ -420,6 +445,7 @@ Status measure_all(RunContext* c) {
         progress.add(per_strategy - static_cast<int64_t>(have.size()));
       }
       if (o.restart) {
+        lost_tier = true;
         bed.client.reset();
         Status down = bed.session->down();
         if (!down.ok()) return down;

@@ -1,4 +1,4 @@
-/// The results store's schema (version 1 and the migration to 2), and opening a store: creating
+/// The results store's schema (version 1 and the migrations to 2 and 3), and opening a store: creating
 /// it, upgrading an older one, or refusing foreign files.
 #include <algorithm>
 #include <filesystem>
@@ -88,6 +88,14 @@ constexpr const char* kMigrateV1ToV2 =
     "ALTER TABLE runs ADD COLUMN discard_passes INTEGER;\n"
     "ALTER TABLE runs ADD COLUMN cut_windows_json TEXT NOT NULL DEFAULT '{}';\n"
     "ALTER TABLE strategies ADD COLUMN steps_json TEXT NOT NULL DEFAULT '[]';\n";
+
+/// Version 3: what each tier's host is (tier/client.h host_facts_json, from its Health) and
+/// each link's rate both ways and who measured it (the testbed, or the tier sending on it).
+constexpr const char* kMigrateV2ToV3 =
+    "ALTER TABLE tiers ADD COLUMN host_json TEXT NOT NULL DEFAULT '{}';\n"
+    "ALTER TABLE links ADD COLUMN forward_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN reverse_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN probed_by TEXT;\n";
 
 }  // namespace
 
@@ -208,7 +216,7 @@ Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
     auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
     if (!version.ok())
       return data_loss("'" + path + "' has no schema version: " + version.status().message());
-    const int found = *version == "1" ? 1 : *version == "2" ? 2 : 0;
+    const int found = *version == "1" ? 1 : *version == "2" ? 2 : *version == "3" ? 3 : 0;
     if (found == 0) {
       return failed_precondition(
           "'" + path + "' has store schema version " + *version + "; this edgetier reads 1 to " +
@@ -273,6 +281,7 @@ Status ResultStore::migrate(int from) {
       st = update->run();
     }
   }
+  if (st.ok() && from <= 2) st = db_.exec(kMigrateV2ToV3);
   if (st.ok()) {
     st = db_.exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion) +
                   "' WHERE key = 'schema_version'");

@@ -194,8 +194,10 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
     ASSERT_TRUE(store.ok()) << store.status().to_string();
     EXPECT_EQ((*store)->schema_version(), kStoreSchemaVersion);
     auto& db = (*store)->db();
-    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
-    EXPECT_EQ(*db.query_int("PRAGMA user_version"), 2);
+    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+    EXPECT_EQ(*db.query_int("PRAGMA user_version"), 3);
+    // Tiers stored before host facts existed read as "{}".
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM tiers WHERE host_json != '{}'"), 0);
     // The operator order moved out of plan_json into its column; facts stay unrecorded.
     EXPECT_EQ(*db.query_text("SELECT steps_json FROM strategies WHERE strategy_id = 1"),
               "[\"quantize\",\"partition\"]");

@@ -49,7 +49,7 @@ TEST(Store, CreatesSchemaInWalModeWithForeignKeys) {
   EXPECT_EQ(*db.query_int("PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(*db.query_int("PRAGMA foreign_keys"), 1);
   EXPECT_EQ(*db.query_int("PRAGMA application_id"), kStoreApplicationId);
-  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   for (const char* table : {"runs", "strategies", "requests", "accuracy", "links", "tiers"}) {
     EXPECT_EQ(*db.query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") +
                             table + "'"),
