@@ -41,8 +41,8 @@ std::string fixed(double value, int decimals) {
 }
 
 void print_state_text(const TestbedState& state) {
-  std::cout << "testbed run " << state.run_id << " (" << (state.root ? "kernel" : "user space")
-            << ", " << state.phase << ", " << state.config_source << ")\n";
+  const char* kind = state.network == "remote" ? "remote tiers" : state.root ? "kernel" : "user space";
+  std::cout << "testbed run " << state.run_id << " (" << kind << ", " << state.phase << ", " << state.config_source << ")\n";
   if (state.root) {
     std::cout << "cgroups: cpu " << state.cpu_cgroup << ", memory " << state.memory_cgroup
               << ", CFS period " << state.cpu_period_us << " us; link MTU " << state.mtu << "\n";

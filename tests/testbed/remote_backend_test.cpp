@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "testbed/remote_lab.h"
+#include "testbed/state.h"
 #include "testbed/testbed_fixtures.h"
 #include "tier/protocol.h"
 
