@@ -37,6 +37,11 @@ Result<control::HealthResponse> tier_health(const tier::TestbedEndpoints& endpoi
   auto health = client->health(/*probe_timeout_ms=*/-1, deadline_ms);
   if (!health.ok()) return health.status().with_context(where);
   RETURN_IF_ERROR(tier::check_protocol_version(health->protocol_version(), tier.name));
+  // Hops are timed under the name the tier serves as; a swapped address would mislabel them.
+  if (health->tier() != tier.name) {
+    return failed_precondition(where + " serves as tier '" + health->tier() +
+                               "'; start it with --tier " + tier.name + " or fix the address");
+  }
   return health;
 }
 
@@ -157,9 +162,9 @@ class RemoteBackend final : public TestbedBackend {
     return state;
   }
 
-  Result<std::vector<LinkProbe>> probe(const std::string& state_dir,
-                                       const ProbeOptions& /*options: the tiers size their own*/)
-      override {
+  Result<std::vector<LinkProbe>> probe(
+      const std::string& state_dir,
+      const ProbeOptions& /*options: the tiers size their own*/) override {
     ASSIGN_OR_RETURN(TestbedState state, read_state(state_dir));
     if (state.phase != "up") {
       return failed_precondition("testbed run " + state.run_id + " is '" + state.phase +
@@ -208,9 +213,9 @@ class RemoteBackend final : public TestbedBackend {
       tier.threads = health.threads();
       tier.state = TierStatus::kRunning;
       LOG_INFO << "testbed " << state->run_id << ": remote tier " << tier.name << " at "
-               << tier.remote.address << ": " << health.cpu_model() << ", "
-               << health.online_cpus() << " CPUs, edgetier " << health.version()
-               << ", protocol " << health.protocol_version();
+               << tier.remote.address << ": " << health.cpu_model() << ", " << health.online_cpus()
+               << " CPUs, edgetier " << health.version() << ", protocol "
+               << health.protocol_version();
     }
     RETURN_IF_ERROR(write_state(options.state_dir, *state));
     RETURN_IF_ERROR(probe_remote_links(state, endpoints).status());

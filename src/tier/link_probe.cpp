@@ -70,7 +70,8 @@ Result<control::ProbeLinkResponse> probe_next_hop(const control::ProbeLinkReques
   }
   const int rtt_rounds = request.rtt_rounds() > 0 ? request.rtt_rounds() : kDefaultRttRounds;
   const int rate_rounds = request.rate_rounds() > 0 ? request.rate_rounds() : kDefaultRateRounds;
-  const int64_t deadline_ms = request.deadline_ms() > 0 ? request.deadline_ms() : kDefaultDeadlineMs;
+  const int64_t deadline_ms =
+      request.deadline_ms() > 0 ? request.deadline_ms() : kDefaultDeadlineMs;
 
   auto channel = make_channel(request.target(), max_message_bytes, security);
   auto stub = control::TierControl::NewStub(channel);

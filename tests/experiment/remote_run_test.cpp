@@ -110,8 +110,7 @@ TEST(RemoteRun, ATierThatDiesDuringTheRunFailsItsStrategyWithinTheDeadline) {
   ASSERT_TRUE(lab.ok()) << lab.error();
   write_file(lab.dir().file("spec.yaml"), remote_spec(lab, "I", "C", 400));
   const std::string out = lab.dir().file("out");
-  const pid_t pid =
-      lab.spawn_on_device({"run", lab.dir().file("spec.yaml"), "--out", out}, "run");
+  const pid_t pid = lab.spawn_on_device({"run", lab.dir().file("spec.yaml"), "--out", out}, "run");
   // Cloud loses power once requests are being measured.
   const auto until = Clock::now() + std::chrono::seconds(60);
   bool killed = false;

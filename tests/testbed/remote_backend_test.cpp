@@ -19,21 +19,21 @@ namespace {
 using testing::RemoteLab;
 
 std::string up_config(const RemoteLab& lab, const std::string& yaml) {
-  const std::string path = lab.dir().file("tiers-" + std::to_string(std::hash<std::string>{}(yaml)) +
-                                          ".yaml");
+  const std::string path =
+      lab.dir().file("tiers-" + std::to_string(std::hash<std::string>{}(yaml)) + ".yaml");
   write_file(path, yaml);
   return path;
 }
 
 CommandResult testbed_up(const RemoteLab& lab, const std::string& yaml, const std::string& state) {
-  return lab.run_on_device({"testbed", "up", "--config", up_config(lab, yaml), "--state-dir",
-                            lab.dir().file(state)},
-                           40);
+  return lab.run_on_device(
+      {"testbed", "up", "--config", up_config(lab, yaml), "--state-dir", lab.dir().file(state)},
+      40);
 }
 
 // One tier's entry with its fields replaced.
-std::string tier_line(const std::string& name, const std::string& address,
-                      const std::string& token, const std::string& tls) {
+std::string tier_line(const std::string& name, const std::string& address, const std::string& token,
+                      const std::string& tls) {
   return "  - {name: " + name + ", address: " + address + ", token_file: " + token +
          (tls.empty() ? "" : ", tls: " + tls) + "}\n";
 }
@@ -74,8 +74,8 @@ TEST(RemoteBackend, BringsUpRemoteTiersAndMeasuresLinksFromTheSendingTier) {
   auto status = lab.run_on_device({"testbed", "status", "--state-dir", lab.dir().file("state")});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   lab.kill_tier("cloud");
-  auto dead = lab.run_on_device(
-      {"testbed", "status", "--json", "--state-dir", lab.dir().file("state")});
+  auto dead =
+      lab.run_on_device({"testbed", "status", "--json", "--state-dir", lab.dir().file("state")});
   ASSERT_EQ(dead.exit_code, 0) << dead.err;
   auto json = nlohmann::json::parse(dead.out, nullptr, false);
   ASSERT_TRUE(json.is_object()) << dead.out;
@@ -92,47 +92,60 @@ TEST(RemoteBackend, RefusesWrongTokenNoTlsWrongCaAndAnotherProtocolMajor) {
   ASSERT_TRUE(lab.ok()) << lab.error();
   lab.start_all();
   // A cloud that claims another major version (serve's test-only --report-protocol-version).
-  ASSERT_GT(lab.start_tier("cloud", {"--report-protocol-version", "2.0"}, 8002, "cloud2"), 0)
+  ASSERT_GT(lab.start_tier("cloud", {"--report-protocol-version", "2.0"}, 8002), 0)
       << lab.error();
   tier_test::write_token(lab.dir().file("wrong.token"), "not-the-edge-token");
-  const std::string mobile = tier_line("mobile", RemoteLab::address("mobile"), "mobile.token", kTls);
+  const std::string mobile =
+      tier_line("mobile", RemoteLab::address("mobile"), "mobile.token", kTls);
   const std::string edge = tier_line("edge", RemoteLab::address("edge"), "edge.token", kTls);
   const std::string cloud = tier_line("cloud", RemoteLab::address("cloud"), "cloud.token", kTls);
 
-  auto wrong_token = testbed_up(
-      lab, "tiers:\n" + mobile + tier_line("edge", RemoteLab::address("edge"), "wrong.token", kTls) +
-               cloud,
-      "s1");
+  auto wrong_token =
+      testbed_up(lab,
+                 "tiers:\n" + mobile +
+                     tier_line("edge", RemoteLab::address("edge"), "wrong.token", kTls) + cloud,
+                 "s1");
   EXPECT_NE(wrong_token.exit_code, 0);
   EXPECT_NE(wrong_token.err.find("edge"), std::string::npos) << wrong_token.err;
   EXPECT_NE(wrong_token.err.find("wrong bearer token"), std::string::npos) << wrong_token.err;
 
   auto no_tls = testbed_up(
-      lab, "tiers:\n" + mobile + tier_line("edge", RemoteLab::address("edge"), "edge.token", "") +
-               cloud,
+      lab,
+      "tiers:\n" + mobile + tier_line("edge", RemoteLab::address("edge"), "edge.token", "") + cloud,
       "s2");
   EXPECT_NE(no_tls.exit_code, 0);
   EXPECT_NE(no_tls.err.find("no tls"), std::string::npos) << no_tls.err;
 
-  auto wrong_ca = testbed_up(
-      lab, "tiers:\n" + tier_line("mobile", RemoteLab::address("mobile"), "mobile.token",
-                                   "{ca: other-ca.pem, cert: client.pem, key: client.key}") +
-               edge + cloud,
-      "s3");
+  auto wrong_ca =
+      testbed_up(lab,
+                 "tiers:\n" +
+                     tier_line("mobile", RemoteLab::address("mobile"), "mobile.token",
+                               "{ca: other-ca.pem, cert: client.pem, key: client.key}") +
+                     edge + cloud,
+                 "s3");
   EXPECT_NE(wrong_ca.exit_code, 0);
   EXPECT_NE(wrong_ca.err.find("mobile"), std::string::npos) << wrong_ca.err;
   EXPECT_NE(wrong_ca.err.find(RemoteLab::address("mobile")), std::string::npos) << wrong_ca.err;
 
-  auto version = testbed_up(
-      lab, "tiers:\n" + mobile + edge +
-               tier_line("cloud", RemoteLab::address("cloud", 8002), "cloud.token", kTls),
-      "s4");
+  auto version =
+      testbed_up(lab,
+                 "tiers:\n" + mobile + edge +
+                     tier_line("cloud", RemoteLab::address("cloud", 8002), "cloud.token", kTls),
+                 "s4");
   EXPECT_NE(version.exit_code, 0);
   EXPECT_NE(version.err.find("2.0"), std::string::npos) << version.err;
   EXPECT_NE(version.err.find(tier::protocol_version()), std::string::npos) << version.err;
   EXPECT_NE(version.err.find("major"), std::string::npos) << version.err;
+
+  // Addresses swapped by mistake: edge's address answers as edge, not as mobile.
+  auto swapped = testbed_up(
+      lab, "tiers:\n" + tier_line("mobile", RemoteLab::address("edge"), "edge.token", kTls) +
+               tier_line("edge", RemoteLab::address("mobile"), "mobile.token", kTls) + cloud,
+      "s5");
+  EXPECT_NE(swapped.exit_code, 0);
+  EXPECT_NE(swapped.err.find("serves as tier 'edge'"), std::string::npos) << swapped.err;
   // A refused bring-up leaves no state behind.
-  for (const char* s : {"s1", "s2", "s3", "s4"}) {
+  for (const char* s : {"s1", "s2", "s3", "s4", "s5"}) {
     EXPECT_FALSE(std::filesystem::exists(lab.dir().file(std::string(s) + "/testbed.json"))) << s;
   }
 }
@@ -147,8 +160,8 @@ TEST(RemoteBackend, ARemoteTierLoadsPathsOnlyFromInsideItsModelRoot) {
   std::filesystem::copy_file(model, inside);
   auto deploy = [&](const std::string& path) {
     return lab.run_on_device({"deploy", path, "--placement", "E", "--tier",
-                              "edge=" + RemoteLab::address("edge"), "--tls-ca",
-                              lab.certs().ca, "--tls-cert", lab.certs().client_cert, "--tls-key",
+                              "edge=" + RemoteLab::address("edge"), "--tls-ca", lab.certs().ca,
+                              "--tls-cert", lab.certs().client_cert, "--tls-key",
                               lab.certs().client_key, "--token-file", lab.token_file("edge")});
   };
   auto outside = deploy(model);

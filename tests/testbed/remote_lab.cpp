@@ -111,7 +111,8 @@ RemoteLab::~RemoteLab() {
       ::waitpid(pid, nullptr, 0);
     }
   }
-  for (const auto& ns : namespaces_) (void)std::system(("ip netns del " + ns + " 2>/dev/null").c_str());
+  for (const auto& ns : namespaces_)
+    (void)std::system(("ip netns del " + ns + " 2>/dev/null").c_str());
 }
 
 pid_t RemoteLab::start_tier(const std::string& tier, const std::vector<std::string>& extra,
@@ -141,7 +142,7 @@ pid_t RemoteLab::start_tier(const std::string& tier, const std::vector<std::stri
                                    "--next-hop-tls-key",
                                    certs_.client_key};
   args.insert(args.end(), extra.begin(), extra.end());
-  const std::string log = dir_.file(label + ".serve.log");
+  const std::string log = dir_.file(label + "-" + std::to_string(port) + ".serve.log");
   pid_t pid = spawn(netns(tier), args, log, log + ".err");
   pids_[tier].push_back(pid);
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
