@@ -142,7 +142,8 @@ TEST(TestbedPresets, ThreadsAreTheCeilingOfTheCpuQuota) {
 }
 
 TEST(TestbedConfigYaml, RemoteTiersByAddressWithFilesRelativeToTheYaml) {
-  const std::string dir = ::testing::TempDir() + "/remote-tiers";
+  const std::string dir =
+      (std::filesystem::path(::testing::TempDir()) / "remote-tiers").lexically_normal().string();
   std::filesystem::create_directories(dir);
   {
     std::ofstream out(dir + "/tiers.yaml");
