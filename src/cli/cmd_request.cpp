@@ -99,7 +99,9 @@ std::function<int()> setup_request(CLI::App* app) {
       auto endpoints =
           testbed::resolve_endpoints(args->testbed, tiers, args->links, args->security);
       if (!endpoints.ok()) return report_error(endpoints.status());
-      options.security = endpoints->security;
+      options.security = endpoints->tiers.empty()
+                             ? endpoints->security
+                             : endpoints->security_of(endpoints->tiers.front());
       if (address.empty()) address = endpoints->client_address();
       auto link = endpoints->userspace_links.find("client");
       if (link != endpoints->userspace_links.end()) options.link = link->second;

@@ -69,6 +69,11 @@ std::function<int()> setup_serve(CLI::App* app) {
   app->add_option("--next-hop-tls-key", next_hop.tls_key, "Private key of --next-hop-tls-cert");
   app->add_option("--next-hop-token-file", next_hop.inference_token,
                   "Inference bearer token (file of mode 0600) sent to the next hops");
+  // Hidden: a tier that claims another control protocol, so that the refusal of a major
+  // mismatch can be tested against a real server. It changes nothing but what Health reports.
+  app->add_option("--report-protocol-version", args->options.reported_protocol_version,
+                  "Protocol version Health reports (testing the version check only)")
+      ->group("");
   return [args]() {
     tier::ServeOptions options = args->options;
     auto max_message_bytes = parse_bytes(args->max_message_size);

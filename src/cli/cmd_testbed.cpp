@@ -41,8 +41,8 @@ std::string fixed(double value, int decimals) {
 }
 
 void print_state_text(const TestbedState& state) {
-  std::cout << "testbed run " << state.run_id << " (" << (state.root ? "kernel" : "user space")
-            << ", " << state.phase << ", " << state.config_source << ")\n";
+  const char* kind = state.network == "remote" ? "remote tiers" : state.root ? "kernel" : "user space";
+  std::cout << "testbed run " << state.run_id << " (" << kind << ", " << state.phase << ", " << state.config_source << ")\n";
   if (state.root) {
     std::cout << "cgroups: cpu " << state.cpu_cgroup << ", memory " << state.memory_cgroup
               << ", CFS period " << state.cpu_period_us << " us; link MTU " << state.mtu << "\n";
@@ -205,7 +205,8 @@ std::function<int()> setup_testbed(CLI::App* app) {
       "--userspace", args->userspace,
       "Loopback tiers without namespaces or cgroups (limits NOT enforced); automatic without root");
   up->add_option("--network", args->network,
-                 "Backend: auto (namespaces as root, else loopback) | namespaces | loopback")
+                 "Backend: auto (namespaces as root, else loopback) | namespaces | loopback | "
+                 "remote (tiers given by address in --config; the default when they are)")
       ->excludes(userspace_opt);
   up->add_flag("--allow-link-mismatch", args->allow_mismatch,
                "Keep going when a link's probed rate is more than the tolerance off");
@@ -257,10 +258,18 @@ std::function<int()> setup_testbed(CLI::App* app) {
         if (!mode.ok()) return report_error(mode.status());
         options.mode = *mode;
       }
+      if (args->network.empty() && is_remote_config(config)) options.mode = TestbedMode::kRemote;
       options.allow_link_mismatch = args->allow_mismatch;
       options.model_root = args->model_root;
       options.probe = probe_options;
       options.is_cancelled = []() { return g_stop_requested.load(); };
+      if (options.mode == TestbedMode::kRemote) {
+        // Nothing to supervise: the tiers run on their own hosts.
+        auto state = testbed_up(config, options);
+        if (!state.ok()) return report_error(state.status());
+        print_up_result(*state, args->json);
+        return 0;
+      }
       if (!args->foreground) return run_up_detached(config, options, args->json);
       auto state = testbed_up(config, options);
       if (!state.ok()) return report_error(state.status());

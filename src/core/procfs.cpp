@@ -120,4 +120,32 @@ std::string read_proc_text(const std::string& path) {
   return out.str();
 }
 
+std::string cpuinfo_model(std::string_view cpuinfo_text) {
+  std::string fallback;
+  std::istringstream lines{std::string(cpuinfo_text)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    const auto start = line.find_first_not_of(" \t", colon + 1);
+    const std::string value = start == std::string::npos ? "" : line.substr(start);
+    if (value.empty()) continue;
+    if (key == "model name") return value;
+    if ((key == "Hardware" || key == "Model") && fallback.empty()) fallback = value;
+  }
+  return fallback;
+}
+
+std::string read_cpu_model() {
+  const std::string model = cpuinfo_model(read_proc_text("/proc/cpuinfo"));
+  return model.empty() ? "unknown" : model;
+}
+
+int64_t read_memory_total_bytes() {
+  const int64_t bytes = proc_status_bytes(read_proc_text("/proc/meminfo"), "MemTotal");
+  return bytes > 0 ? bytes : 0;
+}
+
 }  // namespace edgetier

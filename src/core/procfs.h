@@ -50,4 +50,12 @@ int64_t proc_status_bytes(std::string_view status_text, std::string_view key);
 /// The whole file (for /proc texts, whose size stat reports as 0); "" when unreadable.
 std::string read_proc_text(const std::string& path);
 
+/// The CPU's name in a /proc/cpuinfo text: "model name" (x86), else "Hardware" or "Model"
+/// (ARM boards); "" when none is given.
+std::string cpuinfo_model(std::string_view cpuinfo_text);
+/// This machine's CPU name (/proc/cpuinfo); "unknown" when it names none.
+std::string read_cpu_model();
+/// MemTotal of /proc/meminfo in bytes; 0 when unreadable.
+int64_t read_memory_total_bytes();
+
 }  // namespace edgetier

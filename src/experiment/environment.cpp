@@ -5,26 +5,14 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 
+#include "core/procfs.h"
 #include "runtime/ort_session.h"
 
 namespace edgetier {
 namespace {
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
 
 /// The commit of the source tree the binary was built from, when it is still a git checkout.
 std::string git_commit() {
@@ -46,7 +34,7 @@ nlohmann::json collect_environment() {
   struct utsname u {};
   std::string kernel = "unknown";
   if (uname(&u) == 0) kernel = std::string(u.sysname) + " " + u.release + " " + u.machine;
-  return {{"cpu_model", cpu_model()},
+  return {{"cpu_model", read_cpu_model()},
           {"cores", std::thread::hardware_concurrency()},
           {"kernel", kernel},
           {"ort_version", ort_version()},

@@ -114,18 +114,27 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   for (const auto& w : bed.session->warnings()) LOG_WARN << "testbed: " << w;
   bed.endpoints = bed.session->endpoints();
   tier::TierClientOptions co;
-  co.security = bed.endpoints.security;
+  co.security = bed.endpoints.security_of(bed.endpoints.tiers.front());
   auto link = bed.endpoints.userspace_links.find("client");
   if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
   ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));
   RETURN_IF_ERROR(bed.client->wait_until_live(30000));
-  // The store keeps its own rows (store.h): what each tier got and each link achieved.
+  // The store keeps its own rows (store.h): what each tier got, the host it runs on (from its
+  // Health) and what each link achieved.
   for (const auto& t : bed.session->tiers()) {
     TierRecord r;
     r.name = t.name;
     r.cpus = t.cpus;
     r.memory_bytes = t.memory_bytes;
     r.threads = t.threads;
+    if (const tier::TierEndpoint* e = bed.endpoints.find(t.name)) {
+      tier::TierClientOptions options;
+      options.security = bed.endpoints.security_of(*e);
+      ASSIGN_OR_RETURN(auto client, tier::TierClient::connect(e->control, options));
+      auto health = client->health(/*probe_timeout_ms=*/-1);
+      if (!health.ok()) return health.status().with_context("tier '" + t.name + "'");
+      r.host_json = tier::host_facts_json(*health).dump();
+    }
     RETURN_IF_ERROR(c->store->record_tier(c->run_id, r));
   }
   for (const auto& l : bed.session->links()) {
@@ -137,6 +146,9 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     if (l.probe) {
       r.achieved_rate_mbit = l.probe->achieved_rate_mbit;
       r.rtt_ms = l.probe->rtt_ms;
+      r.forward_rate_mbit = l.probe->forward_rate_mbit;
+      r.reverse_rate_mbit = l.probe->reverse_rate_mbit;
+      r.probed_by = l.probe->probed_by;
     }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }

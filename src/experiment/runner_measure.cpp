@@ -153,6 +153,7 @@ class ScenarioRounds {
         }
         if (o->restart) {
           // The tiers died: every loaded strategy is gone with them.
+          lost_tier_ = true;
           RETURN_IF_ERROR(take_down());
           if (shared) {
             progress_->note(label(*a) + ": a tier died with other strategies loaded (" +
@@ -177,6 +178,7 @@ class ScenarioRounds {
     if (!a->deployed) {
       if (bed_.session && !tier_failure_reason(&bed_, 0).empty()) {
         // A tier died after the previous strategy: start afresh rather than blame this one.
+        lost_tier_ = true;
         RETURN_IF_ERROR(take_down());
       }
       if (!bed_.session) {
@@ -184,7 +186,13 @@ class ScenarioRounds {
         if (!up.ok()) {
           if (up.status().code() == StatusCode::kCancelled || c_->cancelled())
             return std::optional<StrategyOutcome>();
-          return up.status().with_context("testbed for scenario '" + scenario_.name + "'");
+          // The first bring-up failing is the run's problem; after a tier died (a remote
+          // device that stays gone), the strategies left fail with the reason and the run
+          // goes on to report what it measured.
+          if (!lost_tier_)
+            return up.status().with_context("testbed for scenario '" + scenario_.name + "'");
+          return std::optional<StrategyOutcome>(
+              StrategyOutcome{StrategyStatus::kFailed, "testbed: " + up.status().message()});
         }
         bed_ = std::move(*up);
       }
@@ -354,6 +362,7 @@ class ScenarioRounds {
   const std::vector<std::pair<int, int>> schedule_;
   std::vector<std::unique_ptr<Active>> actives_;
   Bed bed_;
+  bool lost_tier_ = false;  // a tier died during this scenario
 };
 
 }  // namespace

@@ -146,8 +146,9 @@ using testbed::TierSpec;
 
 struct TestbedSpec {
   std::string preset = "default";  // default | study | unlimited
-  std::string network = "auto";    // auto | namespaces | loopback
-  std::vector<TierSpec> tiers;     // mobile, edge, cloud (after applying the preset)
+  std::string network = "auto";    // auto | namespaces | loopback | remote
+  std::vector<TierSpec> tiers;     // mobile, edge, cloud (after applying the preset; remote:
+                                   // each with its address, TLS and token files)
   std::vector<LinkSpec> links;     // mobile-edge, edge-cloud
   const TierSpec* tier(std::string_view name) const;
   const LinkSpec* link(std::string_view name) const;

@@ -402,7 +402,7 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
       if (spec.placements.empty()) return m.at("placements").error("the placement list is empty");
     }
     if (m.has("testbed")) {
-      ASSIGN_OR_RETURN(spec.testbed, parse_testbed(m.at("testbed")));
+      ASSIGN_OR_RETURN(spec.testbed, parse_testbed(m.at("testbed"), spec.base_dir));
     }
     if (m.has("scenarios")) {
       RETURN_IF_ERROR(parse_scenarios(m.at("scenarios"), spec.testbed, &spec.scenarios));

@@ -18,7 +18,8 @@ Status check_choice(const YamlCursor& at, const std::string& value,
 Status check_range(const YamlCursor& at, double v, double lo, double hi, const std::string& what);
 
 /// `testbed:` as a preset name or a map {preset, network, tiers, links}.
-Result<TestbedSpec> parse_testbed(const YamlCursor& at);
+/// `base_dir`: the spec's folder, which remote tiers' file paths are relative to.
+Result<TestbedSpec> parse_testbed(const YamlCursor& at, const std::string& base_dir);
 /// `scenarios:` as a list of {name, links} and {sweep, links} entries, appended to `out`.
 Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
                        std::vector<ScenarioSpec>* out);

@@ -54,7 +54,27 @@ static Status parse_link_values(const YamlCursor& at, LinkSpec* link) {
   return m.finish();
 }
 
-Result<TestbedSpec> parse_testbed(const YamlCursor& at) {
+/// A tier's address, TLS files and tokens (network: remote), paths against the spec's folder.
+static Status parse_remote_tier(YamlMap& tm, const std::string& base_dir,
+                                testbed::RemoteTier* remote) {
+  RETURN_IF_ERROR(tm.get("address", &remote->address));
+  RETURN_IF_ERROR(tm.get("token_file", &remote->token_file));
+  RETURN_IF_ERROR(tm.get("inference_token_file", &remote->inference_token_file));
+  if (tm.has("tls")) {
+    ASSIGN_OR_RETURN(YamlMap tls, YamlMap::open(tm.at("tls")));
+    RETURN_IF_ERROR(tls.get("ca", &remote->tls_ca));
+    RETURN_IF_ERROR(tls.get("cert", &remote->tls_cert));
+    RETURN_IF_ERROR(tls.get("key", &remote->tls_key));
+    RETURN_IF_ERROR(tls.finish());
+  }
+  for (std::string* file : {&remote->token_file, &remote->inference_token_file, &remote->tls_ca,
+                            &remote->tls_cert, &remote->tls_key}) {
+    *file = resolve_path(base_dir, *file);
+  }
+  return ok_status();
+}
+
+Result<TestbedSpec> parse_testbed(const YamlCursor& at, const std::string& base_dir) {
   if (at.node && at.node.IsScalar()) {
     auto t = testbed_preset(at.node.Scalar());
     if (!t.ok()) return at.error(t.status().message());
@@ -77,12 +97,28 @@ Result<TestbedSpec> parse_testbed(const YamlCursor& at) {
       RETURN_IF_ERROR(tm.get("cpus", &tier.cpus));
       RETURN_IF_ERROR(tm.get_bytes("memory", &tier.memory_bytes));
       RETURN_IF_ERROR(tm.get("threads", &tier.threads));
+      RETURN_IF_ERROR(parse_remote_tier(tm, base_dir, &tier.remote));
       RETURN_IF_ERROR(check_range(tm.at("cpus"), tier.cpus, 0, 4096, ">= 0 (0 = unlimited)"));
       RETURN_IF_ERROR(
           check_range(tm.at("threads"), tier.threads, 0, 4096, ">= 0 (0 = ceil(cpus))"));
       RETURN_IF_ERROR(tm.finish());
     }
     RETURN_IF_ERROR(tiers.finish());
+  }
+  // The remote backend reaches every tier it uses by address; the others start their own.
+  for (const auto& tier : t.tiers) {
+    if (!tier.enabled) continue;
+    const bool remote = t.network == "remote";
+    if (remote && tier.remote.empty()) {
+      return m.at(m.has("tiers") ? "tiers" : "network")
+          .error("network: remote needs an address for tier '" + tier.name +
+                 "' (tiers: {" + tier.name + ": {address: HOST:PORT, tls: {ca: ...}, "
+                 "token_file: ...}}) or enabled: false");
+    }
+    if (!remote && !tier.remote.empty()) {
+      return m.at("tiers").error("tier '" + tier.name + "' has an address, which only " +
+                                 "network: remote uses (network is '" + t.network + "')");
+    }
   }
   if (m.has("links")) {
     ASSIGN_OR_RETURN(YamlMap links, YamlMap::open(m.at("links")));

@@ -36,11 +36,16 @@ RequestRecord read_request(const SqliteStatement& s) {
   return r;
 }
 
-Status read_links_and_tiers(SqliteDb& db, StoredRun* run) {
-  ASSIGN_OR_RETURN(SqliteStatement links,
-                   db.prepare("SELECT scenario, link, configured_rate_mbit, achieved_rate_mbit, "
-                              "configured_rtt_ms, rtt_ms FROM links WHERE run_id = ? "
-                              "ORDER BY scenario, link"));
+/// Links and tiers of the run; a store older than schema 3 has no rates both ways, prober or
+/// host facts (they read as unset, "" and "{}").
+Status read_links_and_tiers(SqliteDb& db, int schema_version, StoredRun* run) {
+  const bool v3 = schema_version >= 3;
+  ASSIGN_OR_RETURN(
+      SqliteStatement links,
+      db.prepare(std::string("SELECT scenario, link, configured_rate_mbit, achieved_rate_mbit, "
+                             "configured_rtt_ms, rtt_ms") +
+                 (v3 ? ", forward_rate_mbit, reverse_rate_mbit, probed_by" : "") +
+                 " FROM links WHERE run_id = ? ORDER BY scenario, link"));
   links.bind(1, run->run.run_id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, links.step());
@@ -52,17 +57,28 @@ Status read_links_and_tiers(SqliteDb& db, StoredRun* run) {
     l.achieved_rate_mbit = links.column_optional_double(3);
     l.configured_rtt_ms = links.column_double(4);
     l.rtt_ms = links.column_optional_double(5);
+    if (v3) {
+      l.forward_rate_mbit = links.column_optional_double(6);
+      l.reverse_rate_mbit = links.column_optional_double(7);
+      l.probed_by = links.column_text(8);
+    }
     run->links.push_back(std::move(l));
   }
   ASSIGN_OR_RETURN(SqliteStatement tiers,
-                   db.prepare("SELECT name, cpus, memory_bytes, threads FROM tiers WHERE run_id = "
-                              "? ORDER BY name"));
+                   db.prepare(std::string("SELECT name, cpus, memory_bytes, threads") +
+                              (v3 ? ", host_json" : "") +
+                              " FROM tiers WHERE run_id = ? ORDER BY name"));
   tiers.bind(1, run->run.run_id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, tiers.step());
     if (!row) break;
-    run->tiers.push_back({tiers.column_text(0), tiers.column_double(1), tiers.column_int64(2),
-                          static_cast<int>(tiers.column_int64(3))});
+    TierRecord t;
+    t.name = tiers.column_text(0);
+    t.cpus = tiers.column_double(1);
+    t.memory_bytes = tiers.column_int64(2);
+    t.threads = static_cast<int>(tiers.column_int64(3));
+    if (v3) t.host_json = tiers.column_text(4);
+    run->tiers.push_back(std::move(t));
   }
   return ok_status();
 }
@@ -237,7 +253,7 @@ Result<StoredRun> read_results_database(const std::string& path, const ResultsDb
     run.strategies.push_back(std::move(s));
   }
   RETURN_IF_ERROR(read_requests(store->db(), &run));
-  RETURN_IF_ERROR(read_links_and_tiers(store->db(), &run));
+  RETURN_IF_ERROR(read_links_and_tiers(store->db(), store->schema_version(), &run));
   RETURN_IF_ERROR(read_accuracy(store->db(), &run));
   return run;
 }

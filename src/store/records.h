@@ -156,6 +156,10 @@ struct TierRecord {
   double cpus = 0;
   int64_t memory_bytes = 0;
   int threads = 0;
+  /// The host the tier ran on, from its Health (tier/client.h host_facts_json): CPU model and
+  /// count, memory, cgroup limits, ONNX Runtime, execution provider, edgetier and protocol
+  /// versions. "{}" for tiers stored before schema 3.
+  std::string host_json = "{}";
 };
 
 struct LinkRecord {
@@ -165,6 +169,11 @@ struct LinkRecord {
   std::optional<double> achieved_rate_mbit;
   double configured_rtt_ms = 0;
   std::optional<double> rtt_ms;  // measured
+  std::optional<double> forward_rate_mbit;  // towards the cloud; unset before schema 3
+  std::optional<double> reverse_rate_mbit;
+  /// "testbed" (this machine measured between the link's ends) or the name of the tier that
+  /// sends on the link (remote devices); empty before schema 3.
+  std::string probed_by;
 };
 
 /// (pass, request_index) pairs already stored for a strategy.

@@ -198,13 +198,14 @@ Status ResultStore::record_tier(int64_t run_id, const TierRecord& tier) {
   return write_locked([&]() -> Status {
     ASSIGN_OR_RETURN(
         SqliteStatement stmt,
-        db_.prepare("INSERT OR REPLACE INTO tiers (run_id, name, cpus, memory_bytes, threads) "
-                    "VALUES (?, ?, ?, ?, ?)"));
+        db_.prepare("INSERT OR REPLACE INTO tiers (run_id, name, cpus, memory_bytes, threads, "
+                    "host_json) VALUES (?, ?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, tier.name);
     stmt.bind(3, tier.cpus);
     stmt.bind(4, tier.memory_bytes);
     stmt.bind(5, tier.threads);
+    stmt.bind(6, tier.host_json);
     return stmt.run();
   });
 }
@@ -215,7 +216,8 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
     ASSIGN_OR_RETURN(
         SqliteStatement stmt,
         db_.prepare("INSERT OR REPLACE INTO links (run_id, scenario, link, configured_rate_mbit, "
-                    "achieved_rate_mbit, configured_rtt_ms, rtt_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                    "achieved_rate_mbit, configured_rtt_ms, rtt_ms, forward_rate_mbit, "
+                    "reverse_rate_mbit, probed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, link.scenario);
     stmt.bind(3, link.link);
@@ -223,6 +225,9 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
     stmt.bind(5, link.achieved_rate_mbit);
     stmt.bind(6, link.configured_rtt_ms);
     stmt.bind(7, link.rtt_ms);
+    stmt.bind(8, link.forward_rate_mbit);
+    stmt.bind(9, link.reverse_rate_mbit);
+    stmt.bind(10, link.probed_by);
     return stmt.run();
   });
 }

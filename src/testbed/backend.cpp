@@ -15,7 +15,8 @@ struct ModeKeyword {
 // One row per keyword experiment.yaml's `network` accepts (the order of its error messages).
 constexpr ModeKeyword kModes[] = {{TestbedMode::kAuto, "auto"},
                                   {TestbedMode::kNamespaces, "namespaces"},
-                                  {TestbedMode::kLoopback, "loopback"}};
+                                  {TestbedMode::kLoopback, "loopback"},
+                                  {TestbedMode::kRemote, "remote"}};
 
 }  // namespace
 
@@ -48,6 +49,7 @@ Result<std::unique_ptr<TestbedBackend>> make_backend(TestbedMode mode, bool root
       return make_backend(root ? TestbedMode::kNamespaces : TestbedMode::kLoopback, root);
     case TestbedMode::kNamespaces: return make_namespace_backend();
     case TestbedMode::kLoopback: return make_loopback_backend();
+    case TestbedMode::kRemote: return make_remote_backend();
   }
   return invalid_argument("unknown testbed mode " + std::to_string(static_cast<int>(mode)));
 }

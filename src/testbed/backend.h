@@ -1,33 +1,24 @@
 /// The testbed backends: one interface (up -> endpoints, check, probe, down) with one
 /// implementation per way of providing tiers, chosen by an explicit factory from the mode or the
-/// spec keyword (`network: auto | namespaces | loopback`).
+/// spec keyword (`network: auto | namespaces | loopback | remote`).
 ///
 /// Backends today (each in its own files):
 ///   namespaces  namespace_backend.cpp: one network namespace and cgroup per tier, veth pairs
 ///               shaped by tc (needs root)
 ///   loopback    loopback_backend.cpp: tiers as plain processes on 127.0.0.1, links emulated by
 ///               the tiers' transport, CPU/memory limits NOT enforced
+///   remote      remote_backend.cpp: tiers already running elsewhere (`edgetier serve` on each
+///               device), given by address with their TLS and token files; nothing local is
+///               created, deploy uploads the parts' bytes, each link is measured by the tier
+///               that sends on it (ProbeLink), and `down` forgets the run (it never stops tiers)
 ///   auto        namespaces as root, else loopback (resolved by the factory, not a backend)
 ///
-/// Adding a backend (the planned `remote`: tiers already running elsewhere, given by address,
-/// reached over TLS with a token) is one new file plus a keyword:
-///   1. remote_backend.cpp: a class deriving from TestbedBackend that implements
-///        mode()   TestbedMode::kRemote;
-///        up()     takes each tier's address and the TLS/token settings from the config
-///                 (these fields do not exist yet: TierSpec in topology.h gets an `address`,
-///                 TestbedConfig the TLS/token settings), checks every tier answers, writes a
-///                 state file (network "remote") whose tiers carry listen/control (so
-///                 `deploy --testbed`, `request --testbed` and endpoints_from_state work as for
-///                 local tiers; no pids, namespaces or cgroups) and returns the endpoints;
-///        check()  asks every tier's control service for its health (dead when it does not
-///                 answer; OOM when its health reports it);
-///        probe()  measures each link between two remote tiers (or reports them unprobed);
-///        down()   undeploys what it loaded and forgets the state file; it never stops tiers it
-///                 did not start.
-///      and a `make_remote_backend()` declared at the bottom of this header.
+/// Adding a backend is one new file plus a keyword:
+///   1. <name>_backend.cpp: a class deriving from TestbedBackend (mode, up, check, probe, down)
+///      and a `make_<name>_backend()` declared at the bottom of this header.
 ///   2. the keyword: one row in kModes (backend.cpp: keyword <-> TestbedMode), the TestbedMode
 ///      value (testbed.h), and one `case` in make_backend. The spec parser takes its keywords from
-///      network_keywords(), so experiment.yaml accepts `network: remote` with no other change.
+///      network_keywords(), so experiment.yaml accepts the keyword with no other change.
 /// No static self-registration: the factory is a switch, so every backend is visible there.
 #pragma once
 
@@ -69,7 +60,7 @@ class TestbedBackend {
   virtual Result<TeardownReport> down(const std::string& state_dir, const std::string& run_id) = 0;
 };
 
-/// "auto", "namespaces", "loopback": the keywords of experiment.yaml's `network`.
+/// "auto", "namespaces", "loopback", "remote": the keywords of experiment.yaml's `network`.
 std::vector<std::string> network_keywords();
 /// The keyword's mode; an unknown keyword is an error naming it and the nearest keyword.
 Result<TestbedMode> parse_testbed_mode(std::string_view keyword);
@@ -86,5 +77,6 @@ Result<std::unique_ptr<TestbedBackend>> backend_for_state(const TestbedState& st
 // The backends (each defined in its own file; call make_backend instead).
 std::unique_ptr<TestbedBackend> make_namespace_backend();
 std::unique_ptr<TestbedBackend> make_loopback_backend();
+std::unique_ptr<TestbedBackend> make_remote_backend();
 
 }  // namespace edgetier::testbed

@@ -12,12 +12,19 @@ Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
     e.control = t.control.empty() ? t.listen : t.control;
     e.listen = t.listen.empty() ? t.control : t.listen;
     e.client = t.client;
+    if (!t.remote.empty()) {
+      auto security = remote_tier_security(t.remote);
+      if (!security.ok()) return security.status().with_context(label + ": tier '" + t.name + "'");
+      e.security = *security;
+    }
     if (e.control.empty()) {
       return invalid_argument(label + ": tier '" + e.name + "' has neither control nor listen");
     }
     endpoints.tiers.push_back(e);
   }
   if (endpoints.tiers.empty()) return invalid_argument(label + ": no tiers listed");
+  // Remote hosts have none of this machine's files.
+  endpoints.send_bytes = state.network == "remote";
   for (const auto& l : state.links) {
     if (!l.userspace()) continue;  // shaped by the kernel
     endpoints.userspace_links[l.from] = tier::LinkEmulationSpec{l.rate_mbit, l.delay_ms};
@@ -28,6 +35,16 @@ Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
     endpoints.security.token = *token;
   }
   return endpoints;
+}
+
+Result<tier::ClientSecurity> remote_tier_security(const RemoteTier& remote) {
+  tier::ClientSecurityFiles files;
+  files.tls_ca = remote.tls_ca;
+  files.tls_cert = remote.tls_cert;
+  files.tls_key = remote.tls_key;
+  files.token = remote.token_file;
+  files.inference_token = remote.inference_token_file;
+  return tier::load_client_security(files);
 }
 
 Result<tier::TestbedEndpoints> load_endpoints(const std::string& path) {

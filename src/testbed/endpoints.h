@@ -13,10 +13,13 @@ namespace edgetier::testbed {
 
 /// Each tier's control (else listen) and listen (else control) address in chain order, and the
 /// links the tiers' forwarders emulate in user space (LinkRecord::userspace), keyed by the
-/// sending tier, and the run's control token (read from the state's token_file). `label` (the
-/// file) names the source in errors.
+/// sending tier, and the run's control token (read from the state's token_file); a remote
+/// tier's own TLS and tokens (remote_tier_security), and send_bytes for the remote network.
+/// `label` (the file) names the source in errors.
 Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
                                                     const std::string& label);
+/// A remote tier's TLS files and tokens, read and checked (token files owner-only).
+Result<tier::ClientSecurity> remote_tier_security(const RemoteTier& remote);
 /// The state file at `path`, which may be hand-written: {"tiers": [{"name", "control",
 /// "listen", "client"}], "links": [{"from", "to", "rate_mbit", "delay_ms", "userspace"}]}.
 /// NOT_FOUND when there is no such file.

@@ -11,6 +11,14 @@
 ///     - {name: edge, cpus: 1, memory: 2GiB}
 ///   links:                      # one per neighbouring pair, from the client's side
 ///     - {from: mobile, to: edge, rate_mbit: 200, delay_ms: 0, jitter_ms: 0, loss_pct: 0}
+///
+/// Tiers on other machines (`testbed up --network remote`, experiment `network: remote`) are
+/// given by address instead of limits; paths are relative to the file's folder:
+///   tiers:
+///     - {name: edge, address: 10.0.0.2:8001, token_file: edge.token,
+///        tls: {ca: ca.pem, cert: client.pem, key: client.key}}
+///   links:                      # optional: rate_mbit is what the link should do (0: unknown);
+///     - {from: mobile, to: edge, rate_mbit: 100}   # nothing is shaped, the probe measures it
 #include "testbed/presets.h"
 
 #include <sched.h>
@@ -22,8 +30,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include <filesystem>
+
 #include "core/strings.h"
 #include "testbed/files.h"
+#include "tier/security.h"
 
 namespace edgetier::testbed {
 namespace {
@@ -31,7 +42,10 @@ namespace {
 const std::vector<std::string> kTopKeys = {"tiers",          "links",          "cpu_period_us",
                                            "port",           "server_command", "ready_timeout_s",
                                            "probe_tolerance"};
-const std::vector<std::string> kTierKeys = {"name", "cpus", "memory"};
+const std::vector<std::string> kTierKeys = {"name",    "cpus",       "memory",
+                                            "address", "token_file", "inference_token_file",
+                                            "tls"};
+const std::vector<std::string> kTlsKeys = {"ca", "cert", "key"};
 const std::vector<std::string> kLinkKeys = {"from",     "to",        "rate_mbit",
                                             "delay_ms", "jitter_ms", "loss_pct"};
 
@@ -82,7 +96,45 @@ std::string number(double value) {
   return out.str();
 }
 
-Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& label) {
+std::string resolve_file(const std::string& base_dir, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+  return p.lexically_normal().string();
+}
+
+// A tier's address, TLS files and tokens (the remote backend); paths against `base_dir`.
+Status parse_remote(const YAML::Node& node, const std::string& path, const std::string& label,
+                    const std::string& base_dir, RemoteTier* remote) {
+  std::string* strings[] = {&remote->address, &remote->token_file,
+                            &remote->inference_token_file};
+  const char* keys[] = {"address", "token_file", "inference_token_file"};
+  for (size_t k = 0; k < 3; ++k) {
+    if (node[keys[k]])
+      RETURN_IF_ERROR(read_string(node[keys[k]], path + "." + keys[k], label, strings[k]));
+  }
+  if (node["tls"]) {
+    const YAML::Node& tls = node["tls"];
+    RETURN_IF_ERROR(check_keys(tls, kTlsKeys, path + ".tls", label));
+    std::string* files[] = {&remote->tls_ca, &remote->tls_cert, &remote->tls_key};
+    for (size_t k = 0; k < 3; ++k) {
+      if (tls[kTlsKeys[k]])
+        RETURN_IF_ERROR(read_string(tls[kTlsKeys[k]], path + ".tls." + kTlsKeys[k], label,
+                                    files[k]));
+    }
+  }
+  for (std::string* file : {&remote->token_file, &remote->inference_token_file, &remote->tls_ca,
+                            &remote->tls_cert, &remote->tls_key}) {
+    if (!file->empty()) *file = resolve_file(base_dir, *file);
+  }
+  if (remote->address.empty() && (!remote->token_file.empty() || !remote->tls_ca.empty())) {
+    return invalid_argument(label + ": '" + path +
+                            "' has TLS or token files but no address (they are for remote tiers)");
+  }
+  return ok_status();
+}
+
+Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& label,
+                                 const std::string& base_dir) {
   TestbedConfig config;
   config.source = label;
   config.server_command = default_server_command();
@@ -134,6 +186,7 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
       if (!bytes.ok()) return bytes.status().with_context(label + ": '" + path + ".memory'");
       tier.memory_bytes = *bytes;
     }
+    RETURN_IF_ERROR(parse_remote(tiers[i], path, label, base_dir, &tier.remote));
     config.tiers.push_back(tier);
   }
   const YAML::Node& links = root["links"];
@@ -158,6 +211,7 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
     }
     config.links.push_back(link);
   }
+  if (config.links.empty()) fill_remote_links(&config);
   RETURN_IF_ERROR(validate_testbed_config(config));
   return config;
 }
@@ -258,7 +312,7 @@ Result<TestbedConfig> preset_config(const std::string& name, const HostResources
 Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const std::string& label) {
   try {
     YAML::Node root = YAML::Load(yaml_text);
-    return parse_root(root, label);
+    return parse_root(root, label, "");
   } catch (const YAML::Exception& e) {
     return invalid_argument(label + ": YAML error: " + e.what());
   }
@@ -267,11 +321,28 @@ Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const s
 Result<TestbedConfig> load_testbed_config(const std::string& path) {
   auto text = read_text_file(path);
   if (!text.ok()) return text.status();
-  return parse_testbed_config(*text, path);
+  try {
+    const std::string dir = std::filesystem::absolute(path).parent_path().string();
+    return parse_root(YAML::Load(*text), path, dir);
+  } catch (const YAML::Exception& e) {
+    return invalid_argument(path + ": YAML error: " + e.what());
+  }
+}
+
+bool is_remote_config(const TestbedConfig& config) {
+  return std::any_of(config.tiers.begin(), config.tiers.end(),
+                     [](const TierSpec& t) { return !t.remote.empty(); });
+}
+
+void fill_remote_links(TestbedConfig* config) {
+  if (!is_remote_config(*config) || !config->links.empty()) return;
+  for (size_t i = 0; i + 1 < config->tiers.size(); ++i)
+    config->links.push_back({config->tiers[i].name, config->tiers[i + 1].name});
 }
 
 Status validate_testbed_config(const TestbedConfig& config) {
   const std::string& label = config.source;
+  const bool remote = is_remote_config(config);
   std::vector<std::string> names;
   for (size_t i = 0; i < config.tiers.size(); ++i) {
     const TierSpec& tier = config.tiers[i];
@@ -284,6 +355,17 @@ Status validate_testbed_config(const TestbedConfig& config) {
       return invalid_argument(path + ".name '" + tier.name + "' appears twice");
     }
     names.push_back(tier.name);
+    if (remote != !tier.remote.empty()) {
+      return invalid_argument(path + " ('" + tier.name + "'): give every tier an address " +
+                              "(remote) or none (tiers this machine starts), not a mix");
+    }
+    if (remote && tier.remote.tls_ca.empty() &&
+        !tier::is_loopback_address(tier.remote.address)) {
+      return invalid_argument(path + " ('" + tier.name + "'): address " + tier.remote.address +
+                              " is not loopback and has no tls; its token would cross the " +
+                              "network in plaintext; give tls: {ca: ca.pem} (and cert/key " +
+                              "for tiers that require client certificates)");
+    }
     if (tier.cpus < 0 || tier.cpus > 1024)
       return invalid_argument(path + ".cpus " + number(tier.cpus) + " is out of range");
     if (tier.memory_bytes != 0 && tier.memory_bytes < 16 * 1024 * 1024) {
@@ -307,6 +389,19 @@ Status validate_testbed_config(const TestbedConfig& config) {
       return invalid_argument(path + " joins '" + link.from + "' and '" + link.to +
                               "'; links follow the tier order, so it must be from: " + want_from +
                               ", to: " + want_to);
+    }
+    if (remote) {
+      // Real links are what they are: edgetier records and measures them, it shapes nothing.
+      if (link.rate_mbit < 0 || link.rate_mbit > 100000) {
+        return invalid_argument(path + ".rate_mbit " + number(link.rate_mbit) +
+                                " must be in [0, 100000] (0: unknown, measured)");
+      }
+      if (link.emulates_delay_or_loss()) {
+        return invalid_argument(path + ": remote links are not shaped by edgetier; shape them " +
+                                "with tc on the devices (README: Measure on real devices) and " +
+                                "drop delay_ms/jitter_ms/loss_pct here");
+      }
+      continue;
     }
     if (!(link.rate_mbit > 0) || link.rate_mbit > 100000) {
       return invalid_argument(path + ".rate_mbit " + number(link.rate_mbit) +

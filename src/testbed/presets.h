@@ -72,5 +72,9 @@ std::vector<std::string> preset_names();
 Result<TestbedConfig> load_testbed_config(const std::string& path);
 Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const std::string& label);
 Status validate_testbed_config(const TestbedConfig& config);
+/// True when the tiers are given by address (the remote backend's configuration).
+bool is_remote_config(const TestbedConfig& config);
+/// A remote configuration without links gets one per neighbouring pair (rate 0: unknown).
+void fill_remote_links(TestbedConfig* config);
 
 }  // namespace edgetier::testbed

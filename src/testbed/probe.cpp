@@ -274,6 +274,7 @@ nlohmann::json LinkProbe::to_json() const {
           {"reverse_rate_mbit", reverse_rate_mbit},
           {"rtt_ms", rtt_ms},
           {"bytes", bytes},
+          {"probed_by", probed_by},
           {"deviation", deviation()}};
 }
 
@@ -286,6 +287,7 @@ LinkProbe LinkProbe::from_json(const nlohmann::json& j) {
   p.reverse_rate_mbit = j.value("reverse_rate_mbit", 0.0);
   p.rtt_ms = j.value("rtt_ms", 0.0);
   p.bytes = j.value("bytes", int64_t{0});
+  p.probed_by = j.value("probed_by", "testbed");
   return p;
 }
 

@@ -35,6 +35,9 @@ struct LinkProbe {
   double reverse_rate_mbit = 0;
   double rtt_ms = 0;  // median TCP ping-pong of 1 byte
   int64_t bytes = 0;  // per direction
+  /// Who measured: "testbed" (this machine, between the link's two ends) or the name of the
+  /// tier that sends on the link (the remote backend's ProbeLink).
+  std::string probed_by = "testbed";
   /// |achieved / configured - 1|.
   double deviation() const;
   nlohmann::json to_json() const;

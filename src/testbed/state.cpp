@@ -40,6 +40,14 @@ nlohmann::json tier_to_json(const TierRecord& t) {
                       {"state", tier_status_name(t.state)},
                       {"detail", t.detail}};
   if (!t.client.empty()) j["client"] = t.client;
+  if (!t.remote.empty()) {
+    j["remote"] = {{"address", t.remote.address},
+                   {"tls_ca", t.remote.tls_ca},
+                   {"tls_cert", t.remote.tls_cert},
+                   {"tls_key", t.remote.tls_key},
+                   {"token_file", t.remote.token_file},
+                   {"inference_token_file", t.remote.inference_token_file}};
+  }
   return j;
 }
 
@@ -60,6 +68,15 @@ TierRecord tier_from_json(const nlohmann::json& j) {
   t.log = j.value("log", "");
   t.state = parse_tier_status(j.value("state", "dead"));
   t.detail = j.value("detail", "");
+  if (j.contains("remote") && j.at("remote").is_object()) {
+    const nlohmann::json& r = j.at("remote");
+    t.remote.address = r.at("address").get<std::string>();
+    t.remote.tls_ca = r.value("tls_ca", "");
+    t.remote.tls_cert = r.value("tls_cert", "");
+    t.remote.tls_key = r.value("tls_key", "");
+    t.remote.token_file = r.value("token_file", "");
+    t.remote.inference_token_file = r.value("inference_token_file", "");
+  }
   return t;
 }
 

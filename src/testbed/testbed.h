@@ -20,8 +20,9 @@ enum class TestbedMode {
   kAuto,        // namespaces when running as root, else loopback
   kNamespaces,  // namespaces, veth + tc, cgroups (needs root)
   kLoopback,    // loopback, shaping in the tiers' transport, limits NOT enforced
+  kRemote,      // tiers already running elsewhere, by address (TLS + tokens); nothing local
 };
-/// "auto", "namespaces", "loopback" (experiment.yaml's `network` and the state's `network`).
+/// "auto", "namespaces", "loopback", "remote" (experiment.yaml's `network`, the state's).
 std::string_view testbed_mode_keyword(TestbedMode mode);
 
 struct UpOptions {

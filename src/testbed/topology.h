@@ -10,12 +10,25 @@
 
 namespace edgetier::testbed {
 
+/// How to reach a tier that runs elsewhere (the `remote` backend): its address and the files
+/// that prove who we are to it. Paths are absolute (resolved against the YAML file's folder).
+struct RemoteTier {
+  std::string address;  // "10.0.0.2:8001": its control and inference services
+  std::string tls_ca;   // CA its certificate chains to; empty: plaintext (then only loopback)
+  std::string tls_cert;  // our client certificate, for tiers started with --tls-client-ca
+  std::string tls_key;
+  std::string token_file;            // its control token (file of mode 0600)
+  std::string inference_token_file;  // its inference token, when it was started with one
+  bool empty() const { return address.empty(); }
+};
+
 struct TierSpec {
   std::string name;          // mobile | edge | cloud (tiers.yaml: any 1-16 [a-z0-9] name)
   double cpus = 0;           // CPU quota in cores; <= 0: unlimited
   int64_t memory_bytes = 0;  // <= 0: unlimited
   int threads = 0;           // ONNX Runtime intra-op threads; 0: ceil(cpus) (see tier_threads)
   bool enabled = true;       // experiment specs: false drops the tier (and placements using it)
+  RemoteTier remote;         // set: the tier already runs at remote.address (backend `remote`)
 };
 
 struct LinkSpec {

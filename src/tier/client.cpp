@@ -172,6 +172,14 @@ Result<int> TierClient::unload(const std::string& model_name, int64_t deadline_m
   return response.unloaded();
 }
 
+Result<control::ProbeLinkResponse> TierClient::probe_link(
+    const control::ProbeLinkRequest& request, int64_t deadline_ms) {
+  control::ProbeLinkResponse response;
+  RETURN_IF_ERROR(unary(control_.get(), &control::TierControl::Stub::ProbeLink, request,
+                        &response, deadline_ms, options_.security.token));
+  return response;
+}
+
 Status TierClient::shutdown(int64_t deadline_ms) {
   control::ShutdownRequest request;
   control::ShutdownResponse response;
@@ -241,7 +249,24 @@ nlohmann::json health_to_json(const control::HealthResponse& h) {
           {"errors", h.errors()},
           {"listen", std::vector<std::string>(h.listen().begin(), h.listen().end())},
           {"max_message_bytes", h.max_message_bytes()},
+          {"host", host_facts_json(h)},
           {"models", models}};
+}
+
+nlohmann::json host_facts_json(const control::HealthResponse& h) {
+  const auto& c = h.cgroup();
+  return {{"hostname", h.hostname()},
+          {"cpu_model", h.cpu_model()},
+          {"cpus", h.online_cpus()},
+          {"memory_total_bytes", h.memory_total_bytes()},
+          {"cgroup_version", c.version()},
+          {"cgroup_cpu_quota_cores", c.cpu_quota_cores()},
+          {"cgroup_memory_limit_bytes", c.memory_limit_bytes()},
+          {"threads", h.threads()},
+          {"onnxruntime_version", h.onnxruntime_version()},
+          {"execution_provider", h.execution_provider()},
+          {"edgetier_version", h.version()},
+          {"protocol_version", h.protocol_version()}};
 }
 
 }  // namespace edgetier::tier

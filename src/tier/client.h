@@ -72,6 +72,9 @@ class TierClient {
   /// Unloads `model_name` (every model when empty); returns how many entries went away.
   Result<int> unload(const std::string& model_name, int64_t deadline_ms = 5000);
   Status shutdown(int64_t deadline_ms = 5000);
+  /// Makes the tier measure the link to request.target() (its next hop) from its side.
+  Result<control::ProbeLinkResponse> probe_link(const control::ProbeLinkRequest& request,
+                                                int64_t deadline_ms = 60000);
 
  private:
   TierClient() = default;
@@ -109,5 +112,8 @@ class TierClient {
 
 /// A HealthResponse as JSON (field names as in the .proto).
 nlohmann::json health_to_json(const control::HealthResponse& health);
+/// What the host a tier runs on is (CPU model and count, memory, cgroup limits, ONNX Runtime,
+/// execution provider, edgetier and protocol versions): the store keeps it per tier and run.
+nlohmann::json host_facts_json(const control::HealthResponse& health);
 
 }  // namespace edgetier::tier

@@ -7,7 +7,11 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/procfs.h"
+#include "runtime/ort_session.h"
 #include "tier/channel.h"
+#include "tier/link_probe.h"
+#include "tier/protocol.h"
 #include "tier/usage.h"
 
 namespace edgetier::tier {
@@ -23,9 +27,9 @@ grpc::Status own_error(grpc::ServerContext* context, const std::string& tier,
 
 }  // namespace
 
-grpc::Status ControlService::authorize(grpc::ServerContext* context, const char* method) const {
-  grpc::Status status = authorize_call(*context, state_.security, CallKind::kControl,
-                                       state_.options.tier_name);
+grpc::Status ControlService::authorize(grpc::ServerContext* context, const char* method,
+                                       CallKind kind) const {
+  grpc::Status status = authorize_call(*context, state_.security, kind, state_.options.tier_name);
   if (!status.ok()) {
     context->AddTrailingMetadata(kErrorOriginKey, state_.options.tier_name);
     LOG_WARN << state_.options.tier_name << ": refused " << method << " from " << context->peer()
@@ -86,6 +90,18 @@ grpc::Status ControlService::Health(grpc::ServerContext* context,
   response->set_max_message_bytes(state_.options.max_message_bytes);
   response->set_version(EDGETIER_VERSION);
   response->set_online_cpus(online_cpus());
+  response->set_protocol_version(state_.options.reported_protocol_version.empty()
+                                     ? protocol_version()
+                                     : state_.options.reported_protocol_version);
+  response->set_cpu_model(read_cpu_model());
+  response->set_memory_total_bytes(read_memory_total_bytes());
+  response->set_onnxruntime_version(ort_version());
+  // The tier's sessions run on SessionOptions' default provider.
+  response->set_execution_provider(SessionOptions{}.execution_provider == "cuda"
+                                       ? "CUDAExecutionProvider"
+                                       : "CPUExecutionProvider");
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) == 0) response->set_hostname(host);
 
   // Probe each distinct next hop once; models sharing a hop share the outcome.
   const int64_t probe_ms =
@@ -136,6 +152,34 @@ grpc::Status ControlService::Shutdown(grpc::ServerContext* context,
   if (grpc::Status denied = authorize(context, "Shutdown"); !denied.ok()) return denied;
   LOG_INFO << state_.options.tier_name << ": shutdown requested";
   if (state_.request_stop) state_.request_stop();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::ProbeLink(grpc::ServerContext* context,
+                                       const control::ProbeLinkRequest* request,
+                                       control::ProbeLinkResponse* response) {
+  if (grpc::Status denied = authorize(context, "ProbeLink"); !denied.ok()) return denied;
+  auto probed = probe_next_hop(*request, state_.registry.options().next_hop_security,
+                               state_.options.max_message_bytes);
+  if (!probed.ok()) return own_error(context, state_.options.tier_name, probed.status());
+  *response = std::move(probed).value();
+  response->set_from_tier(state_.options.tier_name);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Echo(grpc::ServerContext* context,
+                                  const control::EchoRequest* request,
+                                  control::EchoResponse* response) {
+  if (grpc::Status denied = authorize(context, "Echo", CallKind::kInference); !denied.ok())
+    return denied;
+  // A reply near the message limit would fail on the wire; refuse it here with the limit.
+  const int64_t limit = state_.options.max_message_bytes - 1024;
+  if (request->reply_bytes() < 0 || request->reply_bytes() > limit) {
+    return own_error(context, state_.options.tier_name,
+                     invalid_argument("Echo reply_bytes " + std::to_string(request->reply_bytes()) +
+                                      " is outside 0.." + std::to_string(limit)));
+  }
+  response->mutable_payload()->assign(static_cast<size_t>(request->reply_bytes()), '\0');
   return grpc::Status::OK;
 }
 

@@ -19,10 +19,16 @@ class ControlService final : public control::TierControl::Service {
                       control::HealthResponse* response) override;
   grpc::Status Shutdown(grpc::ServerContext* context, const control::ShutdownRequest* request,
                         control::ShutdownResponse* response) override;
+  grpc::Status ProbeLink(grpc::ServerContext* context, const control::ProbeLinkRequest* request,
+                         control::ProbeLinkResponse* response) override;
+  grpc::Status Echo(grpc::ServerContext* context, const control::EchoRequest* request,
+                    control::EchoResponse* response) override;
 
  private:
-  /// authorize_call for the control service; a refusal is logged with the peer.
-  grpc::Status authorize(grpc::ServerContext* context, const char* method) const;
+  /// authorize_call for the control service (Echo: as an inference call); a refusal is logged
+  /// with the peer.
+  grpc::Status authorize(grpc::ServerContext* context, const char* method,
+                         CallKind kind = CallKind::kControl) const;
 
   TierState& state_;
 };

@@ -256,7 +256,7 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     TierDeployment& d = result.tiers[k];
     d.tier = tier.name;
     TierClientOptions client_options;
-    client_options.security = endpoints.security;
+    client_options.security = endpoints.security_of(tier);
     ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
     if (k > last) {
       d.role = "unused";
@@ -274,7 +274,7 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       if (d.part_index < 0) d.part_index = static_cast<int>(p);
       d.parts.push_back(parts.part_paths[p]);
       control::PartSource* source = request.add_parts();
-      if (options.send_bytes) {
+      if (options.send_bytes || endpoints.send_bytes) {
         ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(parts.part_paths[p]));
         source->set_bytes(std::move(bytes));
       } else {
@@ -309,9 +309,9 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
 }
 
 Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
-  TierClientOptions client_options;
-  client_options.security = endpoints.security;
   for (const auto& tier : endpoints.tiers) {
+    TierClientOptions client_options;
+    client_options.security = endpoints.security_of(tier);
     ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
     auto removed = client->unload(model_name);
     if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");

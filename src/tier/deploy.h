@@ -22,6 +22,8 @@ struct TierEndpoint {
   std::string control;  // where the control service is reached (often a unix socket)
   std::string listen;   // where the upstream neighbour reaches this tier's inference service
   std::string client;   // where the device app reaches it (first tier only); empty: control
+  /// Its own TLS and tokens (a remote tier); none: TestbedEndpoints::security.
+  std::optional<ClientSecurity> security;
 };
 
 /// The running tiers in chain order (requests enter at tiers[0]) and the user-space link
@@ -33,8 +35,14 @@ struct TestbedEndpoints {
   std::map<std::string, LinkEmulationSpec> userspace_links;
   /// TLS and tokens for every tier (a testbed run's token, or the command's flags).
   ClientSecurity security;
+  /// The tiers cannot read this machine's files (remote hosts): deploy sends part bytes.
+  bool send_bytes = false;
 
   const TierEndpoint* find(const std::string& name) const;
+  /// The tier's own security, else the shared one.
+  const ClientSecurity& security_of(const TierEndpoint& tier) const {
+    return tier.security ? *tier.security : security;
+  }
   /// Where the device app sends requests: the first tier's client (else control) address.
   std::string client_address() const;
 };

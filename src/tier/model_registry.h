@@ -52,6 +52,7 @@ struct RegistryOptions {
 class ModelRegistry {
  public:
   explicit ModelRegistry(RegistryOptions options) : options_(std::move(options)) {}
+  const RegistryOptions& options() const { return options_; }
 
   /// Creates and warms the session outside the lock (loading a large part must not stall
   /// requests for other models), then swaps the entry in. Errors name the model and the field.

@@ -8,6 +8,21 @@
 #include "core/strings.h"
 
 namespace edgetier::tier {
+
+std::string protocol_version() {
+  return std::to_string(kProtocolMajor) + "." + std::to_string(kProtocolMinor);
+}
+
+Status check_protocol_version(const std::string& reported, const std::string& tier) {
+  const std::string theirs = reported.empty() ? "1.0" : reported;
+  const size_t dot = theirs.find('.');
+  const std::string major = theirs.substr(0, dot);
+  if (major == std::to_string(kProtocolMajor)) return ok_status();
+  return failed_precondition("tier '" + tier + "' speaks control protocol " + theirs +
+                             " but this edgetier speaks " + protocol_version() +
+                             " (major versions differ); run the same edgetier major version "
+                             "on every device");
+}
 namespace {
 
 struct DatatypeName {

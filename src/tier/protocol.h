@@ -12,6 +12,17 @@
 
 namespace edgetier::tier {
 
+/// The version of the control protocol (proto/edgetier_control.proto) this build speaks,
+/// "MAJOR.MINOR". A new minor only adds fields and calls, which older peers ignore; a new
+/// major changes meanings, so a caller refuses a tier of another major (check_protocol_version).
+inline constexpr int kProtocolMajor = 1;
+inline constexpr int kProtocolMinor = 1;
+std::string protocol_version();
+/// OK when `reported` (a tier's HealthResponse.protocol_version) has our major. A tier that
+/// reports none predates the field and is major 1. Otherwise FAILED_PRECONDITION naming the
+/// tier and both versions.
+Status check_protocol_version(const std::string& reported, const std::string& tier);
+
 /// Name of the input that carries the encoded image (one BYTES element) when a client does not
 /// use the model's own input name.
 inline constexpr std::string_view kImageInputName = "image";

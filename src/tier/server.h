@@ -38,6 +38,9 @@ struct ServeOptions {
   std::string model_root;
   /// How this tier reaches its next hops (CA, client certificate, inference token).
   ClientSecurityFiles next_hop_security;
+  /// The control protocol version Health reports; empty: this build's (protocol_version()).
+  /// Only for testing that callers refuse another major (`serve --report-protocol-version`).
+  std::string reported_protocol_version;
 };
 
 /// State shared by the two services of one tier.

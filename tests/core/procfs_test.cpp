@@ -50,5 +50,17 @@ TEST(Procfs, ReadsStatusSizes) {
   EXPECT_EQ(proc_status_bytes(status, "VmSwap"), -1);
 }
 
+TEST(Procfs, CpuModelFromX86OrArmCpuinfo) {
+  EXPECT_EQ(cpuinfo_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n"),
+            "AMD EPYC 7B13");
+  // ARM boards name the board instead of the core.
+  EXPECT_EQ(cpuinfo_model("processor\t: 0\nBogoMIPS\t: 108.00\nModel\t\t: Raspberry Pi 4 "
+                          "Model B Rev 1.4\n"),
+            "Raspberry Pi 4 Model B Rev 1.4");
+  EXPECT_EQ(cpuinfo_model("processor\t: 0\n"), "");
+  EXPECT_FALSE(read_cpu_model().empty());
+  EXPECT_GT(read_memory_total_bytes(), 0);
+}
+
 }  // namespace
 }  // namespace edgetier

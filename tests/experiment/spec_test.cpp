@@ -346,6 +346,32 @@ TEST(Spec, StudyProtocolExampleIsTheStudy) {
   EXPECT_DOUBLE_EQ(spec->testbed.tier("cloud")->cpus, 16);
 }
 
+TEST(Spec, RemoteTestbedTakesEachTiersAddressTlsAndTokenRelativeToTheSpec) {
+  auto spec = parse(
+      "models: [m.onnx]\n"
+      "testbed:\n"
+      "  network: remote\n"
+      "  tiers:\n"
+      "    mobile: {address: 10.0.0.1:8001, token_file: m.token, tls: {ca: ca.pem, cert: c.pem, "
+      "key: c.key}}\n"
+      "    edge: {address: 10.0.0.2:8001, token_file: e.token, tls: {ca: ca.pem}}\n"
+      "    cloud: {enabled: false}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  EXPECT_EQ(spec->testbed.network, "remote");
+  const TierSpec* mobile = spec->testbed.tier("mobile");
+  ASSERT_NE(mobile, nullptr);
+  EXPECT_EQ(mobile->remote.address, "10.0.0.1:8001");
+  EXPECT_EQ(mobile->remote.token_file, "/exp/m.token");
+  EXPECT_EQ(mobile->remote.tls_cert, "/exp/c.pem");
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {network: remote}\n"),
+              HasSubstr("network: remote needs an address for tier 'mobile'"));
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {tiers: {edge: {address: 10.0.0.2:1}}}\n"),
+              HasSubstr("only network: remote uses"));
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {network: remote, tiers: {mobile: "
+                       "{address: a:1, tls: {ca: x, crt: y}}}}\n"),
+              HasSubstr("crt"));
+}
+
 }  // namespace
 }  // namespace edgetier
 

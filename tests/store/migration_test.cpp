@@ -197,6 +197,8 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
     EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"),
               std::to_string(kStoreSchemaVersion));
     EXPECT_EQ(*db.query_int("PRAGMA user_version"), kStoreSchemaVersion);
+    // Tiers stored before host facts existed read as "{}".
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM tiers WHERE host_json != '{}'"), 0);
     // The operator order moved out of plan_json into its column; facts stay unrecorded.
     EXPECT_EQ(*db.query_text("SELECT steps_json FROM strategies WHERE strategy_id = 1"),
               "[\"quantize\",\"partition\"]");

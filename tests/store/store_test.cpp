@@ -174,6 +174,21 @@ TEST(Store, StrategyStatusAccuracyAndEnvironment) {
       st.record_link(run, {"default", "mobile-edge", 200, 190.0, 0, 0.3}).ok());  // re-probed
   EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links"), 1);
   EXPECT_EQ(*st.db().query_text("SELECT achieved_rate_mbit FROM links"), "190.0");
+  // Schema 3: a tier's host facts, a link's rates both ways and who measured it.
+  TierRecord edge{"edge", 4, 8LL << 30, 4};
+  edge.host_json = R"({"cpu_model":"Cortex-A76","protocol_version":"1.1"})";
+  ASSERT_TRUE(st.record_tier(run, edge).ok());
+  LinkRecord probed{"default", "edge-cloud", 0, 48.0, 0, 2.5};
+  probed.forward_rate_mbit = 48.0;
+  probed.reverse_rate_mbit = 95.5;
+  probed.probed_by = "edge";
+  ASSERT_TRUE(st.record_link(run, probed).ok());
+  EXPECT_EQ(*st.db().query_text("SELECT host_json FROM tiers WHERE name = 'edge'"),
+            edge.host_json);
+  EXPECT_EQ(*st.db().query_text("SELECT host_json FROM tiers WHERE name = 'mobile'"), "{}");
+  EXPECT_EQ(*st.db().query_text("SELECT probed_by FROM links WHERE link = 'edge-cloud'"), "edge");
+  EXPECT_EQ(*st.db().query_text("SELECT reverse_rate_mbit FROM links WHERE link = 'edge-cloud'"),
+            "95.5");
   // A request for a strategy that does not exist is refused.
   EXPECT_EQ(st.add_request(run, request(12345, 0, 0)).code(), StatusCode::kNotFound);
 }

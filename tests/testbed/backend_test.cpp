@@ -26,7 +26,8 @@ TEST(TestbedBackend, FactoryPicksTheBackendOfTheMode) {
 }
 
 TEST(TestbedBackend, FactoryTakesTheSpecKeywords) {
-  EXPECT_EQ(network_keywords(), (std::vector<std::string>{"auto", "namespaces", "loopback"}));
+  EXPECT_EQ(network_keywords(),
+            (std::vector<std::string>{"auto", "namespaces", "loopback", "remote"}));
   for (const auto& keyword : network_keywords()) {
     auto mode = parse_testbed_mode(keyword);
     ASSERT_TRUE(mode.ok()) << keyword;
@@ -38,6 +39,9 @@ TEST(TestbedBackend, FactoryTakesTheSpecKeywords) {
   auto lo = make_backend(std::string_view("loopback"));
   ASSERT_TRUE(lo.ok());
   EXPECT_EQ((*lo)->mode(), TestbedMode::kLoopback);
+  auto remote = make_backend(std::string_view("remote"));
+  ASSERT_TRUE(remote.ok());
+  EXPECT_EQ((*remote)->mode(), TestbedMode::kRemote);
   auto automatic = make_backend(std::string_view("auto"));
   ASSERT_TRUE(automatic.ok());
   EXPECT_NE((*automatic)->mode(), TestbedMode::kAuto);  // resolved to a real backend
@@ -63,6 +67,8 @@ TEST(TestbedBackend, RecordedRunNamesItsBackend) {
   EXPECT_EQ((*backend_for_state(state))->mode(), TestbedMode::kNamespaces);
   state.network = "loopback";
   EXPECT_EQ((*backend_for_state(state))->mode(), TestbedMode::kLoopback);
+  state.network = "remote";
+  EXPECT_EQ((*backend_for_state(state))->mode(), TestbedMode::kRemote);
   // Files from before the `network` key: root says which.
   nlohmann::json j = {{"run_id", "abc123"}, {"root", true}};
   auto old = TestbedState::from_json(j);

@@ -2,9 +2,11 @@
 #include "testbed/endpoints.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "test_util.h"
 #include "testbed/files.h"
+#include "tier/tls_fixtures.h"
 
 namespace edgetier::testbed {
 namespace {
@@ -120,6 +122,38 @@ TEST(TestbedEndpoints, LifecycleReadsStillNeedTheRunId) {
   ASSERT_FALSE(state.ok());
   EXPECT_NE(state.status().message().find("run_id"), std::string::npos) << state.status().message();
   EXPECT_TRUE(load_endpoints(state_file_path(dir.path())).ok());
+}
+
+TEST(TestbedEndpoints, RemoteTiersCarryTheirOwnTlsAndTokensAndTakeBytes) {
+  TempDir dir;
+  const tier_test::TestCerts certs = tier_test::make_test_certs(dir);
+  const std::string token = tier_test::write_token(dir.file("edge.token"), "edge-secret");
+  TestbedState state;
+  state.run_id = "abc123";
+  state.network = "remote";
+  TierRecord edge;
+  edge.name = "edge";
+  edge.listen = edge.control = "10.0.0.2:8001";
+  edge.remote = {"10.0.0.2:8001", certs.ca, certs.client_cert, certs.client_key, token, ""};
+  state.tiers.push_back(edge);
+  // The state file keeps the remote fields.
+  auto back = TestbedState::from_json(state.to_json());
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->tiers[0].remote.token_file, token);
+  EXPECT_EQ(back->tiers[0].remote.tls_ca, certs.ca);
+  auto endpoints = endpoints_from_state(*back, "state.json");
+  ASSERT_TRUE(endpoints.ok()) << endpoints.status().to_string();
+  EXPECT_TRUE(endpoints->send_bytes) << "remote hosts have none of our files";
+  const tier::ClientSecurity& security = endpoints->security_of(endpoints->tiers[0]);
+  EXPECT_EQ(security.token, "edge-secret");
+  EXPECT_TRUE(security.tls());
+  EXPECT_FALSE(security.tls_cert_pem.empty());
+  // A token file others may read is refused, naming the tier.
+  ::chmod(token.c_str(), 0644);
+  auto open = endpoints_from_state(*back, "state.json");
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.status().message().find("tier 'edge'"), std::string::npos)
+      << open.status().message();
 }
 
 }  // namespace

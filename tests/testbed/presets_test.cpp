@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/strings.h"
 
 namespace edgetier::testbed {
@@ -136,6 +139,56 @@ TEST(TestbedPresets, ThreadsAreTheCeilingOfTheCpuQuota) {
   EXPECT_EQ(threads_for_cpus(1.01), 2);
   EXPECT_EQ(threads_for_cpus(2.0), 2);
   EXPECT_EQ(threads_for_cpus(0), 1);
+}
+
+TEST(TestbedConfigYaml, RemoteTiersByAddressWithFilesRelativeToTheYaml) {
+  const std::string dir =
+      (std::filesystem::path(::testing::TempDir()) / "remote-tiers").lexically_normal().string();
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir + "/tiers.yaml");
+    out << "tiers:\n"
+           "  - {name: mobile, address: 10.0.0.1:8001, token_file: m.token,\n"
+           "     tls: {ca: ca.pem, cert: client.pem, key: /abs/client.key}}\n"
+           "  - {name: edge, address: 10.0.0.2:8001, token_file: e.token, tls: {ca: ca.pem}}\n";
+  }
+  auto config = load_testbed_config(dir + "/tiers.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().to_string();
+  EXPECT_TRUE(is_remote_config(*config));
+  const RemoteTier& mobile = config->tiers[0].remote;
+  EXPECT_EQ(mobile.address, "10.0.0.1:8001");
+  EXPECT_EQ(mobile.token_file, dir + "/m.token");
+  EXPECT_EQ(mobile.tls_ca, dir + "/ca.pem");
+  EXPECT_EQ(mobile.tls_key, "/abs/client.key");
+  // Without links, one per neighbouring pair, unshaped and of unknown rate.
+  ASSERT_EQ(config->links.size(), 1u);
+  EXPECT_EQ(config->links[0].name(), "mobile-edge");
+  EXPECT_EQ(config->links[0].rate_mbit, 0);
+}
+
+TEST(TestbedConfigYaml, RemoteTiersRefusePlaintextMixesAndShaping) {
+  auto plaintext = parse_testbed_config(
+      "tiers:\n  - {name: mobile, address: 10.0.0.1:8001, token_file: m.token}\n", "t.yaml");
+  ASSERT_FALSE(plaintext.ok());
+  EXPECT_NE(plaintext.status().message().find("no tls"), std::string::npos)
+      << plaintext.status().message();
+  // Loopback may stay plaintext (nothing crosses a network).
+  EXPECT_TRUE(parse_testbed_config(
+                  "tiers:\n  - {name: mobile, address: 127.0.0.1:8001, token_file: m.token}\n",
+                  "t.yaml")
+                  .ok());
+  auto mixed = parse_testbed_config(
+      "tiers:\n  - {name: mobile, cpus: 1}\n  - {name: edge, address: 127.0.0.1:1}\n"
+      "links:\n  - {from: mobile, to: edge, rate_mbit: 10}\n",
+      "t.yaml");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("not a mix"), std::string::npos);
+  auto shaped = parse_testbed_config(
+      "tiers:\n  - {name: mobile, address: 127.0.0.1:1}\n  - {name: edge, address: 127.0.0.1:2}\n"
+      "links:\n  - {from: mobile, to: edge, rate_mbit: 10, delay_ms: 5}\n",
+      "t.yaml");
+  ASSERT_FALSE(shaped.ok());
+  EXPECT_NE(shaped.status().message().find("tc on the devices"), std::string::npos);
 }
 
 }  // namespace

@@ -209,5 +209,17 @@ TEST(TierProtocol, Parameters) {
   EXPECT_EQ(get_int_param(response.parameters(), "hops", 5), 5);  // wrong type -> fallback
 }
 
+TEST(TierProtocol, RefusesAnotherControlProtocolMajorNamingBothVersions) {
+  EXPECT_EQ(protocol_version(), std::to_string(kProtocolMajor) + "." + std::to_string(kProtocolMinor));
+  EXPECT_TRUE(check_protocol_version(protocol_version(), "edge").ok());
+  EXPECT_TRUE(check_protocol_version(std::to_string(kProtocolMajor) + ".99", "edge").ok());
+  EXPECT_TRUE(check_protocol_version("", "edge").ok()) << "tiers before the field are major 1";
+  const Status refused = check_protocol_version("2.0", "edge");
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("'edge'"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("2.0"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find(protocol_version()), std::string::npos) << refused.message();
+}
+
 }  // namespace
 }  // namespace edgetier::tier

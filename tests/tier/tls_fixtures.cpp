@@ -49,6 +49,11 @@ TestCerts make_test_certs(const TempDir& dir) {
           dir.file("client.pem"), dir.file("client.key"), dir.file("other-ca.pem")};
 }
 
+std::string make_server_cert(const TempDir& dir, const std::string& name, const std::string& san) {
+  make_leaf(name, "ca", "subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\n", dir);
+  return dir.file(name + ".pem");
+}
+
 std::string write_token(const std::string& path, const std::string& token, int mode) {
   write_file(path, token);
   ::chmod(path.c_str(), static_cast<mode_t>(mode));

@@ -20,6 +20,10 @@ struct TestCerts {
 /// openssl fails.
 TestCerts make_test_certs(const TempDir& dir);
 
+/// Writes `name`.pem and `name`.key into `dir`: a server certificate signed by the CA of
+/// make_test_certs (call it first) for the SANs in `san` ("IP:10.77.200.2,DNS:edge").
+std::string make_server_cert(const TempDir& dir, const std::string& name, const std::string& san);
+
 /// Writes `token` to `path` with `mode` and returns the path.
 std::string write_token(const std::string& path, const std::string& token, int mode = 0600);
 
