@@ -94,18 +94,12 @@ constexpr const char* kMigrateV1ToV2 =
 /// each tier's host is (tier/client.h host_facts_json, from its Health) and each link's rate
 /// both ways and who measured it (the testbed, or the tier sending on it).
 constexpr const char* kMigrateV2ToV3 =
-    "ALTER TABLE strategies ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';
-"
-    "ALTER TABLE strategies ADD COLUMN precision_pct REAL;
-"
-    "ALTER TABLE tiers ADD COLUMN host_json TEXT NOT NULL DEFAULT '{}';
-"
-    "ALTER TABLE links ADD COLUMN forward_rate_mbit REAL;
-"
-    "ALTER TABLE links ADD COLUMN reverse_rate_mbit REAL;
-"
-    "ALTER TABLE links ADD COLUMN probed_by TEXT;
-";
+    "ALTER TABLE strategies ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE strategies ADD COLUMN precision_pct REAL;\n"
+    "ALTER TABLE tiers ADD COLUMN host_json TEXT NOT NULL DEFAULT '{}';\n"
+    "ALTER TABLE links ADD COLUMN forward_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN reverse_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN probed_by TEXT;\n";
 
 }  // namespace
 
