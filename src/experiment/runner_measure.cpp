@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "experiment/runner_internal.h"
 #include "experiment/testbed_session.h"
+#include "testbed/links.h"
 #include "runtime/preprocess.h"
 #include "tier/client.h"
 #include "tier/deploy.h"
@@ -153,6 +154,18 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     if (l.probe) {
       r.achieved_rate_mbit = l.probe->achieved_rate_mbit;
       r.rtt_ms = l.probe->rtt_ms;
+    }
+    // The planner models the bucket the link really has: tc's tbf, or none when the tiers'
+    // forwarders pace in user space.
+    if (l.shaping == "tc" && l.rate_mbit > 0) {
+      const testbed::TbfBurstRule rule = testbed::tbf_burst_rule();
+      r.burst_bytes = testbed::tbf_params(l.rate_mbit).burst_bytes;
+      r.burst_min_bytes = rule.min_bytes;
+      r.burst_ms = rule.ms;
+    } else {
+      r.burst_bytes = 0;
+      r.burst_min_bytes = 0;
+      r.burst_ms = 0;
     }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }

@@ -36,11 +36,14 @@ RequestRecord read_request(const SqliteStatement& s) {
   return r;
 }
 
-Status read_links_and_tiers(SqliteDb& db, StoredRun* run) {
+Status read_links_and_tiers(SqliteDb& db, int schema_version, StoredRun* run) {
+  // Stores before schema v3 recorded no token buckets: their links read without them.
+  const std::string buckets =
+      schema_version >= 3 ? "burst_bytes, burst_min_bytes, burst_ms" : "NULL, NULL, NULL";
   ASSIGN_OR_RETURN(SqliteStatement links,
                    db.prepare("SELECT scenario, link, configured_rate_mbit, achieved_rate_mbit, "
-                              "configured_rtt_ms, rtt_ms FROM links WHERE run_id = ? "
-                              "ORDER BY scenario, link"));
+                              "configured_rtt_ms, rtt_ms, " +
+                              buckets + " FROM links WHERE run_id = ? ORDER BY scenario, link"));
   links.bind(1, run->run.run_id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, links.step());
@@ -52,6 +55,9 @@ Status read_links_and_tiers(SqliteDb& db, StoredRun* run) {
     l.achieved_rate_mbit = links.column_optional_double(3);
     l.configured_rtt_ms = links.column_double(4);
     l.rtt_ms = links.column_optional_double(5);
+    l.burst_bytes = links.column_optional_int64(6);
+    l.burst_min_bytes = links.column_optional_int64(7);
+    l.burst_ms = links.column_optional_double(8);
     run->links.push_back(std::move(l));
   }
   ASSIGN_OR_RETURN(SqliteStatement tiers,
@@ -237,7 +243,7 @@ Result<StoredRun> read_results_database(const std::string& path, const ResultsDb
     run.strategies.push_back(std::move(s));
   }
   RETURN_IF_ERROR(read_requests(store->db(), &run));
-  RETURN_IF_ERROR(read_links_and_tiers(store->db(), &run));
+  RETURN_IF_ERROR(read_links_and_tiers(store->db(), store->schema_version(), &run));
   RETURN_IF_ERROR(read_accuracy(store->db(), &run));
   return run;
 }

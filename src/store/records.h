@@ -157,6 +157,12 @@ struct LinkRecord {
   std::optional<double> achieved_rate_mbit;
   double configured_rtt_ms = 0;
   std::optional<double> rtt_ms;  // measured
+  /// The token bucket of each direction as the testbed configured it (schema v3; unset for older
+  /// rows): burst_bytes at this rate, and the rule that gives it at any rate, max(burst_min_bytes,
+  /// burst_ms of data at the rate). 0 = no bucket (user-space pacing).
+  std::optional<int64_t> burst_bytes;
+  std::optional<int64_t> burst_min_bytes;
+  std::optional<double> burst_ms;
 };
 
 /// (pass, request_index) pairs already stored for a strategy.

@@ -215,7 +215,8 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
     ASSIGN_OR_RETURN(
         SqliteStatement stmt,
         db_.prepare("INSERT OR REPLACE INTO links (run_id, scenario, link, configured_rate_mbit, "
-                    "achieved_rate_mbit, configured_rtt_ms, rtt_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                    "achieved_rate_mbit, configured_rtt_ms, rtt_ms, burst_bytes, burst_min_bytes, "
+                    "burst_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, link.scenario);
     stmt.bind(3, link.link);
@@ -223,6 +224,9 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
     stmt.bind(5, link.achieved_rate_mbit);
     stmt.bind(6, link.configured_rtt_ms);
     stmt.bind(7, link.rtt_ms);
+    stmt.bind(8, link.burst_bytes);
+    stmt.bind(9, link.burst_min_bytes);
+    stmt.bind(10, link.burst_ms);
     return stmt.run();
   });
 }

@@ -25,7 +25,7 @@ namespace edgetier {
 /// 2 adds the run's facts (runs.planned_requests, runs.discard_passes, table cut_windows) and
 /// strategies.steps_json; a version 1 store is upgraded in place when opened for writing and
 /// read as it is when opened read-only (see RunFacts for what its runs lack).
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 /// The store's file name inside an experiment's output folder.
 inline constexpr const char* kResultsFileName = "results.db";
 /// PRAGMA application_id of an edgetier store ("EdGT").

@@ -89,6 +89,12 @@ constexpr const char* kMigrateV1ToV2 =
     "ALTER TABLE runs ADD COLUMN cut_windows_json TEXT NOT NULL DEFAULT '{}';\n"
     "ALTER TABLE strategies ADD COLUMN steps_json TEXT NOT NULL DEFAULT '[]';\n";
 
+/// The links' token buckets as the testbed configured them (NULL: not recorded; 0: no bucket).
+constexpr const char* kMigrateV2ToV3 =
+    "ALTER TABLE links ADD COLUMN burst_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_min_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_ms REAL;\n";
+
 }  // namespace
 
 std::vector<std::string> steps_of_plan_json(const std::string& plan_json) {
@@ -208,7 +214,7 @@ Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
     auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
     if (!version.ok())
       return data_loss("'" + path + "' has no schema version: " + version.status().message());
-    const int found = *version == "1" ? 1 : *version == "2" ? 2 : 0;
+    const int found = *version == "1" ? 1 : *version == "2" ? 2 : *version == "3" ? 3 : 0;
     if (found == 0) {
       return failed_precondition(
           "'" + path + "' has store schema version " + *version + "; this edgetier reads 1 to " +
@@ -273,6 +279,7 @@ Status ResultStore::migrate(int from) {
       st = update->run();
     }
   }
+  if (st.ok() && from <= 2) st = db_.exec(kMigrateV2ToV3);
   if (st.ok()) {
     st = db_.exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion) +
                   "' WHERE key = 'schema_version'");
