@@ -49,7 +49,8 @@
 ///
 /// Validation JSON (validation_to_json):
 ///   {"schema_version": 1, "source", "method": "leave-one-scenario-out" | "in-sample",
-///    "mdape_pct", "predictions", "excluded", "p90_ape_pct", "interval_coverage_pct",
+///    "mdape_pct", "predictions", "excluded", "excluded_mdape_pct", "p90_ape_pct",
+///    "interval_coverage_pct",
 ///    "scenarios": [{"scenario", "links": {"mobile-edge":
 ///      {"rate_mbit", "rtt_ms"}, ...}, "trained_on": [...], "mdape_pct",
 ///      "rows": [{"model", "strategy", "measured_ms", "predicted_ms", "error_pct",
@@ -276,6 +277,9 @@ struct ValidationReport {
   std::vector<ScenarioValidation> scenarios;
   size_t predictions = 0;              // rows in the error figure
   size_t excluded = 0;                 // rows left out of it (ValidationRow::excluded)
+  /// The left-out rows' median absolute percentage error: how well the measurement repeats
+  /// between scenarios where no link changed (the floor any link model sits on).
+  double excluded_mdape_pct = 0;
   double mdape_pct = 0;                // median absolute percentage error over those rows
   double p90_ape_pct = 0;              // their 90th percentile
   double interval_coverage_pct = 0;    // of them, measured medians inside the interval

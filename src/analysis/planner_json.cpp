@@ -175,6 +175,7 @@ json validation_to_json(const ValidationReport& report) {
           {"mdape_pct", number_or_null(report.mdape_pct)},
           {"predictions", report.predictions},
           {"excluded", report.excluded},
+          {"excluded_mdape_pct", number_or_null(report.excluded_mdape_pct)},
           {"p90_ape_pct", number_or_null(report.p90_ape_pct)},
           {"interval_coverage_pct", number_or_null(report.interval_coverage_pct)},
           {"scenarios", scenarios},

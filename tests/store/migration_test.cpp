@@ -194,8 +194,9 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
     ASSERT_TRUE(store.ok()) << store.status().to_string();
     EXPECT_EQ((*store)->schema_version(), kStoreSchemaVersion);
     auto& db = (*store)->db();
-    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
-    EXPECT_EQ(*db.query_int("PRAGMA user_version"), 2);
+    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(kStoreSchemaVersion));
+    EXPECT_EQ(*db.query_int("PRAGMA user_version"), kStoreSchemaVersion);
     // The operator order moved out of plan_json into its column; facts stay unrecorded.
     EXPECT_EQ(*db.query_text("SELECT steps_json FROM strategies WHERE strategy_id = 1"),
               "[\"quantize\",\"partition\"]");
@@ -213,6 +214,11 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
   auto migrated = read_results_database(path);
   ASSERT_TRUE(migrated.ok()) << migrated.status().to_string();
   EXPECT_FALSE(migrated->run.facts.recorded);
+  // Links of an older store carry no token bucket: the planner falls back to fitting one.
+  for (const auto& l : migrated->links) {
+    EXPECT_FALSE(l.burst_bytes.has_value()) << l.scenario << " " << l.link;
+    EXPECT_FALSE(l.burst_ms.has_value());
+  }
   EXPECT_EQ(migrated->planned_requests, std::nullopt);
   EXPECT_EQ(migrated->strategies[0].row.steps, (std::vector<std::string>{"quantize", "partition"}));
   EXPECT_THAT(migrated->warnings, ::testing::Contains(HasSubstr("schema version 1")));

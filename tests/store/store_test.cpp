@@ -49,7 +49,8 @@ TEST(Store, CreatesSchemaInWalModeWithForeignKeys) {
   EXPECT_EQ(*db.query_int("PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(*db.query_int("PRAGMA foreign_keys"), 1);
   EXPECT_EQ(*db.query_int("PRAGMA application_id"), kStoreApplicationId);
-  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(kStoreSchemaVersion));
   for (const char* table : {"runs", "strategies", "requests", "accuracy", "links", "tiers"}) {
     EXPECT_EQ(*db.query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") +
                             table + "'"),
@@ -173,6 +174,14 @@ TEST(Store, StrategyStatusAccuracyAndEnvironment) {
       st.record_link(run, {"default", "mobile-edge", 200, 190.0, 0, 0.3}).ok());  // re-probed
   EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links"), 1);
   EXPECT_EQ(*st.db().query_text("SELECT achieved_rate_mbit FROM links"), "190.0");
+  EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links WHERE burst_bytes IS NULL"), 1);
+  LinkRecord shaped{"default", "edge-cloud", 10, 9.8, 0, 0.3};
+  shaped.burst_bytes = 18036;
+  shaped.burst_min_bytes = 18036;
+  shaped.burst_ms = 1.0;
+  ASSERT_TRUE(st.record_link(run, shaped).ok());
+  EXPECT_EQ(*st.db().query_int("SELECT burst_bytes FROM links WHERE link = 'edge-cloud'"), 18036);
+  EXPECT_EQ(*st.db().query_text("SELECT burst_ms FROM links WHERE link = 'edge-cloud'"), "1.0");
   // A request for a strategy that does not exist is refused.
   EXPECT_EQ(st.add_request(run, request(12345, 0, 0)).code(), StatusCode::kNotFound);
 }
