@@ -7,6 +7,7 @@
 #include <set>
 
 #include "analysis/analyze.h"
+#include "analysis/planner_buckets.h"
 #include "analysis/planner_cuts.h"
 #include "analysis/stats.h"
 #include "graph/graph_view.h"
@@ -295,6 +296,11 @@ const std::vector<std::string>& planner_links() {
   return kLinks;
 }
 
+double LinkModel::burst_at(double rate_mbit) const {
+  if (!configured) return static_cast<double>(burst_bytes);
+  return std::max(static_cast<double>(burst_min_bytes), rate_mbit * 1e3 / 8 * burst_ms);
+}
+
 double LinkModel::transfer_ms(double bytes_up, double bytes_down, double rate_mbit,
                               double rtt_ms) const {
   double t = overhead_ms + rtt_ms;
@@ -308,16 +314,24 @@ double LinkModel::transfer_ms(double bytes_up, double bytes_down, double rate_mb
 
 double predict_latency_ms(const StrategyModel& s, const std::vector<LinkModel>& links,
                           const LinkSettings& setting, std::optional<size_t> cut) {
+  return predict_latency(s, links, setting, cut).median_ms;
+}
+
+LatencyPrediction predict_latency(const StrategyModel& s, const std::vector<LinkModel>& links,
+                                  const LinkSettings& setting, std::optional<size_t> cut) {
   double t = s.fixed_ms;
   const CutOption* moved = nullptr;
+  double shift_ms = 0;  // compute and boundary change of a moved cut
   if (cut && s.cut && *cut != s.cut->measured && *cut < s.cut->options.size()) {
     const CutModel& c = *s.cut;
     moved = &c.options[*cut];
     const CutOption& at = c.options[c.measured];
-    t += c.lower_ms_per_cost * moved->lower_cost + c.upper_ms_per_cost * moved->upper_cost -
-         c.lower_compute_ms - c.upper_compute_ms;
-    t += c.boundary_ms * (static_cast<double>(moved->bytes) / static_cast<double>(at.bytes) - 1);
+    shift_ms += c.lower_ms_per_cost * moved->lower_cost + c.upper_ms_per_cost * moved->upper_cost -
+                c.lower_compute_ms - c.upper_compute_ms;
+    shift_ms +=
+        c.boundary_ms * (static_cast<double>(moved->bytes) / static_cast<double>(at.bytes) - 1);
   }
+  t += shift_ms;
   for (const LinkLoad& load : s.links) {
     double up = load.bytes_up;
     if (moved && std::find(s.cut->cut_links.begin(), s.cut->cut_links.end(), load.link) !=
@@ -332,7 +346,42 @@ double predict_latency_ms(const StrategyModel& s, const std::vector<LinkModel>& 
     if (auto it = setting.find(load.link); it != setting.end()) ls = it->second;
     t += model.transfer_ms(up, load.bytes_down, ls.rate_mbit, ls.rtt_ms);
   }
-  return t;
+  if (s.sequences.empty()) {
+    return {t, t - (s.fixed_ms - s.fixed_p10_ms), t + (s.fixed_p90_ms - s.fixed_ms)};
+  }
+  // The replay: the measured requests through the setting's buckets, the moved cut's compute
+  // change on every request and its tensor on the links between its tiers.
+  std::vector<BucketSpec> buckets;
+  std::vector<double> extra_ms;
+  std::vector<bool> on_cut;
+  for (const LinkLoad& load : s.links) {
+    LinkSetting ls;
+    if (auto it = setting.find(load.link); it != setting.end()) ls = it->second;
+    double burst = 0;
+    for (const auto& l : links) {
+      if (l.link == load.link) burst = l.burst_at(ls.rate_mbit);
+    }
+    buckets.push_back({ls.rate_mbit, burst});
+    extra_ms.push_back(ls.rtt_ms);
+    on_cut.push_back(moved && std::find(s.cut->cut_links.begin(), s.cut->cut_links.end(),
+                                        load.link) != s.cut->cut_links.end());
+  }
+  std::vector<double> all;
+  for (const auto& seq : s.sequences) {
+    std::vector<RequestSample> samples = seq;
+    for (auto& r : samples) {
+      r.base_ms += shift_ms;
+      for (size_t l = 0; l < on_cut.size() && l < r.bytes.size(); ++l) {
+        if (on_cut[l])
+          r.bytes[l][0] =
+              s.cut->wire_overhead_bytes + s.cut->wire_ratio * static_cast<double>(moved->bytes);
+      }
+    }
+    const auto e2e = replay_requests(samples, buckets, extra_ms);
+    all.insert(all.end(), e2e.begin(), e2e.end());
+  }
+  if (all.empty()) return {t, t, t};
+  return {stats::median(all), stats::percentile(all, 10), stats::percentile(all, 90)};
 }
 
 Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
@@ -346,6 +395,7 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
   std::map<std::string, std::vector<LinkPoint>> points;
   std::set<std::string> unconfigured;
   GraphCache cache;
+  std::vector<std::vector<MeasuredSequence>> measured;  // parallel to fit.strategies
   for (const Group& g : group_strategies(run, options.model)) {
     StrategyModel s;
     s.model = g.model;
@@ -358,11 +408,15 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
     std::map<std::string, std::vector<double>> breakdown;
     std::map<std::string, std::vector<double>> up, down;
     std::string unusable;
+    std::vector<MeasuredSequence> seqs;
     for (const StoredStrategy* part : g.parts) {
       if (!trained(part->row.scenario)) continue;
       std::map<std::string, std::vector<double>> t_ms, p_up, p_down;
       size_t ok_rows = 0;
-      for (const RequestRecord& r : part->requests) {
+      MeasuredSequence seq;
+      seq.scenario = part->row.scenario;
+      for (const RequestRecord* rp : in_request_order(part->requests)) {
+        const RequestRecord& r = *rp;
         if (r.outcome != "ok") continue;
         ++ok_rows;
         double f = static_cast<double>(r.end_to_end_ns);
@@ -370,13 +424,19 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
           return r.links[link_id(l)].transfer_ns.has_value();
         });
         if (!complete) continue;
+        RequestSample sample;
+        std::vector<double> transfers;
         for (const auto& l : crossed) {
           const LinkTraffic& lt = r.links[link_id(l)];
           f -= static_cast<double>(*lt.transfer_ns);
           t_ms[l].push_back(*lt.transfer_ns / kNsPerMs);
           p_up[l].push_back(static_cast<double>(lt.bytes_up.value_or(0)));
           p_down[l].push_back(static_cast<double>(lt.bytes_down.value_or(0)));
+          sample.bytes.push_back({p_up[l].back(), p_down[l].back()});
+          transfers.push_back(t_ms[l].back());
         }
+        sample.base_ms = f / kNsPerMs;
+        seq.add(r, std::move(sample), std::move(transfers));
         rows.push_back(&r);
         fixed.push_back(f / kNsPerMs);
         if (r.client_ns) breakdown["client"].push_back(*r.client_ns / kNsPerMs);
@@ -402,6 +462,8 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
           s.scenarios.end()) {
         s.scenarios.push_back(part->row.scenario);
       }
+      seq.finish();
+      seqs.push_back(std::move(seq));
       for (const auto& l : crossed) {
         if (t_ms[l].empty()) continue;
         up[l].insert(up[l].end(), p_up[l].begin(), p_up[l].end());
@@ -434,12 +496,15 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
     }
     s.requests = static_cast<int64_t>(rows.size());
     s.fixed_ms = median_ms(fixed);
+    s.fixed_p10_ms = stats::percentile(fixed, 10);
+    s.fixed_p90_ms = stats::percentile(fixed, 90);
     for (auto& [name, v] : breakdown) s.fixed_breakdown_ms[name] = median_ms(v);
     for (const auto& l : crossed) s.links.push_back({l, median_ms(up[l]), median_ms(down[l])});
     s.accuracy_loss_pts = accuracy_loss(results, g.model, g.ops);
     RETURN_IF_ERROR(
         attach_cut_model(g, rows, options, run.cut_flops_window, &cache, &s, &fit.notes));
     fit.strategies.push_back(std::move(s));
+    measured.push_back(std::move(seqs));
   }
   for (const auto& u : unconfigured) {
     fit.notes.push_back("scenario/link " + u +
@@ -447,6 +512,7 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
                         "left out of the link fit");
   }
   for (const auto& l : planner_links()) fit.links.push_back(fit_link(l, points[l]));
+  attach_buckets(run, measured, &fit);
   return fit;
 }
 

@@ -25,6 +25,7 @@
 ///             "rtt_ms": [0]},                      rtt_ms: added on every link crossed
 ///    "max_accuracy_loss_pts": null | number,
 ///    "link_models": [{"link", "overhead_ms", "rate_factor", "burst_bytes", "points",
+///                     "configured", "burst_min_bytes", "burst_ms", "crossing_ms",
 ///                     "scenarios": [...], "method"}],
 ///    "models": [{"model", "strategies": [{"strategy": "P@ME", "ops", "placement", "fixed_ms",
 ///                   "fixed_breakdown_ms": {"mobile_compute": 3.1, ...}, "requests",
@@ -39,6 +40,7 @@
 ///                 "strategy": best label | null, "latency_ms": its prediction | null,
 ///                 "cut": null | {"tensors", "bytes"},       the best strategy's best cut
 ///                 "predictions": [{"strategy", "latency_ms" (measured cut),
+///                                  "interval_ms": [p10, p90],
 ///                                  "best_cut": null | {"tensors", "bytes", "latency_ms"},
 ///                                  "accuracy_loss_pts", "eligible"}]}]}],
 ///    "warnings": [...]}
@@ -47,10 +49,12 @@
 ///
 /// Validation JSON (validation_to_json):
 ///   {"schema_version": 1, "source", "method": "leave-one-scenario-out" | "in-sample",
-///    "mdape_pct", "predictions", "scenarios": [{"scenario", "links": {"mobile-edge":
+///    "mdape_pct", "predictions", "excluded", "excluded_mdape_pct", "p90_ape_pct",
+///    "interval_coverage_pct",
+///    "scenarios": [{"scenario", "links": {"mobile-edge":
 ///      {"rate_mbit", "rtt_ms"}, ...}, "trained_on": [...], "mdape_pct",
-///      "rows": [{"model", "strategy", "measured_ms", "predicted_ms", "error_pct", "requests",
-///                "in_sample"}]}],
+///      "rows": [{"model", "strategy", "measured_ms", "predicted_ms", "error_pct",
+///                "interval_ms": [p10, p90], "requests", "in_sample", "excluded"}]}],
 ///    "link_models": [...], "notes": [...], "warnings": [...]}
 #pragma once
 
@@ -61,6 +65,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/planner_tbf.h"
 #include "analysis/result_set.h"
 #include "analysis/result_set_db.h"
 #include "core/status.h"
@@ -104,8 +109,21 @@ struct LinkModel {
   int64_t burst_bytes = 0;
   int points = 0;
   std::vector<std::string> scenarios;  // the scenarios the fit used
-  std::string method;  // "fitted", "overhead fitted (rate factor 1)", "no data (defaults)"
-  /// Predicted transfer; rate_mbit <= 0 = unshaped (no serialization term). Never negative.
+  std::string method;  // "fitted", "overhead fitted (rate factor 1)", "no data (defaults)",
+                       // "configured tbf bucket"
+  /// The bucket as the store recorded it (schema v3): max(burst_min_bytes, burst_ms of data at
+  /// the rate) at any rate. Without it the planner falls back to the per-message formula below.
+  bool configured = false;
+  int64_t burst_min_bytes = 0;
+  double burst_ms = 0;
+  /// With a configured bucket: what a request spends on the link besides bucket holds and RTT
+  /// (serialisation, gRPC, forwarding), the 10th percentile of the transfers the buckets let
+  /// through unheld.
+  double crossing_ms = 0;
+  /// The bucket at `rate_mbit` (the configured rule, else the fitted burst).
+  double burst_at(double rate_mbit) const;
+  /// Predicted transfer by the per-message formula (stores without configured buckets);
+  /// rate_mbit <= 0 = unshaped (no serialization term). Never negative.
   double transfer_ms(double bytes_up, double bytes_down, double rate_mbit, double rtt_ms) const;
 };
 
@@ -148,11 +166,23 @@ struct StrategyModel {
   std::vector<std::string> scenarios;  // its data came from these
   int64_t requests = 0;                // ok requests behind the medians
   double fixed_ms = 0;
+  double fixed_p10_ms = 0, fixed_p90_ms = 0;  // the spread of fixed_ms over the requests
   std::map<std::string, double> fixed_breakdown_ms;  // per-hop medians ("mobile_compute")
   std::vector<LinkLoad> links;                       // shaped links crossed
   std::optional<double> accuracy_loss_pts;
   std::optional<CutModel> cut;  // partitioned and its cut can move
   std::string cut_note;         // partitioned but the cut stays: why
+  /// With configured buckets: the measured requests of each training scenario in order (bytes
+  /// parallel to `links`), replayed through the buckets of the setting to predict.
+  std::vector<std::vector<RequestSample>> sequences;
+};
+
+/// A prediction and its interval: the 10th and 90th percentiles of the replayed requests (or,
+/// without a replay, of the measured requests shifted by the predicted change).
+struct LatencyPrediction {
+  double median_ms = 0;
+  double low_ms = 0;
+  double high_ms = 0;
 };
 
 /// Rate (0 = unshaped) and RTT of each link in one setting.
@@ -165,6 +195,10 @@ using LinkSettings = std::map<std::string, LinkSetting>;
 /// Predicted median latency at the measured cut; `cut` picks another option of s.cut.
 double predict_latency_ms(const StrategyModel& s, const std::vector<LinkModel>& links,
                           const LinkSettings& setting, std::optional<size_t> cut = std::nullopt);
+/// The same with its interval.
+LatencyPrediction predict_latency(const StrategyModel& s, const std::vector<LinkModel>& links,
+                                  const LinkSettings& setting,
+                                  std::optional<size_t> cut = std::nullopt);
 
 /// The strategy and link models fitted from some scenarios of a run.
 struct PlannerFit {
@@ -181,6 +215,7 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
 
 struct StrategyPrediction {
   double latency_ms = 0;           // at the measured cut
+  double low_ms = 0, high_ms = 0;  // its interval (LatencyPrediction)
   std::optional<size_t> best_cut;  // index into the strategy's cut options
   std::optional<double> best_cut_latency_ms;
   bool eligible = true;  // within the accuracy budget
@@ -220,8 +255,12 @@ struct ValidationRow {
   double measured_ms = 0;  // median of the scenario's ok requests
   double predicted_ms = 0;
   double error_pct = 0;  // (predicted - measured) / measured * 100
+  double low_ms = 0, high_ms = 0;  // the prediction's interval
   int64_t requests = 0;
   bool in_sample = false;  // predicted from its own scenario (no other data)
+  /// Left out of the error figure: it crosses no link whose rate or RTT differs from the
+  /// scenarios it was predicted from, so its error says nothing about the link model.
+  bool excluded = false;
 };
 
 struct ScenarioValidation {
@@ -236,8 +275,14 @@ struct ValidationReport {
   std::string source;
   std::string method;  // "leave-one-scenario-out" or "in-sample"
   std::vector<ScenarioValidation> scenarios;
-  size_t predictions = 0;
-  double mdape_pct = 0;                // median absolute percentage error over every row
+  size_t predictions = 0;              // rows in the error figure
+  size_t excluded = 0;                 // rows left out of it (ValidationRow::excluded)
+  /// The left-out rows' median absolute percentage error: how well the measurement repeats
+  /// between scenarios where no link changed (the floor any link model sits on).
+  double excluded_mdape_pct = 0;
+  double mdape_pct = 0;                // median absolute percentage error over those rows
+  double p90_ape_pct = 0;              // their 90th percentile
+  double interval_coverage_pct = 0;    // of them, measured medians inside the interval
   std::vector<LinkModel> link_models;  // fitted on every scenario, for reference
   std::vector<std::string> notes;
   std::vector<std::string> warnings;

@@ -95,7 +95,10 @@ std::optional<size_t> pick_best(const std::vector<StrategyModel>& strategies,
 StrategyPrediction predict(const StrategyModel& s, const std::vector<LinkModel>& links,
                            const LinkSettings& setting, const std::optional<double>& max_loss) {
   StrategyPrediction p;
-  p.latency_ms = predict_latency_ms(s, links, setting);
+  const LatencyPrediction at = predict_latency(s, links, setting);
+  p.latency_ms = at.median_ms;
+  p.low_ms = at.low_ms;
+  p.high_ms = at.high_ms;
   if (s.cut) {
     size_t best = s.cut->measured;
     double best_ms = p.latency_ms;
@@ -307,6 +310,8 @@ Result<ValidationReport> validate_planner(const StoredRun& run, const PlannerOpt
                            "model's consistency, not its extrapolation");
   }
   std::vector<double> all_errors;
+  size_t inside = 0;
+  std::vector<double> repeat_errors;
   for (const auto& sc : measured) {
     ScenarioValidation v;
     v.scenario = sc;
@@ -335,6 +340,16 @@ Result<ValidationReport> validate_planner(const StoredRun& run, const PlannerOpt
       }
     }
     std::vector<double> errors;
+    // The settings of the scenarios it is predicted from, per link.
+    auto link_changed = [&](const std::string& link) {
+      for (const auto& o : v.trained_on) {
+        const LinkRecord* a = run.link(o, link);
+        const LinkSetting& b = v.links[link];
+        if (!a || a->configured_rate_mbit != b.rate_mbit || a->configured_rtt_ms != b.rtt_ms)
+          return true;
+      }
+      return false;
+    };
     for (const auto& own : self.strategies) {
       const StrategyModel* model = nullptr;
       if (loo) {
@@ -348,9 +363,22 @@ Result<ValidationReport> validate_planner(const StoredRun& run, const PlannerOpt
       row.in_sample = model == nullptr;
       if (!model) model = &own;
       row.measured_ms = measured_median_ms(run, own, sc, &row.requests);
-      row.predicted_ms = predict_latency_ms(*model, links, v.links);
+      const LatencyPrediction p = predict_latency(*model, links, v.links);
+      row.predicted_ms = p.median_ms;
+      row.low_ms = p.low_ms;
+      row.high_ms = p.high_ms;
       row.error_pct = (row.predicted_ms - row.measured_ms) / row.measured_ms * 100;
-      errors.push_back(std::fabs(row.error_pct));
+      row.excluded = !row.in_sample && std::none_of(own.links.begin(), own.links.end(),
+                                                    [&](const LinkLoad& l) {
+                                                      return link_changed(l.link);
+                                                    });
+      if (row.excluded) {
+        ++report.excluded;
+        repeat_errors.push_back(std::fabs(row.error_pct));
+      } else {
+        errors.push_back(std::fabs(row.error_pct));
+        inside += row.measured_ms >= row.low_ms && row.measured_ms <= row.high_ms ? 1 : 0;
+      }
       v.rows.push_back(std::move(row));
     }
     v.mdape_pct = errors.empty() ? NAN : stats::median(errors);
@@ -359,6 +387,22 @@ Result<ValidationReport> validate_planner(const StoredRun& run, const PlannerOpt
   }
   report.predictions = all_errors.size();
   report.mdape_pct = all_errors.empty() ? NAN : stats::median(all_errors);
+  report.p90_ape_pct = all_errors.empty() ? NAN : stats::percentile(all_errors, 90);
+  report.interval_coverage_pct =
+      all_errors.empty() ? NAN
+                         : 100.0 * static_cast<double>(inside) /
+                               static_cast<double>(all_errors.size());
+  report.excluded_mdape_pct = repeat_errors.empty() ? NAN : stats::median(repeat_errors);
+  if (report.excluded > 0) {
+    char repeat[96];
+    std::snprintf(repeat, sizeof(repeat), "; their own median error, %.1f%%, is how well the "
+                  "measurement repeats", report.excluded_mdape_pct);
+    report.notes.push_back(std::to_string(report.excluded) +
+                           " prediction(s) left out of the error figure: they cross no link "
+                           "whose rate or RTT differs from the scenarios they are predicted "
+                           "from (on one tier, or only on links that stayed), so they test "
+                           "the measurement's repeatability, not the link model" + std::string(repeat));
+  }
   return report;
 }
 

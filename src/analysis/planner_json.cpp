@@ -66,6 +66,10 @@ json to_json(const LinkModel& l) {
           {"rate_factor", l.rate_factor},
           {"burst_bytes", l.burst_bytes},
           {"points", l.points},
+          {"configured", l.configured},
+          {"burst_min_bytes", l.burst_min_bytes},
+          {"burst_ms", l.burst_ms},
+          {"crossing_ms", l.crossing_ms},
           {"scenarios", l.scenarios},
           {"method", l.method}};
 }
@@ -97,6 +101,7 @@ json planner_to_json(const PlanReport& report) {
           }
           predictions.push_back({{"strategy", s.label},
                                  {"latency_ms", p.latency_ms},
+                                 {"interval_ms", {p.low_ms, p.high_ms}},
                                  {"best_cut", best_cut},
                                  {"accuracy_loss_pts", optional_number(s.accuracy_loss_pts)},
                                  {"eligible", p.eligible}});
@@ -151,8 +156,10 @@ json validation_to_json(const ValidationReport& report) {
                       {"measured_ms", number_or_null(r.measured_ms)},
                       {"predicted_ms", number_or_null(r.predicted_ms)},
                       {"error_pct", number_or_null(r.error_pct)},
+                      {"interval_ms", {number_or_null(r.low_ms), number_or_null(r.high_ms)}},
                       {"requests", r.requests},
-                      {"in_sample", r.in_sample}});
+                      {"in_sample", r.in_sample},
+                      {"excluded", r.excluded}});
     }
     scenarios.push_back({{"scenario", v.scenario},
                          {"links", link_settings_json(v.links)},
@@ -167,6 +174,10 @@ json validation_to_json(const ValidationReport& report) {
           {"method", report.method},
           {"mdape_pct", number_or_null(report.mdape_pct)},
           {"predictions", report.predictions},
+          {"excluded", report.excluded},
+          {"excluded_mdape_pct", number_or_null(report.excluded_mdape_pct)},
+          {"p90_ape_pct", number_or_null(report.p90_ape_pct)},
+          {"interval_coverage_pct", number_or_null(report.interval_coverage_pct)},
           {"scenarios", scenarios},
           {"link_models", link_models},
           {"notes", report.notes},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "testbed/links.h"
 
 namespace edgetier::runner {
 namespace {
@@ -149,6 +150,18 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
       r.forward_rate_mbit = l.probe->forward_rate_mbit;
       r.reverse_rate_mbit = l.probe->reverse_rate_mbit;
       r.probed_by = l.probe->probed_by;
+    }
+    // The planner models the bucket the link really has: tc's tbf, or none when the tiers'
+    // forwarders pace in user space (or a remote link is shaped by nobody here).
+    if (l.shaping == "tc" && l.rate_mbit > 0) {
+      const testbed::TbfBurstRule rule = testbed::tbf_burst_rule();
+      r.burst_bytes = testbed::tbf_params(l.rate_mbit).burst_bytes;
+      r.burst_min_bytes = rule.min_bytes;
+      r.burst_ms = rule.ms;
+    } else {
+      r.burst_bytes = 0;
+      r.burst_min_bytes = 0;
+      r.burst_ms = 0;
     }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }

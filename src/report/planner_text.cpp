@@ -58,7 +58,18 @@ std::string render(const std::vector<std::vector<std::string>>& rows, size_t rig
 }
 
 std::string link_model_line(const LinkModel& l) {
-  char buf[160];
+  char buf[200];
+  if (l.configured) {
+    std::snprintf(buf, sizeof(buf),
+                  "%s: tbf bucket max(%s, %g ms at the rate) as configured (%s at the measured "
+                  "rate), crossing %.3f ms (%d points",
+                  l.link.c_str(), bytes_text(static_cast<double>(l.burst_min_bytes)).c_str(),
+                  l.burst_ms, bytes_text(static_cast<double>(l.burst_bytes)).c_str(),
+                  l.crossing_ms, l.points);
+    std::string out = buf;
+    if (!l.scenarios.empty()) out += " from " + join(l.scenarios, ", ");
+    return out + "; " + l.method + ")";
+  }
   std::snprintf(buf, sizeof(buf), "%s: overhead %.3f ms, rate factor %.3f, burst %s (%d points",
                 l.link.c_str(), l.overhead_ms, l.rate_factor,
                 bytes_text(static_cast<double>(l.burst_bytes)).c_str(), l.points);
@@ -141,7 +152,7 @@ std::string format_validation(const ValidationReport& report) {
       << (loo ? "leave-one-scenario-out: each scenario predicted from the others' data"
               : "in-sample: the only scenario predicted from its own data")
       << ")\n";
-  bool any_in_sample = false;
+  bool any_in_sample = false, any_excluded = false;
   for (const auto& v : report.scenarios) {
     std::vector<std::string> links;
     for (const auto& link : planner_links()) {
@@ -155,29 +166,40 @@ std::string format_validation(const ValidationReport& report) {
     out << "scenario " << v.scenario << " (" << join(links, ", ") << "), predicted from "
         << join(v.trained_on, ", ") << ":\n";
     std::vector<std::vector<std::string>> rows = {
-        {"model", "strategy", "n", "measured p50", "predicted", "error"}};
+        {"model", "strategy", "n", "measured p50", "predicted", "p10..p90", "error"}};
+    size_t counted = 0;
     for (const auto& r : v.rows) {
       char err[32];
-      std::snprintf(err, sizeof(err), "%+.1f%%", r.error_pct);
+      std::snprintf(err, sizeof(err), "%+.1f%%%s", r.error_pct, r.excluded ? " x" : "");
       any_in_sample = any_in_sample || (loo && r.in_sample);
+      any_excluded = any_excluded || r.excluded;
+      counted += r.excluded ? 0 : 1;
       rows.push_back({r.model, r.strategy + (loo && r.in_sample ? " *" : ""),
                       std::to_string(r.requests), format_latency(r.measured_ms),
-                      format_latency(r.predicted_ms), err});
+                      format_latency(r.predicted_ms),
+                      format_latency(r.low_ms) + ".." + format_latency(r.high_ms), err});
     }
     out << render(rows, 2, "  ");
     char line[96];
     std::snprintf(line, sizeof(line),
                   "  median absolute percentage error: %.1f%% (%zu strategies)\n", v.mdape_pct,
-                  v.rows.size());
+                  counted);
     out << line;
+  }
+  if (any_excluded) {
+    out << "  x left out of the error figure: crosses no link that changed between the "
+           "scenarios\n";
   }
   if (any_in_sample) {
     out << "  * measured only in this scenario: predicted from its own data\n";
   }
-  char line[128];
+  char line[256];
   std::snprintf(line, sizeof(line),
-                "Median absolute percentage error: %.1f%% over %zu predictions (%s)\n",
-                report.mdape_pct, report.predictions, report.method.c_str());
+                "Median absolute percentage error: %.1f%% over %zu predictions (%s; 90th "
+                "percentile %.1f%%; %.0f%% of measured medians inside p10..p90), %zu left out "
+                "(no changed link crossed)\n",
+                report.mdape_pct, report.predictions, report.method.c_str(), report.p90_ape_pct,
+                report.interval_coverage_pct, report.excluded);
   out << line;
   out << "Link models fitted on every scenario:\n";
   for (const auto& l : report.link_models) out << "  " << link_model_line(l) << "\n";

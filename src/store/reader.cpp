@@ -36,15 +36,17 @@ RequestRecord read_request(const SqliteStatement& s) {
   return r;
 }
 
-/// Links and tiers of the run; a store older than schema 3 has no rates both ways, prober or
-/// host facts (they read as unset, "" and "{}").
+/// Links and tiers of the run; a store older than schema 3 has no rates both ways, prober, host
+/// facts or token buckets (they read as unset, "" and "{}").
 Status read_links_and_tiers(SqliteDb& db, int schema_version, StoredRun* run) {
   const bool v3 = schema_version >= 3;
   ASSIGN_OR_RETURN(
       SqliteStatement links,
       db.prepare(std::string("SELECT scenario, link, configured_rate_mbit, achieved_rate_mbit, "
                              "configured_rtt_ms, rtt_ms") +
-                 (v3 ? ", forward_rate_mbit, reverse_rate_mbit, probed_by" : "") +
+                 (v3 ? ", forward_rate_mbit, reverse_rate_mbit, probed_by, burst_bytes, "
+                       "burst_min_bytes, burst_ms"
+                     : "") +
                  " FROM links WHERE run_id = ? ORDER BY scenario, link"));
   links.bind(1, run->run.run_id);
   while (true) {
@@ -61,6 +63,9 @@ Status read_links_and_tiers(SqliteDb& db, int schema_version, StoredRun* run) {
       l.forward_rate_mbit = links.column_optional_double(6);
       l.reverse_rate_mbit = links.column_optional_double(7);
       l.probed_by = links.column_text(8);
+      l.burst_bytes = links.column_optional_int64(9);
+      l.burst_min_bytes = links.column_optional_int64(10);
+      l.burst_ms = links.column_optional_double(11);
     }
     run->links.push_back(std::move(l));
   }

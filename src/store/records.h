@@ -174,6 +174,12 @@ struct LinkRecord {
   /// "testbed" (this machine measured between the link's ends) or the name of the tier that
   /// sends on the link (remote devices); empty before schema 3.
   std::string probed_by;
+  /// The token bucket of each direction as the testbed configured it (schema v3; unset for older
+  /// rows): burst_bytes at this rate, and the rule that gives it at any rate, max(burst_min_bytes,
+  /// burst_ms of data at the rate). 0 = no bucket (user-space pacing).
+  std::optional<int64_t> burst_bytes;
+  std::optional<int64_t> burst_min_bytes;
+  std::optional<double> burst_ms;
 };
 
 /// (pass, request_index) pairs already stored for a strategy.

@@ -217,7 +217,8 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
         SqliteStatement stmt,
         db_.prepare("INSERT OR REPLACE INTO links (run_id, scenario, link, configured_rate_mbit, "
                     "achieved_rate_mbit, configured_rtt_ms, rtt_ms, forward_rate_mbit, "
-                    "reverse_rate_mbit, probed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    "reverse_rate_mbit, probed_by, burst_bytes, burst_min_bytes, burst_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt.bind(1, run_id);
     stmt.bind(2, link.scenario);
     stmt.bind(3, link.link);
@@ -228,6 +229,9 @@ Status ResultStore::record_link(int64_t run_id, const LinkRecord& link) {
     stmt.bind(8, link.forward_rate_mbit);
     stmt.bind(9, link.reverse_rate_mbit);
     stmt.bind(10, link.probed_by);
+    stmt.bind(11, link.burst_bytes);
+    stmt.bind(12, link.burst_min_bytes);
+    stmt.bind(13, link.burst_ms);
     return stmt.run();
   });
 }

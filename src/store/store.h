@@ -24,9 +24,10 @@ namespace edgetier {
 
 /// 2 adds the run's facts (runs.planned_requests, runs.discard_passes, table cut_windows) and
 /// strategies.steps_json; 3 adds strategies.stop_reason and strategies.precision_pct (how a
-/// measurement ended), tiers.host_json (each tier's host facts) and the links' measured rates
-/// both ways and prober. An older store is upgraded in place when opened for writing and read as
-/// it is when opened read-only (see RunFacts and StrategyRow for what its rows lack).
+/// measurement ended), tiers.host_json (each tier's host facts), the links' measured rates both
+/// ways and prober, and their token buckets as configured. An older store is upgraded in place
+/// when opened for writing and read as it is when opened read-only (see RunFacts and StrategyRow
+/// for what its rows lack).
 inline constexpr int kStoreSchemaVersion = 3;
 /// The store's file name inside an experiment's output folder.
 inline constexpr const char* kResultsFileName = "results.db";

@@ -91,15 +91,19 @@ constexpr const char* kMigrateV1ToV2 =
 
 /// Version 2 -> 3: how each strategy's measurement ended (measure until stable: the rule that
 /// stopped it and the precision it achieved; '' and NULL for strategies stored before), what
-/// each tier's host is (tier/client.h host_facts_json, from its Health) and each link's rate
-/// both ways and who measured it (the testbed, or the tier sending on it).
+/// each tier's host is (tier/client.h host_facts_json, from its Health), each link's rate both
+/// ways and who measured it (the testbed, or the tier sending on it), and the links' token
+/// buckets as the testbed configured them (NULL: not recorded; 0: no bucket).
 constexpr const char* kMigrateV2ToV3 =
     "ALTER TABLE strategies ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE strategies ADD COLUMN precision_pct REAL;\n"
     "ALTER TABLE tiers ADD COLUMN host_json TEXT NOT NULL DEFAULT '{}';\n"
     "ALTER TABLE links ADD COLUMN forward_rate_mbit REAL;\n"
     "ALTER TABLE links ADD COLUMN reverse_rate_mbit REAL;\n"
-    "ALTER TABLE links ADD COLUMN probed_by TEXT;\n";
+    "ALTER TABLE links ADD COLUMN probed_by TEXT;\n"
+    "ALTER TABLE links ADD COLUMN burst_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_min_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_ms REAL;\n";
 
 }  // namespace
 

@@ -55,12 +55,19 @@ std::vector<std::string> tbf_args(const TbfParams& p) {
 
 }  // namespace
 
+TbfBurstRule tbf_burst_rule(int mtu) {
+  const int64_t frame = mtu + 18;  // Ethernet header + VLAN tag room
+  return {2 * frame, 1.0};
+}
+
 TbfParams tbf_params(double rate_mbit, int mtu) {
   TbfParams p;
   p.rate_bit = static_cast<int64_t>(std::llround(rate_mbit * 1e6));
   const double bytes_per_s = rate_mbit * 1e6 / 8.0;
-  const int64_t frame = mtu + 18;  // Ethernet header + VLAN tag room
-  p.burst_bytes = std::max<int64_t>(2 * frame, static_cast<int64_t>(bytes_per_s * 0.001));
+  const int64_t frame = mtu + 18;
+  const TbfBurstRule rule = tbf_burst_rule(mtu);
+  p.burst_bytes =
+      std::max<int64_t>(rule.min_bytes, static_cast<int64_t>(bytes_per_s * rule.ms * 1e-3));
   p.limit_bytes =
       p.burst_bytes + std::max<int64_t>(8 * frame, static_cast<int64_t>(bytes_per_s * 0.1));
   return p;

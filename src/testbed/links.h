@@ -29,7 +29,14 @@ struct TbfParams {
   int64_t burst_bytes = 0;
   int64_t limit_bytes = 0;  // queue length in bytes (includes the burst)
 };
-/// Bucket of max(2 frames, 1 ms at the rate), queue of max(100 ms at the rate, 8 frames) on top.
+/// The bucket rule: max(min_bytes, ms of data at the rate). The store records it with each link
+/// so that the planner knows the bucket at rates that were never measured.
+struct TbfBurstRule {
+  int64_t min_bytes = 0;
+  double ms = 0;
+};
+TbfBurstRule tbf_burst_rule(int mtu = kLinkMtu);  // {2 frames, 1 ms}
+/// Bucket of tbf_burst_rule, queue of max(100 ms at the rate, 8 frames) on top.
 TbfParams tbf_params(double rate_mbit, int mtu = kLinkMtu);
 
 /// Device names and addresses of link number `index` of run `run_id`: the upstream end

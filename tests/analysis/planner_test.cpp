@@ -94,9 +94,16 @@ TEST(Planner, PredictsAnExactModelWithoutError) {
   const StoredRun run = make_run(dir, kScenarios, strategies(), {});
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
-  EXPECT_EQ(v->predictions, kScenarios.size() * strategies().size());
+  // I@M crosses no link: it is shown in every scenario but left out of the error figure.
+  EXPECT_EQ(v->predictions, kScenarios.size() * (strategies().size() - 1));
+  EXPECT_EQ(v->excluded, kScenarios.size());
+  for (const auto& sc : v->scenarios) {
+    for (const auto& row : sc.rows) EXPECT_EQ(row.excluded, row.strategy == "I@M") << row.strategy;
+  }
   expect_exact(*v, 1e-3);
-  EXPECT_THAT(format_validation(*v), HasSubstr("Median absolute percentage error: 0.0% over 18"));
+  EXPECT_THAT(format_validation(*v), HasSubstr("Median absolute percentage error: 0.0% over 15"));
+  EXPECT_THAT(format_validation(*v), HasSubstr("3 left out (no changed link crossed)"));
+  EXPECT_THAT(v->notes, ::testing::Contains(HasSubstr("3 prediction(s) left out")));
   const auto j = validation_to_json(*v);
   EXPECT_EQ(j["method"], "leave-one-scenario-out");
   EXPECT_EQ(j["scenarios"].size(), 3u);
@@ -476,8 +483,50 @@ TEST(Planner, InterruptedRunGivesAPartialAnswer) {
   EXPECT_EQ(plan->models[0].cells.size(), 2u);
   auto v = validate_planner(*run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
-  EXPECT_EQ(v->predictions, 6u);
+  EXPECT_EQ(v->predictions, 4u);  // I@M left out in both scenarios
+  EXPECT_EQ(v->excluded, 2u);
   EXPECT_LT(v->mdape_pct, 1e-3);
+}
+
+TEST(Planner, LeavesOutStrategiesThatCrossOnlyLinksThatStayed) {
+  TempDir dir;
+  // Only edge-cloud changes: what stays on the mobile tier or ends at the edge tests nothing.
+  const StoredRun run = make_run(dir, {{"a", 200, 10, 0}, {"b", 200, 100, 0}}, strategies(), {});
+  auto v = validate_planner(run, {});
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  for (const auto& sc : v->scenarios) {
+    for (const auto& row : sc.rows) {
+      const bool stays = row.strategy == "I@M" || row.strategy == "I@E" || row.strategy == "P@ME";
+      EXPECT_EQ(row.excluded, stays) << sc.scenario << " " << row.strategy;
+    }
+  }
+  EXPECT_EQ(v->excluded, 6u);
+  EXPECT_EQ(v->predictions, 6u);
+  EXPECT_EQ(validation_to_json(*v)["excluded"], 6);
+}
+
+TEST(Planner, PredictionsCarryAnInterval) {
+  TempDir dir;
+  RunOptions options;
+  options.jitter_ms = 1.0;
+  const StoredRun run = make_run(dir, kScenarios, strategies(), options);
+  auto v = validate_planner(run, {});
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  for (const auto& sc : v->scenarios) {
+    for (const auto& row : sc.rows) {
+      EXPECT_LT(row.low_ms, row.predicted_ms) << row.strategy;
+      EXPECT_GT(row.high_ms, row.predicted_ms) << row.strategy;
+    }
+  }
+  EXPECT_GT(v->interval_coverage_pct, 50.0);
+  const auto j = validation_to_json(*v);
+  EXPECT_EQ(j["scenarios"][0]["rows"][0]["interval_ms"].size(), 2u);
+  auto plan = plan_grid(run, {});
+  ASSERT_TRUE(plan.ok());
+  const StrategyPrediction& p = plan->models[0].cells[0].predictions[1];
+  EXPECT_LE(p.low_ms, p.latency_ms);
+  EXPECT_GE(p.high_ms, p.latency_ms);
+  EXPECT_THAT(format_validation(*v), HasSubstr("p10..p90"));
 }
 
 TEST(Planner, SingleScenarioIsPredictedInSampleAndSaysSo) {
@@ -502,7 +551,7 @@ TEST(CliPlan, GridValidationAndErrors) {
   EXPECT_EQ(j["heatmaps"][0]["cells"].size(), 6u);
   run = run_edgetier("plan " + dir.path() + " --validate");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr("Median absolute percentage error: 0.0% over 18 predictions"));
+  EXPECT_THAT(run.out, HasSubstr("Median absolute percentage error: 0.0% over 15 predictions"));
   run = run_edgetier("plan " + db + " --bandwidth mobile-egde=1");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("nearest: 'mobile-edge'"));

@@ -216,6 +216,11 @@ TEST(StoreMigration, UpgradesAVersion1StoreInPlaceWhenOpenedForWriting) {
   auto migrated = read_results_database(path);
   ASSERT_TRUE(migrated.ok()) << migrated.status().to_string();
   EXPECT_FALSE(migrated->run.facts.recorded);
+  // Links of an older store carry no token bucket: the planner falls back to fitting one.
+  for (const auto& l : migrated->links) {
+    EXPECT_FALSE(l.burst_bytes.has_value()) << l.scenario << " " << l.link;
+    EXPECT_FALSE(l.burst_ms.has_value());
+  }
   EXPECT_EQ(migrated->planned_requests, std::nullopt);
   EXPECT_EQ(migrated->strategies[0].row.steps, (std::vector<std::string>{"quantize", "partition"}));
   EXPECT_THAT(migrated->warnings, ::testing::Contains(HasSubstr("schema version 1")));

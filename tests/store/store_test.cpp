@@ -174,6 +174,14 @@ TEST(Store, StrategyStatusAccuracyAndEnvironment) {
       st.record_link(run, {"default", "mobile-edge", 200, 190.0, 0, 0.3}).ok());  // re-probed
   EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links"), 1);
   EXPECT_EQ(*st.db().query_text("SELECT achieved_rate_mbit FROM links"), "190.0");
+  EXPECT_EQ(*st.db().query_int("SELECT COUNT(*) FROM links WHERE burst_bytes IS NULL"), 1);
+  LinkRecord shaped{"default", "edge-cloud", 10, 9.8, 0, 0.3};
+  shaped.burst_bytes = 18036;
+  shaped.burst_min_bytes = 18036;
+  shaped.burst_ms = 1.0;
+  ASSERT_TRUE(st.record_link(run, shaped).ok());
+  EXPECT_EQ(*st.db().query_int("SELECT burst_bytes FROM links WHERE link = 'edge-cloud'"), 18036);
+  EXPECT_EQ(*st.db().query_text("SELECT burst_ms FROM links WHERE link = 'edge-cloud'"), "1.0");
   // Schema 3: a tier's host facts, a link's rates both ways and who measured it.
   TierRecord edge{"edge", 4, 8LL << 30, 4};
   edge.host_json = R"({"cpu_model":"Cortex-A76","protocol_version":"1.1"})";
