@@ -346,5 +346,12 @@ TEST(Spec, StudyProtocolExampleIsTheStudy) {
   EXPECT_DOUBLE_EQ(spec->testbed.tier("cloud")->cpus, 16);
 }
 
+// A name with bytes that are not UTF-8 used to reach the store and the JSON report, whose dump()
+// threw; it is refused where it is read, naming the line.
+TEST(Spec, InvalidUtf8IsAnErrorNamingTheLine) {
+  EXPECT_EQ(error_of("name: ok\nmodels: [m\xFE.onnx]\n"),
+            "test.yaml:2:11: not valid UTF-8 (byte 0xFE); save the file as UTF-8");
+}
+
 }  // namespace
 }  // namespace edgetier
