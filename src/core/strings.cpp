@@ -218,11 +218,13 @@ std::optional<size_t> invalid_utf8_offset(std::string_view text) {
   return std::nullopt;
 }
 
-Status check_utf8(std::string_view text, const std::string& label, size_t first_line) {
-  const auto offset = invalid_utf8_offset(text);
-  if (!offset) return ok_status();
+namespace {
+
+/// INVALID_ARGUMENT "<label>:<line>:<column>: <what> (byte 0xNN)<advice>" for text[offset].
+Status text_error(std::string_view text, size_t offset, const std::string& label,
+                  size_t first_line, const std::string& what, const std::string& advice) {
   size_t line = first_line, column = 1;
-  for (size_t i = 0; i < *offset; ++i) {
+  for (size_t i = 0; i < offset; ++i) {
     if (text[i] == '\n') {
       ++line;
       column = 1;
@@ -231,9 +233,29 @@ Status check_utf8(std::string_view text, const std::string& label, size_t first_
     }
   }
   char byte[8];
-  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[*offset])));
+  std::snprintf(byte, sizeof byte, "0x%02X",
+                static_cast<unsigned>(static_cast<unsigned char>(text[offset])));
   return invalid_argument(label + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                          ": not valid UTF-8 (byte " + byte + "); save the file as UTF-8");
+                          ": " + what + " (byte " + byte + ")" + advice);
+}
+
+}  // namespace
+
+Status check_utf8(std::string_view text, const std::string& label, size_t first_line) {
+  const auto offset = invalid_utf8_offset(text);
+  if (!offset) return ok_status();
+  return text_error(text, *offset, label, first_line, "not valid UTF-8", "; save the file as UTF-8");
+}
+
+Status check_yaml_text(std::string_view text, const std::string& label) {
+  RETURN_IF_ERROR(check_utf8(text, label));
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return text_error(text, i, label, 1, "a control character is not allowed in YAML", "");
+    }
+  }
+  return ok_status();
 }
 
 }  // namespace edgetier

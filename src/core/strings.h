@@ -36,6 +36,9 @@ std::optional<size_t> invalid_utf8_offset(std::string_view text);
 /// from a file whose names and values end up in JSON, HTML and the database, which need UTF-8
 /// (nlohmann's dump() throws on invalid UTF-8). `text` starts on line `first_line` of the file.
 Status check_utf8(std::string_view text, const std::string& label, size_t first_line = 1);
+/// check_utf8, and no control character but tab, line feed and carriage return: YAML allows no
+/// other, and yaml-cpp turns a NUL byte into a lone 0xA0 byte, which is not UTF-8.
+Status check_yaml_text(std::string_view text, const std::string& label);
 
 /// Byte sizes, with one meaning in every parser and printer (case-insensitive, space allowed
 /// before the unit, fractions allowed: "1.5GiB"):

@@ -80,6 +80,9 @@ TEST(Strings, Utf8CheckFindsTheFirstIllFormedByte) {
   EXPECT_TRUE(check_utf8("a: 1\n", "x.yaml").ok());
   EXPECT_EQ(check_utf8("a: 1\nname: t\x80\n", "x.yaml").message(),
             "x.yaml:2:8: not valid UTF-8 (byte 0x80); save the file as UTF-8");
+  EXPECT_TRUE(check_yaml_text("a:\t1\r\nb: caf\xC3\xA9\n", "x.yaml").ok());
+  EXPECT_EQ(check_yaml_text("a: 1\nb: \x04x\n", "x.yaml").message(),
+            "x.yaml:2:4: a control character is not allowed in YAML (byte 0x04)");
 }
 
 }  // namespace
