@@ -10,7 +10,7 @@ ifneq ($(EDGETIER_ORT_ROOT),)
 CMAKE_FLAGS += -DEDGETIER_ORT_ROOT=$(EDGETIER_ORT_ROOT)
 endif
 
-.PHONY: all deps test-deps build build-cli test test-asan fuzz demo bench format clean
+.PHONY: all deps test-deps build build-cli test test-asan test-sanitize fuzz demo bench format clean
 
 all: build
 
@@ -38,6 +38,11 @@ test-asan: test-deps
 	cmake -S . -B $(ASAN_BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGETIER_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j 1
+
+# The unit tests of the input readers (models, manifests, YAML, calibration, CSV, npy, images,
+# KServe requests) in the fuzz build (clang, ASan + UBSan): cheaper than test-asan's second tree.
+test-sanitize: test-deps
+	FUZZ_BUILD_DIR=$(FUZZ_BUILD_DIR) JOBS=$(JOBS) bash scripts/fuzz.sh --unit-tests
 
 # libFuzzer targets (clang, ASan + UBSan), FUZZ_SECONDS each on fuzz/corpus/<target>; fails on
 # any crash, leak, timeout or out-of-memory (scripts/fuzz.sh).

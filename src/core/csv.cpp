@@ -28,6 +28,10 @@ bool CsvReader::next(std::vector<std::string>* fields, Status* status) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (options_.skip_blank_lines && trim(line).empty()) continue;
     record_line_ = line_;
+    if (Status utf8 = check_utf8(line, source_, static_cast<size_t>(line_)); !utf8.ok()) {
+      *status = utf8;
+      return false;
+    }
     fields->assign(1, std::string());
     bool quoted = false;
     for (;;) {
@@ -58,6 +62,10 @@ bool CsvReader::next(std::vector<std::string>* fields, Status* status) {
       }
       ++line_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (Status utf8 = check_utf8(line, source_, static_cast<size_t>(line_)); !utf8.ok()) {
+        *status = utf8;
+        return false;
+      }
       fields->back() += '\n';
     }
     if (options_.trim_fields) {

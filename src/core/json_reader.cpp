@@ -46,6 +46,36 @@ Result<nlohmann::json> read_json_file(const std::string& path) {
   return parse_json(text, path);
 }
 
+Result<int64_t> json_whole_number(const nlohmann::json& value, std::string_view context,
+                                  int64_t min, int64_t max) {
+  const std::string range =
+      min == std::numeric_limits<int64_t>::min() && max == std::numeric_limits<int64_t>::max()
+          ? ""
+          : " in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  auto refuse = [&] {
+    return invalid_argument((context.empty() ? "" : std::string(context) + ": ") +
+                            "expected a whole number" + range + ", got " + describe_json(value));
+  };
+  int64_t number = 0;
+  if (value.is_number_unsigned()) {
+    const uint64_t u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return refuse();
+    number = static_cast<int64_t>(u);
+  } else if (value.is_number_integer()) {
+    number = value.get<int64_t>();
+  } else if (value.is_number_float()) {
+    // [-2^63, 2^63) are exactly the doubles that convert to int64_t without undefined behaviour.
+    const double d = value.get<double>();
+    constexpr double kTwoTo63 = 9223372036854775808.0;
+    if (!std::isfinite(d) || d != std::floor(d) || d < -kTwoTo63 || d >= kTwoTo63) return refuse();
+    number = static_cast<int64_t>(d);
+  } else {
+    return refuse();
+  }
+  if (number < min || number > max) return refuse();
+  return number;
+}
+
 std::string describe_json(const nlohmann::json& value) {
   if (value.is_object()) return "an object";
   if (value.is_array()) return "a list";
@@ -104,26 +134,16 @@ Status JsonMap::get(const std::string& key, double* out) {
 Status JsonMap::get(const std::string& key, int64_t* out) {
   const auto& v = at(key);
   if (v.is_null()) return ok_status();
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return ok_status();
-  }
-  if (v.is_number_float()) {
-    const double d = v.get<double>();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) {
-      *out = static_cast<int64_t>(d);
-      return ok_status();
-    }
-  }
-  return error(key, "expected a whole number, got " + describe_json(v));
+  ASSIGN_OR_RETURN(*out, json_whole_number(v, label_ + ": " + path_of(key)));
+  return ok_status();
 }
 
 Status JsonMap::get(const std::string& key, int* out) {
-  int64_t value = *out;
-  RETURN_IF_ERROR(get(key, &value));
-  if (value < INT32_MIN || value > INT32_MAX)
-    return error(key, "value " + std::to_string(value) + " is out of range");
-  *out = static_cast<int>(value);
+  const auto& v = at(key);
+  if (v.is_null()) return ok_status();
+  ASSIGN_OR_RETURN(const int64_t number,
+                   json_whole_number(v, label_ + ": " + path_of(key), INT32_MIN, INT32_MAX));
+  *out = static_cast<int>(number);
   return ok_status();
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,6 +57,15 @@ class JsonMap {
   std::string path_;
   std::set<std::string> known_;
 };
+
+/// `value` as a whole number in [min, max]: a JSON integer, or a float with no fraction ("3.0").
+/// Every integer read of JSON goes through it, because nlohmann's get<int64_t>() on a float out
+/// of range (1e300) or on an unsigned above INT64_MAX is undefined behaviour or wraps. The error
+/// (INVALID_ARGUMENT) reads "<context>: expected a whole number, got 1.5" or "<context>: expected
+/// a whole number in [0, 10], got 11" (no prefix when `context` is empty).
+Result<int64_t> json_whole_number(const nlohmann::json& value, std::string_view context,
+                                  int64_t min = std::numeric_limits<int64_t>::min(),
+                                  int64_t max = std::numeric_limits<int64_t>::max());
 
 /// "an object", "a list", "null", "true" or the value's JSON text: for "expected X, got Y".
 std::string describe_json(const nlohmann::json& value);

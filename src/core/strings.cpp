@@ -181,4 +181,81 @@ std::string format_share(double share) {
   return shortest_number(std::round(share * 1000.0) / 10.0) + "%";
 }
 
+std::optional<size_t> invalid_utf8_offset(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    size_t n = 0;
+    uint32_t code = 0, min = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((b & 0xE0) == 0xC0) {
+      n = 1;
+      code = b & 0x1F;
+      min = 0x80;
+    } else if ((b & 0xF0) == 0xE0) {
+      n = 2;
+      code = b & 0x0F;
+      min = 0x800;
+    } else if ((b & 0xF8) == 0xF0) {
+      n = 3;
+      code = b & 0x07;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    if (n >= text.size() - i) return i;  // truncated at the end
+    for (size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if ((c & 0xC0) != 0x80) return i;
+      code = (code << 6) | (c & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+/// INVALID_ARGUMENT "<label>:<line>:<column>: <what> (byte 0xNN)<advice>" for text[offset].
+Status text_error(std::string_view text, size_t offset, const std::string& label,
+                  size_t first_line, const std::string& what, const std::string& advice) {
+  size_t line = first_line, column = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X",
+                static_cast<unsigned>(static_cast<unsigned char>(text[offset])));
+  return invalid_argument(label + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": " + what + " (byte " + byte + ")" + advice);
+}
+
+}  // namespace
+
+Status check_utf8(std::string_view text, const std::string& label, size_t first_line) {
+  const auto offset = invalid_utf8_offset(text);
+  if (!offset) return ok_status();
+  return text_error(text, *offset, label, first_line, "not valid UTF-8", "; save the file as UTF-8");
+}
+
+Status check_yaml_text(std::string_view text, const std::string& label) {
+  RETURN_IF_ERROR(check_utf8(text, label));
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return text_error(text, i, label, 1, "a control character is not allowed in YAML", "");
+    }
+  }
+  return ok_status();
+}
+
 }  // namespace edgetier

@@ -1,7 +1,9 @@
-/// String helpers used across layers: spelling suggestions, join/lower/upper/trim, byte sizes.
+/// String helpers used across layers: spelling suggestions, join/lower/upper/trim, byte sizes,
+/// UTF-8 checks.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,17 @@ bool starts_with_ci(std::string_view s, std::string_view prefix);
 std::vector<std::string> split(std::string_view text, char separator);
 /// The words between runs of white space (none for blank text).
 std::vector<std::string> split_words(std::string_view text);
+
+/// The byte offset of the first byte of `text` that does not start a well-formed UTF-8 sequence
+/// (overlong forms, surrogates and code points past U+10FFFF are ill-formed); nullopt when all is.
+std::optional<size_t> invalid_utf8_offset(std::string_view text);
+/// INVALID_ARGUMENT "<label>:<line>:<column>: not valid UTF-8 (byte 0xNN); ..." for text read
+/// from a file whose names and values end up in JSON, HTML and the database, which need UTF-8
+/// (nlohmann's dump() throws on invalid UTF-8). `text` starts on line `first_line` of the file.
+Status check_utf8(std::string_view text, const std::string& label, size_t first_line = 1);
+/// check_utf8, and no control character but tab, line feed and carriage return: YAML allows no
+/// other, and yaml-cpp turns a NUL byte into a lone 0xA0 byte, which is not UTF-8.
+Status check_yaml_text(std::string_view text, const std::string& label);
 
 /// Byte sizes, with one meaning in every parser and printer (case-insensitive, space allowed
 /// before the unit, fractions allowed: "1.5GiB"):

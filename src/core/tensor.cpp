@@ -49,8 +49,7 @@ Result<DType> dtype_from_name(std::string_view name) {
 int64_t shape_num_elements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0) return -1;
-    n *= d;
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
   }
   return n;
 }
@@ -84,11 +83,18 @@ Result<std::vector<int64_t>> parse_shape(std::string_view text) {
 }
 
 Status Tensor::validate() const {
-  const int64_t n = shape_num_elements(shape);
-  if (n < 0) return invalid_argument("tensor '" + name + "' has unknown dimensions " + shape_to_string(shape));
-  const size_t want = static_cast<size_t>(n) * dtype_size_bytes(dtype);
   if (dtype_size_bytes(dtype) == 0) {
     return invalid_argument("tensor '" + name + "' has unsupported dtype " + std::string(dtype_name(dtype)));
+  }
+  // Checked multiplication: dimensions come from files and requests, and a product that wraps
+  // (2^32 x 2^32) could match a small buffer.
+  size_t want = dtype_size_bytes(dtype);
+  for (int64_t d : shape) {
+    if (d < 0) return invalid_argument("tensor '" + name + "' has unknown dimensions " + shape_to_string(shape));
+    if (__builtin_mul_overflow(want, static_cast<size_t>(d), &want)) {
+      return invalid_argument("tensor '" + name + "': shape " + shape_to_string(shape) + " of " +
+                              std::string(dtype_name(dtype)) + " is too large (its byte size overflows)");
+    }
   }
   if (want != data.size()) {
     return invalid_argument("tensor '" + name + "': shape " + shape_to_string(shape) + " of " +

@@ -35,7 +35,8 @@ size_t dtype_size_bytes(DType dtype);
 std::string_view dtype_name(DType dtype);
 Result<DType> dtype_from_name(std::string_view name);
 
-/// Number of elements of a fully known shape (no negative dims); -1 if any dim is unknown.
+/// Number of elements of a fully known shape (no negative dims); -1 if any dim is unknown or the
+/// product overflows int64_t.
 int64_t shape_num_elements(const std::vector<int64_t>& shape);
 std::string shape_to_string(const std::vector<int64_t>& shape);  // "1x3x224x224"
 /// Parses "1x3x224x224" (also accepts ',' as separator).

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/strings.h"
 #include "experiment/spec.h"
 #include "experiment/spec_yaml_internal.h"
 #include "experiment/yaml_reader.h"
@@ -290,6 +291,7 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
   spec.output_dir = resolve_path(spec.base_dir, "results");
   ASSIGN_OR_RETURN(spec.testbed, testbed_preset("default"));
 
+  RETURN_IF_ERROR(check_yaml_text(yaml_text, label));
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

@@ -4,7 +4,9 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -18,40 +20,77 @@ namespace edgetier {
 namespace fs = std::filesystem;
 namespace {
 
+/// A non-negative byte count of an external_data entry ("offset", "length"), parsed strictly.
+Result<int64_t> external_number(const std::string& text, const std::string& what) {
+  int64_t value = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    return data_loss(what + " '" + text + "' is not a non-negative integer");
+  }
+  return value;
+}
+
 Status read_external(onnx::TensorProto* tensor, const fs::path& base_dir,
                      const std::string& model_path) {
+  const std::string where = model_path + ": initializer '" + tensor->name() + "'";
   std::string location;
   int64_t offset = 0;
   int64_t length = -1;
   for (const auto& entry : tensor->external_data()) {
-    if (entry.key() == "location")
+    if (entry.key() == "location") {
       location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoll(entry.value());
-    else if (entry.key() == "length")
-      length = std::stoll(entry.value());
+    } else if (entry.key() == "offset") {
+      ASSIGN_OR_RETURN(offset, external_number(entry.value(), where + ": external data offset"));
+    } else if (entry.key() == "length") {
+      ASSIGN_OR_RETURN(length, external_number(entry.value(), where + ": external data length"));
+    }
   }
-  if (location.empty()) {
-    return data_loss(model_path + ": initializer '" + tensor->name() +
-                     "' is external but has no location");
+  if (location.empty()) return data_loss(where + " is external but has no location");
+  // The location is a file beside the model: a model must not make us read /etc/shadow or a
+  // sibling's files, so absolute paths and ".." are refused before anything is opened.
+  const fs::path relative = fs::path(location).lexically_normal();
+  const bool escapes = relative.is_absolute() || relative.has_root_name() ||
+                       location.find('\0') != std::string::npos ||
+                       std::any_of(relative.begin(), relative.end(),
+                                   [](const fs::path& part) { return part == ".."; });
+  if (escapes) {
+    return data_loss(where + ": external data location '" + location +
+                     "' is outside the model's folder (absolute or with '..'); keep the data "
+                     "file beside the model");
   }
-  const fs::path file = base_dir / location;
+  const fs::path file = base_dir / relative;
+  // A symbolic link inside the folder may still point out of it.
+  std::error_code base_ec, file_ec, ec;
+  const fs::path real_base =
+      fs::weakly_canonical(base_dir.empty() ? fs::path(".") : base_dir, base_ec);
+  const fs::path real_file = fs::weakly_canonical(file, file_ec);
+  const auto common =
+      std::mismatch(real_base.begin(), real_base.end(), real_file.begin(), real_file.end());
+  if (base_ec || file_ec || common.first != real_base.end()) {
+    return data_loss(where + ": external data location '" + location + "' resolves to '" +
+                     real_file.string() + "', outside the model's folder");
+  }
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  if (!in || fs::is_directory(file, ec)) {
     return not_found(model_path + ": external data file '" + file.string() + "' for initializer '" +
                      tensor->name() + "' cannot be opened; keep it beside the model");
   }
   in.seekg(0, std::ios::end);
   const int64_t file_size = in.tellg();
-  if (length < 0) length = file_size - offset;
-  if (offset < 0 || offset + length > file_size) {
-    return data_loss(model_path + ": external data for '" + tensor->name() + "' wants bytes [" +
-                     std::to_string(offset) + ", " + std::to_string(offset + length) + ") but '" +
-                     file.string() + "' has " + std::to_string(file_size));
+  if (length < 0) length = std::max<int64_t>(0, file_size - offset);
+  // offset and length are each at most INT64_MAX: compare without adding them.
+  if (offset > file_size || length > file_size - offset) {
+    return data_loss(where + ": external data wants " + std::to_string(length) +
+                     " bytes at offset " + std::to_string(offset) + " of '" + location +
+                     "' but the file has " + std::to_string(file_size));
   }
   std::string data(static_cast<size_t>(length), '\0');
   in.seekg(offset);
   in.read(data.data(), length);
+  if (in.gcount() != length) {
+    return data_loss(where + ": reading " + std::to_string(length) + " bytes of '" + location +
+                     "' failed");
+  }
   tensor->set_raw_data(std::move(data));
   tensor->clear_external_data();
   tensor->clear_data_location();

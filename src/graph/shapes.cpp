@@ -1,7 +1,11 @@
 /// Shape inference implementation: fixes inputs, runs onnx::shape_inference, reads value_info.
 #include "graph/shapes.h"
 
+#include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
+
+#include <map>
+#include <set>
 
 #include "core/strings.h"
 #include "graph/graph_view.h"
@@ -94,8 +98,78 @@ Result<onnx::ModelProto> model_with_shapes(const onnx::ModelProto& model,
   return m;
 }
 
+namespace {
+
+/// Opset version of each operator domain the model imports ("" and "ai.onnx" are one domain).
+std::map<std::string, int> domain_opsets(const onnx::ModelProto& model) {
+  std::map<std::string, int> opsets;
+  for (const auto& o : model.opset_import()) {
+    opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = static_cast<int>(o.version());
+  }
+  return opsets;
+}
+
+/// ONNX's shape inference looks up the type of every input a node names and several operators
+/// dereference it unchecked, so an input that refers to nothing, or an empty name (an omitted
+/// input) where the operator's schema requires one, crashes it (SEGV). They are refused here,
+/// naming the node and the input. `outer` holds the names a subgraph sees from its parents.
+Status check_node_inputs(const onnx::GraphProto& graph, const std::set<std::string>& outer,
+                         const std::map<std::string, int>& opsets, const std::string& where) {
+  std::set<std::string> defined = outer;
+  for (const auto& in : graph.input()) defined.insert(in.name());
+  for (const auto& init : graph.initializer()) defined.insert(init.name());
+  for (const auto& init : graph.sparse_initializer()) defined.insert(init.values().name());
+  for (const auto& node : graph.node()) {
+    for (const auto& out : node.output()) defined.insert(out);
+  }
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    const std::string label = where + "node '" +
+                              (node.name().empty() ? node.op_type() + "#" + std::to_string(i)
+                                                   : node.name()) +
+                              "' (" + node.op_type() + ")";
+    const std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+    const auto opset = opsets.find(domain);
+    const onnx::OpSchema* schema =
+        opset == opsets.end()
+            ? nullptr
+            : onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second, domain);
+    for (int k = 0; k < node.input_size(); ++k) {
+      const std::string& name = node.input(k);
+      if (!name.empty()) {
+        if (!defined.count(name)) {
+          return invalid_argument(label + ": input " + std::to_string(k) + " '" + name +
+                                  "' is not a graph input, an initializer or any node's output");
+        }
+        continue;
+      }
+      // An empty name omits an optional input; anywhere else it refers to nothing.
+      if (schema == nullptr) continue;
+      const auto& formal = schema->inputs();
+      const bool optional = static_cast<size_t>(k) < formal.size() &&
+                            formal[k].GetOption() == onnx::OpSchema::Optional;
+      if (!optional) {
+        return invalid_argument(label + ": input " + std::to_string(k) +
+                                " has an empty name, but the operator requires it");
+      }
+    }
+    for (const auto& attr : node.attribute()) {
+      const std::string inner = label + " attribute '" + attr.name() + "': ";
+      if (attr.has_g()) RETURN_IF_ERROR(check_node_inputs(attr.g(), defined, opsets, inner));
+      for (const auto& g : attr.graphs()) {
+        RETURN_IF_ERROR(check_node_inputs(g, defined, opsets, inner));
+      }
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Status run_shape_inference(onnx::ModelProto* model) {
   model->mutable_graph()->clear_value_info();
+  RETURN_IF_ERROR(check_node_inputs(model->graph(), {}, domain_opsets(*model), "")
+                      .with_context("shape inference refused the model"));
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
     onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), options);

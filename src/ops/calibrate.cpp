@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <unordered_set>
 
@@ -223,14 +224,25 @@ nlohmann::json calibration_table_to_json(const CalibrationTable& table) {
 }
 
 Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j) {
-  if (!j.is_object() || j.value("format", "") != "edgetier-calibration") {
+  // Not j.value("format", ""): it throws when "format" is there but not a string.
+  if (!j.is_object() || !j.contains("format") || j.at("format") != "edgetier-calibration") {
     return invalid_argument(
         "not an edgetier calibration table (missing \"format\": \"edgetier-calibration\"); "
         "create one with `edgetier calibrate`");
   }
+  // A range bound as a float: a double beyond float's range would make the conversion undefined.
+  auto bound = [](const nlohmann::json& v, const std::string& where) -> Result<float> {
+    if (!v.is_number()) return invalid_argument("calibration table: " + where + ": expected a number, got " + describe_json(v));
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max()) {
+      return invalid_argument("calibration table: " + where + ": " + describe_json(v) + " is not a finite float");
+    }
+    return static_cast<float>(d);
+  };
   CalibrationTable table;
   try {
-    const int version = j.at("version").get<int>();
+    ASSIGN_OR_RETURN(const int64_t version,
+                     json_whole_number(j.at("version"), "calibration table: version"));
     if (version != kTableVersion) {
       return invalid_argument("calibration table version " + std::to_string(version) +
                               " is not supported (expected " + std::to_string(kTableVersion) +
@@ -239,15 +251,23 @@ Result<CalibrationTable> calibration_table_from_json(const nlohmann::json& j) {
     table.method = j.at("method").get<std::string>();
     ASSIGN_OR_RETURN(CalibrationMethod method, parse_calibration_method(table.method));
     (void)method;
-    table.samples = j.at("samples").get<int64_t>();
+    ASSIGN_OR_RETURN(table.samples,
+                     json_whole_number(j.at("samples"), "calibration table: samples", 0));
     table.model_graph = j.value("model_graph", "");
     table.percentile = j.value("percentile", 0.0);
     for (const auto& [name, t] : j.at("tensors").items()) {
       TensorCalibration c;
-      c.range.min = t.at("min").get<float>();
-      c.range.max = t.at("max").get<float>();
-      c.observed.min = t.value("observed_min", c.range.min);
-      c.observed.max = t.value("observed_max", c.range.max);
+      const std::string where = "tensor '" + name + "'";
+      if (!t.is_object()) return invalid_argument("calibration table: " + where + ": expected an object");
+      ASSIGN_OR_RETURN(c.range.min, bound(t.at("min"), where + ".min"));
+      ASSIGN_OR_RETURN(c.range.max, bound(t.at("max"), where + ".max"));
+      c.observed = c.range;
+      if (t.contains("observed_min")) {
+        ASSIGN_OR_RETURN(c.observed.min, bound(t.at("observed_min"), where + ".observed_min"));
+      }
+      if (t.contains("observed_max")) {
+        ASSIGN_OR_RETURN(c.observed.max, bound(t.at("observed_max"), where + ".observed_max"));
+      }
       if (!std::isfinite(c.range.min) || !std::isfinite(c.range.max) || c.range.min > c.range.max) {
         return invalid_argument("calibration table: tensor '" + name + "' has a bad range [" +
                                 std::to_string(c.range.min) + ", " + std::to_string(c.range.max) +

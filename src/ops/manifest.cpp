@@ -44,7 +44,13 @@ Result<TensorInfo> tensor_from_json(const json& j, const std::string& path) {
   TensorInfo t;
   t.name = j.at("name").get<std::string>();
   ASSIGN_OR_RETURN(t.dtype, dtype_from_name(j.at("dtype").get<std::string>()));
-  t.shape = j.at("shape").get<std::vector<int64_t>>();
+  const json& shape = j.at("shape");
+  if (!shape.is_array()) return invalid_argument("manifest: '" + path + ".shape' must be an array");
+  for (size_t d = 0; d < shape.size(); ++d) {
+    ASSIGN_OR_RETURN(const int64_t dim, json_whole_number(shape[d], "manifest: " + path + ".shape[" +
+                                                                        std::to_string(d) + "]"));
+    t.shape.push_back(dim);
+  }
   return t;
 }
 
@@ -71,7 +77,8 @@ Result<VariantManifest> parse(const json& j) {
        "parts", "cuts", "preprocess", "calibration", "exit_policy", "options_sha256"},
       ""));
   VariantManifest m;
-  m.format_version = j.at("format_version").get<int>();
+  ASSIGN_OR_RETURN(m.format_version, json_whole_number(j.at("format_version"),
+                                                       "manifest: format_version", 0, INT32_MAX));
   if (m.format_version != kManifestFormatVersion) {
     return invalid_argument("manifest: format_version " + std::to_string(m.format_version) +
                             " is not supported (this edgetier reads " +
@@ -108,8 +115,10 @@ Result<VariantManifest> parse(const json& j) {
     }
     ASSIGN_OR_RETURN(p.inputs, tensors_from_json(parts[i].at("inputs"), path + ".inputs"));
     ASSIGN_OR_RETURN(p.outputs, tensors_from_json(parts[i].at("outputs"), path + ".outputs"));
-    p.bytes_in = parts[i].at("bytes_in").get<int64_t>();
-    p.bytes_out = parts[i].at("bytes_out").get<int64_t>();
+    ASSIGN_OR_RETURN(p.bytes_in, json_whole_number(parts[i].at("bytes_in"),
+                                                   "manifest: " + path + ".bytes_in"));
+    ASSIGN_OR_RETURN(p.bytes_out, json_whole_number(parts[i].at("bytes_out"),
+                                                    "manifest: " + path + ".bytes_out"));
     p.sha256 = parts[i].at("sha256").get<std::string>();
     m.parts.push_back(std::move(p));
   }
@@ -119,9 +128,11 @@ Result<VariantManifest> parse(const json& j) {
     const std::string path = "cuts[" + std::to_string(i) + "]";
     RETURN_IF_ERROR(check_keys(cuts[i], {"after_part", "tensors", "bytes"}, path));
     ManifestCut c;
-    c.after_part = cuts[i].at("after_part").get<int>();
+    ASSIGN_OR_RETURN(c.after_part, json_whole_number(cuts[i].at("after_part"),
+                                                     "manifest: " + path + ".after_part", 0,
+                                                     INT32_MAX));
     ASSIGN_OR_RETURN(c.tensors, tensors_from_json(cuts[i].at("tensors"), path + ".tensors"));
-    c.bytes = cuts[i].at("bytes").get<int64_t>();
+    ASSIGN_OR_RETURN(c.bytes, json_whole_number(cuts[i].at("bytes"), "manifest: " + path + ".bytes"));
     m.cuts.push_back(std::move(c));
   }
   if (!j.at("preprocess").is_null()) {

@@ -262,7 +262,8 @@ Result<ModelProfile> profile_from_json(const json& j) {
   }
   ModelProfile p;
   try {
-    p.format_version = j.at("format_version").get<int>();
+    ASSIGN_OR_RETURN(p.format_version, json_whole_number(j.at("format_version"),
+                                                         "profile: format_version", 0, INT32_MAX));
     if (p.format_version != 1) {
       return invalid_argument("profile: format_version " + std::to_string(p.format_version) +
                               " is not supported");
@@ -270,10 +271,11 @@ Result<ModelProfile> profile_from_json(const json& j) {
     p.model = j.at("model").get<std::string>();
     p.model_sha256 = j.at("model_sha256").get<std::string>();
     p.ort_version = j.at("ort_version").get<std::string>();
-    p.threads = j.at("threads").get<int>();
+    ASSIGN_OR_RETURN(p.threads,
+                     json_whole_number(j.at("threads"), "profile: threads", 0, INT32_MAX));
     p.graph_opt_level = j.at("graph_opt_level").get<std::string>();
-    p.runs = j.at("runs").get<int>();
-    p.warmup = j.at("warmup").get<int>();
+    ASSIGN_OR_RETURN(p.runs, json_whole_number(j.at("runs"), "profile: runs", 0, INT32_MAX));
+    ASSIGN_OR_RETURN(p.warmup, json_whole_number(j.at("warmup"), "profile: warmup", 0, INT32_MAX));
     p.total_us = j.at("total_us").get<double>();
     p.unattributed_us = j.at("unattributed_us").get<double>();
     p.wall_us = j.at("wall_us").get<double>();

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/json_reader.h"
+
 namespace edgetier {
 namespace {
 
@@ -39,7 +41,8 @@ Result<ExitPolicy> exit_policy_from_json(const nlohmann::json& j) {
   }
   ExitPolicy p;
   try {
-    p.exit_part = j.at("exit_part").get<int>();
+    ASSIGN_OR_RETURN(p.exit_part,
+                     json_whole_number(j.at("exit_part"), "exit policy: exit_part", 0, INT32_MAX));
     p.output = j.at("output").get<std::string>();
     p.measure = j.at("measure").get<std::string>();
     p.threshold = j.at("threshold").get<double>();

@@ -6,13 +6,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/files.h"
+#include "core/json_reader.h"
+#include "core/strings.h"
 
 namespace edgetier {
 
@@ -31,6 +33,11 @@ Status PreprocessSpec::validate() const {
                             std::to_string(width));
   }
   if (resize_shorter < 0) return invalid_argument("preprocess: resize_shorter must be >= 0");
+  if (height > kMaxPreprocessSide || width > kMaxPreprocessSide || resize_shorter > kMaxPreprocessSide) {
+    return invalid_argument("preprocess: height " + std::to_string(height) + ", width " + std::to_string(width) +
+                            " and resize_shorter " + std::to_string(resize_shorter) + " must be at most " +
+                            std::to_string(kMaxPreprocessSide) + " pixels");
+  }
   if (layout != "NCHW" && layout != "NHWC") {
     return invalid_argument("preprocess: layout '" + layout + "' is not NCHW or NHWC");
   }
@@ -59,9 +66,15 @@ Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
       if (!kKeys.count(key)) return invalid_argument("preprocess: unknown key '" + key + "'");
     }
     if (j.contains("input_name")) s.input_name = j.at("input_name").get<std::string>();
-    if (j.contains("height")) s.height = j.at("height").get<int64_t>();
-    if (j.contains("width")) s.width = j.at("width").get<int64_t>();
-    if (j.contains("resize_shorter")) s.resize_shorter = j.at("resize_shorter").get<int64_t>();
+    if (j.contains("height")) {
+      ASSIGN_OR_RETURN(s.height, json_whole_number(j.at("height"), "preprocess: height"));
+    }
+    if (j.contains("width")) {
+      ASSIGN_OR_RETURN(s.width, json_whole_number(j.at("width"), "preprocess: width"));
+    }
+    if (j.contains("resize_shorter")) {
+      ASSIGN_OR_RETURN(s.resize_shorter, json_whole_number(j.at("resize_shorter"), "preprocess: resize_shorter"));
+    }
     if (j.contains("center_crop")) s.center_crop = j.at("center_crop").get<bool>();
     if (j.contains("mean")) s.mean = j.at("mean").get<std::array<float, 3>>();
     if (j.contains("std")) s.std = j.at("std").get<std::array<float, 3>>();
@@ -96,6 +109,13 @@ Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessS
     cv::Mat resized;
     if (spec.resize_shorter > 0) {
       const double scale = static_cast<double>(spec.resize_shorter) / std::min(h, w);
+      const double longer = std::max(h, w) * scale;
+      if (longer > static_cast<double>(kMaxPreprocessSide)) {
+        return invalid_argument("preprocessing a " + std::to_string(w) + "x" + std::to_string(h) +
+                                " image: resizing its shorter side to " + std::to_string(spec.resize_shorter) +
+                                " would make the longer side " + std::to_string(std::lround(longer)) +
+                                " pixels, over the limit of " + std::to_string(kMaxPreprocessSide));
+      }
       const int nh = std::max(1, static_cast<int>(std::lround(h * scale)));
       const int nw = std::max(1, static_cast<int>(std::lround(w * scale)));
       cv::resize(image, resized, cv::Size(nw, nh), 0, 0, cv::INTER_LINEAR);
@@ -174,7 +194,8 @@ Result<Tensor> load_npy(const std::string& path, const std::string& tensor_name)
   auto descr_pos = header.find("'descr':");
   if (descr_pos == std::string::npos) return bad("no descr");
   const auto q1 = header.find('\'', descr_pos + 8);
-  const auto q2 = header.find('\'', q1 + 1);
+  const auto q2 = q1 == std::string::npos ? q1 : header.find('\'', q1 + 1);
+  if (q2 == std::string::npos) return bad("descr is not a quoted string");
   const std::string descr = header.substr(q1 + 1, q2 - q1 - 1);
   if (descr == "<f4") t.dtype = DType::kFloat32;
   else if (descr == "|u1") t.dtype = DType::kUInt8;
@@ -183,13 +204,20 @@ Result<Tensor> load_npy(const std::string& path, const std::string& tensor_name)
   else if (descr == "<i4") t.dtype = DType::kInt32;
   else return bad("dtype '" + descr + "' (use float32, uint8, int8, int32 or int64)");
   if (header.find("'fortran_order': True") != std::string::npos) return bad("Fortran order");
-  const auto lp = header.find('(', header.find("'shape':"));
-  const auto rp = header.find(')', lp);
-  std::stringstream dims(header.substr(lp + 1, rp - lp - 1));
-  std::string dim;
-  while (std::getline(dims, dim, ',')) {
-    if (dim.find_first_not_of(' ') == std::string::npos) continue;
-    t.shape.push_back(std::stoll(dim));
+  const auto shape_pos = header.find("'shape':");
+  const auto lp = shape_pos == std::string::npos ? shape_pos : header.find('(', shape_pos);
+  const auto rp = lp == std::string::npos ? lp : header.find(')', lp);
+  if (rp == std::string::npos) return bad("no shape tuple");
+  // from_chars, not std::stoll: a header is untrusted text, and stoll throws on "x" or 1e99.
+  for (const std::string& part : split(std::string_view(header).substr(lp + 1, rp - lp - 1), ',')) {
+    const std::string dim = trim(part);
+    if (dim.empty()) continue;
+    int64_t value = -1;
+    const auto [end, ec] = std::from_chars(dim.data(), dim.data() + dim.size(), value);
+    if (ec != std::errc() || end != dim.data() + dim.size() || value < 0) {
+      return bad("shape dimension '" + dim + "' is not a non-negative integer");
+    }
+    t.shape.push_back(value);
   }
   const size_t data_offset = offset + header_len;
   t.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());

@@ -13,6 +13,11 @@
 
 namespace edgetier {
 
+/// The largest side, in pixels, of a preprocessing size (height, width, resize_shorter) and of an
+/// image after its resize: sizes come from sidecars, manifests and flags, and a resize to 10^6
+/// pixels a side would allocate terabytes.
+inline constexpr int64_t kMaxPreprocessSide = 8192;
+
 /// How an encoded image becomes a model input. The default is the torchvision/ImageNet recipe
 /// the study used: resize the shorter side, centre crop, scale to [0,1], normalise, NCHW, RGB.
 struct PreprocessSpec {

@@ -310,6 +310,7 @@ Result<TestbedConfig> preset_config(const std::string& name, const HostResources
 }
 
 Result<TestbedConfig> parse_testbed_config(const std::string& yaml_text, const std::string& label) {
+  RETURN_IF_ERROR(check_yaml_text(yaml_text, label));
   try {
     YAML::Node root = YAML::Load(yaml_text);
     return parse_root(root, label, "");

@@ -60,5 +60,18 @@ TEST(Csv, FieldEscapingRoundTrips) {
   }
 }
 
+// Bytes that are not UTF-8 passed through to JSON and HTML writers, whose dump() then threw.
+TEST(Csv, InvalidUtf8IsAnErrorWithItsLineAndColumn) {
+  Status st;
+  const auto rows = read_all("file,label\nok.png,caf\xC3\xA9\nbad\xFF.png,1\n", &st);
+  EXPECT_EQ(rows.size(), 2u);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "labels.csv:3:4: not valid UTF-8 (byte 0xFF); save the file as UTF-8");
+  Status quoted;
+  read_all("a\n\"one\ntwo\xC0\x80\",b\n", &quoted);
+  ASSERT_FALSE(quoted.ok());
+  EXPECT_EQ(quoted.message(), "labels.csv:3:4: not valid UTF-8 (byte 0xC0); save the file as UTF-8");
+}
+
 }  // namespace
 }  // namespace edgetier

@@ -52,5 +52,38 @@ TEST(JsonReader, UnknownKeysSuggestTheNearest) {
   EXPECT_FALSE(JsonMap::open(nlohmann::json::array(), "m.json").ok());
 }
 
+// A huge or fractional number where an integer is expected used to reach get<int64_t>(), whose
+// float -> int64 conversion is undefined behaviour out of range.
+TEST(JsonReader, WholeNumbersCheckRangeAndFraction) {
+  EXPECT_EQ(*json_whole_number(nlohmann::json(7), ""), 7);
+  EXPECT_EQ(*json_whole_number(nlohmann::json(3.0), ""), 3);
+  EXPECT_EQ(*json_whole_number(nlohmann::json(-9223372036854775807LL - 1), ""),
+            std::numeric_limits<int64_t>::min());
+  for (const char* text : {"1e300", "-1e300", "9223372036854775808", "18446744073709551615",
+                           "9.3e18", "1.5", "\"3\"", "true", "[1]"}) {
+    auto bad = json_whole_number(nlohmann::json::parse(text), "");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_EQ(bad.status().message().rfind("expected a whole number, got ", 0), 0u)
+        << bad.status().message();
+  }
+  auto out_of_range = json_whole_number(nlohmann::json(11), "x.json: n", 0, 10);
+  ASSERT_FALSE(out_of_range.ok());
+  EXPECT_EQ(out_of_range.status().message(), "x.json: n: expected a whole number in [0, 10], got 11");
+
+  auto j = parse_json(R"({"threads": 1e300, "runs": 4294967296, "n": 2.5})", "t.json");
+  ASSERT_TRUE(j.ok());
+  auto map = JsonMap::open(*j, "t.json");
+  ASSERT_TRUE(map.ok());
+  int threads = 1;
+  Status st = map->get("threads", &threads);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "t.json: threads: expected a whole number in [-2147483648, "
+                          "2147483647], got 1e+300");
+  EXPECT_EQ(threads, 1);
+  EXPECT_FALSE(map->get("runs", &threads).ok());
+  int64_t n = 0;
+  EXPECT_FALSE(map->get("n", &n).ok());
+}
+
 }  // namespace
 }  // namespace edgetier

@@ -68,5 +68,22 @@ TEST(Strings, ShortestNumberReadsBack) {
   EXPECT_EQ(shortest_number(1e-05), "1e-05");
 }
 
+TEST(Strings, Utf8CheckFindsTheFirstIllFormedByte) {
+  EXPECT_EQ(invalid_utf8_offset("plain caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), std::nullopt);
+  EXPECT_EQ(invalid_utf8_offset("ab\xFF"), 2u);
+  EXPECT_EQ(invalid_utf8_offset("\xC3"), 0u);            // truncated
+  EXPECT_EQ(invalid_utf8_offset("x\xE2\x82"), 1u);      // truncated
+  EXPECT_EQ(invalid_utf8_offset("\xC0\xAF"), 0u);       // overlong '/'
+  EXPECT_EQ(invalid_utf8_offset("\xED\xA0\x80"), 0u);  // surrogate
+  EXPECT_EQ(invalid_utf8_offset("\xF4\x90\x80\x80"), 0u);  // past U+10FFFF
+  EXPECT_EQ(invalid_utf8_offset("\xC3\x28"), 0u);       // bad continuation
+  EXPECT_TRUE(check_utf8("a: 1\n", "x.yaml").ok());
+  EXPECT_EQ(check_utf8("a: 1\nname: t\x80\n", "x.yaml").message(),
+            "x.yaml:2:8: not valid UTF-8 (byte 0x80); save the file as UTF-8");
+  EXPECT_TRUE(check_yaml_text("a:\t1\r\nb: caf\xC3\xA9\n", "x.yaml").ok());
+  EXPECT_EQ(check_yaml_text("a: 1\nb: \x04x\n", "x.yaml").message(),
+            "x.yaml:2:4: a control character is not allowed in YAML (byte 0x04)");
+}
+
 }  // namespace
 }  // namespace edgetier

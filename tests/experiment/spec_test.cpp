@@ -446,5 +446,18 @@ TEST(SpecStopping, BadValuesNameTheKey) {
               HasSubstr("measurement.interleave: value must be >= 1"));
 }
 
+// A name with bytes that are not UTF-8 used to reach the store and the JSON report, whose dump()
+// threw; it is refused where it is read, naming the line.
+TEST(Spec, InvalidUtf8IsAnErrorNamingTheLine) {
+  EXPECT_EQ(error_of("name: ok\nmodels: [m\xFE.onnx]\n"),
+            "test.yaml:2:11: not valid UTF-8 (byte 0xFE); save the file as UTF-8");
+  // The fuzzer's finding: yaml-cpp read a NUL byte as a lone 0xA0 byte, which spec_hash's JSON
+  // dump() then threw on (an exception out of parse_spec's callers).
+  EXPECT_EQ(error_of(std::string("models: [m.onnx]\ncut: a\x04\0b\n", 27)),
+            "test.yaml:2:7: a control character is not allowed in YAML (byte 0x04)");
+  EXPECT_EQ(error_of(std::string("models: [m.onnx]\ncut: ab\0\n", 26)),
+            "test.yaml:2:8: a control character is not allowed in YAML (byte 0x00)");
+}
+
 }  // namespace
 }  // namespace edgetier

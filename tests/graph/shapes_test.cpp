@@ -72,5 +72,80 @@ TEST(Shapes, SideBranchInt64ShapesAreInferred) {
   EXPECT_GE(int64_tensors, 3);
 }
 
+// x -> Relu -> Reshape(shape initializer) -> Clip(min omitted, max initializer) -> y, by hand:
+// the tests below break it in ways the builder would not write.
+onnx::ModelProto reshape_clip_model() {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(17);
+  onnx::GraphProto* g = model.mutable_graph();
+  g->set_name("reshape_clip");
+  auto value = [](onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims) {
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  value(g->add_input(), "x", {1, 2, 2, 2});
+  value(g->add_output(), "z", {1, 8});
+  onnx::TensorProto* shape = g->add_initializer();
+  shape->set_name("shape");
+  shape->set_data_type(onnx::TensorProto::INT64);
+  shape->add_dims(2);
+  shape->add_int64_data(1);
+  shape->add_int64_data(8);
+  onnx::TensorProto* max = g->add_initializer();
+  max->set_name("max");
+  max->set_data_type(onnx::TensorProto::FLOAT);
+  max->add_float_data(6.0f);
+  auto node = [&](const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                  const std::string& output) {
+    onnx::NodeProto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const auto& in : inputs) n->add_input(in);
+    n->add_output(output);
+  };
+  node("Relu", "relu", {"x"}, "r");
+  node("Reshape", "reshape", {"r", "shape"}, "y");
+  node("Clip", "clip", {"y", "", "max"}, "z");
+  return model;
+}
+
+// The fuzzer's SEGV: ONNX's shape inference dereferences the type of each input a node names;
+// one that refers to nothing (or is empty where the operator needs it) has none.
+TEST(Shapes, RefusesInputsThatReferToNothingNamingNodeAndInput) {
+  onnx::ModelProto model = reshape_clip_model();
+  EXPECT_TRUE(run_shape_inference(&model).ok());  // the omitted Clip min is fine
+
+  onnx::ModelProto ghost = reshape_clip_model();
+  ghost.mutable_graph()->mutable_node(1)->set_input(1, "ghost");
+  Status st = run_shape_inference(&ghost);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("node 'reshape' (Reshape): input 1 'ghost' is not a graph input, "
+                              "an initializer or any node's output"),
+            std::string::npos)
+      << st.message();
+
+  onnx::ModelProto empty = reshape_clip_model();
+  empty.mutable_graph()->mutable_node(1)->set_input(1, "");
+  st = run_shape_inference(&empty);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("node 'reshape' (Reshape): input 1 has an empty name, but the "
+                              "operator requires it"),
+            std::string::npos)
+      << st.message();
+
+  onnx::ModelProto unnamed = reshape_clip_model();
+  unnamed.mutable_graph()->mutable_node(0)->clear_name();
+  unnamed.mutable_graph()->mutable_node(0)->set_input(0, "");
+  st = run_shape_inference(&unnamed);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("node 'Relu#0' (Relu): input 0 has an empty name"), std::string::npos)
+      << st.message();
+  EXPECT_FALSE(infer_shapes(ghost).ok());
+}
+
 }  // namespace
 }  // namespace edgetier

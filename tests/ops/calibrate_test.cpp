@@ -318,6 +318,35 @@ TEST(CalibrationTable, RejectsBadTables) {
             StatusCode::kNotFound);
 }
 
+// Tables that used to throw out of the reader (a "format" that is not a string: j.value() throws)
+// or reach undefined conversions (a bound beyond float, a sample count of 1e300).
+TEST(CalibrationTable, RefusesWrongTypesAndHugeNumbersAsErrors) {
+  const std::string head = R"({"format": "edgetier-calibration", "version": 1, "method": "minmax", )";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"format": 7, "tensors": {}})", "edgetier calibrate"},
+      {R"({"format": ["edgetier-calibration"]})", "edgetier calibrate"},
+      {head + R"("samples": 1e300, "tensors": {"x": {"min": 0, "max": 1}}})",
+       "calibration table: samples: expected a whole number"},
+      {head + R"("samples": 1.5, "tensors": {"x": {"min": 0, "max": 1}}})",
+       "calibration table: samples: expected a whole number"},
+      {head + R"("samples": 1, "tensors": {"x": {"min": -1e300, "max": 1}}})",
+       "tensor 'x'.min: -1e+300 is not a finite float"},
+      {head + R"("samples": 1, "tensors": {"x": {"min": 0, "max": 1, "observed_max": "a"}}})",
+       "tensor 'x'.observed_max: expected a number"},
+      {head + R"("samples": 1, "tensors": {"x": [0, 1]}})", "tensor 'x': expected an object"},
+      {head + R"("samples": 1, "model_graph": 3, "tensors": {"x": {"min": 0, "max": 1}}})",
+       "calibration table: "},
+  };
+  for (const auto& [text, want] : cases) {
+    auto j = nlohmann::json::parse(text);
+    auto table = calibration_table_from_json(j);
+    ASSERT_FALSE(table.ok()) << text;
+    EXPECT_EQ(table.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(table.status().message().find(want), std::string::npos)
+        << text << " -> " << table.status().message();
+  }
+}
+
 // Peak RSS (KiB) of `edgetier calibrate` as a child process.
 long calibrate_peak_kib(const std::string& model, const std::string& data,
                         const std::string& table) {

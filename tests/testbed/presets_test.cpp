@@ -191,5 +191,12 @@ TEST(TestbedConfigYaml, RemoteTiersRefusePlaintextMixesAndShaping) {
   EXPECT_NE(shaped.status().message().find("tc on the devices"), std::string::npos);
 }
 
+TEST(TestbedConfigYaml, InvalidUtf8IsAnErrorNamingTheLine) {
+  auto config = parse_testbed_config("tiers:\n  - {name: mob\xC3ile, cpus: 1}\n", "tiers.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "tiers.yaml:2:15: not valid UTF-8 (byte 0xC3); save the file as UTF-8");
+}
+
 }  // namespace
 }  // namespace edgetier::testbed
