@@ -30,6 +30,11 @@ Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_
     sidecar.preprocess = map.at("preprocess");
   }
   RETURN_IF_ERROR(map.get("classes", &sidecar.classes));
+  if (map.has("detection")) {
+    if (!map.at("detection").is_object())
+      return map.error("detection", "expected an object: {\"format\": \"yolo\" | \"boxes\", ...}");
+    sidecar.detection = map.at("detection");
+  }
   // Free-form record of how the model was made (commands, seeds, accuracy); informative only.
   map.allow("provenance");
   RETURN_IF_ERROR(map.finish());

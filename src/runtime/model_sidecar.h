@@ -14,12 +14,15 @@
 namespace edgetier {
 
 /// Defaults a model ships beside its .onnx as "<model>.json":
-/// {"task": "classify", "preprocess": {PreprocessSpec keys}, "classes": ["cat", ...]}.
+/// {"task": "classify", "preprocess": {PreprocessSpec keys}, "classes": ["cat", ...]}, and for a
+/// detector "detection": its output format (read by metrics/detection_outputs.h).
 struct ModelSidecar {
   std::string path;  // the .json file
   std::optional<Task> task;
   nlohmann::json preprocess = nlohmann::json::object();
   std::vector<std::string> classes;
+  /// The "detection" block as written (null when absent); resolve_detection_outputs reads it.
+  nlohmann::json detection;
 };
 /// Reads "<stem>.json" beside `model_path`; nullopt when there is none. Unknown keys are errors.
 Result<std::optional<ModelSidecar>> load_model_sidecar(const std::string& model_path);

@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -51,14 +52,18 @@ Status PreprocessSpec::validate() const {
 }
 
 nlohmann::json preprocess_to_json(const PreprocessSpec& s) {
-  return {{"input_name", s.input_name}, {"height", s.height}, {"width", s.width},
-          {"resize_shorter", s.resize_shorter}, {"center_crop", s.center_crop}, {"mean", s.mean},
-          {"std", s.std}, {"layout", s.layout}, {"bgr", s.bgr}, {"dtype", std::string(dtype_name(s.dtype))}};
+  nlohmann::json j = {{"input_name", s.input_name}, {"height", s.height}, {"width", s.width},
+                      {"resize_shorter", s.resize_shorter}, {"center_crop", s.center_crop},
+                      {"mean", s.mean}, {"std", s.std}, {"layout", s.layout}, {"bgr", s.bgr},
+                      {"dtype", std::string(dtype_name(s.dtype))}};
+  // Written only when set, so the manifests and spec hashes of models without it stay as they were.
+  if (s.letterbox) j["letterbox"] = true;
+  return j;
 }
 
 Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
   static const std::set<std::string> kKeys = {"input_name", "height", "width", "resize_shorter", "center_crop",
-                                              "mean", "std", "layout", "bgr", "dtype"};
+                                              "letterbox", "mean", "std", "layout", "bgr", "dtype"};
   if (!j.is_object()) return invalid_argument("preprocess: expected an object");
   PreprocessSpec s;
   try {
@@ -76,6 +81,7 @@ Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
       ASSIGN_OR_RETURN(s.resize_shorter, json_whole_number(j.at("resize_shorter"), "preprocess: resize_shorter"));
     }
     if (j.contains("center_crop")) s.center_crop = j.at("center_crop").get<bool>();
+    if (j.contains("letterbox")) s.letterbox = j.at("letterbox").get<bool>();
     if (j.contains("mean")) s.mean = j.at("mean").get<std::array<float, 3>>();
     if (j.contains("std")) s.std = j.at("std").get<std::array<float, 3>>();
     if (j.contains("layout")) s.layout = j.at("layout").get<std::string>();
@@ -90,7 +96,85 @@ Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j) {
   return s;
 }
 
-Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec) {
+namespace {
+
+/// How an image becomes height x width: one resize, then a centre crop, a second resize (a
+/// resized image smaller than the crop is stretched) or letterbox padding. Both the pixels and
+/// the geometry follow it, so boxes map back exactly.
+struct ResizePlan {
+  int resized_width = 0, resized_height = 0;
+  enum class Then { kNothing, kCrop, kStretch, kPad } then = Then::kNothing;
+  int left = 0, top = 0;  // kCrop: the crop's corner in the resized image; kPad: the padding
+};
+
+Result<ResizePlan> plan_resize(const PreprocessSpec& spec, int w, int h) {
+  ResizePlan plan;
+  const int W = static_cast<int>(spec.width), H = static_cast<int>(spec.height);
+  if (spec.letterbox) {
+    const double r = std::min(static_cast<double>(W) / w, static_cast<double>(H) / h);
+    plan.resized_width = std::clamp(static_cast<int>(std::lround(w * r)), 1, W);
+    plan.resized_height = std::clamp(static_cast<int>(std::lround(h * r)), 1, H);
+    plan.then = ResizePlan::Then::kPad;
+    plan.left = (W - plan.resized_width) / 2;
+    plan.top = (H - plan.resized_height) / 2;
+    return plan;
+  }
+  if (spec.resize_shorter == 0) {
+    plan.resized_width = W, plan.resized_height = H;
+    return plan;
+  }
+  const double scale = static_cast<double>(spec.resize_shorter) / std::min(h, w);
+  const double longer = std::max(h, w) * scale;
+  if (longer > static_cast<double>(kMaxPreprocessSide)) {
+    return invalid_argument("preprocessing a " + std::to_string(w) + "x" + std::to_string(h) +
+                            " image: resizing its shorter side to " + std::to_string(spec.resize_shorter) +
+                            " would make the longer side " + std::to_string(std::lround(longer)) +
+                            " pixels, over the limit of " + std::to_string(kMaxPreprocessSide));
+  }
+  plan.resized_height = std::max(1, static_cast<int>(std::lround(h * scale)));
+  plan.resized_width = std::max(1, static_cast<int>(std::lround(w * scale)));
+  if (plan.resized_height == H && plan.resized_width == W) return plan;
+  if (!spec.center_crop || plan.resized_height < H || plan.resized_width < W) {
+    plan.then = ResizePlan::Then::kStretch;
+  } else {
+    plan.then = ResizePlan::Then::kCrop;
+    plan.top = (plan.resized_height - H) / 2;
+    plan.left = (plan.resized_width - W) / 2;
+  }
+  return plan;
+}
+
+}  // namespace
+
+Result<ImageToInput> image_to_input(const PreprocessSpec& spec, int64_t width, int64_t height) {
+  RETURN_IF_ERROR(spec.validate());
+  // Far beyond any decodable image; keeps the sizes inside int for OpenCV.
+  constexpr int64_t kMaxImageSidePx = int64_t{1} << 20;
+  if (width <= 0 || height <= 0 || width > kMaxImageSidePx || height > kMaxImageSidePx) {
+    return invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
+                            " is not between 1 and " + std::to_string(kMaxImageSidePx) +
+                            " pixels a side");
+  }
+  ASSIGN_OR_RETURN(ResizePlan plan, plan_resize(spec, static_cast<int>(width), static_cast<int>(height)));
+  ImageToInput g;
+  g.image_width = width, g.image_height = height;
+  if (plan.then == ResizePlan::Then::kStretch) {
+    g.scale_x = static_cast<double>(spec.width) / width;
+    g.scale_y = static_cast<double>(spec.height) / height;
+    return g;
+  }
+  g.scale_x = static_cast<double>(plan.resized_width) / width;
+  g.scale_y = static_cast<double>(plan.resized_height) / height;
+  const double sign = plan.then == ResizePlan::Then::kCrop ? -1.0 : 1.0;
+  if (plan.then == ResizePlan::Then::kCrop || plan.then == ResizePlan::Then::kPad) {
+    g.offset_x = sign * plan.left;
+    g.offset_y = sign * plan.top;
+  }
+  return g;
+}
+
+Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec,
+                                     ImageToInput* geometry) {
   RETURN_IF_ERROR(spec.validate());
   if (encoded.empty()) return invalid_argument("image is empty (0 bytes)");
   cv::Mat image;
@@ -104,35 +188,28 @@ Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessS
     return invalid_argument("image could not be decoded (" + std::to_string(encoded.size()) +
                             " bytes; expected JPEG or PNG)");
   }
+  if (geometry) {
+    ASSIGN_OR_RETURN(*geometry, image_to_input(spec, image.cols, image.rows));
+  }
   try {
-    const int h = image.rows, w = image.cols;
+    ASSIGN_OR_RETURN(ResizePlan plan, plan_resize(spec, image.cols, image.rows));
+    const cv::Size target(static_cast<int>(spec.width), static_cast<int>(spec.height));
     cv::Mat resized;
-    if (spec.resize_shorter > 0) {
-      const double scale = static_cast<double>(spec.resize_shorter) / std::min(h, w);
-      const double longer = std::max(h, w) * scale;
-      if (longer > static_cast<double>(kMaxPreprocessSide)) {
-        return invalid_argument("preprocessing a " + std::to_string(w) + "x" + std::to_string(h) +
-                                " image: resizing its shorter side to " + std::to_string(spec.resize_shorter) +
-                                " would make the longer side " + std::to_string(std::lround(longer)) +
-                                " pixels, over the limit of " + std::to_string(kMaxPreprocessSide));
-      }
-      const int nh = std::max(1, static_cast<int>(std::lround(h * scale)));
-      const int nw = std::max(1, static_cast<int>(std::lround(w * scale)));
-      cv::resize(image, resized, cv::Size(nw, nh), 0, 0, cv::INTER_LINEAR);
-    } else {
-      cv::resize(image, resized, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
-                 cv::INTER_LINEAR);
-    }
+    cv::resize(image, resized, cv::Size(plan.resized_width, plan.resized_height), 0, 0, cv::INTER_LINEAR);
     cv::Mat cropped = resized;
-    if (resized.rows != spec.height || resized.cols != spec.width) {
-      if (!spec.center_crop || resized.rows < spec.height || resized.cols < spec.width) {
-        cv::resize(resized, cropped, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)), 0, 0,
-                   cv::INTER_LINEAR);
-      } else {
-        const int top = static_cast<int>((resized.rows - spec.height) / 2);
-        const int left = static_cast<int>((resized.cols - spec.width) / 2);
-        cropped = resized(cv::Rect(left, top, static_cast<int>(spec.width), static_cast<int>(spec.height)));
-      }
+    switch (plan.then) {
+      case ResizePlan::Then::kNothing: break;
+      case ResizePlan::Then::kStretch:
+        cv::resize(resized, cropped, target, 0, 0, cv::INTER_LINEAR);
+        break;
+      case ResizePlan::Then::kCrop:
+        cropped = resized(cv::Rect(plan.left, plan.top, target.width, target.height));
+        break;
+      case ResizePlan::Then::kPad:
+        cv::copyMakeBorder(resized, cropped, plan.top, target.height - plan.resized_height - plan.top,
+                           plan.left, target.width - plan.resized_width - plan.left, cv::BORDER_CONSTANT,
+                           cv::Scalar(114, 114, 114));
+        break;
     }
     if (!spec.bgr) cv::cvtColor(cropped, cropped, cv::COLOR_BGR2RGB);
 

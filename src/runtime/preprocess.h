@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/image_geometry.h"
 #include "core/status.h"
 #include "core/tensor.h"
 
@@ -27,6 +28,9 @@ struct PreprocessSpec {
   int64_t resize_shorter =
       256;                  // resize the shorter side to this first; 0 = resize to height x width
   bool center_crop = true;  // crop height x width from the centre after resizing
+  /// Keep the aspect ratio: scale the image to fit height x width and pad the rest with grey
+  /// 114 (the YOLO exporters' rule); resize_shorter and center_crop do not apply.
+  bool letterbox = false;
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // RGB, applied after scaling to [0,1]
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
   std::string layout = "NCHW";    // or "NHWC"
@@ -42,8 +46,15 @@ nlohmann::json preprocess_to_json(const PreprocessSpec& spec);
 /// Unknown keys are errors that name the key.
 Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j);
 
-/// Decodes JPEG/PNG bytes and applies `spec`; returns a [1, C, H, W] (or NHWC) tensor.
-Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec);
+/// Where a `width` x `height` image lands in the input `spec` makes of it: the one geometry of
+/// resize, crop and letterbox, used by decode_and_preprocess itself. Errors when the resize
+/// would exceed kMaxPreprocessSide.
+Result<ImageToInput> image_to_input(const PreprocessSpec& spec, int64_t width, int64_t height);
+
+/// Decodes JPEG/PNG bytes and applies `spec`; returns a [1, C, H, W] (or NHWC) tensor, and the
+/// image's geometry in `geometry` when given (detection maps boxes back with it).
+Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec,
+                                     ImageToInput* geometry = nullptr);
 /// Reads an image file and preprocesses it; errors name the file.
 Result<Tensor> load_image_tensor(const std::string& path, const PreprocessSpec& spec);
 /// Reads a .npy file (little-endian float32/uint8/int8/int64, C order) as a tensor.

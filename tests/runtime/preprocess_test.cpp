@@ -90,5 +90,95 @@ TEST(DecodeAndPreprocess, RefusesAResizeBeyondTheSideLimit) {
   EXPECT_TRUE(decode_and_preprocess(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), spec).ok());
 }
 
+// The geometry must say where the pixels really went: a white square drawn on a grey image is
+// found in the preprocessed tensor where image_to_input maps its corners, for every resize rule.
+struct GeometryCase {
+  const char* name;
+  int image_width, image_height;
+  nlohmann::json spec;
+};
+
+TEST(ImageToInput, MapsPixelsWhereThePreprocessingPutsThem) {
+  const std::vector<GeometryCase> cases = {
+      {"letterbox wide", 200, 100, {{"height", 64}, {"width", 64}, {"letterbox", true}}},
+      {"letterbox tall", 90, 180, {{"height", 64}, {"width", 96}, {"letterbox", true}}},
+      {"resize and centre crop", 160, 120, {{"height", 64}, {"width", 64}, {"resize_shorter", 80}}},
+      {"fixed resize", 150, 100, {{"height", 60}, {"width", 50}, {"resize_shorter", 0}}},
+      {"shorter side smaller than the crop: stretched", 100, 100,
+       {{"height", 64}, {"width", 64}, {"resize_shorter", 48}}},
+  };
+  for (const GeometryCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    nlohmann::json keys = c.spec;
+    keys["mean"] = {0, 0, 0};
+    keys["std"] = {1, 1, 1};
+    auto spec = preprocess_from_json(keys);
+    ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+    cv::Mat image(c.image_height, c.image_width, CV_8UC3, cv::Scalar(60, 60, 60));
+    const int x0 = c.image_width * 3 / 8, y0 = c.image_height * 3 / 8;
+    const int x1 = c.image_width * 5 / 8, y1 = c.image_height * 5 / 8;  // exclusive
+    image(cv::Rect(x0, y0, x1 - x0, y1 - y0)).setTo(cv::Scalar(255, 255, 255));
+    std::vector<uint8_t> png;
+    ASSERT_TRUE(cv::imencode(".png", image, png));
+    ImageToInput g;
+    auto t = decode_and_preprocess(
+        std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), *spec, &g);
+    ASSERT_TRUE(t.ok()) << t.status().to_string();
+    EXPECT_EQ(g.image_width, c.image_width);
+    EXPECT_EQ(g.image_height, c.image_height);
+    // The bright region of channel 0 in the tensor.
+    const int64_t H = spec->height, W = spec->width;
+    int64_t min_x = W, min_y = H, max_x = -1, max_y = -1;
+    for (int64_t y = 0; y < H; ++y) {
+      for (int64_t x = 0; x < W; ++x) {
+        if (t->data_as<float>()[y * W + x] > 0.7f) {
+          min_x = std::min(min_x, x), max_x = std::max(max_x, x);
+          min_y = std::min(min_y, y), max_y = std::max(max_y, y);
+        }
+      }
+    }
+    ASSERT_GE(max_x, 0) << "the square was not found";
+    // Pixel edges: the square spans [x0, x1) in the image, [x0 * s + o, x1 * s + o) in the input;
+    // interpolation blurs each edge by at most a pixel.
+    EXPECT_NEAR(min_x, x0 * g.scale_x + g.offset_x, 1.01);
+    EXPECT_NEAR(max_x + 1, x1 * g.scale_x + g.offset_x, 1.01);
+    EXPECT_NEAR(min_y, y0 * g.scale_y + g.offset_y, 1.01);
+    EXPECT_NEAR(max_y + 1, y1 * g.scale_y + g.offset_y, 1.01);
+    // And back.
+    EXPECT_NEAR(g.to_image_x(x0 * g.scale_x + g.offset_x), x0, 1e-9);
+    EXPECT_NEAR(g.to_image_y(y1 * g.scale_y + g.offset_y), y1, 1e-9);
+  }
+}
+
+TEST(ImageToInput, LetterboxPadsWithGreyAndKeepsTheAspectRatio) {
+  auto spec = preprocess_from_json({{"height", 64}, {"width", 64}, {"letterbox", true},
+                                    {"mean", {0, 0, 0}}, {"std", {1, 1, 1}}});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto g = image_to_input(*spec, 200, 100);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  EXPECT_DOUBLE_EQ(g->scale_x, 64.0 / 200);
+  EXPECT_DOUBLE_EQ(g->scale_y, 32.0 / 100);
+  EXPECT_DOUBLE_EQ(g->offset_x, 0);
+  EXPECT_DOUBLE_EQ(g->offset_y, 16);
+  std::vector<uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", cv::Mat(100, 200, CV_8UC3, cv::Scalar(0, 0, 0)), png));
+  auto t = decode_and_preprocess(
+      std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), *spec);
+  ASSERT_TRUE(t.ok());
+  EXPECT_NEAR(t->data_as<float>()[0], 114.0f / 255.0f, 1e-6);         // padding row 0
+  EXPECT_NEAR(t->data_as<float>()[32 * 64 + 10], 0.0f, 1e-6);        // image
+  EXPECT_EQ(preprocess_to_json(*spec).value("letterbox", false), true);
+  // Unset, the key is not written: manifests of models without it stay as they were.
+  EXPECT_FALSE(preprocess_to_json(PreprocessSpec{}).contains("letterbox"));
+}
+
+TEST(ImageToInput, RefusesImpossibleImageSizes) {
+  for (auto [w, h] : std::vector<std::pair<int64_t, int64_t>>{{0, 10}, {10, -1}, {int64_t{1} << 40, 1}}) {
+    auto g = image_to_input(PreprocessSpec{}, w, h);
+    ASSERT_FALSE(g.ok());
+    EXPECT_THAT(g.status().message(), HasSubstr("is not between 1 and"));
+  }
+}
+
 }  // namespace
 }  // namespace edgetier
