@@ -55,6 +55,16 @@ def conv_bn_relu(cin, cout, k=3):
     return [nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
 
+class Backbone(demo.Backbone):
+    """The demo classifier's backbone returning the strides 8, 16 and 32 features (layer2..layer4)."""
+
+    def forward(self, x):
+        x = self.layer1(self.maxpool(self.relu(self.bn1(self.conv1(x)))))
+        c2 = self.layer2(x)
+        c3 = self.layer3(c2)
+        return c2, c3, self.layer4(c3)
+
+
 class Neck(nn.Module):
     """torchvision FeaturePyramidNetwork's layout: 1x1 laterals (inner_blocks) on layer2..layer4,
     top-down nearest upsampling with additions, 3x3 smoothing (layer_blocks) on the two levels
@@ -88,6 +98,12 @@ class Head(nn.Module):
         for branch in self.box_branches:
             nn.init.constant_(branch[-1].bias, 1.0)  # softplus(1) ~ 1.3 strides to each side
 
+    def forward(self, levels):
+        """-> side distances [B, 4, A] (in strides, before softplus) and class logits [B, C, A]."""
+        dist = torch.cat([br(f).flatten(2) for br, f in zip(self.box_branches, levels)], 2)
+        logits = torch.cat([br(f).flatten(2) for br, f in zip(self.cls_branches, levels)], 2)
+        return dist, logits
+
 
 def grid(size, strides):
     """Cell centres [A, 2] (x, y in input pixels) and each cell's stride [A], level by level."""
@@ -103,7 +119,7 @@ def grid(size, strides):
 class Detector(nn.Module):
     def __init__(self, widths=(16, 32, 64, 128), neck_width=64, num_classes=NUM_CLASSES, size=SIZE):
         super().__init__()
-        self.backbone = demo.Backbone(widths)
+        self.backbone = Backbone(widths)
         self.neck = Neck(widths[1:], neck_width)
         self.head = Head(neck_width, num_classes)
         centres, strides = grid(size, STRIDES)
@@ -113,14 +129,9 @@ class Detector(nn.Module):
 
     def raw(self, x):
         """-> boxes [B, A, 4] (x1, y1, x2, y2 in pixels), class logits [B, A, C]."""
-        b = self.backbone
-        x = b.maxpool(b.relu(b.bn1(b.conv1(x))))
-        c2 = b.layer2(b.layer1(x))
-        c3 = b.layer3(c2)
-        c4 = b.layer4(c3)
-        levels = self.neck(c2, c3, c4)
-        dist = torch.cat([br(f).flatten(2) for br, f in zip(self.head.box_branches, levels)], 2)
-        logits = torch.cat([br(f).flatten(2) for br, f in zip(self.head.cls_branches, levels)], 2)
+        # Each part through its own forward, so exported names carry the module path
+        # (/backbone/layer4/layer4.1/Add_output_0, /neck/..., /head/cls_branches.0/...).
+        dist, logits = self.head(self.neck(*self.backbone(x)))
         dist = F.softplus(dist) * self.cell_strides  # [B, 4, A]: left, top, right, bottom
         cx, cy = self.centres[:, 0], self.centres[:, 1]
         boxes = torch.stack([cx - dist[:, 0], cy - dist[:, 1], cx + dist[:, 2], cy + dist[:, 3]], 2)
@@ -398,6 +409,7 @@ def main():
     history, seconds = train(model, train_set, held_set, args.epochs, args.batch, args.max_lr, args.seed, log,
                              args.val_count)
     model.to(memory_format=torch.contiguous_format)
+    torch.save(model.state_dict(), os.path.join(args.data, "demo_detector.pt"))
     t_eval = time.time()
     final = coco_map(model, held_set[0], held_set[3])
     at_threshold = coco_map(model, held_set[0], held_set[3], score_threshold=SCORE_THRESHOLD)
