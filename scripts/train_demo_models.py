@@ -290,7 +290,7 @@ def sidecar(task, classes, provenance):
 
 def write_readme(out_dir):
     cards = {}
-    for name in ("demo_classifier", "demo_segmenter"):
+    for name in ("demo_classifier", "demo_segmenter", "demo_detector"):
         path = os.path.join(out_dir, name + ".json")
         if os.path.exists(path):
             with open(path) as f:
@@ -298,18 +298,20 @@ def write_readme(out_dir):
     lines = [
         "# Demo models",
         "",
-        "Two small models trained without any pretrained weights on edgetier's procedural shapes dataset",
+        f"{('Two', 'Three')[len(cards) == 3]} small models trained without any pretrained weights on edgetier's "
+        "procedural shapes dataset",
         "(`edgetier data synth`: textured backgrounds - value noise, stripes, gradients, checkerboards -",
         "with 1-3 shapes from 10 classes in random colours, sizes and rotations, with occlusion,",
         "shading, illumination gradients and pixel noise). They are the accuracy ground for the",
         "quantization, early-exit and partitioning experiments and for `make demo`.",
         "",
-        "Made by `scripts/train_demo_models.py` (Debian's python3-torch, offline, fixed seeds, 2 threads).",
-        "Rerun everything with:",
+        "Made by `scripts/train_demo_models.py` (classifier, segmenter) and `scripts/train_demo_detector.py`",
+        "(detector), with Debian's python3-torch, offline, fixed seeds, 2 threads. Rerun everything with:",
         "",
         "    /usr/bin/python3 scripts/train_demo_models.py --edgetier build/edgetier --out models",
+        "    /usr/bin/python3 scripts/train_demo_detector.py --edgetier build/edgetier --out models",
         "",
-        "## Preprocessing (both models)",
+        "## Preprocessing (all models)",
         "",
         f"Input `input`, float32, NCHW `[1, 3, {SIZE}, {SIZE}]`, RGB. No resize or crop (the images are",
         f"already {SIZE}x{SIZE}): scale to [0, 1], then subtract mean {MEAN} and divide by std {STD}",
@@ -322,8 +324,11 @@ def write_readme(out_dir):
         "the classifier has torchvision resnet18's 49-node layout (`/layer1/layer1.0/Add_output_0` ...",
         "`/layer4/layer4.1/relu_1/Relu_output_0`, `/avgpool/...`, `/fc/Gemm`), the segmenter",
         "torchvision FCN's (`/backbone/layer4/layer4.1/Add_output_0`, `/classifier/classifier.4/Conv`, then",
-        "the Shape -> Slice -> Concat side branch feeding `Resize`). `edgetier inspect -v MODEL` lists",
-        "every cut and skip candidate.",
+        "the Shape -> Slice -> Concat side branch feeding `Resize`), the detector nests its parts under",
+        "backbone/, neck/ and head/ (`/backbone/layer2/layer2.1/Add_output_0` is its last single-tensor cut",
+        "before the FPN reads layer2..layer4; later cuts cross several tensors, e.g. the neck's two levels;",
+        "each backbone BasicBlock is a skip candidate). `edgetier inspect -v MODEL` lists every cut and",
+        "skip candidate.",
         "",
         "## Models",
         "",
@@ -332,11 +337,17 @@ def write_readme(out_dir):
     ]
     for name, card in cards.items():
         p = card["provenance"]
+        if card["task"] == "detect":  # COCO mAP, already in points
+            accuracy = f"mAP50 = {p['heldout']['map50']:.2f}, mAP = {p['heldout']['map']:.2f}"
+        else:
+            accuracy = f"{p['metric']} = {p['heldout'][p['metric']] * 100:.2f}%"
         lines.append(f"| `{name}.onnx` | {card['task']} | `{p['output']}` {p['output_shape']} | "
-                     f"{p['parameters']:,} | {p['onnx_bytes'] / 1e6:.2f} MB | {p['metric']} = "
-                     f"{p['heldout'][p['metric']] * 100:.2f}% |")
+                     f"{p['parameters']:,} | {p['onnx_bytes'] / 1e6:.2f} MB | {accuracy} |")
     for name, card in cards.items():
         p = card["provenance"]
+        if card["task"] == "detect":
+            lines += detector_card(name, card)
+            continue
         lines += ["", f"### {name}", "", p["architecture"], "",
                   f"- training data: `{p['train_command']}`",
                   f"- held-out data: `{p['heldout_command']}` (different seed)",
@@ -359,6 +370,36 @@ def write_readme(out_dir):
             f"{h['epoch']}: {h[p['metric']] * 100:.1f}" for h in p["history"]))
     with open(os.path.join(out_dir, "README.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def detector_card(name, card):
+    """The detector's README section (its metric is COCO mAP in points, its output needs decoding)."""
+    p, d, h = card["provenance"], card["detection"], card["provenance"]["heldout"]
+    ap = ", ".join(f"{c} {v:.1f}" for c, v in h["category_ap"].items())
+    history = ", ".join(f"{e['epoch']}: {e['map50']:.1f}/{e['map']:.1f}" for e in p["history"] if "map" in e)
+    return ["", f"### {name}", "", p["architecture"], "",
+            f"- output `{p['output']}` {p['output_shape']}, no NMS in the graph; the sidecar's `detection` block "
+            f"(format {d['format']}, {d['num_classes']} classes, score > {d['score_threshold']}, NMS IoU "
+            f"{d['iou_threshold']}, at most {d['max_detections']} boxes) tells edgetier how to decode it",
+            f"- training data: `{p['train_command']}` ({p['train_objects']} objects)",
+            f"- held-out data: `{p['heldout_command']}` (different seed, {p['heldout_objects']} objects)",
+            f"- training: {p['epochs']} epochs, batch {p['batch']}, AdamW + OneCycle (max lr {p['max_lr']}, "
+            f"weight decay 5e-4), loss: {p['loss']}, augmentation: {p['augmentation']}; torch seed "
+            f"{p['torch_seed']}, {p['threads']} threads",
+            f"- initialisation: {p['init']}",
+            f"- training time: {p['train_seconds']:.0f} s on {p['machine']} (including the validation passes)",
+            f"- torch {p['torch_version']}, ONNX opset {p['opset']}, exported {p['date']}",
+            f"- held-out COCO mAP ({p['heldout_count']} images, decoded as edgetier decodes: best class per cell, "
+            f"score > {h['score_threshold']}, class-aware NMS at IoU {h['nms_iou_threshold']}, at most "
+            f"{h['max_detections']} per image; scored by `{h['evaluator']}`): mAP@0.5 = {h['map50']:.2f}, "
+            f"mAP@0.75 = {h['map75']:.2f}, mAP@[.5:.95] = {h['map']:.2f} (small {h['map_small']:.2f}, medium "
+            f"{h['map_medium']:.2f}); at the deployment threshold score > "
+            f"{p['heldout_at_score_threshold']['score_threshold']}: mAP@0.5 = "
+            f"{p['heldout_at_score_threshold']['map50']:.2f}, mAP@[.5:.95] = "
+            f"{p['heldout_at_score_threshold']['map']:.2f}",
+            f"- per-class AP@[.5:.95]: {ap}",
+            f"- validation mAP@0.5/mAP@[.5:.95] by epoch (first {p['history'][-1].get('val_images', 0)} held-out "
+            f"images): {history}"]
 
 
 # --------------------------------------------------------------------------- main

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,8 +43,9 @@ struct OperatorRow {
   bool splits_itself;
   /// The step name recorded in a manifest's chain ("Q", "EE", "DEE", "P").
   std::string_view step;
-  /// The tasks it applies to. Detection: quantization and partitioning; an exit replaces the
-  /// layers that make the boxes, so EE and DEE do not apply.
+  /// The tasks it applies to. Detection: quantization, partitioning and the static exit (it
+  /// skips backbone blocks whose input and output have one shape, so the head still sees the
+  /// shapes it expects); not the dynamic exit (operator_task_reason says why).
   bool classify, segment, detect;
   /// Tiers a chain with this operator can be placed on (a chain without P runs on one).
   int min_tiers, max_tiers;
@@ -66,5 +68,8 @@ std::optional<OperatorId> operator_by_name(std::string_view name);
 /// The step name a manifest records for the operator ("Q").
 std::string_view step_name(OperatorId id);
 bool operator_applies_to(OperatorId id, Task task);
+/// Why `id` does not apply to models of `task`, as the plan and `variants` say it; empty when it
+/// applies.
+std::string operator_task_reason(OperatorId id, Task task);
 
 }  // namespace edgetier

@@ -8,6 +8,8 @@
 #include "experiment/synth.h"
 #include "graph/model_io.h"
 #include "graph/summary.h"
+#include "metrics/detection.h"
+#include "metrics/detection_decode.h"
 #include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
 
@@ -107,6 +109,75 @@ TEST(DemoModels, SegmenterReachesItsMeanIouOnFreshSyntheticData) {
     iou_sum += uni ? static_cast<double>(tp) / uni : 0.0;
   }
   EXPECT_GE(iou_sum / kClasses, 0.55);
+}
+
+TEST(DemoModels, DetectorReachesItsHeldOutMapOnFreshSyntheticData) {
+  DemoModel m = load_demo("demo_detector");
+  ASSERT_TRUE(m.session);
+  EXPECT_EQ(m.sidecar.at("task"), "detect");
+  ASSERT_EQ(m.sidecar.at("classes").size(), static_cast<size_t>(kSynthNumClasses));
+  for (int c = 0; c < kSynthNumClasses; ++c)
+    EXPECT_EQ(m.sidecar.at("classes")[c], synth_class_names()[c]);
+  const auto& det = m.sidecar.at("detection");
+  EXPECT_EQ(det.at("format"), "yolo");
+  EXPECT_EQ(det.at("outputs"), nlohmann::json::array({"output0"}));
+  EXPECT_EQ(det.at("num_classes"), kSynthNumClasses);
+  ASSERT_EQ(m.session->outputs().size(), 1u);
+  EXPECT_EQ(m.session->outputs()[0].name, "output0");
+  EXPECT_EQ(m.session->inputs()[0].shape, (std::vector<int64_t>{1, 3, 96, 96}));
+  // The held-out numbers were measured COCO-style: every box above a near-zero score kept.
+  const auto& heldout = m.sidecar.at("provenance").at("heldout");
+  DetectionDecodeOptions decode;
+  decode.num_classes = det.at("num_classes");
+  decode.score_threshold = heldout.at("score_threshold");
+  decode.iou_threshold = det.at("iou_threshold");
+  decode.max_detections = det.at("max_detections");
+  SynthOptions o;
+  o.task = Task::kDetect;
+  o.seed = kTestSeed;
+  DetectionAP ap;
+  for (int i = 0; i < 200; ++i) {
+    auto s = synth_sample(o, i);
+    ASSERT_TRUE(s.ok());
+    auto out = m.session->run({input_for(*s, m.preprocess)});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    // YOLOv8 layout: cx, cy, w, h + 10 scores over 12*12 + 6*6 cells (strides 8 and 16).
+    ASSERT_EQ((*out)[0].shape, (std::vector<int64_t>{1, 4 + kSynthNumClasses, 180}));
+    auto boxes = decode_yolo_output((*out)[0], decode);
+    ASSERT_TRUE(boxes.ok()) << boxes.status().to_string();
+    std::vector<TruthBox> truth;
+    for (const SynthObject& obj : s->objects) {
+      if (obj.visible_pixels == 0) continue;  // as the dataset writer: only visible shapes
+      truth.push_back({{static_cast<double>(obj.box_x), static_cast<double>(obj.box_y),
+                        static_cast<double>(obj.box_w), static_cast<double>(obj.box_h)},
+                       obj.class_id, false, static_cast<double>(obj.visible_pixels)});
+    }
+    ASSERT_TRUE(ap.add(*boxes, truth).ok());
+  }
+  // The script's numbers (1,000 held-out images, scripts/coco_map_reference.py on its own
+  // decoding) hold for 200 fresh images within sampling noise.
+  EXPECT_NEAR(ap.map(AreaRange::kAll, 0), heldout.at("map50").get<double>(), 5.0);
+  EXPECT_NEAR(ap.map(), heldout.at("map").get<double>(), 5.0);
+  EXPECT_GE(ap.map(AreaRange::kAll, 0), 75.0);
+}
+
+TEST(DemoModels, DetectorHasBackboneCutsAndSkips) {
+  // Single-tensor cuts through the backbone up to layer2 (then the FPN reads layer2..layer4),
+  // and skips of residual blocks that keep the shapes the neck expects.
+  auto model = load_model(kModels + "demo_detector.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto summary = summarize_model(*model, {});
+  ASSERT_TRUE(summary.ok()) << summary.status().to_string();
+  std::set<std::string> single_cuts;
+  for (const auto& cut : summary->cuts.cuts) {
+    if (cut.single()) single_cuts.insert(cut.tensors[0].name);
+  }
+  EXPECT_TRUE(single_cuts.count("/backbone/layer2/layer2.1/Add_output_0"));
+  int layer4_skips = 0;
+  for (const auto& skip : summary->cuts.skips) {
+    layer4_skips += skip.from.starts_with("/backbone/layer4/") && skip.to.starts_with("/backbone/layer4/");
+  }
+  EXPECT_GT(layer4_skips, 0);
 }
 
 TEST(DemoModels, ClassifierHasTorchvisionStyleCutsAndSkips) {
