@@ -23,7 +23,6 @@
 
 #include "core/files.h"
 #include "core/log.h"
-#include "experiment/detection_model.h"
 #include "experiment/runner_bed.h"
 #include "experiment/stopping.h"
 #include "runtime/preprocess.h"
@@ -230,12 +229,6 @@ class ScenarioRounds {
     const BuiltVariant& v = c_->variants.at(a->s->variant_key());
     auto parts = tier::read_variant_dir(v.dir);
     if (!parts.ok()) return StrategyOutcome{StrategyStatus::kFailed, parts.status().message()};
-    if (c_->facts(a->s->model).task == Task::kDetect && !parts->detection) {
-      // The variant's last part ends in the model's head: the model's detection outputs hold.
-      auto detection = model_detection_outputs(c_->facts(a->s->model));
-      if (!detection.ok()) return StrategyOutcome{StrategyStatus::kFailed, detection.status().message()};
-      parts->detection = *detection;
-    }
     auto deployed = tier::deploy_variant(bed_.endpoints, *parts, a->deploy);
     if (!deployed.ok()) {
       std::string dead = tier_failure_reason(&bed_);

@@ -259,9 +259,16 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
       if (!input.ok()) return input.status().with_context("image '" + s.image_path + "'");
       input->name = runner->inputs().empty() ? facts.input.name : runner->inputs()[0].name;
       ASSIGN_OR_RETURN(PartRunResult r, runner->run({std::move(*input)}));
+      // The float model's detections are the objects at what an app receives (its block's
+      // threshold); a variant's are scored at mAP's low threshold.
       Prediction p;
-      ASSIGN_OR_RETURN(p.boxes, detections_for_scoring(r.outputs, *detection, geometry));
-      detections_to_data_classes(p.boxes, *detection, data);
+      if (collect_reference) {
+        ASSIGN_OR_RETURN(p.boxes, reference_detections(r.outputs, *detection, geometry));
+      } else {
+        ASSIGN_OR_RETURN(p.boxes, detections_for_scoring(r.outputs, *detection, geometry));
+      }
+      if (detection->label_space == LabelSpace::kCategoryId && data.labeled())
+        category_ids_to_classes(p.boxes, data.category_ids);
       if (data.labeled()) {
         Truth truth;
         truth.boxes = s.boxes;

@@ -27,7 +27,7 @@ constexpr int64_t kSize = 32;
 
 /// A fixture detector saved with its sidecar: letterboxed input, a YOLO block for `classes`.
 void save_detector(const std::string& path, int64_t classes) {
-  testing::save(fixtures::tiny_yolo_detector(kSize, classes), path);
+  testing::save(fixtures::output0_detector(kSize, classes), path);
   const nlohmann::json sidecar = {
       {"task", "detect"},
       {"preprocess",

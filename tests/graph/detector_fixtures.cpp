@@ -1,4 +1,4 @@
-/// Builder-made detectors for the detection tests.
+/// Builder-made single-head detectors for the experiment and tier detection tests.
 #include "graph/detector_fixtures.h"
 
 #include <stdexcept>
@@ -59,7 +59,7 @@ std::string yolo_head(GraphBuilder& b, int64_t size, int64_t classes) {
 
 }  // namespace
 
-onnx::ModelProto tiny_yolo_detector(int64_t image_size, int64_t classes) {
+onnx::ModelProto output0_detector(int64_t image_size, int64_t classes) {
   GraphBuilder b("tiny_yolo");
   const std::string head = yolo_head(b, image_size, classes);
   b.output(head);
@@ -68,7 +68,7 @@ onnx::ModelProto tiny_yolo_detector(int64_t image_size, int64_t classes) {
   return m;
 }
 
-std::vector<onnx::ModelProto> tiny_yolo_detector_parts(int64_t image_size, int64_t classes) {
+std::vector<onnx::ModelProto> output0_detector_parts(int64_t image_size, int64_t classes) {
   GraphBuilder lower("tiny_yolo_part0");
   const std::string feature = stem(lower, image_size);
   lower.output(feature);
@@ -81,47 +81,6 @@ std::vector<onnx::ModelProto> tiny_yolo_detector_parts(int64_t image_size, int64
   onnx::ModelProto part1 = finish(upper);
   rename_output(part1, head, "output0");
   return {part0, part1};
-}
-
-onnx::ModelProto tiny_box_detector(int64_t image_size, int64_t classes) {
-  GraphBuilder b("tiny_boxes");
-  std::string x = yolo_head(b, image_size, classes);
-  const int64_t anchors = (image_size / 4) * (image_size / 4);
-  x = b.node("Transpose", {x}, 1, {GraphBuilder::attr_ints("perm", {0, 2, 1})}, "rows")[0];
-  b.set_shape(x, {1, anchors, 4 + classes});
-  const std::string flat = b.int64_initializer("rows_shape", {2}, {anchors, 4 + classes});
-  x = b.node("Reshape", {x, flat}, 1, {}, "flat")[0];
-  b.set_shape(x, {anchors, 4 + classes});
-  const std::string axes = b.int64_initializer("slice_axes", {1}, {1});
-  auto slice = [&](int64_t from, int64_t to, const std::string& hint) {
-    const std::string st = b.int64_initializer(hint + "_start", {1}, {from});
-    const std::string en = b.int64_initializer(hint + "_end", {1}, {to});
-    const std::string out = b.node("Slice", {x, st, en, axes}, 1, {}, hint)[0];
-    b.set_shape(out, {anchors, to - from});
-    return out;
-  };
-  const std::string xy = slice(0, 2, "xy"), wh = slice(2, 4, "wh"), cls = slice(4, 4 + classes, "cls");
-  const std::string xy2 = b.node("Add", {xy, wh}, 1, {}, "corner")[0];
-  b.set_shape(xy2, {anchors, 2});
-  const std::string boxes = b.concat({xy, xy2}, 1);
-  const std::string scores = b.node("ReduceMax", {cls}, 1,
-                                    {GraphBuilder::attr_ints("axes", {1}),
-                                     GraphBuilder::attr_int("keepdims", 0)},
-                                    "best")[0];
-  b.set_shape(scores, {anchors});
-  const std::string labels = b.node("ArgMax", {cls}, 1,
-                                    {GraphBuilder::attr_int("axis", 1),
-                                     GraphBuilder::attr_int("keepdims", 0)},
-                                    "label")[0];
-  b.set_shape(labels, {anchors}, DType::kInt64);
-  b.output(boxes);
-  b.output(scores);
-  b.output(labels);
-  onnx::ModelProto m = finish(b);
-  rename_output(m, boxes, "boxes");
-  rename_output(m, scores, "scores");
-  rename_output(m, labels, "labels");
-  return m;
 }
 
 }  // namespace edgetier::fixtures

@@ -189,7 +189,7 @@ struct DetectorChain {
 
 TEST(DetectResponse, TierAnswersWithDetectionsInImagePixelsOrRawWhenAsked) {
   const DetectionOutputs block = yolo_block(3);
-  DetectorChain bed({"edge"}, {fixtures::tiny_yolo_detector(kSize, 3)}, block);
+  DetectorChain bed({"edge"}, {fixtures::output0_detector(kSize, 3)}, block);
   ASSERT_TRUE(bed.entry);
   const std::string image = tier_test::encode_test_image(80, 48, ".png", 3);
   auto detected = bed.entry->infer_image("det", image, kDeadlineMs, Task::kDetect);
@@ -208,7 +208,7 @@ TEST(DetectResponse, TierAnswersWithDetectionsInImagePixelsOrRawWhenAsked) {
 // The first tier measures where the image landed; the last maps the boxes with it.
 TEST(DetectResponse, LastTierOfAChainMapsBoxesWithTheFirstTiersGeometry) {
   const DetectionOutputs block = yolo_block(3);
-  DetectorChain bed({"mobile", "edge"}, fixtures::tiny_yolo_detector_parts(kSize, 3), block);
+  DetectorChain bed({"mobile", "edge"}, fixtures::output0_detector_parts(kSize, 3), block);
   ASSERT_TRUE(bed.entry);
   const std::string image = tier_test::encode_test_image(40, 96, ".jpg", 4);
   auto detected = bed.entry->infer_image("det", image, kDeadlineMs, Task::kDetect);
