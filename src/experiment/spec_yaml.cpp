@@ -253,7 +253,7 @@ Result<ModelSpec> parse_model(const YamlCursor& at, const ExperimentSpec& spec) 
     RETURN_IF_ERROR(m.get("name", &model.name));
     if (m.has("task")) {
       ASSIGN_OR_RETURN(std::string t, yaml_string(m.at("task")));
-      RETURN_IF_ERROR(check_choice(m.at("task"), t, {"classify", "segment"}));
+      RETURN_IF_ERROR(check_choice(m.at("task"), t, {"classify", "segment", "detect"}));
       model.task = *parse_task(t);
     }
     if (m.has("input")) {

@@ -33,16 +33,13 @@ PreprocessSpec letterbox_preprocess() {
   return p;
 }
 
-// [1, 4 + 2, 3]: anchors 0 and 1 overlap with class 0 (1 is dropped by NMS), anchor 2 scores
-// under the threshold.
+// [1, A = 3, 4 + 2] (anchors in rows): anchors 0 and 1 overlap with class 0 (1 is dropped by
+// NMS), anchor 2 scores under the threshold.
 Tensor raw_head() {
-  const std::vector<float> v = {10, 11, 30,     // cx
-                                10, 10, 30,     // cy
-                                8,  8,  4,      // w
-                                6,  6,  4,      // h
-                                0.9f, 0.8f, 0.1f,  // class 0
-                                0.1f, 0.2f, 0.2f};  // class 1
-  return Tensor::from_vector("output0", DType::kFloat32, {1, 6, 3}, v);
+  const std::vector<float> v = {10, 10, 8, 6, 0.9f, 0.1f,   //
+                                11, 10, 8, 6, 0.8f, 0.2f,   //
+                                30, 30, 4, 4, 0.1f, 0.2f};  //
+  return Tensor::from_vector("output0", DType::kFloat32, {1, 3, 6}, v);
 }
 
 TEST(DetectResponse, DecodesARawHeadWithNmsAndMapsBoxesToTheImage) {
