@@ -136,7 +136,7 @@ TEST(DemoModels, DetectorReachesItsHeldOutMapOnFreshSyntheticData) {
   o.task = Task::kDetect;
   o.seed = kTestSeed;
   DetectionAP ap;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 400; ++i) {
     auto s = synth_sample(o, i);
     ASSERT_TRUE(s.ok());
     auto out = m.session->run({input_for(*s, m.preprocess)});
@@ -154,8 +154,11 @@ TEST(DemoModels, DetectorReachesItsHeldOutMapOnFreshSyntheticData) {
     }
     ASSERT_TRUE(ap.add(*boxes, truth).ok());
   }
+  RecordProperty("map50", std::to_string(ap.map(AreaRange::kAll, 0)));
+  RecordProperty("map", std::to_string(ap.map()));
   // The script's numbers (1,000 held-out images, scripts/coco_map_reference.py on its own
-  // decoding) hold for 200 fresh images within sampling noise.
+  // decoding) hold for 400 fresh images within sampling noise (200 images of this seed sit
+  // 4-5 points lower; the reference gives the same numbers as this decoder on them).
   EXPECT_NEAR(ap.map(AreaRange::kAll, 0), heldout.at("map50").get<double>(), 5.0);
   EXPECT_NEAR(ap.map(), heldout.at("map").get<double>(), 5.0);
   EXPECT_GE(ap.map(AreaRange::kAll, 0), 75.0);
