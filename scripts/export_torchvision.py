@@ -126,9 +126,21 @@ def build(name, init, size):
         model = getattr(torchvision.models, name)(weights=None, aux_logits=False, init_weights=True)
     else:
         model = getattr(torchvision.models, name)(weights=None)
+    if is_detector(name) and name not in YOLO_STYLE:
+        fixed_size(model)
     model.eval()
     if init == "trained":
         trained_like(model)
+    return model
+
+
+def fixed_size(model):
+    """The input has the export size, where torchvision's in-graph resize and batch padding are
+    identities; traced, they still compute sizes from shapes and leave every feature map's shape
+    unknown to shape inference (no cut bytes, no MACs). Skipping them keeps the shapes static;
+    normalisation, anchors, NMS and the box postprocessing stay torchvision's."""
+    model.transform.resize = lambda image, target=None: (image, target)
+    model.transform.batch_images = lambda images, size_divisible=32: torch.stack(images)
     return model
 
 
@@ -143,27 +155,17 @@ def trained_like(model):
     return model
 
 
-class OutOnly(torch.nn.Module):
-    """Segmentation models return a dict; export only its 'out' tensor."""
+class Outputs(torch.nn.Module):
+    """Exports the tensors `pick` takes from the model's result: segmentation models return a dict
+    (its 'out'), torchvision detectors a list of dicts (the one image's boxes, scores, labels)."""
 
-    def __init__(self, model):
+    def __init__(self, model, pick):
         super().__init__()
         self.model = model
+        self.pick = pick
 
     def forward(self, x):
-        return self.model(x)["out"]
-
-
-class BoxesScoresLabels(torch.nn.Module):
-    """torchvision detectors return a list of dicts; export the one image's three tensors."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        d = self.model(x)[0]
-        return d["boxes"], d["scores"], d["labels"]
+        return self.pick(self.model(x))
 
 
 def detect_sidecar(name, size):
@@ -194,12 +196,12 @@ def export(name, task, size, init, opset, out_dir, default_name):
     outputs, card = ["output"], {"task": task}
     dummy = torch.randn(1, 3, size, size)
     if name.startswith(SEGMENTERS):
-        model = OutOnly(model)
+        model = Outputs(model, lambda result: result["out"])
     elif name in YOLO_STYLE:
         outputs = ["output0"]
         card.update(detect_sidecar(name, size))
     elif task == "detect":
-        model = BoxesScoresLabels(model)
+        model = Outputs(model, lambda result: (result[0]["boxes"], result[0]["scores"], result[0]["labels"]))
         outputs = ["boxes", "scores", "labels"]
         card.update(detect_sidecar(name, size))
         dummy = torch.rand(1, 3, size, size)  # an image in [0, 1], as the model expects

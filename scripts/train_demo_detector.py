@@ -26,7 +26,6 @@ import datetime
 import json
 import os
 import platform
-import random
 import sys
 import time
 
@@ -311,35 +310,25 @@ def train(model, train_set, val_set, epochs, batch, max_lr, seed, log, val_count
     gen = torch.Generator().manual_seed(seed)
     model.to(memory_format=torch.channels_last)
     images, boxes, classes, _ = train_set
-    steps = epochs * (images.shape[0] // batch)
-    opt = torch.optim.AdamW(model.parameters(), lr=max_lr / 25, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=0.15)
+    opt, sched = demo.one_cycle(model, max_lr, epochs * (images.shape[0] // batch), pct_start=0.15)
     t0, history = time.time(), []
+
+    def step(idx):
+        x, b, c = augment(images[idx], boxes[idx], classes[idx], gen)
+        loss, cls_loss, box_loss = detection_loss(model, demo.normalize(x), b, c)
+        return loss, f"cls {cls_loss:.3f} box {box_loss:.3f}; "
+
     for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(images.shape[0], generator=gen)
-        total, seen, t_epoch = 0.0, 0, time.time()
-        for s in range(0, images.shape[0] - batch + 1, batch):
-            idx = perm[s:s + batch]
-            x, b, c = augment(images[idx], boxes[idx], classes[idx], gen)
-            loss, cls_loss, box_loss = detection_loss(model, demo.normalize(x), b, c)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss) * x.shape[0]
-            seen += x.shape[0]
-            if (s // batch) % 40 == 39:
-                log(f"detect epoch {epoch + 1} step {s // batch + 1}: loss {total / seen:.4f} (cls {cls_loss:.3f} "
-                    f"box {box_loss:.3f}; {seen / (time.time() - t_epoch):.0f} img/s)")
-        entry = {"epoch": epoch + 1, "loss": total / seen, "elapsed_s": round(time.time() - t0, 1)}
+        loss = demo.run_epoch(model, opt, sched, images.shape[0], batch, gen, step, log,
+                              f"detect epoch {epoch + 1}", 40)
+        entry = {"epoch": epoch + 1, "loss": loss, "elapsed_s": round(time.time() - t0, 1)}
         if val_count and (epoch + 1) % 3 == 0 or epoch + 1 == epochs:
             m = coco_map(model, val_set[0], val_set[3], count=val_count)
             entry.update(map=m["map"], map50=m["map50"], val_images=m["images"])
-            log(f"detect epoch {epoch + 1}/{epochs}: loss {total / seen:.4f}  val mAP {m['map']:.1f} "
+            log(f"detect epoch {epoch + 1}/{epochs}: loss {loss:.4f}  val mAP {m['map']:.1f} "
                 f"mAP50 {m['map50']:.1f} ({m['images']} images; {time.time() - t0:.0f} s)")
         else:
-            log(f"detect epoch {epoch + 1}/{epochs}: loss {total / seen:.4f} ({time.time() - t0:.0f} s)")
+            log(f"detect epoch {epoch + 1}/{epochs}: loss {loss:.4f} ({time.time() - t0:.0f} s)")
         history.append(entry)
     return history, time.time() - t0
 
@@ -367,36 +356,15 @@ def detection_block():
 # --------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--edgetier", default="build/edgetier", help="built edgetier binary")
-    ap.add_argument("--out", default="models", help="where demo_detector.onnx and its sidecar go")
-    ap.add_argument("--data", default="build/demo-data", help="scratch folder for the generated datasets")
-    ap.add_argument("--train-n", type=int, default=8000)
-    ap.add_argument("--heldout-n", type=int, default=1000)
-    ap.add_argument("--train-seed", type=int, default=1)
-    ap.add_argument("--heldout-seed", type=int, default=2)
+    demo.add_common_args(ap, train_n=8000)
     ap.add_argument("--epochs", type=int, default=24)
-    ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--max-lr", type=float, default=4e-3)
     ap.add_argument("--val-count", type=int, default=300, help="held-out images scored every 3 epochs")
-    ap.add_argument("--seed", type=int, default=0, help="torch seed")
-    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-readme", action="store_true", help="leave models/README.md alone")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    os.makedirs(args.out, exist_ok=True)
-    os.makedirs(args.data, exist_ok=True)
-    edgetier = os.path.abspath(args.edgetier)
-    if not os.access(edgetier, os.X_OK):
-        sys.exit(f"error: no edgetier binary at '{args.edgetier}'; build it first (ninja -C build edgetier) "
-                 "or pass --edgetier PATH")
-
-    def log(msg):
-        print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
-
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    edgetier, log = demo.prepare(args)
+    demo.seed_everything(args.seed)
     train_dir = os.path.join(args.data, "detect-train")
     held_dir = os.path.join(args.data, "detect-heldout")
     train_cmd = demo.synth(edgetier, "detect", args.train_n, args.train_seed, train_dir)

@@ -229,37 +229,51 @@ def evaluate(model, images, targets, task, batch=200):
             "iou": [float(v) for v in iou]}
 
 
+def one_cycle(model, max_lr, steps, pct_start):
+    """AdamW (weight decay 5e-4) under OneCycle from max_lr / 25: the demo models' optimiser."""
+    opt = torch.optim.AdamW(model.parameters(), lr=max_lr / 25, weight_decay=5e-4)
+    return opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=pct_start)
+
+
+def run_epoch(model, opt, sched, count, batch, gen, step, log, label, log_every):
+    """One pass over a random order of `count` samples in full batches; `step(indices)` returns the
+    batch's loss and a note for the progress line. -> mean loss."""
+    model.train()
+    perm = torch.randperm(count, generator=gen)
+    total, seen, t_epoch = 0.0, 0, time.time()
+    for s in range(0, count - batch + 1, batch):
+        loss, note = step(perm[s:s + batch])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        total += float(loss) * batch
+        seen += batch
+        if (s // batch) % log_every == log_every - 1:
+            log(f"{label} step {s // batch + 1}: loss {total / seen:.4f} "
+                f"({note}{seen / (time.time() - t_epoch):.0f} img/s)")
+    return total / seen
+
+
 def train(model, task, train_set, val_set, epochs, batch, max_lr, seed, log, crop=0):
     gen = torch.Generator().manual_seed(seed)
     model.to(memory_format=torch.channels_last)
     images, targets = train_set
-    steps = epochs * (images.shape[0] // batch)
-    opt = torch.optim.AdamW(model.parameters(), lr=max_lr / 25, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=0.2)
+    opt, sched = one_cycle(model, max_lr, epochs * (images.shape[0] // batch), pct_start=0.2)
     t0 = time.time()
     history = []
+
+    def step(idx):
+        x, y = augment(images[idx], targets[idx], gen, crop)
+        return F.cross_entropy(model(normalize(x)), y), ""
+
     for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(images.shape[0], generator=gen)
-        total, seen, t_epoch = 0.0, 0, time.time()
-        for s in range(0, images.shape[0] - batch + 1, batch):
-            idx = perm[s:s + batch]
-            x, y = augment(images[idx], targets[idx], gen, crop)
-            loss = F.cross_entropy(model(normalize(x)), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss) * x.shape[0]
-            seen += x.shape[0]
-            if (s // batch) % 20 == 19:
-                log(f"{task} epoch {epoch + 1} step {s // batch + 1}: loss {total / seen:.4f} "
-                    f"({seen / (time.time() - t_epoch):.0f} img/s)")
+        loss = run_epoch(model, opt, sched, images.shape[0], batch, gen, step, log, f"{task} epoch {epoch + 1}", 20)
         metrics = evaluate(model, *val_set, task)
         key = "top1" if task == "classify" else "miou"
-        history.append({"epoch": epoch + 1, "loss": total / seen, key: metrics[key],
+        history.append({"epoch": epoch + 1, "loss": loss, key: metrics[key],
                         "elapsed_s": round(time.time() - t0, 1)})
-        log(f"{task} epoch {epoch + 1}/{epochs}: loss {total / seen:.4f}  val {key} {metrics[key]:.4f}  "
+        log(f"{task} epoch {epoch + 1}/{epochs}: loss {loss:.4f}  val {key} {metrics[key]:.4f}  "
             f"({time.time() - t0:.0f} s)")
     return history, time.time() - t0
 
@@ -403,28 +417,22 @@ def detector_card(name, card):
 
 
 # --------------------------------------------------------------------------- main
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_common_args(ap, train_n):
+    """The options every demo training script takes (data sets, seeds, threads, folders)."""
     ap.add_argument("--edgetier", default="build/edgetier", help="built edgetier binary")
     ap.add_argument("--out", default="models", help="where the .onnx, sidecars and README.md go")
     ap.add_argument("--data", default="build/demo-data", help="scratch folder for the generated datasets")
-    ap.add_argument("--task", choices=["classify", "segment", "both"], default="both")
-    ap.add_argument("--train-n", type=int, default=6000)
+    ap.add_argument("--train-n", type=int, default=train_n)
     ap.add_argument("--heldout-n", type=int, default=1000)
     ap.add_argument("--train-seed", type=int, default=1)
     ap.add_argument("--heldout-seed", type=int, default=2)
-    ap.add_argument("--epochs-classify", type=int, default=14)
-    ap.add_argument("--epochs-segment", type=int, default=5)
-    ap.add_argument("--crop-segment", type=int, default=64, help="segmenter training crop (0 = whole image)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0, help="torch seed")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the sidecars")
-    args = ap.parse_args()
-    if args.readme_only:
-        write_readme(args.out)
-        return 0
 
+
+def prepare(args):
+    """Threads, folders and the edgetier binary -> (its absolute path, a timestamped logger)."""
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.data, exist_ok=True)
@@ -436,11 +444,32 @@ def main():
     def log(msg):
         print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
 
+    return edgetier, log
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(ap, train_n=6000)
+    ap.add_argument("--task", choices=["classify", "segment", "both"], default="both")
+    ap.add_argument("--epochs-classify", type=int, default=14)
+    ap.add_argument("--epochs-segment", type=int, default=5)
+    ap.add_argument("--crop-segment", type=int, default=64, help="segmenter training crop (0 = whole image)")
+    ap.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the sidecars")
+    args = ap.parse_args()
+    if args.readme_only:
+        write_readme(args.out)
+        return 0
+
+    edgetier, log = prepare(args)
     tasks = ["classify", "segment"] if args.task == "both" else [args.task]
     for task in tasks:
-        random.seed(args.seed)
-        np.random.seed(args.seed)
-        torch.manual_seed(args.seed)
+        seed_everything(args.seed)
         train_dir = os.path.join(args.data, f"{task}-train")
         held_dir = os.path.join(args.data, f"{task}-heldout")
         train_cmd = synth(edgetier, task, args.train_n, args.train_seed, train_dir)

@@ -10,7 +10,7 @@
 #include "core/strings.h"
 #include "ops/cut_select.h"
 #include "ops/exit_select.h"
-#include "strategy/operators.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 

@@ -21,7 +21,7 @@
 #include "ops/trunk.h"
 #include "ops/variant_dir.h"
 #include "strategy/chain.h"
-#include "strategy/operators.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;

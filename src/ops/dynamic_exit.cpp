@@ -9,7 +9,7 @@
 #include "ops/exit_select.h"
 #include "ops/partition.h"
 #include "ops/subgraph.h"
-#include "strategy/operators.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 

@@ -71,10 +71,10 @@ struct Context {
 };
 
 /// A Concat's output has one scale: inputs whose calibrated ranges are this many times apart
-/// leave the narrowest fewer than 2 of the 8 bits. A detector's head is the case that matters:
-/// box coordinates in pixels (0..640) joined with class scores (0..1), where one scale rounds
-/// every score to 0 and the int8 model finds nothing.
-constexpr double kConcatRangeRatio = 64.0;
+/// leave the narrowest fewer than 4 of the 8 bits (16 levels). A detector's head is the case
+/// that matters: box coordinates in pixels (0..640) joined with class scores (0..1), where one
+/// scale rounds every score to a few values and the int8 model ranks its boxes by noise.
+constexpr double kConcatRangeRatio = 16.0;
 
 /// Why a Concat's inputs cannot share one scale ("" when they can or a range is unknown).
 std::string concat_range_reason(const onnx::NodeProto& node, const Context& c) {

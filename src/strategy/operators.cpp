@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "strategy/operator_tasks.h"
+
 namespace edgetier {
 
 const std::vector<OperatorRow>& operator_table() {

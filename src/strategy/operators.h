@@ -15,7 +15,6 @@
 #pragma once
 
 #include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,9 +42,8 @@ struct OperatorRow {
   bool splits_itself;
   /// The step name recorded in a manifest's chain ("Q", "EE", "DEE", "P").
   std::string_view step;
-  /// The tasks it applies to. Detection: quantization, partitioning and the static exit (it
-  /// skips backbone blocks whose input and output have one shape, so the head still sees the
-  /// shapes it expects); not the dynamic exit (operator_task_reason says why).
+  /// The tasks it applies to; detection: Q, P, EE (it skips blocks of one shape, the head sees
+  /// what it expects), not DEE (strategy/operator_tasks.h operator_task_reason says why).
   bool classify, segment, detect;
   /// Tiers a chain with this operator can be placed on (a chain without P runs on one).
   int min_tiers, max_tiers;
@@ -68,8 +66,5 @@ std::optional<OperatorId> operator_by_name(std::string_view name);
 /// The step name a manifest records for the operator ("Q").
 std::string_view step_name(OperatorId id);
 bool operator_applies_to(OperatorId id, Task task);
-/// Why `id` does not apply to models of `task`, as the plan and `variants` say it; empty when it
-/// applies.
-std::string operator_task_reason(OperatorId id, Task task);
 
 }  // namespace edgetier

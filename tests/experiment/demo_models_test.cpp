@@ -136,7 +136,7 @@ TEST(DemoModels, DetectorReachesItsHeldOutMapOnFreshSyntheticData) {
   o.task = Task::kDetect;
   o.seed = kTestSeed;
   DetectionAP ap;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 400; ++i) {
     auto s = synth_sample(o, i);
     ASSERT_TRUE(s.ok());
     auto out = m.session->run({input_for(*s, m.preprocess)});
@@ -154,54 +154,58 @@ TEST(DemoModels, DetectorReachesItsHeldOutMapOnFreshSyntheticData) {
     }
     ASSERT_TRUE(ap.add(*boxes, truth).ok());
   }
+  RecordProperty("map50", std::to_string(ap.map(AreaRange::kAll, 0)));
+  RecordProperty("map", std::to_string(ap.map()));
   // The script's numbers (1,000 held-out images, scripts/coco_map_reference.py on its own
-  // decoding) hold for 200 fresh images within sampling noise.
+  // decoding) hold for 400 fresh images within sampling noise (200 images of this seed sit
+  // 4-5 points lower; the reference gives the same numbers as this decoder on them).
   EXPECT_NEAR(ap.map(AreaRange::kAll, 0), heldout.at("map50").get<double>(), 5.0);
   EXPECT_NEAR(ap.map(), heldout.at("map").get<double>(), 5.0);
   EXPECT_GE(ap.map(AreaRange::kAll, 0), 75.0);
 }
 
+/// A committed model's single-tensor cut names, and how many skips start and end under a prefix.
+struct CutNames {
+  std::set<std::string> single;
+  int skips_under_prefix = 0;
+};
+
+CutNames cut_names(const std::string& file, const std::string& skip_prefix) {
+  CutNames names;
+  auto model = load_model(kModels + file);
+  EXPECT_TRUE(model.ok()) << model.status().to_string();
+  if (!model.ok()) return names;
+  auto summary = summarize_model(*model, {});
+  EXPECT_TRUE(summary.ok()) << summary.status().to_string();
+  if (!summary.ok()) return names;
+  for (const auto& cut : summary->cuts.cuts) {
+    if (cut.single()) names.single.insert(cut.tensors[0].name);
+  }
+  for (const auto& skip : summary->cuts.skips) {
+    names.skips_under_prefix += skip.from.starts_with(skip_prefix) && skip.to.starts_with(skip_prefix);
+  }
+  return names;
+}
+
 TEST(DemoModels, DetectorHasBackboneCutsAndSkips) {
   // Single-tensor cuts through the backbone up to layer2 (then the FPN reads layer2..layer4),
   // and skips of residual blocks that keep the shapes the neck expects.
-  auto model = load_model(kModels + "demo_detector.onnx");
-  ASSERT_TRUE(model.ok()) << model.status().to_string();
-  auto summary = summarize_model(*model, {});
-  ASSERT_TRUE(summary.ok()) << summary.status().to_string();
-  std::set<std::string> single_cuts;
-  for (const auto& cut : summary->cuts.cuts) {
-    if (cut.single()) single_cuts.insert(cut.tensors[0].name);
-  }
-  EXPECT_TRUE(single_cuts.count("/backbone/layer2/layer2.1/Add_output_0"));
-  int layer4_skips = 0;
-  for (const auto& skip : summary->cuts.skips) {
-    layer4_skips += skip.from.starts_with("/backbone/layer4/") && skip.to.starts_with("/backbone/layer4/");
-  }
-  EXPECT_GT(layer4_skips, 0);
+  const CutNames names = cut_names("demo_detector.onnx", "/backbone/layer4/");
+  EXPECT_TRUE(names.single.count("/backbone/layer2/layer2.1/Add_output_0"));
+  EXPECT_GT(names.skips_under_prefix, 0);
 }
 
 TEST(DemoModels, ClassifierHasTorchvisionStyleCutsAndSkips) {
   // The study's cut points and early-exit skips are named like torchvision's ResNets.
-  auto model = load_model(kModels + "demo_classifier.onnx");
-  ASSERT_TRUE(model.ok()) << model.status().to_string();
-  auto summary = summarize_model(*model, {});
-  ASSERT_TRUE(summary.ok()) << summary.status().to_string();
-  std::set<std::string> single_cuts;
-  for (const auto& cut : summary->cuts.cuts) {
-    if (cut.single()) single_cuts.insert(cut.tensors[0].name);
-  }
+  const CutNames names = cut_names("demo_classifier.onnx", "/layer4/");
   for (int layer = 1; layer <= 4; ++layer) {
     for (int block = 0; block < 2; ++block) {
       const std::string l = "layer" + std::to_string(layer);
       const std::string name = "/" + l + "/" + l + "." + std::to_string(block) + "/Add_output_0";
-      EXPECT_TRUE(single_cuts.count(name)) << name << " is not a single-tensor cut";
+      EXPECT_TRUE(names.single.count(name)) << name << " is not a single-tensor cut";
     }
   }
-  int layer4_skips = 0;
-  for (const auto& skip : summary->cuts.skips) {
-    layer4_skips += skip.from.starts_with("/layer4/") && skip.to.starts_with("/layer4/");
-  }
-  EXPECT_GT(layer4_skips, 0);
+  EXPECT_GT(names.skips_under_prefix, 0);
 }
 
 }  // namespace

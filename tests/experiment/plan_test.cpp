@@ -9,6 +9,7 @@
 
 #include "experiment/embedded.h"
 #include "experiment/test_util.h"
+#include "graph/detector_fixtures.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 
@@ -76,6 +77,27 @@ TEST_F(PlanTest, ModelFactsFromModelAndSidecar) {
   EXPECT_EQ(e->models[1].task, Task::kSegment);
   EXPECT_EQ(e->models[1].num_classes, 5);
   EXPECT_EQ(e->hash, spec_hash(e->spec));
+}
+
+TEST_F(PlanTest, ADetectorIsPlannedWithQPAndEEAndItsDynamicExitDropped) {
+  testing::save(fixtures::tiny_yolo_detector(), dir_ / "models/det.onnx");
+  testing::write_text(dir_ / "models/det.json",
+                      R"({"task": "detect", "preprocess": {"letterbox": true}})");
+  auto e = prepare(
+      "models: [models/det.onnx]\n"
+      "operators: [I, Q, P, QP, EE, DEE@0.8]\n"
+      "placements: [E, ME]\n");
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  const ModelFacts& det = e->models[0];
+  EXPECT_EQ(det.task, Task::kDetect);
+  ASSERT_TRUE(det.detection.has_value());
+  EXPECT_EQ(det.detection->format, DetectionFormat::kYolo);
+  EXPECT_TRUE(det.preprocess.letterbox);
+  for (const char* name : {"I@E", "Q@E", "P@ME", "QP@ME", "EE@E"})
+    EXPECT_NE(find_planned(e->plan, name), nullptr) << name;
+  const DroppedStrategy* dee = find_dropped(e->plan, "DEE@0.8", "E");
+  ASSERT_NE(dee, nullptr);
+  EXPECT_THAT(dee->reason, HasSubstr("dynamic exit does not apply to detectors"));
 }
 
 TEST_F(PlanTest, EveryCombinationIsPlannedOrDroppedWithAReason) {
@@ -180,11 +202,14 @@ TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
   testing::write_text(dir_ / "models/odd.json",
                       R"({"preprocess": {"height": "big", "layout": 4}})");
   EXPECT_THAT(error_of("models: [models/odd.onnx]\n"), HasSubstr("model 'odd': preprocess: "));
-  // A detection model (by its sidecar) is refused before anything is built.
+  // A "detector" (by its sidecar) whose outputs hold no detections: one line naming them.
   testing::save(fixtures::tiny_resnet(32, 8), dir_ / "models/det.onnx");
   testing::write_text(dir_ / "models/det.json", R"({"task": "detect"})");
-  EXPECT_THAT(error_of("models: [models/det.onnx]\n"),
-              HasSubstr("model 'det': task detect cannot be run in an experiment yet"));
+  const std::string det_error = error_of("models: [models/det.onnx]\n");
+  EXPECT_THAT(det_error, HasSubstr("model 'det': the model's outputs match no known detection "
+                                   "format"));
+  EXPECT_THAT(det_error, HasSubstr("float32 1x10"));
+  EXPECT_EQ(det_error.find('\n'), std::string::npos);
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);
   testing::write_text(dir_ / "lab/labels.csv", "file,label\na.png,12\n");

@@ -4,7 +4,6 @@
 #include <onnx/onnx_pb.h>
 
 #include <string>
-#include <vector>
 
 #include "graph/builder.h"
 
@@ -29,16 +28,6 @@ onnx::ModelProto tiny_segmenter();
 
 /// chain_model with an op no runtime implements between its convolutions: node "foo" of type
 /// 'FooBar' (domain ai.onnx, opset 17). ONNX shape inference passes it through.
-/// A YOLO-style detector without NMS: a residual backbone with two feature levels (strides 4 and
-/// 8) joined top-down as in an FPN, one head per level (cx, cy, w, h = sigmoid * image_size, then
-/// `classes` sigmoid scores), the levels' anchors concatenated: one output [1, 4 + classes, A].
-onnx::ModelProto tiny_yolo_detector(int64_t image_size = 32, int64_t classes = 3);
-/// The head level-1 features (stride 4) and level-2 features (stride 8) of tiny_yolo_detector: a
-/// cut of two tensors (both cross to the FPN and the heads).
-std::vector<std::string> tiny_yolo_fpn_cut(const onnx::ModelProto& detector);
-/// A detector answering torchvision-style triples: boxes float [A, 4] (x1 y1 x2 y2, x2 >= x1),
-/// scores float [A] and labels int64 [A], one per anchor of a stride-4 head (no NMS op).
-onnx::ModelProto tiny_box_detector(int64_t image_size = 32, int64_t classes = 3);
 onnx::ModelProto unknown_op_model();
 /// chain_model stamped with ai.onnx opset 99, beyond any released ONNX.
 onnx::ModelProto future_opset_model();

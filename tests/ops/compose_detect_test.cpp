@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "graph/detector_fixtures.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 #include "ops/compose.h"

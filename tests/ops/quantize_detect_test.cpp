@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "graph/detector_fixtures.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 #include "ops/calibrate.h"

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "graph/detector_fixtures.h"
 #include "graph/fixtures.h"
 #include "ops/compose.h"
 #include "ops/detector_fixture.h"

@@ -1,5 +1,5 @@
 /// Tests for strategy/operators: the table's rows are consistent and findable.
-#include "strategy/operators.h"
+#include "strategy/operator_tasks.h"
 
 #include <gtest/gtest.h>
 
