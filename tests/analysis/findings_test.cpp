@@ -128,7 +128,7 @@ TEST(Findings, ALowerMedianAgainstThePairsDoesNotHold) {
   ResultSet run;
   const std::string m = "resnet";
   // QE@E: median 100 but most values high; Q@E: median 101 with most values low.
-  for (double v : {100.0, 100.0, 100.0, 150.0, 150.0, 150.0, 150.0}) run.add_latency({m, "QE", "E", "s"}, static_cast<int64_t>(v * 1e6));
+  for (double v : {100.0, 100.0, 100.0, 100.0, 150.0, 150.0, 150.0}) run.add_latency({m, "QE", "E", "s"}, static_cast<int64_t>(v * 1e6));
   for (double v : {10.0, 10.0, 10.0, 101.0, 102.0, 103.0, 104.0}) run.add_latency({m, "Q", "E", "s"}, static_cast<int64_t>(v * 1e6));
   auto report = evaluate_findings(run, nullptr);
   ASSERT_TRUE(report.ok());
