@@ -1,6 +1,8 @@
 /// Runner stages before the testbed: data (synth generated once), variants (built once per
 /// variant key, cached by content hash) and accuracy (once per variant, in process).
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "core/log.h"
@@ -144,14 +146,59 @@ Status record_quantize_searches(RunContext* c) {
 
 }  // namespace
 
+Result<const BuiltVariant*> RunContext::variant(const std::string& key) {
+  std::unique_lock<std::mutex> lock(variants_mu);
+  if (!variants.count(key) && !builds_done) {
+    std::optional<CampaignClock::Scope> waited;
+    if (clock) waited.emplace(clock, "build", false);
+    variants_cv.wait(lock, [&] { return variants.count(key) || builds_done; });
+  }
+  auto it = variants.find(key);
+  if (it != variants.end()) return &it->second;
+  if (!builds_status.ok()) return builds_status;
+  return internal_error("variant " + key + " was not built");
+}
+
+namespace {
+
+/// Strategies in the order the measurement takes them: scenario by scenario, plan order within.
+std::vector<const PlannedStrategy*> measurement_order(const PreparedExperiment& e) {
+  std::vector<const PlannedStrategy*> out;
+  for (const auto& scenario : e.spec.scenarios)
+    for (const auto& s : e.plan.strategies)
+      if (s.scenario == scenario.name) out.push_back(&s);
+  for (const auto& s : e.plan.strategies)
+    if (std::find(out.begin(), out.end(), &s) == out.end()) out.push_back(&s);
+  return out;
+}
+
+Status build_all(RunContext* c);
+
+}  // namespace
+
 Status build_variants_for_plan(RunContext* c) {
+  Status st = build_all(c);
+  std::lock_guard<std::mutex> lock(c->variants_mu);
+  c->builds_done = true;
+  c->builds_status = st;
+  c->variants_cv.notify_all();
+  return st;
+}
+
+namespace {
+
+Status build_all(RunContext* c) {
   const ExperimentSpec& spec = c->e->spec;
   // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
   const auto search_memo = make_quantize_search_memo();
-  for (const auto& s : c->e->plan.strategies) {
+  for (const PlannedStrategy* planned : measurement_order(*c->e)) {
+    const PlannedStrategy& s = *planned;
     const std::string key = s.variant_key();
-    if (c->variants.count(key)) continue;
-    if (c->cancelled()) return cancelled("stopped while building variants");
+    {
+      std::lock_guard<std::mutex> lock(c->variants_mu);
+      if (c->variants.count(key)) continue;
+    }
+    if (c->builds_cancelled()) return cancelled("stopped while building variants");
     const ModelFacts& facts = c->facts(s.model);
     BuiltVariant v;
     v.model = s.model;
@@ -202,10 +249,14 @@ Status build_variants_for_plan(RunContext* c) {
       v.error = st.message();
       LOG_WARN << "variant " << s.model << "/" << v.ops << " could not be built: " << v.error;
     }
+    std::lock_guard<std::mutex> lock(c->variants_mu);
     c->variants[key] = v;
+    c->variants_cv.notify_all();
   }
   return record_quantize_searches(c);
 }
+
+}  // namespace
 
 namespace {
 
@@ -282,13 +333,14 @@ Status evaluate_accuracy(RunContext* c) {
       if (reference->empty()) {
         std::vector<MetricValue> none;
         RETURN_IF_ERROR(score_variant({facts.path}, false, facts, data, reference, &none,
-                                      c->options.is_cancelled));
+                                      [c] { return c->builds_cancelled(); }));
       }
     }
     std::vector<MetricValue> values;
     const auto t0 = std::chrono::steady_clock::now();
     Status st =
-        score_variant({v.dir}, true, facts, data, reference, &values, c->options.is_cancelled);
+        score_variant({v.dir}, true, facts, data, reference, &values,
+                      [c] { return c->builds_cancelled(); });
     if (st.code() == StatusCode::kCancelled) return st;
     if (!st.ok()) {
       LOG_WARN << "accuracy of " << v.model << "/" << v.ops << ": " << st.message();
