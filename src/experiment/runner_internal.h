@@ -64,7 +64,8 @@ struct RunContext {
   std::vector<int64_t> strategy_ids;    // parallel to plan.strategies
   std::map<std::string, Dataset> data;  // model -> evaluation data (synth generated)
   std::map<std::string, Dataset> calibration;
-  /// model -> what quantize.max_accuracy_loss's search scores on (set only with a budget).
+  /// model -> what quantize.max_accuracy_loss's search scores on (set only with a budget, by
+  /// build_variants_for_plan).
   std::map<std::string, Dataset> search;
   /// variant_key -> variant, filled by build_variants_for_plan (perhaps on the background
   /// builder while measuring, runner_pipeline.cpp): read it through variant() while it builds.

@@ -74,13 +74,15 @@ int64_t planned_per_strategy(const MeasurementSpec& m) {
 
 class ScenarioRounds {
  public:
+  /// `bed`: the testbed, kept across scenarios (brought up here when none is).
   ScenarioRounds(RunContext* c, const ScenarioSpec& scenario, Progress* progress,
                  const std::map<std::string, std::vector<std::string>>& encoded,
-                 const std::map<std::string, std::vector<Sample>>& inputs)
+                 const std::map<std::string, std::vector<Sample>>& inputs, Bed* bed)
       : c_(c), m_(c->e->spec.measurement), scenario_(scenario), progress_(progress),
-        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)) {}
+        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)), bed_(*bed) {}
 
-  /// Measures the plan's strategies `todo`; false when a stop left something unmeasured.
+  /// Measures the plan's strategies `todo`; false when a stop left something unmeasured. The
+  /// testbed stays up after a complete scenario for the next one.
   Result<bool> run(const std::vector<size_t>& todo) {
     std::deque<std::vector<Active*>> groups;
     for (size_t i : todo) {
@@ -104,7 +106,6 @@ class ScenarioRounds {
         return false;
       }
     }
-    RETURN_IF_ERROR(take_down());
     return true;
   }
 
@@ -360,12 +361,7 @@ class ScenarioRounds {
 
   Status take_down() {
     for (auto& a : actives_) a->deployed = false;
-    bed_.client.reset();
-    if (!bed_.session) return ok_status();
-    auto timed = c_->clock->time("testbed_down");
-    Status down = bed_.session->down();
-    bed_.session.reset();
-    return down;
+    return runner::take_down(c_, &bed_);
   }
 
   std::string label(const Active& a) const {
@@ -380,7 +376,7 @@ class ScenarioRounds {
   const std::map<std::string, std::vector<Sample>>& inputs_;
   const std::vector<std::pair<int, int>> schedule_;
   std::vector<std::unique_ptr<Active>> actives_;
-  Bed bed_;
+  Bed& bed_;
   bool lost_tier_ = false;  // a tier died during this scenario
 };
 
@@ -430,6 +426,7 @@ Status measure_all(RunContext* c) {
   }
 
   bool stopped = false;  // a stop left something unmeasured
+  Bed bed;               // kept across scenarios while only the links change
   for (const auto& scenario : spec.scenarios) {
     std::vector<size_t> todo;
     for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
@@ -441,14 +438,26 @@ Status measure_all(RunContext* c) {
       stopped = true;
       break;
     }
-    progress.note("scenario " + scenario.name + ": bringing the testbed up");
-    ScenarioRounds rounds(c, scenario, &progress, encoded, inputs);
+    if (bed.session && tier_failure_reason(&bed, 0).empty()) {
+      auto timed = c->clock->time("link_reshape");
+      Status reshaped = reshape_for(c, scenario, &bed);
+      if (reshaped.ok()) {
+        progress.note("scenario " + scenario.name + ": links of the running testbed re-shaped");
+      } else {
+        LOG_INFO << "scenario " << scenario.name << ": a new testbed (" << reshaped.message()
+                 << ")";
+      }
+    }
+    if (bed.session && bed.scenario != scenario.name) RETURN_IF_ERROR(take_down(c, &bed));
+    if (!bed.session) progress.note("scenario " + scenario.name + ": bringing the testbed up");
+    ScenarioRounds rounds(c, scenario, &progress, encoded, inputs, &bed);
     ASSIGN_OR_RETURN(bool complete, rounds.run(todo));
     if (!complete) {
       stopped = true;
       break;
     }
   }
+  RETURN_IF_ERROR(take_down(c, &bed));
   progress.finish();
   RETURN_IF_ERROR(c->store->flush());
   if (stopped) return cancelled("stopped by a signal");

@@ -108,12 +108,26 @@ Status prepare_data(RunContext* c) {
     } else {
       c->calibration[facts.name] = c->data[facts.name];
     }
-    if (c->e->spec.quantize.max_accuracy_loss) {
-      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(*spec, facts, *c));
+  }
+  return Status();
+}
+
+namespace {
+
+/// What the accuracy budget's search scores on, per model: only the builds read it, so the
+/// builder makes it (a held-out synth set is generated here) and the measurement need not wait.
+Status prepare_search_data(RunContext* c) {
+  if (!c->e->spec.quantize.max_accuracy_loss) return Status();
+  for (const auto& facts : c->e->models) {
+    for (const auto& m : c->e->spec.models) {
+      if (m.name != facts.name) continue;
+      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(m, facts, *c));
     }
   }
   return Status();
 }
+
+}  // namespace
 
 namespace {
 
@@ -188,6 +202,7 @@ Status build_variants_for_plan(RunContext* c) {
 namespace {
 
 Status build_all(RunContext* c) {
+  RETURN_IF_ERROR(prepare_search_data(c));
   const ExperimentSpec& spec = c->e->spec;
   // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
   const auto search_memo = make_quantize_search_memo();
