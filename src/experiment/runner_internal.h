@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -76,6 +77,9 @@ struct RunContext {
   Status builds_status;      // why it stopped early
   /// Asks the background builder to stop (the measurement ended early or failed).
   std::atomic<bool> stop_builds{false};
+  /// Called with true when the measurement starts waiting for a variant and with false when
+  /// it goes on (the builder's priority is raised meanwhile); unset: nothing to do.
+  std::function<void(bool waiting)> on_build_wait;
   std::string state_dir;
   CampaignClock* clock = nullptr;  // where the campaign's time goes (runner.cpp owns it)
 

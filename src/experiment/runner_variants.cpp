@@ -165,7 +165,15 @@ Result<const BuiltVariant*> RunContext::variant(const std::string& key) {
   if (!variants.count(key) && !builds_done) {
     std::optional<CampaignClock::Scope> waited;
     if (clock) waited.emplace(clock, "build", false);
-    variants_cv.wait(lock, [&] { return variants.count(key) || builds_done; });
+    // Nothing is measured while waiting: the builder may have the CPU (runner_pipeline.cpp).
+    if (on_build_wait) on_build_wait(true);
+    while (!variants_cv.wait_for(lock, std::chrono::milliseconds(100),
+                                 [&] { return variants.count(key) || builds_done; })) {
+      if (cancelled()) break;
+    }
+    if (on_build_wait) on_build_wait(false);
+    if (!variants.count(key) && !builds_done)
+      return edgetier::cancelled("stopped while waiting for variant " + key);
   }
   auto it = variants.find(key);
   if (it != variants.end()) return &it->second;
