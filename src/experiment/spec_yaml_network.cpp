@@ -127,7 +127,8 @@ Result<TestbedSpec> parse_testbed(const YamlCursor& at, const std::string& base_
     }
     if (!remote && !tier.remote.empty()) {
       return m.at("tiers").error("tier '" + tier.name + "' has an address, which only " +
-                                 "network: remote uses (network is '" + t.network + "')");
+                                 "network: remote uses (network is '" + t.network + "')" +
+                                 (tier.remote.kserve ? "; a kind: kserve tier needs it too" : ""));
     }
   }
   if (m.has("links")) {

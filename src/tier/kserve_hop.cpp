@@ -76,6 +76,15 @@ void prepare(const KserveHop& hop, int64_t deadline_ms, grpc::ClientContext* con
                                                                  : hop.security.inference_token);
 }
 
+/// A ModelReady or ModelMetadata request for the model.
+template <typename Request>
+Request for_model(const KserveModelRef& model) {
+  Request request;
+  request.set_name(model.name);
+  request.set_version(model.version);
+  return request;
+}
+
 }  // namespace
 
 std::string KserveModelRef::describe() const {
@@ -96,11 +105,9 @@ Result<KserveServerFacts> check_kserve_ready(const KserveHop& hop, int64_t deadl
   {
     grpc::ClientContext context;
     prepare(hop, deadline_ms, &context);
-    inference::ModelReadyRequest request;
-    request.set_name(hop.model.name);
-    request.set_version(hop.model.version);
     inference::ModelReadyResponse ready;
-    const grpc::Status status = stub->ModelReady(&context, request, &ready);
+    const grpc::Status status = stub->ModelReady(
+        &context, for_model<inference::ModelReadyRequest>(hop.model), &ready);
     if (!status.ok()) return from_grpc_status(status, where + ": ModelReady");
     if (!ready.ready()) {
       return failed_precondition(where + " has no ready model " + hop.model.describe() +
@@ -143,11 +150,9 @@ Status check_kserve_metadata(const KserveHop& hop, const std::vector<TensorInfo>
   const std::string where = where_of(hop) + " model " + hop.model.describe();
   grpc::ClientContext context;
   prepare(hop, deadline_ms, &context);
-  inference::ModelMetadataRequest request;
-  request.set_name(hop.model.name);
-  request.set_version(hop.model.version);
   inference::ModelMetadataResponse metadata;
-  const grpc::Status status = stub->ModelMetadata(&context, request, &metadata);
+  const grpc::Status status = stub->ModelMetadata(
+      &context, for_model<inference::ModelMetadataRequest>(hop.model), &metadata);
   if (!status.ok()) return from_grpc_status(status, where + ": ModelMetadata");
   return compare_kserve_metadata(metadata, inputs, outputs, where);
 }
