@@ -21,7 +21,7 @@ std::string spec(const tier_test::ForeignModel& model, const std::string& mobile
          "models:\n"
          "  - path: " + model.model_path + "\n"
          "    cut: {tensors: [[\"" + model.cut + "\"]]}\n"
-         "data: {kind: synth, count: 8, size: 16, seed: 5}\n"
+         "data: {kind: synth, count: 8, size: 32, seed: 5}\n"
          "operators: [P]\n"
          "placements: [MC]\n"
          "testbed:\n"
