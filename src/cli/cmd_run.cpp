@@ -119,8 +119,13 @@ std::function<int()> setup_run(CLI::App* app) {
       std::cout << report->text;
     }
     std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": " << summary->requests
-              << " requests over " << summary->strategies
-              << " strategies\nresults: " << summary->results_path << "\n";
+              << " requests over " << summary->strategies << " strategies";
+    // A resumed run says what this session added to what was stored before it.
+    if (summary->requests_before > 0) {
+      std::cerr << " (" << summary->requests - summary->requests_before << " measured now, "
+                << summary->requests_before << " before --resume)";
+    }
+    std::cerr << "\nresults: " << summary->results_path << "\n";
     if (!report->report_path.empty()) std::cerr << "report:  " << report->report_path << "\n";
     if (summary->status == "failed") {
       std::cerr << "run " << summary->run_id << " failed: " << summary->failure << "\n";

@@ -133,6 +133,7 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   }
   ASSIGN_OR_RETURN(int64_t run_id,
                    start_or_resume_run(*store, e, options.resume, collect_environment()));
+  ASSIGN_OR_RETURN(const int64_t requests_before, store->count_requests(run_id));
 
   CampaignClock clock(options.started_ns);
   clock.add("plan", monotonic_ns() - clock.started_ns());
@@ -154,6 +155,7 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   }();
   RunSummary summary;
   summary.run_id = run_id;
+  summary.requests_before = requests_before;
   summary.results_path = db_path;
   summary.output_dir = spec.output_dir;
   summary.strategies = static_cast<int64_t>(e.plan.strategies.size());

@@ -42,6 +42,7 @@ struct RunSummary {
   std::string output_dir;
   int64_t strategies = 0;  // planned strategy x scenario pairs
   int64_t requests = 0;    // request rows stored for this run
+  int64_t requests_before = 0;  // of those, stored before this session (--resume); 0 otherwise
 };
 
 /// Runs the prepared experiment end to end. Returns the summary also when interrupted

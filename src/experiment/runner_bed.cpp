@@ -129,7 +129,19 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     r.cpus = t.cpus;
     r.memory_bytes = t.memory_bytes;
     r.threads = t.threads;
-    if (const tier::TierEndpoint* e = bed.endpoints.find(t.name)) {
+    const tier::TierEndpoint* e = bed.endpoints.find(t.name);
+    if (e != nullptr && e->kserve) {
+      // A foreign server reports no host; what it says of itself and the model it hosts.
+      ASSIGN_OR_RETURN(tier::KserveServerFacts facts,
+                       tier::check_kserve_ready(bed.endpoints.kserve_hop(*e), 5000));
+      r.host_json = nlohmann::json{{"kind", tier::kKserveRole},
+                                   {"address", e->listen},
+                                   {"server_name", facts.name},
+                                   {"server_version", facts.version},
+                                   {"model", e->kserve->name},
+                                   {"model_version", e->kserve->version}}
+                        .dump();
+    } else if (e != nullptr) {
       tier::TierClientOptions options;
       options.security = bed.endpoints.security_of(*e);
       ASSIGN_OR_RETURN(auto client, tier::TierClient::connect(e->control, options));

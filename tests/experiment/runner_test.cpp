@@ -313,8 +313,17 @@ TEST(RunnerTest, ResumesAfterSigkillWithoutDuplicates) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
 
+  const int64_t before_resume = stored_requests(db);
   pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--resume"}, dir.path());
   ASSERT_EQ(wait_child(pid, state_dir, &ids), 0) << testing::read_text(dir / "child.err");
+  // The summary tells this session's requests from the ones stored before it.
+  const std::string said = testing::read_text(dir / "child.err");
+  const int64_t total = kStrategies * requests;
+  EXPECT_NE(said.find(std::to_string(total) + " requests over " + std::to_string(kStrategies) +
+                      " strategies (" + std::to_string(total - before_resume) + " measured now, " +
+                      std::to_string(before_resume) + " before --resume)"),
+            std::string::npos)
+      << said;
 
   StoreOptions o;
   o.read_only = true;
