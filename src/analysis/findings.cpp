@@ -108,6 +108,13 @@ class Evaluator {
   const FindingsOptions& options_;
 };
 
+/// Holds when every model does, partly when some do, fails when none does.
+Finding::Verdict verdict_of(size_t holding, size_t models) {
+  return holding == models ? Finding::Verdict::kHolds
+         : holding == 0    ? Finding::Verdict::kFails
+                           : Finding::Verdict::kPartly;
+}
+
 /// Holds when every model's comparisons hold, partly when some do.
 void decide(Finding* f, const std::string& subject) {
   if (f->latency.empty()) {
@@ -124,9 +131,7 @@ void decide(Finding* f, const std::string& subject) {
     }
     if (all) holding.insert(m);
   }
-  f->verdict = holding.size() == models.size() ? Finding::Verdict::kHolds
-               : holding.empty()               ? Finding::Verdict::kFails
-                                               : Finding::Verdict::kPartly;
+  f->verdict = verdict_of(holding.size(), models.size());
   std::string list;
   for (const std::string& m : holding) list += (list.empty() ? "" : ", ") + m;
   f->why = std::to_string(holding.size()) + " of " + std::to_string(models.size()) +
@@ -213,9 +218,7 @@ Result<FindingsReport> evaluate_findings(const ResultSet& run, const ResultSet* 
       b.why = "no model has the accuracy of Q and of EE or QE (measured against labels, or the "
               "study's published figures with --study)";
     } else {
-      b.verdict = holding.size() == with.size() ? Finding::Verdict::kHolds
-                  : holding.empty()             ? Finding::Verdict::kFails
-                                                : Finding::Verdict::kPartly;
+      b.verdict = verdict_of(holding.size(), with.size());
       b.why = std::to_string(holding.size()) + " of " + std::to_string(with.size()) +
               " models: Q's loss below EE's and QE's" +
               (external ? "; losses marked external are the study's published figures (this "
