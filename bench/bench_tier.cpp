@@ -1,6 +1,8 @@
 /// Tier server benchmarks, measured side by side in one run:
 /// - overhead: a whole model (Identity strategy) on one tier over loopback TCP, end to end,
 ///   against decode + preprocess + run in this process with the same model and threads;
+/// - TLS: the same image request end to end to a tier whose TCP listener is TLS against a
+///   plaintext one, interleaved (unshaped loopback), with the ratio;
 /// - wire efficiency: bytes a socket relay counts per request on the client->tier link against
 ///   the payload (encoded image or tensor), and what the study's JSON+base64 transport needs.
 ///
@@ -206,6 +208,56 @@ std::string default_image() {
 
 }  // namespace
 
+/// Starts a tier with `extra` flags (inference on loopback TCP, control on a unix socket) and
+/// loads the whole model onto it.
+std::unique_ptr<tier::LocalTier> start_loaded_tier(tier::LocalTierOptions options,
+                                                   const fs::path& work, const std::string& label,
+                                                   const std::vector<std::string>& extra,
+                                                   const control::LoadModelRequest& load) {
+  options.listen = {"127.0.0.1:0", "unix:" + (work / (label + ".sock")).string()};
+  options.extra_args = extra;
+  options.log_path = (work / (label + ".log")).string();
+  auto process = unwrap(tier::LocalTier::start(options), "starting the " + label + " tier");
+  auto controller = unwrap(tier::TierClient::connect(process->addresses().at(1)), "control");
+  (void)unwrap(controller->load_model(load), "LoadModel on the " + label + " tier");
+  return process;
+}
+
+/// TLS against plaintext: two tiers alike but for `--tls-cert` (a fresh self-signed
+/// certificate for 127.0.0.1), the same image request to each in ABBA order. Returns the
+/// median end-to-end times {plain, tls} in ms.
+std::pair<double, double> measure_tls(const tier::LocalTierOptions& options, const fs::path& work,
+                                      const control::LoadModelRequest& load,
+                                      const std::string& image, int n) {
+  const std::string cert = (work / "tls.pem").string(), key = (work / "tls.key").string();
+  const std::string openssl =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
+      " 2>/dev/null";
+  if (std::system(openssl.c_str()) != 0) die("openssl could not make a test certificate");
+  auto plain = start_loaded_tier(options, work, "plain", {}, load);
+  auto tls = start_loaded_tier(options, work, "tls", {"--tls-cert", cert, "--tls-key", key}, load);
+  auto plain_client = unwrap(tier::TierClient::connect(plain->address()), "plain client");
+  tier::TierClientOptions tls_options;
+  tls_options.security.tls_ca_pem = unwrap(read_file_bytes(cert), "certificate");
+  auto tls_client = unwrap(tier::TierClient::connect(tls->address(), tls_options), "TLS client");
+  auto e2e_ms = [&](tier::TierClient& client) {
+    auto r = unwrap(client.infer_image("model", image, 60000), "request");
+    return ns_to_ms(r.breakdown.end_to_end_ns);
+  };
+  for (int i = 0; i < 3; ++i) (void)(e2e_ms(*plain_client) + e2e_ms(*tls_client));
+  std::vector<double> plain_ms, tls_ms;
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      if ((i + k) % 2 == 0)
+        plain_ms.push_back(e2e_ms(*plain_client));
+      else
+        tls_ms.push_back(e2e_ms(*tls_client));
+    }
+  }
+  return {median(plain_ms), median(tls_ms)};
+}
+
 int main(int argc, char** argv) {
   std::string model_path, image_path;
   int n = 60, threads = 1;
@@ -321,6 +373,15 @@ int main(int argc, char** argv) {
       "client<->tier transfer %.2f ms\n",
       median(pre_ms), median(compute_ms), median(serialize_ms), median(link_ms));
 
+  const auto [plain_median, tls_median] = measure_tls(options, work, load, image, n);
+  const double tls_ratio = tls_median / plain_median;
+  const bool tls_ok = tls_ratio <= 1.05;
+  std::printf("\nTLS (the same request to a TLS tier and a plaintext one, 127.0.0.1, unshaped)\n");
+  std::printf("  plaintext end-to-end median  %8.2f ms\n", plain_median);
+  std::printf("  TLS end-to-end median        %8.2f ms\n", tls_median);
+  std::printf("  ratio %.3f (target <= 1.05), difference %+.2f ms: %s\n", tls_ratio,
+              tls_median - plain_median, tls_ok ? "PASS" : "FAIL");
+
   // Wire efficiency: the same requests through a counting relay.
   const size_t colon = tier_process->address().rfind(':');
   CountingRelay relay(std::stoi(tier_process->address().substr(colon + 1)));
@@ -393,5 +454,5 @@ int main(int argc, char** argv) {
   tier_process.reset();
   std::error_code ec;
   fs::remove_all(work, ec);
-  return check && !(overhead_ok && wire_ok && json_ok) ? 1 : 0;
+  return check && !(overhead_ok && tls_ok && wire_ok && json_ok) ? 1 : 0;
 }

@@ -19,10 +19,11 @@ packages=(
 )
 # Extra packages only the tests need: a headless browser for the report test, Debian's
 # torch and torchvision to export the public architectures the quick zoo tests run
-# (scripts/export_torchvision.py, run with /usr/bin/python3), and clang with its libFuzzer and
+# (scripts/export_torchvision.py, run with /usr/bin/python3), Debian's grpcio and grpc-tools for
+# the independent KServe v2 server the foreign-tier tests run (tests/tier/kserve), and clang with its libFuzzer and
 # sanitizer runtimes for `make fuzz`.
 if [[ "${EDGETIER_WITH_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(chromium python3-torch python3-torchvision clang-14 libclang-rt-14-dev)
+  packages+=(chromium python3-torch python3-torchvision python3-grpcio python3-grpc-tools clang-14 libclang-rt-14-dev)
 fi
 
 ORT_HDR_DEB_VERSION="1.21.0+dfsg-1"

@@ -115,6 +115,8 @@ class ResultSet {
   std::vector<std::string> warnings;
   /// Q chains built with an accuracy budget: what the search kept in float (results databases).
   std::vector<QuantizeSearchRecord> quantize_searches;
+  /// Where the run's wall time went (results databases whose run recorded it).
+  std::optional<CampaignTiming> campaign;
 
  private:
   StrategySamples& slot(const StrategyKey& key);

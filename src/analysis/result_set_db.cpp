@@ -18,6 +18,7 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
   results.source = run.source();
   results.warnings = run.warnings;
   results.quantize_searches = run.quantize_searches;
+  if (run.run.timing.recorded) results.campaign = run.run.timing;
   for (const auto& s : run.strategies) {
     const StrategyKey key = s.key();
     int64_t ok = 0, failed = 0;

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_report.h"
+#include "core/clock.h"
 #include "experiment/plan.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
@@ -44,6 +45,7 @@ std::function<int()> setup_run(CLI::App* app) {
     std::string model;
     std::string data;
     std::string task;
+    bool serial_builds = false;
   };
   auto args = std::make_shared<Args>();
   app->add_option("experiment", args->experiment,
@@ -62,7 +64,11 @@ std::function<int()> setup_run(CLI::App* app) {
   app->add_option("--task", args->task, "With --model: classify | segment (default: the "
                   "sidecar's, else from the output shape)")
       ->check(CLI::IsMember({"classify", "segment"}));
+  app->add_flag("--serial-builds", args->serial_builds,
+                "Build the variants and score their accuracy before measuring, instead of "
+                "beside the measurement at idle CPU priority");
   return [args]() {
+    const int64_t started_ns = monotonic_ns();
     if (!args->model.empty() && !args->experiment.empty()) {
       return report_error(invalid_argument("give an experiment file or --model, not both ('" +
                                            args->experiment + "' and --model " + args->model +
@@ -99,6 +105,8 @@ std::function<int()> setup_run(CLI::App* app) {
     options.resume = args->resume;
     options.progress_tty = ::isatty(STDERR_FILENO) == 1;
     options.is_cancelled = []() { return g_run_stop.load(); };
+    options.started_ns = started_ns;
+    options.serial_builds = args->serial_builds;
     auto summary = run_experiment(*prepared, options);
     if (!summary.ok()) return report_error(summary.status());
     // The runner only stored; the analysis reads the store like `edgetier report` does.
@@ -111,8 +119,13 @@ std::function<int()> setup_run(CLI::App* app) {
       std::cout << report->text;
     }
     std::cerr << "\nrun " << summary->run_id << " " << summary->status << ": " << summary->requests
-              << " requests over " << summary->strategies
-              << " strategies\nresults: " << summary->results_path << "\n";
+              << " requests over " << summary->strategies << " strategies";
+    // A resumed run says what this session added to what was stored before it.
+    if (summary->requests_before > 0) {
+      std::cerr << " (" << summary->requests - summary->requests_before << " measured now, "
+                << summary->requests_before << " before --resume)";
+    }
+    std::cerr << "\nresults: " << summary->results_path << "\n";
     if (!report->report_path.empty()) std::cerr << "report:  " << report->report_path << "\n";
     if (summary->status == "failed") {
       std::cerr << "run " << summary->run_id << " failed: " << summary->failure << "\n";

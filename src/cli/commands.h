@@ -13,6 +13,7 @@ std::function<int()> setup_request(CLI::App* app);
 std::function<int()> setup_testbed(CLI::App* app);
 std::function<int()> setup_analyze(CLI::App* app);
 std::function<int()> setup_recommend(CLI::App* app);
+std::function<int()> setup_findings(CLI::App* app);
 std::function<int()> setup_report(CLI::App* app);
 std::function<int()> setup_run(CLI::App* app);
 std::function<int()> setup_init(CLI::App* app);

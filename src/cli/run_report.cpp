@@ -5,6 +5,7 @@
 
 #include "analysis/result_set_db.h"
 #include "core/log.h"
+#include "report/campaign_text.h"
 #include "report/load_text.h"
 #include "report/report_data.h"
 #include "report/terminal.h"
@@ -18,10 +19,19 @@ Result<RunReport> report_run(const RunSummary& run, bool load_summary) {
                      {"results", run.results_path},
                      {"strategies", run.strategies},
                      {"requests", run.requests}};
-  if (run.status != "done") return out;
   ResultsDbOptions read;
   read.run_id = run.run_id;
   ASSIGN_OR_RETURN(ResultSet results, load_results_database(run.results_path, read));
+  // Where the time went is worth printing for every run, finished or not.
+  std::string campaign;
+  if (results.campaign) {
+    out.json["campaign"] = campaign_json(*results.campaign);
+    campaign = format_campaign(out.json["campaign"]);
+  }
+  if (run.status != "done") {
+    out.text = campaign;
+    return out;
+  }
   ReportOptions options;
   options.load_summary = load_summary;
   auto parts = build_report_parts(results, options);
@@ -39,6 +49,7 @@ Result<RunReport> report_run(const RunSummary& run, bool load_summary) {
     out.text += format_load_summary(document.at("load"));
     out.json["load"] = document.at("load");
   }
+  out.text += campaign;
   const std::string html = (std::filesystem::path(run.output_dir) / "report.html").string();
   Status written = write_report_files(document, html, "");
   if (written.ok()) {

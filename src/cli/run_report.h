@@ -12,11 +12,13 @@ namespace edgetier::cli {
 
 struct RunReport {
   std::string text;  // analysis and recommendation tables (and the load summary)
-  nlohmann::json json = nlohmann::json::object();  // {"run", "analysis", "recommendation", "load"}
+  /// {"run", "campaign", "analysis", "recommendation", "load"}
+  nlohmann::json json = nlohmann::json::object();
   std::string report_path;                         // report.html; empty when none was written
 };
 
-/// The run object ({run_id, status, results, strategies, requests} and "report" for a finished
+/// The campaign section (where the wall time went) for every run that recorded it, finished or
+/// not. The run object ({run_id, status, results, strategies, requests} and "report" for a finished
 /// run); for a finished run also the report document built from the store (with the load
 /// section when `load_summary`), printed as tables and written to OUTPUT/report.html. A run the
 /// analysis cannot handle (no samples) prints "analysis: <why>" instead; a store that cannot be

@@ -133,8 +133,12 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   }
   ASSIGN_OR_RETURN(int64_t run_id,
                    start_or_resume_run(*store, e, options.resume, collect_environment()));
+  ASSIGN_OR_RETURN(const int64_t requests_before, store->count_requests(run_id));
 
+  CampaignClock clock(options.started_ns);
+  clock.add("plan", monotonic_ns() - clock.started_ns());
   runner::RunContext c;
+  c.clock = &clock;
   c.e = &e;
   c.options = options;
   c.store = store.get();
@@ -143,17 +147,21 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
                                                   : options.testbed_state_dir;
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(c.strategy_ids, record_plan(*store, run_id, e));
-    RETURN_IF_ERROR(runner::prepare_data(&c));
-    RETURN_IF_ERROR(runner::build_variants_for_plan(&c));
-    RETURN_IF_ERROR(runner::evaluate_accuracy(&c));
-    return runner::measure_all(&c);
+    {
+      auto timed = clock.time("data");
+      RETURN_IF_ERROR(runner::prepare_data(&c));
+    }
+    return runner::build_and_measure(&c);
   }();
   RunSummary summary;
   summary.run_id = run_id;
+  summary.requests_before = requests_before;
   summary.results_path = db_path;
   summary.output_dir = spec.output_dir;
   summary.strategies = static_cast<int64_t>(e.plan.strategies.size());
   Status flushed = store->flush();
+  // The figures of this invocation join what earlier ones (a resumed run) stored.
+  if (flushed.ok()) flushed = store->add_campaign_timing(run_id, clock.timing());
   if (st.code() == StatusCode::kCancelled) {
     (void)store->finish_run(run_id, "interrupted");
     summary.status = "interrupted";

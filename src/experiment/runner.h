@@ -25,6 +25,12 @@ struct RunOptions {
   std::string testbed_state_dir;
   /// Polled between requests: true stops the run cleanly (Ctrl-C).
   std::function<bool()> is_cancelled;
+  /// monotonic_ns() when the command started (before the plan was made), so the campaign's
+  /// wall time includes planning; 0 = when run_experiment is called.
+  int64_t started_ns = 0;
+  /// Build every variant and score its accuracy before measuring anything, instead of on a
+  /// background thread of idle priority beside the measurement.
+  bool serial_builds = false;
 };
 
 /// What a run left in the store.
@@ -36,6 +42,7 @@ struct RunSummary {
   std::string output_dir;
   int64_t strategies = 0;  // planned strategy x scenario pairs
   int64_t requests = 0;    // request rows stored for this run
+  int64_t requests_before = 0;  // of those, stored before this session (--resume); 0 otherwise
 };
 
 /// Runs the prepared experiment end to end. Returns the summary also when interrupted

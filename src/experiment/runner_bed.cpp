@@ -120,6 +120,7 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
   if (link != bed.endpoints.userspace_links.end()) co.link = link->second;
   ASSIGN_OR_RETURN(bed.client, tier::TierClient::connect(bed.endpoints.client_address(), co));
   RETURN_IF_ERROR(bed.client->wait_until_live(30000));
+  bed.scenario = scenario.name;
   // The store keeps its own rows (store.h): what each tier got, the host it runs on (from its
   // Health) and what each link achieved.
   for (const auto& t : bed.session->tiers()) {
@@ -128,7 +129,19 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     r.cpus = t.cpus;
     r.memory_bytes = t.memory_bytes;
     r.threads = t.threads;
-    if (const tier::TierEndpoint* e = bed.endpoints.find(t.name)) {
+    const tier::TierEndpoint* e = bed.endpoints.find(t.name);
+    if (e != nullptr && e->kserve) {
+      // A foreign server reports no host; what it says of itself and the model it hosts.
+      ASSIGN_OR_RETURN(tier::KserveServerFacts facts,
+                       tier::check_kserve_ready(bed.endpoints.kserve_hop(*e), 5000));
+      r.host_json = nlohmann::json{{"kind", tier::kKserveRole},
+                                   {"address", e->listen},
+                                   {"server_name", facts.name},
+                                   {"server_version", facts.version},
+                                   {"model", e->kserve->name},
+                                   {"model_version", e->kserve->version}}
+                        .dump();
+    } else if (e != nullptr) {
       tier::TierClientOptions options;
       options.security = bed.endpoints.security_of(*e);
       ASSIGN_OR_RETURN(auto client, tier::TierClient::connect(e->control, options));
@@ -138,6 +151,11 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     }
     RETURN_IF_ERROR(c->store->record_tier(c->run_id, r));
   }
+  RETURN_IF_ERROR(record_links(c, scenario, bed));
+  return bed;
+}
+
+Status record_links(RunContext* c, const ScenarioSpec& scenario, const Bed& bed) {
   for (const auto& l : bed.session->links()) {
     LinkRecord r;
     r.scenario = scenario.name;
@@ -165,7 +183,24 @@ Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario) {
     }
     RETURN_IF_ERROR(c->store->record_link(c->run_id, r));
   }
-  return bed;
+  return ok_status();
+}
+
+Status reshape_for(RunContext* c, const ScenarioSpec& scenario, Bed* bed) {
+  if (!bed->session) return failed_precondition("no testbed is up");
+  RETURN_IF_ERROR(bed->session->reshape(session_config(*c, scenario).links));
+  bed->endpoints = bed->session->endpoints();
+  bed->scenario = scenario.name;
+  return record_links(c, scenario, *bed);
+}
+
+Status take_down(RunContext* c, Bed* bed) {
+  bed->client.reset();
+  if (!bed->session) return ok_status();
+  auto timed = c->clock->time("testbed_down");
+  Status down = bed->session->down();
+  bed->session.reset();
+  return down;
 }
 
 std::string tier_failure_reason(Bed* bed, int grace_ms) {

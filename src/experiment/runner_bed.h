@@ -25,11 +25,21 @@ struct Bed {
   std::unique_ptr<TestbedSession> session;
   tier::TestbedEndpoints endpoints;
   std::unique_ptr<tier::TierClient> client;
+  std::string scenario;  // whose links it has
 };
 
 /// Brings the scenario's testbed up, connects the device app and stores the tiers' and links'
 /// rows.
 Result<Bed> bring_up(RunContext* c, const ScenarioSpec& scenario);
+/// Keeps the running testbed for the next scenario: its links get the scenario's settings in
+/// place (testbed/backend.h reshape), probed again and stored. Scenarios differ only in their
+/// links, so the tiers stay. An error (UNIMPLEMENTED: this backend or change cannot) leaves
+/// the testbed as it was; the caller takes it down and brings a new one up.
+Status reshape_for(RunContext* c, const ScenarioSpec& scenario, Bed* bed);
+/// The links' rows of `scenario` as the testbed has them (rates, probes, token buckets).
+Status record_links(RunContext* c, const ScenarioSpec& scenario, const Bed& bed);
+/// Disconnects the device app and removes the testbed; fine when none is up.
+Status take_down(RunContext* c, Bed* bed);
 /// The reason a strategy stopped because a tier died, or empty when all tiers run. A call that
 /// failed on a dying tier can return before the kernel has finished it, so the tiers are
 /// watched for up to `grace_ms` before they are declared alive.

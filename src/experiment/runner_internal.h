@@ -3,13 +3,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "experiment/campaign_clock.h"
 #include "experiment/datasets.h"
 #include "experiment/plan.h"
 #include "experiment/runner.h"
@@ -62,23 +65,45 @@ struct RunContext {
   std::vector<int64_t> strategy_ids;    // parallel to plan.strategies
   std::map<std::string, Dataset> data;  // model -> evaluation data (synth generated)
   std::map<std::string, Dataset> calibration;
-  /// model -> what quantize.max_accuracy_loss's search scores on (set only with a budget).
+  /// model -> what quantize.max_accuracy_loss's search scores on (set only with a budget, by
+  /// build_variants_for_plan).
   std::map<std::string, Dataset> search;
-  std::map<std::string, BuiltVariant> variants;  // variant_key -> variant
+  /// variant_key -> variant, filled by build_variants_for_plan (perhaps on the background
+  /// builder while measuring, runner_pipeline.cpp): read it through variant() while it builds.
+  std::map<std::string, BuiltVariant> variants;
+  std::mutex variants_mu;
+  std::condition_variable variants_cv;
+  bool builds_done = false;  // the builder ended (every variant in, or it stopped)
+  Status builds_status;      // why it stopped early
+  /// Asks the background builder to stop (the measurement ended early or failed).
+  std::atomic<bool> stop_builds{false};
+  /// Called with true when the measurement starts waiting for a variant and with false when
+  /// it goes on (the builder's priority is raised meanwhile); unset: nothing to do.
+  std::function<void(bool waiting)> on_build_wait;
   std::string state_dir;
+  CampaignClock* clock = nullptr;  // where the campaign's time goes (runner.cpp owns it)
 
   bool cancelled() const { return options.is_cancelled && options.is_cancelled(); }
+  bool builds_cancelled() const { return cancelled() || stop_builds; }
+  /// The variant of `key` once built; waits for the builder (counted as "build"). An error when
+  /// the builder stopped before building it.
+  Result<const BuiltVariant*> variant(const std::string& key);
   const ModelFacts& facts(const std::string& model) const;
 };
 
 /// Generates synth data once (cached under <out>/data) and loads every model's datasets.
 Status prepare_data(RunContext* ctx);
-/// Builds every variant the plan needs (cached by content hash under <out>/variants).
+/// Builds every variant the plan needs (cached by content hash under <out>/variants), in the
+/// order the measurement needs them, publishing each in ctx->variants as it is done; marks the
+/// builds done (with the status) when it returns.
 Status build_variants_for_plan(RunContext* ctx);
 /// Top-1/top-5, mIoU/pixel accuracy or agreement with Identity, once per variant.
 Status evaluate_accuracy(RunContext* ctx);
 /// Every scenario: testbed up, each unfinished strategy deployed and measured, testbed down.
 /// CANCELLED when stopped by is_cancelled (everything measured so far is stored).
 Status measure_all(RunContext* ctx);
+/// Variants, accuracy and measurement (runner_pipeline.cpp): the builds and the accuracy run
+/// beside the measurement unless RunOptions::serial_builds.
+Status build_and_measure(RunContext* ctx);
 
 }  // namespace edgetier::runner

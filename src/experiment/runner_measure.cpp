@@ -14,6 +14,7 @@
 // second death is its outcome (infeasible, as before). A fixed count (measurement.requests)
 // keeps the order it always had: one strategy deployed at a time, all its requests, undeployed.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -73,13 +74,15 @@ int64_t planned_per_strategy(const MeasurementSpec& m) {
 
 class ScenarioRounds {
  public:
+  /// `bed`: the testbed, kept across scenarios (brought up here when none is).
   ScenarioRounds(RunContext* c, const ScenarioSpec& scenario, Progress* progress,
                  const std::map<std::string, std::vector<std::string>>& encoded,
-                 const std::map<std::string, std::vector<Sample>>& inputs)
+                 const std::map<std::string, std::vector<Sample>>& inputs, Bed* bed)
       : c_(c), m_(c->e->spec.measurement), scenario_(scenario), progress_(progress),
-        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)) {}
+        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)), bed_(*bed) {}
 
-  /// Measures the plan's strategies `todo`; false when a stop left something unmeasured.
+  /// Measures the plan's strategies `todo`; false when a stop left something unmeasured. The
+  /// testbed stays up after a complete scenario for the next one.
   Result<bool> run(const std::vector<size_t>& todo) {
     std::deque<std::vector<Active*>> groups;
     for (size_t i : todo) {
@@ -103,7 +106,6 @@ class ScenarioRounds {
         return false;
       }
     }
-    RETURN_IF_ERROR(take_down());
     return true;
   }
 
@@ -124,12 +126,6 @@ class ScenarioRounds {
     a->measured_ns = a->have.measured_ns;
     a->rule = stop_rule(m_, stats::derive_seed(c_->e->spec.seed,
                                                scenario_.name + "/" + s.model + "/" + s.name()));
-    const BuiltVariant& v = c_->variants.at(s.variant_key());
-    RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, StrategyStatus::kRunning, "", v.hash));
-    if (!v.error.empty()) {
-      RETURN_IF_ERROR(finish(a.get(), {StrategyStatus::kFailed, "variant not built: " + v.error}));
-      return static_cast<Active*>(nullptr);
-    }
     actives_.push_back(std::move(a));
     return actives_.back().get();
   }
@@ -172,6 +168,13 @@ class ScenarioRounds {
   /// Deploys `a` if needed and sends its next batch. Returns the outcome once it is finished.
   Result<std::optional<StrategyOutcome>> round(Active* a) {
     if (!a->announced) {
+      // Its variant may still be building beside the measurement: wait for it here.
+      ASSIGN_OR_RETURN(const BuiltVariant* v, c_->variant(a->s->variant_key()));
+      RETURN_IF_ERROR(
+          c_->store->set_strategy_status(a->id, StrategyStatus::kRunning, "", v->hash));
+      if (!v->error.empty())
+        return std::optional<StrategyOutcome>(
+            StrategyOutcome{StrategyStatus::kFailed, "variant not built: " + v->error});
       progress_->start_strategy(scenario_.name, a->s->model + " " + a->s->name());
       a->announced = true;
     }
@@ -182,6 +185,7 @@ class ScenarioRounds {
         RETURN_IF_ERROR(take_down());
       }
       if (!bed_.session) {
+        auto timed = c_->clock->time("testbed_up");
         auto up = bring_up(c_, scenario_);
         if (!up.ok()) {
           if (up.status().code() == StatusCode::kCancelled || c_->cancelled())
@@ -214,7 +218,10 @@ class ScenarioRounds {
     if (a->last.reason == StopReason::kContinue && !all_sent)
       return std::optional<StrategyOutcome>();
     if (a->last.reason == StopReason::kContinue) a->last.reason = StopReason::kMaxRequests;
-    (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+    {
+      auto timed = c_->clock->time("undeploy");
+      (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+    }
     a->deployed = false;
     // Deployed, yet it answered nothing: not a measurement of the strategy.
     if (a->ok_ms.empty() && sent > 0) {
@@ -226,10 +233,13 @@ class ScenarioRounds {
   }
 
   std::optional<StrategyOutcome> deploy(Active* a) {
-    const BuiltVariant& v = c_->variants.at(a->s->variant_key());
-    auto parts = tier::read_variant_dir(v.dir);
+    auto v = c_->variant(a->s->variant_key());
+    if (!v.ok()) return StrategyOutcome{StrategyStatus::kFailed, v.status().message()};
+    auto timed_deploy = std::make_optional<CampaignClock::Scope>(c_->clock, "deploy", false);
+    auto parts = tier::read_variant_dir((*v)->dir);
     if (!parts.ok()) return StrategyOutcome{StrategyStatus::kFailed, parts.status().message()};
     auto deployed = tier::deploy_variant(bed_.endpoints, *parts, a->deploy);
+    timed_deploy.reset();
     if (!deployed.ok()) {
       std::string dead = tier_failure_reason(&bed_);
       if (!dead.empty()) return StrategyOutcome{StrategyStatus::kInfeasible, dead, true};
@@ -237,6 +247,7 @@ class ScenarioRounds {
     }
     a->deployed = true;
     const auto& encoded = encoded_.at(a->s->model);
+    auto timed_warmup = c_->clock->time("warmup");
     for (int w = 0; w < m_.warmup && !c_->cancelled(); ++w) {
       auto r = bed_.client->infer_image(a->deploy.model_name, encoded[w % encoded.size()],
                                         m_.timeout_ms, a->answer_as);
@@ -257,6 +268,7 @@ class ScenarioRounds {
     std::mutex mu;
     std::string failure;
     const int64_t base_ns = a->measured_ns;
+    std::atomic<int64_t> store_ns{0};
     const auto t0 = Clock::now();
     drive(static_cast<int64_t>(batch.size()), m_, [&](int64_t k) -> bool {
       if (c_->cancelled()) return false;
@@ -291,7 +303,9 @@ class ScenarioRounds {
         }
         if (a->first_error.empty()) a->first_error = r.status().message();
       }
+      const Stopwatch stored;
       Status st = c_->store->add_request(c_->run_id, rec);
+      store_ns += stored.elapsed_ns();
       std::lock_guard<std::mutex> lock(mu);
       if (!st.ok()) {
         failure = "store: " + st.message();
@@ -303,6 +317,8 @@ class ScenarioRounds {
       return true;
     });
     a->measured_ns = base_ns + ns_since(t0);
+    c_->clock->add("requests", std::max<int64_t>(0, a->measured_ns - base_ns - store_ns));
+    c_->clock->add("store", store_ns);
     if (failure.empty()) return std::nullopt;
     (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
     a->deployed = false;
@@ -313,9 +329,12 @@ class ScenarioRounds {
 
   /// Stores how `a` ended: its status, the stopping rule that ended it and its precision.
   Status finish(Active* a, const StrategyOutcome& o) {
+    auto timed = c_->clock->time("store");
     a->outcome = o;
     RETURN_IF_ERROR(c_->store->flush());
-    const BuiltVariant& v = c_->variants.at(a->s->variant_key());
+    // A strategy failed before its variant was built has no hash to record.
+    auto v = c_->variant(a->s->variant_key());
+    const std::string hash = v.ok() ? (*v)->hash : "";
     if (o.status == StrategyStatus::kDone) {
       const double pct = a->last.precision_pct;
       RETURN_IF_ERROR(c_->store->record_stop(
@@ -329,7 +348,7 @@ class ScenarioRounds {
         progress_->note(label(*a) + buf);
       }
     }
-    RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, o.status, o.reason, v.hash));
+    RETURN_IF_ERROR(c_->store->set_strategy_status(a->id, o.status, o.reason, hash));
     if (o.status != StrategyStatus::kDone) {
       progress_->note(label(*a) + ": " + std::string(strategy_status_name(o.status)) + ": " +
                       o.reason);
@@ -342,11 +361,7 @@ class ScenarioRounds {
 
   Status take_down() {
     for (auto& a : actives_) a->deployed = false;
-    bed_.client.reset();
-    if (!bed_.session) return ok_status();
-    Status down = bed_.session->down();
-    bed_.session.reset();
-    return down;
+    return runner::take_down(c_, &bed_);
   }
 
   std::string label(const Active& a) const {
@@ -361,7 +376,7 @@ class ScenarioRounds {
   const std::map<std::string, std::vector<Sample>>& inputs_;
   const std::vector<std::pair<int, int>> schedule_;
   std::vector<std::unique_ptr<Active>> actives_;
-  Bed bed_;
+  Bed& bed_;
   bool lost_tier_ = false;  // a tier died during this scenario
 };
 
@@ -411,6 +426,7 @@ Status measure_all(RunContext* c) {
   }
 
   bool stopped = false;  // a stop left something unmeasured
+  Bed bed;               // kept across scenarios while only the links change
   for (const auto& scenario : spec.scenarios) {
     std::vector<size_t> todo;
     for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
@@ -422,14 +438,26 @@ Status measure_all(RunContext* c) {
       stopped = true;
       break;
     }
-    progress.note("scenario " + scenario.name + ": bringing the testbed up");
-    ScenarioRounds rounds(c, scenario, &progress, encoded, inputs);
+    if (bed.session && tier_failure_reason(&bed, 0).empty()) {
+      auto timed = c->clock->time("link_reshape");
+      Status reshaped = reshape_for(c, scenario, &bed);
+      if (reshaped.ok()) {
+        progress.note("scenario " + scenario.name + ": links of the running testbed re-shaped");
+      } else {
+        LOG_INFO << "scenario " << scenario.name << ": a new testbed (" << reshaped.message()
+                 << ")";
+      }
+    }
+    if (bed.session && bed.scenario != scenario.name) RETURN_IF_ERROR(take_down(c, &bed));
+    if (!bed.session) progress.note("scenario " + scenario.name + ": bringing the testbed up");
+    ScenarioRounds rounds(c, scenario, &progress, encoded, inputs, &bed);
     ASSIGN_OR_RETURN(bool complete, rounds.run(todo));
     if (!complete) {
       stopped = true;
       break;
     }
   }
+  RETURN_IF_ERROR(take_down(c, &bed));
   progress.finish();
   RETURN_IF_ERROR(c->store->flush());
   if (stopped) return cancelled("stopped by a signal");

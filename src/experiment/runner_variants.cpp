@@ -1,5 +1,6 @@
 /// Runner stages before the testbed: data (synth generated once), variants (built once per
 /// variant key, cached by content hash) and accuracy (once per variant, in process).
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -120,12 +121,26 @@ Status prepare_data(RunContext* c) {
     } else {
       c->calibration[facts.name] = c->data[facts.name];
     }
-    if (c->e->spec.quantize.max_accuracy_loss) {
-      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(*spec, facts, *c));
+  }
+  return Status();
+}
+
+namespace {
+
+/// What the accuracy budget's search scores on, per model: only the builds read it, so the
+/// builder makes it (a held-out synth set is generated here) and the measurement need not wait.
+Status prepare_search_data(RunContext* c) {
+  if (!c->e->spec.quantize.max_accuracy_loss) return Status();
+  for (const auto& facts : c->e->models) {
+    for (const auto& m : c->e->spec.models) {
+      if (m.name != facts.name) continue;
+      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(m, facts, *c));
     }
   }
   return Status();
 }
+
+}  // namespace
 
 namespace {
 
@@ -158,14 +173,68 @@ Status record_quantize_searches(RunContext* c) {
 
 }  // namespace
 
+Result<const BuiltVariant*> RunContext::variant(const std::string& key) {
+  std::unique_lock<std::mutex> lock(variants_mu);
+  if (!variants.count(key) && !builds_done) {
+    std::optional<CampaignClock::Scope> waited;
+    if (clock) waited.emplace(clock, "build", false);
+    // Nothing is measured while waiting: the builder may have the CPU (runner_pipeline.cpp).
+    if (on_build_wait) on_build_wait(true);
+    while (!variants_cv.wait_for(lock, std::chrono::milliseconds(100),
+                                 [&] { return variants.count(key) || builds_done; })) {
+      if (cancelled()) break;
+    }
+    if (on_build_wait) on_build_wait(false);
+    if (!variants.count(key) && !builds_done)
+      return edgetier::cancelled("stopped while waiting for variant " + key);
+  }
+  auto it = variants.find(key);
+  if (it != variants.end()) return &it->second;
+  if (!builds_status.ok()) return builds_status;
+  return internal_error("variant " + key + " was not built");
+}
+
+namespace {
+
+/// Strategies in the order the measurement takes them: scenario by scenario, plan order within.
+std::vector<const PlannedStrategy*> measurement_order(const PreparedExperiment& e) {
+  std::vector<const PlannedStrategy*> out;
+  for (const auto& scenario : e.spec.scenarios)
+    for (const auto& s : e.plan.strategies)
+      if (s.scenario == scenario.name) out.push_back(&s);
+  for (const auto& s : e.plan.strategies)
+    if (std::find(out.begin(), out.end(), &s) == out.end()) out.push_back(&s);
+  return out;
+}
+
+Status build_all(RunContext* c);
+
+}  // namespace
+
 Status build_variants_for_plan(RunContext* c) {
+  Status st = build_all(c);
+  std::lock_guard<std::mutex> lock(c->variants_mu);
+  c->builds_done = true;
+  c->builds_status = st;
+  c->variants_cv.notify_all();
+  return st;
+}
+
+namespace {
+
+Status build_all(RunContext* c) {
+  RETURN_IF_ERROR(prepare_search_data(c));
   const ExperimentSpec& spec = c->e->spec;
   // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
   const auto search_memo = make_quantize_search_memo();
-  for (const auto& s : c->e->plan.strategies) {
+  for (const PlannedStrategy* planned : measurement_order(*c->e)) {
+    const PlannedStrategy& s = *planned;
     const std::string key = s.variant_key();
-    if (c->variants.count(key)) continue;
-    if (c->cancelled()) return cancelled("stopped while building variants");
+    {
+      std::lock_guard<std::mutex> lock(c->variants_mu);
+      if (c->variants.count(key)) continue;
+    }
+    if (c->builds_cancelled()) return cancelled("stopped while building variants");
     const ModelFacts& facts = c->facts(s.model);
     BuiltVariant v;
     v.model = s.model;
@@ -216,10 +285,14 @@ Status build_variants_for_plan(RunContext* c) {
       v.error = st.message();
       LOG_WARN << "variant " << s.model << "/" << v.ops << " could not be built: " << v.error;
     }
+    std::lock_guard<std::mutex> lock(c->variants_mu);
     c->variants[key] = v;
+    c->variants_cv.notify_all();
   }
   return record_quantize_searches(c);
 }
+
+}  // namespace
 
 namespace {
 
@@ -331,13 +404,14 @@ Status evaluate_accuracy(RunContext* c) {
       if (reference->empty()) {
         std::vector<MetricValue> none;
         RETURN_IF_ERROR(score_variant({facts.path}, false, facts, data, reference, &none,
-                                      c->options.is_cancelled));
+                                      [c] { return c->builds_cancelled(); }));
       }
     }
     std::vector<MetricValue> values;
     const auto t0 = std::chrono::steady_clock::now();
     Status st =
-        score_variant({v.dir}, true, facts, data, reference, &values, c->options.is_cancelled);
+        score_variant({v.dir}, true, facts, data, reference, &values,
+                      [c] { return c->builds_cancelled(); });
     if (st.code() == StatusCode::kCancelled) return st;
     if (!st.ok()) {
       LOG_WARN << "accuracy of " << v.model << "/" << v.ops << ": " << st.message();

@@ -60,6 +60,13 @@ static Status parse_remote_tier(YamlMap& tm, const std::string& base_dir,
   RETURN_IF_ERROR(tm.get("address", &remote->address));
   RETURN_IF_ERROR(tm.get("token_file", &remote->token_file));
   RETURN_IF_ERROR(tm.get("inference_token_file", &remote->inference_token_file));
+  std::string kind = testbed::kTierKindEdgetier;
+  RETURN_IF_ERROR(tm.get("kind", &kind));
+  RETURN_IF_ERROR(
+      check_choice(tm.at("kind"), kind, {testbed::kTierKindEdgetier, testbed::kTierKindKserve}));
+  remote->kserve = kind == testbed::kTierKindKserve;
+  RETURN_IF_ERROR(tm.get("model", &remote->model));
+  RETURN_IF_ERROR(tm.get("version", &remote->version));
   if (tm.has("tls")) {
     ASSIGN_OR_RETURN(YamlMap tls, YamlMap::open(tm.at("tls")));
     RETURN_IF_ERROR(tls.get("ca", &remote->tls_ca));
@@ -71,6 +78,9 @@ static Status parse_remote_tier(YamlMap& tm, const std::string& base_dir,
                             &remote->tls_cert, &remote->tls_key}) {
     *file = resolve_path(base_dir, *file);
   }
+  if (Status st = testbed::check_remote_tier(*remote); !st.ok())
+    return tm.at(remote->kserve ? (remote->address.empty() ? "address" : "model") : "model")
+        .error(st.message());
   return ok_status();
 }
 
@@ -117,7 +127,8 @@ Result<TestbedSpec> parse_testbed(const YamlCursor& at, const std::string& base_
     }
     if (!remote && !tier.remote.empty()) {
       return m.at("tiers").error("tier '" + tier.name + "' has an address, which only " +
-                                 "network: remote uses (network is '" + t.network + "')");
+                                 "network: remote uses (network is '" + t.network + "')" +
+                                 (tier.remote.kserve ? "; a kind: kserve tier needs it too" : ""));
     }
   }
   if (m.has("links")) {

@@ -53,6 +53,14 @@ std::optional<TierFailure> TestbedSession::check_tiers() {
   return std::nullopt;
 }
 
+Status TestbedSession::reshape(const std::vector<testbed::LinkSpec>& links) {
+  if (down_) return failed_precondition("the testbed is down");
+  ASSIGN_OR_RETURN(testbed::UpResult up, backend_->reshape(state_dir_, links, {}));
+  state_ = std::move(up.state);
+  endpoints_ = std::move(up.endpoints);
+  return Status();
+}
+
 Status TestbedSession::down() {
   if (down_) return Status();
   down_ = true;

@@ -59,6 +59,9 @@ class TestbedSession {
 
   /// The first tier found dead or OOM-killed since up (nullopt: all running).
   std::optional<TierFailure> check_tiers();
+  /// The links get `links`' settings in place and are probed again (tiers keep running with
+  /// what they have loaded). UNIMPLEMENTED when the backend or the change does not allow it.
+  Status reshape(const std::vector<testbed::LinkSpec>& links);
   /// Removes everything of this run; idempotent.
   Status down();
 

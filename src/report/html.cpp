@@ -302,6 +302,11 @@ Result<std::string> render(const json& input, const json* planner_override) {
         acc + "</section>\n";
   }
   sections += planner_section(planner, &charts, &nav);
+  if (document.contains("campaign")) {
+    nav += "<a href=\"#campaign\">Campaign</a>";
+    sections += "<section id=\"campaign\"><h2>Where the run's time went</h2>\n" +
+                html::campaign_table(document.at("campaign")) + "</section>\n";
+  }
   if (analysis.contains("warnings") && !analysis.at("warnings").empty()) {
     nav += "<a href=\"#warnings\">Warnings</a>";
     sections += "<section id=\"warnings\"><h2>Warnings</h2><ul class=\"notes\">";

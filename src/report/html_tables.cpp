@@ -291,4 +291,28 @@ std::string accuracy_tests(const json& analysis) {
   return out + "</tbody></table>";
 }
 
+std::string campaign_table(const json& campaign) {
+  if (!campaign.is_object()) return "";
+  auto seconds = [](double v) { return format_number(v) + " s"; };
+  std::string out = "<p>Wall time " + field(campaign, "wall_s", seconds) + " = " +
+                    field(campaign, "overhead_ratio", number_text) +
+                    "x the sum of the request times (" +
+                    field(campaign, "request_sum_s", seconds) + ").</p>\n<table><thead><tr>" +
+                    th("phase", "") + th("time") + th("share of wall") + "</tr></thead><tbody>";
+  for (const auto& p : campaign.value("phases", json::array())) {
+    out += "<tr>" + td(esc(p.value("phase", "")), "") + td(field(p, "seconds", seconds)) +
+           td(format_number(100.0 * p.value("share_of_wall", 0.0)) + "%") + "</tr>";
+  }
+  out += "<tr>" + td("unaccounted", "") + td(field(campaign, "unaccounted_s", seconds)) +
+         td("") + "</tr></tbody></table>\n";
+  const json overlapped = campaign.value("overlapped", json::array());
+  if (!overlapped.empty()) {
+    out += "<p class=\"muted\">Done beside the measurement at idle CPU priority:";
+    for (const auto& p : overlapped)
+      out += " " + esc(p.value("phase", "")) + " " + field(p, "seconds", seconds);
+    out += ".</p>\n";
+  }
+  return out;
+}
+
 }  // namespace edgetier::html

@@ -27,4 +27,8 @@ std::string rank_tests(const nlohmann::json& scenario, const nlohmann::json& opt
 /// The paired accuracy tests across models (Wilcoxon signed-rank); "" when there are none.
 std::string accuracy_tests(const nlohmann::json& analysis);
 
+/// The campaign section: wall time against the sum of the request times and one row per phase
+/// (the document's `campaign`, report/campaign_text.h); "" without one.
+std::string campaign_table(const nlohmann::json& campaign);
+
 }  // namespace edgetier::html

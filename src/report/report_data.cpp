@@ -8,6 +8,7 @@
 #include "analysis/load.h"
 #include "analysis/stats.h"
 #include "core/files.h"
+#include "report/campaign_text.h"
 #include "report/csv_json.h"
 #include "report/html.h"
 
@@ -105,6 +106,7 @@ Result<ReportParts> build_report_parts(const ResultSet& results, const ReportOpt
       {"latency_distributions",
        latency_distributions_json(results, analysis_options, options.max_outliers_per_strategy)}};
   if (options.load_summary) report["load"] = to_json(load_summary(results));
+  if (results.campaign) report["campaign"] = campaign_json(*results.campaign);
   if (planner != nullptr && !planner->is_null()) report["planner"] = *planner;
   return ReportParts{std::move(analysis), std::move(recommendation), std::move(report)};
 }

@@ -144,6 +144,26 @@ Result<ResizePlan> plan_resize(const PreprocessSpec& spec, int w, int h) {
   return plan;
 }
 
+/// Where a `width` x `height` image lands under `plan`: the geometry of the pixels' own steps.
+ImageToInput geometry_of(const ResizePlan& plan, const PreprocessSpec& spec, int64_t width,
+                         int64_t height) {
+  ImageToInput g;
+  g.image_width = width, g.image_height = height;
+  if (plan.then == ResizePlan::Then::kStretch) {
+    g.scale_x = static_cast<double>(spec.width) / width;
+    g.scale_y = static_cast<double>(spec.height) / height;
+    return g;
+  }
+  g.scale_x = static_cast<double>(plan.resized_width) / width;
+  g.scale_y = static_cast<double>(plan.resized_height) / height;
+  if (plan.then == ResizePlan::Then::kCrop) {
+    g.offset_x = -plan.left, g.offset_y = -plan.top;
+  } else if (plan.then == ResizePlan::Then::kPad) {
+    g.offset_x = plan.left, g.offset_y = plan.top;
+  }
+  return g;
+}
+
 }  // namespace
 
 Result<ImageToInput> image_to_input(const PreprocessSpec& spec, int64_t width, int64_t height) {
@@ -156,21 +176,7 @@ Result<ImageToInput> image_to_input(const PreprocessSpec& spec, int64_t width, i
                             " pixels a side");
   }
   ASSIGN_OR_RETURN(ResizePlan plan, plan_resize(spec, static_cast<int>(width), static_cast<int>(height)));
-  ImageToInput g;
-  g.image_width = width, g.image_height = height;
-  if (plan.then == ResizePlan::Then::kStretch) {
-    g.scale_x = static_cast<double>(spec.width) / width;
-    g.scale_y = static_cast<double>(spec.height) / height;
-    return g;
-  }
-  g.scale_x = static_cast<double>(plan.resized_width) / width;
-  g.scale_y = static_cast<double>(plan.resized_height) / height;
-  const double sign = plan.then == ResizePlan::Then::kCrop ? -1.0 : 1.0;
-  if (plan.then == ResizePlan::Then::kCrop || plan.then == ResizePlan::Then::kPad) {
-    g.offset_x = sign * plan.left;
-    g.offset_y = sign * plan.top;
-  }
-  return g;
+  return geometry_of(plan, spec, width, height);
 }
 
 Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec,
@@ -188,11 +194,9 @@ Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessS
     return invalid_argument("image could not be decoded (" + std::to_string(encoded.size()) +
                             " bytes; expected JPEG or PNG)");
   }
-  if (geometry) {
-    ASSIGN_OR_RETURN(*geometry, image_to_input(spec, image.cols, image.rows));
-  }
   try {
     ASSIGN_OR_RETURN(ResizePlan plan, plan_resize(spec, image.cols, image.rows));
+    if (geometry) *geometry = geometry_of(plan, spec, image.cols, image.rows);
     const cv::Size target(static_cast<int>(spec.width), static_cast<int>(spec.height));
     cv::Mat resized;
     cv::resize(image, resized, cv::Size(plan.resized_width, plan.resized_height), 0, 0, cv::INTER_LINEAR);

@@ -18,15 +18,18 @@ struct TableExport {
   const char* select;  // without WHERE/ORDER
   const char* order;
   const char* select_v1 = nullptr;  // for a schema v1 store (read-only) when it differs
+  const char* select_v2 = nullptr;  // for a schema v2 store (read-only) when it differs
 };
 
-// spec_yaml stays in the database (multi-line text); env_json is one JSON line.
+// spec_yaml stays in the database (multi-line text); env_json and timing_json are one JSON line.
 const TableExport kTables[] = {
     {"runs.csv",
      "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json, "
-     "planned_requests, discard_passes, cut_windows_json FROM runs",
+     "planned_requests, discard_passes, cut_windows_json, timing_json FROM runs",
      "run_id",
-     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs"},
+     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json FROM runs",
+     "SELECT run_id, name, spec_hash, started_at, finished_at, status, env_json, "
+     "planned_requests, discard_passes, cut_windows_json FROM runs"},
     {"tiers.csv", "SELECT * FROM tiers", "run_id, name"},
     {"links.csv", "SELECT * FROM links", "run_id, scenario, link"},
     {"strategies.csv", "SELECT * FROM strategies", "strategy_id"},
@@ -44,7 +47,9 @@ Result<int64_t> write_table(ResultStore& store, const TableExport& table, const 
                             std::optional<int64_t> run_id) {
   SqliteDb& db = store.db();
   std::string sql =
-      store.schema_version() < 2 && table.select_v1 != nullptr ? table.select_v1 : table.select;
+      store.schema_version() < 2 && table.select_v1 != nullptr   ? table.select_v1
+      : store.schema_version() < 3 && table.select_v2 != nullptr ? table.select_v2
+                                                                  : table.select;
   if (run_id) sql += " WHERE run_id = ?";
   sql += std::string(" ORDER BY ") + table.order;
   ASSIGN_OR_RETURN(SqliteStatement stmt, db.prepare(sql));

@@ -122,6 +122,7 @@ Status read_requests(SqliteDb& db, StoredRun* run) {
     }
     StoredStrategy& s = run->strategies[it->second];
     ++s.stored_requests;
+    run->run.timing.request_sum_ns += r.end_to_end_ns;
     if (r.pass < run->discard_passes) continue;
     s.requests.push_back(std::move(r));
   }

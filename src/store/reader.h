@@ -35,6 +35,8 @@ struct StoredStrategy {
 /// A run read whole, for readers that need more than a ResultSet (the what-if planner).
 struct StoredRun {
   std::string path;
+  /// run.timing.request_sum_ns sums every stored request of the run (discarded passes too);
+  /// run.timing.recorded is false for a run stored before schema 3 or one that never ended.
   RunInfo run;
   int runs_in_database = 0;
   std::vector<TierRecord> tiers;

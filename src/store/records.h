@@ -139,6 +139,33 @@ struct RunFacts {
   std::map<std::string, CutWindow> cut_windows;  // by model name
 };
 
+/// The phases of CampaignTiming::phases_ns in the order reports list them: the plan (spec,
+/// models, cuts), data, variant builds, accuracy, testbed bring-up and tear-down, deploys
+/// (sessions loaded), warm-up requests, undeploys, the request loops and store commits.
+/// "link_reshape" is a testbed kept from the scenario before with its links re-shaped.
+inline constexpr const char* kCampaignPhases[] = {
+    "plan",   "data",   "build",    "accuracy", "testbed_up", "testbed_down", "link_reshape",
+    "deploy", "warmup", "undeploy", "requests", "store"};
+
+/// Where a run's wall time went (runs.timing_json, schema v3), on the monotonic clock
+/// (core/clock.h) of the process that ran it; a resumed run adds each invocation's figures.
+/// `phases_ns` is time the campaign spent on something other than sending measured requests
+/// ("requests" is the time spent in the sending loops themselves), `overlapped_ns` work done by
+/// the background builder while requests were measured (not part of the wall time it ran
+/// beside). Phase names: kCampaignPhases.
+struct CampaignTiming {
+  bool recorded = false;  // false: a run stored before schema 3, or one that never ended
+  int64_t wall_ns = 0;    // from the command's start to the run's results stored
+  std::map<std::string, int64_t> phases_ns;
+  std::map<std::string, int64_t> overlapped_ns;
+  /// Sum of the stored requests' end-to-end times (every outcome), read from the requests.
+  int64_t request_sum_ns = 0;
+  /// wall_ns / request_sum_ns; 0 without requests.
+  double overhead_ratio() const {
+    return request_sum_ns > 0 ? static_cast<double>(wall_ns) / request_sum_ns : 0.0;
+  }
+};
+
 struct RunInfo {
   int64_t run_id = 0;
   std::string name;
@@ -149,6 +176,7 @@ struct RunInfo {
   std::string status;       // running | done | failed | interrupted
   nlohmann::json env = nlohmann::json::object();
   RunFacts facts;
+  CampaignTiming timing;
 };
 
 struct TierRecord {

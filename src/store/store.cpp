@@ -63,20 +63,6 @@ Status ResultStore::commit_locked() {
   return st;
 }
 
-template <typename F>
-Status ResultStore::write_locked(F&& write) {
-  RETURN_IF_ERROR(commit_locked());
-  RETURN_IF_ERROR(begin_batch_locked());
-  Status st = write();
-  if (!st.ok()) {
-    if (!sqlite3_get_autocommit(db_.handle())) (void)db_.exec("ROLLBACK");
-    in_batch_ = false;
-    pending_rows_ = 0;
-    return st;
-  }
-  return commit_locked();
-}
-
 Result<int64_t> ResultStore::begin_run(const std::string& name, const std::string& spec_hash,
                                        const std::string& spec_yaml, const nlohmann::json& env,
                                        const RunFacts& facts) {
@@ -110,6 +96,7 @@ Result<std::vector<RunInfo>> ResultStore::runs() {
       db_.prepare(std::string("SELECT run_id, name, spec_hash, spec_yaml, started_at, finished_at, "
                               "status, env_json, ") +
                   (v1 ? "NULL, NULL, '{}'" : "planned_requests, discard_passes, cut_windows_json") +
+                  (schema_version_ >= 3 ? ", timing_json" : ", '{}'") +
                   " FROM runs ORDER BY run_id"));
   std::vector<RunInfo> out;
   while (true) {
@@ -138,6 +125,11 @@ Result<std::vector<RunInfo>> ResultStore::runs() {
       r.facts.cut_windows[model] = {w.value("min_flops_share", 0.0),
                                     w.value("max_flops_share", 1.0)};
     }
+    auto timing = campaign_timing_of_json(
+        nlohmann::json::parse(stmt.column_text(11), nullptr, false));
+    if (!timing.ok())
+      return data_loss("run " + std::to_string(r.run_id) + ": " + timing.status().message());
+    r.timing = std::move(*timing);
     out.push_back(std::move(r));
   }
   return out;

@@ -25,7 +25,8 @@ namespace edgetier {
 /// 2 adds the run's facts (runs.planned_requests, runs.discard_passes, table cut_windows) and
 /// strategies.steps_json; 3 adds strategies.stop_reason and strategies.precision_pct (how a
 /// measurement ended), tiers.host_json (each tier's host facts), the links' measured rates both
-/// ways and prober, and their token buckets as configured. An older store is upgraded in place
+/// ways and prober, their token buckets as configured, and runs.timing_json (where the run's
+/// wall time went, CampaignTiming). An older store is upgraded in place
 /// when opened for writing and read as it is when opened read-only (see RunFacts and StrategyRow
 /// for what its rows lack).
 inline constexpr int kStoreSchemaVersion = 3;
@@ -33,6 +34,11 @@ inline constexpr int kStoreSchemaVersion = 3;
 inline constexpr const char* kResultsFileName = "results.db";
 /// PRAGMA application_id of an edgetier store ("EdGT").
 inline constexpr int32_t kStoreApplicationId = 0x45644754;
+
+/// runs.timing_json's object ({"wall_ns", "phases_ns", "overlapped_ns"}) and back; a
+/// malformed object is DATA_LOSS naming the key.
+nlohmann::json campaign_timing_json(const CampaignTiming& timing);
+Result<CampaignTiming> campaign_timing_of_json(const nlohmann::json& j);
 
 /// The "steps" of a plan_json (how a v1 strategy row kept its operator order); empty without.
 std::vector<std::string> steps_of_plan_json(const std::string& plan_json);
@@ -75,6 +81,8 @@ class ResultStore {
   /// Replaces the run's facts (a resumed run, or a run a v1 store upgraded without them).
   Status record_run_facts(int64_t run_id, const RunFacts& facts);
   Status finish_run(int64_t run_id, std::string_view status);  // done | failed | interrupted
+  /// Adds one invocation's figures to what the run has stored (a resumed run sums them).
+  Status add_campaign_timing(int64_t run_id, const CampaignTiming& timing);
   Result<std::vector<RunInfo>> runs();
 
   // --- environment
@@ -131,5 +139,19 @@ class ResultStore {
   SqliteStatement insert_request_;
   std::vector<std::pair<int64_t, std::string>> scenario_cache_;  // strategy_id -> scenario
 };
+
+template <typename F>
+Status ResultStore::write_locked(F&& write) {
+  RETURN_IF_ERROR(commit_locked());
+  RETURN_IF_ERROR(begin_batch_locked());
+  Status st = write();
+  if (!st.ok()) {
+    if (!sqlite3_get_autocommit(db_.handle())) (void)db_.exec("ROLLBACK");
+    in_batch_ = false;
+    pending_rows_ = 0;
+    return st;
+  }
+  return commit_locked();
+}
 
 }  // namespace edgetier

@@ -103,7 +103,8 @@ constexpr const char* kMigrateV2ToV3 =
     "ALTER TABLE links ADD COLUMN probed_by TEXT;\n"
     "ALTER TABLE links ADD COLUMN burst_bytes INTEGER;\n"
     "ALTER TABLE links ADD COLUMN burst_min_bytes INTEGER;\n"
-    "ALTER TABLE links ADD COLUMN burst_ms REAL;\n";
+    "ALTER TABLE links ADD COLUMN burst_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN timing_json TEXT NOT NULL DEFAULT '{}';\n";
 
 }  // namespace
 

@@ -72,4 +72,30 @@ Result<std::unique_ptr<TestbedBackend>> backend_for_state(const TestbedState& st
   return make_backend(*mode);
 }
 
+Result<UpResult> TestbedBackend::reshape(const std::string&, const std::vector<LinkSpec>&,
+                                         const ProbeOptions&) {
+  return unimplemented("the " + std::string(keyword()) +
+                       " testbed cannot re-shape its links in place");
+}
+
+std::string reshape_refusal(const std::vector<LinkRecord>& running,
+                            const std::vector<LinkSpec>& wanted, bool netem) {
+  if (running.size() != wanted.size())
+    return std::to_string(wanted.size()) + " links wanted, " + std::to_string(running.size()) +
+           " running";
+  for (size_t i = 0; i < running.size(); ++i) {
+    const LinkRecord& now = running[i];
+    const LinkSpec& next = wanted[i];
+    if (now.name() != next.name())
+      return "link " + std::to_string(i) + " is " + now.name() + ", wanted " + next.name();
+    if (now.shaping != "tc") return "link " + now.name() + " is not shaped by tc";
+    if (next.rate_mbit <= 0) return "link " + next.name() + " would be unshaped";
+    if (now.delay_emulation == "userspace")
+      return "link " + now.name() + "'s delay is emulated by the tiers' forwarders";
+    if (next.emulates_delay_or_loss() && !netem)
+      return "link " + next.name() + " needs netem for its delay/jitter/loss";
+  }
+  return "";
+}
+
 }  // namespace edgetier::testbed

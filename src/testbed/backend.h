@@ -56,9 +56,22 @@ class TestbedBackend {
   /// Measures every link of the running testbed and records the figures.
   virtual Result<std::vector<LinkProbe>> probe(const std::string& state_dir,
                                                const ProbeOptions& options) = 0;
+  /// Gives the running testbed's links new settings in place (same links, same tiers) and
+  /// probes them again, instead of a tear-down and bring-up. UNIMPLEMENTED when this backend
+  /// or these links cannot (reshape_refusal says why): the caller brings a new testbed up.
+  virtual Result<UpResult> reshape(const std::string& state_dir,
+                                   const std::vector<LinkSpec>& links,
+                                   const ProbeOptions& options);
   /// Removes the run `run_id` (empty: the one recorded in `state_dir`).
   virtual Result<TeardownReport> down(const std::string& state_dir, const std::string& run_id) = 0;
 };
+
+/// Why the running links cannot take `wanted` in place, or empty when they can: tc must shape
+/// every link (user-space pacing and the remote network are fixed when the tiers start), the
+/// links must be the same ones in the same order, a delay the tiers' forwarders emulate is
+/// fixed at their start, and new delay/jitter/loss needs `netem`.
+std::string reshape_refusal(const std::vector<LinkRecord>& running,
+                            const std::vector<LinkSpec>& wanted, bool netem);
 
 /// "auto", "namespaces", "loopback", "remote": the keywords of experiment.yaml's `network`.
 std::vector<std::string> network_keywords();

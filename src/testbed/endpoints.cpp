@@ -16,6 +16,7 @@ Result<tier::TestbedEndpoints> endpoints_from_state(const TestbedState& state,
       auto security = remote_tier_security(t.remote);
       if (!security.ok()) return security.status().with_context(label + ": tier '" + t.name + "'");
       e.security = *security;
+      if (t.remote.kserve) e.kserve = tier::KserveModelRef{t.remote.model, t.remote.version};
     }
     if (e.control.empty()) {
       return invalid_argument(label + ": tier '" + e.name + "' has neither control nor listen");

@@ -148,6 +148,18 @@ Status shape_link_end(const std::string& netns, const std::string& dev, const st
   return ok_status();
 }
 
+Status reshape_link_end(const std::string& netns, const std::string& dev, const std::string& ifb,
+                        const LinkShape& shape, bool use_netem, int mtu) {
+  if (shape.rate_mbit <= 0) return invalid_argument("link rate must be > 0 Mbit/s on " + dev);
+  RETURN_IF_ERROR(run_checked(tc(netns, {"qdisc", "del", "dev", dev, "root"})));
+  RETURN_IF_ERROR(run_checked(tc(netns, {"qdisc", "del", "dev", dev, "ingress"})));
+  RETURN_IF_ERROR(run_checked(tc(netns, {"qdisc", "del", "dev", ifb, "root"})));
+  for (const auto& cmd : shaping_commands(netns, dev, ifb, shape, use_netem, mtu)) {
+    RETURN_IF_ERROR(run_checked(cmd));
+  }
+  return ok_status();
+}
+
 Result<bool> netem_available(const std::string& netns) {
   ASSIGN_OR_RETURN(CommandOutput r,
                    run_command(tc(netns, {"qdisc", "add", "dev", "lo", "root", "handle",

@@ -70,6 +70,11 @@ std::vector<std::vector<std::string>> shaping_commands(const std::string& netns,
 Status shape_link_end(const std::string& netns, const std::string& dev, const std::string& ifb,
                       const LinkShape& shape, bool use_netem, int mtu = kLinkMtu);
 
+/// Replaces the shaping of an end shape_link_end made (its ifb stays): the old root and
+/// ingress qdiscs of `dev` and the root of `ifb` are deleted, then shaping_commands run again.
+Status reshape_link_end(const std::string& netns, const std::string& dev, const std::string& ifb,
+                        const LinkShape& shape, bool use_netem, int mtu = kLinkMtu);
+
 /// Whether `tc qdisc add ... netem` works: tried on the loopback of `netns` and removed again.
 Result<bool> netem_available(const std::string& netns);
 

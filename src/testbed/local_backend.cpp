@@ -251,6 +251,29 @@ Result<std::vector<LinkProbe>> LocalBackend::probe(const std::string& state_dir,
   return probes;
 }
 
+Status LocalBackend::reshape_network(const std::vector<LinkSpec>&, TestbedState*) const {
+  return unimplemented("the " + std::string(keyword()) +
+                       " testbed paces its links in the tiers, fixed when they start");
+}
+
+Result<UpResult> LocalBackend::reshape(const std::string& state_dir,
+                                       const std::vector<LinkSpec>& links,
+                                       const ProbeOptions& options) {
+  ASSIGN_OR_RETURN(TestbedState state, read_state(state_dir));
+  if (state.phase != "up") {
+    return failed_precondition("testbed run " + state.run_id + " is '" + state.phase +
+                               "', not up");
+  }
+  RETURN_IF_ERROR(reshape_network(links, &state));
+  RETURN_IF_ERROR(write_state(state_dir, state));
+  ASSIGN_OR_RETURN(auto probes, probe_state_links(&state, options));
+  (void)probes;
+  RETURN_IF_ERROR(write_state(state_dir, state));
+  ASSIGN_OR_RETURN(tier::TestbedEndpoints endpoints,
+                   endpoints_from_state(state, state_file_path(state_dir)));
+  return UpResult{std::move(state), std::move(endpoints)};
+}
+
 Result<TeardownReport> LocalBackend::down(const std::string& state_dir, const std::string& run_id) {
   std::string id = run_id;
   if (id.empty()) {

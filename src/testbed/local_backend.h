@@ -17,8 +17,14 @@ class LocalBackend : public TestbedBackend {
   Result<std::vector<LinkProbe>> probe(const std::string& state_dir,
                                        const ProbeOptions& options) override;
   Result<TeardownReport> down(const std::string& state_dir, const std::string& run_id) override;
+  /// reshape_network, then the links probed again and the state written.
+  Result<UpResult> reshape(const std::string& state_dir, const std::vector<LinkSpec>& links,
+                           const ProbeOptions& options) override;
 
  protected:
+  /// Gives state->links the settings of `links` on the running network and records them;
+  /// UNIMPLEMENTED (the default) when this backend cannot.
+  virtual Status reshape_network(const std::vector<LinkSpec>& links, TestbedState* state) const;
   /// Refuses before anything is touched (e.g. namespaces without root).
   virtual Status check_preconditions() const { return ok_status(); }
   /// Fills in the planned records' network fields (namespaces, link addresses, devices,

@@ -94,6 +94,36 @@ class NamespaceBackend : public LocalBackend {
     }
     return write_state(options.state_dir, *state);
   }
+
+  Status reshape_network(const std::vector<LinkSpec>& links, TestbedState* state) const override {
+    const bool wants_netem = std::any_of(links.begin(), links.end(), [](const LinkSpec& l) {
+      return l.emulates_delay_or_loss();
+    });
+    bool netem = false;
+    if (wants_netem && !state->tiers.empty()) {
+      ASSIGN_OR_RETURN(netem, netem_available(state->tiers.front().netns));
+    }
+    const std::string refusal = reshape_refusal(state->links, links, netem);
+    if (!refusal.empty()) return unimplemented("cannot re-shape the links in place: " + refusal);
+    for (size_t i = 0; i < links.size(); ++i) {
+      LinkRecord& link = state->links[i];
+      const LinkSpec& next = links[i];
+      link.rate_mbit = next.rate_mbit;
+      link.delay_ms = next.delay_ms;
+      link.jitter_ms = next.jitter_ms;
+      link.loss_pct = next.loss_pct;
+      link.delay_emulation = next.emulates_delay_or_loss() ? "netem" : "none";
+      link.probe.reset();
+      const LinkShape shape{link.rate_mbit, link.delay_ms, link.jitter_ms, link.loss_pct};
+      const LinkDevices d = link_devices(state->run_id, static_cast<int>(i));
+      LOG_INFO << "testbed " << state->run_id << ": link " << link.name() << " re-shaped to "
+               << link.rate_mbit << " Mbit/s";
+      RETURN_IF_ERROR(reshape_link_end(state->tiers[i].netns, d.up_dev, d.up_ifb, shape, netem));
+      RETURN_IF_ERROR(
+          reshape_link_end(state->tiers[i + 1].netns, d.down_dev, d.down_ifb, shape, netem));
+    }
+    return ok_status();
+  }
 };
 
 }  // namespace

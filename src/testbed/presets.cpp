@@ -17,6 +17,9 @@
 ///   tiers:
 ///     - {name: edge, address: 10.0.0.2:8001, token_file: edge.token,
 ///        tls: {ca: ca.pem, cert: client.pem, key: client.key}}
+/// The last tier may be a foreign KServe v2 server hosting the last part (no control calls):
+///     - {name: cloud, kind: kserve, address: 10.0.0.3:8001, model: resnet-top, version: "1",
+///        tls: {ca: ca.pem}, token_file: cloud.token}
 ///   links:                      # optional: rate_mbit is what the link should do (0: unknown);
 ///     - {from: mobile, to: edge, rate_mbit: 100}   # nothing is shaped, the probe measures it
 #include "testbed/presets.h"
@@ -44,7 +47,8 @@ const std::vector<std::string> kTopKeys = {"tiers",          "links",          "
                                            "probe_tolerance"};
 const std::vector<std::string> kTierKeys = {"name",    "cpus",       "memory",
                                             "address", "token_file", "inference_token_file",
-                                            "tls"};
+                                            "tls",     "kind",       "model",
+                                            "version"};
 const std::vector<std::string> kTlsKeys = {"ca", "cert", "key"};
 const std::vector<std::string> kLinkKeys = {"from",     "to",        "rate_mbit",
                                             "delay_ms", "jitter_ms", "loss_pct"};
@@ -105,10 +109,12 @@ std::string resolve_file(const std::string& base_dir, const std::string& path) {
 // A tier's address, TLS files and tokens (the remote backend); paths against `base_dir`.
 Status parse_remote(const YAML::Node& node, const std::string& path, const std::string& label,
                     const std::string& base_dir, RemoteTier* remote) {
-  std::string* strings[] = {&remote->address, &remote->token_file,
-                            &remote->inference_token_file};
-  const char* keys[] = {"address", "token_file", "inference_token_file"};
-  for (size_t k = 0; k < 3; ++k) {
+  std::string kind = kTierKindEdgetier;
+  std::string* strings[] = {&remote->address, &remote->token_file, &remote->inference_token_file,
+                            &kind,           &remote->model,      &remote->version};
+  const char* keys[] = {"address", "token_file", "inference_token_file", "kind", "model",
+                        "version"};
+  for (size_t k = 0; k < std::size(keys); ++k) {
     if (node[keys[k]])
       RETURN_IF_ERROR(read_string(node[keys[k]], path + "." + keys[k], label, strings[k]));
   }
@@ -126,10 +132,18 @@ Status parse_remote(const YAML::Node& node, const std::string& path, const std::
                             &remote->tls_cert, &remote->tls_key}) {
     if (!file->empty()) *file = resolve_file(base_dir, *file);
   }
+  if (kind != kTierKindEdgetier && kind != kTierKindKserve) {
+    return invalid_argument(label + ": '" + path + ".kind' is '" + kind + "'; expected " +
+                            kTierKindEdgetier + " (an edgetier serve) or " + kTierKindKserve +
+                            " (a foreign KServe v2 server)");
+  }
+  remote->kserve = kind == kTierKindKserve;
   if (remote->address.empty() && (!remote->token_file.empty() || !remote->tls_ca.empty())) {
     return invalid_argument(label + ": '" + path +
                             "' has TLS or token files but no address (they are for remote tiers)");
   }
+  if (Status st = check_remote_tier(*remote); !st.ok())
+    return st.with_context(label + ": '" + path + "'");
   return ok_status();
 }
 

@@ -12,6 +12,7 @@
 #include "testbed/endpoints.h"
 #include "testbed/files.h"
 #include "tier/client.h"
+#include "tier/kserve_hop.h"
 #include "tier/protocol.h"
 
 namespace edgetier::testbed {
@@ -45,6 +46,29 @@ Result<control::HealthResponse> tier_health(const tier::TestbedEndpoints& endpoi
   return health;
 }
 
+/// Health of an edgetier tier; ServerReady and ModelReady of a kserve one (it has no control
+/// service to ask).
+Status tier_answers(const tier::TestbedEndpoints& endpoints, const tier::TierEndpoint& tier,
+                    int64_t deadline_ms) {
+  if (tier.kserve) return tier::check_kserve_ready(endpoints.kserve_hop(tier), deadline_ms).status();
+  return tier_health(endpoints, tier, deadline_ms).status();
+}
+
+/// A foreign server hosts one model and forwards nothing: only the chain's last tier, after an
+/// edgetier tier, can be one.
+Status check_kserve_positions(const TestbedConfig& config) {
+  for (size_t i = 0; i < config.tiers.size(); ++i) {
+    if (!config.tiers[i].remote.kserve) continue;
+    if (i + 1 != config.tiers.size() || i == 0) {
+      return invalid_argument(config.source + ": tier '" + config.tiers[i].name +
+                              "' is kind: kserve, which only the last tier of the chain can be, "
+                              "after at least one edgetier tier (a foreign server forwards "
+                              "nothing and does not decode images as edgetier's first tier does)");
+    }
+  }
+  return ok_status();
+}
+
 Result<std::vector<LinkProbe>> probe_remote_links(TestbedState* state,
                                                   const tier::TestbedEndpoints& endpoints) {
   std::vector<LinkProbe> probes;
@@ -53,6 +77,12 @@ Result<std::vector<LinkProbe>> probe_remote_links(TestbedState* state,
     const tier::TierEndpoint* to = endpoints.find(link.to);
     if (from == nullptr || to == nullptr)
       return data_loss("state: link " + link.name() + " names an unknown tier");
+    if (to->kserve) {
+      // ProbeLink's far end is edgetier's Echo, which a foreign server does not have.
+      LOG_INFO << "testbed " << state->run_id << ": link " << link.name()
+               << " is not probed: tier " << link.to << " is a kserve server";
+      continue;
+    }
     ASSIGN_OR_RETURN(auto client, connect_tier(endpoints, *from));
     control::ProbeLinkRequest request;
     request.set_target(to->listen);
@@ -87,6 +117,7 @@ class RemoteBackend final : public TestbedBackend {
 
   Result<UpResult> up(const TestbedConfig& config, const UpOptions& options) override {
     RETURN_IF_ERROR(validate_testbed_config(config));
+    RETURN_IF_ERROR(check_kserve_positions(config));
     for (const auto& t : config.tiers) {
       if (t.remote.empty()) {
         return invalid_argument(config.source + ": tier '" + t.name +
@@ -149,9 +180,9 @@ class RemoteBackend final : public TestbedBackend {
     for (auto& tier : state.tiers) {
       const tier::TierEndpoint* e = endpoints.find(tier.name);
       if (e == nullptr) continue;
-      auto health = tier_health(endpoints, *e, kHealthDeadlineMs);
+      const Status health = tier_answers(endpoints, *e, kHealthDeadlineMs);
       const TierStatus now = health.ok() ? TierStatus::kRunning : TierStatus::kDead;
-      const std::string detail = health.ok() ? "" : "does not answer: " + health.status().message();
+      const std::string detail = health.ok() ? "" : "does not answer: " + health.message();
       if (now != tier.state || detail != tier.detail) {
         tier.state = now;
         tier.detail = detail;
@@ -203,8 +234,19 @@ class RemoteBackend final : public TestbedBackend {
     for (auto& tier : state->tiers) {
       if (options.is_cancelled && options.is_cancelled())
         return cancelled("testbed up interrupted while asking the remote tiers");
+      const tier::TierEndpoint& endpoint = *endpoints.find(tier.name);
+      if (endpoint.kserve) {
+        // Nothing to learn about its host; the model it hosts is checked again at deploy.
+        ASSIGN_OR_RETURN(tier::KserveServerFacts facts,
+                         tier::check_kserve_ready(endpoints.kserve_hop(endpoint), 5000));
+        tier.state = TierStatus::kRunning;
+        LOG_INFO << "testbed " << state->run_id << ": kserve tier " << tier.name << " at "
+                 << tier.remote.address << ": " << (facts.name.empty() ? "?" : facts.name) << " "
+                 << facts.version << ", model " << endpoint.kserve->describe() << " ready";
+        continue;
+      }
       ASSIGN_OR_RETURN(control::HealthResponse health,
-                       tier_health(endpoints, *endpoints.find(tier.name), 5000));
+                       tier_health(endpoints, endpoint, 5000));
       // What the device has, as its tier reports it (nothing here limits it).
       const auto& cgroup = health.cgroup();
       tier.cpus = cgroup.cpu_quota_cores() > 0 ? cgroup.cpu_quota_cores() : health.online_cpus();

@@ -47,6 +47,11 @@ nlohmann::json tier_to_json(const TierRecord& t) {
                    {"tls_key", t.remote.tls_key},
                    {"token_file", t.remote.token_file},
                    {"inference_token_file", t.remote.inference_token_file}};
+    if (t.remote.kserve) {
+      j["remote"]["kind"] = kTierKindKserve;
+      j["remote"]["model"] = t.remote.model;
+      j["remote"]["version"] = t.remote.version;
+    }
   }
   return j;
 }
@@ -76,6 +81,9 @@ TierRecord tier_from_json(const nlohmann::json& j) {
     t.remote.tls_key = r.value("tls_key", "");
     t.remote.token_file = r.value("token_file", "");
     t.remote.inference_token_file = r.value("inference_token_file", "");
+    t.remote.kserve = r.value("kind", kTierKindEdgetier) == kTierKindKserve;
+    t.remote.model = r.value("model", "");
+    t.remote.version = r.value("version", "");
   }
   return t;
 }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace edgetier::testbed {
 
 /// How to reach a tier that runs elsewhere (the `remote` backend): its address and the files
@@ -19,8 +21,23 @@ struct RemoteTier {
   std::string tls_key;
   std::string token_file;            // its control token (file of mode 0600)
   std::string inference_token_file;  // its inference token, when it was started with one
+  /// kind: kserve - not an edgetier tier but a foreign KServe v2 server (Triton, KServe, ...)
+  /// that already hosts the variant's last part as `model`/`version`: it is sent ModelInfer
+  /// (and readiness and metadata checks) only, never deployed to. Its `token_file` is the
+  /// bearer token it expects, if any.
+  bool kserve = false;
+  std::string model;    // kind: kserve: the model name the server hosts the part under
+  std::string version;  // and its version; empty: the server's choice
   bool empty() const { return address.empty(); }
 };
+
+/// The values `kind` takes on a tier entry (tiers.yaml, experiment.yaml).
+inline constexpr const char* kTierKindEdgetier = "edgetier";
+inline constexpr const char* kTierKindKserve = "kserve";
+
+/// A tier entry's address, kind and model agree: kind kserve needs an address and a model;
+/// model and version belong to kind kserve only. The message names the key at fault.
+Status check_remote_tier(const RemoteTier& remote);
 
 struct TierSpec {
   std::string name;          // mobile | edge | cloud (tiers.yaml: any 1-16 [a-z0-9] name)

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "core/files.h"
 #include "core/log.h"
 #include "graph/model_io.h"
+#include "graph/shapes.h"
 #include "ops/model_preprocess.h"
 #include "runtime/model_sidecar.h"
 #include "tier/client.h"
@@ -242,6 +244,44 @@ Status add_exit(const VariantParts& parts, const std::vector<size_t>& hosts, siz
   return ok_status();
 }
 
+/// A part's graph inputs (initializers aside) and outputs as declared in its file.
+Result<std::pair<std::vector<TensorInfo>, std::vector<TensorInfo>>> part_io(
+    const std::string& path) {
+  LoadOptions load_options;
+  load_options.load_external_data = false;
+  ASSIGN_OR_RETURN(onnx::ModelProto model, load_model(path, load_options));
+  std::set<std::string> initializers;
+  for (const auto& init : model.graph().initializer()) initializers.insert(init.name());
+  std::pair<std::vector<TensorInfo>, std::vector<TensorInfo>> io;
+  for (const auto& vi : model.graph().input()) {
+    if (initializers.count(vi.name())) continue;
+    io.first.push_back(tensor_info_from_type(vi.type()));
+    io.first.back().name = vi.name();
+  }
+  for (const auto& vi : model.graph().output()) {
+    io.second.push_back(tensor_info_from_type(vi.type()));
+    io.second.back().name = vi.name();
+  }
+  return io;
+}
+
+/// The foreign server of tier `k` is ready and hosts what the variant's last part is.
+Status check_kserve_tier(const TestbedEndpoints& endpoints, size_t k,
+                         const std::vector<size_t>& hosts, const VariantParts& parts,
+                         const DeployOptions& options) {
+  const TierEndpoint& tier = endpoints.tiers[k];
+  const size_t on_it = static_cast<size_t>(std::count(hosts.begin(), hosts.end(), k));
+  if (hosts.back() != k || on_it != 1 || hosts.size() < 2) {
+    return invalid_argument("placement '" + options.placement + "': kserve tier '" + tier.name +
+                            "' hosts one model, so it runs exactly the variant's last part, " +
+                            "after at least one part on an edgetier tier");
+  }
+  const KserveHop hop = endpoints.kserve_hop(tier);
+  RETURN_IF_ERROR(check_kserve_ready(hop, options.control_deadline_ms).status());
+  ASSIGN_OR_RETURN(auto io, part_io(parts.part_paths.back()));
+  return check_kserve_metadata(hop, io.first, io.second, options.control_deadline_ms);
+}
+
 }  // namespace
 
 Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
@@ -265,6 +305,18 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     const TierEndpoint& tier = endpoints.tiers[k];
     TierDeployment& d = result.tiers[k];
     d.tier = tier.name;
+    if (tier.kserve) {
+      if (k > last) {
+        d.role = "unused";
+        continue;
+      }
+      RETURN_IF_ERROR(check_kserve_tier(endpoints, k, hosts, parts, options)
+                          .with_context("deploy: tier '" + tier.name + "'"));
+      d.role = kKserveRole;
+      d.part_index = static_cast<int>(parts.part_paths.size()) - 1;
+      d.parts.push_back(parts.part_paths.back());
+      continue;
+    }
     TierClientOptions client_options;
     client_options.security = endpoints.security_of(tier);
     ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
@@ -303,6 +355,10 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       const TierEndpoint& next = endpoints.tiers[k + 1];
       request.set_next_hop(next.listen);
       request.set_next_hop_name(next.name);
+      if (next.kserve) {
+        request.set_next_hop_model_name(next.kserve->name);
+        request.set_next_hop_model_version(next.kserve->version);
+      }
       request.set_deadline_ms(options.forward_deadline_ms);
       auto link = endpoints.userspace_links.find(tier.name);
       if (link != endpoints.userspace_links.end()) {
@@ -323,6 +379,7 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
 
 Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
   for (const auto& tier : endpoints.tiers) {
+    if (tier.kserve) continue;
     TierClientOptions client_options;
     client_options.security = endpoints.security_of(tier);
     ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));

@@ -13,6 +13,7 @@
 #include "metrics/detection_outputs.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
+#include "tier/kserve_hop.h"
 #include "tier/security.h"
 #include "tier/shaper.h"
 
@@ -25,6 +26,10 @@ struct TierEndpoint {
   std::string client;   // where the device app reaches it (first tier only); empty: control
   /// Its own TLS and tokens (a remote tier); none: TestbedEndpoints::security.
   std::optional<ClientSecurity> security;
+  /// Set: a foreign KServe v2 server (kind: kserve) hosting the variant's last part under this
+  /// model at `listen`. It gets no control calls: deploy checks its readiness and metadata and
+  /// points the tier before it there (that tier's own next-hop TLS and token reach it).
+  std::optional<KserveModelRef> kserve;
 };
 
 /// The running tiers in chain order (requests enter at tiers[0]) and the user-space link
@@ -43,6 +48,10 @@ struct TestbedEndpoints {
   /// The tier's own security, else the shared one.
   const ClientSecurity& security_of(const TierEndpoint& tier) const {
     return tier.security ? *tier.security : security;
+  }
+  /// How to call a kserve tier (its `kserve` set): address, model and security.
+  KserveHop kserve_hop(const TierEndpoint& tier) const {
+    return {tier.name, tier.listen, tier.kserve.value_or(KserveModelRef{}), security_of(tier)};
   }
   /// Where the device app sends requests: the first tier's client (else control) address.
   std::string client_address() const;
@@ -94,7 +103,8 @@ struct DeployOptions {
 
 struct TierDeployment {
   std::string tier;
-  std::string role;     // compute, relay, or "unused" (after the last part; entry removed)
+  std::string role;     // compute, relay, kserve (checked, not loaded), or "unused" (after the
+                        // last part; entry removed)
   int part_index = -1;  // the first part this tier runs
   std::vector<std::string> parts;
   std::string next_hop;
@@ -110,10 +120,13 @@ struct DeployResult {
 };
 
 /// Loads the parts back to front (a tier's next hop is ready before it forwards), relays on
-/// the tiers in between, and removes the model from tiers after the last part.
+/// the tiers in between, and removes the model from tiers after the last part. A kserve tier
+/// must run exactly the last part, after at least one part on an edgetier tier; it is checked
+/// (ServerReady, ModelReady, ModelMetadata against the part's inputs and outputs), not loaded.
 Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
                                     const DeployOptions& options);
-/// Removes the model from every tier (missing entries are fine).
+/// Removes the model from every edgetier tier (missing entries are fine; kserve tiers are not
+/// ours to change).
 Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name);
 
 nlohmann::json deploy_result_to_json(const DeployResult& result);

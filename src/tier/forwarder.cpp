@@ -36,11 +36,24 @@ std::string Forwarder::last_error() const {
   return last_error_;
 }
 
-Status Forwarder::infer(const inference::ModelInferRequest& request,
+void Forwarder::address(inference::ModelInferRequest* request) const {
+  if (target_.kserve) address_to_kserve(*target_.kserve, request);
+}
+
+Status Forwarder::infer(const inference::ModelInferRequest& given,
                         std::chrono::system_clock::time_point caller_deadline,
                         inference::ModelInferResponse* response, ForwardStats* stats,
                         std::string* origin) {
   const int64_t start_ns = monotonic_ns();
+  // A relay passes the client's request on: readdress a copy for a foreign server.
+  std::optional<inference::ModelInferRequest> readdressed;
+  if (target_.kserve && (given.model_name() != target_.kserve->name ||
+                         given.model_version() != target_.kserve->version ||
+                         given.parameters_size() > 0 || given.outputs_size() > 0)) {
+    readdressed = given;
+    address(&*readdressed);
+  }
+  const inference::ModelInferRequest& request = readdressed ? *readdressed : given;
   const auto deadline = deadline_after_ms(target_.deadline_ms, caller_deadline);
   stats->bytes_out = static_cast<int64_t>(request.ByteSizeLong());
   origin->clear();
@@ -85,6 +98,7 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
   }
   record(true, "");
   stats->bytes_back = static_cast<int64_t>(response->ByteSizeLong());
+  if (target_.kserve) mark_kserve_hop(target_.hop_name, stats->bytes_out, response);
   held = shaper_.transmit(LinkShaper::Direction::kDown, stats->bytes_back, deadline);
   stats->forward_ns = monotonic_ns() - start_ns;
   if (!held.ok()) return deadline_exceeded(describe() + ": " + held.status().message());
@@ -92,8 +106,13 @@ Status Forwarder::infer(const inference::ModelInferRequest& request,
 }
 
 Result<inference::ModelMetadataResponse> Forwarder::metadata(
-    const inference::ModelMetadataRequest& request,
+    const inference::ModelMetadataRequest& given,
     std::chrono::system_clock::time_point deadline) {
+  inference::ModelMetadataRequest request = given;
+  if (target_.kserve) {
+    request.set_name(target_.kserve->name);
+    request.set_version(target_.kserve->version);
+  }
   grpc::ClientContext context;
   context.set_deadline(deadline);
   add_bearer_token(&context, target_.security.inference_token);

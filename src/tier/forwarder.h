@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
 #include "proto/grpc_predict_v2.grpc.pb.h"
+#include "tier/kserve_hop.h"
 #include "tier/security.h"
 #include "tier/shaper.h"
 
@@ -23,6 +25,9 @@ struct ForwardTarget {
   LinkEmulationSpec link;
   int64_t max_message_bytes = int64_t{64} << 20;
   ClientSecurity security;  // TLS to a TCP next hop and its inference token
+  /// Set: the next hop is a foreign KServe v2 server hosting the rest under this model. Calls
+  /// name it and carry no edgetier parameters; its answers get the hop marked (kserve_hop.h).
+  std::optional<KserveModelRef> kserve;
 };
 
 struct ForwardStats {
@@ -44,6 +49,9 @@ class Forwarder {
   Status infer(const inference::ModelInferRequest& request,
                std::chrono::system_clock::time_point caller_deadline,
                inference::ModelInferResponse* response, ForwardStats* stats, std::string* origin);
+
+  /// Addresses a request to the next hop's model when it is a kserve hop (else nothing).
+  void address(inference::ModelInferRequest* request) const;
 
   /// Asks the next hop for a model's metadata (used to report a chain's outputs).
   Result<inference::ModelMetadataResponse> metadata(const inference::ModelMetadataRequest& request,

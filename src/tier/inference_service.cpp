@@ -142,6 +142,25 @@ grpc::Status InferenceService::ModelMetadata(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+namespace {
+
+/// A foreign server answers with the raw outputs; the task's response the client asked for is
+/// shaped on the last tier that saw the request (nothing to do for other next hops).
+Status shape_kserve_answer(const Forwarder& forwarder, const std::optional<Task>& answer_as,
+                           inference::ModelInferResponse* response, int64_t* serialize_ns) {
+  if (!answer_as || !forwarder.target().kserve) return ok_status();
+  Stopwatch shape;
+  ASSIGN_OR_RETURN(std::vector<Tensor> answer, tensors_from_response(*response));
+  ASSIGN_OR_RETURN(answer, task_response(std::move(answer), *answer_as));
+  response->clear_outputs();
+  response->clear_raw_output_contents();
+  for (const Tensor& t : answer) add_raw_output(response, t);
+  *serialize_ns += shape.elapsed_ns();
+  return ok_status();
+}
+
+}  // namespace
+
 Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* context,
                                  const inference::ModelInferRequest& request,
                                  inference::ModelInferResponse* response, HopTimes* times,
@@ -223,6 +242,7 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
   }
   *next.mutable_outputs() = request.outputs();
   for (const Tensor& t : outputs) add_raw_input(&next, t);
+  e.forwarder->address(&next);
   outputs.clear();
   times->serialize_ns += pack.elapsed_ns();
 
@@ -231,7 +251,8 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
   times->forward_ns = stats.forward_ns;
   times->bytes_out = stats.bytes_out;
   times->bytes_back = stats.bytes_back;
-  return status;
+  if (!status.ok()) return status;
+  return shape_kserve_answer(*e.forwarder, answer_as, response, &times->serialize_ns);
 }
 
 grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
@@ -253,11 +274,15 @@ grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
   std::string origin;
   Status status;
   if (e.is_relay()) {
+    auto answer_as = response_task(*request);
+    status = answer_as.status();
     ForwardStats stats;
-    status = e.forwarder->infer(*request, context->deadline(), response, &stats, &origin);
+    if (status.ok())
+      status = e.forwarder->infer(*request, context->deadline(), response, &stats, &origin);
     times.forward_ns = stats.forward_ns;
     times.bytes_out = stats.bytes_out;
     times.bytes_back = stats.bytes_back;
+    if (status.ok()) status = shape_kserve_answer(*e.forwarder, *answer_as, response, &times.serialize_ns);
   } else {
     status = compute(e, context, *request, response, &times, &origin);
   }

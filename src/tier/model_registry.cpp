@@ -160,6 +160,11 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     return invalid_argument("LoadModel '" + name + "': give parts (a path or bytes each), " +
                             "or a next_hop for a relay entry");
   }
+  if (request.next_hop().empty() && (!request.next_hop_model_name().empty() ||
+                                     !request.next_hop_model_version().empty())) {
+    return invalid_argument("LoadModel '" + name + "': next_hop_model_name/version name the " +
+                            "model of a kserve next hop, so they need a next_hop");
+  }
   if (!has_part && (!request.preprocess_json().empty() || request.forward_tensors_size() > 0 ||
                     !request.exit_policy_json().empty() || !request.detection_json().empty())) {
     return invalid_argument("LoadModel '" + name + "': preprocess_json, forward_tensors, " +
@@ -252,6 +257,9 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     target.link = {request.link().rate_mbit(), request.link().delay_ms()};
     target.max_message_bytes = options_.max_message_bytes;
     target.security = options_.next_hop_security;
+    if (!request.next_hop_model_name().empty()) {
+      target.kserve = KserveModelRef{request.next_hop_model_name(), request.next_hop_model_version()};
+    }
     entry->forwarder = std::make_unique<Forwarder>(std::move(target));
   }
 

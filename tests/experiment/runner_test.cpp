@@ -132,6 +132,21 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   EXPECT_EQ(summary["run"]["status"], "done");
   EXPECT_EQ(summary["run"]["strategies"], kStrategies);
   EXPECT_TRUE(summary.contains("analysis"));
+  // Where the wall time went: the ratio is the wall over the stored requests' sum, and the
+  // phases the run went through have time.
+  const auto& campaign = summary["campaign"];
+  ASSERT_TRUE(campaign.is_object()) << summary.dump();
+  EXPECT_GT(campaign["wall_s"].get<double>(), campaign["request_sum_s"].get<double>());
+  EXPECT_NEAR(campaign["overhead_ratio"].get<double>(),
+              campaign["wall_s"].get<double>() / campaign["request_sum_s"].get<double>(), 1e-9);
+  std::set<std::string> phases;
+  for (const auto& p : campaign["phases"]) {
+    EXPECT_GT(p["seconds"].get<double>(), 0) << p.dump();
+    phases.insert(p["phase"].get<std::string>());
+  }
+  for (const char* phase : {"plan", "testbed_up", "testbed_down", "deploy", "requests"})
+    EXPECT_TRUE(phases.count(phase)) << phase << " missing in " << campaign.dump();
+  EXPECT_GE(campaign["unaccounted_s"].get<double>(), 0);
 
   StoreOptions o;
   o.read_only = true;
@@ -145,6 +160,10 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   auto n = (*store)->count_requests(run_id);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, kStrategies * kRequests);
+  EXPECT_TRUE(runs->front().timing.recorded);
+  auto request_sum_ns = (*store)->db().query_int("SELECT SUM(end_to_end_ns) FROM requests");
+  ASSERT_TRUE(request_sum_ns.ok());
+  EXPECT_NEAR(campaign["request_sum_s"].get<double>(), *request_sum_ns / 1e9, 1e-6);
 
   auto strategies = (*store)->strategies(run_id);
   ASSERT_TRUE(strategies.ok());
@@ -294,8 +313,17 @@ TEST(RunnerTest, ResumesAfterSigkillWithoutDuplicates) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
 
+  const int64_t before_resume = stored_requests(db);
   pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--resume"}, dir.path());
   ASSERT_EQ(wait_child(pid, state_dir, &ids), 0) << testing::read_text(dir / "child.err");
+  // The summary tells this session's requests from the ones stored before it.
+  const std::string said = testing::read_text(dir / "child.err");
+  const int64_t total = kStrategies * requests;
+  EXPECT_NE(said.find(std::to_string(total) + " requests over " + std::to_string(kStrategies) +
+                      " strategies (" + std::to_string(total - before_resume) + " measured now, " +
+                      std::to_string(before_resume) + " before --resume)"),
+            std::string::npos)
+      << said;
 
   StoreOptions o;
   o.read_only = true;

@@ -372,6 +372,36 @@ TEST(Spec, RemoteTestbedTakesEachTiersAddressTlsAndTokenRelativeToTheSpec) {
               HasSubstr("crt"));
 }
 
+TEST(Spec, AKserveTierTakesItsModelNextToTheRemoteTierKeys) {
+  auto spec = parse(
+      "models: [m.onnx]\n"
+      "testbed:\n"
+      "  network: remote\n"
+      "  tiers:\n"
+      "    mobile: {address: 127.0.0.1:8001, token_file: m.token}\n"
+      "    edge: {enabled: false}\n"
+      "    cloud: {kind: kserve, address: 127.0.0.1:9000, model: top, version: \"1\", "
+      "token_file: c.token}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const TierSpec* cloud = spec->testbed.tier("cloud");
+  ASSERT_NE(cloud, nullptr);
+  EXPECT_TRUE(cloud->remote.kserve);
+  EXPECT_EQ(cloud->remote.model, "top");
+  EXPECT_EQ(cloud->remote.version, "1");
+  EXPECT_EQ(cloud->remote.token_file, "/exp/c.token");
+  EXPECT_FALSE(spec->testbed.tier("mobile")->remote.kserve);
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {network: remote, tiers: {mobile: "
+                       "{address: a:1}, edge: {address: b:1}, cloud: {kind: kserve, "
+                       "address: c:1}}}\n"),
+              HasSubstr("kind: kserve needs 'model'"));
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {network: remote, tiers: {mobile: "
+                       "{address: a:1, kind: kserv}}}\n"),
+              HasSubstr("did you mean 'kserve'?"));
+  EXPECT_THAT(error_of("models: [m.onnx]\ntestbed: {network: remote, tiers: {mobile: "
+                       "{address: a:1, model: top}}}\n"),
+              HasSubstr("give kind: kserve or drop them"));
+}
+
 }  // namespace
 }  // namespace edgetier
 

@@ -292,6 +292,11 @@ TEST(StoreMigration, AVersion2StoreGainsTheStopColumnsAndKeepsItsRows) {
     auto fresh = ResultStore::open(dir / "fresh.db");
     ASSERT_TRUE(fresh.ok());
     EXPECT_EQ(columns((*store)->db(), "strategies"), columns((*fresh)->db(), "strategies"));
+    EXPECT_EQ(columns((*store)->db(), "runs"), columns((*fresh)->db(), "runs"));
+    // Its runs ended before their time was recorded.
+    auto runs = (*store)->runs();
+    ASSERT_TRUE(runs.ok());
+    for (const auto& r : *runs) EXPECT_FALSE(r.timing.recorded) << r.run_id;
     ASSERT_TRUE((*store)->record_stop(1, "precision", 3.25).ok());
     EXPECT_FALSE((*store)->record_stop(99, "precision", 1.0).ok());
   }

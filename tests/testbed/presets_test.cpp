@@ -191,6 +191,37 @@ TEST(TestbedConfigYaml, RemoteTiersRefusePlaintextMixesAndShaping) {
   EXPECT_NE(shaped.status().message().find("tc on the devices"), std::string::npos);
 }
 
+TEST(TestbedConfigYaml, AKserveTierNamesItsModelAndKindsAreChecked) {
+  auto config = parse_testbed_config(
+      "tiers:\n  - {name: mobile, address: 127.0.0.1:1}\n"
+      "  - {name: cloud, kind: kserve, address: 127.0.0.1:2, model: top, version: \"3\"}\n",
+      "t.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().to_string();
+  EXPECT_FALSE(config->tiers[0].remote.kserve);
+  const RemoteTier& cloud = config->tiers[1].remote;
+  EXPECT_TRUE(cloud.kserve);
+  EXPECT_EQ(cloud.model, "top");
+  EXPECT_EQ(cloud.version, "3");
+  auto no_model = parse_testbed_config(
+      "tiers:\n  - {name: mobile, address: 127.0.0.1:1}\n"
+      "  - {name: cloud, kind: kserve, address: 127.0.0.1:2}\n",
+      "t.yaml");
+  ASSERT_FALSE(no_model.ok());
+  EXPECT_NE(no_model.status().message().find("t.yaml: 'tiers[1]': kind: kserve needs 'model'"),
+            std::string::npos)
+      << no_model.status().message();
+  auto bad_kind = parse_testbed_config(
+      "tiers:\n  - {name: mobile, kind: triton, address: 127.0.0.1:1}\n", "t.yaml");
+  ASSERT_FALSE(bad_kind.ok());
+  EXPECT_NE(bad_kind.status().message().find("'tiers[0].kind' is 'triton'"), std::string::npos)
+      << bad_kind.status().message();
+  auto stray_model = parse_testbed_config(
+      "tiers:\n  - {name: mobile, address: 127.0.0.1:1, model: top}\n", "t.yaml");
+  ASSERT_FALSE(stray_model.ok());
+  EXPECT_NE(stray_model.status().message().find("give kind: kserve"), std::string::npos)
+      << stray_model.status().message();
+}
+
 TEST(TestbedConfigYaml, InvalidUtf8IsAnErrorNamingTheLine) {
   auto config = parse_testbed_config("tiers:\n  - {name: mob\xC3ile, cpus: 1}\n", "tiers.yaml");
   ASSERT_FALSE(config.ok());
