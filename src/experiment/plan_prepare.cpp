@@ -42,6 +42,14 @@ Status check_data_fits_model(const ModelFacts& facts, Dataset* data) {
         ": the model segments but the data has image-level labels; use images/ + "
         "masks/ pairs (kind: segmentation) or an unlabeled folder (or set task: classify)");
   }
+  if (facts.task != Task::kDetect && data->detection()) {
+    return invalid_argument(ctx + ": the model " +
+                            (facts.task == Task::kClassify ? "classifies" : "segments") +
+                            " but the data holds boxes (a detection set); use " +
+                            (facts.task == Task::kClassify ? "class folders or a labels file"
+                                                           : "images/ + masks/ pairs") +
+                            " or an unlabeled folder (or set task: detect)");
+  }
   if (facts.task == Task::kDetect &&
       (data->kind == DataKind::kFolder || data->kind == DataKind::kImagenet ||
        data->segmentation())) {

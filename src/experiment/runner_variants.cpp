@@ -320,6 +320,7 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
   std::optional<DetectionOutputs> detection;
   if (task == Task::kDetect) {
     ASSIGN_OR_RETURN(detection, model_detection_outputs(facts));
+    scorer.set_objects_score_threshold(detection->decode.score_threshold);
   }
   for (size_t i = 0; i < data.samples.size(); ++i) {
     if (stop && stop()) return edgetier::cancelled("stopped while scoring accuracy");
@@ -332,14 +333,10 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
       if (!input.ok()) return input.status().with_context("image '" + s.image_path + "'");
       input->name = runner->inputs().empty() ? facts.input.name : runner->inputs()[0].name;
       ASSIGN_OR_RETURN(PartRunResult r, runner->run({std::move(*input)}));
-      // The float model's detections are the objects at what an app receives (its block's
-      // threshold); a variant's are scored at mAP's low threshold.
+      // Both sides at mAP's low threshold: the scorer takes the float model's boxes above its
+      // block's threshold (what an app receives) as the objects.
       Prediction p;
-      if (collect_reference) {
-        ASSIGN_OR_RETURN(p.boxes, reference_detections(r.outputs, *detection, geometry));
-      } else {
-        ASSIGN_OR_RETURN(p.boxes, detections_for_scoring(r.outputs, *detection, geometry));
-      }
+      ASSIGN_OR_RETURN(p.boxes, detections_for_scoring(r.outputs, *detection, geometry));
       if (detection->label_space == LabelSpace::kCategoryId && data.labeled())
         category_ids_to_classes(p.boxes, data.category_ids);
       if (data.labeled()) {

@@ -187,14 +187,6 @@ Result<std::vector<DetectedBox>> detections_for_scoring(const std::vector<Tensor
   return boxes;
 }
 
-Result<std::vector<DetectedBox>> reference_detections(const std::vector<Tensor>& outputs,
-                                                      const DetectionOutputs& spec,
-                                                      const ImageToInput& geometry) {
-  ASSIGN_OR_RETURN(std::vector<DetectedBox> boxes, decode_detections(outputs, spec));
-  map_boxes_to_image(boxes, geometry);
-  return boxes;
-}
-
 void category_ids_to_classes(std::vector<DetectedBox>& boxes,
                              const std::vector<int64_t>& category_ids) {
   for (DetectedBox& b : boxes) {

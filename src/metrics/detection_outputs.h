@@ -67,15 +67,6 @@ Result<std::vector<DetectedBox>> detections_for_scoring(const std::vector<Tensor
                                                         const DetectionOutputs& spec,
                                                         const ImageToInput& geometry);
 
-/// The reference model's detections of one image as the objects a variant is scored against
-/// (agree_map): decoded at the block's own score threshold, what an app receives, so that the
-/// reference's low-score guesses are not taken for objects; mapped to image pixels. The reference
-/// scored against itself this way (its boxes at kMapScoreThreshold) is exactly 100: NMS keeps the
-/// same higher-scored boxes at any lower threshold, and they rank first.
-Result<std::vector<DetectedBox>> reference_detections(const std::vector<Tensor>& outputs,
-                                                      const DetectionOutputs& spec,
-                                                      const ImageToInput& geometry);
-
 /// A label_space category_id model's labels as class indices: `category_ids[i]` is the dataset's
 /// id of class i (experiment/detection_labels.h). An id the dataset lacks becomes a negative
 /// category no truth has, so mAP leaves it out as COCO leaves out unknown categories.

@@ -27,8 +27,10 @@ nlohmann::json accuracy_to_json(const AccuracyResult& r) {
 }
 
 TaskScorer EvalSet::new_scorer() const {
-  return TaskScorer(task_, labelled_ ? MetricSource::kLabels : MetricSource::kReference, classes_,
+  TaskScorer scorer(task_, labelled_ ? MetricSource::kLabels : MetricSource::kReference, classes_,
                     options_.ignore_index);
+  if (detection_) scorer.set_objects_score_threshold(detection_->decode.score_threshold);
+  return scorer;
 }
 
 Status EvalSet::add_prediction(size_t s, const Tensor& y, TaskScorer* scorer) const {
@@ -141,7 +143,7 @@ Result<EvalSet> EvalSet::create(const onnx::ModelProto& reference, const EvalOpt
       if (set.labelled_) {
         RETURN_IF_ERROR(set.add_detections(s, *outs, &*scorer));
       } else {
-        auto boxes = reference_detections(*outs, *set.detection_, geometry);
+        auto boxes = detections_for_scoring(*outs, *set.detection_, geometry);
         if (!boxes.ok()) {
           return boxes.status().with_context("evaluation sample '" +
                                              set.reader_->relative_name(s) + "'");
@@ -219,6 +221,7 @@ Result<double> EvalSet::output_error(const onnx::ModelProto& candidate) const {
     // Boxes after NMS have no fixed size to compare element-wise: mAP against the reference's
     // boxes on the kept samples instead.
     TaskScorer scorer(Task::kDetect, MetricSource::kReference, classes_);
+    scorer.set_objects_score_threshold(detection_->decode.score_threshold);
     const size_t n = std::min(reference_predictions_.size(),
                               static_cast<size_t>(std::max<int64_t>(options_.error_samples, 0)));
     if (n == 0) return 0.0;

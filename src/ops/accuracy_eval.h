@@ -69,7 +69,7 @@ nlohmann::json accuracy_to_json(const AccuracyResult& r);
 /// ([N, classes, H, W]) by mIoU of the per-pixel argmax, detections (boxes mapped back to the
 /// image through the preprocessing) by COCO mAP@[.5:.95], all through metrics/task_scorer.h;
 /// without labels the reference's predictions are the truth (for detection: its boxes at the
-/// block's score threshold, metrics/detection_outputs.h reference_detections).
+/// block's score threshold, metrics/task_scorer.h add_reference).
 class EvalSet {
  public:
   static Result<EvalSet> create(const onnx::ModelProto& reference, const EvalOptions& options);

@@ -91,7 +91,7 @@ struct DetectionScores {
              const ImageToInput& geometry, const Sample* labelled,
              const std::vector<int64_t>& category_ids) {
     Prediction truth, pred;
-    ASSIGN_OR_RETURN(truth.boxes, reference_detections(ref_out, outputs, geometry));
+    ASSIGN_OR_RETURN(truth.boxes, detections_for_scoring(ref_out, outputs, geometry));
     ASSIGN_OR_RETURN(pred.boxes, detections_for_scoring(var_out, outputs, geometry));
     if (labelled) {
       Truth labels;
@@ -186,6 +186,7 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
     if (!outputs.ok()) return outputs.status().with_context("verify: " + reference_model);
     detection.emplace();
     detection->outputs = *outputs;
+    detection->agreement.set_objects_score_threshold(outputs->decode.score_threshold);
   }
 
   double abs_sum = 0.0;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "experiment/datasets.h"
+#include "experiment/plan.h"
 #include "experiment/spec.h"
 #include "experiment/synth.h"
 #include "experiment/test_util.h"
@@ -172,6 +173,35 @@ TEST(DetectionData, RunRefusesBadLabelFilesWithOneLineNamingTheFile) {
     const std::string err = run_error(dir, "{kind: yolo, path: " + dir.path() + "}");
     EXPECT_THAT(err, HasSubstr("labels/a.txt:2"));
   }
+}
+
+}  // namespace
+}  // namespace edgetier
+
+namespace edgetier {
+namespace {
+
+// A classifier or a segmenter given boxes is refused naming the model, the data and the fix;
+// a detector given them is accepted.
+TEST(DetectionData, OnlyADetectorTakesBoxes) {
+  Dataset boxes;
+  boxes.kind = DataKind::kCoco;
+  boxes.root = "/data/coco";
+  ModelFacts facts;
+  facts.name = "net";
+  for (Task task : {Task::kClassify, Task::kSegment}) {
+    facts.task = task;
+    const Status s = check_data_fits_model(facts, &boxes);
+    ASSERT_FALSE(s.ok()) << task_name(task);
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("model 'net' with data '/data/coco'"));
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("the data holds boxes"));
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("or set task: detect"));
+  }
+  facts.task = Task::kDetect;
+  EXPECT_TRUE(check_data_fits_model(facts, &boxes).ok());
+  boxes.kind = DataKind::kYolo;
+  facts.task = Task::kClassify;
+  EXPECT_FALSE(check_data_fits_model(facts, &boxes).ok());
 }
 
 }  // namespace

@@ -351,16 +351,32 @@ TEST_F(PlanTest, DemoPlanRunsAllEightChainsOnEveryApplicablePlacement) {
   ASSERT_TRUE(seg_model.ok());
   testing::save(*seg_model, dir_ / "models/demo_segmenter.onnx");
   testing::write_text(dir_ / "models/demo_segmenter.json", R"({"task": "segment"})");
+  testing::save(fixtures::tiny_yolo_detector(96, 10), dir_ / "models/demo_detector.onnx");
+  testing::write_text(dir_ / "models/demo_detector.json", R"({"task": "detect"})");
   auto text = embedded_example("demo.yaml");
   ASSERT_TRUE(text.has_value());
   auto spec = parse_spec(std::string(*text), dir_ / "examples", "demo.yaml");
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   auto e = prepare_experiment(*spec);
   ASSERT_TRUE(e.ok()) << e.status().to_string();
-  // 2 models x (5 one-part chains x 3 tiers + 5 partitioned chains x 3 tier pairs) x 2 scenarios.
-  EXPECT_EQ(e->plan.strategies.size(), 120u) << plan_to_text(*e);
-  for (const auto& d : e->plan.dropped)
-    EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
+  // Classifier and segmenter: 2 x (5 one-part chains x 3 tiers + 5 partitioned chains x 3 tier
+  // pairs); the detector without the dynamic exit: 4 x 3 + 4 x 3; all x 2 scenarios.
+  EXPECT_EQ(e->plan.strategies.size(), 168u) << plan_to_text(*e);
+  int detector_strategies = 0;
+  for (const auto& s : e->plan.strategies) detector_strategies += s.model == "demo_detector";
+  EXPECT_EQ(detector_strategies, 48) << plan_to_text(*e);
+  int detector_dynamic_exits = 0;
+  // Dropped: P-like chains on one tier and the others on two (not strategies), and the
+  // detector's dynamic exits (no confidence for a set of boxes), recorded as infeasible.
+  for (const auto& d : e->plan.dropped) {
+    if (d.model == "demo_detector" && d.ops.rfind("DEE", 0) == 0 && d.infeasible) {
+      EXPECT_THAT(d.reason, HasSubstr("confidence")) << d.ops << "@" << d.placement;
+      ++detector_dynamic_exits;
+    } else {
+      EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
+    }
+  }
+  EXPECT_EQ(detector_dynamic_exits, 2 * 3 * 2);  // DEE on M/E/C, DEEP on ME/EC/MC, 2 scenarios
   EXPECT_EQ(spec->output_dir, dir_ / "results/demo");
 }
 

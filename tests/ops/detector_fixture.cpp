@@ -75,11 +75,13 @@ std::vector<Sample> self_labelled_samples(const DetectorFiles& files) {
     ImageToInput geometry;
     auto tensor = decode_and_preprocess(*bytes, *spec, &geometry);
     auto out = (*session)->run({*tensor});
-    auto boxes = reference_detections(*out, *outputs, geometry);
+    auto boxes = detections_for_scoring(*out, *outputs, geometry);
     EXPECT_TRUE(boxes.ok()) << boxes.status().to_string();
     Sample s;
     s.image_path = path;
-    for (const DetectedBox& b : *boxes) s.boxes.push_back({b.box, b.category});
+    // What an app receives are the labels: the boxes above the block's threshold.
+    for (const DetectedBox& b : *boxes)
+      if (b.score > outputs->decode.score_threshold) s.boxes.push_back({b.box, b.category});
     samples.push_back(std::move(s));
   }
   return samples;
