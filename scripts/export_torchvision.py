@@ -24,8 +24,11 @@ Detectors (task detect) get a sidecar with their preprocessing and output format
   - torchvision ssdlite320_mobilenet_v3_large and retinanet_resnet50_fpn (the latter at a reduced
     min_size = max_size = its export size instead of 800/1333): NMS inside the graph, outputs
     boxes [N, 4] (x1, y1, x2, y2 in input pixels), scores [N], labels [N] (COCO category ids,
-    91-way with background 0), at most 100 per image. They take RGB in [0, 1] and resize and
-    normalise inside the graph, so the sidecar declares mean 0, std 1 at the export size.
+    91-way with background 0), at most 100 per image, score > 0.001 for retinanet (a random head
+    scores near its 0.01 prior; torchvision's 0.05 would leave no box) and torchvision's own 0.001
+    for SSDlite. They take RGB in [0, 1] and normalise inside the graph, so the sidecar declares
+    mean 0, std 1 at the export size; the in-graph resize and batch padding (identities at that
+    size) are left out so every feature map keeps a static shape.
   - yolo_style_n / yolo_style_s: the demo detector's architecture (scripts/train_demo_detector.py)
     at 80 classes, widths 16..128 / 32..256, random init, raw head output0 [1, 4 + 80, A]
     without NMS (YOLOv8 layout), ImageNet normalisation as the demo models.
