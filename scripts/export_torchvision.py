@@ -34,6 +34,7 @@ Detectors (task detect) get a sidecar with their preprocessing and output format
     without NMS (YOLOv8 layout), ImageNet normalisation as the demo models.
 """
 import argparse
+import fcntl
 import json
 import os
 import sys
@@ -257,6 +258,10 @@ def main():
     if not entries and not args.quick and not args.detect_quick:
         parser.error("name at least one model, or --zoo / --quick / --detect / --detect-quick")
     os.makedirs(args.out, exist_ok=True)
+    # Tests run in parallel processes may export into one folder: one export at a time, and the
+    # later ones find the files made and skip them.
+    lock = open(os.path.join(args.out, ".export.lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     inits = ["plain", "trained"] if args.init == "both" else [args.init]
     plain_names = not (args.zoo or args.quick or args.detect or args.detect_quick) and inits == ["trained"] and args.opset == [17] and not args.size

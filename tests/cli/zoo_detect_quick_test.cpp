@@ -16,18 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The exported detectors, made once per build folder (Debian's python3-torch).
 const std::string& detect_zoo_dir() {
-  static const std::string dir = [] {
-    const fs::path out = fs::path(EDGETIER_BINARY).parent_path() / "zoo-detect-quick";
-    const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
-                            "/scripts/export_torchvision.py --detect-quick -o " + out.string() +
-                            " > " + out.string() + ".log 2>&1";
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (std::system(cmd.c_str()) != 0) return std::string();
-    return out.string();
-  }();
+  static const std::string dir = export_zoo("--detect-quick", "zoo-detect-quick");
   return dir;
 }
 

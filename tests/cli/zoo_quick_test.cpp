@@ -18,22 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Models exported by scripts/export_torchvision.py `flag` into <build>/<folder>, made once per
-/// build folder ("" when the export failed). Python's torch comes from Debian's python3-torch
-/// (make test-deps installs it); without it this fails rather than skips.
-std::string export_once(const std::string& flag, const std::string& folder) {
-  const fs::path out = fs::path(EDGETIER_BINARY).parent_path() / folder;
-  const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
-                          "/scripts/export_torchvision.py " + flag + " -o " + out.string() + " > " +
-                          out.string() + ".log 2>&1";
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (std::system(cmd.c_str()) != 0) return std::string();
-  return out.string();
-}
-
 const std::string& quick_zoo_dir() {
-  static const std::string dir = export_once("--quick", "zoo-quick");
+  static const std::string dir = export_zoo("--quick", "zoo-quick");
   return dir;
 }
 
@@ -100,9 +86,9 @@ INSTANTIATE_TEST_SUITE_P(Torchvision, QuickZoo, ::testing::ValuesIn(quick_models
 class DetectQuickZoo : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DetectQuickZoo, InspectsAndMatchesItsSidecar) {
-  static const std::string dir = export_once("--detect-quick", "det-quick");
+  static const std::string dir = export_zoo("--detect-quick", "zoo-detect-quick");
   ASSERT_FALSE(dir.empty()) << "scripts/export_torchvision.py --detect-quick failed; see "
-                            << fs::path(EDGETIER_BINARY).parent_path() / "det-quick.log";
+                            << fs::path(EDGETIER_BINARY).parent_path() / "zoo-detect-quick.log";
   const std::string model = dir + "/" + GetParam() + ".onnx";
   ASSERT_TRUE(fs::exists(model)) << model;
   std::ifstream in(dir + "/" + GetParam() + ".json");
