@@ -139,7 +139,8 @@ def main():
                    dict(init, architecture=f"torchvision {name}"))
     for stem, opset, numeric in (("fcn_resnet101", 17, False), ("fcn_resnet101-op11", 11, True)):
         if wanted(stem):
-            export(tv.OutOnly(tv.build("fcn_resnet101", args.init, args.fcn_size)), args.fcn_size,
+            export(tv.Outputs(tv.build("fcn_resnet101", args.init, args.fcn_size), lambda r: r["out"]),
+                   args.fcn_size,
                    opset, out(stem), "segment", 21,
                    dict(init, architecture="torchvision fcn_resnet101",
                         tensor_names="numeric" if numeric else "torchvision"),
