@@ -99,6 +99,11 @@ def export(model, size, opset, path, task, classes, provenance, numeric=False):
     if os.path.exists(path):
         print(f"{path} exists; skipping")
         return
+    if numeric:
+        try:
+            import onnx  # noqa: F401  (checked before minutes of export, and no .tmp left behind)
+        except ImportError:
+            sys.exit("numeric tensor names need Debian's python3-onnx: apt install python3-onnx")
     model.eval()
     tmp = path + ".tmp"
     dummy = torch.randn(1, 3, size, size)
