@@ -452,6 +452,9 @@ Result<PlannerFit> fit_planner(const StoredRun& run, const ResultSet& results,
               breakdown[std::string(tier_role_name(static_cast<TierRole>(t))) + "_" + name]
                   .push_back(**v / kNsPerMs);
           }
+          if (tt.postprocess_ns > 0)
+            breakdown[std::string(tier_role_name(static_cast<TierRole>(t))) + "_postprocess"]
+                .push_back(tt.postprocess_ns / kNsPerMs);
         }
       }
       if (ok_rows > 0 && t_ms.size() < crossed.size()) {

@@ -4,8 +4,9 @@
 ///
 /// Model. Per strategy (model, ops, placement) the planner keeps
 ///  - fixed_ms: the median over requests of end-to-end latency minus the time on the shaped links
-///    (mobile-edge, edge-cloud). Queue, preprocess, compute and serialize time of every hop, the
-///    client and the unshaped client link are in it: none of them depend on the bandwidth.
+///    (mobile-edge, edge-cloud). Queue, preprocess, compute, serialize and a detector's
+///    postprocess (decoding, NMS) time of every hop, the client and the unshaped client link are
+///    in it: none of them depend on the bandwidth.
 ///  - the median bytes each crossed link carries per request, up and down.
 /// Per link it fits, over every (strategy, scenario) median,
 ///    transfer_ms = overhead_ms + rtt_ms + rate_factor * 8 * (max(0, up - burst) +

@@ -45,6 +45,10 @@ Result<ResultSet> to_result_set(const StoredRun& run) {
         for (int f = 0; f < 4; ++f) {
           add(std::string(tier_role_name(role)) + "_" + kTierFields[f], *fields[f]);
         }
+        // Only the tier that decoded detections has one: a classifier's breakdown gains no
+        // component of zeros. Left out, the decoding time would count as "other".
+        if (tt.postprocess_ns > 0)
+          add(std::string(tier_role_name(role)) + "_postprocess", tt.postprocess_ns);
       }
       for (int l = 0; l < kNumLinks; ++l) {
         const std::string prefix(link_column_prefix(static_cast<LinkId>(l)));

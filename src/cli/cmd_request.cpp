@@ -159,6 +159,7 @@ std::function<int()> setup_request(CLI::App* app) {
         stage_ns[h.tier + ".compute"].push_back(h.compute_ns);
         stage_ns[h.tier + ".serialize"].push_back(h.serialize_ns);
         stage_ns[h.tier + ".queue"].push_back(h.queue_ns);
+        if (h.postprocess_ns > 0) stage_ns[h.tier + ".postprocess"].push_back(h.postprocess_ns);
       }
       for (const auto& l : b.links) stage_ns[l.from + ">" + l.to].push_back(l.transfer_ns);
       row["end_to_end_ms"] = ns_to_ms(b.end_to_end_ns);

@@ -90,6 +90,7 @@ void fill_breakdown(const tier::RequestBreakdown& b, RequestRecord* r) {
     t.compute_ns = hop.compute_ns;
     t.serialize_ns = hop.serialize_ns;
     t.forward_ns = hop.forward_ns;
+    t.postprocess_ns = hop.postprocess_ns;
   }
   for (const auto& link : b.links) {
     const int i = link_index(link.to);

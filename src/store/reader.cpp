@@ -33,6 +33,7 @@ RequestRecord read_request(const SqliteStatement& s) {
   }
   r.exit_taken = s.column_optional_int64(i++);
   r.outcome = s.column_text(i++);
+  for (TierTiming& t : r.tiers) t.postprocess_ns = s.column_optional_int64(i++).value_or(0);
   return r;
 }
 
@@ -102,9 +103,11 @@ Status read_accuracy(SqliteDb& db, StoredRun* run) {
   return ok_status();
 }
 
-Status read_requests(SqliteDb& db, StoredRun* run) {
+/// A store older than a column's schema reads it as 0 (postprocess_ns before v4: not recorded).
+Status read_requests(SqliteDb& db, int schema_version, StoredRun* run) {
   std::string sql = "SELECT strategy_id, pass, request_index";
-  for (const auto& c : request_breakdown_columns()) sql += ", " + c;
+  for (const auto& c : request_breakdown_columns())
+    sql += ", " + (request_column_schema(c) <= schema_version ? c : "0 AS " + c);
   sql += " FROM requests WHERE run_id = ? ORDER BY strategy_id, pass, request_index";
   ASSIGN_OR_RETURN(SqliteStatement stmt, db.prepare(sql));
   stmt.bind(1, run->run.run_id);
@@ -258,7 +261,7 @@ Result<StoredRun> read_results_database(const std::string& path, const ResultsDb
     s.row = std::move(row);
     run.strategies.push_back(std::move(s));
   }
-  RETURN_IF_ERROR(read_requests(store->db(), &run));
+  RETURN_IF_ERROR(read_requests(store->db(), store->schema_version(), &run));
   RETURN_IF_ERROR(read_links_and_tiers(store->db(), store->schema_version(), &run));
   RETURN_IF_ERROR(read_accuracy(store->db(), &run));
   return run;

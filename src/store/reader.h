@@ -68,7 +68,8 @@ struct StoredRun {
 /// store's message; a schema v1 store is read as it is) and reads one run. NOT_FOUND when the
 /// database holds no run (or not the asked one, naming the runs it has). A run stored by schema
 /// v1 recorded no facts: planned requests are unknown, no pass is discarded, the cut windows
-/// are the planner's defaults, and a warning says so.
+/// are the planner's defaults, and a warning says so. Requests stored before schema v4 read
+/// TierTiming::postprocess_ns as 0 (their decoding time is in no column).
 Result<StoredRun> read_results_database(const std::string& path,
                                         const ResultsDbOptions& options = {});
 

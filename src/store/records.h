@@ -48,6 +48,10 @@ struct TierTiming {
   std::optional<int64_t> compute_ns;     // ONNX Runtime Run()
   std::optional<int64_t> serialize_ns;   // packing outputs for the next hop or the reply
   std::optional<int64_t> forward_ns;     // waiting on the next tier (covers the upper link)
+  /// A detector's outputs decoded into boxes, NMS included, on the tier that answered (schema
+  /// v4; not part of serialize_ns). 0: this tier decoded nothing (a classifier, a tier below the
+  /// answering one, `response: raw`) or the request was stored before schema 4.
+  int64_t postprocess_ns = 0;
 };
 
 /// One link's share of a request; unset = not crossed.
@@ -76,8 +80,12 @@ struct RequestRecord {
   std::string outcome = "ok";                // "ok" or "error:<message>"
 };
 
-/// Every per-request column after the key, in table order (the export's requests.csv header).
+/// Every per-request column after the key, in table order (the export's requests.csv header):
+/// the version-1 columns, then the ones later schemas added (`<tier>_postprocess_ns`, v4).
 const std::vector<std::string>& request_breakdown_columns();
+/// The schema version that added a column of request_breakdown_columns() (1 or 4): a store of an
+/// older version has no such column.
+int request_column_schema(std::string_view column);
 
 enum class StrategyStatus { kPending, kRunning, kDone, kInfeasible, kFailed };
 std::string_view strategy_status_name(StrategyStatus status);

@@ -403,6 +403,8 @@ Status ResultStore::add_request(int64_t run_id, const RequestRecord& r) {
   }
   s.bind(i++, r.exit_taken);
   s.bind(i++, r.outcome);
+  // Schema 4's columns follow the version-1 ones (request_breakdown_columns()).
+  for (const TierTiming& t : r.tiers) s.bind(i++, t.postprocess_ns);
   Status st = s.run();
   if (!st.ok()) {
     // Keep what earlier batches committed; drop this batch (resume measures it again).

@@ -26,10 +26,11 @@ namespace edgetier {
 /// strategies.steps_json; 3 adds strategies.stop_reason and strategies.precision_pct (how a
 /// measurement ended), tiers.host_json (each tier's host facts), the links' measured rates both
 /// ways and prober, their token buckets as configured, and runs.timing_json (where the run's
-/// wall time went, CampaignTiming). An older store is upgraded in place
+/// wall time went, CampaignTiming); 4 adds requests.<tier>_postprocess_ns (a detector's decoding
+/// and NMS on the answering tier). An older store is upgraded in place
 /// when opened for writing and read as it is when opened read-only (see RunFacts and StrategyRow
 /// for what its rows lack).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 /// The store's file name inside an experiment's output folder.
 inline constexpr const char* kResultsFileName = "results.db";
 /// PRAGMA application_id of an edgetier store ("EdGT").
@@ -65,7 +66,8 @@ class ResultStore {
   ResultStore& operator=(const ResultStore&) = delete;
 
   const std::string& path() const { return db_.path(); }
-  /// The schema version of the file: kStoreSchemaVersion, or 1 for a v1 file opened read-only.
+  /// The schema version of the file: kStoreSchemaVersion, or the older version of a file opened
+  /// read-only.
   int schema_version() const { return schema_version_; }
   SqliteDb& db() { return db_; }  // for readers such as the CSV export
 

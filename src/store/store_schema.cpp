@@ -1,5 +1,5 @@
-/// The results store's schema (version 1 and the migrations to 2 and 3), and opening a store: creating
-/// it, upgrading an older one, or refusing foreign files.
+/// The results store's schema (version 1 and the migrations to 2, 3 and 4), and opening a store:
+/// creating it, upgrading an older one, or refusing foreign files.
 #include <algorithm>
 #include <filesystem>
 
@@ -12,6 +12,29 @@ namespace {
 constexpr const char* kTierFields[] = {"queue_ns", "preprocess_ns", "compute_ns", "serialize_ns",
                                        "forward_ns"};
 constexpr const char* kLinkFields[] = {"transfer_ns", "bytes_up", "bytes_down"};
+/// The tier fields schema 4 added, after the version-1 columns (ALTER TABLE appends).
+constexpr const char* kTierFieldsV4[] = {"postprocess_ns"};
+
+/// The requests columns of version 1 after the key: the start of request_breakdown_columns().
+const std::vector<std::string>& request_columns_v1() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c = {"input_file", "sent_ns", "end_to_end_ns", "client_ns"};
+    // One group per tier, in TierRole order (RequestRecord::tiers is indexed by it).
+    for (TierRole tier : all_tier_roles()) {
+      for (const char* field : kTierFields)
+        c.push_back(std::string(tier_role_name(tier)) + "_" + field);
+    }
+    for (int l = 0; l < kNumLinks; ++l) {
+      for (const char* field : kLinkFields) {
+        c.push_back(std::string(link_column_prefix(static_cast<LinkId>(l))) + "_" + field);
+      }
+    }
+    c.push_back("exit_taken");
+    c.push_back("outcome");
+    return c;
+  }();
+  return columns;
+}
 
 /// Version 1, as edgetier wrote it before the run's facts were stored. Kept as the starting
 /// point every store is built from: a new store is this plus the migrations, so an upgraded v1
@@ -24,7 +47,7 @@ std::string schema_v1_sql() {
       "  scenario TEXT NOT NULL,\n"
       "  pass INTEGER NOT NULL,\n"
       "  request_index INTEGER NOT NULL,\n";
-  for (const auto& col : request_breakdown_columns()) {
+  for (const auto& col : request_columns_v1()) {
     const bool text = col == "input_file" || col == "outcome";
     requests +=
         "  " + col + (text ? " TEXT" : " INTEGER") + (col == "outcome" ? " NOT NULL" : "") + ",\n";
@@ -106,6 +129,14 @@ constexpr const char* kMigrateV2ToV3 =
     "ALTER TABLE links ADD COLUMN burst_ms REAL;\n"
     "ALTER TABLE runs ADD COLUMN timing_json TEXT NOT NULL DEFAULT '{}';\n";
 
+/// Version 3 -> 4: the time the answering tier spent decoding a detector's outputs into boxes,
+/// NMS included (tier/breakdown.h HopBreakdown::postprocess_ns); 0 for tiers that decoded
+/// nothing and for every request stored before.
+constexpr const char* kMigrateV3ToV4 =
+    "ALTER TABLE requests ADD COLUMN mobile_postprocess_ns INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE requests ADD COLUMN edge_postprocess_ns INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE requests ADD COLUMN cloud_postprocess_ns INTEGER NOT NULL DEFAULT 0;\n";
+
 }  // namespace
 
 std::vector<std::string> steps_of_plan_json(const std::string& plan_json) {
@@ -130,22 +161,19 @@ std::string_view link_column_prefix(LinkId link) {
 
 const std::vector<std::string>& request_breakdown_columns() {
   static const std::vector<std::string> columns = [] {
-    std::vector<std::string> c = {"input_file", "sent_ns", "end_to_end_ns", "client_ns"};
-    // One group per tier, in TierRole order (RequestRecord::tiers is indexed by it).
-    for (TierRole tier : all_tier_roles()) {
-      for (const char* field : kTierFields)
+    std::vector<std::string> c = request_columns_v1();
+    for (const char* field : kTierFieldsV4) {
+      for (TierRole tier : all_tier_roles())
         c.push_back(std::string(tier_role_name(tier)) + "_" + field);
     }
-    for (int l = 0; l < kNumLinks; ++l) {
-      for (const char* field : kLinkFields) {
-        c.push_back(std::string(link_column_prefix(static_cast<LinkId>(l))) + "_" + field);
-      }
-    }
-    c.push_back("exit_taken");
-    c.push_back("outcome");
     return c;
   }();
   return columns;
+}
+
+int request_column_schema(std::string_view column) {
+  const auto& v1 = request_columns_v1();
+  return std::find(v1.begin(), v1.end(), column) != v1.end() ? 1 : 4;
 }
 
 std::string_view strategy_status_name(StrategyStatus status) {
@@ -225,7 +253,10 @@ Result<std::unique_ptr<ResultStore>> ResultStore::open(const std::string& path,
     auto version = store->db_.query_text("SELECT value FROM meta WHERE key = 'schema_version'");
     if (!version.ok())
       return data_loss("'" + path + "' has no schema version: " + version.status().message());
-    const int found = *version == "1" ? 1 : *version == "2" ? 2 : *version == "3" ? 3 : 0;
+    int found = 0;
+    for (int v = 1; v <= kStoreSchemaVersion; ++v) {
+      if (*version == std::to_string(v)) found = v;
+    }
     if (found == 0) {
       return failed_precondition(
           "'" + path + "' has store schema version " + *version + "; this edgetier reads 1 to " +
@@ -291,6 +322,7 @@ Status ResultStore::migrate(int from) {
     }
   }
   if (st.ok() && from <= 2) st = db_.exec(kMigrateV2ToV3);
+  if (st.ok() && from <= 3) st = db_.exec(kMigrateV3ToV4);
   if (st.ok()) {
     st = db_.exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion) +
                   "' WHERE key = 'schema_version'");

@@ -72,6 +72,7 @@ RequestRecord make_request(int64_t strategy_id, int index, const StrategyDef& s,
   for (const auto& [tier, ms] : s.compute_ms) r.tiers[tier_of(tier)].compute_ns = ns(ms);
   for (const auto& [tier, ms] : s.serialize_ms) r.tiers[tier_of(tier)].serialize_ns = ns(ms);
   for (const auto& [tier, ms] : s.preprocess_ms) r.tiers[tier_of(tier)].preprocess_ns = ns(ms);
+  for (const auto& [tier, ms] : s.postprocess_ms) r.tiers[tier_of(tier)].postprocess_ns = ns(ms);
   r.tiers[0].queue_ns = 0;
   r.links[0].transfer_ns = ns(0.05);  // the client's own link: unshaped, part of fixed_ms
   r.links[0].bytes_up = 5000;

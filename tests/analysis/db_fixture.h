@@ -35,6 +35,7 @@ struct StrategyDef {
   std::map<std::string, double> compute_ms;  // tier name -> compute time (part of fixed_ms)
   std::map<std::string, double> serialize_ms;
   std::map<std::string, double> preprocess_ms;
+  std::map<std::string, double> postprocess_ms;  // a detector's decoding + NMS (answering tier)
   std::string plan_json = "{}";
 };
 

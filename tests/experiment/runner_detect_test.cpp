@@ -1,6 +1,7 @@
 /// `edgetier run` on fixture detectors through real tiers: mAP against synthetic boxes stored for
 /// a detector with the shapes' classes (equal to the same model scored here, in process), and
-/// agreement with the float model's own detections for one with other classes.
+/// agreement with the float model's own detections for one with other classes, and the answering
+/// tier's decoding time stored with every request.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "metrics/detection_outputs.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
+#include "store/reader.h"
 #include "store/store.h"
 
 namespace edgetier {
@@ -119,6 +121,19 @@ TEST(RunnerDetect, StoresMapAgainstBoxesAndAgreementWithTheFloatModel) {
   ASSERT_EQ(fidelity->size(), 1u);
   EXPECT_EQ((*fidelity)[0].metric, "agree_map");
   EXPECT_DOUBLE_EQ((*fidelity)[0].value, 100.0);  // Identity is the float model
+
+  // The mobile tier answered with boxes: its decoding time, NMS included, is stored per request.
+  auto stored = read_results_database(out + "/results.db");
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  ASSERT_EQ(stored->strategies.size(), 2u);
+  for (const StoredStrategy& s : stored->strategies) {
+    ASSERT_EQ(s.requests.size(), 4u) << s.row.model;
+    for (const RequestRecord& r : s.requests) {
+      EXPECT_EQ(r.outcome, "ok");
+      EXPECT_GT(r.tiers[0].postprocess_ns, 0) << s.row.model << " request " << r.request_index;
+      EXPECT_LT(r.tiers[0].postprocess_ns, r.end_to_end_ns);
+    }
+  }
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ int64_t fill_store(ResultStore& store) {
     r.end_to_end_ns = 123456789 + i;
     r.tiers[0].compute_ns = 1000 + i;
     r.tiers[1].queue_ns = 7;
+    r.tiers[1].postprocess_ns = 2500 + i;  // the edge decoded the detections
     r.links[1].bytes_up = 802816;
     r.outcome = i == 4 ? "error:deadline exceeded, retry" : "ok";
     EXPECT_TRUE(store.add_request(run, r).ok());
@@ -85,6 +86,10 @@ TEST(ExportCsv, EveryTableRoundTripsAgainstTheDatabase) {
   EXPECT_EQ(requests[1][col("scenario")], "slow, edge");
   EXPECT_EQ(requests[1][col("mobile_compute_ns")], "1000");
   EXPECT_EQ(requests[1][col("cloud_compute_ns")], "");  // NULL: the cloud took no part
+  EXPECT_EQ(requests[1][col("edge_postprocess_ns")], "2500");
+  EXPECT_EQ(requests[2][col("edge_postprocess_ns")], "2501");
+  EXPECT_EQ(requests[1][col("mobile_postprocess_ns")], "0");  // decoded nothing
+  EXPECT_LT(col("cloud_postprocess_ns"), header.size());
   EXPECT_EQ(requests[5][col("outcome")], "error:deadline exceeded, retry");
 
   const auto accuracy = parse_csv(testing::read_text(dir / "csv/accuracy.csv"));

@@ -1,5 +1,5 @@
 /// Tests for the store's schema migrations: a database written by schema version 1 (its SQL kept
-/// here as that edgetier wrote it) or 2 is read as it is when opened read-only and upgraded in
+/// here as that edgetier wrote it), 2 or 3 is read as it is when opened read-only and upgraded in
 /// place when opened for writing; its rows read with the documented fallback.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -284,7 +284,7 @@ TEST(StoreMigration, AVersion2StoreGainsTheStopColumnsAndKeepsItsRows) {
   {
     auto store = ResultStore::open(path);
     ASSERT_TRUE(store.ok()) << store.status().to_string();
-    EXPECT_EQ((*store)->schema_version(), 3);
+    EXPECT_EQ((*store)->schema_version(), kStoreSchemaVersion);
     EXPECT_EQ(*(*store)->db().query_int("SELECT COUNT(*) FROM requests"), 4);
     EXPECT_EQ(*(*store)->db().query_int("SELECT COUNT(*) FROM strategies WHERE stop_reason = '' "
                                         "AND precision_pct IS NULL"),
@@ -310,6 +310,86 @@ TEST(StoreMigration, AVersion2StoreGainsTheStopColumnsAndKeepsItsRows) {
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE(export_csv(**store, dir / "csv").ok());
   EXPECT_THAT(testing::read_text(dir / "csv/strategies.csv"), HasSubstr("stop_reason"));
+}
+
+/// Version 2 -> 3 as that edgetier applied it, frozen: a v3 store is the v2 store plus this.
+constexpr const char* kMigrateV2ToV3 =
+    "ALTER TABLE strategies ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE strategies ADD COLUMN precision_pct REAL;\n"
+    "ALTER TABLE tiers ADD COLUMN host_json TEXT NOT NULL DEFAULT '{}';\n"
+    "ALTER TABLE links ADD COLUMN forward_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN reverse_rate_mbit REAL;\n"
+    "ALTER TABLE links ADD COLUMN probed_by TEXT;\n"
+    "ALTER TABLE links ADD COLUMN burst_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_min_bytes INTEGER;\n"
+    "ALTER TABLE links ADD COLUMN burst_ms REAL;\n"
+    "ALTER TABLE runs ADD COLUMN timing_json TEXT NOT NULL DEFAULT '{}';\n"
+    "UPDATE meta SET value = '3' WHERE key = 'schema_version';\n"
+    "PRAGMA user_version = 3;\n";
+
+void write_v3_store(const std::string& path) {
+  write_v2_store(path);
+  auto db = SqliteDb::open(path, SQLITE_OPEN_READWRITE);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec(kMigrateV2ToV3).ok());
+}
+
+TEST(StoreMigration, AVersion3StoreGainsThePostprocessColumnsAndKeepsItsRows) {
+  TempDir dir;
+  const std::string path = dir / "results.db";
+  write_v3_store(path);
+  StoreOptions read;
+  read.read_only = true;
+  {
+    // Read-only it is read as it is: no postprocess columns, its requests read 0.
+    auto store = ResultStore::open(path, read);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    EXPECT_EQ((*store)->schema_version(), 3);
+    EXPECT_EQ(columns((*store)->db(), "requests").count("edge_postprocess_ns"), 0u);
+    ASSERT_TRUE(export_csv(**store, dir / "csv3").ok());
+    EXPECT_THAT(testing::read_text(dir / "csv3/requests.csv"),
+                ::testing::Not(HasSubstr("postprocess_ns")));
+  }
+  auto old = read_results_database(path);
+  ASSERT_TRUE(old.ok()) << old.status().to_string();
+  ASSERT_EQ(old->strategies[0].requests.size(), 4u);
+  for (const RequestRecord& r : old->strategies[0].requests) {
+    EXPECT_EQ(r.tiers[0].compute_ns, 100);
+    for (const TierTiming& t : r.tiers) EXPECT_EQ(t.postprocess_ns, 0);
+  }
+  const int64_t strategy = old->strategies[0].row.strategy_id;
+  {
+    auto store = ResultStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    EXPECT_EQ((*store)->schema_version(), kStoreSchemaVersion);
+    auto& db = (*store)->db();
+    EXPECT_EQ(*db.query_text("SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+    EXPECT_EQ(*db.query_int("PRAGMA user_version"), 4);
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM requests"), 4);
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM requests WHERE mobile_postprocess_ns = 0 AND "
+                            "edge_postprocess_ns = 0 AND cloud_postprocess_ns = 0 AND "
+                            "mobile_compute_ns = 100"),
+              4);
+    auto fresh = ResultStore::open(dir / "fresh.db");
+    ASSERT_TRUE(fresh.ok());
+    for (const char* table :
+         {"meta", "runs", "tiers", "links", "strategies", "requests", "accuracy"}) {
+      EXPECT_EQ(columns(db, table), columns((*fresh)->db(), table)) << table;
+    }
+    // The upgraded store takes a detector's request with its decoding time.
+    RequestRecord r;
+    r.strategy_id = strategy;
+    r.pass = 2;
+    r.end_to_end_ns = 9000000;
+    r.tiers[1].compute_ns = 4000000;
+    r.tiers[1].postprocess_ns = 1234567;
+    ASSERT_TRUE((*store)->add_request(1, r).ok());
+  }
+  auto upgraded = read_results_database(path);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().to_string();
+  ASSERT_EQ(upgraded->strategies[0].requests.size(), 5u);
+  EXPECT_EQ(upgraded->strategies[0].requests[0].tiers[1].postprocess_ns, 0);
+  EXPECT_EQ(upgraded->strategies[0].requests[4].tiers[1].postprocess_ns, 1234567);
 }
 
 TEST(StoreStop, CompletedRequestsCarryWhatTheStoppingRuleResumesFrom) {

@@ -1,5 +1,6 @@
 /// Tests for reading results databases (written through the store's API) into the analysis:
-/// breakdown fields, failures, accuracy, infeasible strategies, interrupted runs, run selection.
+/// breakdown fields (a detector's postprocess among them), failures, accuracy, infeasible
+/// strategies, interrupted runs, run selection.
 #include "analysis/result_set_db.h"
 
 #include <gmock/gmock.h>
@@ -7,6 +8,7 @@
 
 #include "analysis/analyze.h"
 #include "analysis/db_fixture.h"
+#include "analysis/planner.h"
 #include "analysis/recommend.h"
 #include "report/terminal.h"
 #include "test_util.h"
@@ -91,6 +93,54 @@ TEST(ResultSetDb, ReadsRequestsWithBreakdownBytesAndAccuracy) {
   EXPECT_NEAR(*s->accuracy_loss_pts, 0.5, 1e-9);
   const auto j = to_json(*report);
   EXPECT_EQ(j["scenarios"][0]["missing_strategies"].size(), 0u);
+}
+
+TEST(ResultSetDb, ADetectorsPostprocessIsItsOwnComponentAndThePhasesStillSumToEndToEnd) {
+  TempDir dir;
+  const std::string path = dir.file("results.db");
+  std::vector<StrategyDef> defs = three_strategies();
+  defs[2].postprocess_ms["edge"] = 1.5;  // P@ME answers from the edge
+  {
+    auto store = ResultStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    testdb::write_run(**store, kScenarios, defs, {});
+  }
+  auto stored = read_results_database(path);
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  for (const RequestRecord& r : stored->strategies[2].requests) {
+    EXPECT_EQ(r.tiers[1].postprocess_ns, 1500000);
+    EXPECT_EQ(r.tiers[0].postprocess_ns, 0);
+  }
+  auto results = to_result_set(*stored);
+  ASSERT_TRUE(results.ok()) << results.status().to_string();
+  const StrategySamples* p = results->find(key("P", "ME"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->breakdown_ns.at("edge_postprocess"), std::vector<int64_t>(5, 1500000));
+  EXPECT_EQ(p->breakdown_ns.count("mobile_postprocess"), 0u);
+  // A classifier's breakdown gains no component of zeros.
+  EXPECT_EQ(results->find(key("Q", "E"))->breakdown_ns.count("edge_postprocess"), 0u);
+  // Every request's components add up to its end-to-end time: the decoding left "other".
+  for (size_t i = 0; i < p->latency_ns.size(); ++i) {
+    int64_t sum = 0;
+    for (const auto& [name, values] : p->breakdown_ns) sum += values.at(i);
+    EXPECT_EQ(sum, p->latency_ns[i]) << i;
+  }
+  auto report = analyze(*results, {});
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_NEAR(report->scenarios.at(0).find("P@ME")->breakdown_p50_ms.at("edge_postprocess"), 1.5,
+              1e-9);
+  // The planner's per-hop medians list it too (it is part of the fixed time).
+  PlannerOptions no_cuts;
+  no_cuts.move_cuts = false;
+  auto fit = fit_planner(*stored, *results, {}, no_cuts);
+  ASSERT_TRUE(fit.ok()) << fit.status().to_string();
+  bool found = false;
+  for (const StrategyModel& m : fit->strategies) {
+    if (m.label != "P@ME") continue;
+    found = true;
+    EXPECT_NEAR(m.fixed_breakdown_ms.at("edge_postprocess"), 1.5, 1e-9);
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(ResultSetDb, ErrorsCountAsFailuresAndDiscardedPassesAreLeftOut) {

@@ -63,6 +63,9 @@ TEST(Store, CreatesSchemaInWalModeWithForeignKeys) {
   EXPECT_EQ(cols->column_count(), 5 + static_cast<int>(request_breakdown_columns().size()));
   EXPECT_THAT(request_breakdown_columns(), ::testing::Contains("edge_cloud_bytes_down"));
   EXPECT_THAT(request_breakdown_columns(), ::testing::Contains("mobile_compute_ns"));
+  EXPECT_THAT(request_breakdown_columns(), ::testing::Contains("cloud_postprocess_ns"));
+  EXPECT_EQ(request_column_schema("mobile_compute_ns"), 1);
+  EXPECT_EQ(request_column_schema("edge_postprocess_ns"), 4);
 }
 
 TEST(Store, ResumeNeitherDuplicatesNorLosesRows) {
