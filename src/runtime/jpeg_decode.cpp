@@ -5,12 +5,11 @@
 
 #include <jpeglib.h>
 
-#include <opencv2/core.hpp>
-
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <new>
+#include <opencv2/core.hpp>
 #include <string>
 
 namespace edgetier {
@@ -43,7 +42,9 @@ void on_message(j_common_ptr info, int level) {
 class TiffData {
  public:
   TiffData(const uint8_t* data, size_t size)
-      : data_(data), size_(size), little_(size >= 1 && data[0] == 'I' && (size < 2 || data[1] == 'I')) {}
+      : data_(data),
+        size_(size),
+        little_(size >= 1 && data[0] == 'I' && (size < 2 || data[1] == 'I')) {}
   size_t size() const { return size_; }
   bool u16(size_t offset, uint32_t* value) const {
     if (offset + 1 >= size_) return false;
@@ -186,7 +187,10 @@ void apply_orientation(uint32_t orientation, DecodedImage* image) {
     case 2: cv::flip(pixels, pixels, 1); return;
     case 3: cv::flip(pixels, pixels, -1); return;
     case 4: cv::flip(pixels, pixels, 0); return;
-    case 5: case 6: case 7: case 8: break;
+    case 5:
+    case 6:
+    case 7:
+    case 8: break;
     default: return;  // 1, and values the tag does not define
   }
   std::unique_ptr<uint8_t[]> turned(new uint8_t[pixels.total() * 3]);

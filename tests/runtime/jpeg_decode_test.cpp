@@ -47,9 +47,9 @@ cv::Mat photo(int width, int height) {
   cv::RNG rng(7);
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
-      image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(x * 255 / width),
-                                            static_cast<uchar>(y * 255 / height),
-                                            static_cast<uchar>(rng.uniform(0, 256)));
+      image.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(static_cast<uchar>(x * 255 / width), static_cast<uchar>(y * 255 / height),
+                    static_cast<uchar>(rng.uniform(0, 256)));
     }
   }
   cv::circle(image, {width / 3, height / 2}, height / 3, {20, 200, 90}, -1);
@@ -157,9 +157,9 @@ TEST(DecodeJpegStrict, EncodingsHaveImdecodesPixels) {
   expect_as_imdecode(encode(image), "baseline 4:2:0");
   expect_as_imdecode(encode(image, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}), "progressive");
   // Different luma and chroma quality make OpenCV write 4:4:4.
-  expect_as_imdecode(encode(image, {cv::IMWRITE_JPEG_LUMA_QUALITY, 90,
-                                    cv::IMWRITE_JPEG_CHROMA_QUALITY, 70}),
-                     "4:4:4");
+  expect_as_imdecode(
+      encode(image, {cv::IMWRITE_JPEG_LUMA_QUALITY, 90, cv::IMWRITE_JPEG_CHROMA_QUALITY, 70}),
+      "4:4:4");
   expect_as_imdecode(encode(image, {cv::IMWRITE_JPEG_RST_INTERVAL, 2}), "restart markers");
   cv::Mat grey;
   cv::extractChannel(image, grey, 1);
@@ -176,8 +176,8 @@ TEST(DecodeJpegStrict, EveryExifOrientationIsAppliedAsImdecodeDoes) {
   const std::string plain = encode(photo(48, 30));
   for (bool little : {true, false}) {
     for (uint32_t orientation = 1; orientation <= 8; ++orientation) {
-      const std::string what = std::string(little ? "II" : "MM") + " orientation " +
-                               std::to_string(orientation);
+      const std::string what =
+          std::string(little ? "II" : "MM") + " orientation " + std::to_string(orientation);
       const std::string jpeg = with_app1(plain, exif(tiff(little, {{0x0112, 3, 1, orientation}})));
       expect_as_imdecode(jpeg, what);
       auto decoded = decode_jpeg_strict(jpeg);
@@ -194,7 +194,8 @@ TEST(DecodeJpegStrict, OddExifSegmentsAreReadAsImdecodeReadsThem) {
        exif(tiff(true, {{0x010F, 2, 6, 26}, {0x0112, 3, 1, 6}}, "Canon\0"))},
       {"orientation after a Make string past the segment's end",
        exif(tiff(true, {{0x010F, 2, 60, 26}, {0x0112, 3, 1, 6}}))},
-      {"orientation after unknown tags", exif(tiff(false, {{0x0100, 4, 1, 48}, {0x0112, 3, 1, 8}}))},
+      {"orientation after unknown tags",
+       exif(tiff(false, {{0x0100, 4, 1, 48}, {0x0112, 3, 1, 8}}))},
       {"orientation 9", exif(tiff(true, {{0x0112, 3, 1, 9}}))},
       {"orientation 0", exif(tiff(true, {{0x0112, 3, 1, 0}}))},
       {"entry count past the end", exif(tiff(true, {{0x0112, 3, 1, 6}}).substr(0, 12))},
