@@ -4,6 +4,10 @@
 ///
 ///   /usr/bin/python3 scripts/export_torchvision.py --zoo --init both --opset 13 17 -o build/zoo
 ///   ./build/bench_zoo build/zoo [--filter SUBSTRING[,...]] [--runs 9] [--keep DIR] [--binary B]
+///
+/// With --detect, the public detectors (ssdlite320, retinanet_resnet50_fpn at 320 px, YOLO-style
+/// raw heads; `export_torchvision.py --detect`) through `variants --ops I,Q,P --cut auto --task
+/// detect --verify`, verify in mAP points against the float model.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -34,6 +38,7 @@ struct Args {
   int runs = 9;
   std::string keep;  // keep the variants here instead of a temporary folder
   std::string binary = EDGETIER_BINARY;  // a copy keeps a long run safe from rebuilds
+  bool detect = false;  // the detectors: I, Q, P scored by mAP
 };
 
 /// --filter A,B: models whose path contains any of them.
@@ -91,8 +96,12 @@ int main(int argc, char** argv) {
       args.binary = next();
     } else if (a == "--keep") {
       args.keep = next();
+    } else if (a == "--detect") {
+      args.detect = true;
+      if (args.dir == "build/zoo") args.dir = "build/det-zoo";
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [ZOO_DIR] [--filter S[,S...]] [--runs N] [--keep DIR] [--binary EDGETIER]\n", argv[0]);
+      std::printf("usage: %s [ZOO_DIR] [--detect] [--filter S[,S...]] [--runs N] [--keep DIR] "
+                  "[--binary EDGETIER]\n", argv[0]);
       return 0;
     } else {
       args.dir = a;
@@ -102,8 +111,9 @@ int main(int argc, char** argv) {
   if (!fs::exists(args.dir, ec)) {
     // The zoo is exported here, not downloaded: Debian's torch builds the graphs.
     const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
-                            "/scripts/export_torchvision.py --zoo --init both --opset 13 17 -o " +
-                            args.dir;
+                            "/scripts/export_torchvision.py " +
+                            (args.detect ? "--detect" : "--zoo") +
+                            " --init both --opset 13 17 -o " + args.dir;
     std::printf("bench_zoo: exporting the zoo: %s\n", cmd.c_str());
     std::fflush(stdout);
     if (std::system(cmd.c_str()) != 0) {
@@ -137,8 +147,9 @@ int main(int argc, char** argv) {
     const std::string name = fs::path(model).stem().string();
     const std::string out = root + "/" + name;
     auto [code, text] = capture(args.binary +
-                                " --log-level warn variants '" + model + "' -o '" + out +
-                                "' --verify --verify-samples 4 --json 2>/dev/null");
+                                " --log-level warn variants '" + model + "' -o '" + out + "'" +
+                                (args.detect ? " --ops I,Q,P --cut auto --task detect" : "") +
+                                " --verify --verify-samples 4 --json 2>/dev/null");
     nlohmann::json rows = nlohmann::json::parse(text, nullptr, false);
     if (code != 0 || !rows.is_array()) {
       ++failures;
@@ -163,7 +174,8 @@ int main(int argc, char** argv) {
         continue;
       }
       const double pts = v.value("top1_agreement", -1.0) >= 0 ? v.value("top1_agreement", 0.0)
-                                                             : v.value("miou", 0.0);
+                         : v.value("agree_map", -1.0) >= 0 ? v.value("agree_map", 0.0)
+                                                           : v.value("miou", 0.0);
       if (ops == "P" || ops == "I") {
         if (!v.value("bit_identical", false)) ++failures;
         if (ops == "P") p_diff = v.value("max_abs_diff", -1.0);

@@ -122,12 +122,24 @@ def match_image(dts, gts, lo, hi):
     return [d["score"] for d in dts], tp, ign, sum(1 for x in g_ign if not x)
 
 
-def category_precision(gt, dets, cat, lo, hi):
-    """[T, R] interpolated precision, or None when the category has no counted ground truth."""
+def group(gt, dets):
+    """(image id, category id) -> (annotations, detections), each in input order."""
+    groups = {}
+    for a in gt["annotations"]:
+        groups.setdefault((a["image_id"], a["category_id"]), ([], []))[0].append(a)
+    for x in dets:
+        groups.setdefault((x["image_id"], x["category_id"]), ([], []))[1].append(x)
+    return groups
+
+
+def category_precision(gt, dets, cat, lo, hi, groups=None):
+    """[T, R] interpolated precision, or None when the category has no counted ground truth.
+    `groups` (from group(gt, dets)) only saves the per-image scans on large sets."""
+    if groups is None:
+        groups = group(gt, dets)
     scores, tps, igns, counted = [], [], [], 0
     for img in sorted(i["id"] for i in gt["images"]):
-        g = [a for a in gt["annotations"] if a["image_id"] == img and a["category_id"] == cat]
-        d = [x for x in dets if x["image_id"] == img and x["category_id"] == cat]
+        g, d = groups.get((img, cat), ([], []))
         if not g and not d:
             continue
         s, tp, ig, n = match_image(d, g, lo, hi)
@@ -155,8 +167,9 @@ def category_precision(gt, dets, cat, lo, hi):
 def evaluate(gt, dets):
     cats = sorted(c["id"] for c in gt["categories"])
     result = {}
+    groups = group(gt, dets)
     for name, (lo, hi) in RANGES.items():
-        per_cat = {c: category_precision(gt, dets, c, lo, hi) for c in cats}
+        per_cat = {c: category_precision(gt, dets, c, lo, hi, groups) for c in cats}
         valid = [p for p in per_cat.values() if p is not None]
         mean = lambda f: 100.0 * float(np.mean([f(p) for p in valid])) if valid else -1.0
         key = "map" if name == "all" else "map_" + name

@@ -99,6 +99,11 @@ def export(model, size, opset, path, task, classes, provenance, numeric=False):
     if os.path.exists(path):
         print(f"{path} exists; skipping")
         return
+    if numeric:
+        try:
+            import onnx  # noqa: F401  (checked before minutes of export, and no .tmp left behind)
+        except ImportError:
+            sys.exit("numeric tensor names need Debian's python3-onnx: apt install python3-onnx")
     model.eval()
     tmp = path + ".tmp"
     dummy = torch.randn(1, 3, size, size)
@@ -139,7 +144,8 @@ def main():
                    dict(init, architecture=f"torchvision {name}"))
     for stem, opset, numeric in (("fcn_resnet101", 17, False), ("fcn_resnet101-op11", 11, True)):
         if wanted(stem):
-            export(tv.OutOnly(tv.build("fcn_resnet101", args.init, args.fcn_size)), args.fcn_size,
+            export(tv.Outputs(tv.build("fcn_resnet101", args.init, args.fcn_size), lambda r: r["out"]),
+                   args.fcn_size,
                    opset, out(stem), "segment", 21,
                    dict(init, architecture="torchvision fcn_resnet101",
                         tensor_names="numeric" if numeric else "torchvision"),

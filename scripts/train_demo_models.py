@@ -229,37 +229,51 @@ def evaluate(model, images, targets, task, batch=200):
             "iou": [float(v) for v in iou]}
 
 
+def one_cycle(model, max_lr, steps, pct_start):
+    """AdamW (weight decay 5e-4) under OneCycle from max_lr / 25: the demo models' optimiser."""
+    opt = torch.optim.AdamW(model.parameters(), lr=max_lr / 25, weight_decay=5e-4)
+    return opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=pct_start)
+
+
+def run_epoch(model, opt, sched, count, batch, gen, step, log, label, log_every):
+    """One pass over a random order of `count` samples in full batches; `step(indices)` returns the
+    batch's loss and a note for the progress line. -> mean loss."""
+    model.train()
+    perm = torch.randperm(count, generator=gen)
+    total, seen, t_epoch = 0.0, 0, time.time()
+    for s in range(0, count - batch + 1, batch):
+        loss, note = step(perm[s:s + batch])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        total += float(loss) * batch
+        seen += batch
+        if (s // batch) % log_every == log_every - 1:
+            log(f"{label} step {s // batch + 1}: loss {total / seen:.4f} "
+                f"({note}{seen / (time.time() - t_epoch):.0f} img/s)")
+    return total / seen
+
+
 def train(model, task, train_set, val_set, epochs, batch, max_lr, seed, log, crop=0):
     gen = torch.Generator().manual_seed(seed)
     model.to(memory_format=torch.channels_last)
     images, targets = train_set
-    steps = epochs * (images.shape[0] // batch)
-    opt = torch.optim.AdamW(model.parameters(), lr=max_lr / 25, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=0.2)
+    opt, sched = one_cycle(model, max_lr, epochs * (images.shape[0] // batch), pct_start=0.2)
     t0 = time.time()
     history = []
+
+    def step(idx):
+        x, y = augment(images[idx], targets[idx], gen, crop)
+        return F.cross_entropy(model(normalize(x)), y), ""
+
     for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(images.shape[0], generator=gen)
-        total, seen, t_epoch = 0.0, 0, time.time()
-        for s in range(0, images.shape[0] - batch + 1, batch):
-            idx = perm[s:s + batch]
-            x, y = augment(images[idx], targets[idx], gen, crop)
-            loss = F.cross_entropy(model(normalize(x)), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss) * x.shape[0]
-            seen += x.shape[0]
-            if (s // batch) % 20 == 19:
-                log(f"{task} epoch {epoch + 1} step {s // batch + 1}: loss {total / seen:.4f} "
-                    f"({seen / (time.time() - t_epoch):.0f} img/s)")
+        loss = run_epoch(model, opt, sched, images.shape[0], batch, gen, step, log, f"{task} epoch {epoch + 1}", 20)
         metrics = evaluate(model, *val_set, task)
         key = "top1" if task == "classify" else "miou"
-        history.append({"epoch": epoch + 1, "loss": total / seen, key: metrics[key],
+        history.append({"epoch": epoch + 1, "loss": loss, key: metrics[key],
                         "elapsed_s": round(time.time() - t0, 1)})
-        log(f"{task} epoch {epoch + 1}/{epochs}: loss {total / seen:.4f}  val {key} {metrics[key]:.4f}  "
+        log(f"{task} epoch {epoch + 1}/{epochs}: loss {loss:.4f}  val {key} {metrics[key]:.4f}  "
             f"({time.time() - t0:.0f} s)")
     return history, time.time() - t0
 
@@ -290,7 +304,7 @@ def sidecar(task, classes, provenance):
 
 def write_readme(out_dir):
     cards = {}
-    for name in ("demo_classifier", "demo_segmenter"):
+    for name in ("demo_classifier", "demo_segmenter", "demo_detector"):
         path = os.path.join(out_dir, name + ".json")
         if os.path.exists(path):
             with open(path) as f:
@@ -298,18 +312,20 @@ def write_readme(out_dir):
     lines = [
         "# Demo models",
         "",
-        "Two small models trained without any pretrained weights on edgetier's procedural shapes dataset",
+        f"{('Two', 'Three')[len(cards) == 3]} small models trained without any pretrained weights on edgetier's "
+        "procedural shapes dataset",
         "(`edgetier data synth`: textured backgrounds - value noise, stripes, gradients, checkerboards -",
         "with 1-3 shapes from 10 classes in random colours, sizes and rotations, with occlusion,",
         "shading, illumination gradients and pixel noise). They are the accuracy ground for the",
         "quantization, early-exit and partitioning experiments and for `make demo`.",
         "",
-        "Made by `scripts/train_demo_models.py` (Debian's python3-torch, offline, fixed seeds, 2 threads).",
-        "Rerun everything with:",
+        "Made by `scripts/train_demo_models.py` (classifier, segmenter) and `scripts/train_demo_detector.py`",
+        "(detector), with Debian's python3-torch, offline, fixed seeds, 2 threads. Rerun everything with:",
         "",
         "    /usr/bin/python3 scripts/train_demo_models.py --edgetier build/edgetier --out models",
+        "    /usr/bin/python3 scripts/train_demo_detector.py --edgetier build/edgetier --out models",
         "",
-        "## Preprocessing (both models)",
+        "## Preprocessing (all models)",
         "",
         f"Input `input`, float32, NCHW `[1, 3, {SIZE}, {SIZE}]`, RGB. No resize or crop (the images are",
         f"already {SIZE}x{SIZE}): scale to [0, 1], then subtract mean {MEAN} and divide by std {STD}",
@@ -322,8 +338,11 @@ def write_readme(out_dir):
         "the classifier has torchvision resnet18's 49-node layout (`/layer1/layer1.0/Add_output_0` ...",
         "`/layer4/layer4.1/relu_1/Relu_output_0`, `/avgpool/...`, `/fc/Gemm`), the segmenter",
         "torchvision FCN's (`/backbone/layer4/layer4.1/Add_output_0`, `/classifier/classifier.4/Conv`, then",
-        "the Shape -> Slice -> Concat side branch feeding `Resize`). `edgetier inspect -v MODEL` lists",
-        "every cut and skip candidate.",
+        "the Shape -> Slice -> Concat side branch feeding `Resize`), the detector nests its parts under",
+        "backbone/, neck/ and head/ (`/backbone/layer2/layer2.1/Add_output_0` is its last single-tensor cut",
+        "before the FPN reads layer2..layer4; later cuts cross several tensors, e.g. the neck's two levels;",
+        "each backbone BasicBlock is a skip candidate). `edgetier inspect -v MODEL` lists every cut and",
+        "skip candidate.",
         "",
         "## Models",
         "",
@@ -332,11 +351,17 @@ def write_readme(out_dir):
     ]
     for name, card in cards.items():
         p = card["provenance"]
+        if card["task"] == "detect":  # COCO mAP, already in points
+            accuracy = f"mAP50 = {p['heldout']['map50']:.2f}, mAP = {p['heldout']['map']:.2f}"
+        else:
+            accuracy = f"{p['metric']} = {p['heldout'][p['metric']] * 100:.2f}%"
         lines.append(f"| `{name}.onnx` | {card['task']} | `{p['output']}` {p['output_shape']} | "
-                     f"{p['parameters']:,} | {p['onnx_bytes'] / 1e6:.2f} MB | {p['metric']} = "
-                     f"{p['heldout'][p['metric']] * 100:.2f}% |")
+                     f"{p['parameters']:,} | {p['onnx_bytes'] / 1e6:.2f} MB | {accuracy} |")
     for name, card in cards.items():
         p = card["provenance"]
+        if card["task"] == "detect":
+            lines += detector_card(name, card)
+            continue
         lines += ["", f"### {name}", "", p["architecture"], "",
                   f"- training data: `{p['train_command']}`",
                   f"- held-out data: `{p['heldout_command']}` (different seed)",
@@ -361,29 +386,53 @@ def write_readme(out_dir):
         f.write("\n".join(lines) + "\n")
 
 
+def detector_card(name, card):
+    """The detector's README section (its metric is COCO mAP in points, its output needs decoding)."""
+    p, d, h = card["provenance"], card["detection"], card["provenance"]["heldout"]
+    ap = ", ".join(f"{c} {v:.1f}" for c, v in h["category_ap"].items())
+    history = ", ".join(f"{e['epoch']}: {e['map50']:.1f}/{e['map']:.1f}" for e in p["history"] if "map" in e)
+    return ["", f"### {name}", "", p["architecture"], "",
+            f"- output `{p['output']}` {p['output_shape']}, no NMS in the graph; the sidecar's `detection` block "
+            f"(format {d['format']}, {d['num_classes']} classes, score > {d['score_threshold']}, NMS IoU "
+            f"{d['iou_threshold']}, at most {d['max_detections']} boxes) tells edgetier how to decode it",
+            f"- training data: `{p['train_command']}` ({p['train_objects']} objects)",
+            f"- held-out data: `{p['heldout_command']}` (different seed, {p['heldout_objects']} objects)",
+            f"- training: {p['epochs']} epochs, batch {p['batch']}, AdamW + OneCycle (max lr {p['max_lr']}, "
+            f"weight decay 5e-4), loss: {p['loss']}, augmentation: {p['augmentation']}; torch seed "
+            f"{p['torch_seed']}, {p['threads']} threads",
+            f"- initialisation: {p['init']}",
+            f"- training time: {p['train_seconds']:.0f} s on {p['machine']} (including the validation passes)",
+            f"- torch {p['torch_version']}, ONNX opset {p['opset']}, exported {p['date']}",
+            f"- held-out COCO mAP ({p['heldout_count']} images, decoded as edgetier decodes: best class per cell, "
+            f"score > {h['score_threshold']}, class-aware NMS at IoU {h['nms_iou_threshold']}, at most "
+            f"{h['max_detections']} per image; scored by `{h['evaluator']}`): mAP@0.5 = {h['map50']:.2f}, "
+            f"mAP@0.75 = {h['map75']:.2f}, mAP@[.5:.95] = {h['map']:.2f} (small {h['map_small']:.2f}, medium "
+            f"{h['map_medium']:.2f}); at the deployment threshold score > "
+            f"{p['heldout_at_score_threshold']['score_threshold']}: mAP@0.5 = "
+            f"{p['heldout_at_score_threshold']['map50']:.2f}, mAP@[.5:.95] = "
+            f"{p['heldout_at_score_threshold']['map']:.2f}",
+            f"- per-class AP@[.5:.95]: {ap}",
+            f"- validation mAP@0.5/mAP@[.5:.95] by epoch (first {p['history'][-1].get('val_images', 0)} held-out "
+            f"images): {history}"]
+
+
 # --------------------------------------------------------------------------- main
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_common_args(ap, train_n):
+    """The options every demo training script takes (data sets, seeds, threads, folders)."""
     ap.add_argument("--edgetier", default="build/edgetier", help="built edgetier binary")
     ap.add_argument("--out", default="models", help="where the .onnx, sidecars and README.md go")
     ap.add_argument("--data", default="build/demo-data", help="scratch folder for the generated datasets")
-    ap.add_argument("--task", choices=["classify", "segment", "both"], default="both")
-    ap.add_argument("--train-n", type=int, default=6000)
+    ap.add_argument("--train-n", type=int, default=train_n)
     ap.add_argument("--heldout-n", type=int, default=1000)
     ap.add_argument("--train-seed", type=int, default=1)
     ap.add_argument("--heldout-seed", type=int, default=2)
-    ap.add_argument("--epochs-classify", type=int, default=14)
-    ap.add_argument("--epochs-segment", type=int, default=5)
-    ap.add_argument("--crop-segment", type=int, default=64, help="segmenter training crop (0 = whole image)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0, help="torch seed")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the sidecars")
-    args = ap.parse_args()
-    if args.readme_only:
-        write_readme(args.out)
-        return 0
 
+
+def prepare(args):
+    """Threads, folders and the edgetier binary -> (its absolute path, a timestamped logger)."""
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.data, exist_ok=True)
@@ -395,11 +444,32 @@ def main():
     def log(msg):
         print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
 
+    return edgetier, log
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(ap, train_n=6000)
+    ap.add_argument("--task", choices=["classify", "segment", "both"], default="both")
+    ap.add_argument("--epochs-classify", type=int, default=14)
+    ap.add_argument("--epochs-segment", type=int, default=5)
+    ap.add_argument("--crop-segment", type=int, default=64, help="segmenter training crop (0 = whole image)")
+    ap.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the sidecars")
+    args = ap.parse_args()
+    if args.readme_only:
+        write_readme(args.out)
+        return 0
+
+    edgetier, log = prepare(args)
     tasks = ["classify", "segment"] if args.task == "both" else [args.task]
     for task in tasks:
-        random.seed(args.seed)
-        np.random.seed(args.seed)
-        torch.manual_seed(args.seed)
+        seed_everything(args.seed)
         train_dir = os.path.join(args.data, f"{task}-train")
         held_dir = os.path.join(args.data, f"{task}-heldout")
         train_cmd = synth(edgetier, task, args.train_n, args.train_seed, train_dir)

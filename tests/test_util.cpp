@@ -48,4 +48,16 @@ CommandResult run_edgetier(const std::string& args) {
   return result;
 }
 
+
+std::string export_zoo(const std::string& flag, const std::string& folder) {
+  const std::filesystem::path out = std::filesystem::path(EDGETIER_BINARY).parent_path() / folder;
+  const std::string cmd = "/usr/bin/python3 " + std::string(EDGETIER_SOURCE_DIR) +
+                          "/scripts/export_torchvision.py " + flag + " -o " + out.string() + " > " +
+                          out.string() + ".log 2>&1";
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (std::system(cmd.c_str()) != 0) return std::string();
+  return out.string();
+}
+
 }  // namespace edgetier

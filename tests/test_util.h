@@ -31,4 +31,11 @@ struct CommandResult {
 /// Runs the built `edgetier` binary with `args` (a shell-quoted argument string).
 CommandResult run_edgetier(const std::string& args);
 
+/// Models exported by scripts/export_torchvision.py `flag` into <build>/<folder> ("" when the
+/// export failed, its log in <build>/<folder>.log). The script skips files already made and
+/// exports one process at a time, so a folder is made once per build folder. Python's torch
+/// comes from Debian's python3-torch (make test-deps installs it); without it this fails rather
+/// than skips.
+std::string export_zoo(const std::string& flag, const std::string& folder);
+
 }  // namespace edgetier

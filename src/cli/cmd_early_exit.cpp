@@ -133,7 +133,8 @@ std::function<int()> setup_early_exit(CLI::App* app) {
       ->required();
   app->add_option("--input-shape", args->input_shapes,
                   "Concrete input shape NAME=1x3x224x224 (repeatable)");
-  app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  app->add_option("--task", args->task,
+                  "classify, segment or detect (default: the sidecar's, else the output's rank)");
   app->add_flag("--json", args->json, "Print JSON");
   return [args]() { return run(*args); };
 }

@@ -84,7 +84,8 @@ std::function<int()> setup_request(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--response", args->response,
                   "raw (the last part's outputs) or a task (classify: top-5 classes and "
-                  "probabilities; segment: a class mask) for the answering tier to shape")
+                  "probabilities; segment: a class mask; detect: boxes, scores and labels in the "
+                  "image's pixels) for the answering tier to shape")
       ->capture_default_str();
   app->add_flag("--json", args->json, "Print JSON");
   add_client_security_flags(app, &args->security);

@@ -9,6 +9,7 @@
 #include "experiment/synth.h"
 #include "ops/compose.h"
 #include "ops/early_exit.h"
+#include "ops/model_preprocess.h"
 #include "ops/quantize_hook.h"
 #include "ops/verify.h"
 #include "strategy/chain.h"
@@ -64,8 +65,11 @@ constexpr int64_t kSynthCalibrationImages = 32;
 /// The int8 quantizer bound to this command's calibration flags: a fixed --calibration-table,
 /// or calibration of the model it is handed on --calibration-data (so --exit-then-quantize
 /// calibrates the exited model), or on synthetic images written to `synth_dir`.
-Result<QuantizeFn> linked_quantizer(const Args& a, const std::string& synth_dir) {
+Result<QuantizeFn> linked_quantizer(const Args& a, const std::string& synth_dir,
+                                    const std::optional<PreprocessSpec>& preprocess) {
   QuantizeHookOptions h;
+  // Calibration images get the model's own recipe (a detector's letterbox included).
+  h.calibration.preprocess = preprocess;
   if (!a.calibration_table.empty()) {
     ASSIGN_OR_RETURN(h.table, read_calibration_table(a.calibration_table));
   } else if (!a.calibration_data.empty()) {
@@ -108,7 +112,8 @@ nlohmann::json verify_chain(const Args& a, const std::string& dir, const std::st
   return verify_report_to_json(*report);
 }
 
-/// One line: "bit-identical", "top-1 agreement 100 pt, max diff 0.0012", "mIoU 97.5 pt ...".
+/// One line: "bit-identical", "top-1 agreement 100 pt, max diff 0.0012", "mIoU 97.5 pt ...",
+/// "mAP vs float 98.2 pt ...".
 std::string verify_line(const nlohmann::json& v) {
   if (v.contains("error")) return "verify failed: " + v["error"].get<std::string>();
   if (v.value("bit_identical", false)) return "verify: bit-identical";
@@ -116,6 +121,8 @@ std::string verify_line(const nlohmann::json& v) {
   if (v.value("top1_agreement", -1.0) >= 0)
     line += " top-1 agreement " + shortest_number(v["top1_agreement"].get<double>()) + " pt,";
   if (v.value("miou", -1.0) >= 0) line += " mIoU " + shortest_number(v["miou"].get<double>()) + " pt,";
+  if (v.value("agree_map", -1.0) >= 0)
+    line += " mAP vs float " + shortest_number(v["agree_map"].get<double>()) + " pt,";
   return line + " max diff " + shortest_number(v.value("max_abs_diff", 0.0));
 }
 
@@ -151,8 +158,14 @@ int run(const Args& a) {
     Status written = write_synth_images(synth_dir.path());
     if (!written.ok()) return report_error(written);
   }
+  auto preprocess = preprocess_overrides(a.preprocess);
+  if (!preprocess.ok()) return report_error(preprocess.status());
+  auto model = load_runnable_model(a.model);
+  if (!model.ok()) return report_error(model.status());
   if (wants_quantizer(o.ops)) {
-    auto quantizer = linked_quantizer(a, synth_dir.path());
+    auto recipe = model_preprocess(a.model, *model, *preprocess, *shapes);
+    if (!recipe.ok()) return report_error(recipe.status());
+    auto quantizer = linked_quantizer(a, synth_dir.path(), *recipe);
     if (!quantizer.ok()) return report_error(quantizer.status());
     o.quantize_fn = *quantizer;
   }
@@ -171,14 +184,9 @@ int run(const Args& a) {
   }
   o.quantized_boundary = !a.keep_float_boundary;
   o.task = a.task;
-  auto preprocess = preprocess_overrides(a.preprocess);
-  if (!preprocess.ok()) return report_error(preprocess.status());
   o.preprocess = *preprocess;
   o.input_shapes = *shapes;
   o.force = a.force;
-
-  auto model = load_runnable_model(a.model);
-  if (!model.ok()) return report_error(model.status());
   std::vector<VariantResult> results;
   Status st = build_variants(a.model, o, a.out, &results);
   std::vector<nlohmann::json> verified(results.size());
@@ -261,7 +269,8 @@ std::function<int()> setup_variants(CLI::App* app) {
                   "Q: folder of calibration images or .npy tensors");
   app->add_option("--input-shape", args->input_shapes,
                   "Concrete input shape NAME=1x3x224x224 (repeatable)");
-  app->add_option("--task", args->task, "classify or segment (default: from the output's rank)");
+  app->add_option("--task", args->task,
+                  "classify, segment or detect (default: the sidecar's, else the output's rank)");
   add_preprocess_option(app, &args->preprocess);
   app->add_flag("--force", args->force, "Rebuild variants even when their manifest is up to date");
   app->add_flag("--verify", args->verify,

@@ -1,7 +1,9 @@
 /// `edgetier verify REFERENCE.onnx VARIANT_DIR --data DIR`: compare a variant with its reference.
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
+#include "experiment/detection_labels.h"
 #include "cli/ops_common.h"
 #include "ops/verify.h"
 
@@ -15,6 +17,7 @@ std::function<int()> setup_verify(CLI::App* app) {
     int threads = 1;
     std::string opt_level = "all";
     std::string preprocess;
+    std::string labels;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -27,7 +30,10 @@ std::function<int()> setup_verify(CLI::App* app) {
   app->add_option("--limit", args->options.limit, "Use only the first N files (0: all)")
       ->capture_default_str();
   app->add_option("--task", args->options.task,
-                  "classify or segment (default: the variant's manifest)");
+                  "classify, segment or detect (default: the variant's manifest)");
+  app->add_option("--labels", args->labels,
+                  "detect: score both models against labels too: a COCO instances JSON (images "
+                  "in --data) or a YOLO folder (images/, labels/, classes.txt)");
   app->add_option("--threads", args->threads, "ONNX Runtime intra-op threads for both")
       ->capture_default_str();
   app->add_option("--graph-opt", args->opt_level,
@@ -44,6 +50,19 @@ std::function<int()> setup_verify(CLI::App* app) {
     auto preprocess = preprocess_overrides(args->preprocess);
     if (!preprocess.ok()) return report_error(preprocess.status());
     options.preprocess = *preprocess;
+    if (!args->labels.empty()) {
+      std::error_code ec;
+      auto labels = std::filesystem::is_directory(args->labels, ec)
+                        ? load_yolo_detection(args->labels)
+                        : load_coco_detection(args->labels, args->options.data_dir);
+      if (!labels.ok()) return report_error(labels.status().with_context("verify --labels"));
+      if (labels->samples.empty()) {
+        return report_error(invalid_argument("verify --labels '" + args->labels +
+                                             "' lists no images"));
+      }
+      options.samples = std::move(labels->samples);
+      options.category_ids = std::move(labels->category_ids);
+    }
     options.session.graph_opt_level = args->opt_level == "disabled"   ? GraphOptLevel::kDisabled
                                       : args->opt_level == "basic"    ? GraphOptLevel::kBasic
                                       : args->opt_level == "extended" ? GraphOptLevel::kExtended
@@ -60,10 +79,19 @@ std::function<int()> setup_verify(CLI::App* app) {
                 args->reference.c_str(), report->samples);
     std::printf("  max |diff| %.6g, mean |diff| %.6g%s\n", report->max_abs_diff,
                 report->mean_abs_diff, report->bit_identical ? " (bit-identical)" : "");
-    if (report->task == "classify")
+    if (report->task == "classify") {
       std::printf("  top-1 agreement %.2f pt\n", report->top1_agreement);
-    else
+    } else if (report->task == "segment") {
       std::printf("  mIoU vs reference %.2f pt\n", report->miou);
+    } else {
+      std::printf("  mAP vs reference %.2f pt\n", report->agree_map);
+      if (report->map >= 0) {
+        std::printf("  mAP@[.5:.95] %.2f pt (reference %.2f, loss %.2f), mAP@0.5 %.2f pt "
+                    "(reference %.2f)\n",
+                    report->map, report->reference_map, report->map_loss, report->map50,
+                    report->reference_map50);
+      }
+    }
     if (report->exited_early > 0) {
       std::printf("  exited early on %d of %d samples\n", report->exited_early, report->samples);
     }

@@ -350,6 +350,10 @@ Result<DataKind> resolve_data_kind(const DataSpec& spec) {
   if (fs::is_directory(root / spec.images, ec) && fs::is_directory(root / spec.masks, ec)) {
     return DataKind::kSegmentation;
   }
+  if (fs::is_regular_file(root / spec.annotations, ec)) return DataKind::kCoco;
+  if (fs::is_directory(root / spec.images, ec) && fs::is_directory(root / "labels", ec)) {
+    return DataKind::kYolo;
+  }
   bool has_dirs = false, has_loose_images = false;
   for (const auto& e : entries_of(root.string())) {
     if (e.is_directory(ec)) has_dirs = true;
@@ -371,6 +375,8 @@ Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options
     case DataKind::kFolder: d = load_labeled_folder(spec, options); break;
     case DataKind::kImagenet: d = load_imagenet_folder(spec, options); break;
     case DataKind::kSegmentation: d = load_segmentation(spec); break;
+    case DataKind::kCoco:
+    case DataKind::kYolo: d = load_detection_data(spec, kind); break;
     case DataKind::kUnlabeled: {
       Dataset u;
       u.kind = DataKind::kUnlabeled;
@@ -398,10 +404,16 @@ DataSpec synth_as_folder_spec(const DataSpec& spec, Task task, const std::string
                               int64_t model_classes) {
   DataSpec out = spec;
   out.path = dir;
-  const int64_t synth_classes = task == Task::kClassify ? kSynthNumClasses : kSynthNumClasses + 1;
+  const int64_t synth_classes = task == Task::kSegment ? kSynthNumClasses + 1 : kSynthNumClasses;
   if (model_classes > 0 && model_classes != synth_classes) {
     out.kind = DataKind::kUnlabeled;
     out.path = (std::filesystem::path(dir) / "images").string();
+    return out;
+  }
+  if (task == Task::kDetect) {
+    out.kind = DataKind::kCoco;
+    out.annotations = "instances.json";
+    out.images = "images";
     return out;
   }
   out.kind = task == Task::kClassify ? DataKind::kFolder : DataKind::kSegmentation;

@@ -21,8 +21,12 @@ struct Dataset {
   std::vector<std::string> classes;  // names by index when known
   int64_t num_classes = 0;           // 0 when unknown
   int64_t ignore_index = -1;         // segmentation: mask value left out of metrics; -1 = none
+  /// Detection: the dataset's category id of each class index (COCO's ids; YOLO: the index), so
+  /// a detector answering category ids is scored against class indices.
+  std::vector<int64_t> category_ids;
   bool labeled() const { return kind != DataKind::kUnlabeled; }
   bool segmentation() const { return kind == DataKind::kSegmentation; }
+  bool detection() const { return kind == DataKind::kCoco || kind == DataKind::kYolo; }
 };
 
 struct DatasetOptions {
@@ -35,7 +39,8 @@ struct DatasetOptions {
 /// File extensions read as images (lower case): .jpg .jpeg .png .bmp.
 bool is_image_file(const std::string& path);
 
-/// Decides auto: labels.csv -> folder; an images/ and a masks/ folder -> segmentation; only
+/// Decides auto: labels.csv -> folder; an images/ and a masks/ folder -> segmentation; the
+/// annotations file (instances.json) -> coco; an images/ and a labels/ folder -> yolo; only
 /// class subfolders with images -> imagenet; otherwise unlabeled. Other kinds pass through.
 Result<DataKind> resolve_data_kind(const DataSpec& spec);
 
@@ -45,8 +50,13 @@ Result<DataKind> resolve_data_kind(const DataSpec& spec);
 /// (see synth_data_dir) and is an error here.
 Result<Dataset> load_dataset(const DataSpec& spec, const DatasetOptions& options = {});
 
+/// A COCO or YOLO detection set (experiment/detection_labels.h readers) as a dataset; errors
+/// name the file and line or key.
+Result<Dataset> load_detection_data(const DataSpec& spec, DataKind kind);
+
 /// Where the runner generates synth data for `task` under `cache_dir`, and the folder spec that
-/// reads it back (folder + labels.csv for classify, segmentation pairs for segment). The
+/// reads it back (folder + labels.csv for classify, segmentation pairs for segment, COCO
+/// instances.json for detect). The
 /// shapes' labels mean something only to a model with the shapes' classes: for a model with
 /// `model_classes` > 0 other classes the images are read unlabeled (scored against the float
 /// model's own outputs).

@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "ops/cut_select.h"
 #include "ops/exit_select.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 
@@ -214,6 +215,10 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
           if (reason.empty() && !arity_mismatch && (!tier || !tier->enabled)) {
             reason = "the testbed has no " + std::string(tier_role_name(role)) + " tier";
           }
+        }
+        // An operator that does not apply to the model's task (the operator table says).
+        for (const OperatorRow& row : operator_table()) {
+          if (reason.empty() && ops.has(row.id)) reason = operator_task_reason(row.id, facts.task);
         }
         // Dynamic exits measure confidence per task: the top class probability for a
         // classifier, its mean over pixels for a segmenter (ops/dynamic_exit.h).

@@ -12,6 +12,7 @@
 #include "experiment/datasets.h"
 #include "experiment/spec.h"
 #include "graph/cuts.h"
+#include "metrics/detection_outputs.h"
 #include "ops/trunk.h"
 
 namespace edgetier {
@@ -34,7 +35,10 @@ struct ModelFacts {
   Task task = Task::kClassify;
   PreprocessSpec preprocess;
   std::vector<std::string> classes;  // names by index (spec classes file > sidecar), may be empty
-  int64_t num_classes = 0;           // from the output shape: [1, K] or [1, K, H, W]
+  int64_t num_classes = 0;  // from the output shape: [1, K] or [1, K, H, W]; detect: the block's
+  /// Detectors: the outputs holding the detections and their decoding (the sidecar's block,
+  /// checked against the outputs, or recognised from them).
+  std::optional<DetectionOutputs> detection;
   TensorInfo input;                  // at the preprocessed size
   std::vector<TensorInfo> outputs;
   CutAnalysis analysis;

@@ -42,6 +42,23 @@ Status check_data_fits_model(const ModelFacts& facts, Dataset* data) {
         ": the model segments but the data has image-level labels; use images/ + "
         "masks/ pairs (kind: segmentation) or an unlabeled folder (or set task: classify)");
   }
+  if (facts.task != Task::kDetect && data->detection()) {
+    return invalid_argument(ctx + ": the model " +
+                            (facts.task == Task::kClassify ? "classifies" : "segments") +
+                            " but the data holds boxes (a detection set); use " +
+                            (facts.task == Task::kClassify ? "class folders or a labels file"
+                                                           : "images/ + masks/ pairs") +
+                            " or an unlabeled folder (or set task: detect)");
+  }
+  if (facts.task == Task::kDetect &&
+      (data->kind == DataKind::kFolder || data->kind == DataKind::kImagenet ||
+       data->segmentation())) {
+    return invalid_argument(ctx + ": the model detects objects but the data has " +
+                            (data->segmentation() ? "segmentation masks" : "image-level labels") +
+                            "; use boxes (COCO instances JSON or a YOLO folder) or an unlabeled "
+                            "folder (or set task: " +
+                            (data->segmentation() ? "segment" : "classify") + ")");
+  }
   if (facts.task == Task::kClassify && data->labeled() && facts.num_classes > 0) {
     for (const auto& s : data->samples) {
       if (s.label >= facts.num_classes) {
@@ -85,13 +102,6 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   f.name = model.name;
   f.path = model.path;
   f.task = model.task ? *model.task : (sidecar && sidecar->task ? *sidecar->task : Task::kClassify);
-  if (f.task == Task::kDetect) {
-    // Detection has its metric, readers and decoder, but no data kind in the spec and no mapping
-    // of boxes from the model's input pixels back to the image's.
-    return failed_precondition(ctx + ": task detect cannot be run in an experiment yet (no "
-                               "detection data kind); use a classify or segment model");
-  }
-
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(proto.graph()));
   const auto& inputs = view.inputs();
   if (inputs.empty()) return invalid_argument(ctx + ": the model has no inputs");
@@ -169,7 +179,15 @@ Result<ModelFacts> analyze_model(const ModelSpec& model, const ExperimentSpec& s
   }
   if (f.outputs.empty()) return invalid_argument(ctx + ": the model has no outputs");
   const auto& out0 = f.outputs.front().shape;
-  if (f.task == Task::kClassify) {
+  if (f.task == Task::kDetect) {
+    auto detection = resolve_detection_outputs(
+        f.outputs, sidecar ? sidecar->detection : nlohmann::json(),
+        sidecar ? sidecar->path
+                : std::filesystem::path(model.path).replace_extension(".json").string());
+    if (!detection.ok()) return detection.status().with_context(ctx);
+    f.detection = *detection;
+    f.num_classes = f.detection->decode.num_classes;
+  } else if (f.task == Task::kClassify) {
     if (out0.size() == 2 && out0[0] == 1) f.num_classes = out0[1];
     if (out0.size() == 1) f.num_classes = out0[0];
     if (out0.size() == 4) {

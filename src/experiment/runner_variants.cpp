@@ -5,8 +5,10 @@
 #include <optional>
 #include <set>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/sha256.h"
+#include "experiment/detection_model.h"
 #include "experiment/runner_internal.h"
 #include "experiment/synth.h"
 #include "experiment/variant_build.h"
@@ -47,7 +49,18 @@ Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, con
   DatasetOptions options;
   options.seed = c.e->spec.seed;
   options.model_classes = facts.classes;
-  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir, facts.num_classes), options);
+  int64_t model_classes = facts.num_classes;
+  if (facts.task == Task::kDetect) {
+    // A detector's classes are its detection block's (or its class names); one answering a
+    // dataset's category ids (COCO's) has other classes than the shapes whatever their count.
+    ASSIGN_OR_RETURN(DetectionOutputs detection, model_detection_outputs(facts));
+    model_classes = detection.decode.num_classes > 0
+                        ? detection.decode.num_classes
+                        : static_cast<int64_t>(facts.classes.size());
+    // (any count but the shapes' reads the images unlabelled).
+    if (detection.label_space == LabelSpace::kCategoryId) model_classes = kSynthNumClasses + 1;
+  }
+  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir, model_classes), options);
   if (!loaded.ok()) return loaded.status().with_context("synth data for '" + facts.name + "'");
   Dataset d = std::move(*loaded);
   if (!d.labeled()) {
@@ -297,14 +310,46 @@ Status score_variant(const std::vector<std::string>& parts_or_dir, bool is_dir,
     ASSIGN_OR_RETURN(runner, PartRunner::from_files(parts_or_dir, so));
   }
   // The task of labelled data is the data's (checked against the model's when it was loaded).
-  const Task task =
-      data.labeled() ? (data.segmentation() ? Task::kSegment : Task::kClassify) : facts.task;
+  const Task task = !data.labeled()       ? facts.task
+                    : data.detection()    ? Task::kDetect
+                    : data.segmentation() ? Task::kSegment
+                                          : Task::kClassify;
   TaskScorer scorer(task, data.labeled() ? MetricSource::kLabels : MetricSource::kReference,
                     std::max<int64_t>(data.num_classes, facts.num_classes), data.ignore_index);
   const bool collect_reference = reference && reference->empty();
+  std::optional<DetectionOutputs> detection;
+  if (task == Task::kDetect) {
+    ASSIGN_OR_RETURN(detection, model_detection_outputs(facts));
+    scorer.set_objects_score_threshold(detection->decode.score_threshold);
+  }
   for (size_t i = 0; i < data.samples.size(); ++i) {
     if (stop && stop()) return edgetier::cancelled("stopped while scoring accuracy");
     const Sample& s = data.samples[i];
+    if (detection) {
+      // Boxes are scored in the image's pixels: the preprocessing's geometry maps them back.
+      ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(s.image_path));
+      ImageToInput geometry;
+      auto input = decode_and_preprocess(bytes, facts.preprocess, &geometry);
+      if (!input.ok()) return input.status().with_context("image '" + s.image_path + "'");
+      input->name = runner->inputs().empty() ? facts.input.name : runner->inputs()[0].name;
+      ASSIGN_OR_RETURN(PartRunResult r, runner->run({std::move(*input)}));
+      // Both sides at mAP's low threshold: the scorer takes the float model's boxes above its
+      // block's threshold (what an app receives) as the objects.
+      Prediction p;
+      ASSIGN_OR_RETURN(p.boxes, detections_for_scoring(r.outputs, *detection, geometry));
+      if (detection->label_space == LabelSpace::kCategoryId && data.labeled())
+        category_ids_to_classes(p.boxes, data.category_ids);
+      if (data.labeled()) {
+        Truth truth;
+        truth.boxes = s.boxes;
+        RETURN_IF_ERROR(scorer.add_boxes(p.boxes, truth));
+      } else if (collect_reference) {
+        reference->push_back(std::move(p));
+      } else if (reference && i < reference->size()) {
+        RETURN_IF_ERROR(scorer.add_reference(p, (*reference)[i]));
+      }
+      continue;
+    }
     ASSIGN_OR_RETURN(Tensor input, load_image_tensor(s.image_path, facts.preprocess));
     input.name = runner->inputs().empty() ? facts.input.name : runner->inputs()[0].name;
     ASSIGN_OR_RETURN(PartRunResult r, runner->run({std::move(input)}));

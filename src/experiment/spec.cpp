@@ -41,8 +41,14 @@ nlohmann::json data_to_json(const DataSpec& d) {
                 {"masks", d.masks},
                 {"num_classes", d.num_classes},
                 {"ignore_index", d.ignore_index}});
+      // Only when set: specs written before the key existed keep their hash.
+      if (d.annotations != DataSpec{}.annotations) j["annotations"] = d.annotations;
       break;
     case DataKind::kUnlabeled: j.update({{"path", d.path}}); break;
+    case DataKind::kCoco:
+      j.update({{"path", d.path}, {"annotations", d.annotations}, {"images", d.images}});
+      break;
+    case DataKind::kYolo: j.update({{"path", d.path}, {"classes", d.classes}}); break;
   }
   return j;
 }
@@ -84,6 +90,7 @@ nlohmann::json preprocess_overrides_to_json(const PreprocessOverrides& p) {
   if (p.resize) j["resize"] = *p.resize;
   if (p.crop) j["crop"] = {p.crop->first, p.crop->second};
   if (p.size) j["size"] = {p.size->first, p.size->second};
+  if (p.letterbox) j["letterbox"] = {p.letterbox->first, p.letterbox->second};
   if (p.mean) j["mean"] = *p.mean;
   if (p.std) j["std"] = *p.std;
   if (p.layout) j["layout"] = *p.layout;
@@ -119,6 +126,8 @@ std::string_view data_kind_name(DataKind kind) {
     case DataKind::kImagenet: return "imagenet";
     case DataKind::kSegmentation: return "segmentation";
     case DataKind::kUnlabeled: return "unlabeled";
+    case DataKind::kCoco: return "coco";
+    case DataKind::kYolo: return "yolo";
   }
   return "?";
 }
@@ -188,6 +197,13 @@ nlohmann::json preprocess_override_keys(const ModelSpec& model) {
   if (o.size) {
     keys["height"] = o.size->first;
     keys["width"] = o.size->second;
+    keys["resize_shorter"] = 0;
+    keys["center_crop"] = false;
+  }
+  if (o.letterbox) {
+    keys["height"] = o.letterbox->first;
+    keys["width"] = o.letterbox->second;
+    keys["letterbox"] = true;
     keys["resize_shorter"] = 0;
     keys["center_crop"] = false;
   }

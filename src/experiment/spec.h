@@ -33,7 +33,8 @@ namespace edgetier {
 
 /// auto: decided from the folder (labels.csv -> folder, masks/ -> segmentation, only class
 /// subfolders -> imagenet, otherwise unlabeled); see datasets.h resolve_data_kind.
-enum class DataKind { kAuto, kSynth, kFolder, kImagenet, kSegmentation, kUnlabeled };
+/// kCoco: COCO instances JSON + images folder; kYolo: images/ + labels/*.txt + classes file.
+enum class DataKind { kAuto, kSynth, kFolder, kImagenet, kSegmentation, kUnlabeled, kCoco, kYolo };
 std::string_view data_kind_name(DataKind kind);
 
 struct DataSpec {
@@ -43,6 +44,7 @@ struct DataSpec {
   std::string classes = "classes.txt";  // optional class names, one per line
   std::string images = "images";        // segmentation: image subfolder
   std::string masks = "masks";          // segmentation: mask subfolder (same file stems, .png)
+  std::string annotations = "instances.json";  // coco: the instances JSON, relative to `path`
   int64_t num_classes = 0;              // segmentation: 0 = from classes.txt or the model's output
   int64_t ignore_index = 255;           // segmentation: mask value excluded from the metrics
   int64_t limit = 0;                    // accuracy images (a seeded sample); 0 = all
@@ -60,13 +62,15 @@ struct PreprocessOverrides {
   std::optional<int64_t> resize;  // shorter side; 0 = resize straight to the final size
   std::optional<std::pair<int64_t, int64_t>> crop;  // centre crop H x W after `resize`
   std::optional<std::pair<int64_t, int64_t>> size;  // fixed H x W (no crop, aspect not kept)
+  /// Fit the image into H x W keeping its aspect ratio, padded grey (detectors' usual recipe).
+  std::optional<std::pair<int64_t, int64_t>> letterbox;
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
   std::optional<std::string> layout;
   std::optional<bool> bgr;
   std::optional<std::string> dtype;
   bool empty() const {
-    return !resize && !crop && !size && !mean && !std && !layout && !bgr && !dtype;
+    return !resize && !crop && !size && !letterbox && !mean && !std && !layout && !bgr && !dtype;
   }
 };
 

@@ -64,6 +64,13 @@ Result<PreprocessOverrides> parse_preprocess(const YamlCursor& at) {
       return m.at("size").error(
           "give either size (fixed resize) or crop (resize then centre crop), not both");
   }
+  if (m.has("letterbox")) {
+    ASSIGN_OR_RETURN(auto hw, parse_hw(m.at("letterbox")));
+    if (p.crop || p.size || p.resize)
+      return m.at("letterbox").error(
+          "letterbox fits the whole image into H x W; remove resize, crop and size");
+    p.letterbox = hw;
+  }
   if (m.has("mean")) {
     ASSIGN_OR_RETURN(auto v, parse_rgb(m.at("mean")));
     p.mean = v;
@@ -115,9 +122,12 @@ Result<DataSpec> parse_data(const YamlCursor& at, const std::string& base_dir) {
                                                          {"folder", DataKind::kFolder},
                                                          {"imagenet", DataKind::kImagenet},
                                                          {"segmentation", DataKind::kSegmentation},
-                                                         {"unlabeled", DataKind::kUnlabeled}};
-  RETURN_IF_ERROR(check_choice(
-      m.at("kind"), kind, {"auto", "synth", "folder", "imagenet", "segmentation", "unlabeled"}));
+                                                         {"unlabeled", DataKind::kUnlabeled},
+                                                         {"coco", DataKind::kCoco},
+                                                         {"yolo", DataKind::kYolo}};
+  RETURN_IF_ERROR(check_choice(m.at("kind"), kind,
+                               {"auto", "synth", "folder", "imagenet", "segmentation", "unlabeled",
+                                "coco", "yolo"}));
   d.kind = kKinds.at(kind);
   if (d.kind == DataKind::kSynth) {
     if (!path.empty())
@@ -141,6 +151,7 @@ Result<DataSpec> parse_data(const YamlCursor& at, const std::string& base_dir) {
   RETURN_IF_ERROR(m.get("classes", &d.classes));
   RETURN_IF_ERROR(m.get("images", &d.images));
   RETURN_IF_ERROR(m.get("masks", &d.masks));
+  RETURN_IF_ERROR(m.get("annotations", &d.annotations));
   RETURN_IF_ERROR(m.get("num_classes", &d.num_classes));
   RETURN_IF_ERROR(m.get("ignore_index", &d.ignore_index));
   RETURN_IF_ERROR(m.get("limit", &d.limit));
@@ -242,7 +253,7 @@ Result<ModelSpec> parse_model(const YamlCursor& at, const ExperimentSpec& spec) 
     RETURN_IF_ERROR(m.get("name", &model.name));
     if (m.has("task")) {
       ASSIGN_OR_RETURN(std::string t, yaml_string(m.at("task")));
-      RETURN_IF_ERROR(check_choice(m.at("task"), t, {"classify", "segment"}));
+      RETURN_IF_ERROR(check_choice(m.at("task"), t, {"classify", "segment", "detect"}));
       model.task = *parse_task(t);
     }
     if (m.has("input")) {

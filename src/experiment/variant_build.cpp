@@ -11,6 +11,7 @@
 #include "ops/quantize_hook.h"
 #include "ops/sensitivity.h"
 #include "ops/variant_dir.h"
+#include "runtime/model_sidecar.h"
 #include "strategy/operators.h"
 
 namespace edgetier {
@@ -18,10 +19,19 @@ namespace {
 
 /// The sensitivity search's evaluation: against the labels or masks of labelled data, else the
 /// float model's own predictions on the images.
-EvalOptions search_eval_options(const VariantBuildRequest& r) {
+Result<EvalOptions> search_eval_options(const VariantBuildRequest& r) {
   EvalOptions e;
   e.preprocess = r.preprocess;
   e.intra_op_threads = 2;
+  if (r.task == task_name(Task::kDetect)) {
+    // mAP of the boxes, found where the model's sidecar says (else recognised).
+    e.task = Task::kDetect;
+    ASSIGN_OR_RETURN(std::optional<ModelSidecar> sidecar, load_model_sidecar(r.model_path));
+    if (sidecar) {
+      e.detection = sidecar->detection;
+      e.detection_hint = sidecar->path;
+    }
+  }
   const Dataset& d = r.search_data;
   if (!d.labeled()) {
     e.data_dir = d.root;
@@ -50,7 +60,7 @@ Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r,
   h.quantize.activation_dtype = r.activations == "int8" ? DType::kInt8 : DType::kUInt8;
   if (r.max_accuracy_loss) {
     h.max_accuracy_loss = r.max_accuracy_loss;
-    h.eval = search_eval_options(r);
+    ASSIGN_OR_RETURN(h.eval, search_eval_options(r));
     h.on_search = [search](const SensitivityReport& found) { *search = found; };
     h.memo = r.search_memo;
     h.memo_options = memo_options;

@@ -187,6 +187,14 @@ Result<std::vector<DetectedBox>> detections_for_scoring(const std::vector<Tensor
   return boxes;
 }
 
+void category_ids_to_classes(std::vector<DetectedBox>& boxes,
+                             const std::vector<int64_t>& category_ids) {
+  for (DetectedBox& b : boxes) {
+    const auto it = std::find(category_ids.begin(), category_ids.end(), b.category);
+    b.category = it != category_ids.end() ? it - category_ids.begin() : -1 - b.category;
+  }
+}
+
 void map_boxes_to_image(std::vector<DetectedBox>& boxes, const ImageToInput& g) {
   const double w = static_cast<double>(g.image_width), h = static_cast<double>(g.image_height);
   std::vector<DetectedBox> kept;

@@ -67,6 +67,12 @@ Result<std::vector<DetectedBox>> detections_for_scoring(const std::vector<Tensor
                                                         const DetectionOutputs& spec,
                                                         const ImageToInput& geometry);
 
+/// A label_space category_id model's labels as class indices: `category_ids[i]` is the dataset's
+/// id of class i (experiment/detection_labels.h). An id the dataset lacks becomes a negative
+/// category no truth has, so mAP leaves it out as COCO leaves out unknown categories.
+void category_ids_to_classes(std::vector<DetectedBox>& boxes,
+                             const std::vector<int64_t>& category_ids);
+
 /// Boxes in input pixels to image pixels through the preprocessing's geometry, clipped to the
 /// image; boxes left with no area are dropped.
 void map_boxes_to_image(std::vector<DetectedBox>& boxes, const ImageToInput& geometry);

@@ -112,10 +112,15 @@ Status TaskScorer::add_reference(const Prediction& pred, const Prediction& refer
       return reference_confusion_->add_wide(reference.classes, pred.classes);
     }
     case Task::kDetect: {
-      // The reference's detections are the objects the variant should find.
-      std::vector<TruthBox> truth;
-      for (const DetectedBox& b : reference.boxes) truth.push_back({b.box, b.category});
-      return detection_.add(pred.boxes, truth);
+      // The reference's confident detections are the objects the variant should find.
+      std::vector<TruthBox> objects, all_boxes;
+      for (const DetectedBox& b : reference.boxes) {
+        all_boxes.push_back({b.box, b.category});
+        if (b.score > objects_score_threshold_) objects.push_back({b.box, b.category});
+      }
+      predicted_boxes_ += static_cast<int64_t>(pred.boxes.size());
+      RETURN_IF_ERROR(detection_all_boxes_.add(pred.boxes, all_boxes));
+      return detection_.add(pred.boxes, objects);
     }
   }
   return internal_error("score: unknown task");
@@ -141,7 +146,12 @@ double TaskScorer::primary() const {
     case Task::kSegment:
       if (source_ == MetricSource::kLabels) return confusion_.mean_iou();
       return reference_confusion_ ? reference_confusion_->mean_iou() : 0.0;
-    case Task::kDetect: return std::max(detection_.map(), 0.0);  // -1: nothing to find
+    case Task::kDetect: {
+      if (source_ == MetricSource::kLabels) return std::max(detection_.map(), 0.0);  // -1: none
+      if (const double objects = detection_.map(); objects >= 0) return objects;
+      if (const double all = detection_all_boxes_.map(); all >= 0) return all;
+      return predicted_boxes_ == 0 ? 100.0 : 0.0;  // the reference found nothing at all
+    }
   }
   return 0.0;
 }

@@ -11,6 +11,7 @@
 #include "metrics/agreement.h"
 #include "metrics/classification.h"
 #include "metrics/detection.h"
+#include "metrics/detection_decode.h"
 #include "metrics/metric.h"
 #include "metrics/segmentation.h"
 #include "strategy/task.h"
@@ -52,7 +53,13 @@ class TaskScorer {
   /// A labelled image of a detection model whose boxes are already decoded.
   Status add_boxes(const std::vector<DetectedBox>& boxes, const Truth& truth);
   /// An unlabelled image (source kReference): a prediction against the reference model's.
+  /// Detection: both sides' boxes as they are scored (metrics/detection_outputs.h
+  /// detections_for_scoring); the reference's boxes scoring above the objects threshold are the
+  /// objects the prediction should find.
   Status add_reference(const Prediction& pred, const Prediction& reference);
+  /// Detection against the reference: the score above which the reference's boxes are objects,
+  /// what an app receives (the detection block's own threshold; default DetectionDecodeOptions').
+  void set_objects_score_threshold(double score) { objects_score_threshold_ = score; }
 
   /// What is stored: top1, top5 | miou, pixel_acc | map, map50 (labels); agree_top1 |
   /// agree_pixel | agree_map (reference).
@@ -70,7 +77,13 @@ class TaskScorer {
   Agreement agreement_;
   std::optional<ConfusionMatrix> reference_confusion_;  // segment vs the reference, sized lazily
   int64_t num_classes_;    // detect: tells a YOLO head's layout (0 = unknown)
-  DetectionAP detection_;  // detect: against labels, or against the reference's boxes
+  DetectionAP detection_;  // detect: against labels, or against the reference's objects
+  // Detect against the reference: a detector that finds nothing above its threshold on the whole
+  // set (an untrained one) is compared on all its scored boxes instead, so that agreement still
+  // says whether the variant finds the same boxes; nothing on either side is full agreement.
+  DetectionAP detection_all_boxes_;
+  double objects_score_threshold_ = DetectionDecodeOptions{}.score_threshold;
+  int64_t predicted_boxes_ = 0;
 };
 
 }  // namespace edgetier

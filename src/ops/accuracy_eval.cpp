@@ -1,5 +1,5 @@
-/// Evaluation: the reference's score once, then top-1 / mIoU (metrics/) and output error of
-/// candidates.
+/// Evaluation: the reference's score once, then top-1 / mIoU / mAP (metrics/) and output error
+/// of candidates.
 #include "ops/accuracy_eval.h"
 
 #include <algorithm>
@@ -27,8 +27,10 @@ nlohmann::json accuracy_to_json(const AccuracyResult& r) {
 }
 
 TaskScorer EvalSet::new_scorer() const {
-  return TaskScorer(task_, labelled_ ? MetricSource::kLabels : MetricSource::kReference, classes_,
+  TaskScorer scorer(task_, labelled_ ? MetricSource::kLabels : MetricSource::kReference, classes_,
                     options_.ignore_index);
+  if (detection_) scorer.set_objects_score_threshold(detection_->decode.score_threshold);
+  return scorer;
 }
 
 Status EvalSet::add_prediction(size_t s, const Tensor& y, TaskScorer* scorer) const {
@@ -63,6 +65,25 @@ Status EvalSet::add_prediction(size_t s, const Tensor& y, TaskScorer* scorer) co
   return scorer->add(y, truth).with_context("evaluation of '" + sample.image_path + "'");
 }
 
+Status EvalSet::add_detections(size_t s, const std::vector<Tensor>& outputs,
+                               TaskScorer* scorer) const {
+  const std::string where = "evaluation of '" + reader_->relative_name(s) + "'";
+  auto decoded = detections_for_scoring(outputs, *detection_, geometry_[s]);
+  if (!decoded.ok()) return decoded.status().with_context(where);
+  std::vector<DetectedBox> boxes = std::move(decoded).value();
+  if (!labelled_) {
+    Prediction pred;
+    pred.boxes = std::move(boxes);
+    return scorer->add_reference(pred, reference_predictions_[s]).with_context(where);
+  }
+  // The model answers dataset category ids; the truth holds class indices.
+  if (detection_->label_space == LabelSpace::kCategoryId)
+    category_ids_to_classes(boxes, options_.category_ids);
+  Truth truth;
+  truth.boxes = options_.samples[s].boxes;
+  return scorer->add_boxes(boxes, truth).with_context(where);
+}
+
 Result<EvalSet> EvalSet::create(const onnx::ModelProto& reference, const EvalOptions& options) {
   EvalSet set;
   set.options_ = options;
@@ -93,34 +114,71 @@ Result<EvalSet> EvalSet::create(const onnx::ModelProto& reference, const EvalOpt
     set.reader_ = std::make_shared<const CalibrationDataReader>(std::move(reader));
   }
   set.output_name_ = session->outputs()[0].name;
+  set.run_outputs_ = {set.output_name_};
+  const bool detect = options.task == Task::kDetect;
+  if (detect) {
+    auto detection =
+        resolve_detection_outputs(session->outputs(), options.detection, options.detection_hint);
+    if (!detection.ok()) return detection.status().with_context("evaluation");
+    set.detection_ = *detection;
+    set.task_ = Task::kDetect;
+    set.classes_ = set.detection_->decode.num_classes;
+    set.run_outputs_ = set.detection_->outputs;
+    set.output_name_ = set.run_outputs_[0];
+  }
 
   std::optional<TaskScorer> scorer;  // once the first output tells the task
+  if (detect) scorer.emplace(set.new_scorer());
   for (size_t s = 0; s < set.reader_->size(); ++s) {
-    ASSIGN_OR_RETURN(Tensor sample, set.reader_->read(s));
-    auto outs = session->run({sample}, {set.output_name_});
+    ImageToInput geometry;
+    ASSIGN_OR_RETURN(Tensor sample, set.reader_->read(s, detect ? &geometry : nullptr));
+    auto outs = session->run({sample}, set.run_outputs_);
     if (!outs.ok()) {
       return outs.status().with_context("evaluation sample '" + set.reader_->relative_name(s) +
                                         "'");
     }
     const Tensor& y = (*outs)[0];
-    if (s == 0) {
-      if (y.dtype != DType::kFloat32 || (y.shape.size() != 2 && y.shape.size() != 4)) {
-        return unimplemented("evaluation: output '" + set.output_name_ + "' is " +
-                             std::string(dtype_name(y.dtype)) + " " + shape_to_string(y.shape) +
-                             "; expected float [N, classes] (classification) or [N, classes, H, "
-                             "W] (segmentation)");
+    if (detect) {
+      set.geometry_.push_back(geometry);
+      if (set.labelled_) {
+        RETURN_IF_ERROR(set.add_detections(s, *outs, &*scorer));
+      } else {
+        auto boxes = detections_for_scoring(*outs, *set.detection_, geometry);
+        if (!boxes.ok()) {
+          return boxes.status().with_context("evaluation sample '" +
+                                             set.reader_->relative_name(s) + "'");
+        }
+        Prediction pred;
+        pred.boxes = std::move(boxes).value();
+        set.reference_predictions_.push_back(std::move(pred));
       }
-      set.task_ = y.shape.size() == 2 ? Task::kClassify : Task::kSegment;
-      set.classes_ = y.shape[1];
-      scorer.emplace(set.new_scorer());
-    }
-    if (set.labelled_) {
-      RETURN_IF_ERROR(set.add_prediction(s, y, &*scorer));
     } else {
-      ASSIGN_OR_RETURN(Prediction pred, predict_batch(y, set.task_));
-      set.reference_predictions_.push_back(std::move(pred));
+      if (s == 0) {
+        if (y.dtype != DType::kFloat32 || (y.shape.size() != 2 && y.shape.size() != 4)) {
+          return unimplemented("evaluation: output '" + set.output_name_ + "' is " +
+                               std::string(dtype_name(y.dtype)) + " " + shape_to_string(y.shape) +
+                               "; expected float [N, classes] (classification) or [N, classes, "
+                               "H, W] (segmentation), or name the task detect");
+        }
+        set.task_ = y.shape.size() == 2 ? Task::kClassify : Task::kSegment;
+        set.classes_ = y.shape[1];
+        scorer.emplace(set.new_scorer());
+      }
+      if (set.labelled_) {
+        RETURN_IF_ERROR(set.add_prediction(s, y, &*scorer));
+      } else {
+        ASSIGN_OR_RETURN(Prediction pred, predict_batch(y, set.task_));
+        set.reference_predictions_.push_back(std::move(pred));
+      }
     }
-    if (static_cast<int64_t>(s) < options.error_samples) {
+    // A raw head (or a classify/segment output) has a fixed size; NMS outputs do not.
+    const bool fixed_size =
+        !detect || set.detection_->format == DetectionFormat::kYolo;
+    if (fixed_size && static_cast<int64_t>(s) < options.error_samples) {
+      if (y.dtype != DType::kFloat32) {
+        return invalid_argument("evaluation: output '" + set.output_name_ + "' is " +
+                                std::string(dtype_name(y.dtype)) + ", not float");
+      }
       set.reference_outputs_.emplace_back(y.data_as<float>(),
                                           y.data_as<float>() + y.num_elements());
     }
@@ -135,11 +193,15 @@ Result<AccuracyResult> EvalSet::score(const onnx::ModelProto& candidate) const {
   TaskScorer scorer = new_scorer();
   for (size_t s = 0; s < reader_->size(); ++s) {
     ASSIGN_OR_RETURN(Tensor sample, reader_->read(s));
-    auto outs = session->run({sample}, {output_name_});
+    auto outs = session->run({sample}, run_outputs_);
     if (!outs.ok()) {
       return outs.status().with_context("evaluation sample '" + reader_->relative_name(s) + "'");
     }
-    RETURN_IF_ERROR(add_prediction(s, (*outs)[0], &scorer));
+    if (detection_) {
+      RETURN_IF_ERROR(add_detections(s, *outs, &scorer));
+    } else {
+      RETURN_IF_ERROR(add_prediction(s, (*outs)[0], &scorer));
+    }
   }
   AccuracyResult r;
   r.task = task_;
@@ -155,6 +217,23 @@ Result<AccuracyResult> EvalSet::score(const onnx::ModelProto& candidate) const {
 Result<double> EvalSet::output_error(const onnx::ModelProto& candidate) const {
   ASSIGN_OR_RETURN(auto session,
                    open_session(candidate, options_.intra_op_threads, "candidate model"));
+  if (detection_ && detection_->format == DetectionFormat::kBoxes) {
+    // Boxes after NMS have no fixed size to compare element-wise: mAP against the reference's
+    // boxes on the kept samples instead.
+    TaskScorer scorer(Task::kDetect, MetricSource::kReference, classes_);
+    scorer.set_objects_score_threshold(detection_->decode.score_threshold);
+    const size_t n = std::min(reference_predictions_.size(),
+                              static_cast<size_t>(std::max<int64_t>(options_.error_samples, 0)));
+    if (n == 0) return 0.0;
+    for (size_t s = 0; s < n; ++s) {
+      ASSIGN_OR_RETURN(Tensor sample, reader_->read(s));
+      ASSIGN_OR_RETURN(std::vector<Tensor> outs, session->run({sample}, run_outputs_));
+      Prediction pred;
+      ASSIGN_OR_RETURN(pred.boxes, detections_for_scoring(outs, *detection_, geometry_[s]));
+      RETURN_IF_ERROR(scorer.add_reference(pred, reference_predictions_[s]));
+    }
+    return 1.0 - scorer.primary() / 100.0;
+  }
   double total = 0.0;
   for (size_t s = 0; s < reference_outputs_.size(); ++s) {
     ASSIGN_OR_RETURN(Tensor sample, reader_->read(s));
@@ -163,6 +242,10 @@ Result<double> EvalSet::output_error(const onnx::ModelProto& candidate) const {
       return outs.status().with_context("evaluation sample '" + reader_->relative_name(s) + "'");
     }
     const Tensor& y = (*outs)[0];
+    if (y.dtype != DType::kFloat32) {
+      return invalid_argument("evaluation: candidate output '" + output_name_ + "' is " +
+                              std::string(dtype_name(y.dtype)) + ", not float");
+    }
     const std::vector<float>& ref = reference_outputs_[s];
     if (y.num_elements() != ref.size()) {
       return invalid_argument("evaluation: candidate output size differs from the reference");

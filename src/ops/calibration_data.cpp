@@ -138,13 +138,16 @@ std::string CalibrationDataReader::relative_name(size_t index) const {
   return ec ? files_[index] : rel.string();
 }
 
-Result<Tensor> CalibrationDataReader::read(size_t index) const {
+Result<Tensor> CalibrationDataReader::read(size_t index, ImageToInput* geometry) const {
   if (index >= files_.size())
     return out_of_range("sample " + std::to_string(index) + " of " + std::to_string(files_.size()));
   const std::string& path = files_[index];
   Tensor t;
   if (images_) {
-    ASSIGN_OR_RETURN(t, load_image_tensor(path, spec_));
+    ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(path));
+    auto image = decode_and_preprocess(bytes, spec_, geometry);
+    if (!image.ok()) return image.status().with_context(path);
+    t = std::move(image).value();
   } else {
     ASSIGN_OR_RETURN(t, load_npy(path, input_.name));
   }
@@ -163,6 +166,15 @@ Result<Tensor> CalibrationDataReader::read(size_t index) const {
                             " does not fit model input '" + input_.name + "' " +
                             shape_to_string(input_.shape) +
                             (images_ ? "; adjust --preprocess height/width/layout" : ""));
+  }
+  if (geometry && !images_) {
+    // A tensor has no image behind it: boxes stay in its own pixels.
+    const bool nhwc = spec_.layout == "NHWC" && t.shape.size() == 4;
+    *geometry = ImageToInput{};
+    if (t.shape.size() == 4) {
+      geometry->image_height = t.shape[nhwc ? 1 : 2];
+      geometry->image_width = t.shape[nhwc ? 2 : 3];
+    }
   }
   return t;
 }

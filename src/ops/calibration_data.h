@@ -44,8 +44,9 @@ class CalibrationDataReader {
   bool is_images() const { return images_; }
   const PreprocessSpec& preprocess() const { return spec_; }
   /// Reads sample `index` as a tensor named after the model input, shaped like it
-  /// (a missing leading batch dimension of 1 is added). Errors name the file.
-  Result<Tensor> read(size_t index) const;
+  /// (a missing leading batch dimension of 1 is added). Errors name the file. `geometry`, when
+  /// given, says where the image's pixels landed in the tensor (a .npy tensor is its own image).
+  Result<Tensor> read(size_t index, ImageToInput* geometry = nullptr) const;
 
  private:
   /// Applies the sample limit and settles the image preprocessing.

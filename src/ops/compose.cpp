@@ -21,6 +21,7 @@
 #include "ops/trunk.h"
 #include "ops/variant_dir.h"
 #include "strategy/chain.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -268,6 +269,7 @@ Status build_variants(const std::string& model_path, const VariantOptions& reque
   ASSIGN_OR_RETURN(onnx::ModelProto loaded, load_model(model_path));
   ASSIGN_OR_RETURN(VariantManifest base,
                    source_manifest(model_path, loaded, o.task, o.input_shapes, o.preprocess));
+  ASSIGN_OR_RETURN(const Task task, parse_task(base.task));
   // Every operator works on the normalised model; names given on the file's graph are mapped.
   onnx::ModelProto model;
   NormalizeReport normalized;
@@ -302,7 +304,11 @@ Status build_variants(const std::string& model_path, const VariantOptions& reque
     if (std::find(steps.begin(), steps.end(), Step::kQuantize) != steps.end())
       manifest.calibration = plan.calibration;
     const std::string dir = (fs::path(out_dir) / ops).string();
-    if (const std::string why = not_applicable_reason(steps, plan); !why.empty()) {
+    std::string why = not_applicable_reason(steps, plan);
+    for (Step s : steps) {
+      if (why.empty()) why = operator_task_reason(s, task);
+    }
+    if (!why.empty()) {
       VariantResult r;
       r.ops = ops;
       r.not_applicable = why;

@@ -6,9 +6,10 @@
 #include "graph/graph_view.h"
 #include "ops/early_exit.h"
 #include "ops/manifest.h"
+#include "ops/exit_select.h"
 #include "ops/partition.h"
 #include "ops/subgraph.h"
-#include "ops/exit_select.h"
+#include "strategy/operator_tasks.h"
 
 namespace edgetier {
 
@@ -55,6 +56,8 @@ Status dynamic_exit(const onnx::ModelProto& model, const DynamicExitOptions& opt
   std::string task = options.task;
   if (task.empty()) {
     ASSIGN_OR_RETURN(task, task_from_output(output));
+  } else if (task == task_name(Task::kDetect)) {
+    return failed_precondition(operator_task_reason(OperatorId::kDynamicExit, Task::kDetect));
   } else if (task != "classify" && task != "segment") {
     return invalid_argument("dynamic exit: task '" + task + "' is not classify or segment");
   }

@@ -32,11 +32,17 @@ Result<ExitChoice> choose_exit(const std::vector<StageTrunk>& trunks, int64_t to
   }
   if (!stage) return failed_precondition(no_skippable_region_reason());
 
-  const int k_max = static_cast<int>(stage->block_ends.size());
+  // A residual stage ends at its last residual block: a block after it without a skip
+  // connection (a detector's FPN merging the stage with a deeper level) is not skipped, so the
+  // blocks an exit leaves out are backbone blocks whose identity path remains.
+  int k_max = static_cast<int>(stage->block_ends.size());
+  while (stage->residual() && k_max > 1 &&
+         !stage->step_residual[static_cast<size_t>(stage->block_ends[k_max - 1])])
+    --k_max;
   const double total = static_cast<double>(std::max<int64_t>(1, total_flops));
   auto choice_of = [&](int blocks) {
     ExitChoice c;
-    const int start = skip_start_index(*stage, blocks);
+    const int start = k_max - blocks >= 1 ? stage->block_ends[k_max - blocks - 1] : 0;
     const int end = stage->block_ends[k_max - 1];
     c.from = stage->tensors[start];
     c.to = stage->tensors[end];

@@ -10,6 +10,7 @@
 
 #include "core/files.h"
 #include "core/json_reader.h"
+#include "strategy/task.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -17,11 +18,13 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Checks `j` is an object holding exactly `keys`; `path` prefixes error messages.
-Status check_keys(const json& j, const std::set<std::string>& keys, const std::string& path) {
+/// Checks `j` is an object holding exactly `keys` (and maybe some of `optional`); `path`
+/// prefixes error messages.
+Status check_keys(const json& j, const std::set<std::string>& keys, const std::string& path,
+                  const std::set<std::string>& optional = {}) {
   if (!j.is_object()) return invalid_argument("manifest: '" + path + "' must be an object");
   for (const auto& [key, value] : j.items()) {
-    if (!keys.count(key)) {
+    if (!keys.count(key) && !optional.count(key)) {
       return invalid_argument("manifest: unknown key '" + path + (path.empty() ? "" : ".") + key +
                               "'");
     }
@@ -75,7 +78,7 @@ Result<VariantManifest> parse(const json& j) {
       j,
       {"format_version", "model_name", "source_model", "source_sha256", "task", "ops", "chain",
        "parts", "cuts", "preprocess", "calibration", "exit_policy", "options_sha256"},
-      ""));
+      "", {"detection"}));
   VariantManifest m;
   ASSIGN_OR_RETURN(m.format_version, json_whole_number(j.at("format_version"),
                                                        "manifest: format_version", 0, INT32_MAX));
@@ -88,8 +91,8 @@ Result<VariantManifest> parse(const json& j) {
   m.source_model = j.at("source_model").get<std::string>();
   m.source_sha256 = j.at("source_sha256").get<std::string>();
   m.task = j.at("task").get<std::string>();
-  if (m.task != "classify" && m.task != "segment") {
-    return invalid_argument("manifest: task '" + m.task + "' is not classify or segment");
+  if (auto task = parse_task(m.task); !task.ok() || task_name(*task) != m.task) {
+    return invalid_argument("manifest: task '" + m.task + "' is not classify, segment or detect");
   }
   m.ops = j.at("ops").get<std::string>();
   m.options_sha256 = j.at("options_sha256").get<std::string>();
@@ -155,6 +158,13 @@ Result<VariantManifest> parse(const json& j) {
     }
     m.exit_policy = *policy;
   }
+  if (j.contains("detection")) {
+    ASSIGN_OR_RETURN(m.detection, detection_outputs_from_json(j.at("detection"), "manifest"));
+  }
+  if (m.task == task_name(Task::kDetect) && !m.detection) {
+    return invalid_argument("manifest: task detect without a 'detection' block (the format and "
+                            "outputs of the detections); rebuild the variant");
+  }
   return m;
 }
 
@@ -190,6 +200,7 @@ json manifest_to_json(const VariantManifest& m) {
                          ? json{{"path", m.calibration->path}, {"sha256", m.calibration->sha256}}
                          : json(nullptr);
   j["exit_policy"] = m.exit_policy ? exit_policy_to_json(*m.exit_policy) : json(nullptr);
+  if (m.detection) j["detection"] = detection_outputs_to_json(*m.detection);
   j["options_sha256"] = m.options_sha256;
   return j;
 }

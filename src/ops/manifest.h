@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "metrics/detection_outputs.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
 #include "strategy/chain.h"
@@ -50,7 +51,7 @@ struct VariantManifest {
   std::string model_name;
   std::string source_model;  // file name of the model the variant was built from
   std::string source_sha256;
-  std::string task = "classify";            // classify | segment
+  std::string task = "classify";            // classify | segment | detect
   std::string ops = identity_chain_name();  // strategy operators, e.g. "QEP"
   std::vector<ManifestOperator> chain;      // in the order they were applied
   std::vector<ManifestPart> parts;
@@ -58,6 +59,9 @@ struct VariantManifest {
   std::optional<PreprocessSpec> preprocess;
   std::optional<CalibrationRecord> calibration;
   std::optional<ExitPolicy> exit_policy;
+  /// Detectors: which outputs hold the detections and how they decode (the source sidecar's
+  /// "detection" block, resolved on the model's outputs). The last part carries those outputs.
+  std::optional<DetectionOutputs> detection;
   /// Hash of everything that determines the parts besides the source (chain options,
   /// calibration table hash, format version): with source_sha256 it decides cache hits.
   std::string options_sha256;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 
@@ -66,7 +67,35 @@ struct Context {
   std::unordered_set<std::string> init_names;
   const ShapeMap* shapes = nullptr;
   QuantFormat format = QuantFormat::kQdq;
+  const CalibrationTable* table = nullptr;
 };
+
+/// A Concat's output has one scale: inputs whose calibrated ranges are this many times apart
+/// leave the narrowest fewer than 4 of the 8 bits (16 levels). A detector's head is the case
+/// that matters: box coordinates in pixels (0..640) joined with class scores (0..1), where one
+/// scale rounds every score to a few values and the int8 model ranks its boxes by noise.
+constexpr double kConcatRangeRatio = 16.0;
+
+/// Why a Concat's inputs cannot share one scale ("" when they can or a range is unknown).
+std::string concat_range_reason(const onnx::NodeProto& node, const Context& c) {
+  if (!c.table) return "";
+  double widest = 0.0, narrowest = 0.0;
+  std::string wide_name, narrow_name;
+  for (const std::string& in : node.input()) {
+    const TensorCalibration* cal = c.table->find(in);
+    if (!cal) continue;
+    const double width = std::max(0.0, static_cast<double>(cal->range.max)) -
+                         std::min(0.0, static_cast<double>(cal->range.min));
+    if (!(width > 0.0)) continue;
+    if (width > widest) widest = width, wide_name = in;
+    if (narrow_name.empty() || width < narrowest) narrowest = width, narrow_name = in;
+  }
+  if (narrow_name.empty() || widest <= kConcatRangeRatio * narrowest) return "";
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "input ranges %.3g and %.3g wide", widest, narrowest);
+  return std::string(buf) + " ('" + wide_name + "', '" + narrow_name +
+         "') cannot share one int8 scale";
+}
 
 bool is_float_init(const Context& c, const std::string& name) {
   auto it = c.inits.find(name);
@@ -136,7 +165,8 @@ std::string unsupported_reason(const onnx::NodeProto& node, OpKind kind, const C
       if (c.init_names.count(node.input(0)) && c.init_names.count(node.input(1)))
         return "both inputs are constants";
       return "";
-    case OpKind::kConcat: return node.input_size() == 0 ? "it has no inputs" : "";
+    case OpKind::kConcat:
+      return node.input_size() == 0 ? "it has no inputs" : concat_range_reason(node, c);
     case OpKind::kPool:
       if (rank_of(shapes, node.input(0)) != 4) return "its input is not 4-D (NCHW)";
       return "";
@@ -376,6 +406,7 @@ Result<QuantPlan> make_plan(const onnx::ModelProto& in, const QuantizeOptions& o
   for (const auto& [name, t] : ctx.inits) ctx.init_names.insert(name);
   ctx.shapes = &shapes;
   ctx.format = options.format;
+  ctx.table = &options.table;
   auto allowed_type = [&](const std::string& op) {
     return options.op_types.empty() || std::find(options.op_types.begin(), options.op_types.end(),
                                                  op) != options.op_types.end();

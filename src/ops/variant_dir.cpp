@@ -10,6 +10,8 @@
 #include "graph/graph_view.h"
 #include "graph/model_io.h"
 #include "ops/model_preprocess.h"
+#include "runtime/model_sidecar.h"
+#include "strategy/task.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;
@@ -55,13 +57,26 @@ Result<VariantManifest> source_manifest(const std::string& model_path,
   ASSIGN_OR_RETURN(m.source_sha256, sha256_file(model_path));
   ASSIGN_OR_RETURN(ShapeMap shapes, infer_shapes(model, input_shapes));
   ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
+  ASSIGN_OR_RETURN(std::optional<ModelSidecar> sidecar, load_model_sidecar(model_path));
   if (!task.empty()) {
-    if (task != "classify" && task != "segment") {
-      return invalid_argument("task '" + task + "' is not classify or segment");
+    auto parsed = parse_task(task);
+    if (!parsed.ok()) {
+      return invalid_argument("task '" + task + "' is not classify, segment or detect");
     }
-    m.task = task;
+    m.task = std::string(task_name(*parsed));
+  } else if (sidecar && sidecar->task) {
+    m.task = std::string(task_name(*sidecar->task));
   } else {
     ASSIGN_OR_RETURN(m.task, task_from_output(shapes.at(view.outputs().at(0))));
+  }
+  if (m.task == task_name(Task::kDetect)) {
+    // The detections' format travels with every variant: the last part answers with them.
+    ASSIGN_OR_RETURN(std::vector<TensorInfo> outputs, io_infos(model.graph().output(), shapes));
+    auto detection = resolve_detection_outputs(
+        outputs, sidecar ? sidecar->detection : nlohmann::json(),
+        sidecar ? sidecar->path : fs::path(model_path).replace_extension(".json").string());
+    if (!detection.ok()) return detection.status().with_context(model_path);
+    m.detection = *detection;
   }
   ASSIGN_OR_RETURN(m.preprocess,
                    model_preprocess(model_path, model, preprocess_overrides, input_shapes));

@@ -1,16 +1,19 @@
-/// Verification: same inputs through the reference and the variant; diff, and agreement / mIoU
-/// against the reference through metrics/task_scorer.h.
+/// Verification: same inputs through the reference and the variant; diff, and agreement / mIoU /
+/// mAP against the reference (and mAP against labels) through metrics/task_scorer.h.
 #include "ops/verify.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 
+#include "core/files.h"
 #include "core/strings.h"
+#include "metrics/detection_outputs.h"
 #include "metrics/task_scorer.h"
 #include "graph/model_io.h"
 #include "ops/model_preprocess.h"
 #include "ops/variant_dir.h"
+#include "runtime/model_sidecar.h"
 #include "runtime/preprocess.h"
 
 namespace edgetier {
@@ -56,6 +59,64 @@ Status same_preprocess(const PreprocessSpec& manifest, const PreprocessSpec& ref
                              "--preprocess with the recipe the model expects");
 }
 
+/// An input file as the models' tensor, and where the image's pixels landed in it (a .npy tensor
+/// is its own image).
+Result<Tensor> read_input(const std::string& file, const TensorInfo& input,
+                          const PreprocessSpec& spec, ImageToInput* geometry) {
+  if (lower(fs::path(file).extension().string()) == ".npy") {
+    ASSIGN_OR_RETURN(Tensor t, load_npy(file, input.name));
+    *geometry = ImageToInput{};
+    if (t.shape.size() == 4) {
+      const bool nhwc = spec.layout == "NHWC";
+      geometry->image_height = t.shape[nhwc ? 1 : 2];
+      geometry->image_width = t.shape[nhwc ? 2 : 3];
+    }
+    return t;
+  }
+  ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(file));
+  auto t = decode_and_preprocess(bytes, spec, geometry);
+  if (!t.ok()) return t.status().with_context(file);
+  return t;
+}
+
+/// Detection scoring of one run: the variant against the reference's boxes and, with labels,
+/// both against the labels.
+struct DetectionScores {
+  DetectionOutputs outputs;
+  TaskScorer agreement{Task::kDetect, MetricSource::kReference};
+  TaskScorer reference{Task::kDetect, MetricSource::kLabels};
+  TaskScorer variant{Task::kDetect, MetricSource::kLabels};
+
+  Status add(const std::vector<Tensor>& ref_out, const std::vector<Tensor>& var_out,
+             const ImageToInput& geometry, const Sample* labelled,
+             const std::vector<int64_t>& category_ids) {
+    Prediction truth, pred;
+    ASSIGN_OR_RETURN(truth.boxes, detections_for_scoring(ref_out, outputs, geometry));
+    ASSIGN_OR_RETURN(pred.boxes, detections_for_scoring(var_out, outputs, geometry));
+    if (labelled) {
+      Truth labels;
+      labels.boxes = labelled->boxes;
+      ASSIGN_OR_RETURN(std::vector<DetectedBox> ref_scored,
+                       detections_for_scoring(ref_out, outputs, geometry));
+      std::vector<DetectedBox> var_scored = pred.boxes;
+      if (outputs.label_space == LabelSpace::kCategoryId) {
+        category_ids_to_classes(ref_scored, category_ids);
+        category_ids_to_classes(var_scored, category_ids);
+      }
+      RETURN_IF_ERROR(reference.add_boxes(ref_scored, labels));
+      RETURN_IF_ERROR(variant.add_boxes(var_scored, labels));
+    }
+    return agreement.add_reference(pred, truth);
+  }
+};
+
+double metric_value(const TaskScorer& scorer, Metric metric) {
+  for (const MetricValue& v : scorer.values()) {
+    if (v.metric == metric_id(metric)) return v.value;
+  }
+  return -1.0;
+}
+
 }  // namespace
 
 Result<VerifyReport> verify_variant(const std::string& reference_model,
@@ -63,15 +124,29 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
   VariantManifest manifest;
   ASSIGN_OR_RETURN(auto runner, open_variant(variant_dir, options.session, &manifest));
   ASSIGN_OR_RETURN(auto reference, OrtSession::from_file(reference_model, options.session));
-  ASSIGN_OR_RETURN(std::vector<std::string> files, data_files(options.data_dir, options.limit));
+  std::vector<std::string> files;
+  std::vector<Sample> samples = options.samples;
+  if (samples.empty()) {
+    ASSIGN_OR_RETURN(files, data_files(options.data_dir, options.limit));
+  } else {
+    if (options.limit > 0 && static_cast<int>(samples.size()) > options.limit)
+      samples.resize(static_cast<size_t>(options.limit));
+    for (const Sample& sample : samples) files.push_back(sample.image_path);
+  }
   VerifyReport report;
   report.reference = reference_model;
   report.variant = variant_dir;
   report.ops = manifest.ops;
   report.task = options.task.empty() ? manifest.task : options.task;
   auto task = parse_task(report.task);
-  if (!task.ok() || report.task != task_name(*task) || *task == Task::kDetect) {
-    return invalid_argument("verify: task '" + report.task + "' is not classify or segment");
+  if (!task.ok() || report.task != task_name(*task)) {
+    return invalid_argument("verify: task '" + report.task + "' is not classify, segment or "
+                            "detect");
+  }
+  const bool detect = *task == Task::kDetect;
+  if (!samples.empty() && !detect) {
+    return invalid_argument("verify: labels are read for task detect; this variant's task is " +
+                            report.task + " (pass --task detect for a detector)");
   }
   if (reference->inputs().size() != 1) {
     return invalid_argument("verify: the reference has " +
@@ -101,16 +176,28 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
     RETURN_IF_ERROR(same_preprocess(*manifest.preprocess, spec, variant_dir, reference_model));
   }
   const bool segment = *task == Task::kSegment;
+  std::optional<DetectionScores> detection;
+  if (detect) {
+    // The reference's sidecar says where its detections are (else they are recognised).
+    ASSIGN_OR_RETURN(std::optional<ModelSidecar> sidecar, load_model_sidecar(reference_model));
+    auto outputs = resolve_detection_outputs(
+        reference->outputs(), sidecar ? sidecar->detection : nlohmann::json(),
+        sidecar ? sidecar->path : fs::path(reference_model).replace_extension(".json").string());
+    if (!outputs.ok()) return outputs.status().with_context("verify: " + reference_model);
+    detection.emplace();
+    detection->outputs = *outputs;
+    detection->agreement.set_objects_score_threshold(outputs->decode.score_threshold);
+  }
 
   double abs_sum = 0.0;
   int64_t abs_count = 0, compared = 0;
   // The reference's predictions are the truth: top-1 agreement (classify), mIoU (segment).
   TaskScorer scorer(*task, MetricSource::kReference);
   double ref_ns = 0.0, var_ns = 0.0;
-  for (const auto& file : files) {
-    Result<Tensor> tensor = lower(fs::path(file).extension().string()) == ".npy"
-                                ? load_npy(file, input.name)
-                                : load_image_tensor(file, spec);
+  for (size_t f = 0; f < files.size(); ++f) {
+    const std::string& file = files[f];
+    ImageToInput geometry;
+    Result<Tensor> tensor = read_input(file, input, spec, &geometry);
     if (!tensor.ok()) return tensor.status().with_context("verify");
     ASSIGN_OR_RETURN(std::vector<Tensor> ref_out, reference->run({*tensor}));
     ref_ns += static_cast<double>(reference->last_run_ns());
@@ -123,6 +210,11 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
       auto it = std::find_if(var->outputs.begin(), var->outputs.end(),
                              [&](const Tensor& t) { return t.name == r.name; });
       if (it == var->outputs.end()) continue;
+      if (detect && it->dtype == r.dtype && it->shape != r.shape) {
+        // Boxes after NMS: another variant may keep another number of them.
+        report.bit_identical = false;
+        continue;
+      }
       if (it->shape != r.shape || it->dtype != r.dtype) {
         return invalid_argument("verify: output '" + r.name + "' is " + shape_to_string(r.shape) +
                                 " in the reference but " + shape_to_string(it->shape) +
@@ -145,6 +237,14 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
       return invalid_argument("verify: the variant has no output named like the reference's (" +
                               ref_out.at(0).name + ")");
     }
+    if (detection) {
+      RETURN_IF_ERROR(detection
+                          ->add(ref_out, var->outputs, geometry,
+                                samples.empty() ? nullptr : &samples[f], options.category_ids)
+                          .with_context("verify: " + file));
+      ++compared;
+      continue;
+    }
     // Task metric on the first output.
     const Tensor& r = ref_out[0];
     auto v = std::find_if(var->outputs.begin(), var->outputs.end(),
@@ -161,7 +261,18 @@ Result<VerifyReport> verify_variant(const std::string& reference_model,
   }
   report.samples = static_cast<int>(files.size());
   report.mean_abs_diff = abs_count ? abs_sum / static_cast<double>(abs_count) : 0.0;
-  if (compared > 0) (segment ? report.miou : report.top1_agreement) = scorer.primary();
+  if (compared > 0 && detection) {
+    report.agree_map = detection->agreement.primary();
+    if (!samples.empty()) {
+      report.reference_map = detection->reference.primary();
+      report.reference_map50 = metric_value(detection->reference, Metric::kMap50);
+      report.map = detection->variant.primary();
+      report.map50 = metric_value(detection->variant, Metric::kMap50);
+      report.map_loss = report.reference_map - report.map;
+    }
+  } else if (compared > 0) {
+    (segment ? report.miou : report.top1_agreement) = scorer.primary();
+  }
   report.reference_ms_mean = ref_ns / report.samples / 1e6;
   report.variant_ms_mean = var_ns / report.samples / 1e6;
   return report;
@@ -180,10 +291,20 @@ nlohmann::json verify_report_to_json(const VerifyReport& r) {
                       {"exited_early", r.exited_early},
                       {"reference_ms_mean", r.reference_ms_mean},
                       {"variant_ms_mean", r.variant_ms_mean}};
-  if (r.task == task_name(Task::kClassify))
+  if (r.task == task_name(Task::kClassify)) {
     j["top1_agreement"] = r.top1_agreement;
-  else
+  } else if (r.task == task_name(Task::kSegment)) {
     j[std::string(metric_id(Metric::kMiou))] = r.miou;
+  } else {
+    j[std::string(metric_id(Metric::kAgreeMap))] = r.agree_map;
+    if (r.map >= 0) {
+      j["reference_map"] = r.reference_map;
+      j["reference_map50"] = r.reference_map50;
+      j[std::string(metric_id(Metric::kMap))] = r.map;
+      j[std::string(metric_id(Metric::kMap50))] = r.map50;
+      j["map_loss"] = r.map_loss;
+    }
+  }
   return j;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "metrics/sample.h"
 #include "runtime/ort_session.h"
 
 namespace edgetier {
@@ -14,7 +15,13 @@ struct VerifyOptions {
   std::string
       data_dir;      // images (.jpg .jpeg .png, preprocessed as the manifest says) or .npy tensors
   int limit = 0;     // first N files in name order; 0 = all
-  std::string task;  // classify | segment; default: the variant's manifest
+  std::string task;  // classify | segment | detect; default: the variant's manifest
+  /// Detection: labelled images (Sample::boxes in image pixels, categories as class indices),
+  /// read by the caller (experiment/detection_labels.h). When given they replace the listing of
+  /// `data_dir` and both models are also scored against the labels; `category_ids` maps a
+  /// label_space category_id model's labels to the class indices.
+  std::vector<Sample> samples;
+  std::vector<int64_t> category_ids;
   SessionOptions session;  // used for both the reference and the variant's parts
   /// PreprocessSpec keys (--preprocess) over the reference's sidecar over the input-size
   /// default: the recipe images get on both sides. The manifest must record the same one.
@@ -34,6 +41,13 @@ struct VerifyReport {
   // In points (0-100); -1 when not measured (the other task, or no float output compared).
   double top1_agreement = -1.0;  // classify: samples with the same argmax class
   double miou = -1.0;            // segment: mean IoU of the variant's argmax map vs the reference's
+  // detect: mAP@[.5:.95] of the variant's boxes against the reference's (the reference's at its
+  // block's score threshold are the objects; the reference against itself: 100).
+  double agree_map = -1.0;
+  // detect with labels: each model's mAP@[.5:.95] and mAP@0.5, and the variant's loss in points.
+  double reference_map = -1.0, reference_map50 = -1.0;
+  double map = -1.0, map50 = -1.0;
+  double map_loss = -1.0;
   int exited_early = 0;          // dynamic exits: samples answered by the early head
   double reference_ms_mean = 0.0;
   double variant_ms_mean = 0.0;  // compute time summed over the parts that ran

@@ -1,6 +1,10 @@
 /// The operator table: everything chain names, build order and displays derive from.
 #include "strategy/operators.h"
 
+#include <string>
+
+#include "strategy/operator_tasks.h"
+
 namespace edgetier {
 
 const std::vector<OperatorRow>& operator_table() {
@@ -10,7 +14,7 @@ const std::vector<OperatorRow>& operator_table() {
   static const std::vector<OperatorRow> kRows = {
       {OperatorId::kQuantize, "quantize", "Q", "", 0, false, false, "Q", true, true, true, 1, 3,
        "Quantization", "Quantized", "#f58518", false},
-      {OperatorId::kEarlyExit, "early_exit", "EE", "E", 1, true, false, "EE", true, true, false, 1, 3,
+      {OperatorId::kEarlyExit, "early_exit", "EE", "E", 1, true, false, "EE", true, true, true, 1, 3,
        "Early Exit", "Early Exit", "#54a24b", false},
       {OperatorId::kDynamicExit, "dynamic_exit", "DEE", "", 1, false, true, "DEE", true, true, false, 1, 2,
        "Dynamic Early Exit", "Dynamic Early Exit", "", true},
@@ -51,6 +55,20 @@ bool operator_applies_to(OperatorId id, Task task) {
     case Task::kDetect: return row.detect;
   }
   return false;
+}
+
+std::string operator_task_reason(OperatorId id, Task task) {
+  if (operator_applies_to(id, task)) return "";
+  if (id == OperatorId::kDynamicExit && task == Task::kDetect) {
+    // A classifier's top probability says how sure its one answer is; a detector answers a set
+    // of boxes, and no score of an early head says the rest of the model would find the same
+    // set (a confident box says nothing of the objects it missed).
+    return "the dynamic exit does not apply to detectors: an early head's box scores do not say "
+           "whether the full model would find the same boxes (no confidence for a set of "
+           "detections); use EE, the static exit";
+  }
+  return "operator " + std::string(operator_row(id).letters) + " does not apply to task " +
+         std::string(task_name(task));
 }
 
 }  // namespace edgetier

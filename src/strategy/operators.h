@@ -42,8 +42,8 @@ struct OperatorRow {
   bool splits_itself;
   /// The step name recorded in a manifest's chain ("Q", "EE", "DEE", "P").
   std::string_view step;
-  /// The tasks it applies to. Detection: quantization and partitioning; an exit replaces the
-  /// layers that make the boxes, so EE and DEE do not apply.
+  /// The tasks it applies to; detection: Q, P, EE (it skips blocks of one shape, the head sees
+  /// what it expects), not DEE (strategy/operator_tasks.h operator_task_reason says why).
   bool classify, segment, detect;
   /// Tiers a chain with this operator can be placed on (a chain without P runs on one).
   int min_tiers, max_tiers;

@@ -26,7 +26,8 @@ int64_t RequestBreakdown::sum_ns(int64_t HopBreakdown::*field) const {
 
 int64_t RequestBreakdown::accounted_ns() const {
   int64_t total = sum_ns(&HopBreakdown::queue_ns) + sum_ns(&HopBreakdown::preprocess_ns) +
-                  sum_ns(&HopBreakdown::compute_ns) + sum_ns(&HopBreakdown::serialize_ns);
+                  sum_ns(&HopBreakdown::compute_ns) + sum_ns(&HopBreakdown::postprocess_ns) +
+                  sum_ns(&HopBreakdown::serialize_ns);
   for (const auto& link : links) total += link.transfer_ns;
   return total;
 }
@@ -48,12 +49,14 @@ RequestBreakdown breakdown_from_parameters(
     h.compute_ns = get_int_param(parameters, timing_key(tier, kComputeNs));
     h.serialize_ns = get_int_param(parameters, timing_key(tier, kSerializeNs));
     h.forward_ns = get_int_param(parameters, timing_key(tier, kForwardNs));
+    h.postprocess_ns = get_int_param(parameters, timing_key(tier, kPostprocessNs));
     h.total_ns = get_int_param(parameters, timing_key(tier, kTotalNs));
     h.bytes_in = get_int_param(parameters, timing_key(tier, kBytesIn));
     h.bytes_out = get_int_param(parameters, timing_key(tier, kBytesOut));
     h.bytes_back = get_int_param(parameters, timing_key(tier, kBytesBack));
     h.other_ns =
-        h.total_ns - h.queue_ns - h.preprocess_ns - h.compute_ns - h.serialize_ns - h.forward_ns;
+        h.total_ns - h.queue_ns - h.preprocess_ns - h.compute_ns - h.postprocess_ns -
+        h.serialize_ns - h.forward_ns;
     const std::string confidence = get_string_param(parameters, timing_key(tier, kExitConfidence));
     if (!confidence.empty() && b.exit_taken < 0) {
       b.exit_taken = 0;
@@ -86,6 +89,7 @@ nlohmann::json breakdown_to_json(const RequestBreakdown& b) {
                     {"compute_ns", h.compute_ns},
                     {"serialize_ns", h.serialize_ns},
                     {"forward_ns", h.forward_ns},
+                    {"postprocess_ns", h.postprocess_ns},
                     {"total_ns", h.total_ns},
                     {"other_ns", h.other_ns},
                     {"bytes_in", h.bytes_in},
@@ -120,6 +124,7 @@ std::string breakdown_to_text(const RequestBreakdown& b) {
     if (h.queue_ns > 100000) out += " q " + ms(h.queue_ns);
     if (h.preprocess_ns) out += " pre " + ms(h.preprocess_ns);
     if (h.role != "relay") out += " cmp " + ms(h.compute_ns);
+    if (h.postprocess_ns) out += " nms " + ms(h.postprocess_ns);
     out += " ser " + ms(h.serialize_ns);
   }
   if (b.exit_taken == 1) out += " | exit at " + b.exit_tier;

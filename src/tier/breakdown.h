@@ -19,6 +19,7 @@ struct HopBreakdown {
   int64_t compute_ns = 0;
   int64_t serialize_ns = 0;  // tensors <-> messages
   int64_t forward_ns = 0;    // the call to the next hop, emulated link included
+  int64_t postprocess_ns = 0;  // detections decoded, NMS included (the answering tier)
   int64_t total_ns = 0;      // handler entry to response ready
   int64_t other_ns = 0;      // total minus the parts above (lookups, bookkeeping)
   int64_t bytes_in = 0;      // request bytes received
@@ -48,7 +49,7 @@ struct RequestBreakdown {
   double exit_confidence = -1.0;  // the early head's measure (the first tier that has one)
 
   int64_t sum_ns(int64_t HopBreakdown::*field) const;
-  /// Sum of every hop's queue+preprocess+compute+serialize and every link's transfer; never
+  /// Sum of every hop's queue+preprocess+compute+postprocess+serialize and every link's transfer; never
   /// more than end_to_end_ns (the rest is other_ns of the hops).
   int64_t accounted_ns() const;
 };

@@ -13,6 +13,7 @@
 #include "graph/model_io.h"
 #include "graph/shapes.h"
 #include "ops/model_preprocess.h"
+#include "runtime/model_sidecar.h"
 #include "tier/client.h"
 
 namespace edgetier::tier {
@@ -120,6 +121,11 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
   if (fs::is_regular_file(dir, ec)) {
     parts.name = dir.stem().string();
     parts.part_paths.push_back(dir.string());
+    ASSIGN_OR_RETURN(std::optional<ModelSidecar> sidecar, load_model_sidecar(dir.string()));
+    if (sidecar && !sidecar->detection.is_null()) {
+      ASSIGN_OR_RETURN(parts.detection,
+                       detection_outputs_from_json(sidecar->detection, sidecar->path));
+    }
   } else if (fs::is_directory(dir, ec)) {
     parts.name = dir.filename().string();
     if (parts.name.empty()) parts.name = dir.parent_path().filename().string();
@@ -151,6 +157,10 @@ Result<VariantParts> read_variant_dir(const std::string& path) {
           auto policy = exit_policy_from_json(manifest.at("exit_policy"));
           if (!policy.ok()) return policy.status().with_context(manifest_path.string());
           parts.exit_policy = *policy;
+        }
+        if (manifest.contains("detection") && !manifest.at("detection").is_null()) {
+          ASSIGN_OR_RETURN(parts.detection, detection_outputs_from_json(manifest.at("detection"),
+                                                                        manifest_path.string()));
         }
         if (manifest.contains("preprocess") && manifest.at("preprocess").is_object()) {
           auto spec = preprocess_from_json(manifest.at("preprocess"));
@@ -337,6 +347,9 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
     if (parts.exit_policy) RETURN_IF_ERROR(add_exit(parts, hosts, k, d.part_index, &request));
     if (d.part_index == 0 && parts.preprocess) {
       request.set_preprocess_json(preprocess_to_json(*parts.preprocess).dump());
+    }
+    if (k == last && parts.detection) {
+      request.set_detection_json(detection_outputs_to_json(*parts.detection).dump());
     }
     if (k < last) {
       const TierEndpoint& next = endpoints.tiers[k + 1];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "metrics/detection_outputs.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
 #include "tier/kserve_hop.h"
@@ -75,10 +76,14 @@ struct VariantParts {
   /// go on the placement's first tier, the rest on the second (or all on one tier).
   std::optional<ExitPolicy> exit_policy;
   std::vector<std::vector<std::string>> part_inputs;  // input names per part, from the manifest
+  /// A detector's detection outputs (the manifest's "detection" block, or a single .onnx file's
+  /// sidecar's): sent to the tier running the last part, which answers response=detect with
+  /// boxes. None: that tier recognises them from the outputs.
+  std::optional<DetectionOutputs> detection;
 };
 
 /// Reads a variant directory (part0.onnx, part1.onnx, ... and optional manifest.json with
-/// "parts" and "preprocess") or a single .onnx file. Without a manifest preprocess, a part0
+/// "parts", "preprocess" and "detection") or a single .onnx file. Without a manifest preprocess, a part0
 /// image input gets derive_preprocess's recipe.
 Result<VariantParts> read_variant_dir(const std::string& path);
 /// The image preprocessing of a model's only input, if it looks like an image: its sidecar

@@ -19,6 +19,7 @@ struct InferenceService::HopTimes {
   int64_t compute_ns = 0;
   int64_t serialize_ns = 0;
   int64_t forward_ns = 0;
+  int64_t postprocess_ns = 0;  // detections decoded (NMS included) on the answering tier
   int64_t bytes_in = 0;
   int64_t bytes_out = 0;
   int64_t bytes_back = 0;
@@ -165,6 +166,9 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
                                  std::string* origin) {
   // Checked before any compute: a bad value costs the tier nothing.
   ASSIGN_OR_RETURN(std::optional<Task> answer_as, response_task(request));
+  const bool detect = answer_as && *answer_as == Task::kDetect;
+  // Where the image landed in the input: measured here by the first part, else sent by it.
+  ASSIGN_OR_RETURN(std::optional<ImageToInput> geometry, image_geometry_from_request(request));
   std::vector<Tensor> outputs;
   {
     Stopwatch queue;
@@ -179,7 +183,10 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
       RETURN_IF_ERROR(check_image_pixels(header, state_.options.max_image_pixels));
       // A truncated or corrupt JPEG is refused by the decode itself (runtime/jpeg_decode.h).
-      ASSIGN_OR_RETURN(Tensor x, decode_and_preprocess(image, *e.preprocess));
+      ImageToInput measured;
+      ASSIGN_OR_RETURN(Tensor x,
+                       decode_and_preprocess(image, *e.preprocess, detect ? &measured : nullptr));
+      if (detect) geometry = measured;
       inputs.push_back(std::move(x));
       times->preprocess_ns = pre.elapsed_ns();
     } else {
@@ -212,10 +219,14 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
   // A confident early head answers here, whatever hosts the rest of the model.
   if (!e.forwarder || times->exit.exited) {
     if (answer_as) {
-      ASSIGN_OR_RETURN(outputs, task_response(std::move(outputs), *answer_as));
+      DetectResponse shape_detect;
+      shape_detect.outputs = e.detection ? &*e.detection : nullptr;
+      shape_detect.geometry = geometry;
+      shape_detect.decode_ns = &times->postprocess_ns;
+      ASSIGN_OR_RETURN(outputs, task_response(std::move(outputs), *answer_as, shape_detect));
     }
     for (const Tensor& t : outputs) add_raw_output(response, t);
-    times->serialize_ns += pack.elapsed_ns();
+    times->serialize_ns += pack.elapsed_ns() - times->postprocess_ns;
     return ok_status();
   }
   inference::ModelInferRequest next;
@@ -223,6 +234,10 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
   next.set_model_version(request.model_version());
   next.set_id(request.id());
   *next.mutable_parameters() = request.parameters();
+  if (detect && geometry && e.preprocess) {
+    set_string_param(next.mutable_parameters(), std::string(kImageGeometryParam),
+                     image_geometry_to_param(*geometry));
+  }
   *next.mutable_outputs() = request.outputs();
   for (const Tensor& t : outputs) add_raw_input(&next, t);
   e.forwarder->address(&next);
@@ -288,6 +303,8 @@ grpc::Status InferenceService::ModelInfer(grpc::ServerContext* context,
   set_int_param(params, timing_key(tier, kComputeNs), times.compute_ns);
   set_int_param(params, timing_key(tier, kSerializeNs), times.serialize_ns);
   set_int_param(params, timing_key(tier, kForwardNs), times.forward_ns);
+  if (times.postprocess_ns > 0)
+    set_int_param(params, timing_key(tier, kPostprocessNs), times.postprocess_ns);
   set_int_param(params, timing_key(tier, kBytesIn), times.bytes_in);
   set_int_param(params, timing_key(tier, kBytesOut), times.bytes_out);
   set_int_param(params, timing_key(tier, kBytesBack), times.bytes_back);

@@ -166,10 +166,9 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
                             "model of a kserve next hop, so they need a next_hop");
   }
   if (!has_part && (!request.preprocess_json().empty() || request.forward_tensors_size() > 0 ||
-                    !request.exit_policy_json().empty())) {
-    return invalid_argument("LoadModel '" + name + "': preprocess_json, forward_tensors and " +
-                            "exit_policy_json need " +
-                            "parts to go with");
+                    !request.exit_policy_json().empty() || !request.detection_json().empty())) {
+    return invalid_argument("LoadModel '" + name + "': preprocess_json, forward_tensors, " +
+                            "exit_policy_json and detection_json need parts to go with");
   }
 
   auto entry = std::make_shared<ModelEntry>();
@@ -185,6 +184,15 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     auto spec = preprocess_from_json(j);
     if (!spec.ok()) return spec.status().with_context("LoadModel '" + name + "'");
     entry->preprocess = *spec;
+  }
+  if (!request.detection_json().empty()) {
+    nlohmann::json j = nlohmann::json::parse(request.detection_json(), nullptr, false);
+    if (j.is_discarded()) {
+      return invalid_argument("LoadModel '" + name + "': detection_json is not valid JSON");
+    }
+    auto detection = detection_outputs_from_json(j, "LoadModel '" + name + "'");
+    if (!detection.ok()) return detection.status();
+    entry->detection = *detection;
   }
   if (has_part) {
     SessionOptions session_options;

@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "metrics/detection_outputs.h"
 #include "proto/edgetier_control.pb.h"
 #include "runtime/preprocess.h"
 #include "tier/forwarder.h"
@@ -31,6 +32,9 @@ struct ModelEntry {
   std::unique_ptr<Segment> segment;          // null: relay entry
   std::optional<PreprocessSpec> preprocess;  // set: the first part takes the encoded image
   std::unique_ptr<Forwarder> forwarder;      // null: this tier answers
+  /// Where a detector's detections are (LoadModelRequest.detection_json); none: recognised from
+  /// the outputs when a request asks for detections.
+  std::optional<DetectionOutputs> detection;
   double load_ms = 0;
   double warmup_ms = 0;
   std::atomic<int64_t> requests{0};

@@ -73,6 +73,8 @@ inline constexpr std::string_view kPreprocessNs = "preprocess_ns";
 inline constexpr std::string_view kComputeNs = "compute_ns";
 inline constexpr std::string_view kSerializeNs = "serialize_ns";
 inline constexpr std::string_view kForwardNs = "forward_ns";
+/// Decoding a detector's outputs into boxes (NMS included) on the tier that answers.
+inline constexpr std::string_view kPostprocessNs = "postprocess_ns";
 inline constexpr std::string_view kTotalNs = "total_ns";
 inline constexpr std::string_view kBytesIn = "bytes_in";      // request bytes received
 inline constexpr std::string_view kBytesOut = "bytes_out";    // request bytes forwarded
@@ -87,6 +89,10 @@ inline constexpr std::string_view kExitConfidence = "exit_confidence";
 /// Tiers forward it with the other parameters, so whichever tier answers shapes the response.
 inline constexpr std::string_view kResponseParam = "response";
 inline constexpr std::string_view kRawResponse = "raw";
+/// Request parameter the first tier adds for response=detect: where the image's pixels landed in
+/// the input (core/image_geometry.h, "width,height,scale_x,scale_y,offset_x,offset_y"), so the
+/// tier that answers maps boxes to the original image. Tiers forward it like the others.
+inline constexpr std::string_view kImageGeometryParam = "image_geometry";
 
 std::string timing_key(std::string_view tier, std::string_view field);
 void set_int_param(google::protobuf::Map<std::string, inference::InferParameter>* params,

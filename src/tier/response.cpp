@@ -1,11 +1,14 @@
-/// Task-shaped responses: top-k classes with probabilities, or a class mask per pixel.
+/// Task-shaped responses: top-k classes with probabilities, a class mask per pixel, or boxes.
 #include "tier/response.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <numeric>
 #include <string>
+
+#include "core/clock.h"
 
 #include "metrics/segmentation.h"
 #include "tier/protocol.h"
@@ -96,9 +99,80 @@ Result<Tensor> class_mask(const Tensor& out) {
   return Tensor::from_vector(out.name + "_mask", DType::kInt32, shape, ids);
 }
 
+/// The detections an app receives: decoded at the block's own thresholds, in image pixels.
+Result<std::vector<Tensor>> detections(const std::vector<Tensor>& outputs,
+                                       const DetectResponse& detect) {
+  Stopwatch watch;
+  DetectionOutputs recognised;
+  if (!detect.outputs) {
+    std::vector<TensorInfo> infos;
+    for (const Tensor& t : outputs) infos.push_back({t.name, t.dtype, t.shape});
+    auto found = resolve_detection_outputs(infos, nlohmann::json(), "the model's sidecar");
+    if (!found.ok()) {
+      return invalid_argument("a detect response needs the model's detection outputs: " +
+                              found.status().message() + " (or send response=raw)");
+    }
+    recognised = *found;
+  }
+  const DetectionOutputs& spec = detect.outputs ? *detect.outputs : recognised;
+  ASSIGN_OR_RETURN(std::vector<DetectedBox> boxes, decode_detections(outputs, spec));
+  if (detect.geometry) map_boxes_to_image(boxes, *detect.geometry);
+  std::stable_sort(boxes.begin(), boxes.end(),
+                   [](const DetectedBox& a, const DetectedBox& b) { return a.score > b.score; });
+  const auto n = static_cast<int64_t>(boxes.size());
+  std::vector<float> xyxy, scores;
+  std::vector<int64_t> labels;
+  for (const DetectedBox& b : boxes) {
+    for (double v : {b.box.x, b.box.y, b.box.x + b.box.w, b.box.y + b.box.h})
+      xyxy.push_back(static_cast<float>(v));
+    scores.push_back(static_cast<float>(b.score));
+    labels.push_back(b.category);
+  }
+  std::vector<Tensor> shaped;
+  shaped.push_back(
+      Tensor::from_vector(std::string(kDetectionsBoxes), DType::kFloat32, {n, 4}, xyxy));
+  shaped.push_back(
+      Tensor::from_vector(std::string(kDetectionsScores), DType::kFloat32, {n}, scores));
+  shaped.push_back(
+      Tensor::from_vector(std::string(kDetectionsLabels), DType::kInt64, {n}, labels));
+  if (detect.decode_ns) *detect.decode_ns = watch.elapsed_ns();
+  return shaped;
+}
+
 }  // namespace
 
-Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task) {
+std::string image_geometry_to_param(const ImageToInput& g) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%lld,%lld,%.17g,%.17g,%.17g,%.17g",
+                static_cast<long long>(g.image_width), static_cast<long long>(g.image_height),
+                g.scale_x, g.scale_y, g.offset_x, g.offset_y);
+  return buf;
+}
+
+Result<std::optional<ImageToInput>> image_geometry_from_request(
+    const inference::ModelInferRequest& request) {
+  const auto found = request.parameters().find(std::string(kImageGeometryParam));
+  if (found == request.parameters().end()) return std::optional<ImageToInput>();
+  const std::string& v = found->second.string_param();
+  ImageToInput g;
+  long long w = 0, h = 0;
+  char tail = 0;
+  if (std::sscanf(v.c_str(), "%lld,%lld,%lf,%lf,%lf,%lf%c", &w, &h, &g.scale_x, &g.scale_y,
+                  &g.offset_x, &g.offset_y, &tail) != 6 ||
+      w <= 0 || h <= 0 || !(g.scale_x > 0) || !(g.scale_y > 0) || !std::isfinite(g.offset_x) ||
+      !std::isfinite(g.offset_y)) {
+    return invalid_argument("request parameter '" + std::string(kImageGeometryParam) + "' is '" +
+                            v.substr(0, 96) +
+                            "'; expected width,height,scale_x,scale_y,offset_x,offset_y");
+  }
+  g.image_width = w;
+  g.image_height = h;
+  return std::optional<ImageToInput>(g);
+}
+
+Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task,
+                                          const DetectResponse& detect) {
+  if (task == Task::kDetect) return detections(outputs, detect);
   std::vector<Tensor> shaped;
   for (Tensor& out : outputs) {
     if (out.dtype != DType::kFloat32) {
@@ -116,10 +190,7 @@ Result<std::vector<Tensor>> task_response(std::vector<Tensor> outputs, Task task
         shaped.push_back(std::move(mask));
         break;
       }
-      case Task::kDetect:
-        // Boxes, scores and labels are already what an app reads; they go back as they are.
-        shaped.push_back(std::move(out));
-        break;
+      case Task::kDetect: break;  // answered above
     }
   }
   return shaped;

@@ -9,6 +9,7 @@
 
 #include "experiment/embedded.h"
 #include "experiment/test_util.h"
+#include "graph/detector_fixtures.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
 
@@ -76,6 +77,27 @@ TEST_F(PlanTest, ModelFactsFromModelAndSidecar) {
   EXPECT_EQ(e->models[1].task, Task::kSegment);
   EXPECT_EQ(e->models[1].num_classes, 5);
   EXPECT_EQ(e->hash, spec_hash(e->spec));
+}
+
+TEST_F(PlanTest, ADetectorIsPlannedWithQPAndEEAndItsDynamicExitDropped) {
+  testing::save(fixtures::tiny_yolo_detector(), dir_ / "models/det.onnx");
+  testing::write_text(dir_ / "models/det.json",
+                      R"({"task": "detect", "preprocess": {"letterbox": true}})");
+  auto e = prepare(
+      "models: [models/det.onnx]\n"
+      "operators: [I, Q, P, QP, EE, DEE@0.8]\n"
+      "placements: [E, ME]\n");
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  const ModelFacts& det = e->models[0];
+  EXPECT_EQ(det.task, Task::kDetect);
+  ASSERT_TRUE(det.detection.has_value());
+  EXPECT_EQ(det.detection->format, DetectionFormat::kYolo);
+  EXPECT_TRUE(det.preprocess.letterbox);
+  for (const char* name : {"I@E", "Q@E", "P@ME", "QP@ME", "EE@E"})
+    EXPECT_NE(find_planned(e->plan, name), nullptr) << name;
+  const DroppedStrategy* dee = find_dropped(e->plan, "DEE@0.8", "E");
+  ASSERT_NE(dee, nullptr);
+  EXPECT_THAT(dee->reason, HasSubstr("dynamic exit does not apply to detectors"));
 }
 
 TEST_F(PlanTest, EveryCombinationIsPlannedOrDroppedWithAReason) {
@@ -180,11 +202,14 @@ TEST_F(PlanTest, BadInputIsAClearErrorBeforeAnythingRuns) {
   testing::write_text(dir_ / "models/odd.json",
                       R"({"preprocess": {"height": "big", "layout": 4}})");
   EXPECT_THAT(error_of("models: [models/odd.onnx]\n"), HasSubstr("model 'odd': preprocess: "));
-  // A detection model (by its sidecar) is refused before anything is built.
+  // A "detector" (by its sidecar) whose outputs hold no detections: one line naming them.
   testing::save(fixtures::tiny_resnet(32, 8), dir_ / "models/det.onnx");
   testing::write_text(dir_ / "models/det.json", R"({"task": "detect"})");
-  EXPECT_THAT(error_of("models: [models/det.onnx]\n"),
-              HasSubstr("model 'det': task detect cannot be run in an experiment yet"));
+  const std::string det_error = error_of("models: [models/det.onnx]\n");
+  EXPECT_THAT(det_error, HasSubstr("model 'det': the model's outputs match no known detection "
+                                   "format"));
+  EXPECT_THAT(det_error, HasSubstr("float32 1x10"));
+  EXPECT_EQ(det_error.find('\n'), std::string::npos);
   // Labels beyond the model's 10 classes.
   testing::write_image(dir_ / "lab/a.png", 32, 32);
   testing::write_text(dir_ / "lab/labels.csv", "file,label\na.png,12\n");
@@ -326,16 +351,32 @@ TEST_F(PlanTest, DemoPlanRunsAllEightChainsOnEveryApplicablePlacement) {
   ASSERT_TRUE(seg_model.ok());
   testing::save(*seg_model, dir_ / "models/demo_segmenter.onnx");
   testing::write_text(dir_ / "models/demo_segmenter.json", R"({"task": "segment"})");
+  testing::save(fixtures::tiny_yolo_detector(96, 10), dir_ / "models/demo_detector.onnx");
+  testing::write_text(dir_ / "models/demo_detector.json", R"({"task": "detect"})");
   auto text = embedded_example("demo.yaml");
   ASSERT_TRUE(text.has_value());
   auto spec = parse_spec(std::string(*text), dir_ / "examples", "demo.yaml");
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   auto e = prepare_experiment(*spec);
   ASSERT_TRUE(e.ok()) << e.status().to_string();
-  // 2 models x (5 one-part chains x 3 tiers + 5 partitioned chains x 3 tier pairs) x 2 scenarios.
-  EXPECT_EQ(e->plan.strategies.size(), 120u) << plan_to_text(*e);
-  for (const auto& d : e->plan.dropped)
-    EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
+  // Classifier and segmenter: 2 x (5 one-part chains x 3 tiers + 5 partitioned chains x 3 tier
+  // pairs); the detector without the dynamic exit: 4 x 3 + 4 x 3; all x 2 scenarios.
+  EXPECT_EQ(e->plan.strategies.size(), 168u) << plan_to_text(*e);
+  int detector_strategies = 0;
+  for (const auto& s : e->plan.strategies) detector_strategies += s.model == "demo_detector";
+  EXPECT_EQ(detector_strategies, 48) << plan_to_text(*e);
+  int detector_dynamic_exits = 0;
+  // Dropped: P-like chains on one tier and the others on two (not strategies), and the
+  // detector's dynamic exits (no confidence for a set of boxes), recorded as infeasible.
+  for (const auto& d : e->plan.dropped) {
+    if (d.model == "demo_detector" && d.ops.rfind("DEE", 0) == 0 && d.infeasible) {
+      EXPECT_THAT(d.reason, HasSubstr("confidence")) << d.ops << "@" << d.placement;
+      ++detector_dynamic_exits;
+    } else {
+      EXPECT_FALSE(d.infeasible) << d.model << " " << d.ops << "@" << d.placement;
+    }
+  }
+  EXPECT_EQ(detector_dynamic_exits, 2 * 3 * 2);  // DEE on M/E/C, DEEP on ME/EC/MC, 2 scenarios
   EXPECT_EQ(spec->output_dir, dir_ / "results/demo");
 }
 

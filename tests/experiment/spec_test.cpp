@@ -329,7 +329,9 @@ TEST(Spec, EveryExampleParsesAndIsEmbedded) {
   auto demo = load_builtin_demo();
   ASSERT_TRUE(demo.ok()) << demo.status().to_string();
   EXPECT_EQ(demo->name, "demo");
-  EXPECT_EQ(demo->models.size(), 2u);
+  EXPECT_EQ(demo->models.size(), 3u);
+  EXPECT_EQ(demo->models[2].path,
+            std::string(EDGETIER_SOURCE_DIR) + "/models/demo_detector.onnx");
   EXPECT_EQ(demo->models[0].path,
             std::string(EDGETIER_SOURCE_DIR) + "/models/demo_classifier.onnx");
   EXPECT_EQ(demo->scenarios.size(), 2u);

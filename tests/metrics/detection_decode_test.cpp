@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace edgetier {
 namespace {
 
@@ -120,6 +122,43 @@ TEST(DetectionDecode, RefusesOtherShapes) {
   DetectionDecodeOptions o;
   o.num_classes = 3;
   EXPECT_FALSE(decode_yolo_output(rows_tensor(yolo_rows(), false), o).ok()) << "K fits neither";
+}
+
+// The channels-first path picks each anchor's best class row by row; it must choose exactly what
+// the anchor-by-anchor path chooses on the transposed head (ties to the lower class, NaN scores
+// never best), over a head large enough for the vectorised loop and its remainder.
+TEST(DetectionDecode, ChannelsFirstRowPassEqualsTheTransposedHead) {
+  const int64_t anchors = 1003, classes = 7, width = 4 + classes;
+  std::vector<float> first(static_cast<size_t>(width * anchors)), last(first.size());
+  uint32_t state = 12345;
+  auto next = [&] { return (state = state * 1664525u + 1013904223u) >> 8; };
+  for (int64_t a = 0; a < anchors; ++a) {
+    for (int64_t k = 0; k < width; ++k) {
+      float v = k < 4 ? static_cast<float>(next() % 600) + (k >= 2 ? 2.0f : 0.0f)
+                      : static_cast<float>(next() % 1000) / 1000.0f;
+      if (k >= 4 && next() % 50 == 0) v = std::nanf("");
+      if (k == 6 && a % 13 == 0) v = first[static_cast<size_t>(5 * anchors + a)];  // a tie
+      first[static_cast<size_t>(k * anchors + a)] = v;
+      last[static_cast<size_t>(a * width + k)] = v;
+    }
+  }
+  DetectionDecodeOptions o;
+  o.num_classes = classes;
+  o.score_threshold = 0.5;
+  o.max_detections = 1000;
+  o.iou_threshold = 1.0;  // keep every candidate: compare the decode, not NMS
+  auto a = decode_yolo_output(
+      Tensor::from_vector<float>("y", DType::kFloat32, {1, width, anchors}, first), o);
+  auto b = decode_yolo_output(
+      Tensor::from_vector<float>("y", DType::kFloat32, {1, anchors, width}, last), o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_GT(a->size(), 100u);
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].category, (*b)[i].category) << i;
+    EXPECT_EQ((*a)[i].score, (*b)[i].score) << i;
+    EXPECT_EQ((*a)[i].box.x, (*b)[i].box.x) << i;
+  }
 }
 
 }  // namespace

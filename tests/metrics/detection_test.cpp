@@ -209,5 +209,38 @@ TEST(TaskScorer, DetectScoresBoxesAgainstLabelsAndTheReference) {
   EXPECT_FALSE(TaskScorer(Task::kClassify, MetricSource::kLabels).add_boxes({}, t).ok());
 }
 
+// Against the reference, its boxes above the objects threshold are the truth; a reference that
+// finds nothing above it on the whole set (an untrained detector) is compared on all its boxes,
+// so that it agrees with itself at 100; nothing on either side is full agreement.
+TEST(Detection, AgreementTakesTheReferencesConfidentBoxesElseAllItsBoxes) {
+  Prediction low_only;
+  low_only.boxes = {det(0, 0, 20, 20, 0.2), det(40, 40, 10, 10, 0.1)};
+  TaskScorer itself(Task::kDetect, MetricSource::kReference);
+  itself.set_objects_score_threshold(0.25);
+  ASSERT_TRUE(itself.add_reference(low_only, low_only).ok());
+  EXPECT_DOUBLE_EQ(itself.primary(), 100.0);
+
+  // One confident box in the set: the low ones are no longer objects, so a prediction of the
+  // low box alone finds none of them.
+  Prediction confident, low_box;
+  confident.boxes = {det(60, 60, 20, 20, 0.9)};
+  low_box.boxes = {det(0, 0, 20, 20, 0.2)};
+  TaskScorer mixed(Task::kDetect, MetricSource::kReference);
+  mixed.set_objects_score_threshold(0.25);
+  ASSERT_TRUE(mixed.add_reference(low_box, low_only).ok());
+  ASSERT_TRUE(mixed.add_reference(Prediction{}, confident).ok());
+  EXPECT_DOUBLE_EQ(mixed.primary(), 0.0);
+  TaskScorer lower(Task::kDetect, MetricSource::kReference);
+  lower.set_objects_score_threshold(0.15);  // now the 0.2 box is an object and is found
+  ASSERT_TRUE(lower.add_reference(low_box, low_only).ok());
+  EXPECT_DOUBLE_EQ(lower.primary(), 100.0);
+
+  TaskScorer empty(Task::kDetect, MetricSource::kReference);
+  ASSERT_TRUE(empty.add_reference(Prediction{}, Prediction{}).ok());
+  EXPECT_DOUBLE_EQ(empty.primary(), 100.0);
+  ASSERT_TRUE(empty.add_reference(low_box, Prediction{}).ok());
+  EXPECT_DOUBLE_EQ(empty.primary(), 0.0);
+}
+
 }  // namespace
 }  // namespace edgetier

@@ -64,6 +64,37 @@ TEST(Manifest, RoundTripsThroughJsonAndFiles) {
   EXPECT_FALSE(fs::exists(fs::path(dir) / "manifest.json.tmp"));
 }
 
+TEST(Manifest, CarriesADetectorsOutputBlockAndRequiresItForDetect) {
+  VariantManifest m = sample_manifest();
+  m.task = "detect";
+  DetectionOutputs d;
+  d.format = DetectionFormat::kBoxes;
+  d.outputs = {"boxes", "scores", "labels"};
+  d.label_space = LabelSpace::kCategoryId;
+  m.detection = d;
+  auto back = manifest_from_json(manifest_to_json(m));
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  ASSERT_TRUE(back->detection.has_value());
+  EXPECT_EQ(back->detection->outputs, d.outputs);
+  EXPECT_EQ(back->detection->label_space, LabelSpace::kCategoryId);
+  EXPECT_EQ(manifest_to_json(*back), manifest_to_json(m));
+  // A classifier's manifest has no block (and older manifests still read).
+  EXPECT_FALSE(manifest_to_json(sample_manifest()).contains("detection"));
+  nlohmann::json j = manifest_to_json(m);
+  j.erase("detection");
+  auto missing = manifest_from_json(j);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("task detect without a 'detection' block"),
+            std::string::npos)
+      << missing.status().message();
+  j = manifest_to_json(m);
+  j["detection"]["format"] = "ssd";
+  missing = manifest_from_json(j);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("detection.format"), std::string::npos)
+      << missing.status().message();
+}
+
 TEST(Manifest, rejects_unknown_and_missing_keys_by_path) {
   auto j = manifest_to_json(sample_manifest());
   j["colour"] = "blue";

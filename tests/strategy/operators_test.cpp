@@ -1,5 +1,5 @@
 /// Tests for strategy/operators: the table's rows are consistent and findable.
-#include "strategy/operators.h"
+#include "strategy/operator_tasks.h"
 
 #include <gtest/gtest.h>
 
@@ -40,11 +40,16 @@ TEST(Operators, EveryOperatorAppliesToClassifyAndSegment) {
       EXPECT_TRUE(operator_applies_to(row.id, task)) << row.name;
     }
   }
-  // Detection: Q and P, no exit (it would cut out the layers that make the boxes).
+  // Detection: Q, P and the static exit (it skips backbone blocks of one shape); no dynamic
+  // exit, and the reason says why.
   EXPECT_TRUE(operator_applies_to(OperatorId::kQuantize, Task::kDetect));
   EXPECT_TRUE(operator_applies_to(OperatorId::kPartition, Task::kDetect));
-  EXPECT_FALSE(operator_applies_to(OperatorId::kEarlyExit, Task::kDetect));
+  EXPECT_TRUE(operator_applies_to(OperatorId::kEarlyExit, Task::kDetect));
   EXPECT_FALSE(operator_applies_to(OperatorId::kDynamicExit, Task::kDetect));
+  EXPECT_EQ(operator_task_reason(OperatorId::kQuantize, Task::kDetect), "");
+  EXPECT_NE(operator_task_reason(OperatorId::kDynamicExit, Task::kDetect)
+                .find("dynamic exit does not apply to detectors"),
+            std::string::npos);
   // Partitioning needs two tiers; a dynamic exit splits onto exactly two.
   EXPECT_EQ(operator_row(OperatorId::kPartition).min_tiers, 2);
   EXPECT_EQ(operator_row(OperatorId::kDynamicExit).max_tiers, 2);
