@@ -1,5 +1,6 @@
 /// Fuzzes what a tier does with an encoded image: the header check against the pixel limit, then
-/// OpenCV's decode and the preprocessing (decode_and_preprocess), with the tier's default limit.
+/// the strict JPEG decode (OpenCV's for PNG) and the preprocessing (decode_and_preprocess), with
+/// the tier's default limit.
 #include <cstddef>
 #include <cstdint>
 

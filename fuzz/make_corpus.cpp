@@ -161,6 +161,14 @@ std::vector<std::string> images() {
   for (int i = 16; i < 24; ++i) huge_png[i] = i % 4 == 0 ? '\x00' : '\xff';
   put("image", "huge_declared.png", huge_png);
   put("image", "jpeg_no_frame.jpg", std::string("\xff\xd8\xff\xd9", 4));
+  // An Exif APP1 after SOI: big-endian IFD0 with a Make string, then Orientation 6 (rotate).
+  const std::string tiff("MM\x00\x2a\x00\x00\x00\x08\x00\x02"
+                         "\x01\x0f\x00\x02\x00\x00\x00\x06\x00\x00\x00\x26"
+                         "\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00"
+                         "\x00\x00\x00\x00Canon\x00", 44);
+  const std::string app1 = std::string("Exif\0\0", 6) + tiff;
+  const std::string length{static_cast<char>((app1.size() + 2) >> 8), static_cast<char>((app1.size() + 2) & 0xff)};
+  put("image", "exif_rotated.jpg", out[0].substr(0, 2) + "\xff\xe1" + length + app1 + out[0].substr(2));
   return out;
 }
 

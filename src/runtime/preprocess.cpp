@@ -1,4 +1,4 @@
-/// Image preprocessing with OpenCV, plus .npy tensor files.
+/// Image preprocessing with OpenCV (JPEGs through the strict decoder), plus .npy tensor files.
 #include "runtime/preprocess.h"
 
 #include <opencv2/core.hpp>
@@ -16,6 +16,7 @@
 #include "core/files.h"
 #include "core/json_reader.h"
 #include "core/strings.h"
+#include "runtime/jpeg_decode.h"
 
 namespace edgetier {
 
@@ -184,11 +185,18 @@ Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessS
   RETURN_IF_ERROR(spec.validate());
   if (encoded.empty()) return invalid_argument("image is empty (0 bytes)");
   cv::Mat image;
-  try {
-    cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1, const_cast<char*>(encoded.data()));
-    image = cv::imdecode(buffer, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    return invalid_argument(std::string("image could not be decoded: ") + e.what());
+  DecodedImage jpeg;  // owns the pixels `image` points at
+  if (is_jpeg(encoded)) {
+    // One strict decode: a truncated JPEG is refused, where imdecode would fill it with grey.
+    ASSIGN_OR_RETURN(jpeg, decode_jpeg_strict(encoded));
+    image = cv::Mat(jpeg.height, jpeg.width, CV_8UC3, jpeg.bgr.get());
+  } else {
+    try {
+      cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1, const_cast<char*>(encoded.data()));
+      image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {
+      return invalid_argument(std::string("image could not be decoded: ") + e.what());
+    }
   }
   if (image.empty()) {
     return invalid_argument("image could not be decoded (" + std::to_string(encoded.size()) +

@@ -52,7 +52,9 @@ Result<PreprocessSpec> preprocess_from_json(const nlohmann::json& j);
 Result<ImageToInput> image_to_input(const PreprocessSpec& spec, int64_t width, int64_t height);
 
 /// Decodes JPEG/PNG bytes and applies `spec`; returns a [1, C, H, W] (or NHWC) tensor, and the
-/// image's geometry in `geometry` when given (detection maps boxes back with it).
+/// image's geometry in `geometry` when given (detection maps boxes back with it). JPEGs are
+/// decoded once, strictly (runtime/jpeg_decode.h): a truncated or corrupt one is
+/// INVALID_ARGUMENT; other formats go through cv::imdecode.
 Result<Tensor> decode_and_preprocess(std::string_view encoded, const PreprocessSpec& spec,
                                      ImageToInput* geometry = nullptr);
 /// Reads an image file and preprocesses it; errors name the file.

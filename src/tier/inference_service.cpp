@@ -6,7 +6,6 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/strings.h"
-#include "runtime/jpeg_check.h"
 #include "tier/channel.h"
 #include "tier/image_header.h"
 #include "tier/protocol.h"
@@ -183,8 +182,7 @@ Status InferenceService::compute(const ModelEntry& e, grpc::ServerContext* conte
                        image_from_request(request, e.preprocess->input_name));
       ASSIGN_OR_RETURN(ImageHeader header, read_image_header(image));
       RETURN_IF_ERROR(check_image_pixels(header, state_.options.max_image_pixels));
-      // Decoders fill a truncated JPEG with grey and classify that; refuse it instead.
-      if (header.format == "jpeg") RETURN_IF_ERROR(check_jpeg_strict(image));
+      // A truncated or corrupt JPEG is refused by the decode itself (runtime/jpeg_decode.h).
       ImageToInput measured;
       ASSIGN_OR_RETURN(Tensor x,
                        decode_and_preprocess(image, *e.preprocess, detect ? &measured : nullptr));
