@@ -7,16 +7,11 @@
 #include <vector>
 
 #include "graph/builder.h"
+#include "graph/fixtures.h"
 #include "graph/graph_view.h"
 
 namespace edgetier::fixtures {
 namespace {
-
-onnx::ModelProto finish(GraphBuilder& b) {
-  auto model = b.build();
-  if (!model.ok()) throw std::runtime_error(model.status().to_string());  // fixture bug
-  return *model;
-}
 
 /// Renames a graph output (and the node output producing it).
 void rename_output(onnx::ModelProto& model, const std::string& from, const std::string& to) {

@@ -6,15 +6,12 @@
 #include "graph/graph_view.h"
 
 namespace edgetier::fixtures {
-namespace {
 
 onnx::ModelProto finish(GraphBuilder& b) {
   auto model = b.build();
   if (!model.ok()) throw std::runtime_error(model.status().to_string());  // fixture bug
   return *model;
 }
-
-}  // namespace
 
 onnx::ModelProto chain_model() {
   GraphBuilder b("chain");

@@ -9,6 +9,9 @@
 
 namespace edgetier::fixtures {
 
+/// The builder's model; a build error is a bug in the fixture, thrown.
+onnx::ModelProto finish(GraphBuilder& b);
+
 /// input 1x3x16x16 -> conv -> relu -> conv -> relu -> gap -> flatten -> gemm(10).
 onnx::ModelProto chain_model();
 /// input -> stem conv -> 2 residual blocks -> gap -> flatten -> gemm(10): multi-tensor cuts inside
