@@ -147,10 +147,6 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
                                                   : options.testbed_state_dir;
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(c.strategy_ids, record_plan(*store, run_id, e));
-    {
-      auto timed = clock.time("data");
-      RETURN_IF_ERROR(runner::prepare_data(&c));
-    }
     return runner::build_and_measure(&c);
   }();
   RunSummary summary;

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "experiment/runner_internal.h"
@@ -27,6 +29,21 @@ struct Bed {
   std::unique_ptr<tier::TierClient> client;
   std::string scenario;  // whose links it has
 };
+
+/// The first scenario's testbed coming up on a thread of its own, so that it comes up while
+/// the data are prepared and the first variant is built (runner_pipeline.cpp).
+struct EarlyBed {
+  std::string scenario;
+  std::future<Result<Bed>> bed;
+};
+/// Removes a testbed a killed run left behind and starts bringing up the testbed of the first
+/// scenario with something left to measure; unset when nothing is left (or the removal failed:
+/// measure_all then reports it).
+std::optional<EarlyBed> start_first_testbed(RunContext* c);
+/// Every scenario: testbed up (or `early`'s, for its scenario), each unfinished strategy
+/// deployed and measured, testbed down. CANCELLED when stopped by is_cancelled (everything
+/// measured so far is stored).
+Status measure_all(RunContext* c, std::optional<EarlyBed> early = std::nullopt);
 
 /// Brings the scenario's testbed up, connects the device app and stores the tiers' and links'
 /// rows.

@@ -99,11 +99,9 @@ Status prepare_data(RunContext* ctx);
 Status build_variants_for_plan(RunContext* ctx);
 /// Top-1/top-5, mIoU/pixel accuracy or agreement with Identity, once per variant.
 Status evaluate_accuracy(RunContext* ctx);
-/// Every scenario: testbed up, each unfinished strategy deployed and measured, testbed down.
-/// CANCELLED when stopped by is_cancelled (everything measured so far is stored).
-Status measure_all(RunContext* ctx);
-/// Variants, accuracy and measurement (runner_pipeline.cpp): the builds and the accuracy run
-/// beside the measurement unless RunOptions::serial_builds.
+/// Data, variants, accuracy and measurement (runner_pipeline.cpp): the first testbed comes up
+/// beside the data, the builds and the accuracy run beside the measurement unless
+/// RunOptions::serial_builds.
 Status build_and_measure(RunContext* ctx);
 
 }  // namespace edgetier::runner

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -382,17 +383,57 @@ class ScenarioRounds {
 
 }  // namespace
 
-Status measure_all(RunContext* c) {
-  const ExperimentSpec& spec = c->e->spec;
-  const MeasurementSpec& m = spec.measurement;
+namespace {
+
+/// The stored status of each of the run's strategies, by id.
+Result<std::map<int64_t, StrategyStatus>> stored_status(RunContext* c) {
   ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, c->store->strategies(c->run_id));
   std::map<int64_t, StrategyStatus> status;
   for (const auto& r : rows) status[r.strategy_id] = r.status;
-  auto finished = [&](int64_t id) {
-    const StrategyStatus s = status[id];
-    return s == StrategyStatus::kDone || s == StrategyStatus::kInfeasible ||
-           s == StrategyStatus::kFailed;
-  };
+  return status;
+}
+
+bool is_finished(StrategyStatus s) {
+  return s == StrategyStatus::kDone || s == StrategyStatus::kInfeasible ||
+         s == StrategyStatus::kFailed;
+}
+
+/// The plan's strategies of `scenario` not finished yet.
+std::vector<size_t> scenario_todo(const RunContext& c, const std::string& scenario,
+                                  std::map<int64_t, StrategyStatus>& status) {
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < c.e->plan.strategies.size(); ++i) {
+    if (c.e->plan.strategies[i].scenario == scenario && !is_finished(status[c.strategy_ids[i]]))
+      todo.push_back(i);
+  }
+  return todo;
+}
+
+}  // namespace
+
+std::optional<EarlyBed> start_first_testbed(RunContext* c) {
+  auto status = stored_status(c);
+  if (!status.ok()) return std::nullopt;
+  for (const auto& scenario : c->e->spec.scenarios) {
+    if (scenario_todo(*c, scenario.name, *status).empty()) continue;
+    // A run killed while its testbed was up left it behind: it goes before a new one comes.
+    if (!teardown_previous_testbed(c->state_dir).ok()) return std::nullopt;
+    EarlyBed early;
+    early.scenario = scenario.name;
+    early.bed = std::async(std::launch::async, [c, &scenario]() {
+      auto timed = c->clock->time("testbed_up", /*overlapped=*/true);
+      return bring_up(c, scenario);
+    });
+    return early;
+  }
+  return std::nullopt;
+}
+
+Status measure_all(RunContext* c, std::optional<EarlyBed> early) {
+  const ExperimentSpec& spec = c->e->spec;
+  const MeasurementSpec& m = spec.measurement;
+  ASSIGN_OR_RETURN(auto status, stored_status(c));
+  auto finished = [&](int64_t id) { return is_finished(status[id]); };
   // Measuring until stable, the ETA assumes every strategy runs to max_requests: an upper bound
   // that shrinks as strategies stop early.
   const int64_t per_strategy = planned_per_strategy(m);
@@ -404,8 +445,9 @@ Status measure_all(RunContext* c) {
     done += stored;
     if (finished(id)) skipped += per_strategy - stored;
   }
-  // A run killed while its testbed was up left it behind: remove it before anything else.
-  RETURN_IF_ERROR(teardown_previous_testbed(c->state_dir));
+  // A run killed while its testbed was up left it behind: remove it before anything else
+  // (start_first_testbed did when it brought one up).
+  if (!early) RETURN_IF_ERROR(teardown_previous_testbed(c->state_dir));
   Progress progress(c->options.progress_tty,
                     per_strategy * static_cast<int64_t>(c->e->plan.strategies.size()));
   progress.add(done);
@@ -428,17 +470,29 @@ Status measure_all(RunContext* c) {
   bool stopped = false;  // a stop left something unmeasured
   Bed bed;               // kept across scenarios while only the links change
   for (const auto& scenario : spec.scenarios) {
-    std::vector<size_t> todo;
-    for (size_t i = 0; i < c->e->plan.strategies.size(); ++i) {
-      if (c->e->plan.strategies[i].scenario == scenario.name && !finished(c->strategy_ids[i]))
-        todo.push_back(i);
-    }
+    std::vector<size_t> todo = scenario_todo(*c, scenario.name, status);
     if (todo.empty()) continue;
+    if (early && early->scenario == scenario.name) {
+      Result<Bed> up = [&]() {
+        auto timed = c->clock->time("testbed_up");
+        return early->bed.get();
+      }();
+      early.reset();
+      if (!up.ok()) {
+        if (up.status().code() == StatusCode::kCancelled || c->cancelled()) {
+          stopped = true;
+          break;
+        }
+        return up.status().with_context("testbed for scenario '" + scenario.name + "'");
+      }
+      bed = std::move(*up);
+      progress.note("scenario " + scenario.name + ": testbed up");
+    }
     if (c->cancelled()) {
       stopped = true;
       break;
     }
-    if (bed.session && tier_failure_reason(&bed, 0).empty()) {
+    if (bed.session && bed.scenario != scenario.name && tier_failure_reason(&bed, 0).empty()) {
       auto timed = c->clock->time("link_reshape");
       Status reshaped = reshape_for(c, scenario, &bed);
       if (reshaped.ok()) {

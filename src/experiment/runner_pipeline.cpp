@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "experiment/runner_bed.h"
 #include "experiment/runner_internal.h"
 
 namespace edgetier::runner {
@@ -90,6 +91,13 @@ class WaitBoost {
 }  // namespace
 
 Status build_and_measure(RunContext* c) {
+  // The testbed needs neither the data nor a variant: it comes up meanwhile (its processes
+  // start, its links are probed, mostly waiting), instead of after them.
+  std::optional<EarlyBed> early = start_first_testbed(c);
+  {
+    auto timed = c->clock->time("data");
+    RETURN_IF_ERROR(prepare_data(c));
+  }
   if (c->options.serial_builds) {
     {
       auto timed = c->clock->time("build");
@@ -99,7 +107,7 @@ Status build_and_measure(RunContext* c) {
       auto timed = c->clock->time("accuracy");
       RETURN_IF_ERROR(evaluate_accuracy(c));
     }
-    return measure_all(c);
+    return measure_all(c, std::move(early));
   }
   std::atomic<bool> scoring{false};
   Status built;
@@ -116,7 +124,7 @@ Status build_and_measure(RunContext* c) {
     auto timed = c->clock->time("accuracy", /*overlapped=*/true);
     built = evaluate_accuracy(c);
   });
-  Status measured = measure_all(c);
+  Status measured = measure_all(c, std::move(early));
   // Measuring ended: what the builder has left is waited for (and is the campaign's time).
   if (!measured.ok()) c->stop_builds = true;
   c->on_build_wait = nullptr;

@@ -51,7 +51,7 @@ std::string format_campaign(const nlohmann::json& c) {
   text += line;
   const auto overlapped = c.value("overlapped", nlohmann::json::array());
   if (!overlapped.empty()) {
-    text += "  done beside the measurement at idle CPU priority:";
+    text += "  done beside other phases (builds at idle CPU priority):";
     for (const auto& p : overlapped) {
       std::snprintf(line, sizeof(line), " %s %.1f s", p.value("phase", "").c_str(),
                     p.value("seconds", 0.0));

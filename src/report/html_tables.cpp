@@ -307,7 +307,7 @@ std::string campaign_table(const json& campaign) {
          td("") + "</tr></tbody></table>\n";
   const json overlapped = campaign.value("overlapped", json::array());
   if (!overlapped.empty()) {
-    out += "<p class=\"muted\">Done beside the measurement at idle CPU priority:";
+    out += "<p class=\"muted\">Done beside other phases (builds at idle CPU priority):";
     for (const auto& p : overlapped)
       out += " " + esc(p.value("phase", "")) + " " + field(p, "seconds", seconds);
     out += ".</p>\n";

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -130,24 +131,40 @@ Status start_tiers(const TestbedConfig& config, const UpOptions& options, Testbe
   return write_state(options.state_dir, *state);
 }
 
+/// Every link is probed at once: the links join different pairs of network devices (each end
+/// of a link is a veth of its own, shaped by its own qdisc), so one link's bulk transfer does not
+/// share a bottleneck with another's, and a testbed comes up (or is re-shaped) in the time of
+/// its slowest link instead of the sum. The two directions of one link stay sequential: a
+/// transfer's ACKs travel on the reverse direction.
 Result<std::vector<LinkProbe>> probe_state_links(TestbedState* state, const ProbeOptions& base) {
-  std::vector<LinkProbe> probes;
-  for (size_t i = 0; i < state->links.size(); ++i) {
-    LinkRecord& link = state->links[i];
+  const size_t n = state->links.size();
+  std::vector<Result<LinkProbe>> results(n, Result<LinkProbe>(internal_error("not probed")));
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < n; ++i) {
+    const LinkRecord& link = state->links[i];
     const TierRecord* from = state->find_tier(link.from);
     const TierRecord* to = state->find_tier(link.to);
-    if (from == nullptr || to == nullptr)
-      return data_loss("state: link " + link.name() + " names an unknown tier");
+    if (from == nullptr || to == nullptr) {
+      results[i] = data_loss("state: link " + link.name() + " names an unknown tier");
+      continue;
+    }
     ProbeOptions options = base;
     if (link.shaping == "userspace") options.userspace_rate_mbit = link.rate_mbit;
-    auto probe = probe_link(link.name(), link.rate_mbit, {from->netns, link.from_addr},
-                            {to->netns, link.to_addr}, options);
-    if (!probe.ok()) return probe.status().with_context("probing link " + link.name());
+    ProbeEndpoint up{from->netns, link.from_addr}, down{to->netns, link.to_addr};
+    workers.emplace_back([&results, i, name = link.name(), rate = link.rate_mbit, up, down,
+                          options]() { results[i] = probe_link(name, rate, up, down, options); });
+  }
+  for (auto& w : workers) w.join();
+  std::vector<LinkProbe> probes;
+  for (size_t i = 0; i < n; ++i) {
+    LinkRecord& link = state->links[i];
+    if (!results[i].ok()) return results[i].status().with_context("probing link " + link.name());
+    const LinkProbe& probe = *results[i];
     LOG_INFO << "testbed " << state->run_id << ": link " << link.name() << " "
-             << probe->achieved_rate_mbit << " of " << link.rate_mbit << " Mbit/s, RTT "
-             << probe->rtt_ms << " ms";
-    link.probe = *probe;
-    probes.push_back(*probe);
+             << probe.achieved_rate_mbit << " of " << link.rate_mbit << " Mbit/s, RTT "
+             << probe.rtt_ms << " ms";
+    link.probe = probe;
+    probes.push_back(probe);
   }
   return probes;
 }
