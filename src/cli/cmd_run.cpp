@@ -10,12 +10,14 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/run_predicted.h"
 #include "cli/run_report.h"
 #include "core/clock.h"
 #include "experiment/plan.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
 #include "experiment/user_model.h"
+#include "report/planner_text.h"
 
 namespace edgetier::cli {
 namespace {
@@ -113,6 +115,18 @@ std::function<int()> setup_run(CLI::App* app) {
     const MeasurementSpec& m = prepared->spec.measurement;
     auto report = report_run(*summary, m.concurrency > 1 || m.rate_rps > 0);
     if (!report.ok()) return report_error(report.status());
+    if (summary->status == "done") {
+      // Scenarios with measure: false: the planner fills them from what was measured.
+      auto predicted =
+          predict_unmeasured(summary->results_path, summary->run_id, prepared->spec.scenarios);
+      if (!predicted.ok()) {
+        // The measured run stands; only its predictions are missing.
+        std::cerr << "predicted scenarios: " << predicted.status().message() << "\n";
+      } else if (!predicted->is_null()) {
+        report->json["predicted"] = *predicted;
+        report->text += format_predicted_scenarios(*predicted);
+      }
+    }
     if (args->json) {
       print_json(report->json);
     } else {

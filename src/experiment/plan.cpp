@@ -263,6 +263,7 @@ Result<Plan> make_plan(const ExperimentSpec& spec, const std::vector<ModelFacts>
           reasons.push_back(reason);
         }
         for (const auto& scenario : spec.scenarios) {
+          if (!scenario.measured) continue;  // predicted after the run, not measured
           if (reason.empty()) {
             s.scenario = scenario.name;
             plan.strategies.push_back(s);
@@ -323,10 +324,11 @@ nlohmann::json plan_to_json(const PreparedExperiment& e) {
     }
     models.push_back(std::move(j));
   }
-  std::vector<std::string> scenario_names;
-  for (const auto& s : e.spec.scenarios) scenario_names.push_back(s.name);
+  std::vector<std::string> scenario_names, predicted;
+  for (const auto& s : e.spec.scenarios) (s.measured ? scenario_names : predicted).push_back(s.name);
   return {{"name", e.spec.name},         {"spec_hash", e.hash},      {"models", models},
-          {"scenarios", scenario_names}, {"strategies", strategies}, {"dropped", dropped}};
+          {"scenarios", scenario_names}, {"predicted_scenarios", predicted},
+          {"strategies", strategies},    {"dropped", dropped}};
 }
 
 std::string plan_to_text(const PreparedExperiment& e) {
@@ -337,6 +339,14 @@ std::string plan_to_text(const PreparedExperiment& e) {
       << e.spec.placements.size() << " placement(s) x " << e.spec.scenarios.size()
       << " scenario(s)\n";
   out << "  " << p.strategies.size() << " strategy runs, " << p.dropped.size() << " dropped\n";
+  std::vector<std::string> predicted;
+  for (const auto& s : e.spec.scenarios)
+    if (!s.measured) predicted.push_back(s.name);
+  if (!predicted.empty()) {
+    out << "  predicted after the run from the measured scenarios, not measured (measure: "
+           "false): "
+        << join(predicted, ", ") << "\n";
+  }
   for (const auto& m : e.models) {
     out << "\nmodel " << m.name << " (" << task_name(m.task) << ", input " << m.input.name << " "
         << shape_to_string(m.input.shape) << ")";

@@ -252,7 +252,9 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
   for (const auto& sc : s.scenarios) {
     nlohmann::json sl = nlohmann::json::object();
     for (const auto& l : sc.links) sl[l.name()] = link_to_json(l);
-    scenarios.push_back({{"name", sc.name}, {"links", sl}});
+    nlohmann::json j = {{"name", sc.name}, {"links", sl}};
+    if (!sc.measured) j["measure"] = false;  // only when set: older specs keep their hash
+    scenarios.push_back(std::move(j));
   }
   const MeasurementSpec& m = s.measurement;
   nlohmann::json calibration = {{"method", s.calibration.method},

@@ -166,6 +166,11 @@ std::vector<std::string> testbed_preset_names();
 struct ScenarioSpec {
   std::string name;
   std::vector<LinkSpec> links;  // complete: every link of the testbed, overrides applied
+  /// false (`measure: false`): nothing is measured in it; after the run the what-if planner
+  /// predicts its cells from the measured scenarios (cli/run_predicted.h), which it validates
+  /// on leaving each measured one out. Only link rates and one RTT shared by every link may
+  /// differ from what was measured.
+  bool measured = true;
 };
 
 struct MeasurementSpec {

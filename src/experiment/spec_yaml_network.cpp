@@ -233,6 +233,9 @@ Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
       return m.cursor().error(
           "give a scenario either a 'name' (one setting) or a 'sweep' (a grid of settings)");
     }
+    bool measure = true;
+    RETURN_IF_ERROR(m.get("measure", &measure));
+    const size_t first = out->size();
     if (!sweep.empty()) {
       RETURN_IF_ERROR(expand_sweep(m.at("links"), sweep, testbed, out));
     } else {
@@ -249,6 +252,24 @@ Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
       }
       out->push_back(std::move(sc));
     }
+    for (size_t k = first; k < out->size(); ++k) {
+      ScenarioSpec& sc = (*out)[k];
+      sc.measured = measure;
+      if (measure) continue;
+      // The planner varies rates and one RTT added on every link a request crosses.
+      for (const auto& l : sc.links) {
+        if (l.jitter_ms > 0 || l.loss_pct > 0) {
+          return m.cursor().error("scenario '" + sc.name + "' (measure: false): " + l.name() +
+                                  " sets jitter or loss, which the planner cannot predict; "
+                                  "measure this scenario, or predict rates and RTT only");
+        }
+        if (l.rtt_ms() != sc.links.front().rtt_ms()) {
+          return m.cursor().error("scenario '" + sc.name + "' (measure: false): its links have "
+                                  "different RTTs; the planner predicts one RTT shared by "
+                                  "every link, so give them the same rtt_ms or measure it");
+        }
+      }
+    }
     RETURN_IF_ERROR(m.finish());
   }
   std::set<std::string> names;
@@ -257,6 +278,10 @@ Status parse_scenarios(const YamlCursor& at, const TestbedSpec& testbed,
       return at.error("scenario '" + sc.name + "' is defined twice");
   }
   if (out->empty()) return at.error("the scenario list is empty");
+  if (std::none_of(out->begin(), out->end(), [](const ScenarioSpec& s) { return s.measured; })) {
+    return at.error("every scenario has measure: false; the planner predicts from measured "
+                    "scenarios, so measure at least one (two, to validate its predictions)");
+  }
   return ok_status();
 }
 

@@ -209,3 +209,53 @@ std::string format_validation(const ValidationReport& report) {
 }
 
 }  // namespace edgetier
+
+namespace edgetier {
+
+std::string format_predicted_scenarios(const nlohmann::json& predicted) {
+  if (!predicted.is_object()) return "";
+  std::ostringstream out;
+  out << "\nPredicted scenarios (measure: false; nothing measured, the planner fitted on the "
+         "measured scenarios)";
+  const auto& v = predicted.value("validation", nlohmann::json());
+  if (v.is_object()) {
+    char line[160];
+    std::snprintf(line, sizeof(line),
+                  "; its error on the measured ones, %s: %.1f%% median over %d predictions",
+                  v.value("method", "").c_str(), v.value("mdape_pct", 0.0),
+                  v.value("predictions", 0));
+    out << line;
+  }
+  out << "\n";
+  for (const auto& sc : predicted.value("scenarios", nlohmann::json::array())) {
+    std::vector<std::string> links;
+    for (const auto& link : planner_links()) {
+      const auto& l = sc.value("links", nlohmann::json::object());
+      if (!l.contains(link)) continue;
+      std::string text = link + " " + rate_text(l[link].value("rate_mbit", 0.0));
+      const double rtt = l[link].value("rtt_ms", 0.0);
+      if (rtt > 0) text += " RTT " + fmt_g(rtt) + " ms";
+      links.push_back(text);
+    }
+    out << "scenario " << sc.value("scenario", "") << " (" << join(links, ", ") << "):\n";
+    std::vector<std::vector<std::string>> rows = {
+        {"model", "strategy", "predicted p50", "p10..p90", ""}};
+    for (const auto& m : sc.value("models", nlohmann::json::array())) {
+      const std::string best = m["best"].is_string() ? m["best"].get<std::string>() : "";
+      for (const auto& s : m.value("strategies", nlohmann::json::array())) {
+        const auto& iv = s.value("interval_ms", nlohmann::json::array({0.0, 0.0}));
+        const std::string label = s.value("strategy", "");
+        rows.push_back({m.value("model", ""), label, format_latency(s.value("latency_ms", 0.0)),
+                        format_latency(iv[0].get<double>()) + ".." +
+                            format_latency(iv[1].get<double>()),
+                        label == best ? "best" : ""});
+      }
+    }
+    out << render(rows, 2, "  ");
+  }
+  for (const auto& w : predicted.value("warnings", nlohmann::json::array()))
+    out << "  note: " << w.get<std::string>() << "\n";
+  return out.str();
+}
+
+}  // namespace edgetier

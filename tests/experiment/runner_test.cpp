@@ -203,6 +203,48 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   EXPECT_EQ(fs::last_write_time(out + "/variants/demo_classifier/Q/part0.onnx"), mtime);
 }
 
+TEST(RunnerTest, PredictsTheScenariosMarkedMeasureFalseInsteadOfMeasuringThem) {
+  TempDir dir;
+  const std::string models = std::string(EDGETIER_SOURCE_DIR) + "/models/";
+  testing::write_text(dir / "spec.yaml",
+                      "name: runner-predict\n"
+                      "models: [" + models + "demo_classifier.onnx]\n"
+                      "data: {kind: synth, count: 8, size: 96, seed: 3}\n"
+                      "operators: [I]\n"
+                      "placements: [E, C]\n"
+                      "testbed: default\n"
+                      "scenarios:\n"
+                      "  - sweep: measured\n"
+                      "    links: {edge-cloud: [5, 50]}\n"
+                      "  - name: filled\n"
+                      "    measure: false\n"
+                      "    links: {edge-cloud: {rate_mbit: 20}}\n"
+                      "measurement: {warmup: 1, requests: 5, passes: 1}\n");
+  const std::string out = dir / "out";
+  pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--json"}, dir.path());
+  std::set<std::string> ids;
+  ASSERT_EQ(wait_child(pid, default_run_state_dir(out), &ids), 0)
+      << testing::read_text(dir / "child.err");
+  auto summary = nlohmann::json::parse(testing::read_text(dir / "child.out"));
+  // Two measured scenarios x {I@E, I@C}; nothing of the predicted one was measured.
+  EXPECT_EQ(summary["run"]["strategies"], 4);
+  auto store = ResultStore::open(out + "/results.db");
+  ASSERT_TRUE(store.ok());
+  auto filled =
+      (*store)->db().query_int("SELECT COUNT(*) FROM requests WHERE scenario = 'filled'");
+  ASSERT_TRUE(filled.ok());
+  EXPECT_EQ(*filled, 0);
+  const auto& predicted = summary["predicted"];
+  ASSERT_TRUE(predicted.is_object()) << summary.dump();
+  ASSERT_EQ(predicted["scenarios"].size(), 1u);
+  EXPECT_EQ(predicted["scenarios"][0]["scenario"], "filled");
+  ASSERT_EQ(predicted["scenarios"][0]["models"].size(), 1u);
+  EXPECT_EQ(predicted["scenarios"][0]["models"][0]["strategies"].size(), 2u);
+  for (const auto& s : predicted["scenarios"][0]["models"][0]["strategies"])
+    EXPECT_GT(s["latency_ms"].get<double>(), 0) << s.dump();
+  EXPECT_EQ(predicted["validation"]["method"], "leave-one-scenario-out");
+}
+
 TEST(RunnerTest, MeasuresUntilStableInInterleavedRounds) {
   // An unreachable precision: every strategy runs to max_requests in rounds of 2, all four
   // loaded at once and visited in turn, and the store, analysis and report say why it stopped.

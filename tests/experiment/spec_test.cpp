@@ -231,6 +231,44 @@ TEST(Spec, ScenarioSweepsExpandToAGrid) {
               HasSubstr("either a 'name'"));
 }
 
+TEST(Spec, APredictedScenarioIsParsedAndRefusedWhereThePlannerCannotPredictIt) {
+  auto spec = parse(
+      "models: [m.onnx]\n"
+      "scenarios:\n"
+      "  - sweep: measured\n"
+      "    links: {edge-cloud: [5, 50]}\n"
+      "  - sweep: filled\n"
+      "    measure: false\n"
+      "    links: {edge-cloud: [10, 20]}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_EQ(spec->scenarios.size(), 4u);
+  EXPECT_TRUE(spec->scenario("measured-ec5M")->measured);
+  EXPECT_FALSE(spec->scenario("filled-ec10M")->measured);
+  EXPECT_FALSE(spec->scenario("filled-ec20M")->measured);
+  // Marking a scenario predicted changes what runs, so it changes the hash; a spec without the
+  // key keeps the hash it had.
+  auto measured_too = parse(
+      "models: [m.onnx]\n"
+      "scenarios:\n"
+      "  - sweep: measured\n"
+      "    links: {edge-cloud: [5, 50]}\n"
+      "  - sweep: filled\n"
+      "    links: {edge-cloud: [10, 20]}\n");
+  ASSERT_TRUE(measured_too.ok());
+  EXPECT_NE(spec_hash(*spec), spec_hash(*measured_too));
+
+  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - {name: a, measure: false}\n"),
+              HasSubstr("measure at least one"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n  - name: b\n"
+                       "    measure: false\n    links: {edge-cloud: {rate_mbit: 5, loss_pct: 1}}\n"),
+              HasSubstr("jitter or loss"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - name: a\n  - name: b\n"
+                       "    measure: false\n    links: {edge-cloud: {rate_mbit: 5, rtt_ms: 20}}\n"),
+              HasSubstr("different RTTs"));
+  EXPECT_THAT(error_of("models: [m.onnx]\nscenarios:\n  - {name: a, measure: maybe}\n"),
+              HasSubstr("measure"));
+}
+
 TEST(Spec, CutAndExitForms) {
   auto spec = parse(
       "models:\n"
