@@ -23,6 +23,13 @@ std::string fmt_g(double v) {
 
 std::string rate_text(double mbit) { return mbit > 0 ? fmt_g(mbit) + " Mbit/s" : "unshaped"; }
 
+/// "edge-cloud 10 Mbit/s RTT 20 ms" (the RTT only when there is one).
+std::string link_setting_text(const std::string& link, double rate_mbit, double rtt_ms) {
+  std::string text = link + " " + rate_text(rate_mbit);
+  if (rtt_ms > 0) text += " RTT " + fmt_g(rtt_ms) + " ms";
+  return text;
+}
+
 std::string bytes_text(double bytes) {
   char buf[32];
   if (bytes >= 1e6) {
@@ -158,10 +165,7 @@ std::string format_validation(const ValidationReport& report) {
     for (const auto& link : planner_links()) {
       auto it = v.links.find(link);
       if (it == v.links.end()) continue;
-      const LinkSetting& s = it->second;
-      std::string text = link + " " + rate_text(s.rate_mbit);
-      if (s.rtt_ms > 0) text += " RTT " + fmt_g(s.rtt_ms) + " ms";
-      links.push_back(text);
+      links.push_back(link_setting_text(link, it->second.rate_mbit, it->second.rtt_ms));
     }
     out << "scenario " << v.scenario << " (" << join(links, ", ") << "), predicted from "
         << join(v.trained_on, ", ") << ":\n";
@@ -208,10 +212,6 @@ std::string format_validation(const ValidationReport& report) {
   return out.str();
 }
 
-}  // namespace edgetier
-
-namespace edgetier {
-
 std::string format_predicted_scenarios(const nlohmann::json& predicted) {
   if (!predicted.is_object()) return "";
   std::ostringstream out;
@@ -229,13 +229,11 @@ std::string format_predicted_scenarios(const nlohmann::json& predicted) {
   out << "\n";
   for (const auto& sc : predicted.value("scenarios", nlohmann::json::array())) {
     std::vector<std::string> links;
+    const nlohmann::json l = sc.value("links", nlohmann::json::object());
     for (const auto& link : planner_links()) {
-      const auto& l = sc.value("links", nlohmann::json::object());
       if (!l.contains(link)) continue;
-      std::string text = link + " " + rate_text(l[link].value("rate_mbit", 0.0));
-      const double rtt = l[link].value("rtt_ms", 0.0);
-      if (rtt > 0) text += " RTT " + fmt_g(rtt) + " ms";
-      links.push_back(text);
+      links.push_back(
+          link_setting_text(link, l[link].value("rate_mbit", 0.0), l[link].value("rtt_ms", 0.0)));
     }
     out << "scenario " << sc.value("scenario", "") << " (" << join(links, ", ") << "):\n";
     std::vector<std::vector<std::string>> rows = {

@@ -6,9 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <set>
-#include <thread>
 
 #include "core/files.h"
 #include "core/log.h"
@@ -302,11 +300,6 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
   result.entry_address = endpoints.client_address();
   const size_t last = hosts.back();
   result.tiers.resize(endpoints.tiers.size());
-  struct Call {
-    size_t tier = 0;
-    std::optional<control::LoadModelRequest> load;  // unset: unload (a tier past the last part)
-  };
-  std::vector<Call> calls;
 
   for (size_t k = endpoints.tiers.size(); k-- > 0;) {
     const TierEndpoint& tier = endpoints.tiers[k];
@@ -324,9 +317,13 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       d.parts.push_back(parts.part_paths.back());
       continue;
     }
+    TierClientOptions client_options;
+    client_options.security = endpoints.security_of(tier);
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
     if (k > last) {
       d.role = "unused";
-      calls.push_back({k, std::nullopt});
+      auto removed = client->unload(result.model_name, options.control_deadline_ms);
+      if (!removed.ok()) return removed.status().with_context("deploy: tier '" + tier.name + "'");
       continue;
     }
     control::LoadModelRequest request;
@@ -370,67 +367,24 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       }
       d.next_hop = next.listen;
     }
-    calls.push_back({k, std::move(request)});
-  }
-  // The tiers load at once: a tier's LoadModel (a session per part and its warm run) needs
-  // nothing from the others (the next hop is an address, reached at the first request), and
-  // each tier has CPUs of its own, so a deploy takes its slowest tier's time, not the sum.
-  std::vector<Result<control::LoadModelResponse>> answers(
-      calls.size(), Result<control::LoadModelResponse>(internal_error("not sent")));
-  std::vector<std::thread> workers;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    workers.emplace_back([&, i]() {
-      const TierEndpoint& tier = endpoints.tiers[calls[i].tier];
-      TierClientOptions client_options;
-      client_options.security = endpoints.security_of(tier);
-      auto client = TierClient::connect(tier.control, client_options);
-      if (!client.ok()) {
-        answers[i] = client.status();
-      } else if (!calls[i].load) {
-        auto removed = (*client)->unload(result.model_name, options.control_deadline_ms);
-        answers[i] = removed.ok() ? Result<control::LoadModelResponse>(
-                                        control::LoadModelResponse())
-                                  : Result<control::LoadModelResponse>(removed.status());
-      } else {
-        answers[i] = (*client)->load_model(*calls[i].load, options.control_deadline_ms);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  // Reported in the order the tiers were always deployed (the last one first).
-  for (size_t i = 0; i < calls.size(); ++i) {
-    const TierEndpoint& tier = endpoints.tiers[calls[i].tier];
-    if (!answers[i].ok())
-      return answers[i].status().with_context("deploy: tier '" + tier.name + "'");
-    if (!calls[i].load) continue;
-    TierDeployment& d = result.tiers[calls[i].tier];
-    d.role = answers[i]->role();
-    d.load_ms = answers[i]->load_ms();
-    d.warmup_ms = answers[i]->warmup_ms();
+    auto loaded = client->load_model(request, options.control_deadline_ms);
+    if (!loaded.ok()) return loaded.status().with_context("deploy: tier '" + tier.name + "'");
+    d.role = loaded->role();
+    d.load_ms = loaded->load_ms();
+    d.warmup_ms = loaded->warmup_ms();
     LOG_DEBUG << "deploy: " << tier.name << " " << d.role << " part " << d.part_index;
   }
   return result;
 }
 
 Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
-  // Every tier at once, as deploy_variant loads them.
-  std::vector<Status> removed(endpoints.tiers.size());
-  std::vector<std::thread> workers;
-  for (size_t k = 0; k < endpoints.tiers.size(); ++k) {
-    const TierEndpoint& tier = endpoints.tiers[k];
+  for (const auto& tier : endpoints.tiers) {
     if (tier.kserve) continue;
-    workers.emplace_back([&, k]() {
-      const TierEndpoint& t = endpoints.tiers[k];
-      TierClientOptions client_options;
-      client_options.security = endpoints.security_of(t);
-      auto client = TierClient::connect(t.control, client_options);
-      removed[k] = client.ok() ? (*client)->unload(model_name).status() : client.status();
-    });
-  }
-  for (auto& w : workers) w.join();
-  for (size_t k = 0; k < endpoints.tiers.size(); ++k) {
-    if (!removed[k].ok())
-      return removed[k].with_context("undeploy: tier '" + endpoints.tiers[k].name + "'");
+    TierClientOptions client_options;
+    client_options.security = endpoints.security_of(tier);
+    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
+    auto removed = client->unload(model_name);
+    if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");
   }
   return ok_status();
 }
