@@ -61,6 +61,10 @@ std::function<int()> setup_serve(CLI::App* app) {
   app->add_option("--model-root", args->options.model_root,
                   "Folder LoadModel may read part files from by path (symlinks resolved); "
                   "without it parts must be sent as bytes");
+  app->add_option("--session-cache", args->options.session_cache_dir,
+                  "Folder where the optimized graph of each part file loaded by path is kept and "
+                  "reused when the same file is loaded again (skips graph optimization); keyed by "
+                  "the file, the ONNX Runtime version and the CPU");
   tier::ClientSecurityFiles& next_hop = args->options.next_hop_security;
   app->add_option("--next-hop-tls-ca", next_hop.tls_ca,
                   "PEM CA the next hops' certificates chain to (TLS to TCP next hops)");

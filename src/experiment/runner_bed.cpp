@@ -197,6 +197,7 @@ Status reshape_for(RunContext* c, const ScenarioSpec& scenario, Bed* bed) {
 
 Status take_down(RunContext* c, Bed* bed) {
   bed->client.reset();
+  bed->control = std::make_unique<tier::ControlClients>();
   if (!bed->session) return ok_status();
   auto timed = c->clock->time("testbed_down");
   Status down = bed->session->down();

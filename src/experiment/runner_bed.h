@@ -27,6 +27,8 @@ struct Bed {
   std::unique_ptr<TestbedSession> session;
   tier::TestbedEndpoints endpoints;
   std::unique_ptr<tier::TierClient> client;
+  /// Deploys and undeploys go over these (one connection per tier for the testbed's life).
+  std::unique_ptr<tier::ControlClients> control = std::make_unique<tier::ControlClients>();
   std::string scenario;  // whose links it has
 };
 

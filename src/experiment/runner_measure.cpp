@@ -221,7 +221,7 @@ class ScenarioRounds {
     if (a->last.reason == StopReason::kContinue) a->last.reason = StopReason::kMaxRequests;
     {
       auto timed = c_->clock->time("undeploy");
-      (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+      (void)tier::undeploy(bed_.endpoints, a->deploy.model_name, bed_.control.get());
     }
     a->deployed = false;
     // Deployed, yet it answered nothing: not a measurement of the strategy.
@@ -239,7 +239,7 @@ class ScenarioRounds {
     auto timed_deploy = std::make_optional<CampaignClock::Scope>(c_->clock, "deploy", false);
     auto parts = tier::read_variant_dir((*v)->dir);
     if (!parts.ok()) return StrategyOutcome{StrategyStatus::kFailed, parts.status().message()};
-    auto deployed = tier::deploy_variant(bed_.endpoints, *parts, a->deploy);
+    auto deployed = tier::deploy_variant(bed_.endpoints, *parts, a->deploy, bed_.control.get());
     timed_deploy.reset();
     if (!deployed.ok()) {
       std::string dead = tier_failure_reason(&bed_);
@@ -321,7 +321,7 @@ class ScenarioRounds {
     c_->clock->add("requests", std::max<int64_t>(0, a->measured_ns - base_ns - store_ns));
     c_->clock->add("store", store_ns);
     if (failure.empty()) return std::nullopt;
-    (void)tier::undeploy(bed_.endpoints, a->deploy.model_name);
+    (void)tier::undeploy(bed_.endpoints, a->deploy.model_name, bed_.control.get());
     a->deployed = false;
     const bool oom = failure.rfind("does not fit", 0) == 0;
     return StrategyOutcome{oom ? StrategyStatus::kInfeasible : StrategyStatus::kFailed, failure,

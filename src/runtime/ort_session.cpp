@@ -3,10 +3,15 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <filesystem>
 #include <mutex>
 
 #include "core/clock.h"
+#include "runtime/session_cache.h"
 
 namespace edgetier {
 namespace {
@@ -61,7 +66,45 @@ OrtSession::~OrtSession() = default;
 
 Result<std::unique_ptr<OrtSession>> OrtSession::from_file(const std::string& path,
                                                           const SessionOptions& options) {
+  if (!options.optimized_cache_dir.empty()) return create_cached(path, options);
   return create(path, nullptr, options, path);
+}
+
+Result<std::unique_ptr<OrtSession>> OrtSession::create_cached(const std::string& path,
+                                                              const SessionOptions& options) {
+  SessionOptions plain = options;
+  plain.optimized_cache_dir.clear();
+  const std::string cached = session_cache_path(options.optimized_cache_dir, path, options);
+  if (cached.empty()) return create(path, nullptr, plain, path);
+  std::error_code ec;
+  if (std::filesystem::exists(cached, ec)) {
+    SessionOptions as_optimized = plain;
+    as_optimized.graph_opt_level = GraphOptLevel::kDisabled;  // it is optimized already
+    auto session = create(cached, nullptr, as_optimized, path);
+    if (session.ok()) {
+      (*session)->from_cache_ = true;
+      return session;
+    }
+    // A damaged entry (a full disk, a killed writer): drop it and load the file itself.
+    std::filesystem::remove(cached, ec);
+  }
+  // Owner-only: whoever can write here decides what this process loads.
+  if (std::filesystem::create_directories(options.optimized_cache_dir, ec))
+    std::filesystem::permissions(options.optimized_cache_dir, std::filesystem::perms::owner_all,
+                                 ec);
+  // Written under a name of its own and renamed, so concurrent loads never see half a file.
+  static std::atomic<uint64_t> counter{0};
+  const std::string partial = cached + ".partial-" + std::to_string(::getpid()) + "-" +
+                              std::to_string(counter++);
+  auto session = create(path, nullptr, plain, path, partial);
+  if (!session.ok()) {
+    std::filesystem::remove(partial, ec);
+    // Saving the graph may be what failed (e.g. a model past protobuf's 2 GB): load uncached.
+    return create(path, nullptr, plain, path);
+  }
+  std::filesystem::rename(partial, cached, ec);
+  if (ec) std::filesystem::remove(partial, ec);
+  return session;
 }
 
 Result<std::unique_ptr<OrtSession>> OrtSession::from_bytes(const std::string& model_bytes,
@@ -73,10 +116,12 @@ Result<std::unique_ptr<OrtSession>> OrtSession::from_bytes(const std::string& mo
 Result<std::unique_ptr<OrtSession>> OrtSession::create(const std::string& path,
                                                        const std::string* bytes,
                                                        const SessionOptions& options,
-                                                       const std::string& label) {
+                                                       const std::string& label,
+                                                       const std::string& save_optimized_to) {
   Stopwatch watch;
   try {
     Ort::SessionOptions so;
+    if (!save_optimized_to.empty()) so.SetOptimizedModelFilePath(save_optimized_to.c_str());
     so.SetIntraOpNumThreads(options.intra_op_threads);
     so.SetInterOpNumThreads(options.inter_op_threads);
     so.SetGraphOptimizationLevel(to_ort(options.graph_opt_level));

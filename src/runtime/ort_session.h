@@ -21,6 +21,10 @@ struct SessionOptions {
   std::string profile_prefix = "edgetier_profile";  // ORT appends a timestamp and ".json"
   std::string execution_provider = "cpu";           // "cpu" or "cuda" where the build has it
   bool enable_cpu_mem_arena = true;
+  /// Set: a folder where a model file's optimized graph is kept after its first load and
+  /// loaded from after that, without optimizing again (session_cache.h). Same graph, same
+  /// results; only file-loaded, fully optimized CPU sessions are cached.
+  std::string optimized_cache_dir;
 };
 
 /// The ONNX Runtime library version actually loaded, e.g. "1.30.0".
@@ -44,6 +48,8 @@ class OrtSession {
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
   /// Time spent creating the session (model parse, graph optimisation, kernel setup).
   int64_t load_ns() const { return load_ns_; }
+  /// The graph came optimized from SessionOptions::optimized_cache_dir.
+  bool from_cache() const { return from_cache_; }
 
   /// Runs with the given named inputs; returns the requested outputs (all when empty) in order.
   /// Checks names, dtypes and ranks/fixed dims against the model before calling ONNX Runtime.
@@ -60,13 +66,19 @@ class OrtSession {
   explicit OrtSession(std::unique_ptr<Impl> impl);
   static Result<std::unique_ptr<OrtSession>> create(const std::string& path, const std::string* bytes,
                                                     const SessionOptions& options,
-                                                    const std::string& label);
+                                                    const std::string& label,
+                                                    const std::string& save_optimized_to = "");
+  /// create() through the optimized-graph cache: the cached graph when there is one, else the
+  /// file, saving its optimized graph for the next load.
+  static Result<std::unique_ptr<OrtSession>> create_cached(const std::string& path,
+                                                           const SessionOptions& options);
   Status check_inputs(const std::vector<Tensor>& inputs) const;
 
   std::unique_ptr<Impl> impl_;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
   int64_t load_ns_ = 0;
+  bool from_cache_ = false;
   int64_t last_run_ns_ = 0;
   std::string label_;
 };

@@ -235,10 +235,13 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
 std::vector<std::string> default_server_command() {
   // The listen addresses are reachable only inside this machine's testbed (loopback, or the
   // run's own namespaces and veth links), so plaintext TCP is allowed there; control calls go
-  // over the owner-only unix socket, or over TCP with the run's token.
+  // over the owner-only unix socket, or over TCP with the run's token. The tiers share one
+  // folder of optimized graphs (they run on this machine's CPU), so a part loaded again, on
+  // any tier or in the next scenario, skips graph optimization.
   return {"{exe}",         "serve",        "--tier",       "{tier}",      "--listen",
           "{listen}",      "--listen",     "unix:{unix}",  "--threads",   "{threads}",
-          "--token-file",  "{token_file}", "--model-root", "{model_root}", "--insecure"};
+          "--token-file",  "{token_file}", "--model-root", "{model_root}", "--insecure",
+          "--session-cache", "{state_dir}/sessions"};
 }
 
 HostResources detect_host_resources() {

@@ -36,7 +36,8 @@ struct TestbedConfig {
 };
 
 /// `{exe} serve --tier {tier} --listen {listen} --listen unix:{unix} --threads {threads}
-/// --token-file {token_file} --model-root {model_root} --insecure`.
+/// --token-file {token_file} --model-root {model_root} --insecure
+/// --session-cache {state_dir}/sessions`.
 std::vector<std::string> default_server_command();
 
 struct HostResources {

@@ -284,8 +284,25 @@ Status check_kserve_tier(const TestbedEndpoints& endpoints, size_t k,
 
 }  // namespace
 
+ControlClients::ControlClients() = default;
+ControlClients::~ControlClients() = default;
+
+Result<TierClient*> ControlClients::of(const TestbedEndpoints& endpoints,
+                                       const TierEndpoint& tier) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& client = clients_[tier.control];
+  if (!client) {
+    TierClientOptions client_options;
+    client_options.security = endpoints.security_of(tier);
+    ASSIGN_OR_RETURN(client, TierClient::connect(tier.control, client_options));
+  }
+  return client.get();
+}
+
 Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
-                                    const DeployOptions& options) {
+                                    const DeployOptions& options, ControlClients* clients) {
+  ControlClients own;
+  if (!clients) clients = &own;
   ASSIGN_OR_RETURN(std::vector<size_t> hosts, parse_placement(options.placement, endpoints.tiers));
   if (parts.exit_policy) {
     ASSIGN_OR_RETURN(hosts, exit_hosts(hosts, parts, options.placement));
@@ -317,9 +334,7 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
       d.parts.push_back(parts.part_paths.back());
       continue;
     }
-    TierClientOptions client_options;
-    client_options.security = endpoints.security_of(tier);
-    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
+    ASSIGN_OR_RETURN(TierClient * client, clients->of(endpoints, tier));
     if (k > last) {
       d.role = "unused";
       auto removed = client->unload(result.model_name, options.control_deadline_ms);
@@ -377,12 +392,13 @@ Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const Var
   return result;
 }
 
-Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name) {
+Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name,
+                ControlClients* clients) {
+  ControlClients own;
+  if (!clients) clients = &own;
   for (const auto& tier : endpoints.tiers) {
     if (tier.kserve) continue;
-    TierClientOptions client_options;
-    client_options.security = endpoints.security_of(tier);
-    ASSIGN_OR_RETURN(auto client, TierClient::connect(tier.control, client_options));
+    ASSIGN_OR_RETURN(TierClient * client, clients->of(endpoints, tier));
     auto removed = client->unload(model_name);
     if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");
   }

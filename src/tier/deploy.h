@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -119,15 +121,34 @@ struct DeployResult {
   std::vector<TierDeployment> tiers;
 };
 
+class TierClient;
+
+/// One control client per tier, connected on first use and kept, so that a runner deploying
+/// and removing strategy after strategy does not open a new connection to every tier each time.
+/// Thread-safe. Belongs to one set of endpoints (clients are keyed by control address).
+class ControlClients {
+ public:
+  ControlClients();
+  ~ControlClients();
+  Result<TierClient*> of(const TestbedEndpoints& endpoints, const TierEndpoint& tier);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<TierClient>> clients_;
+};
+
 /// Loads the parts back to front (a tier's next hop is ready before it forwards), relays on
 /// the tiers in between, and removes the model from tiers after the last part. A kserve tier
 /// must run exactly the last part, after at least one part on an edgetier tier; it is checked
 /// (ServerReady, ModelReady, ModelMetadata against the part's inputs and outputs), not loaded.
+/// `clients`: kept connections to reuse (null: connect for this call).
 Result<DeployResult> deploy_variant(const TestbedEndpoints& endpoints, const VariantParts& parts,
-                                    const DeployOptions& options);
+                                    const DeployOptions& options,
+                                    ControlClients* clients = nullptr);
 /// Removes the model from every edgetier tier (missing entries are fine; kserve tiers are not
 /// ours to change).
-Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name);
+Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name,
+                ControlClients* clients = nullptr);
 
 nlohmann::json deploy_result_to_json(const DeployResult& result);
 

@@ -7,10 +7,9 @@
 
 namespace edgetier::tier {
 
-Forwarder::Forwarder(ForwardTarget target)
+Forwarder::Forwarder(ForwardTarget target, std::shared_ptr<grpc::Channel> channel)
     : target_(std::move(target)),
-      stub_(inference::GRPCInferenceService::NewStub(
-          make_channel(target_.address, target_.max_message_bytes, target_.security))),
+      stub_(inference::GRPCInferenceService::NewStub(std::move(channel))),
       shaper_(target_.link) {
   if (target_.deadline_ms <= 0) target_.deadline_ms = kDefaultForwardDeadlineMs;
 }

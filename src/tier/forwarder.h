@@ -39,7 +39,9 @@ struct ForwardStats {
 /// One next hop. Thread-safe: concurrent requests share the channel and the link emulation.
 class Forwarder {
  public:
-  explicit Forwarder(ForwardTarget target);
+  /// `channel`: to target.address (make_channel); the tier shares one per next hop among its
+  /// models, so a model loaded later finds the connection up and its flow-control windows grown.
+  Forwarder(ForwardTarget target, std::shared_ptr<grpc::Channel> channel);
   const ForwardTarget& target() const { return target_; }
 
   /// Sends `request` and fills `response`. The call's deadline is the target's deadline_ms,

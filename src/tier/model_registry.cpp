@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "graph/graph_view.h"
+#include "tier/channel.h"
 #include "tier/protocol.h"
 
 namespace edgetier::tier {
@@ -198,6 +199,7 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     SessionOptions session_options;
     session_options.intra_op_threads = options_.intra_op_threads;
     session_options.inter_op_threads = 1;
+    session_options.optimized_cache_dir = options_.session_cache_dir;
     std::vector<std::unique_ptr<OrtSession>> sessions;
     for (int k = 0; k < request.parts_size(); ++k) {
       const control::PartSource& part = request.parts(k);
@@ -260,7 +262,10 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     if (!request.next_hop_model_name().empty()) {
       target.kserve = KserveModelRef{request.next_hop_model_name(), request.next_hop_model_version()};
     }
-    entry->forwarder = std::make_unique<Forwarder>(std::move(target));
+    auto channel = next_hop_channel(target.address);
+    // Connecting now, not on the first request: the connection is up before requests come.
+    (void)channel->GetState(/*try_to_connect=*/true);
+    entry->forwarder = std::make_unique<Forwarder>(std::move(target), std::move(channel));
   }
 
   control::LoadModelResponse response;
@@ -282,6 +287,14 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
            << (entry->forwarder ? " -> " + request.next_hop() : std::string("")) << " (load "
            << entry->load_ms << " ms, warm-up " << entry->warmup_ms << " ms)";
   return response;
+}
+
+std::shared_ptr<grpc::Channel> ModelRegistry::next_hop_channel(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& channel = channels_[address];
+  if (!channel)
+    channel = make_channel(address, options_.max_message_bytes, options_.next_hop_security);
+  return channel;
 }
 
 int ModelRegistry::unload(const std::string& name, bool all) {

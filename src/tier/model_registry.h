@@ -50,6 +50,7 @@ struct RegistryOptions {
   int64_t max_message_bytes = int64_t{64} << 20;
   /// Canonical folder parts may be loaded from by path; empty: paths are refused.
   std::string model_root;
+  std::string session_cache_dir;  // optimized graphs of loaded part files; empty: none
   ClientSecurity next_hop_security;  // credentials of the forwarders' channels
 };
 
@@ -68,9 +69,13 @@ class ModelRegistry {
   std::vector<std::shared_ptr<ModelEntry>> entries() const;
 
  private:
+  /// The channel to a next hop, one per address for all the models forwarding there.
+  std::shared_ptr<grpc::Channel> next_hop_channel(const std::string& address);
+
   RegistryOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<ModelEntry>> models_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by next-hop address
 };
 
 /// What a model entry accepts and returns, in KServe datatypes (the image input is BYTES [1]).

@@ -105,6 +105,7 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
   registry.tier_name = options.tier_name;
   registry.max_message_bytes = options.max_message_bytes;
   ASSIGN_OR_RETURN(registry.model_root, canonical_model_root(options.model_root));
+  registry.session_cache_dir = options.session_cache_dir;
   auto next_hop = load_client_security(options.next_hop_security);
   if (!next_hop.ok()) return next_hop.status().with_context("serve: next hop");
   registry.next_hop_security = std::move(next_hop).value();

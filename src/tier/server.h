@@ -36,6 +36,9 @@ struct ServeOptions {
   /// LoadModel by path only takes files whose canonical path is inside this folder; empty:
   /// paths are refused and parts must come as bytes.
   std::string model_root;
+  /// Set: optimized graphs of the part files it loads are kept here and reused on the next load
+  /// of the same file (runtime/session_cache.h); only for tiers on the machine that made them.
+  std::string session_cache_dir;
   /// How this tier reaches its next hops (CA, client certificate, inference token).
   ClientSecurityFiles next_hop_security;
   /// The control protocol version Health reports; empty: this build's (protocol_version()).

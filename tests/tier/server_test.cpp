@@ -129,9 +129,9 @@ struct Chain {
   TestbedEndpoints endpoints;
   std::unique_ptr<TierClient> entry;
 
-  explicit Chain(const std::vector<std::string>& names) {
+  explicit Chain(const std::vector<std::string>& names, std::vector<std::string> extra_args = {}) {
     for (const auto& name : names) {
-      tiers.push_back(start_tier(dir, name));
+      tiers.push_back(start_tier(dir, name, extra_args));
       if (!tiers.back()) return;
       endpoints.tiers.push_back({name, tiers.back()->address(), tiers.back()->address(), ""});
     }
@@ -150,8 +150,9 @@ struct Chain {
     read->preprocess = tier_test::small_preprocess();
     DeployOptions options;
     options.placement = placement;
-    return deploy_variant(endpoints, *read, options);
+    return deploy_variant(endpoints, *read, options, clients);
   }
+  ControlClients* clients = nullptr;  // set: deploy over kept connections
 };
 
 TEST(TierServer, TwoHopChainMatchesInProcess) {
@@ -309,6 +310,50 @@ TEST(TierServer, ConcurrentRequestsAreSafe) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(good.load(), 40);
+}
+
+// A runner deploys strategy after strategy over kept control connections, and the tiers keep
+// the optimized graphs of the part files: the second load of the same files comes from that
+// cache and computes the same bits.
+TEST(TierServer, KeptControlClientsAndTheSessionCacheRedeployTheSame) {
+  TempDir cache_dir;
+  const std::string cache = cache_dir.file("sessions");
+  Chain chain({"mobile", "edge"}, {"--session-cache", cache});
+  ASSERT_TRUE(chain.up());
+  ControlClients clients;
+  chain.clients = &clients;
+  auto first_client = clients.of(chain.endpoints, chain.endpoints.tiers[0]);
+  auto again = clients.of(chain.endpoints, chain.endpoints.tiers[0]);
+  ASSERT_TRUE(first_client.ok() && again.ok());
+  EXPECT_EQ(*first_client, *again) << "one kept client per tier";
+
+  auto count_graphs = [&] {
+    size_t n = 0;
+    for (const auto& f : std::filesystem::directory_iterator(cache)) n += f.is_regular_file();
+    return n;
+  };
+  std::vector<std::string> paths;
+  ASSERT_TRUE(chain.deploy("me", tier_test::split_chain(2), "ME", &paths).ok());
+  EXPECT_EQ(count_graphs(), 2u) << "one optimized graph per part file";
+  auto read = read_variant_dir(chain.dir.file("me"));
+  ASSERT_TRUE(read.ok());
+  read->preprocess = tier_test::small_preprocess();
+  DeployOptions options;
+  options.placement = "ME";
+  const std::string image = tier_test::encode_test_image(40, 30, ".png", 5);
+  auto x = decode_and_preprocess(image, tier_test::small_preprocess());
+  ASSERT_TRUE(x.ok());
+  const auto expected = tier_test::run_in_process(paths, {*x});
+  for (int round = 0; round < 3; ++round) {
+    auto result = chain.entry->infer_image("me", image, kDeadlineMs);
+    ASSERT_TRUE(result.ok()) << result.status().to_string();
+    EXPECT_EQ(result->outputs[0].data, expected[0].data) << "round " << round;
+    ASSERT_TRUE(undeploy(chain.endpoints, "me", &clients).ok());
+    EXPECT_FALSE(chain.entry->infer_image("me", image, kDeadlineMs).ok()) << "undeployed";
+    // The same part files again: their graphs come from the cache.
+    ASSERT_TRUE(deploy_variant(chain.endpoints, *read, options, &clients).ok());
+  }
+  EXPECT_EQ(count_graphs(), 2u) << "reloading the same files adds no entries";
 }
 
 TEST(TierServer, UnloadAndShutdown) {
