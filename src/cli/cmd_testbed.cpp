@@ -182,7 +182,7 @@ std::function<int()> setup_testbed(CLI::App* app) {
     bool foreground = false;
     bool all = false;
     bool json = false;
-    double probe_seconds = 0.5;
+    double probe_seconds = testbed::ProbeOptions{}.seconds_per_direction;
     std::string model_root = ".";
   };
   auto args = std::make_shared<Args>();

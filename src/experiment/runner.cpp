@@ -11,6 +11,7 @@
 #include "experiment/environment.h"
 #include "experiment/run_setup.h"
 #include "experiment/runner_internal.h"
+#include "testbed/presets.h"
 #include "experiment/testbed_session.h"
 
 namespace edgetier {
@@ -145,6 +146,9 @@ Result<RunSummary> run_experiment(const PreparedExperiment& e, const RunOptions&
   c.run_id = run_id;
   c.state_dir = options.testbed_state_dir.empty() ? default_run_state_dir(spec.output_dir)
                                                   : options.testbed_state_dir;
+  // Remote tiers run on CPUs and files of their own: nothing to prepare for them here.
+  if (spec.testbed.network != "remote")
+    c.tier_session_cache_dir = testbed::tier_session_cache_dir(c.state_dir);
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(c.strategy_ids, record_plan(*store, run_id, e));
     return runner::build_and_measure(&c);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -248,5 +249,45 @@ void drive(int64_t total, const MeasurementSpec& m, const std::function<bool(int
   for (auto& t : threads) t.join();
 }
 
+
+Result<std::map<int64_t, StrategyStatus>> stored_status(RunContext* c) {
+  ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, c->store->strategies(c->run_id));
+  std::map<int64_t, StrategyStatus> status;
+  for (const auto& r : rows) status[r.strategy_id] = r.status;
+  return status;
+}
+
+bool is_finished(StrategyStatus s) {
+  return s == StrategyStatus::kDone || s == StrategyStatus::kInfeasible ||
+         s == StrategyStatus::kFailed;
+}
+
+std::vector<size_t> scenario_todo(const RunContext& c, const std::string& scenario,
+                                  std::map<int64_t, StrategyStatus>& status) {
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < c.e->plan.strategies.size(); ++i) {
+    if (c.e->plan.strategies[i].scenario == scenario && !is_finished(status[c.strategy_ids[i]]))
+      todo.push_back(i);
+  }
+  return todo;
+}
+
+std::optional<EarlyBed> start_first_testbed(RunContext* c) {
+  auto status = stored_status(c);
+  if (!status.ok()) return std::nullopt;
+  for (const auto& scenario : c->e->spec.scenarios) {
+    if (scenario_todo(*c, scenario.name, *status).empty()) continue;
+    // A run killed while its testbed was up left it behind: it goes before a new one comes.
+    if (!teardown_previous_testbed(c->state_dir).ok()) return std::nullopt;
+    EarlyBed early;
+    early.scenario = scenario.name;
+    early.bed = std::async(std::launch::async, [c, &scenario]() {
+      auto timed = c->clock->time("testbed_up", /*overlapped=*/true);
+      return bring_up(c, scenario);
+    });
+    return early;
+  }
+  return std::nullopt;
+}
 
 }  // namespace edgetier::runner

@@ -38,6 +38,13 @@ struct EarlyBed {
   std::string scenario;
   std::future<Result<Bed>> bed;
 };
+/// The stored status of each of the run's strategies, by id.
+Result<std::map<int64_t, StrategyStatus>> stored_status(RunContext* c);
+/// Done, infeasible or failed: nothing left to measure.
+bool is_finished(StrategyStatus s);
+/// The plan's strategies of `scenario` not finished yet.
+std::vector<size_t> scenario_todo(const RunContext& c, const std::string& scenario,
+                                  std::map<int64_t, StrategyStatus>& status);
 /// Removes a testbed a killed run left behind and starts bringing up the testbed of the first
 /// scenario with something left to measure; unset when nothing is left (or the removal failed:
 /// measure_all then reports it).

@@ -81,6 +81,10 @@ struct RunContext {
   /// it goes on (the builder's priority is raised meanwhile); unset: nothing to do.
   std::function<void(bool waiting)> on_build_wait;
   std::string state_dir;
+  /// Set: the tiers' folder of optimized graphs (local testbeds, on this machine's CPU); the
+  /// builder fills it with each variant's parts as they are built, so that a strategy's first
+  /// deploy skips graph optimization on its tiers.
+  std::string tier_session_cache_dir;
   CampaignClock* clock = nullptr;  // where the campaign's time goes (runner.cpp owns it)
 
   bool cancelled() const { return options.is_cancelled && options.is_cancelled(); }
@@ -88,11 +92,22 @@ struct RunContext {
   /// The variant of `key` once built; waits for the builder (counted as "build"). An error when
   /// the builder stopped before building it.
   Result<const BuiltVariant*> variant(const std::string& key);
+  /// variant() would answer without waiting (built, failed, or the builder ended).
+  bool variant_ready(const std::string& key);
+  /// Waits (counted as "build") until one of `keys` is ready; false when stopped first.
+  bool wait_for_any(const std::vector<std::string>& keys);
   const ModelFacts& facts(const std::string& model) const;
 };
 
-/// Generates synth data once (cached under <out>/data) and loads every model's datasets.
+/// Generates synth data once (cached under <out>/data) and loads every model's datasets
+/// (runner_data.cpp).
 Status prepare_data(RunContext* ctx);
+/// The data quantize.max_accuracy_loss's search scores `model` on, in ctx->search: made when
+/// the model's first Q variant is built, not before the first variant (generating a held-out
+/// synth set takes a second the measurement would wait for). Builder thread only.
+Status prepare_search_data(RunContext* ctx, const std::string& model);
+/// The folder of images the calibrator reads (masks and label files left out).
+std::string calibration_dir(const Dataset& d, const DataSpec& spec);
 /// Builds every variant the plan needs (cached by content hash under <out>/variants), in the
 /// order the measurement needs them, publishing each in ctx->variants as it is done; marks the
 /// builds done (with the status) when it returns.

@@ -25,6 +25,7 @@
 
 #include "core/files.h"
 #include "core/log.h"
+#include "experiment/round_order.h"
 #include "experiment/runner_bed.h"
 #include "experiment/stopping.h"
 #include "runtime/preprocess.h"
@@ -56,23 +57,6 @@ struct Active {
   std::optional<StrategyOutcome> outcome;  // set: measured to the end (or failed)
 };
 
-/// Requests a strategy is planned to send, in order: every pass x request of a fixed count, or
-/// up to max_requests indices of one pass when measuring until stable.
-std::vector<std::pair<int, int>> schedule(const MeasurementSpec& m) {
-  std::vector<std::pair<int, int>> out;
-  if (m.adaptive()) {
-    for (int i = 0; i < m.max_requests; ++i) out.emplace_back(0, i);
-  } else {
-    for (int p = 0; p < m.passes; ++p)
-      for (int i = 0; i < m.requests; ++i) out.emplace_back(p, i);
-  }
-  return out;
-}
-
-int64_t planned_per_strategy(const MeasurementSpec& m) {
-  return m.adaptive() ? m.max_requests : static_cast<int64_t>(m.requests) * m.passes;
-}
-
 class ScenarioRounds {
  public:
   /// `bed`: the testbed, kept across scenarios (brought up here when none is).
@@ -80,7 +64,7 @@ class ScenarioRounds {
                  const std::map<std::string, std::vector<std::string>>& encoded,
                  const std::map<std::string, std::vector<Sample>>& inputs, Bed* bed)
       : c_(c), m_(c->e->spec.measurement), scenario_(scenario), progress_(progress),
-        encoded_(encoded), inputs_(inputs), schedule_(schedule(m_)), bed_(*bed) {}
+        encoded_(encoded), inputs_(inputs), schedule_(request_schedule(m_)), bed_(*bed) {}
 
   /// Measures the plan's strategies `todo`; false when a stop left something unmeasured. The
   /// testbed stays up after a complete scenario for the next one.
@@ -140,6 +124,29 @@ class ScenarioRounds {
         if (a->outcome) continue;
         if (c_->cancelled()) return false;
         any = true;
+        // A member whose variant is still building joins the rounds once it is built while
+        // the others go on; waiting is for when nothing else can go (round_order.h).
+        const RoundStep step = round_step(member_state(a), member_states(group),
+                                          groups->empty() ? std::vector<RoundMember>()
+                                                          : member_states(groups->front()));
+        if (step == RoundStep::kSkip) continue;
+        if (step == RoundStep::kDefer) {
+          std::vector<Active*> later;
+          for (Active* x : group)
+            if (!x->outcome) later.push_back(x);
+          groups->insert(groups->begin() + 1, std::move(later));
+          return true;
+        }
+        if (step == RoundStep::kWait) {
+          // Whichever of these variants is built first.
+          std::vector<std::string> keys;
+          for (const Active* x : group)
+            if (!x->outcome) keys.push_back(x->s->variant_key());
+          if (!groups->empty())
+            for (const Active* x : groups->front()) keys.push_back(x->s->variant_key());
+          if (!c_->wait_for_any(keys)) return false;
+          break;  // and look again from the group's first member
+        }
         const bool shared = std::any_of(group.begin(), group.end(), [&](const Active* x) {
           return x != a && x->deployed;
         });
@@ -164,6 +171,16 @@ class ScenarioRounds {
       }
       if (!any) return true;
     }
+  }
+
+  RoundMember member_state(const Active* a) {
+    return RoundMember{a->outcome.has_value(), a->announced,
+                       c_->variant_ready(a->s->variant_key())};
+  }
+  std::vector<RoundMember> member_states(const std::vector<Active*>& group) {
+    std::vector<RoundMember> out;
+    for (const Active* x : group) out.push_back(member_state(x));
+    return out;
   }
 
   /// Deploys `a` if needed and sends its next batch. Returns the outcome once it is finished.
@@ -382,52 +399,6 @@ class ScenarioRounds {
 };
 
 }  // namespace
-
-namespace {
-
-/// The stored status of each of the run's strategies, by id.
-Result<std::map<int64_t, StrategyStatus>> stored_status(RunContext* c) {
-  ASSIGN_OR_RETURN(std::vector<StrategyRow> rows, c->store->strategies(c->run_id));
-  std::map<int64_t, StrategyStatus> status;
-  for (const auto& r : rows) status[r.strategy_id] = r.status;
-  return status;
-}
-
-bool is_finished(StrategyStatus s) {
-  return s == StrategyStatus::kDone || s == StrategyStatus::kInfeasible ||
-         s == StrategyStatus::kFailed;
-}
-
-/// The plan's strategies of `scenario` not finished yet.
-std::vector<size_t> scenario_todo(const RunContext& c, const std::string& scenario,
-                                  std::map<int64_t, StrategyStatus>& status) {
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < c.e->plan.strategies.size(); ++i) {
-    if (c.e->plan.strategies[i].scenario == scenario && !is_finished(status[c.strategy_ids[i]]))
-      todo.push_back(i);
-  }
-  return todo;
-}
-
-}  // namespace
-
-std::optional<EarlyBed> start_first_testbed(RunContext* c) {
-  auto status = stored_status(c);
-  if (!status.ok()) return std::nullopt;
-  for (const auto& scenario : c->e->spec.scenarios) {
-    if (scenario_todo(*c, scenario.name, *status).empty()) continue;
-    // A run killed while its testbed was up left it behind: it goes before a new one comes.
-    if (!teardown_previous_testbed(c->state_dir).ok()) return std::nullopt;
-    EarlyBed early;
-    early.scenario = scenario.name;
-    early.bed = std::async(std::launch::async, [c, &scenario]() {
-      auto timed = c->clock->time("testbed_up", /*overlapped=*/true);
-      return bring_up(c, scenario);
-    });
-    return early;
-  }
-  return std::nullopt;
-}
 
 Status measure_all(RunContext* c, std::optional<EarlyBed> early) {
   const ExperimentSpec& spec = c->e->spec;

@@ -1,7 +1,9 @@
-/// Runner stages before the testbed: data (synth generated once), variants (built once per
-/// variant key, cached by content hash) and accuracy (once per variant, in process).
+/// Runner stages beside the measurement: variants (built once per variant key, cached by content
+/// hash, in the order the measurement takes them) and accuracy (once per variant, in process).
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -13,7 +15,9 @@
 #include "experiment/synth.h"
 #include "experiment/variant_build.h"
 #include "metrics/task_scorer.h"
+#include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
+#include "tier/deploy.h"
 
 namespace edgetier::runner {
 namespace fs = std::filesystem;
@@ -24,123 +28,6 @@ const ModelFacts& RunContext::facts(const std::string& model) const {
   return e->models.front();  // the plan only names models it loaded
 }
 
-namespace {
-
-/// The held-out synth set of quantize.max_accuracy_loss is generated with the data's seed plus
-/// this (its folder name says the seed, so it never overwrites the reported set).
-constexpr uint64_t kSearchSeedOffset = 1000000;
-
-/// Generates (or reuses) the synth folder for a task and loads it as a dataset.
-Result<Dataset> synth_dataset(const DataSpec& spec, const ModelFacts& facts, const RunContext& c) {
-  const std::string cache = (fs::path(c.e->spec.output_dir) / "data").string();
-  const std::string dir = synth_data_dir(spec, facts.task, cache);
-  std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "classes.txt", ec)) {
-    SynthOptions o;
-    o.task = facts.task;
-    o.count = spec.synth_count;
-    o.size = static_cast<int>(spec.synth_size);
-    o.seed = spec.synth_seed;
-    LOG_INFO << "generating " << o.count << " synthetic " << task_name(o.task) << " images in "
-             << dir;
-    auto summary = write_synth_dataset(o, dir, /*force=*/true);
-    if (!summary.ok()) return summary.status().with_context("synth data for '" + facts.name + "'");
-  }
-  DatasetOptions options;
-  options.seed = c.e->spec.seed;
-  options.model_classes = facts.classes;
-  int64_t model_classes = facts.num_classes;
-  if (facts.task == Task::kDetect) {
-    // A detector's classes are its detection block's (or its class names); one answering a
-    // dataset's category ids (COCO's) has other classes than the shapes whatever their count.
-    ASSIGN_OR_RETURN(DetectionOutputs detection, model_detection_outputs(facts));
-    model_classes = detection.decode.num_classes > 0
-                        ? detection.decode.num_classes
-                        : static_cast<int64_t>(facts.classes.size());
-    // (any count but the shapes' reads the images unlabelled).
-    if (detection.label_space == LabelSpace::kCategoryId) model_classes = kSynthNumClasses + 1;
-  }
-  auto loaded = load_dataset(synth_as_folder_spec(spec, facts.task, dir, model_classes), options);
-  if (!loaded.ok()) return loaded.status().with_context("synth data for '" + facts.name + "'");
-  Dataset d = std::move(*loaded);
-  if (!d.labeled()) {
-    LOG_INFO << "model '" << facts.name << "' has " << facts.num_classes
-             << " classes, not the synthetic shapes': its variants are scored against its float "
-                "outputs";
-  }
-  RETURN_IF_ERROR(check_data_fits_model(facts, &d));
-  return d;
-}
-
-/// The folder of images the calibrator reads (masks and label files left out).
-std::string calibration_dir(const Dataset& d, const DataSpec& spec) {
-  if (d.segmentation()) return (fs::path(d.root) / spec.images).string();
-  return d.root;
-}
-
-/// What the accuracy budget's search scores on, held out from the images the run reports:
-/// calibration.data when the spec gives it; for synth data, a second synth set of the same kind
-/// and size from another seed; otherwise (a folder of the user's) the run's own images, with a
-/// warning that the budget is then measured on the reported images.
-Result<Dataset> search_dataset(const ModelSpec& model, const ModelFacts& facts,
-                               const RunContext& c) {
-  const ExperimentSpec& spec = c.e->spec;
-  if (spec.calibration.data) return c.calibration.at(facts.name);
-  const DataSpec& data = spec.data_for(model);
-  if (data.kind == DataKind::kSynth && !c.e->data.count(facts.name)) {
-    DataSpec held_out = data;
-    held_out.synth_seed = data.synth_seed + kSearchSeedOffset;
-    return synth_dataset(held_out, facts, c);
-  }
-  LOG_WARN << "quantize.max_accuracy_loss for '" << facts.name
-           << "': measured on the images the run reports accuracy on; set calibration.data to "
-              "a separate folder to hold them out";
-  return c.data.at(facts.name);
-}
-
-}  // namespace
-
-Status prepare_data(RunContext* c) {
-  for (const auto& facts : c->e->models) {
-    const ModelSpec* spec = nullptr;
-    for (const auto& m : c->e->spec.models)
-      if (m.name == facts.name) spec = &m;
-    if (!spec) return internal_error("model '" + facts.name + "' is not in the spec");
-    auto given = c->e->data.find(facts.name);
-    if (given != c->e->data.end()) {
-      c->data[facts.name] = given->second;
-    } else {
-      ASSIGN_OR_RETURN(c->data[facts.name], synth_dataset(c->e->spec.data_for(*spec), facts, *c));
-    }
-    auto calib = c->e->calibration.find(facts.name);
-    if (calib != c->e->calibration.end()) {
-      c->calibration[facts.name] = calib->second;
-    } else if (c->e->spec.calibration.data) {
-      ASSIGN_OR_RETURN(c->calibration[facts.name],
-                       synth_dataset(*c->e->spec.calibration.data, facts, *c));
-    } else {
-      c->calibration[facts.name] = c->data[facts.name];
-    }
-  }
-  return Status();
-}
-
-namespace {
-
-/// What the accuracy budget's search scores on, per model: only the builds read it, so the
-/// builder makes it (a held-out synth set is generated here) and the measurement need not wait.
-Status prepare_search_data(RunContext* c) {
-  if (!c->e->spec.quantize.max_accuracy_loss) return Status();
-  for (const auto& facts : c->e->models) {
-    for (const auto& m : c->e->spec.models) {
-      if (m.name != facts.name) continue;
-      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(m, facts, *c));
-    }
-  }
-  return Status();
-}
-
-}  // namespace
 
 namespace {
 
@@ -173,35 +60,67 @@ Status record_quantize_searches(RunContext* c) {
 
 }  // namespace
 
-Result<const BuiltVariant*> RunContext::variant(const std::string& key) {
+bool RunContext::wait_for_any(const std::vector<std::string>& keys) {
   std::unique_lock<std::mutex> lock(variants_mu);
-  if (!variants.count(key) && !builds_done) {
-    std::optional<CampaignClock::Scope> waited;
-    if (clock) waited.emplace(clock, "build", false);
-    // Nothing is measured while waiting: the builder may have the CPU (runner_pipeline.cpp).
-    if (on_build_wait) on_build_wait(true);
-    while (!variants_cv.wait_for(lock, std::chrono::milliseconds(100),
-                                 [&] { return variants.count(key) || builds_done; })) {
-      if (cancelled()) break;
-    }
-    if (on_build_wait) on_build_wait(false);
-    if (!variants.count(key) && !builds_done)
-      return edgetier::cancelled("stopped while waiting for variant " + key);
+  auto any_ready = [&] {
+    return builds_done || std::any_of(keys.begin(), keys.end(),
+                                      [&](const std::string& k) { return variants.count(k) > 0; });
+  };
+  if (any_ready()) return true;
+  std::optional<CampaignClock::Scope> waited;
+  if (clock) waited.emplace(clock, "build", false);
+  // Nothing is measured while waiting: the builder may have the CPU (runner_pipeline.cpp).
+  if (on_build_wait) on_build_wait(true);
+  while (!variants_cv.wait_for(lock, std::chrono::milliseconds(100), any_ready)) {
+    if (cancelled()) break;
   }
+  if (on_build_wait) on_build_wait(false);
+  return any_ready();
+}
+
+Result<const BuiltVariant*> RunContext::variant(const std::string& key) {
+  if (!wait_for_any({key})) return edgetier::cancelled("stopped while waiting for variant " + key);
+  std::lock_guard<std::mutex> lock(variants_mu);
   auto it = variants.find(key);
   if (it != variants.end()) return &it->second;
   if (!builds_status.ok()) return builds_status;
   return internal_error("variant " + key + " was not built");
 }
 
+bool RunContext::variant_ready(const std::string& key) {
+  std::lock_guard<std::mutex> lock(variants_mu);
+  return builds_done || variants.count(key) > 0;
+}
+
 namespace {
 
-/// Strategies in the order the measurement takes them: scenario by scenario, plan order within.
-std::vector<const PlannedStrategy*> measurement_order(const PreparedExperiment& e) {
+/// Whether building `s` runs the quantize search (a Q chain under quantize.max_accuracy_loss):
+/// seconds where the other chains take milliseconds.
+bool runs_quantize_search(const ExperimentSpec& spec, const PlannedStrategy& s) {
+  return s.ops.quantize && spec.quantize.max_accuracy_loss.has_value();
+}
+
+/// Strategies in the order the builder takes them: the measurement's (scenario by scenario, plan
+/// order within), except that within each group the measurement interleaves
+/// (measurement.interleave strategies) the chains that need the quantize search go after the
+/// others. The measurement takes a group's strategies as their variants come (runner_measure.cpp),
+/// so it measures the quick ones while the search runs instead of waiting for it.
+std::vector<const PlannedStrategy*> build_order(const PreparedExperiment& e) {
+  const size_t group = static_cast<size_t>(std::max(1, e.spec.measurement.interleave));
   std::vector<const PlannedStrategy*> out;
-  for (const auto& scenario : e.spec.scenarios)
+  for (const auto& scenario : e.spec.scenarios) {
+    std::vector<const PlannedStrategy*> in_scenario;
     for (const auto& s : e.plan.strategies)
-      if (s.scenario == scenario.name) out.push_back(&s);
+      if (s.scenario == scenario.name) in_scenario.push_back(&s);
+    for (size_t at = 0; at < in_scenario.size(); at += group) {
+      auto first = in_scenario.begin() + static_cast<std::ptrdiff_t>(at);
+      auto last = in_scenario.begin() + static_cast<std::ptrdiff_t>(std::min(at + group, in_scenario.size()));
+      std::stable_partition(first, last, [&](const PlannedStrategy* s) {
+        return !runs_quantize_search(e.spec, *s);
+      });
+    }
+    out.insert(out.end(), in_scenario.begin(), in_scenario.end());
+  }
   for (const auto& s : e.plan.strategies)
     if (std::find(out.begin(), out.end(), &s) == out.end()) out.push_back(&s);
   return out;
@@ -222,12 +141,30 @@ Status build_variants_for_plan(RunContext* c) {
 
 namespace {
 
+/// Loads each part of the variant in `dir` once with the tiers' session options, which saves
+/// its optimized graph in the tiers' cache (runtime/session_cache.h): here, on the idle
+/// builder, rather than inside a deploy the measurement waits for. Best effort: a part that
+/// does not load here is loaded (and reported) by its tier.
+void preoptimize_parts(const RunContext& c, const std::string& dir) {
+  if (c.tier_session_cache_dir.empty()) return;
+  auto parts = tier::read_variant_dir(dir);
+  if (!parts.ok()) return;
+  SessionOptions options;  // the tier's (tier/model_registry.cpp), threads aside
+  options.intra_op_threads = 1;
+  options.inter_op_threads = 1;
+  options.optimized_cache_dir = c.tier_session_cache_dir;
+  for (const std::string& part : parts->part_paths) {
+    if (c.builds_cancelled()) return;
+    auto session = OrtSession::from_file(part, options);
+    if (!session.ok()) LOG_DEBUG << "pre-optimizing " << part << ": " << session.status().message();
+  }
+}
+
 Status build_all(RunContext* c) {
-  RETURN_IF_ERROR(prepare_search_data(c));
   const ExperimentSpec& spec = c->e->spec;
   // The Q chains of a model (Q, QE, QP, QEP) quantize the same model: one search for them.
   const auto search_memo = make_quantize_search_memo();
-  for (const PlannedStrategy* planned : measurement_order(*c->e)) {
+  for (const PlannedStrategy* planned : build_order(*c->e)) {
     const PlannedStrategy& s = *planned;
     const std::string key = s.variant_key();
     {
@@ -269,8 +206,12 @@ Status build_all(RunContext* c) {
     r.activations = spec.quantize.activations;
     r.per_channel = spec.quantize.per_channel;
     r.exit_then_quantize = spec.quantize.exit_then_quantize;
-    r.max_accuracy_loss = spec.quantize.max_accuracy_loss;
-    if (auto it = c->search.find(s.model); it != c->search.end()) r.search_data = it->second;
+    // The budget is the quantizer's: the float chains neither need its data nor key on it.
+    if (runs_quantize_search(spec, s)) {
+      RETURN_IF_ERROR(prepare_search_data(c, s.model));
+      r.max_accuracy_loss = spec.quantize.max_accuracy_loss;
+      r.search_data = c->search.at(s.model);
+    }
     r.search_memo = search_memo;
     auto built = build_strategy_variant(r);
     Status st = built.status();
@@ -285,9 +226,14 @@ Status build_all(RunContext* c) {
       v.error = st.message();
       LOG_WARN << "variant " << s.model << "/" << v.ops << " could not be built: " << v.error;
     }
-    std::lock_guard<std::mutex> lock(c->variants_mu);
-    c->variants[key] = v;
-    c->variants_cv.notify_all();
+    const std::string built_dir = v.error.empty() ? v.dir : "";
+    {
+      std::lock_guard<std::mutex> lock(c->variants_mu);
+      c->variants[key] = v;
+      c->variants_cv.notify_all();
+    }
+    // After publishing: a measurement waiting for this variant does not wait for this too.
+    if (!built_dir.empty()) preoptimize_parts(*c, built_dir);
   }
   return record_quantize_searches(c);
 }

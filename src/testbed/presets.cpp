@@ -232,6 +232,14 @@ Result<TestbedConfig> parse_root(const YAML::Node& root, const std::string& labe
 
 }  // namespace
 
+namespace {
+constexpr const char* kSessionCacheFolder = "sessions";
+}  // namespace
+
+std::string tier_session_cache_dir(const std::string& state_dir) {
+  return state_dir + "/" + kSessionCacheFolder;
+}
+
 std::vector<std::string> default_server_command() {
   // The listen addresses are reachable only inside this machine's testbed (loopback, or the
   // run's own namespaces and veth links), so plaintext TCP is allowed there; control calls go
@@ -241,7 +249,7 @@ std::vector<std::string> default_server_command() {
   return {"{exe}",         "serve",        "--tier",       "{tier}",      "--listen",
           "{listen}",      "--listen",     "unix:{unix}",  "--threads",   "{threads}",
           "--token-file",  "{token_file}", "--model-root", "{model_root}", "--insecure",
-          "--session-cache", "{state_dir}/sessions"};
+          "--session-cache", tier_session_cache_dir("{state_dir}")};
 }
 
 HostResources detect_host_resources() {

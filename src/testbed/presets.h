@@ -39,6 +39,9 @@ struct TestbedConfig {
 /// --token-file {token_file} --model-root {model_root} --insecure
 /// --session-cache {state_dir}/sessions`.
 std::vector<std::string> default_server_command();
+/// The folder of optimized graphs the default server command gives the tiers of a testbed
+/// whose state is in `state_dir` (serve --session-cache).
+std::string tier_session_cache_dir(const std::string& state_dir);
 
 struct HostResources {
   int cpus = 1;              // CPUs this process may run on

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "graph/builder.h"
 #include "graph/graph_view.h"
 #include "tier/channel.h"
 #include "tier/protocol.h"
@@ -295,6 +296,24 @@ std::shared_ptr<grpc::Channel> ModelRegistry::next_hop_channel(const std::string
   if (!channel)
     channel = make_channel(address, options_.max_message_bytes, options_.next_hop_security);
   return channel;
+}
+
+void ModelRegistry::warm_runtime() const {
+  GraphBuilder b("edgetier_runtime_warmup");
+  std::string x = b.input("input", {1, 3, 16, 16});
+  x = b.relu(b.batch_norm(b.conv(x, ConvSpec{8, 3})));
+  x = b.add(x, b.conv(x, ConvSpec{8, 1}));
+  b.output(b.gemm(b.flatten(b.global_avg_pool(b.max_pool(x))), 4));
+  auto model = b.build();
+  if (!model.ok()) return;
+  SessionOptions session_options;
+  session_options.intra_op_threads = options_.intra_op_threads;
+  session_options.inter_op_threads = 1;
+  const Stopwatch watch;
+  auto session = OrtSession::from_bytes(model->SerializeAsString(), session_options, "warm-up");
+  if (!session.ok()) return;
+  (void)(*session)->run({Tensor::zeros("input", DType::kFloat32, {1, 3, 16, 16})});
+  LOG_DEBUG << options_.tier_name << ": runtime warmed in " << watch.elapsed_ms() << " ms";
 }
 
 int ModelRegistry::unload(const std::string& name, bool all) {

@@ -57,6 +57,11 @@ struct RegistryOptions {
 class ModelRegistry {
  public:
   explicit ModelRegistry(RegistryOptions options) : options_(std::move(options)) {}
+
+  /// Creates and runs one session of a small built-in convolutional model, so that the
+  /// runtime's one-time setup in this process (kernel registries, graph transformers, thread
+  /// pools) is paid at startup and not by the first LoadModel and its request. Best effort.
+  void warm_runtime() const;
   const RegistryOptions& options() const { return options_; }
 
   /// Creates and warms the session outside the lock (loading a large part must not stall

@@ -116,7 +116,7 @@ TEST(InitCli, AnEditedSpecRunsOnTheTestbed) {
           "operators: [I, EE, P]");
   replace(&yaml, "placements: [M, E, C, ME, EC, MC]", "placements: [E, ME]");
   replace(&yaml, "  count: 200", "  count: 6");
-  replace(&yaml, "  warmup: 2", "  warmup: 1");
+  replace(&yaml, "  warmup: 0", "  warmup: 1");
   replace(&yaml, "  min_requests: 20", "  min_requests: 2");
   replace(&yaml, "  max_requests: 60", "  max_requests: 2");
   const size_t slow = yaml.find("  - name: \"slow-edge\"");

@@ -66,6 +66,25 @@ TEST(RunnerPipeline, ABuilderThatStoppedAnswersWithWhyItStopped) {
   EXPECT_NE(missing.status().message().find("m/EE"), std::string::npos);
 }
 
+TEST(RunnerPipeline, WaitsForWhicheverOfSeveralVariantsIsBuiltFirst) {
+  RunContext c;
+  CampaignClock clock;
+  c.clock = &clock;
+  EXPECT_FALSE(c.variant_ready("m/Q"));
+  std::thread builder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    publish(&c, "m/P", "/v/P");  // the builder's order, not the one asked first
+  });
+  EXPECT_TRUE(c.wait_for_any({"m/Q", "m/P"}));
+  builder.join();
+  EXPECT_TRUE(c.variant_ready("m/P"));
+  EXPECT_FALSE(c.variant_ready("m/Q"));
+  EXPECT_GE(clock.timing().phases_ns.at("build"), 40'000'000) << "waiting is build time";
+  end_builds(&c, Status());
+  EXPECT_TRUE(c.variant_ready("m/Q")) << "after the builder ended, nothing is waited for";
+  EXPECT_TRUE(c.wait_for_any({"m/Q"}));
+}
+
 TEST(RunnerPipeline, CampaignClockKeepsWorkBesideTheMeasurementApart) {
   CampaignClock clock(monotonic_ns() - 1'000'000'000);
   clock.add("deploy", 300);

@@ -125,8 +125,19 @@ TEST(RunnerTest, RunsTinySpecEndToEnd) {
   const std::string state_dir = default_run_state_dir(out);
   std::set<std::string> ids;
   pid_t pid = spawn_edgetier({"run", dir / "spec.yaml", "--out", out, "--json"}, dir.path());
-  const int code = wait_child(pid, state_dir, &ids);
+  // The optimized graphs of the variants' parts, kept for the tiers while the run goes on.
+  size_t cached_graphs = 0;
+  const int code = wait_child(pid, state_dir, &ids, [&] {
+    std::error_code ec;
+    size_t n = 0;
+    for (fs::directory_iterator it(state_dir + "/sessions", ec), end; !ec && it != end;
+         it.increment(ec))
+      n += it->path().extension() == ".onnx";
+    cached_graphs = std::max(cached_graphs, n);
+    return false;
+  });
   ASSERT_EQ(code, 0) << testing::read_text(dir / "child.err");
+  EXPECT_GT(cached_graphs, 0u) << "the tiers' session cache stayed empty";
 
   auto summary = nlohmann::json::parse(testing::read_text(dir / "child.out"));
   EXPECT_EQ(summary["run"]["status"], "done");
