@@ -2,7 +2,6 @@
 #include "tier/deploy.h"
 
 #include <algorithm>
-#include <future>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -397,22 +396,12 @@ Status undeploy(const TestbedEndpoints& endpoints, const std::string& model_name
                 ControlClients* clients) {
   ControlClients own;
   if (!clients) clients = &own;
-  // The tiers are independent here (nothing forwards to a removed entry once its entry tier
-  // lost it too), so they are asked at once: one round trip instead of one per tier.
-  std::vector<std::pair<const TierEndpoint*, std::future<Status>>> asked;
   for (const auto& tier : endpoints.tiers) {
     if (tier.kserve) continue;
     ASSIGN_OR_RETURN(TierClient * client, clients->of(endpoints, tier));
-    asked.emplace_back(&tier, std::async(std::launch::async, [client, &model_name]() {
-                         return client->unload(model_name).status();
-                       }));
+    auto removed = client->unload(model_name);
+    if (!removed.ok()) return removed.status().with_context("undeploy: tier '" + tier.name + "'");
   }
-  Status first;
-  for (auto& [tier, removed] : asked) {
-    Status st = removed.get();
-    if (!st.ok() && first.ok()) first = st.with_context("undeploy: tier '" + tier->name + "'");
-  }
-  if (!first.ok()) return first;
   return ok_status();
 }
 
