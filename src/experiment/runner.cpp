@@ -11,8 +11,8 @@
 #include "experiment/environment.h"
 #include "experiment/run_setup.h"
 #include "experiment/runner_internal.h"
-#include "testbed/presets.h"
 #include "experiment/testbed_session.h"
+#include "testbed/presets.h"
 
 namespace edgetier {
 namespace fs = std::filesystem;

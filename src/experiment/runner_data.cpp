@@ -18,6 +18,13 @@ namespace {
 /// this (its folder name says the seed, so it never overwrites the reported set).
 constexpr uint64_t kSearchSeedOffset = 1000000;
 
+/// The spec entry of the loaded model `name` (null when the spec lacks it).
+const ModelSpec* model_spec(const RunContext& c, const std::string& name) {
+  for (const auto& m : c.e->spec.models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 /// Where the synth data of `spec` for `task` is cached for this run.
 std::string synth_dir(const DataSpec& spec, Task task, const RunContext& c) {
   return synth_data_dir(spec, task, (fs::path(c.e->spec.output_dir) / "data").string());
@@ -104,22 +111,19 @@ Status prepare_data(RunContext* c) {
   // models of one task share theirs), then loaded in turn below, where a failure is reported.
   std::map<std::string, std::future<Status>> writing;
   for (const auto& facts : c->e->models) {
-    for (const auto& m : c->e->spec.models) {
-      if (m.name != facts.name || c->e->data.count(facts.name)) continue;
-      const DataSpec& data = c->e->spec.data_for(m);
-      if (data.kind != DataKind::kSynth) continue;
-      const std::string dir = synth_dir(data, facts.task, *c);
-      if (!writing.count(dir))
-        writing[dir] = std::async(std::launch::async, [&data, task = facts.task, c]() {
-          return write_synth_once(data, task, *c);
-        });
-    }
+    const ModelSpec* spec = model_spec(*c, facts.name);
+    if (!spec || c->e->data.count(facts.name)) continue;
+    const DataSpec& data = c->e->spec.data_for(*spec);
+    if (data.kind != DataKind::kSynth) continue;
+    const std::string dir = synth_dir(data, facts.task, *c);
+    if (!writing.count(dir))
+      writing[dir] = std::async(std::launch::async, [&data, task = facts.task, c]() {
+        return write_synth_once(data, task, *c);
+      });
   }
   for (auto& [dir, written] : writing) (void)written.get();
   for (const auto& facts : c->e->models) {
-    const ModelSpec* spec = nullptr;
-    for (const auto& m : c->e->spec.models)
-      if (m.name == facts.name) spec = &m;
+    const ModelSpec* spec = model_spec(*c, facts.name);
     if (!spec) return internal_error("model '" + facts.name + "' is not in the spec");
     auto given = c->e->data.find(facts.name);
     if (given != c->e->data.end()) {
@@ -142,12 +146,9 @@ Status prepare_data(RunContext* c) {
 
 Status prepare_search_data(RunContext* c, const std::string& model) {
   if (c->search.count(model)) return Status();
-  for (const auto& facts : c->e->models) {
-    for (const auto& m : c->e->spec.models) {
-      if (m.name != facts.name || facts.name != model) continue;
-      ASSIGN_OR_RETURN(c->search[facts.name], search_dataset(m, facts, *c));
-    }
-  }
+  const ModelSpec* spec = model_spec(*c, model);
+  if (!spec) return internal_error("model '" + model + "' is not in the spec");
+  ASSIGN_OR_RETURN(c->search[model], search_dataset(*spec, c->facts(model), *c));
   return Status();
 }
 

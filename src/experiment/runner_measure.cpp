@@ -126,9 +126,12 @@ class ScenarioRounds {
         any = true;
         // A member whose variant is still building joins the rounds once it is built while
         // the others go on; waiting is for when nothing else can go (round_order.h).
-        const RoundStep step = round_step(member_state(a), member_states(group),
-                                          groups->empty() ? std::vector<RoundMember>()
-                                                          : member_states(groups->front()));
+        const RoundMember self = member_state(a);
+        const RoundStep step =
+            self.can_go() ? RoundStep::kMeasure  // the usual case: nothing else to look at
+                          : round_step(self, member_states(group),
+                                       groups->empty() ? std::vector<RoundMember>()
+                                                       : member_states(groups->front()));
         if (step == RoundStep::kSkip) continue;
         if (step == RoundStep::kDefer) {
           std::vector<Active*> later;

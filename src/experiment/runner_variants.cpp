@@ -2,8 +2,6 @@
 /// hash, in the order the measurement takes them) and accuracy (once per variant, in process).
 #include <algorithm>
 #include <filesystem>
-#include <future>
-#include <map>
 #include <optional>
 #include <set>
 
@@ -12,12 +10,12 @@
 #include "core/sha256.h"
 #include "experiment/detection_model.h"
 #include "experiment/runner_internal.h"
-#include "experiment/synth.h"
 #include "experiment/variant_build.h"
 #include "metrics/task_scorer.h"
 #include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
 #include "tier/deploy.h"
+#include "tier/model_registry.h"
 
 namespace edgetier::runner {
 namespace fs = std::filesystem;
@@ -114,7 +112,8 @@ std::vector<const PlannedStrategy*> build_order(const PreparedExperiment& e) {
       if (s.scenario == scenario.name) in_scenario.push_back(&s);
     for (size_t at = 0; at < in_scenario.size(); at += group) {
       auto first = in_scenario.begin() + static_cast<std::ptrdiff_t>(at);
-      auto last = in_scenario.begin() + static_cast<std::ptrdiff_t>(std::min(at + group, in_scenario.size()));
+      auto last = in_scenario.begin() +
+                  static_cast<std::ptrdiff_t>(std::min(at + group, in_scenario.size()));
       std::stable_partition(first, last, [&](const PlannedStrategy* s) {
         return !runs_quantize_search(e.spec, *s);
       });
@@ -149,14 +148,14 @@ void preoptimize_parts(const RunContext& c, const std::string& dir) {
   if (c.tier_session_cache_dir.empty()) return;
   auto parts = tier::read_variant_dir(dir);
   if (!parts.ok()) return;
-  SessionOptions options;  // the tier's (tier/model_registry.cpp), threads aside
-  options.intra_op_threads = 1;
-  options.inter_op_threads = 1;
-  options.optimized_cache_dir = c.tier_session_cache_dir;
+  // The tiers' options (the cache keys on them); one thread, as the builder runs beside.
+  const SessionOptions options = tier::tier_session_options(1, c.tier_session_cache_dir);
   for (const std::string& part : parts->part_paths) {
     if (c.builds_cancelled()) return;
     auto session = OrtSession::from_file(part, options);
-    if (!session.ok()) LOG_DEBUG << "pre-optimizing " << part << ": " << session.status().message();
+    if (!session.ok()) {
+      LOG_DEBUG << "pre-optimizing " << part << ": " << session.status().message();
+    }
   }
 }
 

@@ -23,8 +23,7 @@ struct ForwardTarget {
   std::string hop_name;  // the next tier's name, for errors and health
   int64_t deadline_ms = kDefaultForwardDeadlineMs;
   LinkEmulationSpec link;
-  int64_t max_message_bytes = int64_t{64} << 20;
-  ClientSecurity security;  // TLS to a TCP next hop and its inference token
+  ClientSecurity security;  // its inference token (the channel carries the TLS)
   /// Set: the next hop is a foreign KServe v2 server hosting the rest under this model. Calls
   /// name it and carry no edgetier parameters; its answers get the hop marked (kserve_hop.h).
   std::optional<KserveModelRef> kserve;

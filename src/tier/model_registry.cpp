@@ -197,10 +197,8 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     entry->detection = *detection;
   }
   if (has_part) {
-    SessionOptions session_options;
-    session_options.intra_op_threads = options_.intra_op_threads;
-    session_options.inter_op_threads = 1;
-    session_options.optimized_cache_dir = options_.session_cache_dir;
+    const SessionOptions session_options =
+        tier_session_options(options_.intra_op_threads, options_.session_cache_dir);
     std::vector<std::unique_ptr<OrtSession>> sessions;
     for (int k = 0; k < request.parts_size(); ++k) {
       const control::PartSource& part = request.parts(k);
@@ -258,7 +256,6 @@ Result<control::LoadModelResponse> ModelRegistry::load(const control::LoadModelR
     target.hop_name = request.next_hop_name();
     target.deadline_ms = request.deadline_ms();
     target.link = {request.link().rate_mbit(), request.link().delay_ms()};
-    target.max_message_bytes = options_.max_message_bytes;
     target.security = options_.next_hop_security;
     if (!request.next_hop_model_name().empty()) {
       target.kserve = KserveModelRef{request.next_hop_model_name(), request.next_hop_model_version()};
@@ -298,6 +295,14 @@ std::shared_ptr<grpc::Channel> ModelRegistry::next_hop_channel(const std::string
   return channel;
 }
 
+SessionOptions tier_session_options(int intra_op_threads, const std::string& session_cache_dir) {
+  SessionOptions options;
+  options.intra_op_threads = intra_op_threads;
+  options.inter_op_threads = 1;
+  options.optimized_cache_dir = session_cache_dir;
+  return options;
+}
+
 void ModelRegistry::warm_runtime() const {
   GraphBuilder b("edgetier_runtime_warmup");
   std::string x = b.input("input", {1, 3, 16, 16});
@@ -306,9 +311,7 @@ void ModelRegistry::warm_runtime() const {
   b.output(b.gemm(b.flatten(b.global_avg_pool(b.max_pool(x))), 4));
   auto model = b.build();
   if (!model.ok()) return;
-  SessionOptions session_options;
-  session_options.intra_op_threads = options_.intra_op_threads;
-  session_options.inter_op_threads = 1;
+  const SessionOptions session_options = tier_session_options(options_.intra_op_threads, "");
   const Stopwatch watch;
   auto session = OrtSession::from_bytes(model->SerializeAsString(), session_options, "warm-up");
   if (!session.ok()) return;

@@ -14,6 +14,7 @@
 #include "core/tensor.h"
 #include "metrics/detection_outputs.h"
 #include "proto/edgetier_control.pb.h"
+#include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
 #include "tier/forwarder.h"
 #include "tier/security.h"
@@ -43,6 +44,11 @@ struct ModelEntry {
   bool is_relay() const { return segment == nullptr; }
   std::string role() const { return is_relay() ? "relay" : "compute"; }
 };
+
+/// The ONNX Runtime options a tier loads its parts with. One place, because the runner's
+/// builder loads parts with them too, to fill the tiers' optimized-graph cache
+/// (session_cache.h keys on these options).
+SessionOptions tier_session_options(int intra_op_threads, const std::string& session_cache_dir);
 
 struct RegistryOptions {
   std::string tier_name;
