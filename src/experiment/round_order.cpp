@@ -30,4 +30,21 @@ RoundStep round_step(const RoundMember& member, const std::vector<RoundMember>& 
   return RoundStep::kWait;
 }
 
+std::vector<size_t> build_sequence(const std::vector<bool>& slow, size_t group) {
+  group = std::max<size_t>(1, group);
+  const size_t groups = (slow.size() + group - 1) / group;
+  std::vector<size_t> out;
+  out.reserve(slow.size());
+  auto take = [&](size_t g, bool slow_ones) {
+    for (size_t i = g * group; i < std::min(slow.size(), (g + 1) * group); ++i)
+      if (slow[i] == slow_ones) out.push_back(i);
+  };
+  if (groups > 0) take(0, false);
+  for (size_t g = 0; g < groups; ++g) {
+    if (g + 1 < groups) take(g + 1, false);
+    take(g, true);
+  }
+  return out;
+}
+
 }  // namespace edgetier::runner

@@ -37,4 +37,12 @@ enum class RoundStep {
 RoundStep round_step(const RoundMember& member, const std::vector<RoundMember>& group,
                      const std::vector<RoundMember>& next);
 
+/// The order the builder takes one scenario's strategies in, as indices into `slow` (plan order;
+/// `slow[i]`: strategy i runs the quantize search, seconds where the others take milliseconds),
+/// measured in groups of `group`. Group g's quick strategies come first, then group g+1's
+/// quick ones, then g's slow ones: when only g's slow ones are left to measure, the next group
+/// has variants ready and the rounds measure it meanwhile (round_step's kDefer) instead of
+/// waiting for the search.
+std::vector<size_t> build_sequence(const std::vector<bool>& slow, size_t group);
+
 }  // namespace edgetier::runner

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/sha256.h"
 #include "experiment/detection_model.h"
+#include "experiment/round_order.h"
 #include "experiment/runner_internal.h"
 #include "experiment/variant_build.h"
 #include "metrics/task_scorer.h"
@@ -25,7 +26,6 @@ const ModelFacts& RunContext::facts(const std::string& model) const {
     if (m.name == model) return m;
   return e->models.front();  // the plan only names models it loaded
 }
-
 
 namespace {
 
@@ -99,26 +99,22 @@ bool runs_quantize_search(const ExperimentSpec& spec, const PlannedStrategy& s) 
 }
 
 /// Strategies in the order the builder takes them: the measurement's (scenario by scenario, plan
-/// order within), except that within each group the measurement interleaves
-/// (measurement.interleave strategies) the chains that need the quantize search go after the
-/// others. The measurement takes a group's strategies as their variants come (runner_measure.cpp),
-/// so it measures the quick ones while the search runs instead of waiting for it.
+/// order within), except that the chains that need the quantize search go after the quick ones
+/// of their group and of the next (round_order.h build_sequence): the measurement takes a
+/// group's strategies as their variants come (runner_measure.cpp), so it measures the quick
+/// ones while the search runs instead of waiting for it.
 std::vector<const PlannedStrategy*> build_order(const PreparedExperiment& e) {
   const size_t group = static_cast<size_t>(std::max(1, e.spec.measurement.interleave));
   std::vector<const PlannedStrategy*> out;
   for (const auto& scenario : e.spec.scenarios) {
     std::vector<const PlannedStrategy*> in_scenario;
-    for (const auto& s : e.plan.strategies)
-      if (s.scenario == scenario.name) in_scenario.push_back(&s);
-    for (size_t at = 0; at < in_scenario.size(); at += group) {
-      auto first = in_scenario.begin() + static_cast<std::ptrdiff_t>(at);
-      auto last = in_scenario.begin() +
-                  static_cast<std::ptrdiff_t>(std::min(at + group, in_scenario.size()));
-      std::stable_partition(first, last, [&](const PlannedStrategy* s) {
-        return !runs_quantize_search(e.spec, *s);
-      });
+    std::vector<bool> slow;
+    for (const auto& s : e.plan.strategies) {
+      if (s.scenario != scenario.name) continue;
+      in_scenario.push_back(&s);
+      slow.push_back(runs_quantize_search(e.spec, s));
     }
-    out.insert(out.end(), in_scenario.begin(), in_scenario.end());
+    for (size_t i : build_sequence(slow, group)) out.push_back(in_scenario[i]);
   }
   for (const auto& s : e.plan.strategies)
     if (std::find(out.begin(), out.end(), &s) == out.end()) out.push_back(&s);
@@ -351,9 +347,8 @@ Status evaluate_accuracy(RunContext* c) {
     }
     std::vector<MetricValue> values;
     const auto t0 = std::chrono::steady_clock::now();
-    Status st =
-        score_variant({v.dir}, true, facts, data, reference, &values,
-                      [c] { return c->builds_cancelled(); });
+    Status st = score_variant({v.dir}, true, facts, data, reference, &values,
+                              [c] { return c->builds_cancelled(); });
     if (st.code() == StatusCode::kCancelled) return st;
     if (!st.ok()) {
       LOG_WARN << "accuracy of " << v.model << "/" << v.ops << ": " << st.message();

@@ -16,10 +16,31 @@
 namespace edgetier {
 namespace {
 
+std::mutex env_mu;
+bool env_created = false;     // under env_mu
+int shared_pool_threads = 0;  // share_thread_pool's size; 0: none (fixed once env_created)
+
+Ort::Env make_env() {
+  std::lock_guard<std::mutex> lock(env_mu);
+  env_created = true;
+  if (shared_pool_threads <= 0) return Ort::Env(ORT_LOGGING_LEVEL_ERROR, "edgetier");
+  Ort::ThreadingOptions threading;
+  threading.SetGlobalIntraOpNumThreads(shared_pool_threads);
+  threading.SetGlobalInterOpNumThreads(1);
+  return Ort::Env(threading, ORT_LOGGING_LEVEL_ERROR, "edgetier");
+}
+
 Ort::Env& ort_env() {
   // One environment per process, as ONNX Runtime requires; warnings only, ORT is chatty.
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "edgetier");
+  static Ort::Env env = make_env();
   return env;
+}
+
+/// The shared pool's size once the environment exists (0: none).
+int shared_threads() {
+  (void)ort_env();
+  std::lock_guard<std::mutex> lock(env_mu);
+  return shared_pool_threads;
 }
 
 GraphOptimizationLevel to_ort(GraphOptLevel level) {
@@ -50,6 +71,13 @@ struct OrtSession::Impl {
   Ort::AllocatorWithDefaultOptions allocator;
   bool profiling = false;
 };
+
+bool share_thread_pool(int intra_op_threads) {
+  std::lock_guard<std::mutex> lock(env_mu);
+  if (intra_op_threads <= 0) return false;
+  if (!env_created && shared_pool_threads == 0) shared_pool_threads = intra_op_threads;
+  return shared_pool_threads == intra_op_threads;
+}
 
 std::string ort_version() { return Ort::GetVersionString(); }
 
@@ -94,8 +122,8 @@ Result<std::unique_ptr<OrtSession>> OrtSession::create_cached(const std::string&
                                  ec);
   // Written under a name of its own and renamed, so concurrent loads never see half a file.
   static std::atomic<uint64_t> counter{0};
-  const std::string partial = cached + ".partial-" + std::to_string(::getpid()) + "-" +
-                              std::to_string(counter++);
+  const std::string partial =
+      cached + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   auto session = create(path, nullptr, plain, path, partial);
   if (!session.ok()) {
     std::filesystem::remove(partial, ec);
@@ -122,14 +150,20 @@ Result<std::unique_ptr<OrtSession>> OrtSession::create(const std::string& path,
   try {
     Ort::SessionOptions so;
     if (!save_optimized_to.empty()) so.SetOptimizedModelFilePath(save_optimized_to.c_str());
-    so.SetIntraOpNumThreads(options.intra_op_threads);
-    so.SetInterOpNumThreads(options.inter_op_threads);
+    const int shared = shared_threads();
+    if (shared > 0 && options.intra_op_threads == shared && options.inter_op_threads <= 1) {
+      so.DisablePerSessionThreads();
+    } else {
+      so.SetIntraOpNumThreads(options.intra_op_threads);
+      so.SetInterOpNumThreads(options.inter_op_threads);
+    }
     so.SetGraphOptimizationLevel(to_ort(options.graph_opt_level));
     if (!options.enable_cpu_mem_arena) so.DisableCpuMemArena();
     if (options.enable_profiling) so.EnableProfiling(options.profile_prefix.c_str());
     if (options.execution_provider == "cuda") {
       auto providers = ort_available_providers();
-      if (std::find(providers.begin(), providers.end(), "CUDAExecutionProvider") == providers.end()) {
+      if (std::find(providers.begin(), providers.end(), "CUDAExecutionProvider") ==
+          providers.end()) {
         return failed_precondition("execution provider 'cuda' requested for " + label +
                                    " but this ONNX Runtime build has no CUDA provider; "
                                    "point -DEDGETIER_ORT_ROOT at a CUDA-enabled release");
@@ -162,8 +196,8 @@ Result<std::unique_ptr<OrtSession>> OrtSession::create(const std::string& path,
     return session;
   } catch (const Ort::Exception& e) {
     if (options.execution_provider != "cpu") {
-      return failed_precondition("execution provider '" + options.execution_provider + "' could not be set up for " +
-                                 label + ": " + e.what());
+      return failed_precondition("execution provider '" + options.execution_provider +
+                                 "' could not be set up for " + label + ": " + e.what());
     }
     return invalid_argument("ONNX Runtime could not load model " + label + ": " + e.what());
   } catch (const std::exception& e) {
@@ -178,7 +212,8 @@ Status OrtSession::check_inputs(const std::vector<Tensor>& inputs) const {
     if (it == inputs_.end()) {
       std::string names;
       for (const auto& info : inputs_) names += (names.empty() ? "" : ", ") + info.name;
-      return invalid_argument("model " + label_ + " has no input '" + t.name + "'; inputs: " + names);
+      return invalid_argument("model " + label_ + " has no input '" + t.name +
+                              "'; inputs: " + names);
     }
     if (it->dtype != t.dtype) {
       return invalid_argument("input '" + t.name + "' of " + label_ + " expects " +

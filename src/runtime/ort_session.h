@@ -27,6 +27,13 @@ struct SessionOptions {
   std::string optimized_cache_dir;
 };
 
+/// Makes this process's sessions that ask for `intra_op_threads` intra-op threads and one
+/// inter-op thread share one pool of that size, started once, instead of each starting its own
+/// (a tier's sessions run one request at a time between them; starting a pool of 2 threads
+/// doubled a session's creation time on a 2-CPU tier). Takes effect only before the process's
+/// first session: true when the process shares a pool of that size from now on, false when a
+/// session came first or another size was set (sessions then start their own pools, as always).
+bool share_thread_pool(int intra_op_threads);
 /// The ONNX Runtime library version actually loaded, e.g. "1.30.0".
 std::string ort_version();
 /// Execution providers compiled into the loaded ONNX Runtime ("CPUExecutionProvider", ...).

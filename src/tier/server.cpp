@@ -116,6 +116,10 @@ Result<std::unique_ptr<TierServer>> TierServer::start(const ServeOptions& option
   const int threads =
       options.intra_op_threads > 0 ? options.intra_op_threads : default_intra_op_threads();
   registry.intra_op_threads = threads;
+  // The tier's sessions share one pool of its threads (runtime/ort_session.h): a deploy then
+  // starts no threads. A process hosting several tiers (tests) shares the first one's size.
+  if (!share_thread_pool(threads))
+    LOG_DEBUG << options.tier_name << ": sessions start their own " << threads << "-thread pools";
   std::unique_ptr<TierServer> server(new TierServer());
   server->state_ =
       std::make_unique<TierState>(options, threads, std::move(security), std::move(registry));

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace edgetier::runner {
 namespace {
 
@@ -57,6 +59,30 @@ TEST(RoundOrder, SchedulesOnePassUntilStableOrEveryPassOfAFixedCount) {
   ASSERT_EQ(once.size(), 7u);
   EXPECT_EQ(once.back(), (std::pair<int, int>{0, 6}));
   EXPECT_EQ(planned_per_strategy(stable), 7);
+}
+
+TEST(RoundOrder, TheBuilderTakesTheNextGroupsQuickChainsBeforeASearch) {
+  // Groups of 3: {0 slow, 1, 2}, {3, 4 slow, 5}, {6 slow}.
+  const std::vector<bool> slow = {true, false, false, false, true, false, true};
+  EXPECT_EQ(build_sequence(slow, 3), (std::vector<size_t>{1, 2, 3, 5, 0, 4, 6}));
+  EXPECT_EQ(build_sequence({false, true}, 1), (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(build_sequence({true, false}, 1), (std::vector<size_t>{1, 0}))
+      << "group 1's quick chain before group 0's search";
+  EXPECT_EQ(build_sequence({false, false, true}, 0), (std::vector<size_t>{0, 1, 2}))
+      << "a group of 0 is one strategy at a time";
+  EXPECT_TRUE(build_sequence({}, 4).empty());
+}
+
+TEST(RoundOrder, TheBuildSequenceTakesEveryStrategyOnce) {
+  std::vector<bool> slow;
+  for (int i = 0; i < 23; ++i) slow.push_back(i % 3 == 0 || i % 7 == 0);
+  for (size_t group : {1, 2, 5, 10, 30}) {
+    std::vector<size_t> order = build_sequence(slow, group);
+    std::sort(order.begin(), order.end());
+    std::vector<size_t> all(slow.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    EXPECT_EQ(order, all) << "groups of " << group;
+  }
 }
 
 }  // namespace

@@ -129,9 +129,10 @@ struct Chain {
   TestbedEndpoints endpoints;
   std::unique_ptr<TierClient> entry;
 
-  explicit Chain(const std::vector<std::string>& names, std::vector<std::string> extra_args = {}) {
+  explicit Chain(const std::vector<std::string>& names, std::vector<std::string> extra_args = {},
+                 int threads = 1) {
     for (const auto& name : names) {
-      tiers.push_back(start_tier(dir, name, extra_args));
+      tiers.push_back(start_tier(dir, name, extra_args, threads));
       if (!tiers.back()) return;
       endpoints.tiers.push_back({name, tiers.back()->address(), tiers.back()->address(), ""});
     }
@@ -354,6 +355,38 @@ TEST(TierServer, KeptControlClientsAndTheSessionCacheRedeployTheSame) {
     ASSERT_TRUE(deploy_variant(chain.endpoints, *read, options, &clients).ok());
   }
   EXPECT_EQ(count_graphs(), 2u) << "reloading the same files adds no entries";
+}
+
+// A tier's sessions share one pool of its intra-op threads (runtime/ort_session.h
+// share_thread_pool): deploying more models starts no threads, and the shared pool computes the
+// same bits as the in-process run.
+TEST(TierServer, SessionsShareTheTiersThreadPool) {
+  Chain chain({"cloud"}, {}, /*threads=*/2);
+  ASSERT_TRUE(chain.up());
+  auto threads_of_tier = [&] {
+    size_t n = 0;
+    const std::string tasks = "/proc/" + std::to_string(chain.tiers[0]->pid()) + "/task";
+    for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator(tasks)) ++n;
+    return n;
+  };
+  const std::string image = tier_test::encode_test_image(40, 30, ".png", 5);
+  auto x = decode_and_preprocess(image, tier_test::small_preprocess());
+  ASSERT_TRUE(x.ok());
+  std::vector<std::string> paths;
+  ASSERT_TRUE(chain.deploy("c0", tier_test::split_chain(1), "C", &paths).ok());
+  const auto expected = tier_test::run_in_process(paths, {*x});
+  ASSERT_TRUE(chain.entry->infer_image("c0", image, kDeadlineMs).ok());
+  const size_t before = threads_of_tier();
+  for (int k = 1; k <= 4; ++k) {
+    const std::string name = "c" + std::to_string(k);
+    ASSERT_TRUE(chain.deploy(name, tier_test::split_chain(1), "C", &paths).ok()) << name;
+    auto result = chain.entry->infer_image(name, image, kDeadlineMs);
+    ASSERT_TRUE(result.ok()) << result.status().to_string();
+    EXPECT_EQ(result->outputs[0].data, expected[0].data) << name;
+  }
+  // A session with a pool of its own would add a thread each (2 intra-op threads: the caller
+  // and one worker); gRPC may start one more of its own meanwhile.
+  EXPECT_LE(threads_of_tier(), before + 1) << "4 more sessions, " << before << " threads before";
 }
 
 TEST(TierServer, UnloadAndShutdown) {

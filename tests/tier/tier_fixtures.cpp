@@ -104,12 +104,12 @@ std::vector<Tensor> run_in_process(const std::vector<std::string>& part_paths,
 }
 
 std::unique_ptr<tier::LocalTier> start_tier(const TempDir& dir, const std::string& name,
-                                            std::vector<std::string> extra_args) {
+                                            std::vector<std::string> extra_args, int threads) {
   tier::LocalTierOptions options;
   options.binary = EDGETIER_BINARY;
   options.tier = name;
   options.listen = {"unix:" + dir.file(name + ".sock")};
-  options.threads = 1;
+  options.threads = threads;
   // The tests' part files live in `dir`; the tiers load them by path from there.
   options.extra_args = {"--model-root", dir.path()};
   options.extra_args.insert(options.extra_args.end(), extra_args.begin(), extra_args.end());

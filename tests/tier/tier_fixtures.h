@@ -38,9 +38,11 @@ Tensor random_tensor(const std::string& name, std::vector<int64_t> shape, uint32
 std::vector<Tensor> run_in_process(const std::vector<std::string>& part_paths,
                                    std::vector<Tensor> inputs);
 
-/// Starts `edgetier serve --tier NAME --listen unix:DIR/NAME.sock --threads 1 --model-root DIR`
-/// (log in DIR/NAME.log); fails the test and returns null when it does not come up.
+/// Starts `edgetier serve --tier NAME --listen unix:DIR/NAME.sock --threads THREADS
+/// --model-root DIR` (log in DIR/NAME.log); fails the test and returns null when it does not
+/// come up.
 std::unique_ptr<tier::LocalTier> start_tier(const TempDir& dir, const std::string& name,
-                                            std::vector<std::string> extra_args = {});
+                                            std::vector<std::string> extra_args = {},
+                                            int threads = 1);
 
 }  // namespace edgetier::tier_test
