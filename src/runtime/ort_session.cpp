@@ -151,7 +151,7 @@ Result<std::unique_ptr<OrtSession>> OrtSession::create(const std::string& path,
     Ort::SessionOptions so;
     if (!save_optimized_to.empty()) so.SetOptimizedModelFilePath(save_optimized_to.c_str());
     const int shared = shared_threads();
-    if (shared > 0 && options.intra_op_threads == shared && options.inter_op_threads <= 1) {
+    if (shared > 0 && options.intra_op_threads == shared && options.inter_op_threads == 1) {
       so.DisablePerSessionThreads();
     } else {
       so.SetIntraOpNumThreads(options.intra_op_threads);
