@@ -39,7 +39,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     std::string format = "qdq";
     std::string weights = "per-channel";
     std::string activations = "uint8";
-    bool reduce_range = false;
+    std::string reduce_range = "auto";
     std::vector<std::string> exclude;
     double max_accuracy_loss = -1.0;
     std::string eval;
@@ -66,8 +66,10 @@ std::function<int()> setup_quantize(CLI::App* app) {
   app->add_option("--format", args->format, "qdq|qoperator")->capture_default_str();
   app->add_option("--weights", args->weights, "per-channel|per-tensor")->capture_default_str();
   app->add_option("--activations", args->activations, "uint8|int8")->capture_default_str();
-  app->add_flag("--reduce-range", args->reduce_range,
-                "7-bit weights (for u8s8 saturation on AVX2 without VNNI)");
+  app->add_option("--reduce-range", args->reduce_range,
+                  "7-bit weights: auto|true|false (auto: on a CPU whose int8 dot product "
+                  "saturates, x86 without VNNI)")
+      ->capture_default_str();
   app->add_option("--exclude", args->exclude, "Nodes to keep in float (comma-separated names)")
       ->delimiter(',');
   app->add_option("--max-accuracy-loss", args->max_accuracy_loss,
@@ -110,7 +112,10 @@ std::function<int()> setup_quantize(CLI::App* app) {
           invalid_argument("--activations '" + args->activations + "': expected uint8 or int8"));
     }
     options.activation_dtype = args->activations == "uint8" ? DType::kUInt8 : DType::kInt8;
-    options.reduce_range = args->reduce_range;
+    auto reduce_range = parse_reduce_range(args->reduce_range);
+    if (!reduce_range.ok())
+      return report_error(invalid_argument("--reduce-range: " + reduce_range.status().message()));
+    options.reduce_range = resolve_reduce_range(*reduce_range);
     options.exclude = args->exclude;
     NormalizeReport normalized;
     auto model = load_normalized_model(args->model, {}, &normalized);

@@ -120,8 +120,11 @@ std::string read_proc_text(const std::string& path) {
   return out.str();
 }
 
-std::string cpuinfo_model(std::string_view cpuinfo_text) {
-  std::string fallback;
+namespace {
+
+// Calls visit(key, value) for each "key : value" line with a value, until it returns true.
+template <typename Visit>
+void for_each_cpuinfo_entry(std::string_view cpuinfo_text, Visit visit) {
   std::istringstream lines{std::string(cpuinfo_text)};
   std::string line;
   while (std::getline(lines, line)) {
@@ -131,11 +134,36 @@ std::string cpuinfo_model(std::string_view cpuinfo_text) {
     while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
     const auto start = line.find_first_not_of(" \t", colon + 1);
     const std::string value = start == std::string::npos ? "" : line.substr(start);
-    if (value.empty()) continue;
-    if (key == "model name") return value;
-    if ((key == "Hardware" || key == "Model") && fallback.empty()) fallback = value;
+    if (!value.empty() && visit(key, value)) return;
   }
-  return fallback;
+}
+
+}  // namespace
+
+std::string cpuinfo_model(std::string_view cpuinfo_text) {
+  std::string model, fallback;
+  for_each_cpuinfo_entry(cpuinfo_text, [&](const std::string& key, const std::string& value) {
+    if (key == "model name") model = value;
+    if ((key == "Hardware" || key == "Model") && fallback.empty()) fallback = value;
+    return !model.empty();
+  });
+  return model.empty() ? fallback : model;
+}
+
+bool cpuinfo_int8_dot_saturates(std::string_view cpuinfo_text) {
+  std::string flags;
+  for_each_cpuinfo_entry(cpuinfo_text, [&](const std::string& key, const std::string& value) {
+    if (key == "flags") flags = " " + value + " ";  // x86 only (ARM lists "Features")
+    return !flags.empty();
+  });
+  if (flags.find(" sse2 ") == std::string::npos) return false;  // not x86
+  return flags.find(" avx512_vnni ") == std::string::npos &&
+         flags.find(" avx_vnni ") == std::string::npos;
+}
+
+bool this_cpu_int8_dot_saturates() {
+  static const bool saturates = cpuinfo_int8_dot_saturates(read_proc_text("/proc/cpuinfo"));
+  return saturates;
 }
 
 std::string read_cpu_model() {

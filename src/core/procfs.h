@@ -55,6 +55,13 @@ std::string read_proc_text(const std::string& path);
 std::string cpuinfo_model(std::string_view cpuinfo_text);
 /// This machine's CPU name (/proc/cpuinfo); "unknown" when it names none.
 std::string read_cpu_model();
+/// Whether ONNX Runtime's u8 x s8 int8 kernels can saturate on the CPU a /proc/cpuinfo text
+/// describes: x86 without VNNI (avx512_vnni or avx_vnni), whose AVX2/AVX-512 kernels add
+/// products in pairs into 16 bits (VPMADDUBSW), so 255 x 127 x 2 clips. False elsewhere (ARM's
+/// dot products accumulate in 32 bits) and when the text lists no x86 flags.
+bool cpuinfo_int8_dot_saturates(std::string_view cpuinfo_text);
+/// The same for this machine (read once).
+bool this_cpu_int8_dot_saturates();
 /// MemTotal of /proc/meminfo in bytes; 0 when unreadable.
 int64_t read_memory_total_bytes();
 

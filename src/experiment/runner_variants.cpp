@@ -13,6 +13,7 @@
 #include "experiment/runner_internal.h"
 #include "experiment/variant_build.h"
 #include "metrics/task_scorer.h"
+#include "ops/quantize.h"
 #include "runtime/ort_session.h"
 #include "runtime/preprocess.h"
 #include "tier/deploy.h"
@@ -200,6 +201,9 @@ Status build_all(RunContext* c) {
     r.quant_format = spec.quantize.format;
     r.activations = spec.quantize.activations;
     r.per_channel = spec.quantize.per_channel;
+    // Checked when the spec was read.
+    r.reduce_range = resolve_reduce_range(
+        parse_reduce_range(spec.quantize.reduce_range).value_or(ReduceRange::kAuto));
     r.exit_then_quantize = spec.quantize.exit_then_quantize;
     // The budget is the quantizer's: the float chains neither need its data nor key on it.
     if (runs_quantize_search(spec, s)) {

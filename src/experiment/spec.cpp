@@ -265,6 +265,7 @@ nlohmann::json spec_to_json(const ExperimentSpec& s) {
                              {"activations", s.quantize.activations},
                              {"per_channel", s.quantize.per_channel}};
   // Only when set, so the hash of a spec without a budget stays what it was.
+  if (s.quantize.reduce_range != "auto") quantize["reduce_range"] = s.quantize.reduce_range;
   if (s.quantize.max_accuracy_loss) quantize["max_accuracy_loss"] = *s.quantize.max_accuracy_loss;
   nlohmann::json measurement = {{"preset", m.preset},
                                  {"warmup", m.warmup},

@@ -133,6 +133,9 @@ struct QuantizeSpec {
   std::string format = "qdq";         // qdq | qoperator
   std::string activations = "uint8";  // uint8 | int8 (uint8 is what ORT's x86 kernels fuse fastest)
   bool per_channel = true;
+  /// 7-bit weights: auto | true | false (ops/quantize.h ReduceRange; auto: on a CPU whose int8
+  /// dot product saturates, x86 without VNNI).
+  std::string reduce_range = "auto";
   /// Accuracy budget in points (0-100) of the task's primary metric (top-1, mIoU): the variant
   /// build keeps the most sensitive nodes in float until the int8 loss fits (ops/sensitivity.h).
   /// Unset: every quantizable node in int8.

@@ -11,6 +11,7 @@
 #include "experiment/spec_yaml_internal.h"
 #include "experiment/yaml_reader.h"
 #include "graph/graph_view.h"
+#include "ops/quantize.h"
 
 namespace edgetier {
 namespace {
@@ -373,6 +374,9 @@ Result<ExperimentSpec> parse_spec(const std::string& yaml_text, const std::strin
       RETURN_IF_ERROR(
           check_choice(q.at("activations"), spec.quantize.activations, {"uint8", "int8"}));
       RETURN_IF_ERROR(q.get("per_channel", &spec.quantize.per_channel));
+      RETURN_IF_ERROR(q.get("reduce_range", &spec.quantize.reduce_range));
+      if (auto rr = parse_reduce_range(spec.quantize.reduce_range); !rr.ok())
+        return q.at("reduce_range").error(rr.status().message());
       if (q.has("max_accuracy_loss")) {
         double budget = 0;
         RETURN_IF_ERROR(q.get("max_accuracy_loss", &budget));

@@ -57,6 +57,7 @@ Result<QuantizeFn> make_quantizer(const VariantBuildRequest& r,
   h.calibration.intra_op_threads = 2;
   ASSIGN_OR_RETURN(h.quantize.format, parse_quant_format(r.quant_format));
   h.quantize.per_channel = r.per_channel;
+  h.quantize.reduce_range = r.reduce_range;
   h.quantize.activation_dtype = r.activations == "int8" ? DType::kInt8 : DType::kUInt8;
   if (r.max_accuracy_loss) {
     h.max_accuracy_loss = r.max_accuracy_loss;
@@ -111,6 +112,9 @@ Result<BuiltVariantInfo> build_strategy_variant(const VariantBuildRequest& r) {
                         {"format", r.quant_format},
                         {"activations", r.activations},
                         {"per_channel", r.per_channel}};
+  // Only when on: variants built with 8-bit weights keep their cache keys; a cache built on a
+  // machine with VNNI is not reused where auto turns it on.
+  if (r.reduce_range) o.quantize_options["reduce_range"] = true;
   // Only with a budget, so the variants built without one keep their cache keys.
   if (r.max_accuracy_loss) {
     o.quantize_options["max_accuracy_loss"] = *r.max_accuracy_loss;

@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "experiment/datasets.h"
+#include "ops/quantize.h"
 #include "runtime/part_runner.h"
 #include "runtime/preprocess.h"
 #include "strategy/chain.h"
@@ -37,6 +38,7 @@ struct VariantBuildRequest {
   std::string quant_format = "qdq";
   std::string activations = "uint8";
   bool per_channel = true;
+  bool reduce_range = resolve_reduce_range(ReduceRange::kAuto);  // quantize.reduce_range, resolved
   bool exit_then_quantize = kDefaultExitThenQuantize;  // see VariantOptions
   /// Accuracy budget in points (spec quantize.max_accuracy_loss): the sensitivity search keeps
   /// nodes in float until the int8 loss on `search_data` fits. Part of the variant's cache key.

@@ -1,6 +1,7 @@
 /// quantize(): plan the rewrite, then write it in the requested format.
 #include "ops/quantize.h"
 
+#include "core/procfs.h"
 #include "core/strings.h"
 #include "ops/quantize_plan.h"
 
@@ -16,6 +17,20 @@ Result<QuantFormat> parse_quant_format(std::string_view name) {
   return invalid_argument(
       "unknown quantization format '" + std::string(name) + "'; did you mean '" +
       nearest_name(std::string(name), {"qdq", "qoperator"}) + "'? (qdq|qoperator)");
+}
+
+Result<ReduceRange> parse_reduce_range(std::string_view name) {
+  if (name == "auto") return ReduceRange::kAuto;
+  if (name == "true") return ReduceRange::kOn;
+  if (name == "false") return ReduceRange::kOff;
+  return invalid_argument("unknown reduce_range '" + std::string(name) + "'; did you mean '" +
+                          nearest_name(std::string(name), {"auto", "true", "false"}) +
+                          "'? (auto|true|false)");
+}
+
+bool resolve_reduce_range(ReduceRange choice) {
+  return choice == ReduceRange::kOn ||
+         (choice == ReduceRange::kAuto && this_cpu_int8_dot_saturates());
 }
 
 const std::vector<std::string>& quantizable_op_types() {

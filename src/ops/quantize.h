@@ -26,6 +26,15 @@ enum class QuantFormat {
 std::string_view quant_format_name(QuantFormat format);
 Result<QuantFormat> parse_quant_format(std::string_view name);
 
+/// Whether weights take 7 bits instead of 8 (QuantizeOptions::reduce_range): experiment.yaml's
+/// quantize.reduce_range and `edgetier quantize --reduce-range`.
+enum class ReduceRange { kAuto, kOn, kOff };
+/// "auto" | "true" | "false".
+Result<ReduceRange> parse_reduce_range(std::string_view name);
+/// kAuto is on where this machine's int8 dot product saturates (x86 without VNNI,
+/// core/procfs.h): the variants run here, and 8-bit weights lose accuracy there.
+bool resolve_reduce_range(ReduceRange choice);
+
 /// What quantize() did; filled when QuantizeOptions::report is set.
 struct QuantizeReport {
   std::map<std::string, int> quantized_ops;  // op type -> nodes running in int8
@@ -49,8 +58,9 @@ struct QuantizeOptions {
   bool per_channel = true;
   /// kUInt8 (asymmetric; fastest with ONNX Runtime on AVX2) or kInt8 (asymmetric).
   DType activation_dtype = DType::kUInt8;
-  /// 7-bit weights, for CPUs whose u8 x s8 dot product can saturate (AVX2 without VNNI).
-  bool reduce_range = false;
+  /// 7-bit weights, for CPUs whose u8 x s8 dot product can saturate (x86 without VNNI). By
+  /// default what suits this machine, where the variants are built and measured.
+  bool reduce_range = resolve_reduce_range(ReduceRange::kAuto);
   /// Node names (or labels such as "Conv#12" for unnamed nodes) to keep in float.
   std::vector<std::string> exclude;
   /// Restrict quantization to these op types (e.g. {"Conv"}); empty = every supported type.

@@ -135,4 +135,13 @@ int64_t write_run(ResultStore& store, const std::vector<ScenarioDef>& scenarios,
   return run;
 }
 
+StoredRun make_run(const std::string& path, const std::vector<ScenarioDef>& scenarios,
+                   const std::vector<StrategyDef>& strategies, const RunOptions& options) {
+  {
+    auto store = check(ResultStore::open(path));
+    write_run(*store, scenarios, strategies, options);
+  }
+  return check(read_results_database(path));
+}
+
 }  // namespace edgetier::testdb

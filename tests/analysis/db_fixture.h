@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "store/reader.h"
 #include "store/store.h"
 
 namespace edgetier::testdb {
@@ -24,6 +25,10 @@ struct ScenarioDef {
   double edge_cloud_mbit = 0;
   double rtt_ms = 0;  // on each link
 };
+
+/// The planner tests' scenarios: a fast edge link, a slow one, a fast cloud link.
+inline const std::vector<ScenarioDef> kPlannerScenarios = {
+    {"default", 200, 10, 0}, {"slow-edge", 10, 10, 0}, {"fast-cloud", 50, 100, 0}};
 
 struct StrategyDef {
   std::string model = "net";
@@ -63,6 +68,10 @@ struct RunOptions {
 /// `options.requests` rows following the truth. Returns the run id.
 int64_t write_run(ResultStore& store, const std::vector<ScenarioDef>& scenarios,
                   const std::vector<StrategyDef>& strategies, const RunOptions& options);
+
+/// write_run into a new results database at `path`, read back as analysis reads it.
+StoredRun make_run(const std::string& path, const std::vector<ScenarioDef>& scenarios,
+                   const std::vector<StrategyDef>& strategies, const RunOptions& options);
 
 /// One row of `s` in `sc` (pass 0) as write_run makes it; `jitter_ms` is added to fixed_ms.
 RequestRecord make_request(int64_t strategy_id, int index, const StrategyDef& s,

@@ -1,6 +1,6 @@
 /// Tests for the what-if planner on synthetic databases whose latencies follow the link model
 /// exactly: validation error ~0, fitted overheads, rate factors and bursts, the grid and its
-/// JSON, cut re-choice from a model and a profile, and bad input.
+/// JSON, and bad input (cut re-choice: planner_cut_test.cpp).
 #include "analysis/planner.h"
 
 #include <gmock/gmock.h>
@@ -24,8 +24,7 @@ using testdb::ScenarioDef;
 using testdb::StrategyDef;
 using ::testing::HasSubstr;
 
-const std::vector<ScenarioDef> kScenarios = {
-    {"default", 200, 10, 0}, {"slow-edge", 10, 10, 0}, {"fast-cloud", 50, 100, 0}};
+const std::vector<ScenarioDef>& kScenarios = testdb::kPlannerScenarios;
 
 std::vector<StrategyDef> strategies() {
   return {
@@ -64,19 +63,6 @@ std::vector<StrategyDef> strategies() {
   };
 }
 
-StoredRun make_run(const TempDir& dir, const std::vector<ScenarioDef>& scenarios,
-                   const std::vector<StrategyDef>& defs, const RunOptions& options) {
-  const std::string path = dir.file("results.db");
-  {
-    auto store = ResultStore::open(path);
-    EXPECT_TRUE(store.ok()) << store.status().to_string();
-    testdb::write_run(**store, scenarios, defs, options);
-  }
-  auto run = read_results_database(path);
-  EXPECT_TRUE(run.ok()) << run.status().to_string();
-  return *run;
-}
-
 void expect_exact(const ValidationReport& v, double tolerance_pct) {
   EXPECT_EQ(v.method, "leave-one-scenario-out");
   EXPECT_LT(v.mdape_pct, tolerance_pct);
@@ -91,7 +77,7 @@ void expect_exact(const ValidationReport& v, double tolerance_pct) {
 
 TEST(Planner, PredictsAnExactModelWithoutError) {
   TempDir dir;
-  const StoredRun run = make_run(dir, kScenarios, strategies(), {});
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), {});
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   // I@M crosses no link: it is shown in every scenario but left out of the error figure.
@@ -115,7 +101,7 @@ TEST(Planner, FitsAFixedPerLinkOverhead) {
   RunOptions options;
   options.mobile_edge.overhead_ms = 0.7;
   options.edge_cloud.overhead_ms = 1.3;
-  const StoredRun run = make_run(dir, kScenarios, strategies(), options);
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), options);
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   expect_exact(*v, 1e-3);
@@ -134,7 +120,7 @@ TEST(Planner, FitsARateFactorAndATokenBucketBurst) {
   RunOptions options;
   options.mobile_edge = {0.4, 1.05, 16384};
   options.edge_cloud = {0.9, 1.1, 16384};
-  const StoredRun run = make_run(dir, kScenarios, strategies(), options);
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), options);
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   expect_exact(*v, 1e-3);
@@ -148,7 +134,7 @@ TEST(Planner, GridPredictsEveryCellAndNamesTheBest) {
   TempDir dir;
   RunOptions options;
   options.mobile_edge.overhead_ms = 0.5;
-  const StoredRun run = make_run(dir, kScenarios, strategies(), options);
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), options);
   PlannerOptions po;
   ASSERT_TRUE(parse_link_values("mobile-edge=1,10,50,100,200", "--bandwidth", &po.rates_mbit).ok());
   ASSERT_TRUE(parse_link_values("edge-cloud=200,1,10,50,100", "--bandwidth", &po.rates_mbit).ok());
@@ -226,170 +212,6 @@ TEST(Planner, AccuracyBudgetRestrictsTheBest) {
   EXPECT_EQ(planner_to_json(*strict)["max_accuracy_loss_pts"], 1.0);
 }
 
-/// P@ME on the chain fixture, measured at the first ReLU's output.
-struct CutSetup {
-  std::string model_path;
-  ModelGraph graph;
-  size_t measured = 0;
-  StrategyDef def;
-};
-
-CutSetup cut_setup(const TempDir& dir, const std::string& profile = "") {
-  CutSetup c;
-  c.model_path = dir.file("chain.onnx");
-  EXPECT_TRUE(save_model(fixtures::chain_model(), c.model_path).ok());
-  auto g = load_model_graph(c.model_path, {}, profile);
-  EXPECT_TRUE(g.ok()) << g.status().to_string();
-  c.graph = std::move(*g);
-  for (size_t i = 0; i < c.graph.analysis.cuts.size(); ++i) {
-    if (c.graph.analysis.cuts[i].bytes == 8 * 16 * 16 * 4) c.measured = i;  // first ReLU
-  }
-  const Cut& cut = c.graph.analysis.cuts[c.measured];
-  const nlohmann::json plan = {{"steps", {"partition"}},
-                               {"cuts", {cut.names()}},
-                               {"model_path", c.model_path},
-                               {"input", {{"name", "input"}, {"shape", {1, 3, 16, 16}}}}};
-  c.def = {.ops = "P",
-           .placement = "ME",
-           .fixed_ms = 20,
-           .mobile_edge_up = static_cast<double>(cut.bytes) + 64,
-           .mobile_edge_down = 100};
-  c.def.compute_ms = {{"mobile", 12}, {"edge", 3}};
-  c.def.serialize_ms = {{"mobile", 0.5}};
-  c.def.preprocess_ms = {{"edge", 0.3}};
-  c.def.plan_json = plan.dump();
-  return c;
-}
-
-TEST(Planner, MovesThePartitionCutWithTheBandwidth) {
-  TempDir dir;
-  CutSetup c = cut_setup(dir);
-  const StoredRun run = make_run(dir, {kScenarios[0], kScenarios[1]}, {c.def}, {});
-  PlannerOptions po;
-  po.rates_mbit["mobile-edge"] = {0.1, 100000};
-  po.rates_mbit["edge-cloud"] = {10};
-  // By default only cuts leaving 30-90% of the FLOPs below them (the spec's defaults) compete.
-  auto windowed = plan_grid(run, po);
-  ASSERT_TRUE(windowed.ok()) << windowed.status().to_string();
-  ASSERT_TRUE(windowed->models[0].strategies[0].cut.has_value());
-  const CutModel& wc = *windowed->models[0].strategies[0].cut;
-  EXPECT_DOUBLE_EQ(wc.min_flops_share, 0.3);
-  EXPECT_DOUBLE_EQ(wc.max_flops_share, 0.9);
-  for (const auto& o : wc.options) EXPECT_TRUE(o.flops_share >= 0.3 && o.flops_share <= 0.9);
-  EXPECT_LT(wc.options.size(), c.graph.analysis.cuts.size());
-  po.any_cut = true;
-  auto plan = plan_grid(run, po);
-  ASSERT_TRUE(plan.ok()) << plan.status().to_string();
-  const StrategyModel& s = plan->models[0].strategies[0];
-  ASSERT_TRUE(s.cut.has_value()) << s.cut_note;
-  EXPECT_EQ(s.cut->cost_source, "FLOPs (no profile)");
-  EXPECT_EQ(s.cut->options[s.cut->measured].bytes, 8192);
-  EXPECT_NEAR(s.cut->wire_overhead_bytes, 64, 1e-9);
-  EXPECT_NEAR(s.cut->boundary_ms, 0.8, 1e-9);
-  const auto& cells = plan->models[0].cells;
-  ASSERT_EQ(cells.size(), 2u);
-  // A thin link: ship the smallest tensor (compute on the phone); a fat one: the least phone work.
-  const StrategyPrediction& thin = cells[0].predictions[0];
-  ASSERT_TRUE(thin.best_cut.has_value());
-  int64_t min_bytes = INT64_MAX;
-  for (const auto& o : s.cut->options) min_bytes = std::min(min_bytes, o.bytes);
-  EXPECT_EQ(s.cut->options[*thin.best_cut].bytes, min_bytes);
-  EXPECT_LT(*thin.best_cut_latency_ms, thin.latency_ms);
-  const StrategyPrediction& fat = cells[1].predictions[0];
-  double min_lower = INFINITY;
-  for (const auto& o : s.cut->options) min_lower = std::min(min_lower, o.lower_cost);
-  EXPECT_EQ(s.cut->options[*fat.best_cut].lower_cost, min_lower);
-  // The formula, term by term, at the thin cell's best cut.
-  const CutOption& o = s.cut->options[*thin.best_cut];
-  const CutOption& at = s.cut->options[s.cut->measured];
-  const double compute = 12.0 / at.lower_cost * o.lower_cost + 3.0 / at.upper_cost * o.upper_cost;
-  const double boundary = 0.8 * static_cast<double>(o.bytes) / 8192.0;
-  const double wire = testdb::truth_transfer_ms({}, 64 + static_cast<double>(o.bytes), 100, 0.1, 0);
-  EXPECT_NEAR(*thin.best_cut_latency_ms, 20 - 15 - 0.8 + compute + boundary + wire, 1e-4);
-  // At the measured cut the cut model agrees with the plain prediction.
-  EXPECT_NEAR(predict_latency_ms(s, plan->link_models, cells[0].links, s.cut->measured),
-              thin.latency_ms, 1e-9);
-  const auto j = planner_to_json(*plan);
-  EXPECT_EQ(j["heatmaps"][0]["cells"][0]["cut"]["bytes"], min_bytes);
-  EXPECT_THAT(format_plan(*plan), HasSubstr("P@ME cut at"));
-
-  po.move_cuts = false;
-  auto kept = plan_grid(run, po);
-  ASSERT_TRUE(kept.ok());
-  EXPECT_FALSE(kept->models[0].strategies[0].cut.has_value());
-  EXPECT_EQ(kept->models[0].strategies[0].cut_note, "cut re-choice is off");
-}
-
-TEST(Planner, UsesAProfileForCutCosts) {
-  TempDir dir;
-  // Every node 100 us except the second conv, which is slow: cutting after it moves that
-  // work to the phone.
-  auto model = fixtures::chain_model();
-  nlohmann::json nodes = nlohmann::json::array();
-  for (int i = 0; i < model.graph().node_size(); ++i) {
-    const auto& n = model.graph().node(i);
-    const std::string name = n.name().empty() ? n.op_type() + "#" + std::to_string(i) : n.name();
-    nodes.push_back({{"name", name}, {"op", n.op_type()}, {"mean_us", i == 2 ? 5000.0 : 100.0}});
-  }
-  const std::string profile = dir.file("profile.json");
-  write_file(profile, nlohmann::json({{"format_version", 1}, {"nodes", nodes}}).dump());
-  CutSetup c = cut_setup(dir, profile);
-  EXPECT_DOUBLE_EQ(c.graph.cost[2], 5000.0);
-  const StoredRun run = make_run(dir, {kScenarios[0], kScenarios[1]}, {c.def}, {});
-  PlannerOptions po;
-  po.any_cut = true;
-  po.profiles["net"] = profile;
-  po.model_files["net"] = c.model_path;
-  auto plan = plan_grid(run, po);
-  ASSERT_TRUE(plan.ok()) << plan.status().to_string();
-  const StrategyModel& s = plan->models[0].strategies[0];
-  ASSERT_TRUE(s.cut.has_value()) << s.cut_note;
-  EXPECT_EQ(s.cut->cost_source, "profile " + profile);
-  const CutOption& at = s.cut->options[s.cut->measured];
-  EXPECT_DOUBLE_EQ(at.lower_cost, 200.0);  // conv + relu below the first ReLU's output
-
-  po.profiles["net"] = dir.file("missing.json");
-  auto bad = plan_grid(run, po);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("missing.json"));
-}
-
-TEST(Planner, EarlyExitRegionIsNeverCut) {
-  TempDir dir;
-  const std::string path = dir.file("resnet.onnx");
-  ASSERT_TRUE(save_model(fixtures::tiny_resnet(), path).ok());
-  auto g = load_model_graph(path, {}, "");
-  ASSERT_TRUE(g.ok()) << g.status().to_string();
-  ASSERT_FALSE(g->analysis.skips.empty());
-  const SkipCandidate& skip = g->analysis.skips.back();
-  int first = INT32_MAX, last = -1;
-  double skipped = 0;
-  for (int n : skip.node_indices) {
-    const int p = g->position_of_node[n];
-    first = std::min(first, p);
-    last = std::max(last, p);
-    skipped += g->cost[p];
-  }
-  const Cut* before = nullptr;
-  for (const auto& cut : g->analysis.cuts) {
-    if (cut.position <= first && cut.bytes > 0) before = &cut;
-  }
-  ASSERT_NE(before, nullptr);
-  MeasuredCut m{"mobile", "edge", {"mobile-edge"}, 10, 5, 0, static_cast<double>(before->bytes)};
-  auto cm = make_cut_model(*g, before->names(), skip.from, skip.to, m);
-  ASSERT_TRUE(cm.ok()) << cm.status().to_string();
-  double total = 0;
-  for (double c : g->cost) total += c;
-  for (const auto& o : cm->options) {
-    EXPECT_FALSE(o.position > first && o.position <= last) << o.position;
-    EXPECT_EQ(std::count(o.tensors.begin(), o.tensors.end(), skip.to), 0);
-    EXPECT_NEAR(o.lower_cost + o.upper_cost, total - skipped, 1e-6 * total);
-  }
-  auto wrong = make_cut_model(*g, before->names(), "nope", skip.to, m);
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_THAT(wrong.status().message(), HasSubstr("is not a skip region"));
-}
-
 TEST(Planner, RejectsBadGridValues) {
   std::map<std::string, std::vector<double>> rates;
   Status st = parse_link_values("mobile-egde=1,10", "--bandwidth", &rates);
@@ -411,7 +233,7 @@ TEST(Planner, RejectsBadGridValues) {
   EXPECT_EQ(files.at("net"), "p.json");
 
   TempDir dir;
-  const StoredRun run = make_run(dir, kScenarios, strategies(), {});
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), {});
   PlannerOptions po;
   po.model = "nt";
   auto wrong_model = plan_grid(run, po);
@@ -491,7 +313,8 @@ TEST(Planner, InterruptedRunGivesAPartialAnswer) {
 TEST(Planner, LeavesOutStrategiesThatCrossOnlyLinksThatStayed) {
   TempDir dir;
   // Only edge-cloud changes: what stays on the mobile tier or ends at the edge tests nothing.
-  const StoredRun run = make_run(dir, {{"a", 200, 10, 0}, {"b", 200, 100, 0}}, strategies(), {});
+  const StoredRun run = testdb::make_run(dir.file("results.db"),
+                                         {{"a", 200, 10, 0}, {"b", 200, 100, 0}}, strategies(), {});
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   for (const auto& sc : v->scenarios) {
@@ -509,7 +332,7 @@ TEST(Planner, PredictionsCarryAnInterval) {
   TempDir dir;
   RunOptions options;
   options.jitter_ms = 1.0;
-  const StoredRun run = make_run(dir, kScenarios, strategies(), options);
+  const StoredRun run = testdb::make_run(dir.file("results.db"), kScenarios, strategies(), options);
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   for (const auto& sc : v->scenarios) {
@@ -531,7 +354,7 @@ TEST(Planner, PredictionsCarryAnInterval) {
 
 TEST(Planner, SingleScenarioIsPredictedInSampleAndSaysSo) {
   TempDir dir;
-  const StoredRun run = make_run(dir, {kScenarios[0]}, strategies(), {});
+  const StoredRun run = testdb::make_run(dir.file("results.db"), {kScenarios[0]}, strategies(), {});
   auto v = validate_planner(run, {});
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   EXPECT_EQ(v->method, "in-sample");
@@ -542,7 +365,7 @@ TEST(Planner, SingleScenarioIsPredictedInSampleAndSaysSo) {
 
 TEST(CliPlan, GridValidationAndErrors) {
   TempDir dir;
-  make_run(dir, kScenarios, strategies(), {});
+  testdb::make_run(dir.file("results.db"), kScenarios, strategies(), {});
   const std::string db = dir.file("results.db");
   auto run = run_edgetier("plan " + db +
                           " --bandwidth mobile-edge=1,10,50 --bandwidth edge-cloud=10,100 --json");

@@ -96,6 +96,10 @@ TEST(InitCli, RunModelScoresOtherClassesAgainstTheFloatModel) {
   replace(&yaml, "  samples: 64", "  samples: 4");
   replace(&yaml, "  min_requests: 20", "  min_requests: 2");
   replace(&yaml, "  max_requests: 60", "  max_requests: 2");
+  // Six images of a random 16 px segmenter: how close its int8 model comes to float depends on
+  // the CPU's int8 kernels (1.6 points with 8 of 9 nodes in float on an AVX2 EPYC), and this
+  // test is about the scoring, not the budget.
+  replace(&yaml, "  max_accuracy_loss: 0.5", "  max_accuracy_loss: 5");
   write_file(dir.file("x.yaml"), yaml);
   auto r = run_edgetier("run " + dir.file("x.yaml") + " --out " + dir.file("out") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

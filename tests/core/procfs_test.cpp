@@ -62,5 +62,23 @@ TEST(Procfs, CpuModelFromX86OrArmCpuinfo) {
   EXPECT_GT(read_memory_total_bytes(), 0);
 }
 
+TEST(Procfs, Int8DotProductSaturatesOnX86WithoutVnni) {
+  // AMD EPYC (Zen 3): AVX2, no VNNI; ONNX Runtime's u8 x s8 kernels add pairs into 16 bits.
+  EXPECT_TRUE(cpuinfo_int8_dot_saturates(
+      "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 sse4_1 avx avx2 vaes\n"));
+  // Skylake-SP: AVX-512 without VNNI saturates too.
+  EXPECT_TRUE(cpuinfo_int8_dot_saturates("flags\t: sse2 avx2 avx512f avx512bw\n"));
+  EXPECT_FALSE(cpuinfo_int8_dot_saturates("flags\t: sse2 avx2 avx512f avx512_vnni\n"));
+  EXPECT_FALSE(cpuinfo_int8_dot_saturates("flags\t: sse2 avx2 avx_vnni\n"));
+  // A flag whose name only contains "avx512_vnni" is not it.
+  EXPECT_TRUE(cpuinfo_int8_dot_saturates("flags\t: sse2 avx2 avx512_vnnix\n"));
+  // ARM lists Features (its dot products accumulate in 32 bits); no flags at all: not x86.
+  EXPECT_FALSE(cpuinfo_int8_dot_saturates("processor\t: 0\nFeatures\t: fp asimd asimddp\n"));
+  EXPECT_FALSE(cpuinfo_int8_dot_saturates(""));
+  // This machine's answer is the one its own /proc/cpuinfo gives.
+  EXPECT_EQ(this_cpu_int8_dot_saturates(),
+            cpuinfo_int8_dot_saturates(read_proc_text("/proc/cpuinfo")));
+}
+
 }  // namespace
 }  // namespace edgetier

@@ -100,6 +100,20 @@ TEST(Spec, BadValuesAreErrors) {
               HasSubstr("cut.max_flops_share: must be >= min_flops_share"));
 }
 
+TEST(Spec, QuantizeReduceRange) {
+  auto unset = parse("models: [m.onnx]\n");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(unset->quantize.reduce_range, "auto");
+  // auto (the default) keeps a spec's hash; a choice changes it.
+  EXPECT_FALSE(spec_to_json(*unset)["quantize"].contains("reduce_range"));
+  auto on = parse("models: [m.onnx]\nquantize: {reduce_range: true}\n");
+  ASSERT_TRUE(on.ok()) << on.status().to_string();
+  EXPECT_EQ(on->quantize.reduce_range, "true");
+  EXPECT_NE(spec_hash(*on), spec_hash(*unset));
+  EXPECT_THAT(error_of("models: [m.onnx]\nquantize:\n  reduce_range: yes\n"),
+              HasSubstr("test.yaml:3:17: quantize.reduce_range: unknown reduce_range 'yes'"));
+}
+
 TEST(Spec, QuantizeAccuracyBudget) {
   auto unset = parse("models: [m.onnx]\n");
   ASSERT_TRUE(unset.ok());

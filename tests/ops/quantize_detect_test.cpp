@@ -77,9 +77,10 @@ TEST(QuantizeDetect, EvalSetScoresTheFloatDetectorAt100AndInt8WithinItsLoss) {
   auto r = eval->score(*int8);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   // Random weights at 32 px: boxes a few pixels wide, whose matches at IoU 0.75-0.95 int8's
-  // rounding breaks, so mAP@[.5:.95] against float sits well below 100 (37.7 measured); the
-  // bound catches a head that collapses.
-  EXPECT_GE(r->candidate, 30.0) << "int8 agrees with float at " << r->candidate << " mAP";
+  // rounding breaks, so mAP@[.5:.95] against float sits well below 100. How far depends on the
+  // CPU's int8 kernels: 37.7 measured with AVX-512 VNNI, 19.4 (8-bit weights) and 20.0 (7-bit)
+  // on an AVX2 AMD EPYC. The bound catches a head that collapses.
+  EXPECT_GE(r->candidate, 10.0) << "int8 agrees with float at " << r->candidate << " mAP";
   EXPECT_LT(r->candidate, 100.0 + 1e-9);
   auto err = eval->output_error(*int8);
   ASSERT_TRUE(err.ok());

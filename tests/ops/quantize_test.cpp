@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/procfs.h"
 #include "graph/builder.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
@@ -351,6 +352,21 @@ TEST(Quantize, RejectsBadOptions) {
   EXPECT_NE(st.message().find("'Conv'"), std::string::npos) << st.message();
   EXPECT_FALSE(parse_quant_format("qdqq").ok());
   EXPECT_EQ(*parse_quant_format("qoperator"), QuantFormat::kQOperator);
+}
+
+TEST(Quantize, ReduceRangeIsAutoTrueOrFalseAndAutoFollowsTheCpu) {
+  EXPECT_EQ(*parse_reduce_range("auto"), ReduceRange::kAuto);
+  EXPECT_EQ(*parse_reduce_range("true"), ReduceRange::kOn);
+  EXPECT_EQ(*parse_reduce_range("false"), ReduceRange::kOff);
+  auto bad = parse_reduce_range("ture");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("did you mean 'true'"), std::string::npos)
+      << bad.status().message();
+  EXPECT_TRUE(resolve_reduce_range(ReduceRange::kOn));
+  EXPECT_FALSE(resolve_reduce_range(ReduceRange::kOff));
+  EXPECT_EQ(resolve_reduce_range(ReduceRange::kAuto), this_cpu_int8_dot_saturates());
+  // The options' default is auto's answer: 7-bit weights exactly where 8 bits saturate.
+  EXPECT_EQ(QuantizeOptions{}.reduce_range, this_cpu_int8_dot_saturates());
 }
 
 }  // namespace
