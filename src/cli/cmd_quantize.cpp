@@ -194,6 +194,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     st = save_model(quantized, args->output);
     if (!st.ok()) return report_error(st);
     summary["report"] = report_to_json(report);
+    summary["weight_bits"] = options.reduce_range ? 7 : 8;
     summary["seconds"] = watch.elapsed_ms() / 1000.0;
     std::optional<SpeedCheck> speed;
     if (args->check_speed) {
@@ -224,7 +225,8 @@ std::function<int()> setup_quantize(CLI::App* app) {
         ops += (ops.empty() ? "" : ", ") + std::to_string(count) + " " + op;
       }
       std::cout << "quantized " << total << " nodes (" << ops << ") of " << args->model << " -> "
-                << args->output << " [" << quant_format_name(options.format) << "]\n";
+                << args->output << " [" << quant_format_name(options.format) << ", "
+                << (options.reduce_range ? 7 : 8) << "-bit weights]\n";
       for (const auto& [op, reasons] : report.float_ops) {
         for (const auto& [why, count] : reasons)
           std::cout << "  float: " << count << " " << op << " (" << why << ")\n";

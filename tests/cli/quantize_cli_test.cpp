@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <utility>
 
+#include "core/procfs.h"
 #include "graph/builder.h"
 #include "graph/fixtures.h"
 #include "graph/model_io.h"
@@ -62,6 +64,16 @@ TEST(QuantizeCli, QuantizeCalibratesFromDataAndPrintsSummary) {
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_NE(q.out.find("quantized 5 nodes"), std::string::npos) << q.out;
   EXPECT_TRUE(fs::exists(dir.file("q.onnx")));
+  // Weight bits: auto's answer for this CPU unless chosen, and printed.
+  const std::string auto_bits = this_cpu_int8_dot_saturates() ? "7-bit" : "8-bit";
+  EXPECT_NE(q.out.find("[qdq, " + auto_bits + " weights]"), std::string::npos) << q.out;
+  for (const auto& [choice, bits] : {std::pair{"true", 7}, std::pair{"false", 8}}) {
+    auto chosen = run_edgetier("quantize " + dir.file("m.onnx") + " --data " + dir.file("data") +
+                               " --reduce-range " + choice + " -o " + dir.file("r.onnx") +
+                               " --json");
+    ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+    EXPECT_EQ(nlohmann::json::parse(chosen.out)["weight_bits"].get<int>(), bits) << choice;
+  }
 }
 
 TEST(QuantizeCli, EmptyCalibrationFolderFailsWithoutOutput) {
@@ -106,6 +118,11 @@ TEST(QuantizeCli, RejectsBadFlagsWithSuggestions) {
   EXPECT_NE(method.err.find("did you mean 'entropy'"), std::string::npos) << method.err;
   auto format = run_edgetier(base + " --format qdqq");
   EXPECT_NE(format.err.find("did you mean 'qdq'"), std::string::npos) << format.err;
+  auto range = run_edgetier(base + " --reduce-range ture");
+  EXPECT_NE(range.exit_code, 0);
+  EXPECT_NE(range.err.find("--reduce-range: unknown reduce_range 'ture'; did you mean 'true'"),
+            std::string::npos)
+      << range.err;
   auto budget = run_edgetier(base + " --max-accuracy-loss 0.5");
   EXPECT_NE(budget.err.find("--eval"), std::string::npos) << budget.err;
   auto table = run_edgetier("quantize " + dir.file("m.onnx") + " --table " + dir.file("nope.json") +
