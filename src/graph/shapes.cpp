@@ -111,8 +111,8 @@ std::map<std::string, int> domain_opsets(const onnx::ModelProto& model) {
 
 /// ONNX's shape inference looks up the type of every input a node names and several operators
 /// dereference it unchecked, so an input that refers to nothing, or an empty name (an omitted
-/// input) where the operator's schema requires one, crashes it (SEGV). They are refused here,
-/// naming the node and the input. `outer` holds the names a subgraph sees from its parents.
+/// input) where the operator's schema requires one, crashes it (SEGV); so does a stride of 0
+/// (SIGFPE). They are refused here, naming the node and the input or attribute. `outer` holds the names a subgraph sees from its parents.
 Status check_node_inputs(const onnx::GraphProto& graph, const std::set<std::string>& outer,
                          const std::map<std::string, int>& opsets, const std::string& where) {
   std::set<std::string> defined = outer;
@@ -154,6 +154,16 @@ Status check_node_inputs(const onnx::GraphProto& graph, const std::set<std::stri
       }
     }
     for (const auto& attr : node.attribute()) {
+      // Conv's and the pools' shape inference divides by each stride (SIGFPE on 0); ONNX
+      // requires strides and dilations of at least 1.
+      if (attr.name() == "strides" || attr.name() == "dilations") {
+        for (int64_t v : attr.ints()) {
+          if (v < 1) {
+            return invalid_argument(label + ": attribute '" + attr.name() + "' holds " +
+                                    std::to_string(v) + "; each value must be at least 1");
+          }
+        }
+      }
       const std::string inner = label + " attribute '" + attr.name() + "': ";
       if (attr.has_g()) RETURN_IF_ERROR(check_node_inputs(attr.g(), defined, opsets, inner));
       for (const auto& g : attr.graphs()) {

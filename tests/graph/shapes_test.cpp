@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "graph/builder.h"
 #include "graph/fixtures.h"
 
@@ -145,6 +147,35 @@ TEST(Shapes, RefusesInputsThatReferToNothingNamingNodeAndInput) {
   EXPECT_NE(st.message().find("node 'Relu#0' (Relu): input 0 has an empty name"), std::string::npos)
       << st.message();
   EXPECT_FALSE(infer_shapes(ghost).ok());
+}
+
+// Regression (fuzz/corpus/model/conv_stride_zero.onnx): ONNX's Conv and pool shape inference
+// divides by each stride, so a stride of 0 killed the process with SIGFPE.
+TEST(Shapes, RefusesStridesAndDilationsBelowOne) {
+  for (const char* name : {"strides", "dilations"}) {
+    onnx::ModelProto model = fixtures::chain_model();
+    onnx::NodeProto* conv = nullptr;
+    for (auto& n : *model.mutable_graph()->mutable_node()) {
+      if (n.op_type() == "Conv" && conv == nullptr) conv = &n;
+    }
+    ASSERT_NE(conv, nullptr);
+    auto* attrs = conv->mutable_attribute();
+    attrs->erase(std::remove_if(attrs->begin(), attrs->end(),
+                                [&](const onnx::AttributeProto& a) { return a.name() == name; }),
+                 attrs->end());
+    onnx::AttributeProto* a = conv->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    a->add_ints(1);
+    a->add_ints(0);
+    Status st = run_shape_inference(&model);
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("(Conv): attribute '" + std::string(name) +
+                                "' holds 0; each value must be at least 1"),
+              std::string::npos)
+        << st.message();
+  }
 }
 
 }  // namespace
