@@ -229,18 +229,21 @@ struct SideTimes {
   std::vector<double> e2e, pre, compute, transfer;
 };
 
+struct TlsComparison {
+  SideTimes plain, tls;
+  bench::TlsFloor floor;  // OpenSSL's record layer alone on the same request and certificate
+};
+
 /// TLS against plaintext: two tiers alike but for `--tls-cert` (a fresh self-signed
-/// certificate for 127.0.0.1), the same image request to each in ABBA order. Returns the
-/// times of {plain, tls}.
-std::pair<SideTimes, SideTimes> measure_tls(const tier::LocalTierOptions& options,
-                                            const fs::path& work,
-                                            const control::LoadModelRequest& load,
-                                            const std::string& image, int n) {
+/// certificate for 127.0.0.1), the same image request to each in ABBA order, and the least TLS
+/// can cost on that request.
+TlsComparison measure_tls(const tier::LocalTierOptions& options, const fs::path& work,
+                          const control::LoadModelRequest& load, const std::string& image, int n) {
   const std::string cert = (work / "tls.pem").string(), key = (work / "tls.key").string();
   const std::string openssl =
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-      key + " -out " + cert + " 2>/dev/null";
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
+      " 2>/dev/null";
   if (std::system(openssl.c_str()) != 0) die("openssl could not make a test certificate");
   auto plain = start_loaded_tier(options, work, "plain", {}, load);
   auto tls = start_loaded_tier(options, work, "tls", {"--tls-cert", cert, "--tls-key", key}, load);
@@ -248,8 +251,9 @@ std::pair<SideTimes, SideTimes> measure_tls(const tier::LocalTierOptions& option
   tier::TierClientOptions tls_options;
   tls_options.security.tls_ca_pem = unwrap(read_file_bytes(cert), "certificate");
   auto tls_client = unwrap(tier::TierClient::connect(tls->address(), tls_options), "TLS client");
-  SideTimes plain_t, tls_t;
-  auto e2e_ms = [&](tier::TierClient& client, SideTimes* t) {
+  TlsComparison c;
+  // One request; its times go to `t` (none for warm-up).
+  auto request = [&](tier::TierClient& client, SideTimes* t) {
     auto r = unwrap(client.infer_image("model", image, 60000), "request");
     if (t) {
       t->e2e.push_back(ns_to_ms(r.breakdown.end_to_end_ns));
@@ -259,18 +263,19 @@ std::pair<SideTimes, SideTimes> measure_tls(const tier::LocalTierOptions& option
     }
   };
   for (int i = 0; i < 3; ++i) {
-    e2e_ms(*plain_client, nullptr);
-    e2e_ms(*tls_client, nullptr);
+    request(*plain_client, nullptr);
+    request(*tls_client, nullptr);
   }
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < 2; ++k) {
       if ((i + k) % 2 == 0)
-        e2e_ms(*plain_client, &plain_t);
+        request(*plain_client, &c.plain);
       else
-        e2e_ms(*tls_client, &tls_t);
+        request(*tls_client, &c.tls);
     }
   }
-  return {std::move(plain_t), std::move(tls_t)};
+  c.floor = unwrap(bench::measure_tls_floor(cert, key, image, 31), "TLS floor");
+  return c;
 }
 
 int main(int argc, char** argv) {
@@ -316,8 +321,7 @@ int main(int argc, char** argv) {
   tier::LocalTierOptions options;
   options.binary = EDGETIER_BINARY;
   options.tier = "edge";
-  // Inference over loopback TCP; control over an owner-only unix socket (TCP control needs a
-  // token).
+  // Inference over loopback TCP; control over an owner-only unix socket (TCP control needs a token).
   options.listen = {"127.0.0.1:0", "unix:" + (work / "edge.sock").string()};
   options.threads = threads;
   options.log_path = (work / "edge.log").string();
@@ -389,8 +393,8 @@ int main(int argc, char** argv) {
       "client<->tier transfer %.2f ms\n",
       median(pre_ms), median(compute_ms), median(serialize_ms), median(link_ms));
 
-  const auto [plain_t, tls_t] = measure_tls(options, work, load, image, n);
-  const double plain_median = median(plain_t.e2e), tls_median = median(tls_t.e2e);
+  const TlsComparison tls = measure_tls(options, work, load, image, n);
+  const double plain_median = median(tls.plain.e2e), tls_median = median(tls.tls.e2e);
   const double tls_ratio = tls_median / plain_median;
   const bool tls_ok = tls_ratio <= 1.05;
   std::printf("\nTLS (the same request to a TLS tier and a plaintext one, 127.0.0.1, unshaped)\n");
@@ -401,21 +405,20 @@ int main(int argc, char** argv) {
   // The least TLS can cost here: OpenSSL's record layer alone on this payload, no transport.
   // gRPC 1.51's secure endpoint encrypts a whole write (the whole message) before sending
   // it, so the client's encryption and the tier's decryption add up rather than overlap.
-  const auto floor = unwrap(
-      bench::measure_tls_floor((work / "tls.pem").string(), (work / "tls.key").string(), image, 31),
-      "TLS floor");
-  const double floor_ms = floor.encrypt_ms + floor.decrypt_ms;
+  const double encrypt_ms = median(tls.floor.encrypt_ms);
+  const double decrypt_ms = median(tls.floor.decrypt_ms);
+  const double floor_ms = encrypt_ms + decrypt_ms;
   std::printf(
       "  TLS record layer alone (OpenSSL in this process, %s): encrypt %.2f ms + decrypt "
       "%.2f ms of the %zu B request = %.2f ms, ratio %.3f before any copy or wake-up\n",
-      floor.cipher.c_str(), floor.encrypt_ms, floor.decrypt_ms, image.size(), floor_ms,
+      tls.floor.cipher.c_str(), encrypt_ms, decrypt_ms, image.size(), floor_ms,
       (plain_median + floor_ms) / plain_median);
   // Where the difference lies: TLS is paid in the transfer (the client encrypts, the tier
   // decrypts); the tier's own work is the same on both.
-  for (const SideTimes* t : {&plain_t, &tls_t}) {
+  for (const SideTimes* t : {&tls.plain, &tls.tls}) {
     std::printf(
         "  %s medians: preprocess %.2f ms, compute %.2f ms, client<->tier transfer %.2f ms\n",
-        t == &plain_t ? "plaintext" : "TLS      ", median(t->pre), median(t->compute),
+        t == &tls.plain ? "plaintext" : "TLS      ", median(t->pre), median(t->compute),
         median(t->transfer));
   }
 

@@ -17,10 +17,11 @@
 
 namespace edgetier::bench {
 
+/// One sample per repeat, in ms.
 struct TlsFloor {
-  std::string cipher;     // negotiated between OpenSSL's default client and server
-  double encrypt_ms = 0;  // SSL_write of the payload and reading its records off the BIO
-  double decrypt_ms = 0;  // feeding those records in and SSL_read of the payload
+  std::string cipher;              // negotiated between OpenSSL's default client and server
+  std::vector<double> encrypt_ms;  // SSL_write of the payload and reading its records off the BIO
+  std::vector<double> decrypt_ms;  // feeding those records in and SSL_read of the payload
 };
 
 namespace detail {
@@ -45,9 +46,9 @@ struct SslDeleter {
 
 }  // namespace detail
 
-/// Median over `repeats` of encrypting and decrypting `payload` in a TLS session (certificate
-/// and key PEM files as the tier's), each side timed apart: what a TLS hop costs in CPU at
-/// least, whatever the transport does around it.
+/// Encrypting and decrypting `payload` `repeats` times in a TLS session (certificate and key PEM
+/// files as the tier's), each side timed apart: what a TLS hop costs in CPU at least, whatever
+/// the transport does around it.
 inline Result<TlsFloor> measure_tls_floor(const std::string& cert_path, const std::string& key_path,
                                           const std::string& payload, int repeats) {
   using detail::ssl_error;
@@ -72,24 +73,24 @@ inline Result<TlsFloor> measure_tls_floor(const std::string& cert_path, const st
   SSL_set_connect_state(client.get());
   SSL_set_accept_state(server.get());
   std::vector<unsigned char> scratch(1 << 16);
+  // One handshake step of `ssl`, then its output onto the wire; false on a handshake error.
   bool client_done = false, server_done = false;
+  auto step = [&](SSL* ssl, bool* done, BIO* out, BIO* peer_in) {
+    if (!*done) {
+      const int r = SSL_do_handshake(ssl);
+      if (r == 1)
+        *done = true;
+      else if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+        return false;
+    }
+    detail::pump(out, peer_in, scratch);
+    return true;
+  };
   for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
-    if (!client_done) {
-      const int r = SSL_do_handshake(client.get());
-      if (r == 1)
-        client_done = true;
-      else if (SSL_get_error(client.get(), r) != SSL_ERROR_WANT_READ)
-        return internal_error(ssl_error("TLS floor: client handshake"));
-    }
-    detail::pump(client_out, server_in, scratch);
-    if (!server_done) {
-      const int r = SSL_do_handshake(server.get());
-      if (r == 1)
-        server_done = true;
-      else if (SSL_get_error(server.get(), r) != SSL_ERROR_WANT_READ)
-        return internal_error(ssl_error("TLS floor: server handshake"));
-    }
-    detail::pump(server_out, client_in, scratch);
+    if (!step(client.get(), &client_done, client_out, server_in))
+      return internal_error(ssl_error("TLS floor: client handshake"));
+    if (!step(server.get(), &server_done, server_out, client_in))
+      return internal_error(ssl_error("TLS floor: server handshake"));
   }
   if (!client_done || !server_done) return internal_error("TLS floor: the handshake did not end");
 
@@ -97,7 +98,7 @@ inline Result<TlsFloor> measure_tls_floor(const std::string& cert_path, const st
   // for the record's overhead), each drained off the BIO as it is made; on the way in, a
   // record's worth of bytes at a time, read out in 8 KiB pieces (its staging buffers).
   constexpr size_t kPlainPerRecord = 16384 - 100, kCipherPerFeed = 16384 + 512, kStaging = 8192;
-  std::vector<double> encrypt_ms, decrypt_ms;
+  TlsFloor floor{SSL_get_cipher_name(client.get()), {}, {}};
   std::vector<unsigned char> records, plain(payload.size());
   records.reserve(payload.size() + payload.size() / 64 + 4096);
   for (int i = 0; i < repeats; ++i) {
@@ -111,7 +112,7 @@ inline Result<TlsFloor> measure_tls_floor(const std::string& cert_path, const st
            (got = BIO_read(client_out, scratch.data(), static_cast<int>(scratch.size()))) > 0;)
         records.insert(records.end(), scratch.begin(), scratch.begin() + got);
     }
-    encrypt_ms.push_back(encrypt.elapsed_ms());
+    floor.encrypt_ms.push_back(encrypt.elapsed_ms());
 
     Stopwatch decrypt;
     size_t got = 0;
@@ -129,15 +130,11 @@ inline Result<TlsFloor> measure_tls_floor(const std::string& cert_path, const st
         return internal_error(ssl_error("TLS floor: SSL_read"));
       }
     }
-    decrypt_ms.push_back(decrypt.elapsed_ms());
+    floor.decrypt_ms.push_back(decrypt.elapsed_ms());
     if (got != plain.size() || std::memcmp(plain.data(), payload.data(), payload.size()) != 0)
       return internal_error("TLS floor: the payload did not survive the round trip");
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
-  };
-  return TlsFloor{SSL_get_cipher_name(client.get()), median(encrypt_ms), median(decrypt_ms)};
+  return floor;
 }
 
 }  // namespace edgetier::bench

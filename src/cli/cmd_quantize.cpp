@@ -116,6 +116,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     if (!reduce_range.ok())
       return report_error(invalid_argument("--reduce-range: " + reduce_range.status().message()));
     options.reduce_range = resolve_reduce_range(*reduce_range);
+    const int weight_bits = options.reduce_range ? 7 : 8;
     options.exclude = args->exclude;
     NormalizeReport normalized;
     auto model = load_normalized_model(args->model, {}, &normalized);
@@ -194,7 +195,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
     st = save_model(quantized, args->output);
     if (!st.ok()) return report_error(st);
     summary["report"] = report_to_json(report);
-    summary["weight_bits"] = options.reduce_range ? 7 : 8;
+    summary["weight_bits"] = weight_bits;
     summary["seconds"] = watch.elapsed_ms() / 1000.0;
     std::optional<SpeedCheck> speed;
     if (args->check_speed) {
@@ -226,7 +227,7 @@ std::function<int()> setup_quantize(CLI::App* app) {
       }
       std::cout << "quantized " << total << " nodes (" << ops << ") of " << args->model << " -> "
                 << args->output << " [" << quant_format_name(options.format) << ", "
-                << (options.reduce_range ? 7 : 8) << "-bit weights]\n";
+                << weight_bits << "-bit weights]\n";
       for (const auto& [op, reasons] : report.float_ops) {
         for (const auto& [why, count] : reasons)
           std::cout << "  float: " << count << " " << op << " (" << why << ")\n";

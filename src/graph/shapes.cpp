@@ -112,7 +112,8 @@ std::map<std::string, int> domain_opsets(const onnx::ModelProto& model) {
 /// ONNX's shape inference looks up the type of every input a node names and several operators
 /// dereference it unchecked, so an input that refers to nothing, or an empty name (an omitted
 /// input) where the operator's schema requires one, crashes it (SEGV); so does a stride of 0
-/// (SIGFPE). They are refused here, naming the node and the input or attribute. `outer` holds the names a subgraph sees from its parents.
+/// (SIGFPE). They are refused here, naming the node and the input or attribute. `outer` holds
+/// the names a subgraph sees from its parents.
 Status check_node_inputs(const onnx::GraphProto& graph, const std::set<std::string>& outer,
                          const std::map<std::string, int>& opsets, const std::string& where) {
   std::set<std::string> defined = outer;
